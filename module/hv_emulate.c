@@ -1,0 +1,491 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The neutral exit layer shared by SVM and VMX: instruction skipping and
+ * fetching, CPUID/MSR/DR emulation, and the exits that go to userspace
+ * (port I/O, MMIO, hypercalls) together with their completion on the next
+ * HV_RUN.  Every guest-controlled value (registers, instruction bytes,
+ * page tables) is treated as hostile: a failure becomes an exception in
+ * the guest or HV_EXIT_INTERNAL_ERROR, never a host problem.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/kernel.h>
+#include <linux/mm.h>
+#include <linux/string.h>
+#include <asm/processor-flags.h>
+#include <asm/msr-index.h>
+
+#include "hv_arch.h"
+#include "hv_emulate.h"
+#include "hv_main.h"
+#include "hv_vm.h"
+#include "hv_vcpu.h"
+#include "x86/insn.h"
+#include "x86/walk.h"
+
+#define HV_CR0_VALID	(X86_CR0_PE | X86_CR0_MP | X86_CR0_EM | X86_CR0_TS | X86_CR0_ET | \
+			 X86_CR0_NE | X86_CR0_WP | X86_CR0_AM | X86_CR0_NW | X86_CR0_CD | \
+			 X86_CR0_PG)
+#define HV_EFER_VALID	(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX)
+
+static u64 hv_cr4_valid(void)
+{
+	u64 valid = X86_CR4_VME | X86_CR4_PVI | X86_CR4_TSD | X86_CR4_DE | X86_CR4_PSE |
+		    X86_CR4_PAE | X86_CR4_MCE | X86_CR4_PGE | X86_CR4_PCE |
+		    X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT;
+
+	if (boot_cpu_has(X86_FEATURE_UMIP))
+		valid |= X86_CR4_UMIP;
+	if (boot_cpu_has(X86_FEATURE_FSGSBASE))
+		valid |= X86_CR4_FSGSBASE;
+	if (boot_cpu_has(X86_FEATURE_PCID))
+		valid |= X86_CR4_PCIDE;
+	if (boot_cpu_has(X86_FEATURE_XSAVE))
+		valid |= X86_CR4_OSXSAVE;
+	if (boot_cpu_has(X86_FEATURE_SMEP))
+		valid |= X86_CR4_SMEP;
+	if (boot_cpu_has(X86_FEATURE_SMAP))
+		valid |= X86_CR4_SMAP;
+	return valid;
+}
+
+/*
+ * Reserved bits and combinations no CPU accepts are refused here; subtler
+ * inconsistencies are left to the hardware's VM-entry checks, which report
+ * them as HV_EXIT_FAIL_ENTRY.
+ */
+int hv_check_control_regs(const struct hv_sregs *s)
+{
+	if (s->cr0 & ~HV_CR0_VALID)
+		return -EINVAL;
+	if ((s->cr0 & X86_CR0_PG) && !(s->cr0 & X86_CR0_PE))
+		return -EINVAL;
+	if ((s->cr0 & X86_CR0_NW) && !(s->cr0 & X86_CR0_CD))
+		return -EINVAL;
+	if (s->cr4 & ~hv_cr4_valid())
+		return -EINVAL;
+	if (s->efer & ~HV_EFER_VALID)
+		return -EINVAL;
+	if ((s->efer & EFER_LMA) && !(s->efer & EFER_LME))
+		return -EINVAL;
+	if (s->cr8 > 15)
+		return -EINVAL;
+	return 0;
+}
+
+static int hv_walk_read(void *opaque, u64 gpa, void *buf, unsigned int len)
+{
+	return hv_read_gpa(opaque, gpa, buf, len);
+}
+
+/* Translate a guest linear address with the guest's current paging mode. */
+static int hv_translate(struct hv_vcpu *vcpu, u64 gva, unsigned int access, u64 *gpa)
+{
+	struct hv_walk_ctx ctx = { .read_gpa = hv_walk_read, .opaque = vcpu->vm };
+	u32 error_code;
+	int r;
+
+	hv_ops->get_paging(vcpu, &ctx.cr0, &ctx.cr3, &ctx.cr4, &ctx.efer);
+	r = hv_walk_gva(&ctx, gva, access, gpa, &error_code);
+	return r ? -EFAULT : 0;
+}
+
+/* Read guest linear memory; may cross one page boundary. */
+static int hv_read_linear(struct hv_vcpu *vcpu, u64 gva, void *buf, unsigned int len,
+			  unsigned int access)
+{
+	while (len) {
+		unsigned int chunk = min_t(u64, len, PAGE_SIZE - offset_in_page(gva));
+		u64 gpa;
+
+		if (hv_translate(vcpu, gva, access, &gpa) ||
+		    hv_read_gpa(vcpu->vm, gpa, buf, chunk))
+			return -EFAULT;
+		gva += chunk;
+		buf += chunk;
+		len -= chunk;
+	}
+	return 0;
+}
+
+static u64 hv_rip_linear(struct hv_vcpu *vcpu, int *bits)
+{
+	u64 cs_base, linear;
+
+	hv_ops->get_code_segment(vcpu, &cs_base, bits);
+	linear = cs_base + vcpu->rip;
+	return *bits == 64 ? linear : (u32)linear;
+}
+
+/* Best effort: whatever of @len bytes at CS:RIP can be read, zeros otherwise. */
+static void hv_read_gpa_bytes_at_rip(struct hv_vcpu *vcpu, void *buf, unsigned int len)
+{
+	int bits;
+
+	memset(buf, 0, len);
+	if (hv_read_linear(vcpu, hv_rip_linear(vcpu, &bits), buf, len, HV_WALK_FETCH))
+		memset(buf, 0, len);
+}
+
+int hv_fetch_insn(struct hv_vcpu *vcpu, struct hv_insn *insn)
+{
+	u8 bytes[HV_INSN_MAX_LEN];
+	unsigned int avail;
+	int bits;
+	u64 linear = hv_rip_linear(vcpu, &bits);
+
+	/*
+	 * Fetch what is on the first page, and the second page only if the
+	 * decoder needs it: the next page may legitimately be unmapped.
+	 */
+	avail = min_t(u64, sizeof(bytes), PAGE_SIZE - offset_in_page(linear));
+	if (hv_read_linear(vcpu, linear, bytes, avail, HV_WALK_FETCH))
+		return -EFAULT;
+	if (hv_insn_decode(insn, bytes, avail, bits) != -ENODATA)
+		goto decoded;
+	if (hv_read_linear(vcpu, linear + avail, bytes + avail, sizeof(bytes) - avail,
+			   HV_WALK_FETCH))
+		return -EFAULT;
+	avail = sizeof(bytes);
+decoded:
+	return hv_insn_decode(insn, bytes, avail, bits);
+}
+
+int hv_skip_insn(struct hv_vcpu *vcpu)
+{
+	struct hv_insn insn;
+	int r;
+
+	if (vcpu->next_rip) {
+		vcpu->rip = vcpu->next_rip;
+		return 0;
+	}
+	r = hv_fetch_insn(vcpu, &insn);
+	if (r)
+		return r;
+	vcpu->rip += insn.len;
+	return 0;
+}
+
+int hv_exit_to_user(struct hv_vcpu *vcpu, u32 reason)
+{
+	vcpu->run->exit_reason = reason;
+	vcpu->stat_reason = reason;
+	return 0;
+}
+
+int hv_exit_internal_error(struct hv_vcpu *vcpu, u32 suberror, const u64 *data, u32 ndata)
+{
+	struct hv_run *run = vcpu->run;
+
+	ndata = min_t(u32, ndata, ARRAY_SIZE(run->internal.data));
+	run->internal.suberror = suberror;
+	run->internal.ndata = ndata;
+	memcpy(run->internal.data, data, ndata * sizeof(*data));
+	pr_warn_ratelimited("vcpu %u: internal error %u at rip 0x%llx\n",
+			    vcpu->id, suberror, vcpu->rip);
+	return hv_exit_to_user(vcpu, HV_EXIT_INTERNAL_ERROR);
+}
+
+static int hv_skip_or_error(struct hv_vcpu *vcpu)
+{
+	u64 data[2] = { vcpu->rip, vcpu->hw_exit_reason };
+
+	if (hv_skip_insn(vcpu))
+		return hv_exit_internal_error(vcpu, HV_INTERNAL_ERROR_EMULATION, data, 2);
+	return 1;
+}
+
+int hv_inject_ud(struct hv_vcpu *vcpu)
+{
+	hv_ops->inject_exception(vcpu, HV_VEC_UD, false, 0);
+	return 1;
+}
+
+static void hv_inject_gp(struct hv_vcpu *vcpu)
+{
+	hv_ops->inject_exception(vcpu, HV_VEC_GP, true, 0);
+}
+
+int hv_emulate_cpuid(struct hv_vcpu *vcpu)
+{
+	u32 function = vcpu->regs[HV_RAX], index = vcpu->regs[HV_RCX];
+	const struct hv_cpuid_entry *e;
+
+	vcpu->stat_reason = HV_EXIT_CPUID;
+	e = hv_cpuid_find(vcpu->cpuid, vcpu->cpuid_nent, function, index);
+	vcpu->regs[HV_RAX] = e ? e->eax : 0;
+	vcpu->regs[HV_RBX] = e ? e->ebx : 0;
+	vcpu->regs[HV_RCX] = e ? e->ecx : 0;
+	vcpu->regs[HV_RDX] = e ? e->edx : 0;
+	return hv_skip_or_error(vcpu);
+}
+
+int hv_emulate_rdmsr(struct hv_vcpu *vcpu)
+{
+	u32 index = vcpu->regs[HV_RCX];
+	u64 data;
+
+	vcpu->stat_reason = HV_EXIT_MSR;
+	if (hv_msr_get(vcpu, index, &data)) {
+		hv_inject_gp(vcpu);
+		return 1;
+	}
+	vcpu->regs[HV_RAX] = (u32)data;
+	vcpu->regs[HV_RDX] = data >> 32;
+	return hv_skip_or_error(vcpu);
+}
+
+int hv_emulate_wrmsr(struct hv_vcpu *vcpu)
+{
+	u32 index = vcpu->regs[HV_RCX];
+	u64 data = (u32)vcpu->regs[HV_RAX] | (vcpu->regs[HV_RDX] << 32);
+
+	vcpu->stat_reason = HV_EXIT_MSR;
+	if (hv_msr_set(vcpu, index, data, false)) {
+		hv_inject_gp(vcpu);
+		return 1;
+	}
+	return hv_skip_or_error(vcpu);
+}
+
+/*
+ * DR0-3 are kept in software and never loaded into the hardware: a guest
+ * cannot disturb the host's breakpoints, at the price of guest hardware
+ * breakpoints not firing.  DR6/DR7 live in the vendor state.
+ */
+int hv_emulate_mov_dr(struct hv_vcpu *vcpu)
+{
+	struct hv_insn insn;
+	bool is_write;
+	u8 dr, gpr;
+
+	vcpu->stat_reason = HV_EXIT_DR_ACCESS;
+	if (hv_fetch_insn(vcpu, &insn) || hv_insn_decode_mov_dr(&insn, &dr, &gpr, &is_write) ||
+	    dr > 3)
+		return hv_inject_ud(vcpu);
+	if (is_write)
+		vcpu->db[dr] = hv_gpr_read(vcpu, gpr);
+	else
+		hv_gpr_write(vcpu, gpr, vcpu->db[dr]);
+	vcpu->rip += insn.len;
+	return 1;
+}
+
+static u64 hv_addr_mask(u8 addr_size)
+{
+	return addr_size == 8 ? ~0ULL : (1ULL << (addr_size * 8)) - 1;
+}
+
+/*
+ * INS/OUTS (REP or not): move up to one page of items per exit between the
+ * guest's memory and the PIO data page.  A REP that is not finished leaves
+ * RIP on the instruction, so the guest re-executes it for the rest, as the
+ * CPU does after an interrupt.  With RFLAGS.DF set, one item per exit.
+ */
+static int hv_exit_string_io(struct hv_vcpu *vcpu, const struct hv_io_exit *io)
+{
+	struct hv_run *run = vcpu->run;
+	u64 mask = hv_addr_mask(io->addr_size);
+	bool down = vcpu->rflags & X86_EFLAGS_DF;
+	unsigned int reg = io->in ? HV_RDI : HV_RSI;
+	u64 count, off, linear, gpa, bytes;
+	struct hv_insn insn;
+	int seg = HV_SEG_DS;
+
+	count = io->rep ? vcpu->regs[HV_RCX] & mask : 1;
+	if (!count) {
+		vcpu->rip = io->next_rip;
+		return 1;
+	}
+	if (io->in) {
+		seg = HV_SEG_ES;	/* INS always writes ES:rDI */
+	} else {
+		if (hv_fetch_insn(vcpu, &insn))
+			goto emulation_error;
+		switch (insn.seg) {
+		case 0x26: seg = HV_SEG_ES; break;
+		case 0x2e: seg = HV_SEG_CS; break;
+		case 0x36: seg = HV_SEG_SS; break;
+		case 0x64: seg = HV_SEG_FS; break;
+		case 0x65: seg = HV_SEG_GS; break;
+		}
+	}
+	off = vcpu->regs[reg] & mask;
+	linear = hv_ops->get_segment_base(vcpu, seg) + off;
+	if (io->addr_size != 8)
+		linear = (u32)linear;
+	/* Items that fit in this guest page (unaligned items: one at a time). */
+	if (down || offset_in_page(linear) % io->size)
+		count = 1;
+	else
+		count = min(count, (PAGE_SIZE - offset_in_page(linear)) / io->size);
+	if (!count)
+		count = 1;
+	bytes = count * io->size;
+	if (offset_in_page(linear) + bytes > PAGE_SIZE ||
+	    hv_translate(vcpu, linear, io->in ? HV_WALK_WRITE : 0, &gpa))
+		goto emulation_error;
+	if (!io->in && hv_read_gpa(vcpu->vm, gpa, vcpu->pio_data, bytes))
+		goto emulation_error;
+
+	vcpu->regs[reg] = (vcpu->regs[reg] & ~mask) |
+			  ((down ? off - bytes : off + bytes) & mask);
+	if (io->rep)
+		vcpu->regs[HV_RCX] = (vcpu->regs[HV_RCX] & ~mask) |
+				     ((vcpu->regs[HV_RCX] - count) & mask);
+	/* Resume after the instruction only once the REP count is exhausted. */
+	if (!io->rep || !(vcpu->regs[HV_RCX] & mask))
+		vcpu->pending_rip = io->next_rip;
+	else
+		vcpu->pending_rip = vcpu->rip;
+	if (io->in) {
+		vcpu->pending = HV_PENDING_PIO_IN;
+		vcpu->pending_string = true;
+		vcpu->pending_gpa = gpa;
+	} else {
+		vcpu->rip = vcpu->pending_rip;
+	}
+	run->io.count = count;
+	return hv_exit_to_user(vcpu, HV_EXIT_IO);
+
+emulation_error:
+	{
+		u64 data[3] = { vcpu->rip, io->port, linear };
+
+		return hv_exit_internal_error(vcpu, HV_INTERNAL_ERROR_EMULATION, data, 3);
+	}
+}
+
+int hv_exit_io(struct hv_vcpu *vcpu, const struct hv_io_exit *io)
+{
+	struct hv_run *run = vcpu->run;
+	u64 rax = vcpu->regs[HV_RAX];
+
+	run->io.direction = io->in ? HV_EXIT_IO_IN : HV_EXIT_IO_OUT;
+	run->io.size = io->size;
+	run->io.port = io->port;
+	run->io.count = 1;
+	run->io.data_offset = PAGE_SIZE;
+	if (io->string)
+		return hv_exit_string_io(vcpu, io);
+
+	if (io->in) {
+		vcpu->pending = HV_PENDING_PIO_IN;
+		vcpu->pending_string = false;
+		vcpu->pending_rip = io->next_rip;
+	} else {
+		memcpy(vcpu->pio_data, &rax, io->size);
+		vcpu->rip = io->next_rip;
+	}
+	return hv_exit_to_user(vcpu, HV_EXIT_IO);
+}
+
+int hv_exit_mmio(struct hv_vcpu *vcpu, u64 gpa)
+{
+	struct hv_run *run = vcpu->run;
+	struct hv_mmio_op op;
+	struct hv_insn insn;
+	u64 value;
+
+	if (hv_fetch_insn(vcpu, &insn) || hv_insn_decode_mmio(&insn, &op) ||
+	    offset_in_page(gpa) + op.size > PAGE_SIZE) {
+		u64 data[4] = { gpa, vcpu->rip, 0, 0 };
+
+		/* The first bytes at RIP, raw, for whoever debugs the guest. */
+		hv_read_gpa_bytes_at_rip(vcpu, &data[2], 2 * sizeof(u64));
+		return hv_exit_internal_error(vcpu, HV_INTERNAL_ERROR_EMULATION, data, 4);
+	}
+	run->mmio.phys_addr = gpa;
+	run->mmio.len = op.size;
+	run->mmio.is_write = op.is_write;
+	memset(run->mmio.data, 0, sizeof(run->mmio.data));
+	if (op.is_write) {
+		value = hv_mmio_store_value(&op, op.has_imm ? 0 : hv_gpr_read(vcpu, op.reg));
+		memcpy(run->mmio.data, &value, op.size);
+		vcpu->rip += insn.len;
+	} else {
+		vcpu->pending = HV_PENDING_MMIO_READ;
+		vcpu->pending_mmio = op;
+		vcpu->pending_rip = vcpu->rip + insn.len;
+	}
+	return hv_exit_to_user(vcpu, HV_EXIT_MMIO);
+}
+
+int hv_exit_hypercall(struct hv_vcpu *vcpu)
+{
+	struct hv_run *run = vcpu->run;
+
+	run->hypercall.nr = vcpu->regs[HV_RAX];
+	run->hypercall.args[0] = vcpu->regs[HV_RBX];
+	run->hypercall.args[1] = vcpu->regs[HV_RCX];
+	run->hypercall.args[2] = vcpu->regs[HV_RDX];
+	run->hypercall.args[3] = vcpu->regs[HV_RSI];
+	run->hypercall.args[4] = vcpu->regs[HV_RDI];
+	run->hypercall.ret = 0;
+	if (hv_skip_insn(vcpu))
+		return hv_skip_or_error(vcpu);
+	vcpu->pending = HV_PENDING_HYPERCALL;
+	vcpu->pending_rip = vcpu->rip;
+	return hv_exit_to_user(vcpu, HV_EXIT_HYPERCALL);
+}
+
+static int hv_complete_pio_in(struct hv_vcpu *vcpu)
+{
+	struct hv_run *run = vcpu->run;
+	u64 rax = vcpu->regs[HV_RAX];
+
+	if (vcpu->pending_string) {
+		u32 bytes = run->io.count * run->io.size;
+
+		if (bytes > PAGE_SIZE ||
+		    hv_write_gpa(vcpu->vm, vcpu->pending_gpa, vcpu->pio_data, bytes))
+			return -EFAULT;
+		return 0;
+	}
+	switch (run->io.size) {
+	case 1:
+		rax = (rax & ~0xffULL) | *(u8 *)vcpu->pio_data;
+		break;
+	case 2:
+		rax = (rax & ~0xffffULL) | *(u16 *)vcpu->pio_data;
+		break;
+	default:
+		rax = *(u32 *)vcpu->pio_data;	/* 32-bit writes zero-extend */
+		break;
+	}
+	vcpu->regs[HV_RAX] = rax;
+	return 0;
+}
+
+/*
+ * Finish the exit that last went to userspace with what userspace left in
+ * struct hv_run: IN data, MMIO read data or a hypercall result.
+ */
+int hv_complete_userspace_exit(struct hv_vcpu *vcpu)
+{
+	struct hv_run *run = vcpu->run;
+	const struct hv_mmio_op *op = &vcpu->pending_mmio;
+	u64 value = 0;
+	int r = 0;
+
+	switch (vcpu->pending) {
+	case HV_PENDING_NONE:
+		return 0;
+	case HV_PENDING_PIO_IN:
+		r = hv_complete_pio_in(vcpu);
+		break;
+	case HV_PENDING_MMIO_READ:
+		memcpy(&value, run->mmio.data, op->size);
+		hv_gpr_write(vcpu, op->reg,
+			     hv_mmio_load_result(op, hv_gpr_read(vcpu, op->reg), value));
+		break;
+	case HV_PENDING_HYPERCALL:
+		vcpu->regs[HV_RAX] = run->hypercall.ret;
+		break;
+	}
+	vcpu->pending = HV_PENDING_NONE;
+	if (!r)
+		vcpu->rip = vcpu->pending_rip;
+	return r;
+}

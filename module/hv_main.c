@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hv: module init and exit, vendor probe, and per-CPU enablement of
+ * SVM/VMX.  Virtualization is switched on on every online CPU when the
+ * first VM is created and off again when the last one goes away, so a
+ * loaded but idle hv.ko does not keep other hypervisors out.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/cpu.h>
+#include <linux/cpuhotplug.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/preempt.h>
+#include <asm/cpufeature.h>
+#include <asm/reboot.h>
+
+#include "hv_arch.h"
+#include "hv_main.h"
+
+const struct hv_arch_ops *hv_ops;
+
+static DEFINE_MUTEX(hv_enable_lock);	/* guards hv_users and hv_cpuhp_state */
+static unsigned int hv_users;		/* VMs alive */
+static int hv_cpuhp_state;
+static DEFINE_PER_CPU(bool, hv_cpu_enabled);
+
+static int hv_cpu_online(unsigned int cpu)
+{
+	int r;
+
+	r = hv_ops->cpu_enable();
+	if (r)
+		return r;
+	this_cpu_write(hv_cpu_enabled, true);
+	return 0;
+}
+
+static int hv_cpu_offline(unsigned int cpu)
+{
+	if (this_cpu_read(hv_cpu_enabled)) {
+		hv_ops->cpu_disable();
+		this_cpu_write(hv_cpu_enabled, false);
+	}
+	return 0;
+}
+
+/*
+ * Take the virtualization extension on every CPU, now and on CPUs that come
+ * online later.  If any CPU refuses (another hypervisor holds it), the
+ * CPUs already enabled are rolled back by the hotplug core.
+ */
+int hv_get_virt(void)
+{
+	int r = 0;
+
+	mutex_lock(&hv_enable_lock);
+	if (hv_users++ == 0) {
+		r = cpuhp_setup_state(CPUHP_AP_ONLINE_DYN, "hv:online",
+				      hv_cpu_online, hv_cpu_offline);
+		if (r < 0) {
+			hv_users--;
+			goto out;
+		}
+		hv_cpuhp_state = r;
+		r = 0;
+	}
+out:
+	mutex_unlock(&hv_enable_lock);
+	return r;
+}
+
+void hv_put_virt(void)
+{
+	mutex_lock(&hv_enable_lock);
+	if (!WARN_ON_ONCE(!hv_users) && --hv_users == 0)
+		cpuhp_remove_state(hv_cpuhp_state);
+	mutex_unlock(&hv_enable_lock);
+}
+
+/* Reboot, kexec, panic: leave guest mode operation so the CPU can be reset. */
+static void hv_emergency_disable(void)
+{
+	if (this_cpu_read(hv_cpu_enabled))
+		hv_ops->emergency_disable();
+}
+
+static const struct hv_arch_ops *hv_pick_vendor(void)
+{
+#ifdef CONFIG_CPU_SUP_AMD
+	if (boot_cpu_has(X86_FEATURE_SVM))
+		return &svm_ops;
+#endif
+	return NULL;
+}
+
+static int __init hv_init(void)
+{
+	int r;
+
+	hv_ops = hv_pick_vendor();
+	if (!hv_ops) {
+		pr_err("no supported virtualization extension (AMD SVM) on this CPU\n");
+		return -EOPNOTSUPP;
+	}
+	r = hv_ops->probe();
+	if (r)
+		return r;
+	r = hv_ops->setup();
+	if (r)
+		return r;
+	r = hv_dev_init();
+	if (r)
+		goto out_unsetup;
+	preempt_notifier_inc();
+	cpu_emergency_register_virt_callback(hv_emergency_disable);
+	pr_info("loaded, using %s\n", hv_ops->name);
+	return 0;
+
+out_unsetup:
+	hv_ops->unsetup();
+	return r;
+}
+
+static void __exit hv_exit(void)
+{
+	cpu_emergency_unregister_virt_callback(hv_emergency_disable);
+	hv_dev_exit();
+	preempt_notifier_dec();
+	hv_ops->unsetup();
+	WARN_ON_ONCE(hv_users);
+	pr_info("unloaded\n");
+}
+
+module_init(hv_init);
+module_exit(hv_exit);
+MODULE_LICENSE("GPL");
+MODULE_AUTHOR("hv developers");
+MODULE_DESCRIPTION("hv: a small hackable hypervisor (AMD SVM, Intel VMX)");
+MODULE_VERSION("0.1.0");

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Functions shared between the core files of hv.ko. */
+#ifndef HV_MAIN_H
+#define HV_MAIN_H
+
+#include <linux/types.h>
+
+struct hv_vm;
+struct hv_vcpu;
+struct hv_cpuid_entry;
+struct hv_cpuid;
+
+/* hv_main.c: per-CPU virtualization, reference counted by VMs. */
+int hv_get_virt(void);
+void hv_put_virt(void);
+
+/* hv_dev.c */
+int hv_dev_init(void);
+void hv_dev_exit(void);
+
+/* hv_vm.c */
+long hv_vm_ioctl(struct hv_vm *vm, unsigned int cmd, unsigned long arg);
+void hv_vm_get(struct hv_vm *vm);
+void hv_vm_put(struct hv_vm *vm);
+
+int hv_cpuid_copy_out(struct hv_cpuid __user *ucpuid,
+		      const struct hv_cpuid_entry *entries, u32 nent);
+
+/* x86/cpuid.c: the CPUID policy. */
+int hv_cpuid_supported(struct hv_cpuid_entry *entries, u32 max);
+void hv_cpuid_mask_entry(struct hv_cpuid_entry *e);
+const struct hv_cpuid_entry *hv_cpuid_find(const struct hv_cpuid_entry *table, u32 nent,
+					   u32 function, u32 index);
+
+/* x86/msr.c: the MSRs the core emulates for every vendor. */
+int hv_msr_get(struct hv_vcpu *vcpu, u32 index, u64 *data);
+int hv_msr_set(struct hv_vcpu *vcpu, u32 index, u64 data, bool host);
+
+/* hv_stats.c */
+struct hv_stats;
+void hv_stats_count(struct hv_vcpu *vcpu, u32 reason);
+void hv_stats_latency(struct hv_vcpu *vcpu, u32 reason, u64 latency_ns);
+void hv_stats_fill(struct hv_vcpu *vcpu, struct hv_stats *st);
+
+#endif /* HV_MAIN_H */

@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Per-vCPU exit statistics: a count per neutral exit reason and a log2
+ * histogram of exit-to-next-entry latency.  Only the vCPU thread writes
+ * them (under the vCPU mutex), so no atomics are needed on the hot path.
+ */
+#include <linux/log2.h>
+#include <linux/string.h>
+
+#include "hv_main.h"
+#include "hv_vcpu.h"
+
+static u32 hv_stats_index(u32 reason)
+{
+	return reason < HV_STATS_NR_REASONS ? reason : HV_EXIT_OTHER;
+}
+
+void hv_stats_count(struct hv_vcpu *vcpu, u32 reason)
+{
+	vcpu->stats.exits[hv_stats_index(reason)]++;
+}
+
+/* Bucket i holds latencies in [2^i, 2^(i+1)) ns; bucket 0 also holds 0. */
+static unsigned int hv_stats_bucket(u64 ns)
+{
+	unsigned int b = ns ? ilog2(ns) : 0;
+
+	return min_t(unsigned int, b, HV_STATS_NR_BUCKETS - 1);
+}
+
+void hv_stats_latency(struct hv_vcpu *vcpu, u32 reason, u64 latency_ns)
+{
+	u32 i = hv_stats_index(reason);
+
+	vcpu->stats.latency_ns_total[i] += latency_ns;
+	vcpu->stats.latency_hist[i][hv_stats_bucket(latency_ns)]++;
+}
+
+void hv_stats_fill(struct hv_vcpu *vcpu, struct hv_stats *st)
+{
+	BUILD_BUG_ON(sizeof(st->exits) != sizeof(vcpu->stats.exits));
+	BUILD_BUG_ON(sizeof(st->latency_hist) != sizeof(vcpu->stats.latency_hist));
+
+	st->nr_reasons = HV_STATS_NR_REASONS;
+	st->nr_buckets = HV_STATS_NR_BUCKETS;
+	memcpy(st->exits, vcpu->stats.exits, sizeof(st->exits));
+	memcpy(st->latency_ns_total, vcpu->stats.latency_ns_total,
+	       sizeof(st->latency_ns_total));
+	memcpy(st->latency_hist, vcpu->stats.latency_hist, sizeof(st->latency_hist));
+}

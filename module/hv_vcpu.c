@@ -1,0 +1,579 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vCPUs: the vCPU file descriptor, its mmap'd struct hv_run, the run loop
+ * and the scheduling hooks.
+ *
+ * A vCPU is the thread that calls HV_RUN.  While it holds the vCPU mutex,
+ * a preempt notifier tells the vendor code whenever the thread is
+ * scheduled in or out, so per-CPU hardware state (a loaded VMCS, the ASID
+ * of this CPU) follows the thread across CPUs.  The loop re-enters the
+ * guest for exits handled in the kernel and returns to userspace for the
+ * rest, for a pending signal and when userspace asked to stop.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/anon_inodes.h>
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/sched.h>
+#include <linux/sched/clock.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <asm/fpu/api.h>
+
+#include "hv_arch.h"
+#include "hv_emulate.h"
+#include "hv_main.h"
+#include "hv_vm.h"
+#include "hv_vcpu.h"
+
+#define CREATE_TRACE_POINTS
+#include "hv_trace.h"
+
+static struct hv_vcpu *preempt_notifier_to_vcpu(struct preempt_notifier *pn)
+{
+	return container_of(pn, struct hv_vcpu, pn);
+}
+
+static void hv_sched_in(struct preempt_notifier *pn, int cpu)
+{
+	struct hv_vcpu *vcpu = preempt_notifier_to_vcpu(pn);
+
+	WRITE_ONCE(vcpu->cpu, cpu);
+	hv_ops->vcpu_load(vcpu, cpu);
+}
+
+static void hv_sched_out(struct preempt_notifier *pn, struct task_struct *next)
+{
+	struct hv_vcpu *vcpu = preempt_notifier_to_vcpu(pn);
+
+	hv_ops->vcpu_put(vcpu);
+	WRITE_ONCE(vcpu->cpu, -1);
+}
+
+static struct preempt_ops hv_preempt_ops = {
+	.sched_in	= hv_sched_in,
+	.sched_out	= hv_sched_out,
+};
+
+/* Bind the vCPU to the calling thread for the duration of one ioctl. */
+static void hv_vcpu_load(struct hv_vcpu *vcpu)
+{
+	int cpu = get_cpu();
+
+	preempt_notifier_register(&vcpu->pn);
+	WRITE_ONCE(vcpu->cpu, cpu);
+	hv_ops->vcpu_load(vcpu, cpu);
+	put_cpu();
+}
+
+static void hv_vcpu_put(struct hv_vcpu *vcpu)
+{
+	preempt_disable();
+	hv_ops->vcpu_put(vcpu);
+	preempt_notifier_unregister(&vcpu->pn);
+	WRITE_ONCE(vcpu->cpu, -1);
+	preempt_enable();
+}
+
+/* Queue or deliver interrupts before entry; interrupt window as asked. */
+static void hv_prepare_events(struct hv_vcpu *vcpu)
+{
+	bool want_window = vcpu->run->request_interrupt_window;
+
+	if (vcpu->queued_irq) {
+		if (hv_ops->interrupt_allowed(vcpu)) {
+			hv_ops->inject_irq(vcpu, vcpu->queued_irq & 0xff);
+			vcpu->queued_irq = 0;
+		} else {
+			want_window = true;
+		}
+	}
+	hv_ops->set_irq_window(vcpu, want_window);
+}
+
+/*
+ * One guest entry and exit.  Returns >0 to go around again, 0 to return
+ * to userspace, <0 for an error.
+ */
+static int hv_vcpu_enter_guest(struct hv_vcpu *vcpu)
+{
+	struct hv_vm *vm = vcpu->vm;
+	u64 now;
+	int r;
+
+	preempt_disable();
+	if (test_thread_flag(TIF_NEED_FPU_LOAD))
+		switch_fpu_return();
+	hv_prepare_events(vcpu);
+
+	local_irq_disable();
+	WRITE_ONCE(vcpu->mode, HV_IN_GUEST);
+	/* Pairs with hv_vm_flush_tlbs(): see the comment there. */
+	smp_mb();
+	if (need_resched() || signal_pending(current)) {
+		WRITE_ONCE(vcpu->mode, HV_OUTSIDE_GUEST);
+		local_irq_enable();
+		preempt_enable();
+		return 1;
+	}
+	if (vcpu->tlb_gen != atomic64_read(&vm->tlb_gen)) {
+		vcpu->tlb_gen = atomic64_read(&vm->tlb_gen);
+		vcpu->need_tlb_flush = true;
+	}
+
+	now = local_clock();
+	if (vcpu->stat_reason != HV_EXIT_UNKNOWN)
+		hv_stats_latency(vcpu, vcpu->stat_reason, now - vcpu->last_exit_ns);
+	vcpu->stat_reason = HV_EXIT_UNKNOWN;
+
+	hv_ops->enter(vcpu);
+
+	vcpu->last_exit_ns = local_clock();
+	WRITE_ONCE(vcpu->mode, HV_OUTSIDE_GUEST);
+	local_irq_enable();
+	preempt_enable();
+
+	r = hv_ops->handle_exit(vcpu);
+	hv_stats_count(vcpu, vcpu->stat_reason);
+	trace_hv_exit(vcpu->id, vcpu->hw_exit_reason, vcpu->stat_reason, vcpu->rip, r);
+	return r;
+}
+
+static int hv_vcpu_run(struct hv_vcpu *vcpu)
+{
+	struct hv_run *run = vcpu->run;
+	int r;
+
+	if (READ_ONCE(vcpu->vm->dead))
+		return -EIO;
+	r = hv_complete_userspace_exit(vcpu);
+	if (r)
+		return r;
+
+	fpu_swap_kvm_fpstate(&vcpu->guest_fpu, true);
+	for (;;) {
+		if (READ_ONCE(run->immediate_exit) || signal_pending(current)) {
+			run->exit_reason = HV_EXIT_INTR;
+			vcpu->stat_reason = HV_EXIT_INTR;
+			hv_stats_count(vcpu, HV_EXIT_INTR);
+			r = -EINTR;
+			break;
+		}
+		cond_resched();
+		r = hv_vcpu_enter_guest(vcpu);
+		if (r <= 0)
+			break;
+		if (READ_ONCE(vcpu->vm->dead)) {
+			r = -EIO;
+			break;
+		}
+	}
+	fpu_swap_kvm_fpstate(&vcpu->guest_fpu, false);
+
+	run->ready_for_interrupt_injection = !vcpu->queued_irq &&
+					     hv_ops->interrupt_allowed(vcpu);
+	run->flags = (vcpu->rflags & X86_EFLAGS_IF ? HV_RUN_FLAG_IF : 0) |
+		     (hv_ops->interrupt_shadow(vcpu) ? HV_RUN_FLAG_INTR_SHADOW : 0);
+	run->apic_base = vcpu->apic_base;
+	return r;
+}
+
+static long hv_vcpu_get_regs(struct hv_vcpu *vcpu, void __user *argp)
+{
+	struct hv_regs regs = {
+		.rax = vcpu->regs[HV_RAX], .rbx = vcpu->regs[HV_RBX],
+		.rcx = vcpu->regs[HV_RCX], .rdx = vcpu->regs[HV_RDX],
+		.rsi = vcpu->regs[HV_RSI], .rdi = vcpu->regs[HV_RDI],
+		.rsp = vcpu->regs[HV_RSP], .rbp = vcpu->regs[HV_RBP],
+		.r8 = vcpu->regs[HV_R8], .r9 = vcpu->regs[HV_R9],
+		.r10 = vcpu->regs[HV_R10], .r11 = vcpu->regs[HV_R11],
+		.r12 = vcpu->regs[HV_R12], .r13 = vcpu->regs[HV_R13],
+		.r14 = vcpu->regs[HV_R14], .r15 = vcpu->regs[HV_R15],
+		.rip = vcpu->rip, .rflags = vcpu->rflags,
+	};
+
+	return copy_to_user(argp, &regs, sizeof(regs)) ? -EFAULT : 0;
+}
+
+static long hv_vcpu_set_regs(struct hv_vcpu *vcpu, void __user *argp)
+{
+	struct hv_regs regs;
+
+	if (copy_from_user(&regs, argp, sizeof(regs)))
+		return -EFAULT;
+	if (regs.flags || regs.reserved)
+		return -EINVAL;
+	vcpu->regs[HV_RAX] = regs.rax;
+	vcpu->regs[HV_RBX] = regs.rbx;
+	vcpu->regs[HV_RCX] = regs.rcx;
+	vcpu->regs[HV_RDX] = regs.rdx;
+	vcpu->regs[HV_RSI] = regs.rsi;
+	vcpu->regs[HV_RDI] = regs.rdi;
+	vcpu->regs[HV_RSP] = regs.rsp;
+	vcpu->regs[HV_RBP] = regs.rbp;
+	vcpu->regs[HV_R8] = regs.r8;
+	vcpu->regs[HV_R9] = regs.r9;
+	vcpu->regs[HV_R10] = regs.r10;
+	vcpu->regs[HV_R11] = regs.r11;
+	vcpu->regs[HV_R12] = regs.r12;
+	vcpu->regs[HV_R13] = regs.r13;
+	vcpu->regs[HV_R14] = regs.r14;
+	vcpu->regs[HV_R15] = regs.r15;
+	vcpu->rip = regs.rip;
+	/* Bit 1 is always set; reserved bits are cleared as hardware would. */
+	vcpu->rflags = (regs.rflags & HV_RFLAGS_WRITABLE) | X86_EFLAGS_FIXED;
+	/* New registers void whatever the last exit left to complete. */
+	vcpu->pending = HV_PENDING_NONE;
+	return 0;
+}
+
+static long hv_vcpu_get_sregs(struct hv_vcpu *vcpu, void __user *argp)
+{
+	struct hv_sregs sregs;
+
+	memset(&sregs, 0, sizeof(sregs));
+	hv_ops->get_sregs(vcpu, &sregs);
+	sregs.apic_base = vcpu->apic_base;
+	return copy_to_user(argp, &sregs, sizeof(sregs)) ? -EFAULT : 0;
+}
+
+static bool hv_sregs_reserved_clear(const struct hv_sregs *s)
+{
+	const struct hv_segment *segs[] = {
+		&s->cs, &s->ds, &s->es, &s->fs, &s->gs, &s->ss, &s->tr, &s->ldt,
+	};
+	int i;
+
+	if (s->flags || s->reserved)
+		return false;
+	for (i = 0; i < ARRAY_SIZE(s->reserved2); i++)
+		if (s->reserved2[i])
+			return false;
+	for (i = 0; i < ARRAY_SIZE(segs); i++)
+		if (segs[i]->padding)
+			return false;
+	return !s->gdt.padding[0] && !s->gdt.padding[1] && !s->gdt.padding[2] &&
+	       !s->idt.padding[0] && !s->idt.padding[1] && !s->idt.padding[2];
+}
+
+static long hv_vcpu_set_sregs(struct hv_vcpu *vcpu, void __user *argp)
+{
+	struct hv_sregs sregs;
+	int r;
+
+	if (copy_from_user(&sregs, argp, sizeof(sregs)))
+		return -EFAULT;
+	if (!hv_sregs_reserved_clear(&sregs))
+		return -EINVAL;
+	r = hv_check_control_regs(&sregs);
+	if (r)
+		return r;
+	r = hv_msr_set(vcpu, MSR_IA32_APICBASE, sregs.apic_base, true);
+	if (r)
+		return r;
+	r = hv_ops->set_sregs(vcpu, &sregs);
+	if (!r)
+		vcpu->pending = HV_PENDING_NONE;
+	return r;
+}
+
+static long hv_vcpu_set_cpuid(struct hv_vcpu *vcpu, struct hv_cpuid __user *ucpuid)
+{
+	struct hv_cpuid_entry *entries;
+	struct hv_cpuid hdr;
+	u32 i;
+
+	if (copy_from_user(&hdr, ucpuid, sizeof(hdr)))
+		return -EFAULT;
+	if (hdr.flags)
+		return -EINVAL;
+	if (hdr.nent > HV_MAX_CPUID_ENTRIES)
+		return -E2BIG;
+	entries = vmemdup_user(ucpuid->entries, hdr.nent * sizeof(*entries));
+	if (IS_ERR(entries))
+		return PTR_ERR(entries);
+	for (i = 0; i < hdr.nent; i++) {
+		struct hv_cpuid_entry *e = &entries[i];
+
+		if ((e->flags & ~HV_CPUID_FLAG_SIGNIFICANT_INDEX) ||
+		    e->reserved[0] || e->reserved[1] || e->reserved[2]) {
+			kvfree(entries);
+			return -EINVAL;
+		}
+		hv_cpuid_mask_entry(e);
+	}
+	kvfree(vcpu->cpuid);
+	vcpu->cpuid = entries;
+	vcpu->cpuid_nent = hdr.nent;
+	return 0;
+}
+
+static long hv_vcpu_msrs(struct hv_vcpu *vcpu, struct hv_msrs __user *umsrs, bool set)
+{
+	struct hv_msr_entry *entries;
+	struct hv_msrs hdr;
+	u32 i;
+	int r;
+
+	if (copy_from_user(&hdr, umsrs, sizeof(hdr)))
+		return -EFAULT;
+	if (hdr.flags)
+		return -EINVAL;
+	if (hdr.nmsrs > HV_MAX_MSR_ENTRIES)
+		return -E2BIG;
+	entries = vmemdup_user(umsrs->entries, hdr.nmsrs * sizeof(*entries));
+	if (IS_ERR(entries))
+		return PTR_ERR(entries);
+	for (i = 0; i < hdr.nmsrs; i++) {
+		if (entries[i].reserved) {
+			r = -EINVAL;
+			goto out;
+		}
+	}
+	for (i = 0; i < hdr.nmsrs; i++) {
+		struct hv_msr_entry *e = &entries[i];
+
+		if (set ? hv_msr_set(vcpu, e->index, e->data, true) :
+			  hv_msr_get(vcpu, e->index, &e->data))
+			break;
+	}
+	r = i;
+	if (!set && copy_to_user(umsrs->entries, entries, i * sizeof(*entries)))
+		r = -EFAULT;
+out:
+	kvfree(entries);
+	return r;
+}
+
+static long hv_vcpu_interrupt(struct hv_vcpu *vcpu, void __user *argp)
+{
+	struct hv_interrupt irq;
+
+	if (copy_from_user(&irq, argp, sizeof(irq)))
+		return -EFAULT;
+	if (irq.flags || irq.vector < 32 || irq.vector > 255)
+		return -EINVAL;
+	if (vcpu->queued_irq)
+		return -EBUSY;
+	vcpu->queued_irq = 0x100 | irq.vector;
+	return 0;
+}
+
+static long hv_vcpu_get_stats(struct hv_vcpu *vcpu, void __user *argp)
+{
+	struct hv_stats *st;
+	long r = 0;
+
+	st = kzalloc(sizeof(*st), GFP_KERNEL);
+	if (!st)
+		return -ENOMEM;
+	hv_stats_fill(vcpu, st);
+	if (copy_to_user(argp, st, sizeof(*st)))
+		r = -EFAULT;
+	kfree(st);
+	return r;
+}
+
+long hv_vcpu_ioctl(struct hv_vcpu *vcpu, unsigned int cmd, unsigned long arg)
+{
+	void __user *argp = (void __user *)arg;
+	long r;
+
+	if (vcpu->vm->mm != current->mm)
+		return -EIO;
+	if (mutex_lock_killable(&vcpu->mutex))
+		return -EINTR;
+	hv_vcpu_load(vcpu);
+
+	switch (cmd) {
+	case HV_RUN:
+		r = arg ? -EINVAL : hv_vcpu_run(vcpu);
+		break;
+	case HV_GET_REGS:
+		r = hv_vcpu_get_regs(vcpu, argp);
+		break;
+	case HV_SET_REGS:
+		r = hv_vcpu_set_regs(vcpu, argp);
+		break;
+	case HV_GET_SREGS:
+		r = hv_vcpu_get_sregs(vcpu, argp);
+		break;
+	case HV_SET_SREGS:
+		r = hv_vcpu_set_sregs(vcpu, argp);
+		break;
+	case HV_SET_CPUID:
+		r = hv_vcpu_set_cpuid(vcpu, argp);
+		break;
+	case HV_GET_CPUID:
+		r = hv_cpuid_copy_out(argp, vcpu->cpuid, vcpu->cpuid_nent);
+		break;
+	case HV_GET_MSRS:
+		r = hv_vcpu_msrs(vcpu, argp, false);
+		break;
+	case HV_SET_MSRS:
+		r = hv_vcpu_msrs(vcpu, argp, true);
+		break;
+	case HV_INTERRUPT:
+		r = hv_vcpu_interrupt(vcpu, argp);
+		break;
+	case HV_GET_STATS:
+		r = hv_vcpu_get_stats(vcpu, argp);
+		break;
+	default:
+		r = -ENOTTY;
+		break;
+	}
+
+	hv_vcpu_put(vcpu);
+	mutex_unlock(&vcpu->mutex);
+	return r;
+}
+
+static long hv_vcpu_file_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
+{
+	return hv_vcpu_ioctl(filp->private_data, cmd, arg);
+}
+
+static vm_fault_t hv_vcpu_fault(struct vm_fault *vmf)
+{
+	struct hv_vcpu *vcpu = vmf->vma->vm_file->private_data;
+	struct page *page;
+
+	if (vmf->pgoff == 0)
+		page = virt_to_page(vcpu->run);
+	else if (vmf->pgoff == 1)
+		page = virt_to_page(vcpu->pio_data);
+	else
+		return VM_FAULT_SIGBUS;
+	get_page(page);
+	vmf->page = page;
+	return 0;
+}
+
+static const struct vm_operations_struct hv_vcpu_vm_ops = {
+	.fault = hv_vcpu_fault,
+};
+
+static int hv_vcpu_mmap(struct file *filp, struct vm_area_struct *vma)
+{
+	unsigned long pages = vma_pages(vma);
+
+	if (vma->vm_pgoff >= 2 || pages > 2 - vma->vm_pgoff)
+		return -EINVAL;
+	vma->vm_ops = &hv_vcpu_vm_ops;
+	return 0;
+}
+
+static int hv_vcpu_release(struct inode *inode, struct file *filp)
+{
+	struct hv_vcpu *vcpu = filp->private_data;
+
+	hv_vm_put(vcpu->vm);
+	return 0;
+}
+
+static const struct file_operations hv_vcpu_fops = {
+	.owner		= THIS_MODULE,
+	.unlocked_ioctl	= hv_vcpu_file_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.mmap		= hv_vcpu_mmap,
+	.release	= hv_vcpu_release,
+	.llseek		= noop_llseek,
+};
+
+/* x86 reset state (SDM "Processor State After Reset"); the vendor sets the rest. */
+static void hv_vcpu_reset(struct hv_vcpu *vcpu)
+{
+	memset(vcpu->regs, 0, sizeof(vcpu->regs));
+	vcpu->regs[HV_RDX] = 0x600;
+	vcpu->rip = 0xfff0;
+	vcpu->rflags = X86_EFLAGS_FIXED;
+	vcpu->apic_base = HV_APIC_BASE_DEFAULT | (vcpu->id == 0 ? MSR_IA32_APICBASE_BSP : 0);
+	vcpu->misc_enable = MSR_IA32_MISC_ENABLE_FAST_STRING;
+}
+
+static int hv_vcpu_default_cpuid(struct hv_vcpu *vcpu)
+{
+	vcpu->cpuid = kvcalloc(HV_MAX_CPUID_ENTRIES, sizeof(*vcpu->cpuid), GFP_KERNEL_ACCOUNT);
+	if (!vcpu->cpuid)
+		return -ENOMEM;
+	vcpu->cpuid_nent = hv_cpuid_supported(vcpu->cpuid, HV_MAX_CPUID_ENTRIES);
+	return 0;
+}
+
+int hv_vcpu_create(struct hv_vm *vm, u32 id)
+{
+	struct hv_vcpu *vcpu;
+	int i, r, fd;
+
+	mutex_lock(&vm->lock);
+	for (i = 0; i < atomic_read(&vm->online_vcpus); i++) {
+		if (vm->vcpus[i]->id == id) {
+			r = -EEXIST;
+			goto out_unlock;
+		}
+	}
+	r = -ENOMEM;
+	vcpu = kvzalloc(hv_ops->vcpu_size, GFP_KERNEL_ACCOUNT);
+	if (!vcpu)
+		goto out_unlock;
+	vcpu->vm = vm;
+	vcpu->id = id;
+	vcpu->cpu = -1;
+	mutex_init(&vcpu->mutex);
+	preempt_notifier_init(&vcpu->pn, &hv_preempt_ops);
+	vcpu->run = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	vcpu->pio_data = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	if (!vcpu->run || !vcpu->pio_data)
+		goto out_free_pages;
+	if (!fpu_alloc_guest_fpstate(&vcpu->guest_fpu))
+		goto out_free_pages;
+	r = hv_vcpu_default_cpuid(vcpu);
+	if (r)
+		goto out_free_fpu;
+	hv_vcpu_reset(vcpu);
+	r = hv_ops->vcpu_init(vcpu);
+	if (r)
+		goto out_free_cpuid;
+
+	/* The vCPU fd's reference on the VM; dropped in hv_vcpu_release(). */
+	hv_vm_get(vm);
+	fd = anon_inode_getfd("hv-vcpu", &hv_vcpu_fops, vcpu, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		hv_vm_put(vm);
+		r = fd;
+		goto out_vcpu_free;
+	}
+	vm->vcpus[atomic_read(&vm->online_vcpus)] = vcpu;
+	/* Publish the pointer before the count that makes it visible. */
+	smp_wmb();
+	atomic_inc(&vm->online_vcpus);
+	mutex_unlock(&vm->lock);
+	return fd;
+
+out_vcpu_free:
+	hv_ops->vcpu_free(vcpu);
+out_free_cpuid:
+	kvfree(vcpu->cpuid);
+out_free_fpu:
+	fpu_free_guest_fpstate(&vcpu->guest_fpu);
+out_free_pages:
+	free_page((unsigned long)vcpu->pio_data);
+	free_page((unsigned long)vcpu->run);
+	kvfree(vcpu);
+out_unlock:
+	mutex_unlock(&vm->lock);
+	return r;
+}
+
+void hv_vcpu_destroy(struct hv_vcpu *vcpu)
+{
+	hv_ops->vcpu_free(vcpu);
+	kvfree(vcpu->cpuid);
+	fpu_free_guest_fpstate(&vcpu->guest_fpu);
+	free_page((unsigned long)vcpu->pio_data);
+	free_page((unsigned long)vcpu->run);
+	kvfree(vcpu);
+}

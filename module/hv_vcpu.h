@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef HV_VCPU_H
+#define HV_VCPU_H
+
+#include <linux/mutex.h>
+#include <linux/preempt.h>
+#include <linux/types.h>
+#include <asm/fpu/api.h>
+#include <asm/fpu/types.h>
+#include "../uapi/linux/hv.h"
+#include "x86/insn.h"
+
+struct hv_vm;
+
+/* General purpose registers in hardware encoding order (ModRM reg/rm, REX). */
+enum hv_gpr {
+	HV_RAX, HV_RCX, HV_RDX, HV_RBX, HV_RSP, HV_RBP, HV_RSI, HV_RDI,
+	HV_R8, HV_R9, HV_R10, HV_R11, HV_R12, HV_R13, HV_R14, HV_R15,
+	HV_NR_GPRS
+};
+
+/* What the next HV_RUN must finish before entering the guest. */
+enum hv_pending {
+	HV_PENDING_NONE,
+	HV_PENDING_PIO_IN,		/* copy run->io data into RAX or memory */
+	HV_PENDING_MMIO_READ,		/* write run->mmio.data into a register */
+	HV_PENDING_HYPERCALL,		/* RAX = run->hypercall.ret */
+};
+
+/* vcpu->mode, read by kickers without locks. */
+enum { HV_OUTSIDE_GUEST, HV_IN_GUEST };
+
+struct hv_vcpu_stats {
+	u64 exits[HV_STATS_NR_REASONS];
+	u64 latency_ns_total[HV_STATS_NR_REASONS];
+	u64 latency_hist[HV_STATS_NR_REASONS][HV_STATS_NR_BUCKETS];
+};
+
+/*
+ * Locking legend:
+ *   mutex     - every vCPU ioctl; held across HV_RUN, so all fields but
+ *               mode, cpu and run (shared with userspace) belong to the
+ *               thread that holds it.
+ *   mode, cpu - written by the vCPU thread, read locklessly by kickers.
+ */
+struct hv_vcpu {
+	struct hv_vm *vm;
+	u32 id;
+	struct mutex mutex;
+	struct hv_run *run;		/* page 0 of the mmap */
+	void *pio_data;			/* page 1 of the mmap */
+	struct preempt_notifier pn;
+	int cpu;			/* CPU the vCPU is loaded on, -1 if none */
+	int mode;
+
+	u64 regs[HV_NR_GPRS];
+	u64 rip;
+	u64 rflags;
+	u64 next_rip;			/* of the instruction that exited; 0 if unknown */
+
+	struct fpu_guest guest_fpu;
+
+	/* Completion of the last userspace exit. */
+	enum hv_pending pending;
+	struct hv_mmio_op pending_mmio;	/* the decoded load of an MMIO read */
+	bool pending_string;		/* INS: data goes to guest memory */
+	u64 pending_gpa;		/* INS destination */
+	u64 pending_rip;		/* RIP to resume at once completed */
+
+	/* A queued external interrupt: bit 8 set means valid. */
+	u16 queued_irq;
+
+	/* Guest state the core emulates. */
+	struct hv_cpuid_entry *cpuid;
+	u32 cpuid_nent;
+	u64 misc_enable;
+	u64 apic_base;
+	u64 db[4];			/* DR0-3, never loaded into hardware */
+
+	u64 last_exit_ns;		/* local_clock() at the last exit */
+	u32 stat_reason;		/* HV_EXIT_* of the last exit, for stats */
+	u32 hw_exit_reason;		/* the vendor's raw reason, for tracing */
+	struct hv_vcpu_stats stats;
+	u64 tlb_gen;			/* vm->tlb_gen this vCPU last flushed at */
+	bool need_tlb_flush;		/* set by the core, cleared by the vendor */
+};
+
+int hv_vcpu_create(struct hv_vm *vm, u32 id);
+void hv_vcpu_destroy(struct hv_vcpu *vcpu);
+long hv_vcpu_ioctl(struct hv_vcpu *vcpu, unsigned int cmd, unsigned long arg);
+
+static inline u64 hv_gpr_read(struct hv_vcpu *vcpu, unsigned int reg)
+{
+	return vcpu->regs[reg & (HV_NR_GPRS - 1)];
+}
+
+static inline void hv_gpr_write(struct hv_vcpu *vcpu, unsigned int reg, u64 val)
+{
+	vcpu->regs[reg & (HV_NR_GPRS - 1)] = val;
+}
+
+#endif /* HV_VCPU_H */

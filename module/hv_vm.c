@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * VM objects: the VM file descriptor, memory slots and vCPU creation.
+ *
+ * Lifetime: a VM is reference counted.  The VM fd holds one reference and
+ * every vCPU fd holds one, so the VM (with its vCPUs, nested page tables
+ * and pinned pages) is freed when the last of those files is closed,
+ * whether the VMM exits cleanly or is killed.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/anon_inodes.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/kref.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include <linux/smp.h>
+#include <linux/uaccess.h>
+
+#include "hv_arch.h"
+#include "hv_main.h"
+#include "hv_vm.h"
+#include "hv_vcpu.h"
+
+/* Guest-physical addresses are limited to what 4-level nested paging maps. */
+#define HV_GPA_LIMIT	(1ULL << 48)
+
+static void hv_vm_free(struct kref *kref)
+{
+	struct hv_vm *vm = container_of(kref, struct hv_vm, ref);
+	int i;
+
+	for (i = 0; i < atomic_read(&vm->online_vcpus); i++)
+		hv_vcpu_destroy(vm->vcpus[i]);
+	hv_mmu_destroy(vm);
+	hv_ops->vm_destroy(vm);
+	mmdrop(vm->mm);
+	kvfree(vm);
+	hv_put_virt();
+	module_put(THIS_MODULE);
+}
+
+void hv_vm_get(struct hv_vm *vm)
+{
+	kref_get(&vm->ref);
+}
+
+void hv_vm_put(struct hv_vm *vm)
+{
+	kref_put(&vm->ref, hv_vm_free);
+}
+
+void hv_vm_mark_dead(struct hv_vm *vm)
+{
+	WRITE_ONCE(vm->dead, true);
+}
+
+static void hv_noop_ipi(void *info)
+{
+}
+
+/*
+ * Make every vCPU drop translations of zapped mappings before it uses the
+ * guest again.  A vCPU checks tlb_gen with interrupts off after announcing
+ * HV_IN_GUEST, so a vCPU that missed the new generation is in the guest
+ * now and the IPI forces it out; wait=1 returns only once it has left.
+ */
+void hv_vm_flush_tlbs(struct hv_vm *vm)
+{
+	int i, n = atomic_read(&vm->online_vcpus);
+
+	atomic64_inc(&vm->tlb_gen);
+	smp_mb__after_atomic();
+	for (i = 0; i < n; i++) {
+		struct hv_vcpu *vcpu = vm->vcpus[i];
+		int cpu = READ_ONCE(vcpu->cpu);
+
+		if (READ_ONCE(vcpu->mode) == HV_IN_GUEST && cpu >= 0)
+			smp_call_function_single(cpu, hv_noop_ipi, NULL, 1);
+	}
+}
+
+static bool hv_range_overlaps(u64 a, u64 alen, u64 b, u64 blen)
+{
+	return a < b + blen && b < a + alen;
+}
+
+static int hv_check_region(const struct hv_memory_region *mr)
+{
+	int i;
+
+	if (mr->slot >= HV_MAX_MEMSLOTS)
+		return -EINVAL;
+	if (mr->flags & ~HV_MEM_READONLY)
+		return -EINVAL;
+	for (i = 0; i < ARRAY_SIZE(mr->reserved); i++)
+		if (mr->reserved[i])
+			return -EINVAL;
+	if (!mr->memory_size)
+		return 0;
+	if (!PAGE_ALIGNED(mr->guest_phys_addr) || !PAGE_ALIGNED(mr->memory_size) ||
+	    !PAGE_ALIGNED(mr->userspace_addr))
+		return -EINVAL;
+	if (mr->guest_phys_addr + mr->memory_size < mr->guest_phys_addr ||
+	    mr->guest_phys_addr + mr->memory_size > HV_GPA_LIMIT)
+		return -EINVAL;
+	if (mr->userspace_addr + mr->memory_size < mr->userspace_addr ||
+	    !access_ok((void __user *)(unsigned long)mr->userspace_addr, mr->memory_size))
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * Install, replace or delete a slot.  Mappings of the old slot are zapped
+ * (and their pages unpinned) before the new slot becomes visible, so a
+ * vCPU can never reach memory that no slot describes any more.
+ */
+int hv_vm_set_memory_region(struct hv_vm *vm, const struct hv_memory_region *mr)
+{
+	struct hv_memslot *slot;
+	int i, r;
+
+	r = hv_check_region(mr);
+	if (r)
+		return r;
+
+	mutex_lock(&vm->mmu_lock);
+	if (mr->memory_size) {
+		for (i = 0; i < HV_MAX_MEMSLOTS; i++) {
+			const struct hv_memslot *s = &vm->slots[i];
+
+			if (i != mr->slot && s->size &&
+			    hv_range_overlaps(s->gpa, s->size, mr->guest_phys_addr,
+					      mr->memory_size)) {
+				r = -EEXIST;
+				goto out;
+			}
+		}
+	}
+	slot = &vm->slots[mr->slot];
+	if (slot->size) {
+		hv_mmu_zap_range(vm, slot->gpa, slot->size);
+		slot->size = 0;
+		hv_vm_flush_tlbs(vm);
+	}
+	slot->gpa = mr->guest_phys_addr;
+	slot->hva = mr->userspace_addr;
+	slot->flags = mr->flags;
+	slot->size = mr->memory_size;
+out:
+	mutex_unlock(&vm->mmu_lock);
+	return r;
+}
+
+static long hv_vm_ioctl_set_memory_region(struct hv_vm *vm, void __user *argp)
+{
+	struct hv_memory_region mr;
+
+	if (copy_from_user(&mr, argp, sizeof(mr)))
+		return -EFAULT;
+	return hv_vm_set_memory_region(vm, &mr);
+}
+
+long hv_vm_ioctl(struct hv_vm *vm, unsigned int cmd, unsigned long arg)
+{
+	if (vm->mm != current->mm)
+		return -EIO;
+
+	switch (cmd) {
+	case HV_SET_MEMORY_REGION:
+		return hv_vm_ioctl_set_memory_region(vm, (void __user *)arg);
+	case HV_CREATE_VCPU:
+		if (arg >= HV_MAX_VCPUS)
+			return -EINVAL;
+		return hv_vcpu_create(vm, arg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static long hv_vm_file_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
+{
+	return hv_vm_ioctl(filp->private_data, cmd, arg);
+}
+
+static int hv_vm_release(struct inode *inode, struct file *filp)
+{
+	hv_vm_put(filp->private_data);
+	return 0;
+}
+
+static const struct file_operations hv_vm_fops = {
+	.owner		= THIS_MODULE,
+	.unlocked_ioctl	= hv_vm_file_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.release	= hv_vm_release,
+	.llseek		= noop_llseek,
+};
+
+int hv_vm_create(unsigned long flags)
+{
+	struct hv_vm *vm;
+	int r, fd;
+
+	if (flags)
+		return -EINVAL;
+	r = hv_get_virt();
+	if (r)
+		return r;
+	r = -ENOMEM;
+	vm = kvzalloc(hv_ops->vm_size, GFP_KERNEL_ACCOUNT);
+	if (!vm)
+		goto out_put_virt;
+	kref_init(&vm->ref);
+	mutex_init(&vm->lock);
+	mutex_init(&vm->mmu_lock);
+	atomic64_set(&vm->tlb_gen, 0);
+	mmgrab(current->mm);
+	vm->mm = current->mm;
+
+	r = hv_mmu_init(vm);
+	if (r)
+		goto out_free;
+	r = hv_ops->vm_init(vm);
+	if (r)
+		goto out_mmu;
+
+	/* Each VM pins the module: hv_vm_free() drops it. */
+	__module_get(THIS_MODULE);
+	fd = anon_inode_getfd("hv-vm", &hv_vm_fops, vm, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		hv_vm_put(vm);
+	return fd;
+
+out_mmu:
+	hv_mmu_destroy(vm);
+out_free:
+	mmdrop(vm->mm);
+	kvfree(vm);
+out_put_virt:
+	hv_put_virt();
+	return r;
+}

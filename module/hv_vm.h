@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef HV_VM_H
+#define HV_VM_H
+
+#include <linux/atomic.h>
+#include <linux/kref.h>
+#include <linux/mutex.h>
+#include <linux/types.h>
+#include "../uapi/linux/hv.h"
+
+struct hv_vcpu;
+
+struct hv_memslot {
+	u64 gpa;
+	u64 size;			/* 0: slot unused */
+	u64 hva;
+	u32 flags;			/* HV_MEM_* */
+};
+
+/*
+ * The two-dimensional (nested/extended) page table of a VM.  Tables are
+ * built on demand on nested page faults; every leaf maps a pinned page of
+ * a memory slot, unpinned when the leaf is zapped.
+ */
+struct hv_tdp {
+	u64 *root;			/* 4-level table, one page */
+	phys_addr_t root_pa;
+	unsigned long nr_tables;	/* table pages, root included */
+	unsigned long nr_pinned;	/* leaf pages currently pinned */
+};
+
+/*
+ * Locking legend:
+ *   ref       - the VM fd and each vCPU fd hold one reference.
+ *   lock      - vcpus[] insertion, online_vcpus.
+ *   mmu_lock  - slots[], tdp; held while a fault maps a page, and while a
+ *               slot changes and its mappings are zapped.
+ *   tlb_gen   - atomic; bumped after a zap, checked by every vCPU with
+ *               interrupts off before entry (see hv_vm_flush_tlbs()).
+ */
+struct hv_vm {
+	struct kref ref;
+	struct mutex lock;
+	struct mutex mmu_lock;
+	struct hv_memslot slots[HV_MAX_MEMSLOTS];
+	struct hv_tdp tdp;
+	struct hv_vcpu *vcpus[HV_MAX_VCPUS];
+	atomic_t online_vcpus;
+	atomic64_t tlb_gen;
+	struct mm_struct *mm;		/* owner of the slots' userspace addresses */
+	bool dead;			/* WARN_ON_ONCE fired: refuse to run */
+};
+
+int hv_vm_create(unsigned long flags);
+int hv_vm_set_memory_region(struct hv_vm *vm, const struct hv_memory_region *mr);
+void hv_vm_flush_tlbs(struct hv_vm *vm);
+void hv_vm_mark_dead(struct hv_vm *vm);
+
+/* hv_mmu.c */
+const struct hv_memslot *hv_mmu_find_slot(struct hv_vm *vm, u64 gpa);
+int hv_mmu_init(struct hv_vm *vm);
+void hv_mmu_destroy(struct hv_vm *vm);
+/*
+ * Resolve a nested page fault at @gpa: 1 mapped (re-enter), 0 not backed by
+ * a slot or a write to a read-only slot (MMIO), <0 errno.
+ */
+int hv_mmu_fault(struct hv_vm *vm, u64 gpa, bool write);
+void hv_mmu_zap_range(struct hv_vm *vm, u64 gpa, u64 size);
+/* Copy to/from guest-physical memory through the slots (vCPU thread only). */
+int hv_read_gpa(struct hv_vm *vm, u64 gpa, void *buf, unsigned int len);
+int hv_write_gpa(struct hv_vm *vm, u64 gpa, const void *buf, unsigned int len);
+
+#endif /* HV_VM_H */

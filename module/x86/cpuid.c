@@ -1,0 +1,186 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The CPUID policy: which leaves and feature bits a guest may see.
+ *
+ * A feature bit survives only if hv virtualizes what it announces.  hv has
+ * no local APIC, no XSAVE state management, no performance counters, no
+ * machine-check banks and no nested virtualization yet, so those bits are
+ * cleared, and leaves that only describe them are zeroed.  The same masks
+ * apply to tables that userspace installs with HV_SET_CPUID, so a VMM cannot
+ * switch on something the module would not back.
+ */
+#include <linux/bits.h>
+#include <linux/kernel.h>
+#include <linux/string.h>
+#include <asm/processor.h>
+
+#include "../hv_main.h"
+#include "../../uapi/linux/hv.h"
+
+#define HV_CPUID_SIGNATURE	"hvhvhvhvhvhv"
+#define HV_CPUID_HV_BASE	0x40000000u
+#define HV_CPUID_MAX_BASIC	0x7u
+#define HV_CPUID_MAX_EXT	0x80000008u
+/* Guest-physical addresses are limited to 48 bits (4-level nested paging). */
+#define HV_GUEST_PHYS_BITS	48u
+
+/* Leaf 1 EDX: x87, VME, DE, PSE, TSC, MSR, PAE, CX8, SEP, PGE, CMOV, PAT, PSE36, CLFSH, MMX, FXSR, SSE, SSE2 */
+#define L1_EDX_ALLOWED	(BIT(0) | BIT(1) | BIT(2) | BIT(3) | BIT(4) | BIT(5) | BIT(6) | BIT(8) | \
+			 BIT(11) | BIT(13) | BIT(15) | BIT(16) | BIT(17) | BIT(19) | BIT(23) | \
+			 BIT(24) | BIT(25) | BIT(26))
+/* Leaf 1 ECX: SSE3, PCLMULQDQ, SSSE3, CX16, SSE4.1, SSE4.2, MOVBE, POPCNT, AES, RDRAND, PCID */
+#define L1_ECX_ALLOWED	(BIT(0) | BIT(1) | BIT(9) | BIT(13) | BIT(17) | BIT(19) | BIT(20) | \
+			 BIT(22) | BIT(23) | BIT(25) | BIT(30))
+#define L1_ECX_HYPERVISOR	BIT(31)
+/* Leaf 7.0 EBX: FSGSBASE, BMI1, SMEP, BMI2, ERMS, INVPCID, ADX, SMAP, CLFLUSHOPT, CLWB, SHA */
+#define L7_EBX_ALLOWED	(BIT(0) | BIT(3) | BIT(7) | BIT(8) | BIT(9) | BIT(10) | BIT(19) | \
+			 BIT(20) | BIT(23) | BIT(24) | BIT(29))
+/* Leaf 7.0 ECX: UMIP */
+#define L7_ECX_ALLOWED	BIT(2)
+/* 0x80000001 ECX: LAHF/SAHF, ABM, SSE4A, misaligned SSE, 3DNow! prefetch */
+#define E1_ECX_ALLOWED	(BIT(0) | BIT(5) | BIT(6) | BIT(7) | BIT(8))
+/* 0x80000001 EDX: AMD's copies of leaf 1 bits 0-17, SYSCALL, NX, MMXEXT, 1 GiB pages, LM */
+#define E1_EDX_ALLOWED	((L1_EDX_ALLOWED & GENMASK(17, 0)) | BIT(11) | BIT(20) | BIT(22) | \
+			 BIT(26) | BIT(29))
+/* 0x80000007 EDX: invariant TSC (the TSC offset keeps it invariant) */
+#define E7_EDX_ALLOWED	BIT(8)
+
+static bool hv_cpuid_leaf_hidden(u32 function)
+{
+	switch (function) {
+	case 0x3:		/* processor serial number */
+	case 0x5:		/* MONITOR/MWAIT: intercepted, #UD */
+	case 0x6:		/* thermal and power management */
+	case 0xa:		/* performance monitoring */
+	case 0xd:		/* XSAVE state components */
+	case 0xf: case 0x10:	/* resource director technology */
+	case 0x12:		/* SGX */
+	case 0x14:		/* processor trace */
+	case 0x8000000a:	/* SVM features */
+	case 0x8000001f:	/* memory encryption */
+		return true;
+	default:
+		return false;
+	}
+}
+
+void hv_cpuid_mask_entry(struct hv_cpuid_entry *e)
+{
+	if (hv_cpuid_leaf_hidden(e->function)) {
+		e->eax = e->ebx = e->ecx = e->edx = 0;
+		return;
+	}
+	switch (e->function) {
+	case 0x1:
+		e->ecx = (e->ecx & L1_ECX_ALLOWED) | L1_ECX_HYPERVISOR;
+		e->edx &= L1_EDX_ALLOWED;
+		break;
+	case 0x7:
+		if (e->index == 0) {
+			e->eax = 0;	/* no further subleaves */
+			e->ebx &= L7_EBX_ALLOWED;
+			e->ecx &= L7_ECX_ALLOWED;
+			e->edx = 0;
+		} else {
+			e->eax = e->ebx = e->ecx = e->edx = 0;
+		}
+		break;
+	case 0x80000001:
+		e->ecx &= E1_ECX_ALLOWED;
+		e->edx &= E1_EDX_ALLOWED;
+		break;
+	case 0x80000007:
+		e->eax = e->ebx = e->ecx = 0;
+		e->edx &= E7_EDX_ALLOWED;
+		break;
+	case 0x80000008:
+		/* Physical-address width; no speculation-control or core-count bits. */
+		e->eax = (e->eax & ~0xffu) | min_t(u32, e->eax & 0xff, HV_GUEST_PHYS_BITS);
+		e->ebx = e->ecx = e->edx = 0;
+		break;
+	}
+}
+
+static u32 hv_cpuid_add(struct hv_cpuid_entry *entries, u32 n, u32 max,
+			u32 function, u32 index, u32 flags)
+{
+	struct hv_cpuid_entry *e;
+
+	if (n >= max)
+		return n;
+	e = &entries[n];
+	memset(e, 0, sizeof(*e));
+	e->function = function;
+	e->index = index;
+	e->flags = flags;
+	cpuid_count(function, index, &e->eax, &e->ebx, &e->ecx, &e->edx);
+	hv_cpuid_mask_entry(e);
+	return n + 1;
+}
+
+/* Deterministic cache parameters: subleaves until the cache type is 0. */
+static u32 hv_cpuid_add_cache_leaf(struct hv_cpuid_entry *entries, u32 n, u32 max, u32 fn)
+{
+	u32 i;
+
+	for (i = 0; i < 16 && n < max; i++) {
+		n = hv_cpuid_add(entries, n, max, fn, i, HV_CPUID_FLAG_SIGNIFICANT_INDEX);
+		if (!(entries[n - 1].eax & 0x1f))
+			break;
+	}
+	return n;
+}
+
+/* Fill @entries with what hv offers; returns the number of entries. */
+int hv_cpuid_supported(struct hv_cpuid_entry *entries, u32 max)
+{
+	u32 basic = min(cpuid_eax(0), HV_CPUID_MAX_BASIC);
+	u32 ext = min(cpuid_eax(0x80000000), HV_CPUID_MAX_EXT);
+	u32 fn, n = 0;
+
+	for (fn = 0; fn <= basic; fn++) {
+		if (fn == 4)
+			n = hv_cpuid_add_cache_leaf(entries, n, max, fn);
+		else if (fn == 7)
+			n = hv_cpuid_add(entries, n, max, fn, 0, HV_CPUID_FLAG_SIGNIFICANT_INDEX);
+		else
+			n = hv_cpuid_add(entries, n, max, fn, 0, 0);
+	}
+	if (n && entries[0].function == 0)
+		entries[0].eax = basic;
+
+	if (n < max) {
+		struct hv_cpuid_entry *e = &entries[n++];
+
+		memset(e, 0, sizeof(*e));
+		e->function = HV_CPUID_HV_BASE;
+		e->eax = HV_CPUID_HV_BASE;
+		memcpy(&e->ebx, HV_CPUID_SIGNATURE, 4);
+		memcpy(&e->ecx, HV_CPUID_SIGNATURE + 4, 4);
+		memcpy(&e->edx, HV_CPUID_SIGNATURE + 8, 4);
+	}
+
+	for (fn = 0x80000000; fn <= ext; fn++)
+		n = hv_cpuid_add(entries, n, max, fn, 0, 0);
+	for (fn = 0; fn < n; fn++)
+		if (entries[fn].function == 0x80000000)
+			entries[fn].eax = ext;
+	return n;
+}
+
+const struct hv_cpuid_entry *hv_cpuid_find(const struct hv_cpuid_entry *table, u32 nent,
+					   u32 function, u32 index)
+{
+	u32 i;
+
+	for (i = 0; i < nent; i++) {
+		const struct hv_cpuid_entry *e = &table[i];
+
+		if (e->function != function)
+			continue;
+		if ((e->flags & HV_CPUID_FLAG_SIGNIFICANT_INDEX) && e->index != index)
+			continue;
+		return e;
+	}
+	return NULL;
+}

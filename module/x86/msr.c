@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The MSR policy for state the core keeps for every vendor.  MSRs held in
+ * the VMCB/VMCS (EFER, PAT, TSC, segment bases, SYSCALL/SYSENTER) are the
+ * vendor's; anything neither knows raises #GP in the guest, and HV_GET_MSRS
+ * / HV_SET_MSRS stop at it.
+ */
+#include <linux/errno.h>
+#include <asm/msr-index.h>
+
+#include "../hv_arch.h"
+#include "../hv_emulate.h"
+#include "../hv_main.h"
+#include "../hv_vcpu.h"
+
+/* APIC base: address bits 47:12, enable (11) and BSP (8); no x2APIC. */
+#define HV_APIC_BASE_VALID	(GENMASK_ULL(47, 12) | MSR_IA32_APICBASE_ENABLE | \
+				 MSR_IA32_APICBASE_BSP)
+
+int hv_msr_get(struct hv_vcpu *vcpu, u32 index, u64 *data)
+{
+	switch (index) {
+	case MSR_IA32_APICBASE:
+		*data = vcpu->apic_base;
+		return 0;
+	case MSR_IA32_MISC_ENABLE:
+		*data = vcpu->misc_enable;
+		return 0;
+	case MSR_MTRRcap:		/* no MTRRs: CPUID hides them too */
+	case MSR_IA32_UCODE_REV:
+		*data = 0;
+		return 0;
+	default:
+		return hv_ops->get_msr(vcpu, index, data);
+	}
+}
+
+int hv_msr_set(struct hv_vcpu *vcpu, u32 index, u64 data, bool host)
+{
+	switch (index) {
+	case MSR_IA32_APICBASE:
+		if (data & ~HV_APIC_BASE_VALID)
+			return -EINVAL;
+		vcpu->apic_base = data;
+		return 0;
+	case MSR_IA32_MISC_ENABLE:
+		vcpu->misc_enable = data;
+		return 0;
+	case MSR_IA32_UCODE_REV:	/* written 0 before CPUID 1 by microcode probes */
+		return 0;
+	default:
+		return hv_ops->set_msr(vcpu, index, data, host);
+	}
+}

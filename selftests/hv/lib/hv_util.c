@@ -1,0 +1,608 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hv selftest library, host side: test runner, /dev/hv wrappers, VMs,
+ * vCPUs and guest memory translation.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hv_util.h"
+#include "processor.h"
+#include "ucall.h"
+
+/*
+ * Reason of a TEST_SKIP, written by the test point's child and read by the
+ * runner: a shared anonymous page, the one piece of state the runner needs.
+ */
+static char *skip_reason;
+#define SKIP_REASON_LEN	256
+
+/* ---- failing, skipping, running ----------------------------------------- */
+
+void __test_assert_fail(const char *file, int line, const char *expr, const char *fmt, ...)
+{
+	va_list ap;
+	int err = errno;
+
+	printf("# %s:%d: %s: ", file, line, expr);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	if (err)
+		printf(" (errno %d: %s)", err, strerror(err));
+	printf("\n");
+	fflush(stdout);
+	exit(KSFT_FAIL);
+}
+
+void TEST_SKIP(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (skip_reason)
+		vsnprintf(skip_reason, SKIP_REASON_LEN, fmt, ap);
+	else
+		vprintf(fmt, ap);
+	va_end(ap);
+	fflush(stdout);
+	exit(KSFT_SKIP);
+}
+
+static void run_one(const struct hv_test *t)
+{
+	unsigned int timeout_ms = (t->timeout_s ? t->timeout_s : 120) * 1000;
+	struct timespec ts = { 0, 10 * 1000 * 1000 };
+	unsigned int waited = 0;
+	int status;
+	pid_t pid, r;
+
+	memset(skip_reason, 0, SKIP_REASON_LEN);
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0) {
+		ktap_print_msg("fork: %s\n", strerror(errno));
+		ktap_result(0, t->name);
+		return;
+	}
+	if (pid == 0) {
+		errno = 0;
+		t->fn();
+		fflush(stdout);
+		exit(KSFT_PASS);
+	}
+	for (;;) {
+		r = waitpid(pid, &status, WNOHANG);
+		if (r == pid)
+			break;
+		if (r < 0 && errno != EINTR) {
+			ktap_print_msg("waitpid: %s\n", strerror(errno));
+			ktap_result(0, t->name);
+			return;
+		}
+		if (waited >= timeout_ms) {
+			ktap_print_msg("%s: timed out after %u s, killing it\n",
+				       t->name, timeout_ms / 1000);
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			ktap_result(0, t->name);
+			return;
+		}
+		nanosleep(&ts, NULL);
+		waited += 10;
+	}
+	if (WIFSIGNALED(status)) {
+		ktap_print_msg("%s: killed by signal %d (%s)\n", t->name,
+			       WTERMSIG(status), strsignal(WTERMSIG(status)));
+		ktap_result(0, t->name);
+	} else if (WEXITSTATUS(status) == KSFT_SKIP) {
+		ktap_skip(t->name, skip_reason[0] ? skip_reason : "no reason given");
+	} else {
+		ktap_result(WEXITSTATUS(status) == KSFT_PASS, t->name);
+	}
+}
+
+int hv_test_main(const struct hv_test *tests, size_t n)
+{
+	char why[160];
+	int fd, ver;
+	size_t i;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	fd = open(HV_DEV_PATH, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(why, sizeof(why), "cannot open %s: %s (hv.ko not loaded?)",
+			 HV_DEV_PATH, strerror(errno));
+		ktap_exit_skip_all(why);
+	}
+	ver = ioctl(fd, HV_GET_API_VERSION, 0);
+	close(fd);
+	if (ver != HV_API_VERSION) {
+		printf("KTAP version 1\n1..0\nBail out! HV_GET_API_VERSION returned %d, expected %d\n",
+		       ver, HV_API_VERSION);
+		exit(KSFT_FAIL);
+	}
+	skip_reason = mmap(NULL, PAGE_SIZE, PROT_READ | PROT_WRITE,
+			   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (skip_reason == MAP_FAILED) {
+		printf("Bail out! mmap: %s\n", strerror(errno));
+		exit(KSFT_FAIL);
+	}
+	ktap_print_header(n);
+	for (i = 0; i < n; i++)
+		run_one(&tests[i]);
+	ktap_finished();
+}
+
+/* ---- /dev/hv ------------------------------------------------------------- */
+
+int hv_open_dev(void)
+{
+	int fd = open(HV_DEV_PATH, O_RDWR | O_CLOEXEC);
+
+	TEST_ASSERT(fd >= 0, "open %s", HV_DEV_PATH);
+	return fd;
+}
+
+long hv_check_cap(unsigned int cap)
+{
+	int fd = hv_open_dev();
+	long r = ioctl(fd, HV_CHECK_CAP, (unsigned long)cap);
+
+	TEST_ASSERT(r >= 0, "HV_CHECK_CAP %u", cap);
+	close(fd);
+	return r;
+}
+
+struct hv_cpuid *hv_get_supported_cpuid(void)
+{
+	unsigned int nent = HV_MAX_CPUID_ENTRIES;
+	struct hv_cpuid *c;
+	int fd = hv_open_dev();
+
+	c = calloc(1, sizeof(*c) + nent * sizeof(c->entries[0]));
+	TEST_ASSERT(c, "calloc");
+	c->nent = nent;
+	TEST_ASSERT(ioctl(fd, HV_GET_SUPPORTED_CPUID, c) == 0, "HV_GET_SUPPORTED_CPUID");
+	TEST_ASSERT(c->nent <= nent, "HV_GET_SUPPORTED_CPUID nent %u > room %u", c->nent, nent);
+	close(fd);
+	return c;
+}
+
+struct hv_cpuid_entry *hv_cpuid_find(struct hv_cpuid *cpuid, uint32_t function, uint32_t index)
+{
+	uint32_t i;
+
+	for (i = 0; i < cpuid->nent; i++) {
+		struct hv_cpuid_entry *e = &cpuid->entries[i];
+
+		if (e->function != function)
+			continue;
+		if ((e->flags & HV_CPUID_FLAG_SIGNIFICANT_INDEX) && e->index != index)
+			continue;
+		return e;
+	}
+	return NULL;
+}
+
+const char *exit_reason_str(uint32_t reason)
+{
+	static const char * const names[] = {
+		[HV_EXIT_UNKNOWN] = "UNKNOWN",
+		[HV_EXIT_IO] = "IO",
+		[HV_EXIT_MMIO] = "MMIO",
+		[HV_EXIT_HLT] = "HLT",
+		[HV_EXIT_SHUTDOWN] = "SHUTDOWN",
+		[HV_EXIT_HYPERCALL] = "HYPERCALL",
+		[HV_EXIT_IRQ_WINDOW] = "IRQ_WINDOW",
+		[HV_EXIT_INTR] = "INTR",
+		[HV_EXIT_FAIL_ENTRY] = "FAIL_ENTRY",
+		[HV_EXIT_INTERNAL_ERROR] = "INTERNAL_ERROR",
+		[HV_EXIT_CPUID] = "CPUID",
+		[HV_EXIT_MSR] = "MSR",
+		[HV_EXIT_EXTERNAL_INTERRUPT] = "EXTERNAL_INTERRUPT",
+		[HV_EXIT_NMI] = "NMI",
+		[HV_EXIT_NPF] = "NPF",
+		[HV_EXIT_EXCEPTION] = "EXCEPTION",
+		[HV_EXIT_DR_ACCESS] = "DR_ACCESS",
+		[HV_EXIT_INVALID_INSN] = "INVALID_INSN",
+		[HV_EXIT_PAUSE] = "PAUSE",
+		[HV_EXIT_OTHER] = "OTHER",
+	};
+
+	if (reason < ARRAY_SIZE(names) && names[reason])
+		return names[reason];
+	return "(invalid)";
+}
+
+long meminfo_available_kb(void)
+{
+	FILE *f = fopen("/proc/meminfo", "r");
+	char line[128];
+	long kb = -1;
+
+	TEST_ASSERT(f, "fopen /proc/meminfo");
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "MemAvailable: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	TEST_ASSERT(kb >= 0, "no MemAvailable in /proc/meminfo");
+	return kb;
+}
+
+/* ---- VMs -------------------------------------------------------------------- */
+
+struct vm *vm_create_bare(uint64_t ram_size)
+{
+	struct vm *vm = calloc(1, sizeof(*vm));
+	long vendor;
+
+	TEST_ASSERT(vm, "calloc");
+	if (!ram_size)
+		ram_size = VM_DEFAULT_RAM;
+	TEST_ASSERT(ram_size % SZ_2M == 0 && ram_size > GUEST_ALLOC_BASE,
+		    "bad guest RAM size %#lx", (unsigned long)ram_size);
+	vm->dev_fd = hv_open_dev();
+	vm->fd = ioctl(vm->dev_fd, HV_CREATE_VM, 0);
+	TEST_ASSERT(vm->fd >= 0, "HV_CREATE_VM");
+	vendor = ioctl(vm->dev_fd, HV_CHECK_CAP, HV_CAP_VENDOR);
+	TEST_ASSERT(vendor == HV_VENDOR_SVM || vendor == HV_VENDOR_VMX,
+		    "HV_CHECK_CAP(HV_CAP_VENDOR) = %ld", vendor);
+	vm->vendor = vendor;
+	vm->ram_size = ram_size;
+	vm_add_slot(vm, 0, 0, 0, ram_size);
+	vm->alloc_next = GUEST_ALLOC_BASE;
+	vm->alloc_end = ram_size;
+	return vm;
+}
+
+struct vm *vm_create(uint64_t ram_size)
+{
+	struct vm *vm = vm_create_bare(ram_size);
+
+	vm_setup_long_mode(vm);
+	vm_load_image(vm);
+	return vm;
+}
+
+void vm_destroy(struct vm *vm)
+{
+	unsigned int i;
+
+	if (!vm)
+		return;
+	for (i = 0; i < HV_MAX_VCPUS; i++) {
+		struct vcpu *v = vm->vcpus[i];
+
+		if (!v)
+			continue;
+		munmap(v->run, v->run_size);
+		close(v->fd);
+		free(v);
+	}
+	close(vm->fd);
+	close(vm->dev_fd);
+	for (i = 0; i < HV_MAX_MEMSLOTS; i++)
+		if (vm->slots[i].owned)
+			munmap(vm->slots[i].hva, vm->slots[i].size);
+	free(vm);
+}
+
+int __vm_set_memory_region(struct vm *vm, uint32_t slot, uint32_t flags,
+			   uint64_t gpa, uint64_t size, void *hva)
+{
+	struct hv_memory_region r = {
+		.slot = slot,
+		.flags = flags,
+		.guest_phys_addr = gpa,
+		.memory_size = size,
+		.userspace_addr = (uint64_t)(uintptr_t)hva,
+	};
+
+	return ioctl(vm->fd, HV_SET_MEMORY_REGION, &r);
+}
+
+void vm_set_memory_region(struct vm *vm, uint32_t slot, uint32_t flags,
+			  uint64_t gpa, uint64_t size, void *hva)
+{
+	struct vm_slot *s;
+
+	TEST_ASSERT(slot < HV_MAX_MEMSLOTS, "slot %u", slot);
+	TEST_ASSERT(__vm_set_memory_region(vm, slot, flags, gpa, size, hva) == 0,
+		    "HV_SET_MEMORY_REGION slot %u gpa %#lx size %#lx", slot,
+		    (unsigned long)gpa, (unsigned long)size);
+	s = &vm->slots[slot];
+	if (!size) {
+		s->used = false;
+		return;
+	}
+	if (s->owned && s->hva != hva) {
+		munmap(s->hva, s->size);
+		s->owned = false;
+	}
+	s->used = true;
+	s->flags = flags;
+	s->gpa = gpa;
+	s->size = size;
+	s->hva = hva;
+}
+
+void *vm_add_slot(struct vm *vm, uint32_t slot, uint32_t flags, uint64_t gpa, uint64_t size)
+{
+	void *hva = mmap(NULL, size, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	TEST_ASSERT(hva != MAP_FAILED, "mmap %#lx bytes", (unsigned long)size);
+	vm_set_memory_region(vm, slot, flags, gpa, size, hva);
+	vm->slots[slot].owned = true;
+	return hva;
+}
+
+void vm_delete_slot(struct vm *vm, uint32_t slot)
+{
+	struct vm_slot *s = &vm->slots[slot];
+
+	TEST_ASSERT(__vm_set_memory_region(vm, slot, 0, s->gpa, 0, s->hva) == 0,
+		    "HV_SET_MEMORY_REGION delete slot %u", slot);
+	s->used = false;	/* the mapping stays owned until vm_destroy() */
+}
+
+void *addr_gpa2hva(struct vm *vm, uint64_t gpa)
+{
+	unsigned int i;
+
+	for (i = 0; i < HV_MAX_MEMSLOTS; i++) {
+		struct vm_slot *s = &vm->slots[i];
+
+		if (s->used && gpa >= s->gpa && gpa - s->gpa < s->size)
+			return (uint8_t *)s->hva + (gpa - s->gpa);
+	}
+	return NULL;
+}
+
+uint64_t addr_gva2gpa(struct vm *vm, uint64_t gva)
+{
+	uint64_t table = vm->pml4_gpa, *pte;
+	int level;
+
+	if (!vm->long_mode)
+		return ~0ULL;
+	for (level = 3; level >= 0; level--) {
+		unsigned int idx = (gva >> (12 + 9 * level)) & 511;
+
+		pte = addr_gpa2hva(vm, table + idx * 8);
+		if (!pte || !(*pte & PTE_P))
+			return ~0ULL;
+		if (level > 0 && level < 3 && (*pte & PTE_PS)) {
+			uint64_t mask = (1ULL << (12 + 9 * level)) - 1;
+
+			return ((*pte & PTE_ADDR_MASK) & ~mask) | (gva & mask);
+		}
+		table = *pte & PTE_ADDR_MASK;
+	}
+	return table | (gva & ~PAGE_MASK);
+}
+
+void *addr_gva2hva(struct vm *vm, uint64_t gva)
+{
+	uint64_t gpa = addr_gva2gpa(vm, gva);
+
+	return gpa == ~0ULL ? NULL : addr_gpa2hva(vm, gpa);
+}
+
+bool vm_read_guest(struct vm *vm, uint64_t gva, void *buf, size_t len)
+{
+	uint8_t *out = buf;
+
+	while (len) {
+		size_t chunk = PAGE_SIZE - (gva & ~PAGE_MASK);
+		void *src = addr_gva2hva(vm, gva);
+
+		if (chunk > len)
+			chunk = len;
+		if (!src)
+			return false;
+		memcpy(out, src, chunk);
+		out += chunk;
+		gva += chunk;
+		len -= chunk;
+	}
+	return true;
+}
+
+uint64_t vm_alloc_pages(struct vm *vm, unsigned int n)
+{
+	uint64_t gpa = vm->alloc_next;
+
+	TEST_ASSERT(n && vm->alloc_end - gpa >= n * PAGE_SIZE,
+		    "guest RAM exhausted (%u pages wanted)", n);
+	vm->alloc_next += n * PAGE_SIZE;
+	memset(addr_gpa2hva(vm, gpa), 0, n * PAGE_SIZE);
+	return gpa;
+}
+
+/* ---- vCPUs ------------------------------------------------------------------ */
+
+struct vcpu *vm_vcpu_add_bare(struct vm *vm, uint32_t id)
+{
+	struct vcpu *v = calloc(1, sizeof(*v));
+	long size;
+
+	TEST_ASSERT(v, "calloc");
+	TEST_ASSERT(id < HV_MAX_VCPUS && !vm->vcpus[id], "vCPU id %u", id);
+	v->vm = vm;
+	v->id = id;
+	v->fd = ioctl(vm->fd, HV_CREATE_VCPU, (unsigned long)id);
+	TEST_ASSERT(v->fd >= 0, "HV_CREATE_VCPU %u", id);
+	size = ioctl(vm->dev_fd, HV_GET_VCPU_MMAP_SIZE, 0);
+	TEST_ASSERT(size >= (long)sizeof(struct hv_run), "HV_GET_VCPU_MMAP_SIZE = %ld", size);
+	v->run_size = size;
+	v->run = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
+	TEST_ASSERT(v->run != MAP_FAILED, "mmap vCPU fd (%ld bytes)", size);
+	vm->vcpus[id] = v;
+	vm->nr_vcpus++;
+	return v;
+}
+
+struct vcpu *vm_vcpu_add(struct vm *vm, uint32_t id, void *guest_fn)
+{
+	struct vcpu *v = vm_vcpu_add_bare(vm, id);
+
+	TEST_ASSERT(vm->long_mode, "vm_vcpu_add() needs vm_create()");
+	vcpu_setup_long_mode(v, guest_fn);
+	return v;
+}
+
+void vcpu_args_set(struct vcpu *vcpu, uint64_t arg0, uint64_t arg1)
+{
+	struct hv_regs regs;
+
+	vcpu_regs_get(vcpu, &regs);
+	regs.rdi = arg0;
+	regs.rsi = arg1;
+	vcpu_regs_set(vcpu, &regs);
+}
+
+int __vcpu_run(struct vcpu *vcpu)
+{
+	return ioctl(vcpu->fd, HV_RUN, 0);
+}
+
+void vcpu_run(struct vcpu *vcpu)
+{
+	int r = __vcpu_run(vcpu);
+
+	if (r) {
+		int err = errno;
+
+		vcpu_dump_exit(vcpu);
+		errno = err;
+	}
+	TEST_ASSERT(r == 0, "HV_RUN returned %d", r);
+}
+
+void vcpu_regs_get(struct vcpu *vcpu, struct hv_regs *regs)
+{
+	memset(regs, 0, sizeof(*regs));
+	TEST_ASSERT(ioctl(vcpu->fd, HV_GET_REGS, regs) == 0, "HV_GET_REGS");
+}
+
+void vcpu_regs_set(struct vcpu *vcpu, const struct hv_regs *regs)
+{
+	TEST_ASSERT(ioctl(vcpu->fd, HV_SET_REGS, regs) == 0, "HV_SET_REGS");
+}
+
+void vcpu_sregs_get(struct vcpu *vcpu, struct hv_sregs *sregs)
+{
+	memset(sregs, 0, sizeof(*sregs));
+	TEST_ASSERT(ioctl(vcpu->fd, HV_GET_SREGS, sregs) == 0, "HV_GET_SREGS");
+}
+
+int __vcpu_sregs_set(struct vcpu *vcpu, const struct hv_sregs *sregs)
+{
+	return ioctl(vcpu->fd, HV_SET_SREGS, sregs);
+}
+
+void vcpu_sregs_set(struct vcpu *vcpu, const struct hv_sregs *sregs)
+{
+	TEST_ASSERT(__vcpu_sregs_set(vcpu, sregs) == 0, "HV_SET_SREGS");
+}
+
+struct one_msr {
+	struct hv_msrs hdr;
+	struct hv_msr_entry e;
+};
+
+int vcpu_get_msr(struct vcpu *vcpu, uint32_t index, uint64_t *data)
+{
+	struct one_msr m = { .hdr.nmsrs = 1, .e.index = index };
+	int r = ioctl(vcpu->fd, HV_GET_MSRS, &m);
+
+	if (r == 1)
+		*data = m.e.data;
+	return r;
+}
+
+int vcpu_set_msr(struct vcpu *vcpu, uint32_t index, uint64_t data)
+{
+	struct one_msr m = { .hdr.nmsrs = 1, .e.index = index, .e.data = data };
+
+	return ioctl(vcpu->fd, HV_SET_MSRS, &m);
+}
+
+void vcpu_get_stats(struct vcpu *vcpu, struct hv_stats *stats)
+{
+	memset(stats, 0, sizeof(*stats));
+	TEST_ASSERT(ioctl(vcpu->fd, HV_GET_STATS, stats) == 0, "HV_GET_STATS");
+}
+
+void vcpu_dump_exit(struct vcpu *vcpu)
+{
+	struct hv_run *run = vcpu->run;
+	struct hv_regs regs;
+	uint32_t i;
+
+	ktap_print_msg("vCPU %u exit_reason %u (%s)\n", vcpu->id, run->exit_reason,
+		       exit_reason_str(run->exit_reason));
+	switch (run->exit_reason) {
+	case HV_EXIT_IO:
+		ktap_print_msg("  io: %s port %#x size %u count %u\n",
+			       run->io.direction == HV_EXIT_IO_OUT ? "out" : "in",
+			       run->io.port, run->io.size, run->io.count);
+		break;
+	case HV_EXIT_MMIO:
+		ktap_print_msg("  mmio: %s gpa %#llx len %u data %#llx\n",
+			       run->mmio.is_write ? "write" : "read",
+			       (unsigned long long)run->mmio.phys_addr, run->mmio.len,
+			       (unsigned long long)*(uint64_t *)run->mmio.data);
+		break;
+	case HV_EXIT_HYPERCALL:
+		ktap_print_msg("  hypercall nr %#llx\n", (unsigned long long)run->hypercall.nr);
+		break;
+	case HV_EXIT_FAIL_ENTRY:
+		ktap_print_msg("  hardware_entry_failure_reason %#llx cpu %u\n",
+			       (unsigned long long)run->fail_entry.hardware_entry_failure_reason,
+			       run->fail_entry.cpu);
+		break;
+	case HV_EXIT_INTERNAL_ERROR:
+		ktap_print_msg("  suberror %u ndata %u\n", run->internal.suberror,
+			       run->internal.ndata);
+		for (i = 0; i < run->internal.ndata && i < 16; i++)
+			ktap_print_msg("  data[%u] = %#llx\n", i,
+				       (unsigned long long)run->internal.data[i]);
+		break;
+	default:
+		break;
+	}
+	if (ioctl(vcpu->fd, HV_GET_REGS, &regs) == 0)
+		ktap_print_msg("  rip %#llx rsp %#llx rflags %#llx rax %#llx rdi %#llx\n",
+			       (unsigned long long)regs.rip, (unsigned long long)regs.rsp,
+			       (unsigned long long)regs.rflags, (unsigned long long)regs.rax,
+			       (unsigned long long)regs.rdi);
+}
+
+void __vcpu_assert_exit(struct vcpu *vcpu, uint32_t reason, const char *file, int line)
+{
+	struct ucall uc;
+
+	if (vcpu->run->exit_reason == reason)
+		return;
+	if (vcpu->vm->long_mode && vcpu_get_ucall(vcpu, &uc) != UCALL_NONE)
+		ucall_print(vcpu, &uc);
+	else
+		vcpu_dump_exit(vcpu);
+	errno = 0;
+	__test_assert_fail(file, line, "exit reason", "expected %s, got %s",
+			   exit_reason_str(reason), exit_reason_str(vcpu->run->exit_reason));
+}

@@ -1,0 +1,355 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sched_test: a running vCPU migrated between CPUs, HV_RUN interrupted by
+ * signals many times, SIGKILL of a process with a running VM, and many VMs
+ * created and destroyed, each checked for state kept and memory returned.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hv_util.h"
+#include "processor.h"
+#include "ucall.h"
+
+KTAP_DEFINE_STATE;
+
+static void sleep_ms(unsigned int ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+/* ---- migration while running ------------------------------------------------------- */
+
+#define MIGRATE_SYNCS	300
+
+static void guest_count(uint64_t n)
+{
+	uint64_t i;
+
+	for (i = 1; i <= n; i++)
+		GUEST_SYNC(i);
+	GUEST_DONE();
+}
+
+struct migrate_ctx {
+	struct vcpu *vcpu;
+	atomic_int tid;
+	atomic_int done;
+	unsigned int cpus_seen;		/* bit mask, CPUs 0 and 1 */
+	unsigned int syncs;
+};
+
+static void *migrate_vcpu_thread(void *arg)
+{
+	struct migrate_ctx *c = arg;
+	struct ucall uc;
+
+	atomic_store(&c->tid, (int)syscall(SYS_gettid));
+	for (;;) {
+		uint64_t cmd = vcpu_run_ucall(c->vcpu, &uc);
+		int cpu = sched_getcpu();
+
+		if (cpu == 0 || cpu == 1)
+			c->cpus_seen |= 1u << cpu;
+		if (cmd == UCALL_DONE)
+			break;
+		TEST_ASSERT(cmd == UCALL_SYNC && uc.args[0] == c->syncs + 1,
+			    "got %s %llu, expected SYNC %u", ucall_name(cmd),
+			    (unsigned long long)uc.args[0], c->syncs + 1);
+		c->syncs++;
+	}
+	atomic_store(&c->done, 1);
+	return NULL;
+}
+
+static void test_migrate(void)
+{
+	struct migrate_ctx c = { 0 };
+	unsigned int flips = 0;
+	struct vm *vm;
+	pthread_t th;
+	cpu_set_t set;
+	long online = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (online < 2)
+		TEST_SKIP("only %ld CPU online: nothing to migrate to", online);
+	CPU_ZERO(&set);
+	CPU_SET(0, &set);
+	CPU_SET(1, &set);
+	if (sched_setaffinity(0, sizeof(set), &set))
+		TEST_SKIP("CPUs 0 and 1 not both usable: %s", strerror(errno));
+
+	vm = vm_create(0);
+	c.vcpu = vm_vcpu_add(vm, 0, guest_count);
+	vcpu_args_set(c.vcpu, MIGRATE_SYNCS, 0);
+	TEST_ASSERT(pthread_create(&th, NULL, migrate_vcpu_thread, &c) == 0, "pthread_create");
+	while (!atomic_load(&c.tid))
+		sleep_ms(1);
+	while (!atomic_load(&c.done)) {
+		CPU_ZERO(&set);
+		CPU_SET(flips & 1, &set);
+		TEST_ASSERT(sched_setaffinity(atomic_load(&c.tid), sizeof(set), &set) == 0 ||
+			    atomic_load(&c.done), "sched_setaffinity of the vCPU thread");
+		flips++;
+		sleep_ms(2);
+	}
+	pthread_join(th, NULL);
+	TEST_ASSERT(c.syncs == MIGRATE_SYNCS, "%u syncs, expected %u", c.syncs, MIGRATE_SYNCS);
+	ktap_print_msg("%u affinity flips during %u exits; ran on CPU mask %#x\n", flips,
+		       c.syncs, c.cpus_seen);
+	TEST_ASSERT(flips >= 2 && c.cpus_seen == 3, "the vCPU thread did not run on both CPUs");
+	vm_destroy(vm);
+}
+
+/* ---- signals interrupting HV_RUN ----------------------------------------------------- */
+
+#define NR_INTERRUPTS	100
+#define R13_MAGIC	0x5eed5eed12345678ULL
+
+static void guest_spin_r12(void)
+{
+	/* R12 counts up forever; R13 is never touched. */
+	__asm__ volatile("1: incq %%r12\n\tjmp 1b" : : : "r12", "memory");
+}
+
+static void sig_handler(int sig)
+{
+	(void)sig;
+}
+
+struct storm {
+	pthread_t target;
+	atomic_int stop;
+};
+
+static void *storm_fn(void *arg)
+{
+	struct storm *s = arg;
+
+	while (!atomic_load(&s->stop)) {
+		pthread_kill(s->target, SIGUSR1);
+		sleep_ms(3);
+	}
+	return NULL;
+}
+
+static void test_signal_storm(void)
+{
+	struct vm *vm = vm_create(0);
+	struct vcpu *vcpu = vm_vcpu_add(vm, 0, guest_spin_r12);
+	struct storm s = { .target = pthread_self() };
+	struct hv_regs regs, first;
+	struct sigaction sa;
+	uint64_t last = 0, increased = 0;
+	unsigned int i, eintr = 0;
+	pthread_t th;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = sig_handler;	/* no SA_RESTART */
+	TEST_ASSERT(sigaction(SIGUSR1, &sa, NULL) == 0, "sigaction");
+	vcpu_regs_get(vcpu, &first);
+	first.r12 = 0;
+	first.r13 = R13_MAGIC;
+	first.rbx = ~R13_MAGIC;
+	vcpu_regs_set(vcpu, &first);
+
+	TEST_ASSERT(pthread_create(&th, NULL, storm_fn, &s) == 0, "pthread_create");
+	for (i = 0; i < NR_INTERRUPTS; i++) {
+		int r = __vcpu_run(vcpu);
+
+		if (r != -1 || errno != EINTR) {
+			atomic_store(&s.stop, 1);
+			pthread_join(th, NULL);
+			vcpu_dump_exit(vcpu);
+			TEST_FAIL("run %u: HV_RUN returned %d, expected -1/EINTR", i, r);
+		}
+		eintr++;
+		vcpu_assert_exit(vcpu, HV_EXIT_INTR);
+		vcpu_regs_get(vcpu, &regs);
+		TEST_ASSERT(regs.r12 >= last, "run %u: counter went back from %llu to %llu", i,
+			    (unsigned long long)last, (unsigned long long)regs.r12);
+		TEST_ASSERT(regs.r13 == R13_MAGIC && regs.rbx == ~R13_MAGIC,
+			    "run %u: untouched registers changed (r13 %#llx rbx %#llx)", i,
+			    (unsigned long long)regs.r13, (unsigned long long)regs.rbx);
+		TEST_ASSERT(regs.rip >= (uint64_t)(uintptr_t)guest_spin_r12 &&
+			    regs.rip < (uint64_t)(uintptr_t)guest_spin_r12 + 64,
+			    "run %u: RIP %#llx left the loop", i, (unsigned long long)regs.rip);
+		if (regs.r12 > last)
+			increased++;
+		last = regs.r12;
+	}
+	atomic_store(&s.stop, 1);
+	pthread_join(th, NULL);
+	ktap_print_msg("%u interruptions, counter %llu, increased in %llu runs\n", eintr,
+		       (unsigned long long)last, (unsigned long long)increased);
+	TEST_ASSERT(last > 0 && increased > 0, "the guest never ran");
+	vm_destroy(vm);
+}
+
+/* ---- SIGKILL of a process with a running VM ----------------------------------------- */
+
+#define BIG_GPA		0x40000000ULL
+#define BIG_GVA		0x40000000ULL
+#define BIG_SIZE	(128UL << 20)
+#define MEM_SLACK_KB	(24 * 1024)
+
+static void guest_touch(uint8_t *p, uint64_t size)
+{
+	uint64_t off;
+
+	for (off = 0; off < size; off += PAGE_SIZE)
+		p[off] = (uint8_t)(off >> 12) | 1;
+	GUEST_SYNC(1);
+	for (;;)
+		__asm__ volatile("nop");
+}
+
+/* In the child: a VM whose guest touches BIG_SIZE bytes, then spins. */
+static void __attribute__((noreturn)) sigkill_child(int ready_fd)
+{
+	struct vm *vm = vm_create(0);
+	struct vcpu *vcpu = vm_vcpu_add(vm, 0, guest_touch);
+	char ok = 1;
+
+	vm_add_slot(vm, 1, 0, BIG_GPA, BIG_SIZE);
+	virt_map_2m(vm, BIG_GVA, BIG_GPA, BIG_SIZE);
+	vcpu_args_set(vcpu, BIG_GVA, BIG_SIZE);
+	vcpu_expect_sync(vcpu, 1);
+	if (write(ready_fd, &ok, 1) != 1)
+		_exit(1);
+	vcpu_run(vcpu);		/* spins until SIGKILL */
+	_exit(2);
+}
+
+static long wait_mem_back(long before_kb)
+{
+	long now = 0;
+	int i;
+
+	for (i = 0; i < 100; i++) {	/* up to 10 s: freeing may be deferred */
+		now = meminfo_available_kb();
+		if (now >= before_kb - MEM_SLACK_KB)
+			break;
+		sleep_ms(100);
+	}
+	return now;
+}
+
+static void test_sigkill(void)
+{
+	long before, during, after;
+	int pfd[2], status;
+	char c;
+	pid_t pid;
+
+	before = meminfo_available_kb();
+	TEST_ASSERT(before > (long)(BIG_SIZE / 1024) * 2, "only %ld kB available", before);
+	TEST_ASSERT(pipe(pfd) == 0, "pipe");
+	fflush(stdout);
+	pid = fork();
+	TEST_ASSERT(pid >= 0, "fork");
+	if (pid == 0) {
+		close(pfd[0]);
+		sigkill_child(pfd[1]);
+	}
+	close(pfd[1]);
+	if (read(pfd[0], &c, 1) != 1) {
+		waitpid(pid, &status, 0);
+		TEST_FAIL("child failed before its guest touched the memory (status %#x)", status);
+	}
+	sleep_ms(50);		/* the child is back in HV_RUN */
+	during = meminfo_available_kb();
+	TEST_ASSERT(kill(pid, SIGKILL) == 0, "kill");
+	TEST_ASSERT(waitpid(pid, &status, 0) == pid, "waitpid");
+	TEST_ASSERT(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
+		    "child status %#x, expected SIGKILL", status);
+	after = wait_mem_back(before);
+	ktap_print_msg("MemAvailable: %ld kB before, %ld kB with the VM, %ld kB after SIGKILL\n",
+		       before, during, after);
+	/* The measurement must be able to see the guest's memory at all. */
+	TEST_ASSERT(before - during >= (long)(BIG_SIZE / 1024) / 2,
+		    "guest memory not visible in MemAvailable (%ld kB drop)", before - during);
+	TEST_ASSERT(after >= before - MEM_SLACK_KB, "%ld kB not returned after SIGKILL",
+		    before - after);
+}
+
+/* ---- many VMs -------------------------------------------------------------------- */
+
+#define NR_VMS	40
+
+static void guest_small(uint64_t i)
+{
+	GUEST_SYNC(i);
+	GUEST_DONE();
+}
+
+static int count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int n = 0;
+
+	TEST_ASSERT(d, "opendir /proc/self/fd");
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
+static void one_vm(uint64_t i)
+{
+	struct vm *vm = vm_create(8 << 20);
+	struct vcpu *vcpu = vm_vcpu_add(vm, 0, guest_small);
+	uint8_t *extra = vm_add_slot(vm, 1, 0, 0x10000000, 4 * SZ_1M);
+
+	memset(extra, (int)i, 4 * SZ_1M);	/* host-touched guest memory */
+	vcpu_args_set(vcpu, i, 0);
+	vcpu_expect_sync(vcpu, i);
+	vcpu_expect_done(vcpu);
+	vm_destroy(vm);
+}
+
+static void test_create_destroy(void)
+{
+	long before, after;
+	int fds_before, fds_after;
+	unsigned int i;
+
+	one_vm(0);		/* warm up allocator caches */
+	fds_before = count_fds();
+	before = meminfo_available_kb();
+	for (i = 1; i <= NR_VMS; i++)
+		one_vm(i);
+	fds_after = count_fds();
+	after = wait_mem_back(before);
+	ktap_print_msg("%u VMs: MemAvailable %ld kB -> %ld kB, fds %d -> %d\n", NR_VMS, before,
+		       after, fds_before, fds_after);
+	TEST_ASSERT(fds_after == fds_before, "fd leak: %d -> %d", fds_before, fds_after);
+	/* 40 VMs x (12 MiB touched...) would be far more than the slack if leaked. */
+	TEST_ASSERT(after >= before - MEM_SLACK_KB, "%ld kB not returned", before - after);
+}
+
+static const struct hv_test tests[] = {
+	{ "migrate_between_cpus", test_migrate, 300 },
+	{ "signal_storm", test_signal_storm, 300 },
+	{ "sigkill_frees_guest_memory", test_sigkill, 300 },
+	{ "create_destroy_many_vms", test_create_destroy, 300 },
+};
+
+int main(void)
+{
+	hv_test_main(tests, ARRAY_SIZE(tests));
+}

@@ -1,0 +1,26 @@
+#!/bin/bash
+# selftests/testbed/deps.sh [EXTRA_PACKAGE...]
+#   Installs (Debian bookworm, as root) what building hv and running the SVM testbed need. Idempotent
+#   and fast: packages already installed (dpkg-query) are skipped; `apt-get update` runs at most once,
+#   and only when something is missing. Extra package names given as arguments are added to the list.
+#   Exit status non-zero if a package cannot be installed.
+set -euo pipefail
+
+pkgs=(build-essential linux-headers-amd64 linux-headers-6.12-amd64 qemu-system-x86 busybox-static
+	cpio xz-utils kmod libc6-dev "$@")
+
+missing=()
+for p in "${pkgs[@]}"; do
+	st=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+	[ "$st" = installed ] || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+[ "$(id -u)" -eq 0 ] || { echo "deps.sh: need root to install: ${missing[*]}" >&2; exit 1; }
+export DEBIAN_FRONTEND=noninteractive
+echo "deps.sh: installing ${missing[*]}" >&2
+# Install from the current lists when they are usable; otherwise update them once and retry.
+if ! apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null 2>&1; then
+	apt-get update -q >/dev/null
+	apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+fi

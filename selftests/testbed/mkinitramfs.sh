@@ -1,0 +1,105 @@
+#!/bin/bash
+# selftests/testbed/mkinitramfs.sh [-m HV_KO] [-t SECS] KVER OUT.cpio.gz [TEST_BINARY...]
+#   Builds the testbed initramfs (gzip'd newc cpio) for kernel KVER:
+#     /init            selftests/testbed/init.sh
+#     /bin/busybox     static busybox with every applet symlinked (busybox --list-full)
+#     /hv.ko           from -m HV_KO (left out when -m is not given or the file is missing: the run
+#                      then reports `not ok load_module`)
+#     /tests/<name>    each TEST_BINARY, by its base name (they must be static: there is no libc)
+#     /kvm/*.ko        irqbypass, kvm, ccp, kvm-amd and their dependencies (modules.dep of KVER,
+#                      decompressed when shipped as .ko.xz), /kvm/order = load order
+#     /extra/*.ko      msr (+ deps), loaded first by /init to read EFER.SVME; /extra/order
+#     /etc/testbed.conf  HVTB_TIMEOUT=SECS (per-binary timeout inside the guest, -t, default 600)
+#   The kernel image must be in the cache of kernel.sh (it is fetched when it is not).
+set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+usage() { hv_die "usage: mkinitramfs.sh [-m HV_KO] [-t SECS] KVER OUT.cpio.gz [TEST_BINARY...]"; }
+hvko=""
+timeout_s=600
+while getopts m:t: opt; do
+	case "$opt" in
+	m) hvko=$OPTARG ;;
+	t) timeout_s=$OPTARG ;;
+	*) usage ;;
+	esac
+done
+shift $((OPTIND - 1))
+[ $# -ge 2 ] || usage
+kver=$1
+out=$2
+shift 2
+
+"$HV_TESTBED_DIR/kernel.sh" "$kver" >/dev/null 2>&1 || hv_die "cannot fetch kernel $kver"
+moddir=$(hv_kdir "$kver")/root/lib/modules/$kver
+busybox=$(command -v busybox || true)
+[ -n "$busybox" ] || hv_die "busybox is not installed (busybox-static)"
+if readelf -l "$busybox" 2>/dev/null | grep -q 'Requesting program interpreter'; then
+	hv_die "$busybox is dynamically linked: install busybox-static"
+fi
+
+stage=$(mktemp -d "${TMPDIR:-/tmp}/hv-initramfs.XXXXXX")
+trap 'rm -rf "$stage"' EXIT
+mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,run,etc,root,tests,kvm}
+cp "$busybox" "$stage/bin/busybox"
+"$busybox" --list-full | while read -r applet; do
+	[ -e "$stage/$applet" ] || ln -s /bin/busybox "$stage/$applet"
+done
+install -m 0755 "$HV_TESTBED_DIR/init.sh" "$stage/init"
+echo "HVTB_TIMEOUT=$timeout_s" >"$stage/etc/testbed.conf"
+
+if [ -n "$hvko" ]; then
+	if [ -f "$hvko" ]; then
+		cp "$hvko" "$stage/hv.ko"
+	else
+		hv_log "warning: $hvko does not exist; the initramfs has no hv.ko"
+	fi
+fi
+
+for t in "$@"; do
+	[ -f "$t" ] || hv_die "test binary $t does not exist"
+	if readelf -l "$t" 2>/dev/null | grep -q 'Requesting program interpreter'; then
+		hv_log "warning: $t is dynamically linked and will not run in the initramfs"
+	fi
+	install -m 0755 "$t" "$stage/tests/$(basename "$t")"
+done
+
+# Modules of KVER copied into a directory of the initramfs in load order: for each wanted module,
+# its modules.dep dependencies (listed dependents-first, so loaded in reverse), then the module.
+# DIR/order lists the file names, one a line. Compressed modules are decompressed (busybox insmod).
+add_mods() { # add_mods DIR MODULE...
+	local dir=$1 want line rel m i
+	local -a order=() deps=()
+	shift
+	mkdir -p "$stage/$dir"
+	for want in "$@"; do
+		line=$(grep -E "(^|/)$want\\.ko(\\.xz|\\.zst|\\.gz)?:" "$moddir/modules.dep" || true)
+		[ -n "$line" ] || { hv_log "warning: $want is not in $moddir/modules.dep"; continue; }
+		read -r -a deps <<<"${line#*:}"
+		deps=("${line%%:*}" "${deps[@]}")
+		for ((i = ${#deps[@]} - 1; i >= 0; i--)); do
+			rel=${deps[i]}
+			for m in "${order[@]}"; do [ "$m" = "$rel" ] && continue 2; done
+			order+=("$rel")
+		done
+	done
+	: >"$stage/$dir/order"
+	for rel in "${order[@]}"; do
+		base=$(basename "$rel")
+		case "$base" in
+		*.ko.xz) xz -dc "$moddir/$rel" >"$stage/$dir/${base%.xz}" ;;
+		*.ko.zst) zstd -dcq "$moddir/$rel" >"$stage/$dir/${base%.zst}" ;;
+		*.ko.gz) gzip -dc "$moddir/$rel" >"$stage/$dir/${base%.gz}" ;;
+		*) cp "$moddir/$rel" "$stage/$dir/$base" ;;
+		esac
+		echo "${base%.ko*}.ko" >>"$stage/$dir/order"
+	done
+}
+add_mods kvm irqbypass kvm ccp kvm-amd
+# msr: lets /init read EFER (SVME) on every CPU through /dev/cpu/N/msr.
+add_mods extra msr
+
+mkdir -p "$(dirname "$out")"
+(cd "$stage" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | gzip -1 >"$out.tmp"
+mv "$out.tmp" "$out"

@@ -1,0 +1,288 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * hv: the /dev/hv ioctl ABI.  This header is the single source of the ABI;
+ * docs/abi.md explains every ioctl and exit in words.
+ *
+ * Conventions: only fixed-width types, natural alignment, explicit padding,
+ * a flags word in every struct.  Unknown flags or non-zero reserved fields
+ * are refused with -EINVAL.  ioctl numbers are never reused.
+ */
+#ifndef _UAPI_LINUX_HV_H
+#define _UAPI_LINUX_HV_H
+
+#include <linux/types.h>
+#include <linux/ioctl.h>
+
+#define HV_API_VERSION		1
+
+#define HVIO			0xAF
+
+/* ---- /dev/hv (system) ioctls ------------------------------------------- */
+#define HV_GET_API_VERSION	_IO(HVIO, 0x00)		/* returns HV_API_VERSION */
+#define HV_CHECK_CAP		_IO(HVIO, 0x01)		/* arg: HV_CAP_*; returns value, 0 = absent */
+#define HV_CREATE_VM		_IO(HVIO, 0x02)		/* arg: flags (must be 0); returns VM fd */
+#define HV_GET_VCPU_MMAP_SIZE	_IO(HVIO, 0x03)		/* returns bytes to mmap on a vCPU fd */
+#define HV_GET_SUPPORTED_CPUID	_IOWR(HVIO, 0x04, struct hv_cpuid)
+
+/* ---- VM fd ioctls -------------------------------------------------------- */
+#define HV_SET_MEMORY_REGION	_IOW(HVIO, 0x10, struct hv_memory_region)
+#define HV_CREATE_VCPU		_IO(HVIO, 0x11)		/* arg: vCPU id; returns vCPU fd */
+
+/* ---- vCPU fd ioctls ------------------------------------------------------ */
+#define HV_RUN			_IO(HVIO, 0x20)
+#define HV_GET_REGS		_IOR(HVIO, 0x21, struct hv_regs)
+#define HV_SET_REGS		_IOW(HVIO, 0x22, struct hv_regs)
+#define HV_GET_SREGS		_IOR(HVIO, 0x23, struct hv_sregs)
+#define HV_SET_SREGS		_IOW(HVIO, 0x24, struct hv_sregs)
+#define HV_SET_CPUID		_IOW(HVIO, 0x25, struct hv_cpuid)
+#define HV_GET_MSRS		_IOWR(HVIO, 0x26, struct hv_msrs)
+#define HV_SET_MSRS		_IOW(HVIO, 0x27, struct hv_msrs)
+#define HV_INTERRUPT		_IOW(HVIO, 0x28, struct hv_interrupt)
+#define HV_GET_STATS		_IOR(HVIO, 0x29, struct hv_stats)
+#define HV_GET_CPUID		_IOWR(HVIO, 0x2a, struct hv_cpuid)
+
+/* ---- capabilities (HV_CHECK_CAP) ----------------------------------------- */
+#define HV_CAP_VENDOR		0	/* HV_VENDOR_SVM or HV_VENDOR_VMX */
+#define HV_CAP_MAX_VCPUS	1	/* vCPUs per VM */
+#define HV_CAP_NR_MEMSLOTS	2	/* memory slots per VM */
+#define HV_CAP_READONLY_MEM	3	/* HV_MEM_READONLY is supported */
+#define HV_CAP_IMMEDIATE_EXIT	4	/* hv_run.immediate_exit is honoured */
+#define HV_CAP_HYPERCALL	5	/* HV_EXIT_HYPERCALL from VMMCALL/VMCALL */
+#define HV_CAP_STRING_IO	6	/* INS/OUTS (REP too) exit with count > 1 */
+#define HV_CAP_STATS		7	/* HV_GET_STATS; value = HV_STATS_NR_REASONS */
+#define HV_CAP_MAX_CPUID	8	/* entries accepted by HV_SET_CPUID */
+#define HV_CAP_NRIPS		9	/* hardware next-RIP save (1) or decoded (0) */
+
+#define HV_VENDOR_SVM		1
+#define HV_VENDOR_VMX		2
+
+#define HV_MAX_VCPUS		64
+#define HV_MAX_MEMSLOTS		32
+#define HV_MAX_CPUID_ENTRIES	256
+#define HV_MAX_MSR_ENTRIES	64
+
+/* ---- memory slots --------------------------------------------------------- */
+#define HV_MEM_READONLY		(1u << 0)	/* guest writes become HV_EXIT_MMIO */
+
+/*
+ * Installs, replaces or (memory_size == 0) deletes slot @slot.  guest_phys_addr,
+ * memory_size and userspace_addr must be page aligned, must not wrap, and the
+ * guest range must not overlap another slot.
+ */
+struct hv_memory_region {
+	__u32 slot;
+	__u32 flags;
+	__u64 guest_phys_addr;
+	__u64 memory_size;
+	__u64 userspace_addr;
+	__u64 reserved[2];
+};
+
+/* ---- registers ------------------------------------------------------------ */
+struct hv_regs {
+	__u32 flags;
+	__u32 reserved;
+	__u64 rax, rbx, rcx, rdx;
+	__u64 rsi, rdi, rsp, rbp;
+	__u64 r8, r9, r10, r11;
+	__u64 r12, r13, r14, r15;
+	__u64 rip, rflags;
+};
+
+struct hv_segment {
+	__u64 base;
+	__u32 limit;		/* byte granular, as seen after G is applied */
+	__u16 selector;
+	__u8 type;
+	__u8 present, dpl, db, s, l, g, avl;
+	__u8 unusable;
+	__u8 padding;
+};
+
+struct hv_dtable {
+	__u64 base;
+	__u16 limit;
+	__u16 padding[3];
+};
+
+struct hv_sregs {
+	__u32 flags;
+	__u32 reserved;
+	struct hv_segment cs, ds, es, fs, gs, ss;
+	struct hv_segment tr, ldt;
+	struct hv_dtable gdt, idt;
+	__u64 cr0, cr2, cr3, cr4, cr8;
+	__u64 efer;
+	__u64 apic_base;
+	__u64 reserved2[4];
+};
+
+/* ---- CPUID ------------------------------------------------------------------ */
+#define HV_CPUID_FLAG_SIGNIFICANT_INDEX	(1u << 0)	/* entry matches on index too */
+
+struct hv_cpuid_entry {
+	__u32 function;
+	__u32 index;
+	__u32 flags;
+	__u32 eax, ebx, ecx, edx;
+	__u32 reserved[3];
+};
+
+/*
+ * HV_SET_CPUID: nent entries follow; at most HV_MAX_CPUID_ENTRIES (-E2BIG).
+ * HV_GET_SUPPORTED_CPUID / HV_GET_CPUID: in, nent is the room in entries[];
+ * out, the number written.  -E2BIG (nent set to the size needed) if too small.
+ */
+struct hv_cpuid {
+	__u32 nent;
+	__u32 flags;
+	struct hv_cpuid_entry entries[];
+};
+
+/* ---- MSRs ------------------------------------------------------------------- */
+struct hv_msr_entry {
+	__u32 index;
+	__u32 reserved;
+	__u64 data;
+};
+
+/*
+ * HV_GET_MSRS / HV_SET_MSRS: at most HV_MAX_MSR_ENTRIES (-E2BIG).  Returns
+ * the number of entries processed; processing stops at the first MSR that
+ * is not supported or whose value is refused.
+ */
+struct hv_msrs {
+	__u32 nmsrs;
+	__u32 flags;
+	struct hv_msr_entry entries[];
+};
+
+/* ---- interrupts ------------------------------------------------------------- */
+/*
+ * Queues external interrupt @vector (32..255) for injection; it is delivered
+ * at the next entry where the guest can take it.  -EBUSY if one is already
+ * queued: wait for hv_run.ready_for_interrupt_injection.
+ */
+struct hv_interrupt {
+	__u32 vector;
+	__u32 flags;
+};
+
+/* ---- exit reasons --------------------------------------------------------- */
+/* Exits that reach userspace through hv_run.exit_reason. */
+#define HV_EXIT_UNKNOWN			0
+#define HV_EXIT_IO			1
+#define HV_EXIT_MMIO			2
+#define HV_EXIT_HLT			3
+#define HV_EXIT_SHUTDOWN		4	/* triple fault */
+#define HV_EXIT_HYPERCALL		5
+#define HV_EXIT_IRQ_WINDOW		6
+#define HV_EXIT_INTR			7	/* signal pending; HV_RUN returns -EINTR */
+#define HV_EXIT_FAIL_ENTRY		8
+#define HV_EXIT_INTERNAL_ERROR		9
+/* Exits handled in the kernel; they appear only in HV_GET_STATS. */
+#define HV_EXIT_CPUID			16
+#define HV_EXIT_MSR			17
+#define HV_EXIT_EXTERNAL_INTERRUPT	18
+#define HV_EXIT_NMI			19
+#define HV_EXIT_NPF			20	/* nested/EPT fault resolved by mapping */
+#define HV_EXIT_EXCEPTION		21	/* intercepted exception reflected */
+#define HV_EXIT_DR_ACCESS		22
+#define HV_EXIT_INVALID_INSN		23	/* VMRUN, VMLOAD, MONITOR...: #UD */
+#define HV_EXIT_PAUSE			24
+#define HV_EXIT_OTHER			31
+
+#define HV_STATS_NR_REASONS		32
+#define HV_STATS_NR_BUCKETS		24	/* bucket i: [2^i, 2^(i+1)) ns; 0 also < 1 */
+
+#define HV_EXIT_IO_IN			0
+#define HV_EXIT_IO_OUT			1
+
+#define HV_INTERNAL_ERROR_UNKNOWN_EXIT	1	/* data: vendor reason, info1, info2, rip */
+#define HV_INTERNAL_ERROR_EMULATION	2	/* MMIO insn not decodable; data: gpa, rip, bytes */
+#define HV_INTERNAL_ERROR_DELIVERY	3	/* MMIO during event delivery; data: gpa, event */
+
+/* Bits of hv_run.flags (out) */
+#define HV_RUN_FLAG_IF			(1u << 0)	/* guest RFLAGS.IF */
+#define HV_RUN_FLAG_INTR_SHADOW		(1u << 1)	/* STI/MOV SS shadow active */
+
+/*
+ * Mapped at offset 0 of a vCPU fd; HV_GET_VCPU_MMAP_SIZE bytes.  The page
+ * after struct hv_run holds port I/O data (io.data_offset points there).
+ */
+struct hv_run {
+	/* in: set by userspace before HV_RUN */
+	__u8 request_interrupt_window;
+	__u8 immediate_exit;
+	__u8 padding1[6];
+
+	/* out: set by the kernel */
+	__u32 exit_reason;
+	__u8 ready_for_interrupt_injection;
+	__u8 padding2[3];
+	__u32 flags;		/* HV_RUN_FLAG_* */
+	__u32 padding3;
+	__u64 cr8;
+	__u64 apic_base;
+
+	union {
+		/* HV_EXIT_IO: count items of size bytes at data_offset */
+		struct {
+			__u8 direction;		/* HV_EXIT_IO_IN / _OUT */
+			__u8 size;		/* 1, 2 or 4 */
+			__u16 port;
+			__u32 count;
+			__u64 data_offset;
+		} io;
+		/* HV_EXIT_MMIO: a read is completed by the next HV_RUN from data[] */
+		struct {
+			__u64 phys_addr;
+			__u8 data[8];
+			__u32 len;
+			__u8 is_write;
+			__u8 padding[3];
+		} mmio;
+		/*
+		 * HV_EXIT_HYPERCALL: VMMCALL (SVM) or VMCALL (VMX) with nr in
+		 * RAX and args in RBX, RCX, RDX, RSI, RDI.  The next HV_RUN
+		 * writes ret to RAX and resumes after the instruction.
+		 */
+		struct {
+			__u64 nr;
+			__u64 args[5];
+			__u64 ret;
+		} hypercall;
+		/* HV_EXIT_FAIL_ENTRY */
+		struct {
+			__u64 hardware_entry_failure_reason;
+			__u32 cpu;
+			__u32 padding;
+		} fail_entry;
+		/* HV_EXIT_INTERNAL_ERROR */
+		struct {
+			__u32 suberror;
+			__u32 ndata;
+			__u64 data[16];
+		} internal;
+		/* room to grow without changing the layout */
+		__u8 padding[256];
+	};
+};
+
+/* ---- statistics ------------------------------------------------------------ */
+/*
+ * Per-vCPU exit statistics, indexed by HV_EXIT_* reason.  Latency is the
+ * time from a VM exit to the next VM entry of the same vCPU: in-kernel
+ * handling for kernel exits, the userspace round trip for the others.
+ */
+struct hv_stats {
+	__u32 flags;
+	__u32 nr_reasons;		/* out: HV_STATS_NR_REASONS */
+	__u32 nr_buckets;		/* out: HV_STATS_NR_BUCKETS */
+	__u32 padding;
+	__u64 exits[HV_STATS_NR_REASONS];
+	__u64 latency_ns_total[HV_STATS_NR_REASONS];
+	__u64 latency_hist[HV_STATS_NR_REASONS][HV_STATS_NR_BUCKETS];
+};
+
+#endif /* _UAPI_LINUX_HV_H */
