@@ -45,10 +45,16 @@ static int hv_cpu_offline(unsigned int cpu)
 	return 0;
 }
 
+static void hv_emergency_disable(void);
+
 /*
  * Take the virtualization extension on every CPU, now and on CPUs that come
  * online later.  If any CPU refuses (another hypervisor holds it), the
  * CPUs already enabled are rolled back by the hotplug core.
+ *
+ * The kernel has a single emergency-disable slot, which kvm.ko also claims
+ * while its vendor module is loaded (6.12), so hv holds it only while it
+ * really has SVM/VMX switched on, not for as long as it is loaded.
  */
 int hv_get_virt(void)
 {
@@ -64,6 +70,7 @@ int hv_get_virt(void)
 		}
 		hv_cpuhp_state = r;
 		r = 0;
+		cpu_emergency_register_virt_callback(hv_emergency_disable);
 	}
 out:
 	mutex_unlock(&hv_enable_lock);
@@ -73,8 +80,10 @@ out:
 void hv_put_virt(void)
 {
 	mutex_lock(&hv_enable_lock);
-	if (!WARN_ON_ONCE(!hv_users) && --hv_users == 0)
+	if (!WARN_ON_ONCE(!hv_users) && --hv_users == 0) {
+		cpu_emergency_unregister_virt_callback(hv_emergency_disable);
 		cpuhp_remove_state(hv_cpuhp_state);
+	}
 	mutex_unlock(&hv_enable_lock);
 }
 
@@ -113,7 +122,6 @@ static int __init hv_init(void)
 	if (r)
 		goto out_unsetup;
 	preempt_notifier_inc();
-	cpu_emergency_register_virt_callback(hv_emergency_disable);
 	pr_info("loaded, using %s\n", hv_ops->name);
 	return 0;
 
@@ -124,7 +132,6 @@ out_unsetup:
 
 static void __exit hv_exit(void)
 {
-	cpu_emergency_unregister_virt_callback(hv_emergency_disable);
 	hv_dev_exit();
 	preempt_notifier_dec();
 	hv_ops->unsetup();

@@ -251,7 +251,12 @@ static int svm_exit_fail_entry(struct svm_vcpu *svm)
 	struct hv_run *run = svm->vcpu.run;
 
 	svm_dump_vmcb(svm, "VMRUN refused the guest state (VMEXIT_INVALID): check CR0/CR3/CR4/EFER, CS.L/CS.D and segment attributes");
-	run->fail_entry.hardware_entry_failure_reason = svm->vmcb->control.exit_code;
+	/*
+	 * VMEXIT_INVALID is -1 as a 64-bit code, but QEMU's TCG writes only
+	 * the low half; every SVM exit code fits in 32 signed bits, so
+	 * sign-extending the low half is right on both.
+	 */
+	run->fail_entry.hardware_entry_failure_reason = (s64)(s32)svm->vmcb->control.exit_code;
 	run->fail_entry.cpu = raw_smp_processor_id();
 	return hv_exit_to_user(&svm->vcpu, HV_EXIT_FAIL_ENTRY);
 }

@@ -1,9 +1,10 @@
 #!/bin/bash
 # selftests/testbed/check.sh [SERIES...]          (default: 6.1 6.12)
-#   The SVM testbed end to end, for each Debian kernel series: kernel.sh (fetch the kernel matching
-#   the installed headers), build-module.sh (hv.ko, warnings are errors), the selftests
-#   (`make -C selftests/hv`, built once), mkinitramfs.sh, run-qemu.sh (QEMU TCG, EPYC, -smp 2), then
-#   the serial log is parsed. Output, one line a result:
+#   The SVM testbed end to end. The selftests are built once (`make -k -C selftests/hv
+#   OUTPUT=build/testbed/selftests`, list from its print-tests target), then for each Debian kernel
+#   series: kernel.sh (fetch the kernel matching the installed headers), build-module.sh (hv.ko,
+#   warnings are errors), mkinitramfs.sh, run-qemu.sh (QEMU TCG, EPYC, -smp 2), and the serial log
+#   is parsed. Output, one line a result:
 #       ok <series>/<binary>/<test>      a KTAP result line of a selftest binary
 #       not ok <series>/<name> # <why>
 #       skip <series>/<name>: <reason>
@@ -13,8 +14,10 @@
 #   Last line, always: `N passed, N failed, N skipped`. Exit status 1 if anything failed or no test
 #   ran at all, else 0.
 # Files: build/testbed/<series>.log (full serial log), build/testbed/<series>/ (hv.ko, build.log,
-#   initrd.gz, QEMU's stderr in <series>.log.qemu).
+#   initrd.gz, QEMU's stderr in <series>.log.qemu), build/testbed/results.txt (the result lines),
+#   build/testbed/selftests/ (the test binaries). Runs sharing an output directory are serialized (flock).
 # Environment:
+#   HV_TESTBED_OUT    output directory instead of build/testbed
 #   HV_TEST_BINARIES  space-separated test binaries to use instead of building selftests/hv
 #   HV_MODULE_SRC     source root of the module (default: the repository; see build-module.sh)
 #   HV_TEST_TIMEOUT   per-binary timeout inside the guest, seconds (default 300)
@@ -26,10 +29,16 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 tb=$HV_TESTBED_DIR
-out=$HV_REPO_DIR/build/testbed
+out=${HV_TESTBED_OUT:-$HV_REPO_DIR/build/testbed}
 mkdir -p "$out"
-results=$out/results.txt
-: >"$results"
+# One run at a time per output directory (several people may share a work tree).
+exec 9>"$out/.lock"
+if ! flock -n 9; then
+	echo "# testbed: waiting for another check.sh using $out"
+	flock 9
+fi
+results=$(mktemp "${TMPDIR:-/tmp}/hv-results.XXXXXX")
+trap 'cp "$results" "$out/results.txt" 2>/dev/null; rm -f "$results"' EXIT
 
 # Lines in the serial log that look bad but are not (ERE, matched against the whole line).
 allow=(
@@ -152,7 +161,7 @@ if [ -n "${HV_TEST_BINARIES:-}" ]; then
 	read -r -a tests <<<"$HV_TEST_BINARIES"
 elif [ -f "$HV_REPO_DIR/selftests/hv/Makefile" ]; then
 	# Built out of the source tree (OUTPUT=), with -k so one broken test does not hide the others.
-	sel=$HV_REPO_DIR/build/selftests
+	sel=$out/selftests
 	mkdir -p "$sel"
 	if make -k -C "$HV_REPO_DIR/selftests/hv" OUTPUT="$sel" >"$out/selftests-build.log" 2>&1; then
 		res ok selftests_build

@@ -21,8 +21,11 @@ esac
 kdir=$(hv_kdir "$kver")
 root=$kdir/root
 
+mkdir -p "$kdir"
+# Concurrent runs (several work trees share the cache) take turns.
+exec 9>"$kdir.lock"
+flock 9
 if [ ! -e "$root/.done" ]; then
-	mkdir -p "$kdir"
 	rm -rf "$root" "$root.tmp" "$kdir/dl"
 	mkdir -p "$kdir/dl"
 	hv_log "downloading linux-image-$kver"

@@ -42,7 +42,7 @@ else
 fi
 secs=$(($(date +%s) - start))
 if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
-	echo "# hv-test: QEMU TIMEOUT after ${secs}s" >>"$log"
+	printf "\n# hv-test: QEMU TIMEOUT after %ss\n" "$secs" >>"$log"
 	hv_die "QEMU ($kver) killed after the ${limit}s wall-clock limit; serial log: $log"
 elif [ "$rc" -ne 0 ]; then
 	cat "$log.qemu" >&2

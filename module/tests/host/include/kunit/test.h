@@ -54,7 +54,8 @@ void hv_kunit_fail(struct kunit *test, bool assert, const char *file, int line,
 		_Pragma("GCC diagnostic pop")				\
 		if (!__ok)						\
 			hv_kunit_fail(test, assert, __FILE__, __LINE__,	\
-				      "Expected %s %s %s, but %s == %lld (0x%llx), %s == %lld (0x%llx)" fmt, \
+				      "Expected %s %s %s, but %s == %lld "	\
+				      "(0x%llx), %s == %lld (0x%llx)" fmt,	\
 				      #l, #op, #r, #l, (long long)__l,	\
 				      (unsigned long long)__l, #r,	\
 				      (long long)__r,			\
