@@ -187,7 +187,8 @@ int hv_exit_internal_error(struct hv_vcpu *vcpu, u32 suberror, const u64 *data, 
 	return hv_exit_to_user(vcpu, HV_EXIT_INTERNAL_ERROR);
 }
 
-static int hv_skip_or_error(struct hv_vcpu *vcpu)
+/* Skip the exiting instruction; if it cannot be decoded, say so to userspace. */
+int hv_skip_or_error(struct hv_vcpu *vcpu)
 {
 	u64 data[2] = { vcpu->rip, vcpu->hw_exit_reason };
 

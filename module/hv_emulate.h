@@ -32,6 +32,8 @@ int hv_complete_userspace_exit(struct hv_vcpu *vcpu);
 
 /* Advance RIP past the exiting instruction (hardware next RIP or decode). */
 int hv_skip_insn(struct hv_vcpu *vcpu);
+/* The same, but a failure becomes HV_EXIT_INTERNAL_ERROR: returns 1 or 0. */
+int hv_skip_or_error(struct hv_vcpu *vcpu);
 /* Fetch and decode the instruction at CS:RIP. */
 int hv_fetch_insn(struct hv_vcpu *vcpu, struct hv_insn *insn);
 

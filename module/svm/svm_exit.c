@@ -69,10 +69,10 @@ static int svm_exit_cpuid(struct svm_vcpu *svm)
 static int svm_exit_hlt(struct svm_vcpu *svm)
 {
 	struct hv_vcpu *vcpu = &svm->vcpu;
-	u64 data[2] = { vcpu->rip, SVM_EXIT_HLT };
+	int r = hv_skip_or_error(vcpu);
 
-	if (hv_skip_insn(vcpu))
-		return hv_exit_internal_error(vcpu, HV_INTERNAL_ERROR_EMULATION, data, 2);
+	if (r <= 0)
+		return r;
 	/* An interrupt the guest can take now would wake it at once. */
 	if (vcpu->queued_irq && hv_ops->interrupt_allowed(vcpu)) {
 		vcpu->stat_reason = HV_EXIT_HLT;
@@ -137,13 +137,8 @@ static int svm_exit_rdpmc(struct svm_vcpu *svm)
 static int svm_exit_invd(struct svm_vcpu *svm)
 {
 	/* INVD would discard dirty host cache lines; a no-op is what a guest can have. */
-	struct hv_vcpu *vcpu = &svm->vcpu;
-	u64 data[2] = { vcpu->rip, SVM_EXIT_INVD };
-
-	vcpu->stat_reason = HV_EXIT_OTHER;
-	if (hv_skip_insn(vcpu))
-		return hv_exit_internal_error(vcpu, HV_INTERNAL_ERROR_EMULATION, data, 2);
-	return 1;
+	svm->vcpu.stat_reason = HV_EXIT_OTHER;
+	return hv_skip_or_error(&svm->vcpu);
 }
 
 static int svm_exit_dr(struct svm_vcpu *svm)

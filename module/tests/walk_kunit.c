@@ -11,16 +11,6 @@
 
 #define MEM_SIZE	0x20000		/* 128 KiB of fake guest RAM */
 
-#define G_CR0_WP		(1ull << 16)
-#define G_CR0_PG		(1ull << 31)
-#define G_CR4_PSE		(1ull << 4)
-#define G_CR4_PAE		(1ull << 5)
-#define G_CR4_LA57	(1ull << 12)
-#define G_CR4_SMEP	(1ull << 20)
-#define G_CR4_SMAP	(1ull << 21)
-#define G_EFER_LME	(1ull << 8)
-#define G_EFER_LMA	(1ull << 10)
-#define G_EFER_NXE	(1ull << 11)
 
 #define G_P	(1ull << 0)
 #define G_RW	(1ull << 1)

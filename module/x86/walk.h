@@ -10,6 +10,18 @@
 
 #include <linux/types.h>
 
+/* The guest control-register bits the walker reads (G_: guest, not the host's). */
+#define G_CR0_WP		(1ull << 16)
+#define G_CR0_PG		(1ull << 31)
+#define G_CR4_PSE		(1ull << 4)
+#define G_CR4_PAE		(1ull << 5)
+#define G_CR4_LA57	(1ull << 12)
+#define G_CR4_SMEP	(1ull << 20)
+#define G_CR4_SMAP	(1ull << 21)
+#define G_EFER_LME	(1ull << 8)
+#define G_EFER_LMA	(1ull << 10)
+#define G_EFER_NXE	(1ull << 11)
+
 struct hv_walk_ctx {
 	u64 cr0, cr3, cr4, efer;
 	/* Reads @len bytes of guest-physical memory; 0 or -errno (e.g. -EFAULT: not RAM). */

@@ -5,7 +5,7 @@
 # Prints every result, then exactly one last line "N passed, N failed, N skipped";
 # exit status 1 if anything failed or nothing ran.
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 
 passed=0 failed=0 skipped=0
 out=build/check
