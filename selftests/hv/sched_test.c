@@ -48,7 +48,7 @@ struct migrate_ctx {
 	struct vcpu *vcpu;
 	atomic_int tid;
 	atomic_int done;
-	atomic_int go;			/* set once the first affinity is in place */
+	atomic_uint flips;		/* affinity changes made so far */
 	unsigned int cpus_seen;		/* bit mask, CPUs 0 and 1 */
 	atomic_uint syncs;
 };
@@ -59,7 +59,7 @@ static void *migrate_vcpu_thread(void *arg)
 	struct ucall uc;
 
 	atomic_store(&c->tid, (int)syscall(SYS_gettid));
-	while (!atomic_load(&c->go))
+	while (!atomic_load(&c->flips))
 		sleep_ms(1);
 	for (;;) {
 		uint64_t cmd = vcpu_run_ucall(c->vcpu, &uc);
@@ -73,6 +73,12 @@ static void *migrate_vcpu_thread(void *arg)
 			    "got %s %llu, expected SYNC %u", ucall_name(cmd),
 			    (unsigned long long)uc.args[0], atomic_load(&c->syncs) + 1);
 		atomic_fetch_add(&c->syncs, 1);
+		/*
+		 * Never get more than 2 * MIGRATE_EVERY exits ahead of the
+		 * flipper, however slowly it is scheduled.
+		 */
+		while (atomic_load(&c->syncs) >= 2 * MIGRATE_EVERY * atomic_load(&c->flips))
+			sleep_ms(1);
 	}
 	atomic_store(&c->done, 1);
 	return NULL;
@@ -115,7 +121,7 @@ static void test_migrate(void)
 		TEST_ASSERT(sched_setaffinity(atomic_load(&c.tid), sizeof(set), &set) == 0 ||
 			    atomic_load(&c.done), "sched_setaffinity of the vCPU thread");
 		flips++;
-		atomic_store(&c.go, 1);
+		atomic_store(&c.flips, flips);
 		while (!atomic_load(&c.done) && atomic_load(&c.syncs) < until)
 			nanosleep(&ts, NULL);
 	}
