@@ -344,6 +344,7 @@ static int hv_exit_string_io(struct hv_vcpu *vcpu, const struct hv_io_exit *io)
 		vcpu->pending = HV_PENDING_PIO_IN;
 		vcpu->pending_string = true;
 		vcpu->pending_gpa = gpa;
+		vcpu->pending_bytes = bytes;
 	} else {
 		vcpu->rip = vcpu->pending_rip;
 	}
@@ -374,6 +375,7 @@ int hv_exit_io(struct hv_vcpu *vcpu, const struct hv_io_exit *io)
 	if (io->in) {
 		vcpu->pending = HV_PENDING_PIO_IN;
 		vcpu->pending_string = false;
+		vcpu->pending_size = io->size;
 		vcpu->pending_rip = io->next_rip;
 	} else {
 		memcpy(vcpu->pio_data, &rax, io->size);
@@ -433,18 +435,13 @@ int hv_exit_hypercall(struct hv_vcpu *vcpu)
 
 static int hv_complete_pio_in(struct hv_vcpu *vcpu)
 {
-	struct hv_run *run = vcpu->run;
 	u64 rax = vcpu->regs[HV_RAX];
 
-	if (vcpu->pending_string) {
-		u32 bytes = run->io.count * run->io.size;
-
-		if (bytes > PAGE_SIZE ||
-		    hv_write_gpa(vcpu->vm, vcpu->pending_gpa, vcpu->pio_data, bytes))
-			return -EFAULT;
-		return 0;
-	}
-	switch (run->io.size) {
+	/* Sizes come from hv's own record: userspace may rewrite struct hv_run. */
+	if (vcpu->pending_string)
+		return hv_write_gpa(vcpu->vm, vcpu->pending_gpa, vcpu->pio_data,
+				    vcpu->pending_bytes) ? -EFAULT : 0;
+	switch (vcpu->pending_size) {
 	case 1:
 		rax = (rax & ~0xffULL) | *(u8 *)vcpu->pio_data;
 		break;
