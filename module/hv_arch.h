@@ -95,6 +95,5 @@ extern const struct hv_arch_ops *hv_ops;
 #ifdef CONFIG_CPU_SUP_AMD
 extern const struct hv_arch_ops svm_ops;
 #endif
-extern const struct hv_arch_ops vmx_ops;
 
 #endif /* HV_ARCH_H */

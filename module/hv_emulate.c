@@ -118,7 +118,7 @@ static u64 hv_rip_linear(struct hv_vcpu *vcpu, int *bits)
 }
 
 /* Best effort: whatever of @len bytes at CS:RIP can be read, zeros otherwise. */
-static void hv_read_gpa_bytes_at_rip(struct hv_vcpu *vcpu, void *buf, unsigned int len)
+static void hv_read_bytes_at_rip(struct hv_vcpu *vcpu, void *buf, unsigned int len)
 {
 	int bits;
 
@@ -396,7 +396,7 @@ int hv_exit_mmio(struct hv_vcpu *vcpu, u64 gpa)
 		u64 data[4] = { gpa, vcpu->rip, 0, 0 };
 
 		/* The first bytes at RIP, raw, for whoever debugs the guest. */
-		hv_read_gpa_bytes_at_rip(vcpu, &data[2], 2 * sizeof(u64));
+		hv_read_bytes_at_rip(vcpu, &data[2], 2 * sizeof(u64));
 		return hv_exit_internal_error(vcpu, HV_INTERNAL_ERROR_EMULATION, data, 4);
 	}
 	run->mmio.phys_addr = gpa;
