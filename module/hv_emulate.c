@@ -375,7 +375,7 @@ int hv_exit_io(struct hv_vcpu *vcpu, const struct hv_io_exit *io)
 	if (io->in) {
 		vcpu->pending = HV_PENDING_PIO_IN;
 		vcpu->pending_string = false;
-		vcpu->pending_size = io->size;
+		vcpu->pending_bytes = io->size;
 		vcpu->pending_rip = io->next_rip;
 	} else {
 		memcpy(vcpu->pio_data, &rax, io->size);
@@ -441,7 +441,7 @@ static int hv_complete_pio_in(struct hv_vcpu *vcpu)
 	if (vcpu->pending_string)
 		return hv_write_gpa(vcpu->vm, vcpu->pending_gpa, vcpu->pio_data,
 				    vcpu->pending_bytes) ? -EFAULT : 0;
-	switch (vcpu->pending_size) {
+	switch (vcpu->pending_bytes) {
 	case 1:
 		rax = (rax & ~0xffULL) | *(u8 *)vcpu->pio_data;
 		break;

@@ -45,7 +45,12 @@ static int hv_cpu_offline(unsigned int cpu)
 	return 0;
 }
 
-static void hv_emergency_disable(void);
+/* Reboot, kexec, panic: leave guest mode operation so the CPU can be reset. */
+static void hv_emergency_disable(void)
+{
+	if (this_cpu_read(hv_cpu_enabled))
+		hv_ops->emergency_disable();
+}
 
 /*
  * Take the virtualization extension on every CPU, now and on CPUs that come
@@ -85,13 +90,6 @@ void hv_put_virt(void)
 		cpuhp_remove_state(hv_cpuhp_state);
 	}
 	mutex_unlock(&hv_enable_lock);
-}
-
-/* Reboot, kexec, panic: leave guest mode operation so the CPU can be reset. */
-static void hv_emergency_disable(void)
-{
-	if (this_cpu_read(hv_cpu_enabled))
-		hv_ops->emergency_disable();
 }
 
 static const struct hv_arch_ops *hv_pick_vendor(void)

@@ -65,8 +65,7 @@ struct hv_vcpu {
 	struct hv_mmio_op pending_mmio;	/* the decoded load of an MMIO read */
 	bool pending_string;		/* INS: data goes to guest memory */
 	u64 pending_gpa;		/* INS destination */
-	u8 pending_size;		/* IN: operand size */
-	u32 pending_bytes;		/* INS: bytes to copy; kept here, not in the shared run page */
+	u32 pending_bytes;		/* IN: operand size; INS: bytes to copy (not taken from run) */
 	u64 pending_rip;		/* RIP to resume at once completed */
 
 	/* A queued external interrupt: bit 8 set means valid. */

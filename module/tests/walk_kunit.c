@@ -11,13 +11,6 @@
 
 #define MEM_SIZE	0x20000		/* 128 KiB of fake guest RAM */
 
-
-#define G_P	(1ull << 0)
-#define G_RW	(1ull << 1)
-#define G_US	(1ull << 2)
-#define G_PS	(1ull << 7)
-#define G_NX	(1ull << 63)
-
 struct fake_mem {
 	u8 bytes[MEM_SIZE];
 	unsigned int reads;
@@ -86,9 +79,9 @@ static struct hv_walk_ctx ctx_of(u64 cr0, u64 cr3, u64 cr4, u64 efer)
 static struct hv_walk_ctx long_ctx(u64 leaf_flags, u64 cr0_extra, u64 cr4_extra,
 				   u64 efer_extra)
 {
-	pte64(0x1000, 3, 0x2000 | G_P | G_RW | G_US);
-	pte64(0x2000, 5, 0x3000 | G_P | G_RW | G_US);
-	pte64(0x3000, 7, 0x4000 | G_P | G_RW | G_US);
+	pte64(0x1000, 3, 0x2000 | GPTE_P | GPTE_RW | GPTE_US);
+	pte64(0x2000, 5, 0x3000 | GPTE_P | GPTE_RW | GPTE_US);
+	pte64(0x3000, 7, 0x4000 | GPTE_P | GPTE_RW | GPTE_US);
 	pte64(0x4000, 9, 0xabcde000ull | leaf_flags);
 	return ctx_of(G_CR0_PG | cr0_extra, 0x1000, G_CR4_PAE | cr4_extra,
 		      G_EFER_LME | G_EFER_LMA | efer_extra);
@@ -108,7 +101,7 @@ static void walk_no_paging(struct kunit *test)
 
 static void walk_4level_4k(struct kunit *test)
 {
-	struct hv_walk_ctx ctx = long_ctx(G_P | G_RW | G_US, 0, 0, 0);
+	struct hv_walk_ctx ctx = long_ctx(GPTE_P | GPTE_RW | GPTE_US, 0, 0, 0);
 	u64 gpa = 0;
 	u32 ec = 0;
 
@@ -129,38 +122,38 @@ static void walk_4level_4k(struct kunit *test)
 
 static void walk_4level_high_half(struct kunit *test)
 {
-	struct hv_walk_ctx ctx = long_ctx(G_P | G_RW, 0, 0, 0);
+	struct hv_walk_ctx ctx = long_ctx(GPTE_P | GPTE_RW, 0, 0, 0);
 	u64 va = 0xffff800000000000ull | L4_IDX(0, 1, 2, 3);
 	u64 gpa = 0;
 	u32 ec = 0;
 
-	pte64(0x1000, 256, 0x5000 | G_P | G_RW);
-	pte64(0x5000, 1, 0x6000 | G_P | G_RW);
-	pte64(0x6000, 2, 0x7000 | G_P | G_RW);
-	pte64(0x7000, 3, 0x1234567000ull | G_P | G_RW);
+	pte64(0x1000, 256, 0x5000 | GPTE_P | GPTE_RW);
+	pte64(0x5000, 1, 0x6000 | GPTE_P | GPTE_RW);
+	pte64(0x6000, 2, 0x7000 | GPTE_P | GPTE_RW);
+	pte64(0x7000, 3, 0x1234567000ull | GPTE_P | GPTE_RW);
 	KUNIT_ASSERT_EQ(test, hv_walk_gva(&ctx, va | 0x42, 0, &gpa, &ec), 0);
 	KUNIT_EXPECT_EQ(test, gpa, 0x1234567042ull);
 }
 
 static void walk_large_pages(struct kunit *test)
 {
-	struct hv_walk_ctx ctx = long_ctx(G_P | G_RW, 0, 0, 0);
+	struct hv_walk_ctx ctx = long_ctx(GPTE_P | GPTE_RW, 0, 0, 0);
 	u64 gpa = 0;
 	u32 ec = 0;
 
 	/* 2 MiB page; bit 12 (PAT) must not leak into the address. */
-	pte64(0x3000, 8, 0x40000000ull | (1ull << 12) | G_PS | G_P | G_RW);
+	pte64(0x3000, 8, 0x40000000ull | (1ull << 12) | GPTE_PS | GPTE_P | GPTE_RW);
 	KUNIT_ASSERT_EQ(test, hv_walk_gva(&ctx, L4_IDX(3, 5, 8, 0) + 0x1abcde,
 					  0, &gpa, &ec), 0);
 	KUNIT_EXPECT_EQ(test, gpa, 0x401abcdeull);
 
 	/* 1 GiB page. */
-	pte64(0x2000, 6, 0x80000000ull | G_PS | G_P | G_RW);
+	pte64(0x2000, 6, 0x80000000ull | GPTE_PS | GPTE_P | GPTE_RW);
 	KUNIT_ASSERT_EQ(test, hv_walk_gva(&ctx, L4_IDX(3, 6, 0, 0) + 0x3ffffffful,
 					  0, &gpa, &ec), 0);
 	KUNIT_EXPECT_EQ(test, gpa, 0xbfffffffull);
 	/* A physical address above 4 GiB (bit 51 is the top). */
-	pte64(0x2000, 6, 0x000fffffc0000000ull | G_PS | G_P);
+	pte64(0x2000, 6, 0x000fffffc0000000ull | GPTE_PS | GPTE_P);
 	KUNIT_ASSERT_EQ(test, hv_walk_gva(&ctx, L4_IDX(3, 6, 0, 0) + 5,
 					  0, &gpa, &ec), 0);
 	KUNIT_EXPECT_EQ(test, gpa, 0x000fffffc0000005ull);
@@ -168,7 +161,7 @@ static void walk_large_pages(struct kunit *test)
 
 static void walk_not_present(struct kunit *test)
 {
-	struct hv_walk_ctx ctx = long_ctx(G_RW | G_US, 0, 0, 0);
+	struct hv_walk_ctx ctx = long_ctx(GPTE_RW | GPTE_US, 0, 0, 0);
 	u64 gpa = 0;
 	u32 ec = 0;
 
@@ -194,7 +187,7 @@ static void walk_not_present(struct kunit *test)
 
 static void walk_reserved_bits(struct kunit *test)
 {
-	struct hv_walk_ctx ctx = long_ctx(G_P | G_RW | G_US | G_NX, 0, 0, 0);
+	struct hv_walk_ctx ctx = long_ctx(GPTE_P | GPTE_RW | GPTE_US | GPTE_NX, 0, 0, 0);
 	const u32 rsvd = HV_PF_PRESENT | HV_PF_RSVD;
 	u64 gpa = 0;
 	u32 ec = 0;
@@ -210,44 +203,44 @@ static void walk_reserved_bits(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hv_walk_gva(&ctx, VA4, 0, &gpa, &ec), 0);
 
 	/* PS in a PML4E. */
-	pte64(0x1000, 3, 0x2000 | G_P | G_RW | G_US | G_PS);
+	pte64(0x1000, 3, 0x2000 | GPTE_P | GPTE_RW | GPTE_US | GPTE_PS);
 	KUNIT_EXPECT_EQ(test, hv_walk_gva(&ctx, VA4, 0, &gpa, &ec),
 			HV_WALK_PAGE_FAULT);
 	KUNIT_EXPECT_EQ(test, ec, rsvd);
-	pte64(0x1000, 3, 0x2000 | G_P | G_RW | G_US);
+	pte64(0x1000, 3, 0x2000 | GPTE_P | GPTE_RW | GPTE_US);
 
 	/* Bit 13 of a 2 MiB PDE. */
-	pte64(0x3000, 8, 0x40000000ull | (1ull << 13) | G_PS | G_P | G_RW);
+	pte64(0x3000, 8, 0x40000000ull | (1ull << 13) | GPTE_PS | GPTE_P | GPTE_RW);
 	KUNIT_EXPECT_EQ(test, hv_walk_gva(&ctx, L4_IDX(3, 5, 8, 0), HV_WALK_USER,
 					  &gpa, &ec), HV_WALK_PAGE_FAULT);
 	KUNIT_EXPECT_EQ(test, ec, rsvd | HV_PF_USER);
 
 	/* Bit 29 of a 1 GiB PDPTE. */
-	pte64(0x2000, 6, 0x80000000ull | (1ull << 29) | G_PS | G_P | G_RW);
+	pte64(0x2000, 6, 0x80000000ull | (1ull << 29) | GPTE_PS | GPTE_P | GPTE_RW);
 	KUNIT_EXPECT_EQ(test, hv_walk_gva(&ctx, L4_IDX(3, 6, 0, 0), 0, &gpa, &ec),
 			HV_WALK_PAGE_FAULT);
 	KUNIT_EXPECT_EQ(test, ec, rsvd);
 
 	/* Reserved bits of a non-present entry do not matter. */
-	pte64(0x2000, 6, 0x80000000ull | (1ull << 29) | G_PS);
+	pte64(0x2000, 6, 0x80000000ull | (1ull << 29) | GPTE_PS);
 	KUNIT_EXPECT_EQ(test, hv_walk_gva(&ctx, L4_IDX(3, 6, 0, 0), 0, &gpa, &ec),
 			HV_WALK_PAGE_FAULT);
 	KUNIT_EXPECT_EQ(test, ec, 0);
 
 	/* Long mode: bits 62:52 are ignored, not reserved. */
-	pte64(0x4000, 9, 0xabcde000ull | (0x7ffull << 52) | G_P | G_RW);
+	pte64(0x4000, 9, 0xabcde000ull | (0x7ffull << 52) | GPTE_P | GPTE_RW);
 	KUNIT_EXPECT_EQ(test, hv_walk_gva(&ctx, VA4, 0, &gpa, &ec), 0);
 	KUNIT_EXPECT_EQ(test, gpa, 0xabcde000ull);
 }
 
 static void walk_nx(struct kunit *test)
 {
-	struct hv_walk_ctx ctx = long_ctx(G_P | G_RW | G_US, 0, 0, G_EFER_NXE);
+	struct hv_walk_ctx ctx = long_ctx(GPTE_P | GPTE_RW | GPTE_US, 0, 0, G_EFER_NXE);
 	u64 gpa = 0;
 	u32 ec = 0;
 
 	/* NX on a middle level applies to the whole range. */
-	pte64(0x2000, 5, 0x3000 | G_P | G_RW | G_US | G_NX);
+	pte64(0x2000, 5, 0x3000 | GPTE_P | GPTE_RW | GPTE_US | GPTE_NX);
 	KUNIT_EXPECT_EQ(test, hv_walk_gva(&ctx, VA4, 0, &gpa, &ec), 0);
 	KUNIT_EXPECT_EQ(test, hv_walk_gva(&ctx, VA4, HV_WALK_WRITE, &gpa, &ec), 0);
 	KUNIT_EXPECT_EQ(test, hv_walk_gva(&ctx, VA4, HV_WALK_FETCH, &gpa, &ec),
@@ -260,7 +253,7 @@ static void walk_nx(struct kunit *test)
 
 static void walk_write_protect(struct kunit *test)
 {
-	struct hv_walk_ctx ctx = long_ctx(G_P | G_US, 0, 0, 0);
+	struct hv_walk_ctx ctx = long_ctx(GPTE_P | GPTE_US, 0, 0, 0);
 	u64 gpa = 0;
 	u32 ec = 0;
 
@@ -276,22 +269,22 @@ static void walk_write_protect(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hv_walk_gva(&ctx, VA4, HV_WALK_USER, &gpa, &ec), 0);
 
 	/* Read-only at the PML4E, writable leaf: still read-only. */
-	pte64(0x4000, 9, 0xabcde000ull | G_P | G_RW | G_US);
-	pte64(0x1000, 3, 0x2000 | G_P | G_US);
+	pte64(0x4000, 9, 0xabcde000ull | GPTE_P | GPTE_RW | GPTE_US);
+	pte64(0x1000, 3, 0x2000 | GPTE_P | GPTE_US);
 	KUNIT_EXPECT_EQ(test, hv_walk_gva(&ctx, VA4, HV_WALK_WRITE, &gpa, &ec),
 			HV_WALK_PAGE_FAULT);
-	pte64(0x1000, 3, 0x2000 | G_P | G_RW | G_US);
+	pte64(0x1000, 3, 0x2000 | GPTE_P | GPTE_RW | GPTE_US);
 	KUNIT_EXPECT_EQ(test, hv_walk_gva(&ctx, VA4, HV_WALK_WRITE, &gpa, &ec), 0);
 }
 
 static void walk_user_supervisor(struct kunit *test)
 {
-	struct hv_walk_ctx ctx = long_ctx(G_P | G_RW | G_US, 0, 0, 0);
+	struct hv_walk_ctx ctx = long_ctx(GPTE_P | GPTE_RW | GPTE_US, 0, 0, 0);
 	u64 gpa = 0;
 	u32 ec = 0;
 
 	/* A supervisor PDE makes the whole 2 MiB range supervisor-only. */
-	pte64(0x3000, 7, 0x4000 | G_P | G_RW);
+	pte64(0x3000, 7, 0x4000 | GPTE_P | GPTE_RW);
 	KUNIT_EXPECT_EQ(test, hv_walk_gva(&ctx, VA4, HV_WALK_USER, &gpa, &ec),
 			HV_WALK_PAGE_FAULT);
 	KUNIT_EXPECT_EQ(test, ec, HV_PF_PRESENT | HV_PF_USER);
@@ -301,7 +294,7 @@ static void walk_user_supervisor(struct kunit *test)
 
 static void walk_smep_smap(struct kunit *test)
 {
-	struct hv_walk_ctx ctx = long_ctx(G_P | G_RW | G_US, 0, 0, 0);
+	struct hv_walk_ctx ctx = long_ctx(GPTE_P | GPTE_RW | GPTE_US, 0, 0, 0);
 	u64 gpa = 0;
 	u32 ec = 0;
 
@@ -328,13 +321,13 @@ static void walk_smep_smap(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hv_walk_gva(&ctx, VA4, HV_WALK_USER, &gpa, &ec), 0);
 
 	/* Supervisor pages are unaffected by SMAP. */
-	pte64(0x4000, 9, 0xabcde000ull | G_P | G_RW);
+	pte64(0x4000, 9, 0xabcde000ull | GPTE_P | GPTE_RW);
 	KUNIT_EXPECT_EQ(test, hv_walk_gva(&ctx, VA4, 0, &gpa, &ec), 0);
 }
 
 static void walk_canonical(struct kunit *test)
 {
-	struct hv_walk_ctx ctx = long_ctx(G_P | G_RW | G_US, 0, 0, 0);
+	struct hv_walk_ctx ctx = long_ctx(GPTE_P | GPTE_RW | GPTE_US, 0, 0, 0);
 	u64 gpa = 0;
 	u32 ec = 0;
 
@@ -362,19 +355,19 @@ static void walk_la57(struct kunit *test)
 	u64 gpa = 0;
 	u32 ec = 0;
 
-	ctx = long_ctx(G_P | G_RW | G_US, 0, G_CR4_LA57, 0);
+	ctx = long_ctx(GPTE_P | GPTE_RW | GPTE_US, 0, G_CR4_LA57, 0);
 	ctx.cr3 = 0x8000;			/* PML5 */
-	pte64(0x8000, 2, 0x1000 | G_P | G_RW | G_US);
+	pte64(0x8000, 2, 0x1000 | GPTE_P | GPTE_RW | GPTE_US);
 	KUNIT_ASSERT_EQ(test, hv_walk_gva(&ctx, va, 0, &gpa, &ec), 0);
 	KUNIT_EXPECT_EQ(test, gpa, 0xabcde077ull);
 	KUNIT_EXPECT_EQ(test, fmem.reads, 5);
 	/* PS in a PML5E is reserved. */
-	pte64(0x8000, 2, 0x1000 | G_P | G_RW | G_US | G_PS);
+	pte64(0x8000, 2, 0x1000 | GPTE_P | GPTE_RW | GPTE_US | GPTE_PS);
 	KUNIT_EXPECT_EQ(test, hv_walk_gva(&ctx, va, 0, &gpa, &ec),
 			HV_WALK_PAGE_FAULT);
 	KUNIT_EXPECT_EQ(test, ec, HV_PF_PRESENT | HV_PF_RSVD);
 	/* U/S of the PML5E counts. */
-	pte64(0x8000, 2, 0x1000 | G_P | G_RW);
+	pte64(0x8000, 2, 0x1000 | GPTE_P | GPTE_RW);
 	KUNIT_EXPECT_EQ(test, hv_walk_gva(&ctx, va, HV_WALK_USER, &gpa, &ec),
 			HV_WALK_PAGE_FAULT);
 	KUNIT_EXPECT_EQ(test, ec, HV_PF_PRESENT | HV_PF_USER);
@@ -385,9 +378,9 @@ static void walk_la57(struct kunit *test)
 
 static struct hv_walk_ctx pae_ctx(void)
 {
-	pte64(0x9020, 2, 0xa000 | G_P);
-	pte64(0xa000, 3, 0xb000 | G_P | G_RW | G_US);
-	pte64(0xb000, 4, 0x12345000ull | G_P | G_RW | G_US);
+	pte64(0x9020, 2, 0xa000 | GPTE_P);
+	pte64(0xa000, 3, 0xb000 | GPTE_P | GPTE_RW | GPTE_US);
+	pte64(0xb000, 4, 0x12345000ull | GPTE_P | GPTE_RW | GPTE_US);
 	return ctx_of(G_CR0_PG, 0x9020, G_CR4_PAE, 0);
 }
 
@@ -407,12 +400,12 @@ static void walk_pae(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, gpa, 0x12345000ull);
 
 	/* 2 MiB page; physical address above 4 GiB. */
-	pte64(0xa000, 5, 0x100200000ull | G_PS | G_P | G_RW);
+	pte64(0xa000, 5, 0x100200000ull | GPTE_PS | GPTE_P | GPTE_RW);
 	KUNIT_ASSERT_EQ(test, hv_walk_gva(&ctx, VA_PAE(2, 5, 0) + 0x12345, 0, &gpa,
 					  &ec), 0);
 	KUNIT_EXPECT_EQ(test, gpa, 0x100212345ull);
 	/* Bit 13 of a 2 MiB PDE is reserved. */
-	pte64(0xa000, 5, 0x100200000ull | (1ull << 13) | G_PS | G_P | G_RW);
+	pte64(0xa000, 5, 0x100200000ull | (1ull << 13) | GPTE_PS | GPTE_P | GPTE_RW);
 	KUNIT_EXPECT_EQ(test, hv_walk_gva(&ctx, VA_PAE(2, 5, 0), 0, &gpa, &ec),
 			HV_WALK_PAGE_FAULT);
 	KUNIT_EXPECT_EQ(test, ec, HV_PF_PRESENT | HV_PF_RSVD);
@@ -430,26 +423,26 @@ static void walk_pae_reserved(struct kunit *test)
 	u32 ec = 0;
 
 	/* R/W (bit 1) is reserved in a PAE PDPTE. */
-	pte64(0x9020, 2, 0xa000 | G_P | G_RW);
+	pte64(0x9020, 2, 0xa000 | GPTE_P | GPTE_RW);
 	KUNIT_EXPECT_EQ(test, hv_walk_gva(&ctx, VA_PAE(2, 3, 4), 0, &gpa, &ec),
 			HV_WALK_PAGE_FAULT);
 	KUNIT_EXPECT_EQ(test, ec, HV_PF_PRESENT | HV_PF_RSVD);
 	/* So is NX (bit 63), even with EFER.NXE. */
 	ctx.efer |= G_EFER_NXE;
-	pte64(0x9020, 2, 0xa000 | G_P | G_NX);
+	pte64(0x9020, 2, 0xa000 | GPTE_P | GPTE_NX);
 	KUNIT_EXPECT_EQ(test, hv_walk_gva(&ctx, VA_PAE(2, 3, 4), 0, &gpa, &ec),
 			HV_WALK_PAGE_FAULT);
-	pte64(0x9020, 2, 0xa000 | G_P);
+	pte64(0x9020, 2, 0xa000 | GPTE_P);
 	KUNIT_EXPECT_EQ(test, hv_walk_gva(&ctx, VA_PAE(2, 3, 4), 0, &gpa, &ec), 0);
 
 	/* PAE PTE bits 62:52 are reserved (unlike long mode). */
-	pte64(0xb000, 4, 0x12345000ull | (1ull << 52) | G_P | G_RW | G_US);
+	pte64(0xb000, 4, 0x12345000ull | (1ull << 52) | GPTE_P | GPTE_RW | GPTE_US);
 	KUNIT_EXPECT_EQ(test, hv_walk_gva(&ctx, VA_PAE(2, 3, 4), 0, &gpa, &ec),
 			HV_WALK_PAGE_FAULT);
 	KUNIT_EXPECT_EQ(test, ec, HV_PF_PRESENT | HV_PF_RSVD);
 
 	/* NX with NXE: fetch faults with I/D, reads do not. */
-	pte64(0xb000, 4, 0x12345000ull | G_NX | G_P | G_RW | G_US);
+	pte64(0xb000, 4, 0x12345000ull | GPTE_NX | GPTE_P | GPTE_RW | GPTE_US);
 	KUNIT_EXPECT_EQ(test, hv_walk_gva(&ctx, VA_PAE(2, 3, 4), 0, &gpa, &ec), 0);
 	KUNIT_EXPECT_EQ(test, hv_walk_gva(&ctx, VA_PAE(2, 3, 4), HV_WALK_FETCH,
 					  &gpa, &ec), HV_WALK_PAGE_FAULT);
@@ -464,8 +457,8 @@ static void walk_pae_reserved(struct kunit *test)
 /* 32-bit paging: PD 0xc000, PT 0xd000. */
 static struct hv_walk_ctx legacy_ctx(void)
 {
-	pte32(0xc000, 0x301, 0xd000 | G_P | G_RW | G_US);
-	pte32(0xd000, 0x2a, 0x00abc000 | G_P | G_RW | G_US);
+	pte32(0xc000, 0x301, 0xd000 | GPTE_P | GPTE_RW | GPTE_US);
+	pte32(0xd000, 0x2a, 0x00abc000 | GPTE_P | GPTE_RW | GPTE_US);
 	return ctx_of(G_CR0_PG, 0xc000, 0, 0);
 }
 
@@ -493,7 +486,7 @@ static void walk_32bit(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ec, 0);
 
 	/* Read-only PTE with CR0.WP. */
-	pte32(0xd000, 0x2a, 0x00abc000 | G_P | G_US);
+	pte32(0xd000, 0x2a, 0x00abc000 | GPTE_P | GPTE_US);
 	ctx.cr0 |= G_CR0_WP;
 	KUNIT_EXPECT_EQ(test, hv_walk_gva(&ctx, VA_32(0x301, 0x2a), HV_WALK_WRITE,
 					  &gpa, &ec), HV_WALK_PAGE_FAULT);
@@ -510,7 +503,7 @@ static void walk_32bit_pse(struct kunit *test)
 	u64 gpa = 0;
 	u32 ec = 0;
 
-	pte32(0xc000, 0x10, 0x00c00000 | G_PS | G_P | G_RW);
+	pte32(0xc000, 0x10, 0x00c00000 | GPTE_PS | GPTE_P | GPTE_RW);
 	/* Without CR4.PSE, PS is ignored: the PDE points to a table. */
 	KUNIT_EXPECT_EQ(test, hv_walk_gva(&ctx, VA_32(0x10, 0), 0, &gpa, &ec),
 			-EFAULT);
@@ -524,20 +517,20 @@ static void walk_32bit_pse(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ec, HV_PF_PRESENT | HV_PF_USER);
 
 	/* PSE-36: PDE bits 20:13 give physical bits 39:32. */
-	pte32(0xc000, 0x11, 0x00c00000 | (0x81u << 13) | G_PS | G_P);
+	pte32(0xc000, 0x11, 0x00c00000 | (0x81u << 13) | GPTE_PS | GPTE_P);
 	KUNIT_ASSERT_EQ(test, hv_walk_gva(&ctx, VA_32(0x11, 0) + 4, 0, &gpa, &ec),
 			0);
 	KUNIT_EXPECT_EQ(test, gpa, 0x8100c00004ull);
 
 	/* Bit 21 is reserved. */
-	pte32(0xc000, 0x12, 0x00c00000 | (1u << 21) | G_PS | G_P);
+	pte32(0xc000, 0x12, 0x00c00000 | (1u << 21) | GPTE_PS | GPTE_P);
 	KUNIT_EXPECT_EQ(test, hv_walk_gva(&ctx, VA_32(0x12, 0), 0, &gpa, &ec),
 			HV_WALK_PAGE_FAULT);
 	KUNIT_EXPECT_EQ(test, ec, HV_PF_PRESENT | HV_PF_RSVD);
 
 	/* SMEP gives the I/D bit in 32-bit paging too. */
 	ctx.cr4 |= G_CR4_SMEP;
-	pte32(0xc000, 0x13, 0x00c00000 | G_PS | G_P | G_US);
+	pte32(0xc000, 0x13, 0x00c00000 | GPTE_PS | GPTE_P | GPTE_US);
 	KUNIT_EXPECT_EQ(test, hv_walk_gva(&ctx, VA_32(0x13, 0), HV_WALK_FETCH,
 					  &gpa, &ec), HV_WALK_PAGE_FAULT);
 	KUNIT_EXPECT_EQ(test, ec, HV_PF_PRESENT | HV_PF_FETCH);
@@ -545,14 +538,14 @@ static void walk_32bit_pse(struct kunit *test)
 
 static void walk_read_error(struct kunit *test)
 {
-	struct hv_walk_ctx ctx = long_ctx(G_P | G_RW | G_US, 0, 0, 0);
+	struct hv_walk_ctx ctx = long_ctx(GPTE_P | GPTE_RW | GPTE_US, 0, 0, 0);
 	u64 gpa = 0;
 	u32 ec = 0;
 
 	ctx.cr3 = 0x40000000;			/* outside the fake RAM */
 	KUNIT_EXPECT_EQ(test, hv_walk_gva(&ctx, VA4, 0, &gpa, &ec), -EFAULT);
 	ctx.cr3 = 0x1000;
-	pte64(0x3000, 7, 0x7fff000 | G_P | G_RW | G_US);
+	pte64(0x3000, 7, 0x7fff000 | GPTE_P | GPTE_RW | GPTE_US);
 	KUNIT_EXPECT_EQ(test, hv_walk_gva(&ctx, VA4, 0, &gpa, &ec), -EFAULT);
 }
 

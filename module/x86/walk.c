@@ -16,12 +16,6 @@
 
 #include "walk.h"
 
-
-#define GPTE_P		(1ull << 0)
-#define GPTE_RW		(1ull << 1)
-#define GPTE_US		(1ull << 2)
-#define GPTE_PS		(1ull << 7)
-#define GPTE_NX		(1ull << 63)
 #define GPTE_ADDR	0x000ffffffffff000ull	/* bits 51:12 */
 
 /* Reserved bits of 8-byte entries (besides NX when EFER.NXE = 0). */

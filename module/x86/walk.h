@@ -22,6 +22,13 @@
 #define G_EFER_LMA	(1ull << 10)
 #define G_EFER_NXE	(1ull << 11)
 
+/* Guest page-table entry bits the walker checks. */
+#define GPTE_P		(1ull << 0)
+#define GPTE_RW		(1ull << 1)
+#define GPTE_US		(1ull << 2)
+#define GPTE_PS		(1ull << 7)
+#define GPTE_NX		(1ull << 63)
+
 struct hv_walk_ctx {
 	u64 cr0, cr3, cr4, efer;
 	/* Reads @len bytes of guest-physical memory; 0 or -errno (e.g. -EFAULT: not RAM). */
