@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * hv-run: the one struct vm, its vCPUs, and ending the VM from any thread.
+ * Owner: core.  Part of the VMM team's contract: change only by agreement,
+ * keeping old names working until users have moved.
+ *
+ * Exit statuses of hv-run (documented in docs/vmm.md and hv-run --help):
+ *   0 guest powered off            1 VMM/hypervisor error
+ *   2 bad usage or input           3 guest reboot (i8042 or ACPI reset)
+ *   4 triple fault                 5 every vCPU halted with IF=0
+ *   exit device: a write of V to port 0xf4 (1, 2 or 4 bytes) ends hv-run
+ *   with status V & 0xff.
+ */
+#ifndef HV_RUN_VM_H
+#define HV_RUN_VM_H
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "iobus.h"
+#include "mem.h"
+
+#define VM_EXIT_POWEROFF	0
+#define VM_EXIT_ERROR		1
+#define VM_EXIT_USAGE		2
+#define VM_EXIT_RESET		3
+#define VM_EXIT_TRIPLE_FAULT	4
+#define VM_EXIT_HALTED		5
+
+#define VM_EXIT_PORT		0xf4	/* exit device */
+#define VM_POST_PORT		0x80	/* POST codes: accepted, logged with --debug */
+
+struct hv_run;
+struct pic;
+struct vm_devices;	/* every device but the PIC, private to vm.c */
+struct vm;
+
+struct vcpu {
+	struct vm *vm;
+	unsigned int id;
+	int fd;
+	struct hv_run *run;		/* mmap'd HV_GET_VCPU_MMAP_SIZE bytes */
+	size_t run_size;
+	pthread_t thread;
+	bool thread_started;
+	/* guarded by vm->lock */
+	bool halted;			/* sleeping in HLT until INTR rises */
+	bool in_run;			/* inside HV_RUN: kick with a signal */
+	bool halted_if_clear;		/* halted with IF=0: only a stop wakes it */
+};
+
+struct vm_config {
+	const char *kernel;
+	const char *initrd;
+	const char *cmdline;
+	uint64_t mem_size;
+	unsigned int nr_cpus;
+	bool stats;
+	bool debug;
+};
+
+struct vm {
+	struct vm_config cfg;
+	int sys_fd;			/* /dev/hv */
+	int fd;				/* VM fd */
+	struct guest_mem mem;
+	struct iobus pio;
+	struct iobus mmio;
+	struct pic *pic;
+	struct vm_devices *dev;
+	unsigned int nr_vcpus;
+	struct vcpu *vcpus;
+	int kick_signal;		/* sent to a vCPU thread to leave HV_RUN */
+
+	pthread_mutex_t lock;		/* guards the fields below and vcpu->halted/in_run */
+	pthread_cond_t wake;		/* halted vCPUs and the main thread wait here */
+	bool stopping;
+	int exit_status;
+	unsigned int nr_halted_if_clear;
+};
+
+/* First caller wins; wakes halted vCPUs and kicks running ones.  Any thread. */
+void vm_request_stop(struct vm *vm, int exit_status);
+
+/* True once vm_request_stop() was called.  Any thread. */
+bool vm_stopping(struct vm *vm);
+
+/* Debug log line on stderr when --debug is given (printf format). */
+void vm_debug(struct vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif /* HV_RUN_VM_H */
