@@ -1,9 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * hv-run: guest RAM.  One anonymous mapping backs the whole guest physical
- * range [0, size); the legacy hole [0xa0000, 0x100000) (VGA window, option
- * ROMs, BIOS) is not given to hv as RAM except the BIOS area that the
- * firmware tables live in, see mem.c.
+ * hv-run: guest RAM.  One anonymous mapping backs all of it; the guest
+ * physical map is
+ *
+ *   [0, 0x9fc00)            RAM                     (e820 usable)
+ *   [0x9fc00, 0xa0000)      EBDA                    (RAM, e820 reserved)
+ *   [0xa0000, 0xe0000)      VGA window, option ROMs (no memory: MMIO exits)
+ *   [0xe0000, 0x100000)     BIOS area: firmware tables, read-only to the guest
+ *   [0x100000, low_end)     RAM
+ *   [low_end, 4 GiB)        32-bit hole for MMIO (only when RAM exceeds MEM_LOW_MAX)
+ *   [4 GiB, 4 GiB + high)   the rest of RAM
+ *
+ * Host offsets equal guest addresses below 4 GiB; RAM above 4 GiB follows
+ * the low part directly in the host mapping.
  */
 #ifndef HV_RUN_MEM_H
 #define HV_RUN_MEM_H
@@ -17,21 +26,33 @@
 #define MEM_VGA_BASE		0xa0000ull	/* VGA window: not memory */
 #define MEM_BIOS_BASE		0xe0000ull	/* BIOS area: firmware tables, read-only to the guest */
 #define MEM_HIGH_BASE		0x100000ull	/* 1 MiB: RAM again */
+#define MEM_LOW_MAX		0xc0000000ull	/* RAM below 4 GiB ends here at the latest */
+#define MEM_4G			0x100000000ull
+#define MEM_MIN_SIZE		(16ull << 20)	/* smaller guests are refused */
 
 struct guest_mem {
 	uint8_t *host;		/* hva of gpa 0 */
-	uint64_t size;		/* guest RAM end (bytes from gpa 0) */
+	uint64_t size;		/* RAM bytes in all, as given by --mem */
+	uint64_t low_end;	/* RAM below 4 GiB ends here (gpa) */
+	uint64_t high_size;	/* RAM bytes at 4 GiB and up */
 };
 
-/* 0, or -errno (mapping failed).  @size is page aligned and > MEM_HIGH_BASE. */
+/* 0, or -errno (mapping failed).  @size is page aligned and >= MEM_MIN_SIZE. */
 int mem_init(struct guest_mem *mem, uint64_t size);
 void mem_destroy(struct guest_mem *mem);
 
-/* Host pointer for [gpa, gpa+len) if it lies wholly in guest RAM, else NULL. */
+/*
+ * Host pointer for [gpa, gpa+len) if it lies wholly in guest RAM or in the
+ * BIOS area (where the loaders put firmware tables), else NULL.  Safe for
+ * any gpa and len, also ones that would wrap.
+ */
 void *mem_gpa_to_hva(const struct guest_mem *mem, uint64_t gpa, uint64_t len);
 
-/* Copy to / from guest RAM; false if the range is not wholly inside it. */
+/* Copy to / from guest memory; false if the range is not wholly inside it. */
 bool mem_write(const struct guest_mem *mem, uint64_t gpa, const void *src, uint64_t len);
 bool mem_read(const struct guest_mem *mem, uint64_t gpa, void *dst, uint64_t len);
+
+/* Give the layout to hv as memory slots (one per RAM range, the BIOS area read-only). */
+int mem_register(const struct guest_mem *mem, int vm_fd);
 
 #endif /* HV_RUN_MEM_H */

@@ -18,6 +18,8 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <termios.h>
+#include <time.h>
 
 #include "iobus.h"
 #include "mem.h"
@@ -33,6 +35,7 @@
 #define VM_POST_PORT		0x80	/* POST codes: accepted, logged with --debug */
 
 struct hv_run;
+struct acpi_pm;
 struct pic;
 struct vm_devices;	/* every device but the PIC, private to vm.c */
 struct vm;
@@ -57,6 +60,7 @@ struct vm_config {
 	const char *cmdline;
 	uint64_t mem_size;
 	unsigned int nr_cpus;
+	bool console;			/* --console stdio (default) rather than none */
 	bool stats;
 	bool debug;
 };
@@ -70,9 +74,13 @@ struct vm {
 	struct iobus mmio;
 	struct pic *pic;
 	struct vm_devices *dev;
+	struct acpi_pm *acpi_pm;	/* boot/acpi.c: the PM1 register block */
 	unsigned int nr_vcpus;
 	struct vcpu *vcpus;
 	int kick_signal;		/* sent to a vCPU thread to leave HV_RUN */
+	struct timespec start;		/* CLOCK_MONOTONIC when hv-run started */
+	struct termios saved_termios;	/* restored at exit when termios_saved */
+	bool termios_saved;
 
 	pthread_mutex_t lock;		/* guards the fields below and vcpu->halted/in_run */
 	pthread_cond_t wake;		/* halted vCPUs and the main thread wait here */
@@ -80,6 +88,21 @@ struct vm {
 	int exit_status;
 	unsigned int nr_halted_if_clear;
 };
+
+struct boot_file;
+
+/*
+ * Life of a VM (main.c calls these in order; each returns 0 or an exit
+ * status after printing one "hv-run: ..." line):
+ * vm_create() opens /dev/hv, maps RAM, wires the devices and creates the
+ * vCPUs; vm_load() runs the boot loader for @kind (boot/boot.h) and sets the
+ * boot vCPU's registers; vm_run() starts devices and vCPUs and returns the
+ * exit status once the VM stopped; vm_destroy() releases everything.
+ */
+int vm_create(struct vm *vm);
+int vm_load(struct vm *vm, int kind, const struct boot_file *kernel, const struct boot_file *initrd);
+int vm_run(struct vm *vm);
+void vm_destroy(struct vm *vm);
 
 /* First caller wins; wakes halted vCPUs and kicks running ones.  Any thread. */
 void vm_request_stop(struct vm *vm, int exit_status);

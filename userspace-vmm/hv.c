@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hv-run: the /dev/hv ioctls, one function each.  Nothing here retries or
+ * interprets errors: the run loop must see EINTR as such.
+ */
+#include <fcntl.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "hv.h"
+
+int hv_open(void)
+{
+	return open("/dev/hv", O_RDWR | O_CLOEXEC);
+}
+
+int hv_get_api_version(int sys_fd)
+{
+	return ioctl(sys_fd, HV_GET_API_VERSION, 0);
+}
+
+int hv_check_cap(int sys_fd, unsigned long cap)
+{
+	return ioctl(sys_fd, HV_CHECK_CAP, cap);
+}
+
+int hv_create_vm(int sys_fd)
+{
+	return ioctl(sys_fd, HV_CREATE_VM, 0);
+}
+
+int hv_get_vcpu_mmap_size(int sys_fd)
+{
+	return ioctl(sys_fd, HV_GET_VCPU_MMAP_SIZE, 0);
+}
+
+int hv_get_supported_cpuid(int sys_fd, struct hv_cpuid *cpuid)
+{
+	return ioctl(sys_fd, HV_GET_SUPPORTED_CPUID, cpuid);
+}
+
+int hv_set_memory_region(int vm_fd, const struct hv_memory_region *region)
+{
+	return ioctl(vm_fd, HV_SET_MEMORY_REGION, region);
+}
+
+int hv_create_vcpu(int vm_fd, unsigned long id)
+{
+	return ioctl(vm_fd, HV_CREATE_VCPU, id);
+}
+
+int hv_run(int vcpu_fd)
+{
+	return ioctl(vcpu_fd, HV_RUN, 0);
+}
+
+int hv_get_regs(int vcpu_fd, struct hv_regs *regs)
+{
+	return ioctl(vcpu_fd, HV_GET_REGS, regs);
+}
+
+int hv_set_regs(int vcpu_fd, const struct hv_regs *regs)
+{
+	return ioctl(vcpu_fd, HV_SET_REGS, regs);
+}
+
+int hv_get_sregs(int vcpu_fd, struct hv_sregs *sregs)
+{
+	return ioctl(vcpu_fd, HV_GET_SREGS, sregs);
+}
+
+int hv_set_sregs(int vcpu_fd, const struct hv_sregs *sregs)
+{
+	return ioctl(vcpu_fd, HV_SET_SREGS, sregs);
+}
+
+int hv_set_cpuid(int vcpu_fd, const struct hv_cpuid *cpuid)
+{
+	return ioctl(vcpu_fd, HV_SET_CPUID, cpuid);
+}
+
+int hv_get_cpuid(int vcpu_fd, struct hv_cpuid *cpuid)
+{
+	return ioctl(vcpu_fd, HV_GET_CPUID, cpuid);
+}
+
+int hv_get_msrs(int vcpu_fd, struct hv_msrs *msrs)
+{
+	return ioctl(vcpu_fd, HV_GET_MSRS, msrs);
+}
+
+int hv_set_msrs(int vcpu_fd, const struct hv_msrs *msrs)
+{
+	return ioctl(vcpu_fd, HV_SET_MSRS, msrs);
+}
+
+int hv_interrupt(int vcpu_fd, uint32_t vector)
+{
+	struct hv_interrupt irq = { .vector = vector };
+
+	return ioctl(vcpu_fd, HV_INTERRUPT, &irq);
+}
+
+int hv_get_stats(int vcpu_fd, struct hv_stats *stats)
+{
+	return ioctl(vcpu_fd, HV_GET_STATS, stats);
+}
+
+const char *hv_exit_name(unsigned int reason)
+{
+	static const char *const names[HV_STATS_NR_REASONS] = {
+		[HV_EXIT_UNKNOWN] = "unknown",
+		[HV_EXIT_IO] = "io",
+		[HV_EXIT_MMIO] = "mmio",
+		[HV_EXIT_HLT] = "hlt",
+		[HV_EXIT_SHUTDOWN] = "shutdown",
+		[HV_EXIT_HYPERCALL] = "hypercall",
+		[HV_EXIT_IRQ_WINDOW] = "irq_window",
+		[HV_EXIT_INTR] = "intr",
+		[HV_EXIT_FAIL_ENTRY] = "fail_entry",
+		[HV_EXIT_INTERNAL_ERROR] = "internal_error",
+		[HV_EXIT_CPUID] = "cpuid",
+		[HV_EXIT_MSR] = "msr",
+		[HV_EXIT_EXTERNAL_INTERRUPT] = "external_interrupt",
+		[HV_EXIT_NMI] = "nmi",
+		[HV_EXIT_NPF] = "npf",
+		[HV_EXIT_EXCEPTION] = "exception",
+		[HV_EXIT_DR_ACCESS] = "dr_access",
+		[HV_EXIT_INVALID_INSN] = "invalid_insn",
+		[HV_EXIT_PAUSE] = "pause",
+		[HV_EXIT_OTHER] = "other",
+	};
+
+	if (reason < HV_STATS_NR_REASONS && names[reason])
+		return names[reason];
+	return "reserved";
+}

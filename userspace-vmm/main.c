@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hv-run: a thin VMM over /dev/hv.  Options, checks of everything the user
+ * gave us (each problem is one line on stderr and exit status 2), the
+ * terminal, and the VM's life.  The only global is the one struct vm; the
+ * terminal restore at exit and in fatal signal handlers needs it.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "boot/boot.h"
+#include "vm.h"
+
+#define HV_RUN_VERSION		"0.1.0"
+#define DEFAULT_MEM		(256ull << 20)
+#define KERNEL_MAX		(256ull << 20)	/* refuse absurd files before reading them */
+#define INITRD_MAX		(1ull << 32)	/* the boot protocols' 32-bit size fields */
+
+static struct vm the_vm;
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: hv-run --kernel FILE [options]\n"
+		"Boot a Linux bzImage or a multiboot (v1) kernel under hv (/dev/hv).\n"
+		"\n"
+		"  --kernel FILE     bzImage (64-bit boot protocol 2.12+) or multiboot v1 image\n"
+		"  --initrd FILE     initramfs (Linux) or the boot module (multiboot)\n"
+		"  --cmdline STR     kernel command line, e.g. 'console=ttyS0 quiet panic=-1'\n"
+		"  --mem SIZE        guest RAM; suffix K, M, G or T, plain numbers are MiB (default 256M)\n"
+		"  --cpus N          vCPUs; only 1: SMP guests need a local APIC, which hv does not emulate\n"
+		"  --console stdio   serial port 0x3f8 on stdin/stdout (default); 'none' detaches it\n"
+		"  --stats           at exit, print run time, memory and exits per reason on stderr\n"
+		"  --debug           log unclaimed I/O, POST codes and boot details on stderr\n"
+		"  --help, --version\n"
+		"\n"
+		"Exit status: 0 guest powered off, 1 VMM or hypervisor error, 2 bad usage or input,\n"
+		"3 guest reset, 4 triple fault, 5 every vCPU halted with interrupts disabled;\n"
+		"a guest write of V to port 0xf4 ends hv-run with status V & 0xff.\n");
+}
+
+/* One line, status 2. */
+static int bad_usage(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "hv-run: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, " (see hv-run --help)\n");
+	return VM_EXIT_USAGE;
+}
+
+/* "256M", "1G", "512" (MiB), "65536K", "2GiB": false if malformed or overflowing. */
+static bool parse_size(const char *s, uint64_t *bytes)
+{
+	uint64_t v = 0;
+	unsigned int shift = 20;
+	const char *p = s;
+
+	if (*p < '0' || *p > '9')
+		return false;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (v > (UINT64_MAX - 9) / 10)
+			return false;
+		v = v * 10 + (*p - '0');
+	}
+	if (*p) {
+		const char *units = "KMGT", *u = strchr(units, *p & ~0x20);
+
+		if (!u)
+			return false;
+		shift = 10 * (unsigned int)(u - units + 1);
+		p++;
+		if (!strcmp(p, "iB") || !strcmp(p, "B"))
+			p += strlen(p);
+	}
+	if (*p || v > (UINT64_MAX >> shift))
+		return false;
+	*bytes = v << shift;
+	return true;
+}
+
+static int parse_options(int argc, char **argv, struct vm_config *cfg)
+{
+	enum { OPT_KERNEL = 256, OPT_INITRD, OPT_CMDLINE, OPT_MEM, OPT_CPUS, OPT_CONSOLE,
+	       OPT_STATS, OPT_DEBUG, OPT_VERSION };
+	static const struct option opts[] = {
+		{ "kernel", required_argument, NULL, OPT_KERNEL },
+		{ "initrd", required_argument, NULL, OPT_INITRD },
+		{ "cmdline", required_argument, NULL, OPT_CMDLINE },
+		{ "mem", required_argument, NULL, OPT_MEM },
+		{ "cpus", required_argument, NULL, OPT_CPUS },
+		{ "console", required_argument, NULL, OPT_CONSOLE },
+		{ "stats", no_argument, NULL, OPT_STATS },
+		{ "debug", no_argument, NULL, OPT_DEBUG },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, OPT_VERSION },
+		{ NULL, 0, NULL, 0 },
+	};
+	uint64_t host_ram = (uint64_t)sysconf(_SC_PHYS_PAGES) * (uint64_t)sysconf(_SC_PAGESIZE);
+	char *end;
+	int c;
+
+	cfg->mem_size = DEFAULT_MEM;
+	cfg->nr_cpus = 1;
+	cfg->console = true;
+	cfg->cmdline = "";
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		const char *arg = optarg;
+
+		switch (c) {
+		case OPT_KERNEL: cfg->kernel = arg; break;
+		case OPT_INITRD: cfg->initrd = arg; break;
+		case OPT_CMDLINE: cfg->cmdline = arg; break;
+		case OPT_STATS: cfg->stats = true; break;
+		case OPT_DEBUG: cfg->debug = true; break;
+		case 'h': usage(stdout); exit(0);
+		case OPT_VERSION: printf("hv-run %s (hv API %d)\n", HV_RUN_VERSION, HV_API_VERSION); exit(0);
+		case OPT_MEM:
+			if (!parse_size(arg, &cfg->mem_size))
+				return bad_usage("--mem '%s': not a size like 256M or 1G", arg);
+			if (cfg->mem_size < MEM_MIN_SIZE)
+				return bad_usage("--mem %s: the guest needs at least 16M", arg);
+			if (cfg->mem_size & 0xfff)
+				return bad_usage("--mem %s: not a multiple of 4K", arg);
+			if (host_ram && cfg->mem_size > host_ram) {
+				fprintf(stderr, "hv-run: --mem %s: more than the host's %" PRIu64 "M of RAM\n",
+					arg, host_ram >> 20);
+				return VM_EXIT_USAGE;
+			}
+			/* 4-level nested paging reaches 2^48; RAM above 3 GiB moves up by 1 GiB. */
+			if (cfg->mem_size > (1ull << 47))
+				return bad_usage("--mem %s: beyond what the guest can address", arg);
+			break;
+		case OPT_CPUS:
+			errno = 0;
+			c = (int)strtol(arg, &end, 10);
+			if (errno || *end || end == arg || c < 1)
+				return bad_usage("--cpus '%s': not a positive number", arg);
+			if (c > 1)
+				return bad_usage("--cpus %s: SMP guests need a local APIC, which hv does not emulate; only 1 vCPU is supported", arg);
+			cfg->nr_cpus = c;
+			break;
+		case OPT_CONSOLE:
+			if (!strcmp(arg, "stdio"))
+				cfg->console = true;
+			else if (!strcmp(arg, "none"))
+				cfg->console = false;
+			else
+				return bad_usage("--console '%s': only 'stdio' and 'none' exist", arg);
+			break;
+		case ':':
+			return bad_usage("%s needs an argument", argv[optind - 1]);
+		default:
+			return bad_usage("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return bad_usage("unexpected argument '%s'", argv[optind]);
+	if (!cfg->kernel)
+		return bad_usage("%s", "no --kernel given");
+	return 0;
+}
+
+/* ---- the terminal: raw while the guest owns it, always restored ---- */
+
+static void restore_terminal(void)
+{
+	if (the_vm.termios_saved)
+		tcsetattr(STDIN_FILENO, TCSANOW, &the_vm.saved_termios);
+}
+
+static void fatal_signal(int sig)
+{
+	restore_terminal();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void setup_terminal(struct vm *vm)
+{
+	static const int fatal[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGSEGV, SIGBUS, SIGFPE,
+				     SIGILL, SIGABRT };
+	struct termios raw;
+	unsigned int i;
+
+	/* A closed stdout must not kill us mid-run: writes then fail with EPIPE. */
+	signal(SIGPIPE, SIG_IGN);
+	if (!vm->cfg.console || !isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &vm->saved_termios))
+		return;
+	vm->termios_saved = true;
+	atexit(restore_terminal);
+	for (i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++)
+		signal(fatal[i], fatal_signal);
+	raw = vm->saved_termios;
+	/* Every key goes to the guest (Ctrl-C too); output is passed through as the guest wrote it. */
+	cfmakeraw(&raw);
+	tcsetattr(STDIN_FILENO, TCSANOW, &raw);
+}
+
+int main(int argc, char **argv)
+{
+	struct vm *vm = &the_vm;
+	struct boot_file kernel, initrd = { 0 };
+	enum boot_kind kind;
+	int r;
+
+	clock_gettime(CLOCK_MONOTONIC, &vm->start);
+	r = parse_options(argc, argv, &vm->cfg);
+	if (r)
+		return r;
+	if (boot_file_read(&kernel, vm->cfg.kernel, KERNEL_MAX))
+		return VM_EXIT_USAGE;
+	kind = boot_detect(&kernel);
+	if (kind == BOOT_NONE) {
+		fprintf(stderr, "hv-run: %s: neither a bzImage nor a multiboot kernel\n", vm->cfg.kernel);
+		return VM_EXIT_USAGE;
+	}
+	if (vm->cfg.initrd && boot_file_read(&initrd, vm->cfg.initrd, INITRD_MAX))
+		return VM_EXIT_USAGE;
+
+	r = vm_create(vm);
+	if (!r)
+		r = vm_load(vm, kind, &kernel, &initrd);
+	boot_file_free(&kernel);
+	boot_file_free(&initrd);
+	if (!r) {
+		setup_terminal(vm);
+		r = vm_run(vm);
+		restore_terminal();
+	}
+	vm_destroy(vm);
+	return r;
+}

@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hv-run: guest RAM, see mem.h for the map.  The mapping is MAP_NORESERVE:
+ * hv pins a page only when the guest first touches it, so an idle 1 GiB
+ * guest costs what it touched.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "hv.h"
+#include "mem.h"
+
+int mem_init(struct guest_mem *mem, uint64_t size)
+{
+	void *p;
+
+	memset(mem, 0, sizeof(*mem));
+	if (size < MEM_MIN_SIZE || (size & 0xfff))
+		return -EINVAL;
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+		return -errno;
+	mem->host = p;
+	mem->size = size;
+	mem->low_end = size < MEM_LOW_MAX ? size : MEM_LOW_MAX;
+	mem->high_size = size - mem->low_end;
+	return 0;
+}
+
+void mem_destroy(struct guest_mem *mem)
+{
+	if (mem->host)
+		munmap(mem->host, mem->size);
+	memset(mem, 0, sizeof(*mem));
+}
+
+/* [gpa, gpa+len) inside [start, end)?  Written so that nothing can overflow. */
+static bool range_within(uint64_t gpa, uint64_t len, uint64_t start, uint64_t end)
+{
+	return gpa >= start && gpa <= end && len <= end - gpa;
+}
+
+void *mem_gpa_to_hva(const struct guest_mem *mem, uint64_t gpa, uint64_t len)
+{
+	if (!mem->host)
+		return NULL;
+	if (range_within(gpa, len, 0, MEM_VGA_BASE) ||
+	    range_within(gpa, len, MEM_BIOS_BASE, mem->low_end))
+		return mem->host + gpa;
+	if (mem->high_size && range_within(gpa, len, MEM_4G, MEM_4G + mem->high_size))
+		return mem->host + mem->low_end + (gpa - MEM_4G);
+	return NULL;
+}
+
+bool mem_write(const struct guest_mem *mem, uint64_t gpa, const void *src, uint64_t len)
+{
+	void *dst = mem_gpa_to_hva(mem, gpa, len);
+
+	if (!dst)
+		return false;
+	memcpy(dst, src, len);
+	return true;
+}
+
+bool mem_read(const struct guest_mem *mem, uint64_t gpa, void *dst, uint64_t len)
+{
+	const void *src = mem_gpa_to_hva(mem, gpa, len);
+
+	if (!src)
+		return false;
+	memcpy(dst, src, len);
+	return true;
+}
+
+static int add_slot(int vm_fd, uint32_t slot, uint32_t flags, uint64_t gpa, uint64_t size, void *hva)
+{
+	struct hv_memory_region r = {
+		.slot = slot,
+		.flags = flags,
+		.guest_phys_addr = gpa,
+		.memory_size = size,
+		.userspace_addr = (uint64_t)(uintptr_t)hva,
+	};
+
+	return hv_set_memory_region(vm_fd, &r) < 0 ? -errno : 0;
+}
+
+int mem_register(const struct guest_mem *mem, int vm_fd)
+{
+	int r;
+
+	r = add_slot(vm_fd, 0, 0, 0, MEM_VGA_BASE, mem->host);
+	if (!r)
+		r = add_slot(vm_fd, 1, HV_MEM_READONLY, MEM_BIOS_BASE, MEM_HIGH_BASE - MEM_BIOS_BASE,
+			     mem->host + MEM_BIOS_BASE);
+	if (!r)
+		r = add_slot(vm_fd, 2, 0, MEM_HIGH_BASE, mem->low_end - MEM_HIGH_BASE,
+			     mem->host + MEM_HIGH_BASE);
+	if (!r && mem->high_size)
+		r = add_slot(vm_fd, 3, 0, MEM_4G, mem->high_size, mem->host + mem->low_end);
+	return r;
+}

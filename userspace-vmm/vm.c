@@ -1,0 +1,416 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hv-run: assembling the VM from an explicit list of devices, running it,
+ * and stopping it from any thread.
+ *
+ * The platform is a PC without local APIC: the 8259 pair delivers every
+ * interrupt to vCPU 0.  Devices and their wiring (the contract in
+ * docs/vmm.md):
+ *   UART 0x3f8 IRQ 4, PIT 0x40-0x43 + 0x61 IRQ 0, CMOS/RTC 0x70-0x71 IRQ 8,
+ *   i8042 0x60/0x64, PCI host bridge 0xcf8-0xcff, POST port 0x80, exit
+ *   device 0xf4, PIC 0x20/0xa0 + ELCR 0x4d0, ACPI PM block 0x600 (boot/acpi.c).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "boot/boot.h"
+#include "devices/i8042.h"
+#include "devices/misc.h"
+#include "devices/pci.h"
+#include "devices/pic.h"
+#include "devices/pit.h"
+#include "devices/rtc.h"
+#include "devices/serial.h"
+#include "hv.h"
+#include "vcpu.h"
+#include "vm.h"
+
+#define SERIAL_COM1_BASE	0x3f8
+#define SERIAL_COM1_IRQ		4
+#define PIT_IRQ			0
+#define RTC_IRQ			8
+
+struct vm_devices {
+	struct pic pic;
+	struct serial serial;
+	struct pit pit;
+	struct rtc rtc;
+	struct i8042 i8042;
+	struct pci pci;
+	struct post_port post;
+	struct exit_port exit;
+	bool serial_started, pit_started, rtc_started;
+};
+
+void vm_debug(struct vm *vm, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	if (!vm->cfg.debug)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "hv-run: debug: %s\n", buf);
+}
+
+bool vm_stopping(struct vm *vm)
+{
+	return __atomic_load_n(&vm->stopping, __ATOMIC_ACQUIRE);
+}
+
+void vm_request_stop(struct vm *vm, int exit_status)
+{
+	unsigned int i;
+
+	pthread_mutex_lock(&vm->lock);
+	if (vm->stopping) {
+		pthread_mutex_unlock(&vm->lock);
+		return;
+	}
+	vm->exit_status = exit_status;
+	__atomic_store_n(&vm->stopping, true, __ATOMIC_RELEASE);
+	pthread_cond_broadcast(&vm->wake);
+	pthread_mutex_unlock(&vm->lock);
+	for (i = 0; i < vm->nr_vcpus; i++)
+		vcpu_kick(&vm->vcpus[i]);
+}
+
+/*
+ * The PIC's INTR may have changed (any thread, PIC lock released).  A halted
+ * vCPU 0 is woken through the condvar; a running one is kicked out of HV_RUN
+ * so that the interrupt is injected at once rather than at its next exit.
+ */
+static void vm_pic_output_changed(void *opaque)
+{
+	struct vm *vm = opaque;
+	struct vcpu *bsp = &vm->vcpus[0];
+	bool kick;
+
+	if (!pic_output(vm->pic))
+		return;
+	pthread_mutex_lock(&vm->lock);
+	kick = !bsp->halted;
+	pthread_cond_broadcast(&vm->wake);
+	pthread_mutex_unlock(&vm->lock);
+	if (kick)
+		vcpu_kick(bsp);
+}
+
+static int vm_fail(const char *what, int err)
+{
+	fprintf(stderr, "hv-run: %s: %s\n", what, strerror(err));
+	return VM_EXIT_ERROR;
+}
+
+static int vm_add_devices(struct vm *vm)
+{
+	struct vm_devices *d = vm->dev;
+	int r;
+
+	r = pic_init(&d->pic, &vm->pio, vm_pic_output_changed, vm);
+	if (r)
+		return vm_fail("PIC", -r);
+	vm->pic = &d->pic;
+	r = serial_init(&d->serial, &vm->pio, SERIAL_COM1_BASE, vm->cfg.console ? STDIN_FILENO : -1,
+			vm->cfg.console ? STDOUT_FILENO : -1, pic_irq_line(&d->pic, SERIAL_COM1_IRQ));
+	if (r)
+		return vm_fail("serial port", -r);
+	r = pit_init(&d->pit, &vm->pio, pic_irq_line(&d->pic, PIT_IRQ));
+	if (r)
+		return vm_fail("PIT", -r);
+	r = rtc_init(&d->rtc, &vm->pio, vm->mem.low_end, vm->mem.high_size, pic_irq_line(&d->pic, RTC_IRQ));
+	if (r)
+		return vm_fail("RTC", -r);
+	r = i8042_init(&d->i8042, &vm->pio, vm);
+	if (r)
+		return vm_fail("i8042", -r);
+	r = pci_init(&d->pci, &vm->pio, vm);
+	if (r)
+		return vm_fail("PCI host bridge", -r);
+	r = post_init(&d->post, &vm->pio, vm);
+	if (r)
+		return vm_fail("POST port", -r);
+	r = exit_init(&d->exit, &vm->pio, vm);
+	if (r)
+		return vm_fail("exit device", -r);
+	return 0;
+}
+
+static int vm_start_devices(struct vm *vm)
+{
+	struct vm_devices *d = vm->dev;
+	int r;
+
+	r = serial_start(&d->serial);
+	if (r)
+		return vm_fail("serial port thread", -r);
+	d->serial_started = true;
+	r = pit_start(&d->pit);
+	if (r)
+		return vm_fail("PIT thread", -r);
+	d->pit_started = true;
+	r = rtc_start(&d->rtc);
+	if (r)
+		return vm_fail("RTC thread", -r);
+	d->rtc_started = true;
+	return 0;
+}
+
+static void vm_stop_devices(struct vm *vm)
+{
+	struct vm_devices *d = vm->dev;
+
+	if (d->rtc_started)
+		rtc_stop(&d->rtc);
+	if (d->pit_started)
+		pit_stop(&d->pit);
+	if (d->serial_started)
+		serial_stop(&d->serial);
+	d->rtc_started = d->pit_started = d->serial_started = false;
+}
+
+/* Every vCPU gets hv's whole supported CPUID table (APIC, XSAVE... already masked by hv). */
+static int vm_setup_cpuid(struct vm *vm, struct vcpu *vcpu)
+{
+	size_t sz = sizeof(struct hv_cpuid) + HV_MAX_CPUID_ENTRIES * sizeof(struct hv_cpuid_entry);
+	struct hv_cpuid *c = calloc(1, sz);
+	int r = 0;
+
+	if (!c)
+		return vm_fail("CPUID table", ENOMEM);
+	c->nent = HV_MAX_CPUID_ENTRIES;
+	if (hv_get_supported_cpuid(vm->sys_fd, c) < 0 || hv_set_cpuid(vcpu->fd, c) < 0)
+		r = vm_fail("CPUID", errno);
+	free(c);
+	return r;
+}
+
+static int vm_create_vcpus(struct vm *vm)
+{
+	int mmap_size = hv_get_vcpu_mmap_size(vm->sys_fd);
+	unsigned int i;
+
+	if (mmap_size < (int)sizeof(struct hv_run))
+		return vm_fail("HV_GET_VCPU_MMAP_SIZE", mmap_size < 0 ? errno : EINVAL);
+	vm->vcpus = calloc(vm->cfg.nr_cpus, sizeof(*vm->vcpus));
+	if (!vm->vcpus)
+		return vm_fail("vCPUs", ENOMEM);
+	for (i = 0; i < vm->cfg.nr_cpus; i++) {
+		struct vcpu *v = &vm->vcpus[i];
+		void *run;
+		int r;
+
+		v->vm = vm;
+		v->id = i;
+		v->fd = hv_create_vcpu(vm->fd, i);
+		if (v->fd < 0)
+			return vm_fail("HV_CREATE_VCPU", errno);
+		vm->nr_vcpus++;
+		run = mmap(NULL, mmap_size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
+		if (run == MAP_FAILED)
+			return vm_fail("mmap of the vCPU", errno);
+		v->run = run;
+		v->run_size = mmap_size;
+		r = vm_setup_cpuid(vm, v);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+static void vm_noop_signal(int sig)
+{
+	(void)sig;
+}
+
+int vm_create(struct vm *vm)
+{
+	struct sigaction sa;
+	sigset_t set;
+	int r, version;
+
+	pthread_mutex_init(&vm->lock, NULL);
+	pthread_cond_init(&vm->wake, NULL);
+	iobus_init(&vm->pio, "pio");
+	iobus_init(&vm->mmio, "mmio");
+	vm->sys_fd = vm->fd = -1;
+
+	/*
+	 * The kick signal interrupts HV_RUN: a handler that does nothing, no
+	 * SA_RESTART, and blocked everywhere but in the vCPU threads.
+	 */
+	vm->kick_signal = SIGUSR1;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = vm_noop_signal;
+	sigaction(vm->kick_signal, &sa, NULL);
+	sigemptyset(&set);
+	sigaddset(&set, vm->kick_signal);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+
+	vm->sys_fd = hv_open();
+	if (vm->sys_fd < 0)
+		return vm_fail("/dev/hv", errno);
+	version = hv_get_api_version(vm->sys_fd);
+	if (version != HV_API_VERSION) {
+		fprintf(stderr, "hv-run: /dev/hv speaks API version %d, hv-run needs %d\n", version,
+			HV_API_VERSION);
+		return VM_EXIT_ERROR;
+	}
+	if (hv_check_cap(vm->sys_fd, HV_CAP_IMMEDIATE_EXIT) != 1 || hv_check_cap(vm->sys_fd, HV_CAP_STRING_IO) != 1) {
+		fprintf(stderr, "hv-run: hv.ko lacks immediate_exit or string I/O, both of which hv-run needs\n");
+		return VM_EXIT_ERROR;
+	}
+	vm->fd = hv_create_vm(vm->sys_fd);
+	if (vm->fd < 0)
+		return vm_fail("HV_CREATE_VM", errno);
+	r = mem_init(&vm->mem, vm->cfg.mem_size);
+	if (r)
+		return vm_fail("guest memory", -r);
+	r = mem_register(&vm->mem, vm->fd);
+	if (r)
+		return vm_fail("HV_SET_MEMORY_REGION", -r);
+	r = vm_create_vcpus(vm);
+	if (r)
+		return r;
+	vm->dev = calloc(1, sizeof(*vm->dev));
+	if (!vm->dev)
+		return vm_fail("devices", ENOMEM);
+	return vm_add_devices(vm);
+}
+
+int vm_load(struct vm *vm, int kind, const struct boot_file *kernel, const struct boot_file *initrd)
+{
+	struct vcpu *bsp = &vm->vcpus[0];
+	struct boot_state st;
+	int r;
+
+	memset(&st, 0, sizeof(st));
+	if (hv_get_sregs(bsp->fd, &st.sregs) < 0)
+		return vm_fail("HV_GET_SREGS", errno);
+	if (kind == BOOT_LINUX)
+		r = linux_load(vm, kernel, initrd, vm->cfg.cmdline, &st);
+	else
+		r = multiboot_load(vm, kernel, initrd, vm->cfg.cmdline, &st);
+	if (r)
+		return r;
+	if (hv_set_sregs(bsp->fd, &st.sregs) < 0)
+		return vm_fail("HV_SET_SREGS", errno);
+	if (hv_set_regs(bsp->fd, &st.regs) < 0)
+		return vm_fail("HV_SET_REGS", errno);
+	return 0;
+}
+
+/* Guest RAM the host actually backs (what the guest touched), for the RSS figure of --stats. */
+static uint64_t vm_guest_resident(struct vm *vm)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	size_t pages = vm->mem.size / page, i;
+	unsigned char *vec = malloc(pages);
+	uint64_t n = 0;
+
+	if (!vec)
+		return 0;
+	if (!mincore(vm->mem.host, vm->mem.size, vec))
+		for (i = 0; i < pages; i++)
+			n += vec[i] & 1;
+	free(vec);
+	return n * page;
+}
+
+static uint64_t vm_rss(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[128];
+	unsigned long long kb = 0;
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmRSS: %llu kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb * 1024;
+}
+
+static void vm_print_stats(struct vm *vm)
+{
+	static const char *const why[] = {
+		"guest powered off", "VMM/hypervisor error", "bad usage", "guest reset",
+		"triple fault", "all vCPUs halted with interrupts disabled",
+	};
+	struct timespec now;
+	uint64_t rss = vm_rss(), guest = vm_guest_resident(vm);
+	unsigned int i;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	fprintf(stderr, "hv-run: exit status %d (%s) after %.3f s\n", vm->exit_status,
+		vm->exit_status >= 0 && vm->exit_status < 6 ? why[vm->exit_status] : "exit device",
+		(now.tv_sec - vm->start.tv_sec) + (now.tv_nsec - vm->start.tv_nsec) / 1e9);
+	fprintf(stderr, "hv-run: memory: RSS %" PRIu64 " KiB, guest RAM touched %" PRIu64
+		" KiB, VMM overhead %" PRId64 " KiB\n", rss >> 10, guest >> 10,
+		((int64_t)rss - (int64_t)guest) / 1024);
+	for (i = 0; i < vm->nr_vcpus; i++)
+		vcpu_print_stats(&vm->vcpus[i], stderr);
+}
+
+int vm_run(struct vm *vm)
+{
+	unsigned int i;
+	int r;
+
+	r = vm_start_devices(vm);
+	for (i = 0; !r && i < vm->nr_vcpus; i++) {
+		r = vcpu_start(&vm->vcpus[i]);
+		if (r)
+			r = vm_fail("vCPU thread", -r);
+	}
+	if (r)
+		vm_request_stop(vm, r);
+
+	pthread_mutex_lock(&vm->lock);
+	while (!vm->stopping)
+		pthread_cond_wait(&vm->wake, &vm->lock);
+	pthread_mutex_unlock(&vm->lock);
+
+	for (i = 0; i < vm->nr_vcpus; i++)
+		if (vm->vcpus[i].thread_started)
+			pthread_join(vm->vcpus[i].thread, NULL);
+	vm_stop_devices(vm);
+	if (vm->cfg.stats)
+		vm_print_stats(vm);
+	return vm->exit_status;
+}
+
+void vm_destroy(struct vm *vm)
+{
+	unsigned int i;
+
+	for (i = 0; i < vm->nr_vcpus; i++) {
+		if (vm->vcpus[i].run)
+			munmap(vm->vcpus[i].run, vm->vcpus[i].run_size);
+		close(vm->vcpus[i].fd);
+	}
+	free(vm->vcpus);
+	vm->vcpus = NULL;
+	vm->nr_vcpus = 0;
+	free(vm->dev);
+	vm->dev = NULL;
+	vm->pic = NULL;
+	acpi_destroy(vm);
+	if (vm->fd >= 0)
+		close(vm->fd);
+	if (vm->sys_fd >= 0)
+		close(vm->sys_fd);
+	vm->fd = vm->sys_fd = -1;
+	mem_destroy(&vm->mem);
+	iobus_destroy(&vm->pio);
+	iobus_destroy(&vm->mmio);
+}
