@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * hv-run devices: PCI bus 0 behind configuration mechanism 1 (0xcf8
+ * address, 0xcfc-0xcff data), a host bridge at 00:00.0, and the chipset's
+ * reset control register at 0xcf9.  Other devices (virtio, later) fill a
+ * struct pci_device and pci_register() it; see pci.c.
+ */
+#ifndef HV_RUN_PCI_H
+#define HV_RUN_PCI_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../iobus.h"
+
+struct vm;
+struct pci_device;
+
+#define PCI_CONFIG_SIZE		256
+#define PCI_NUM_BARS		6
+
+#define PCI_BAR_IO		0x1	/* I/O space (else memory) */
+#define PCI_BAR_MEM64		0x4	/* 64-bit memory BAR: takes the next slot too */
+#define PCI_BAR_PREFETCH	0x8
+
+/* hv-run's host bridge: Red Hat's vendor ID for emulated parts, QEMU's host bridge device ID. */
+#define PCI_HOST_VENDOR		0x1b36
+#define PCI_HOST_DEVICE		0x0008
+
+struct pci_device_ops {
+	/*
+	 * Both optional.  config_read may replace the value read from the
+	 * register file (@value) for registers the device computes;
+	 * config_write runs after the register file took the write (only the
+	 * writable bits changed), so a device sees BAR moves and command
+	 * register changes there.  Called with the PCI lock held.
+	 */
+	uint32_t (*config_read)(struct pci_device *dev, unsigned int offset, unsigned int size,
+				uint32_t value);
+	void (*config_write)(struct pci_device *dev, unsigned int offset, unsigned int size,
+			     uint32_t value);
+};
+
+struct pci_device {
+	uint8_t config[PCI_CONFIG_SIZE];	/* the register file, little-endian */
+	uint8_t wmask[PCI_CONFIG_SIZE];		/* bits the guest can write */
+	uint8_t w1cmask[PCI_CONFIG_SIZE];	/* bits the guest clears by writing 1 */
+	uint64_t bar_size[PCI_NUM_BARS];
+	const struct pci_device_ops *ops;	/* may be NULL */
+	void *opaque;				/* for the device's own use */
+};
+
+struct pci {
+	pthread_mutex_t lock;	/* guards everything below and every registered device's config */
+	struct vm *vm;
+	uint32_t address;	/* CONFIG_ADDRESS as last written */
+	uint8_t reset_control;	/* 0xcf9 */
+	struct pci_device *devfn[256];	/* bus 0 only */
+	struct pci_device host_bridge;
+};
+
+/* Registers 0xcf8-0xcff and the host bridge at 00:00.0.  0 or -errno. */
+int pci_init(struct pci *pci, struct iobus *pio, struct vm *vm);
+
+/* A type 0 header: IDs, class (base << 16 | sub << 8 | prog-if), revision; no BARs. */
+void pci_device_init(struct pci_device *dev, uint16_t vendor, uint16_t device, uint32_t class_code,
+		     uint8_t revision);
+/* BAR @bar of @size bytes (a power of two; at least 4 for I/O, 16 for memory). 0 or -EINVAL. */
+int pci_device_set_bar(struct pci_device *dev, unsigned int bar, uint64_t size, unsigned int flags);
+/* The address the guest programmed into BAR @bar (0 if unassigned). */
+uint64_t pci_device_bar_address(const struct pci_device *dev, unsigned int bar);
+/* Put @dev at 00:@slot.@fn.  0, -EINVAL (out of range) or -EEXIST.  Before the vCPUs start. */
+int pci_register(struct pci *pci, unsigned int slot, unsigned int fn, struct pci_device *dev);
+
+#endif /* HV_RUN_PCI_H */

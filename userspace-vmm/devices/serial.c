@@ -1,0 +1,472 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hv-run devices: the 16550A UART.
+ *
+ * Modelled: RBR/THR, IER, IIR/FCR, LCR (DLAB), MCR, LSR, MSR, SCR and the
+ * divisor latch; 16-byte RX FIFO with the four trigger levels, FIFO
+ * enable/clear; the interrupt identification priorities (line status >
+ * received data or character timeout > THR empty > modem status); the
+ * THR-empty interrupt as Linux's 8250 driver probes it (asserted when
+ * ETBEI goes from 0 to 1 with THR empty and after each transmitted byte,
+ * cleared by an IIR read that reports it, by writing THR or by clearing
+ * ETBEI); loopback (TX into RX with overrun, DTR/RTS/OUT1/OUT2 looped to
+ * DSR/CTS/RI/DCD with their delta bits, line disconnected); and the PC
+ * board's interrupt gate: the IRQ pin is driven only while MCR OUT2 is set,
+ * and never in loopback, where the 16550 forces its OUT2 pin inactive.
+ *
+ * Timing is not modelled: the host fd is the line, so a byte written to
+ * THR is on it at once (THRE and TEMT read 1 again immediately; the TX FIFO
+ * never holds anything), and the baud divisor is stored but ignored.  For
+ * the same reason the character timeout fires with zero delay: whenever the
+ * FIFO holds fewer bytes than the trigger level, the line is idle already
+ * (the reader hands over everything it has at once), so IIR reports the
+ * timeout instead of waiting four character times.  Parity, framing and
+ * break conditions never happen on an fd, so PE/FE/BI and LSR bit 7 stay 0.
+ * With no line, the modem inputs read CTS, DSR and DCD asserted and RI off.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "serial.h"
+
+#define UART_RBR	0	/* also THR, DLL */
+#define UART_IER	1	/* also DLM */
+#define UART_IIR	2	/* FCR on write */
+#define UART_LCR	3
+#define UART_MCR	4
+#define UART_LSR	5
+#define UART_MSR	6
+#define UART_SCR	7
+
+#define IER_RDI		0x01
+#define IER_THRI	0x02
+#define IER_RLSI	0x04
+#define IER_MSI		0x08
+
+#define IIR_NO_INT	0x01
+#define IIR_MSI		0x00
+#define IIR_THRI	0x02
+#define IIR_RDI		0x04
+#define IIR_RLSI	0x06
+#define IIR_TIMEOUT	0x0c
+#define IIR_FIFO	0xc0
+
+#define FCR_ENABLE	0x01
+#define FCR_CLEAR_RX	0x02
+#define FCR_CLEAR_TX	0x04
+
+#define LCR_DLAB	0x80
+
+#define MCR_DTR		0x01
+#define MCR_RTS		0x02
+#define MCR_OUT1	0x04
+#define MCR_OUT2	0x08
+#define MCR_LOOP	0x10
+
+#define LSR_DR		0x01
+#define LSR_OE		0x02
+#define LSR_THRE	0x20
+#define LSR_TEMT	0x40
+
+#define MSR_DCTS	0x01
+#define MSR_DDSR	0x02
+#define MSR_TERI	0x04
+#define MSR_DDCD	0x08
+#define MSR_CTS		0x10
+#define MSR_DSR		0x20
+#define MSR_RI		0x40
+#define MSR_DCD		0x80
+
+static bool fifo_on(const struct serial *s)
+{
+	return s->fcr & FCR_ENABLE;
+}
+
+static unsigned int rx_capacity(const struct serial *s)
+{
+	return fifo_on(s) ? SERIAL_FIFO_SIZE : 1;
+}
+
+static unsigned int rx_trigger(const struct serial *s)
+{
+	static const unsigned int level[4] = { 1, 4, 8, 14 };
+
+	return level[s->fcr >> 6];
+}
+
+static uint8_t serial_iir(const struct serial *s)
+{
+	uint8_t id;
+
+	if ((s->ier & IER_RLSI) && s->lsr_errors)
+		id = IIR_RLSI;
+	else if ((s->ier & IER_RDI) && s->rx_count)
+		id = fifo_on(s) && s->rx_count < rx_trigger(s) ? IIR_TIMEOUT : IIR_RDI;
+	else if ((s->ier & IER_THRI) && s->thr_ipending)
+		id = IIR_THRI;
+	else if ((s->ier & IER_MSI) && (s->msr & 0x0f))
+		id = IIR_MSI;
+	else
+		id = IIR_NO_INT;
+	return id | (fifo_on(s) ? IIR_FIFO : 0);
+}
+
+/* Drive the IRQ pin from the interrupt state through the OUT2 gate. */
+static void serial_update_irq(struct serial *s)
+{
+	bool high = !(serial_iir(s) & IIR_NO_INT) &&
+		    (s->mcr & (MCR_OUT2 | MCR_LOOP)) == MCR_OUT2;
+
+	if (high != s->irq_high) {
+		s->irq_high = high;
+		irq_line_set(&s->irq, high);
+	}
+}
+
+/* Tell a reader waiting for room (or for loopback to end) to look again. */
+static void serial_wake_reader(struct serial *s)
+{
+	char c = 0;
+
+	if (!s->reader_waiting)
+		return;
+	s->reader_waiting = false;
+	/* Non-blocking: a full pipe already holds a wake-up. */
+	if (write(s->wake[1], &c, 1) < 0)
+		return;
+}
+
+static bool rx_push(struct serial *s, uint8_t byte)
+{
+	if (s->rx_count >= rx_capacity(s)) {
+		s->lsr_errors |= LSR_OE;
+		return false;
+	}
+	s->rx[(s->rx_head + s->rx_count) % SERIAL_FIFO_SIZE] = byte;
+	s->rx_count++;
+	return true;
+}
+
+static void rx_clear(struct serial *s)
+{
+	s->rx_head = 0;
+	s->rx_count = 0;
+	serial_wake_reader(s);
+}
+
+static uint8_t modem_inputs(const struct serial *s)
+{
+	uint8_t m = s->mcr, v = 0;
+
+	if (!(m & MCR_LOOP))
+		return MSR_CTS | MSR_DSR | MSR_DCD;
+	if (m & MCR_RTS)
+		v |= MSR_CTS;
+	if (m & MCR_DTR)
+		v |= MSR_DSR;
+	if (m & MCR_OUT1)
+		v |= MSR_RI;
+	if (m & MCR_OUT2)
+		v |= MSR_DCD;
+	return v;
+}
+
+/* New modem input levels: set the delta bits for what changed. */
+static void serial_update_msr(struct serial *s)
+{
+	uint8_t old = s->msr & 0xf0, now = modem_inputs(s), changed = old ^ now;
+	uint8_t delta = s->msr & 0x0f;
+
+	if (changed & MSR_CTS)
+		delta |= MSR_DCTS;
+	if (changed & MSR_DSR)
+		delta |= MSR_DDSR;
+	if ((old & MSR_RI) && !(now & MSR_RI))
+		delta |= MSR_TERI;	/* trailing edge only */
+	if (changed & MSR_DCD)
+		delta |= MSR_DDCD;
+	s->msr = now | delta;
+}
+
+static void serial_transmit(struct serial *s, uint8_t byte)
+{
+	if (s->mcr & MCR_LOOP) {
+		rx_push(s, byte);
+	} else if (s->out_fd >= 0) {
+		ssize_t n;
+
+		struct pollfd pfd = { .fd = s->out_fd, .events = POLLOUT };
+
+		/* A non-blocking output (a tty shared with stdin) waits for room. */
+		while ((n = write(s->out_fd, &byte, 1)) < 0) {
+			if (errno == EAGAIN)
+				poll(&pfd, 1, -1);
+			else if (errno != EINTR)
+				break;	/* a closed pipe loses the byte, as a cut line would */
+		}
+	}
+	/* The byte left THR at once: THR is empty again. */
+	s->thr_ipending = s->ier & IER_THRI;
+}
+
+static uint8_t serial_read8(void *opaque, unsigned int reg)
+{
+	struct serial *s = opaque;
+	uint8_t v = 0;
+
+	pthread_mutex_lock(&s->lock);
+	switch (reg) {
+	case UART_RBR:
+		if (s->lcr & LCR_DLAB) {
+			v = s->dll;
+		} else if (s->rx_count) {
+			v = s->rx[s->rx_head];
+			s->rx_head = (s->rx_head + 1) % SERIAL_FIFO_SIZE;
+			s->rx_count--;
+			s->rbr_last = v;
+			serial_wake_reader(s);
+		} else {
+			v = s->rbr_last;
+		}
+		break;
+	case UART_IER:
+		v = s->lcr & LCR_DLAB ? s->dlm : s->ier;
+		break;
+	case UART_IIR:
+		v = serial_iir(s);
+		if ((v & 0x0f) == IIR_THRI)
+			s->thr_ipending = false;
+		break;
+	case UART_LCR:
+		v = s->lcr;
+		break;
+	case UART_MCR:
+		v = s->mcr;
+		break;
+	case UART_LSR:
+		v = s->lsr_errors | LSR_THRE | LSR_TEMT | (s->rx_count ? LSR_DR : 0);
+		s->lsr_errors = 0;
+		break;
+	case UART_MSR:
+		v = s->msr;
+		s->msr &= 0xf0;
+		break;
+	case UART_SCR:
+		v = s->scr;
+		break;
+	}
+	serial_update_irq(s);
+	pthread_mutex_unlock(&s->lock);
+	return v;
+}
+
+static void serial_write_fcr(struct serial *s, uint8_t v)
+{
+	/* Toggling the enable bit empties both FIFOs. */
+	if ((v ^ s->fcr) & FCR_ENABLE)
+		rx_clear(s);
+	if (!(v & FCR_ENABLE)) {
+		/* The other bits are only programmed together with the enable bit. */
+		s->fcr = 0;
+		return;
+	}
+	if (v & FCR_CLEAR_RX)
+		rx_clear(s);
+	s->fcr = v & 0xc9;
+}
+
+static void serial_write8(void *opaque, unsigned int reg, uint8_t v)
+{
+	struct serial *s = opaque;
+	uint8_t old;
+
+	pthread_mutex_lock(&s->lock);
+	switch (reg) {
+	case UART_RBR:
+		if (s->lcr & LCR_DLAB)
+			s->dll = v;
+		else
+			serial_transmit(s, v);
+		break;
+	case UART_IER:
+		if (s->lcr & LCR_DLAB) {
+			s->dlm = v;
+			break;
+		}
+		old = s->ier;
+		s->ier = v & 0x0f;
+		/* THR is always empty, so enabling ETBEI asserts THRE at once. */
+		if ((old ^ s->ier) & IER_THRI)
+			s->thr_ipending = s->ier & IER_THRI;
+		break;
+	case UART_IIR:
+		serial_write_fcr(s, v);
+		break;
+	case UART_LCR:
+		s->lcr = v;
+		break;
+	case UART_MCR:
+		old = s->mcr;
+		s->mcr = v & 0x1f;
+		serial_update_msr(s);
+		if ((old & MCR_LOOP) && !(s->mcr & MCR_LOOP))
+			serial_wake_reader(s);	/* the line is connected again */
+		break;
+	case UART_SCR:
+		s->scr = v;
+		break;
+	default:
+		break;	/* LSR and MSR writes are factory test modes */
+	}
+	serial_update_irq(s);
+	pthread_mutex_unlock(&s->lock);
+}
+
+static uint64_t serial_read(void *opaque, uint64_t offset, unsigned int size)
+{
+	uint64_t value = 0;
+	unsigned int i;
+
+	for (i = 0; i < size && i < 8; i++)
+		value |= (uint64_t)(offset + i < 8 ? serial_read8(opaque, (unsigned int)(offset + i)) : 0xff)
+			 << (8 * i);
+	return value;
+}
+
+static void serial_write(void *opaque, uint64_t offset, unsigned int size, uint64_t value)
+{
+	unsigned int i;
+
+	for (i = 0; i < size && i < 8; i++)
+		if (offset + i < 8)
+			serial_write8(opaque, (unsigned int)(offset + i), (uint8_t)(value >> (8 * i)));
+}
+
+static const struct io_ops serial_ops = { .read = serial_read, .write = serial_write };
+
+size_t serial_receive(struct serial *s, const uint8_t *buf, size_t len)
+{
+	size_t n = 0;
+
+	pthread_mutex_lock(&s->lock);
+	if (!(s->mcr & MCR_LOOP))
+		while (n < len && s->rx_count < rx_capacity(s))
+			rx_push(s, buf[n++]);
+	serial_update_irq(s);
+	pthread_mutex_unlock(&s->lock);
+	return n;
+}
+
+/*
+ * The reader: poll the input fd only while the FIFO has room and nothing
+ * read earlier is still waiting to go in; otherwise sleep on the wake pipe
+ * until the guest drains the FIFO (or loopback ends, or we are stopped).
+ */
+static void *serial_reader(void *arg)
+{
+	struct serial *s = arg;
+	uint8_t buf[SERIAL_FIFO_SIZE];
+	size_t len = 0, off = 0;
+	bool eof = false;
+
+	for (;;) {
+		struct pollfd pfd[2];
+		bool want_input;
+
+		if (off < len)
+			off += serial_receive(s, buf + off, len - off);
+		pthread_mutex_lock(&s->lock);
+		if (s->stopping) {
+			pthread_mutex_unlock(&s->lock);
+			break;
+		}
+		want_input = !eof && off == len && s->rx_count < rx_capacity(s) &&
+			     !(s->mcr & MCR_LOOP);
+		/* Waiting for room: a drain writes the wake pipe. */
+		s->reader_waiting = !want_input;
+		pthread_mutex_unlock(&s->lock);
+
+		pfd[0] = (struct pollfd){ .fd = want_input ? s->in_fd : -1, .events = POLLIN };
+		pfd[1] = (struct pollfd){ .fd = s->wake[0], .events = POLLIN };
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (pfd[1].revents) {
+			char drain[16];
+
+			if (read(s->wake[0], drain, sizeof(drain)) < 0 && errno != EAGAIN)
+				break;
+			continue;
+		}
+		if (pfd[0].revents) {
+			ssize_t n = read(s->in_fd, buf, sizeof(buf));
+
+			if (n > 0) {
+				len = (size_t)n;
+				off = 0;
+			} else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+				eof = true;	/* input closed: keep running, receive nothing */
+			}
+		}
+	}
+	return NULL;
+}
+
+int serial_init(struct serial *s, struct iobus *pio, uint16_t base, int in_fd, int out_fd,
+		struct irq_line irq)
+{
+	int err;
+
+	memset(s, 0, sizeof(*s));
+	err = -pthread_mutex_init(&s->lock, NULL);
+	if (err)
+		return err;
+	s->irq = irq;
+	s->in_fd = in_fd;
+	s->out_fd = out_fd;
+	s->wake[0] = s->wake[1] = -1;
+	s->msr = modem_inputs(s);
+	return iobus_register(pio, base, 8, &serial_ops, s);
+}
+
+int serial_start(struct serial *s)
+{
+	int err;
+
+	if (s->in_fd < 0)
+		return 0;
+	if (pipe2(s->wake, O_CLOEXEC | O_NONBLOCK) < 0)
+		return -errno;
+	err = -pthread_create(&s->thread, NULL, serial_reader, s);
+	if (err) {
+		close(s->wake[0]);
+		close(s->wake[1]);
+		s->wake[0] = s->wake[1] = -1;
+		return err;
+	}
+	s->started = true;
+	return 0;
+}
+
+void serial_stop(struct serial *s)
+{
+	char c = 0;
+
+	if (!s->started)
+		return;
+	pthread_mutex_lock(&s->lock);
+	s->stopping = true;
+	pthread_mutex_unlock(&s->lock);
+	if (write(s->wake[1], &c, 1) < 0 && errno != EAGAIN)
+		return;		/* cannot happen with our own pipe open; do not join a thread we cannot wake */
+	pthread_join(s->thread, NULL);
+	close(s->wake[0]);
+	close(s->wake[1]);
+	s->wake[0] = s->wake[1] = -1;
+	s->started = false;
+}
