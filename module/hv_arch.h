@@ -81,6 +81,8 @@ struct hv_arch_ops {
 	void (*get_code_segment)(struct hv_vcpu *vcpu, u64 *base, int *bits);
 	/* Base of segment register @seg (enum hv_seg: ES, CS, SS, DS, FS, GS). */
 	u64 (*get_segment_base)(struct hv_vcpu *vcpu, int seg);
+	/* Current privilege level (0-3): the walker checks CPL 3 accesses as user accesses. */
+	unsigned int (*get_cpl)(struct hv_vcpu *vcpu);
 
 	/* Nested page table entry format: leaf for @pa, and non-leaf for a table. */
 	u64 (*tdp_leaf)(phys_addr_t pa, bool writable);

@@ -78,13 +78,20 @@ static int hv_walk_read(void *opaque, u64 gpa, void *buf, unsigned int len)
 	return hv_read_gpa(opaque, gpa, buf, len);
 }
 
-/* Translate a guest linear address with the guest's current paging mode. */
+/*
+ * Translate a guest linear address with the guest's current paging mode, as
+ * an access of the guest's current privilege: at CPL 3 a user access, so
+ * that fetching a user-mode instruction is not refused by SMEP (nor a user
+ * string I/O buffer by SMAP).
+ */
 static int hv_translate(struct hv_vcpu *vcpu, u64 gva, unsigned int access, u64 *gpa)
 {
 	struct hv_walk_ctx ctx = { .read_gpa = hv_walk_read, .opaque = vcpu->vm };
 	u32 error_code;
 	int r;
 
+	if (hv_ops->get_cpl(vcpu) == 3)
+		access |= HV_WALK_USER;
 	hv_ops->get_paging(vcpu, &ctx.cr0, &ctx.cr3, &ctx.cr4, &ctx.efer);
 	r = hv_walk_gva(&ctx, gva, access, gpa, &error_code);
 	return r ? -EFAULT : 0;

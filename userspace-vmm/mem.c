@@ -47,7 +47,7 @@ void *mem_gpa_to_hva(const struct guest_mem *mem, uint64_t gpa, uint64_t len)
 	if (!mem->host)
 		return NULL;
 	if (range_within(gpa, len, 0, MEM_VGA_BASE) ||
-	    range_within(gpa, len, MEM_BIOS_BASE, mem->low_end))
+	    range_within(gpa, len, MEM_ROM_BASE, mem->low_end))
 		return mem->host + gpa;
 	if (mem->high_size && range_within(gpa, len, MEM_4G, MEM_4G + mem->high_size))
 		return mem->host + mem->low_end + (gpa - MEM_4G);
@@ -93,8 +93,8 @@ int mem_register(const struct guest_mem *mem, int vm_fd)
 
 	r = add_slot(vm_fd, 0, 0, 0, MEM_VGA_BASE, mem->host);
 	if (!r)
-		r = add_slot(vm_fd, 1, HV_MEM_READONLY, MEM_BIOS_BASE, MEM_HIGH_BASE - MEM_BIOS_BASE,
-			     mem->host + MEM_BIOS_BASE);
+		r = add_slot(vm_fd, 1, HV_MEM_READONLY, MEM_ROM_BASE, MEM_HIGH_BASE - MEM_ROM_BASE,
+			     mem->host + MEM_ROM_BASE);
 	if (!r)
 		r = add_slot(vm_fd, 2, 0, MEM_HIGH_BASE, mem->low_end - MEM_HIGH_BASE,
 			     mem->host + MEM_HIGH_BASE);

@@ -5,8 +5,13 @@
  *
  *   [0, 0x9fc00)            RAM                     (e820 usable)
  *   [0x9fc00, 0xa0000)      EBDA                    (RAM, e820 reserved)
- *   [0xa0000, 0xe0000)      VGA window, option ROMs (no memory: MMIO exits)
+ *   [0xa0000, 0xc0000)      VGA window (no memory: MMIO exits)
+ *   [0xc0000, 0xe0000)      option ROM area: zeros, read-only to the guest
  *   [0xe0000, 0x100000)     BIOS area: firmware tables, read-only to the guest
+ *
+ * The ROM and BIOS areas are memory, not holes, because Linux scans them
+ * with arbitrary instructions (e.g. CMP for the iBFT signature) that an
+ * MMIO exit could not emulate.
  *   [0x100000, low_end)     RAM
  *   [low_end, 4 GiB)        32-bit hole for MMIO (only when RAM exceeds MEM_LOW_MAX)
  *   [4 GiB, 4 GiB + high)   the rest of RAM
@@ -24,7 +29,8 @@
 #define MEM_LOW_RAM_END		0x9fc00ull	/* below: conventional RAM */
 #define MEM_EBDA_BASE		0x9fc00ull	/* EBDA, reserved */
 #define MEM_VGA_BASE		0xa0000ull	/* VGA window: not memory */
-#define MEM_BIOS_BASE		0xe0000ull	/* BIOS area: firmware tables, read-only to the guest */
+#define MEM_ROM_BASE		0xc0000ull	/* option ROMs + BIOS: read-only memory */
+#define MEM_BIOS_BASE		0xe0000ull	/* BIOS area: firmware tables */
 #define MEM_HIGH_BASE		0x100000ull	/* 1 MiB: RAM again */
 #define MEM_LOW_MAX		0xc0000000ull	/* RAM below 4 GiB ends here at the latest */
 #define MEM_4G			0x100000000ull
@@ -43,7 +49,7 @@ void mem_destroy(struct guest_mem *mem);
 
 /*
  * Host pointer for [gpa, gpa+len) if it lies wholly in guest RAM or in the
- * BIOS area (where the loaders put firmware tables), else NULL.  Safe for
+ * ROM/BIOS area (where the loaders put firmware tables), else NULL.  Safe for
  * any gpa and len, also ones that would wrap.
  */
 void *mem_gpa_to_hva(const struct guest_mem *mem, uint64_t gpa, uint64_t len);
@@ -52,7 +58,7 @@ void *mem_gpa_to_hva(const struct guest_mem *mem, uint64_t gpa, uint64_t len);
 bool mem_write(const struct guest_mem *mem, uint64_t gpa, const void *src, uint64_t len);
 bool mem_read(const struct guest_mem *mem, uint64_t gpa, void *dst, uint64_t len);
 
-/* Give the layout to hv as memory slots (one per RAM range, the BIOS area read-only). */
+/* Give the layout to hv as memory slots (one per RAM range, the ROM/BIOS area read-only). */
 int mem_register(const struct guest_mem *mem, int vm_fd);
 
 #endif /* HV_RUN_MEM_H */

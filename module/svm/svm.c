@@ -552,6 +552,12 @@ static void svm_get_code_segment(struct hv_vcpu *vcpu, u64 *base, int *bits)
 	*bits = (s->cr0 & X86_CR0_PE) && (s->cs.attrib & SVM_SEG_DB) ? 32 : 16;
 }
 
+static unsigned int svm_get_cpl(struct hv_vcpu *vcpu)
+{
+	/* The VMCB keeps the CPL apart from the segment attributes (APM 15.5.1). */
+	return to_svm(vcpu)->vmcb->save.cpl & 3;
+}
+
 static u64 svm_get_segment_base(struct hv_vcpu *vcpu, int seg)
 {
 	struct vmcb_save_area *s = &to_svm(vcpu)->vmcb->save;
@@ -622,6 +628,7 @@ const struct hv_arch_ops svm_ops = {
 	.get_paging		= svm_get_paging,
 	.get_code_segment	= svm_get_code_segment,
 	.get_segment_base	= svm_get_segment_base,
+	.get_cpl		= svm_get_cpl,
 	.tdp_leaf		= svm_tdp_leaf,
 	.tdp_table		= svm_tdp_table,
 	.tdp_root		= svm_tdp_root,

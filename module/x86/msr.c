@@ -28,6 +28,11 @@ int hv_msr_get(struct hv_vcpu *vcpu, u32 index, u64 *data)
 		return 0;
 	case MSR_MTRRcap:		/* no MTRRs: CPUID hides them too */
 	case MSR_IA32_UCODE_REV:
+	/*
+	 * Northbridge config: Linux reads and writes it unchecked on every AMD
+	 * CPU it brings online (amd_bus_cpu_online).  Nothing is behind it.
+	 */
+	case MSR_AMD64_NB_CFG:
 		*data = 0;
 		return 0;
 	default:
@@ -47,6 +52,7 @@ int hv_msr_set(struct hv_vcpu *vcpu, u32 index, u64 data, bool host)
 		vcpu->misc_enable = data;
 		return 0;
 	case MSR_IA32_UCODE_REV:	/* written 0 before CPUID 1 by microcode probes */
+	case MSR_AMD64_NB_CFG:		/* see hv_msr_get(): writes are dropped */
 		return 0;
 	default:
 		return hv_ops->set_msr(vcpu, index, data, host);

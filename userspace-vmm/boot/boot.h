@@ -99,6 +99,9 @@ void boot_flat_data(struct hv_segment *seg, uint16_t sel);
 /* Copy the command line to BOOT_CMDLINE_ADDR; false if longer than @max (excluding NUL). */
 bool boot_write_cmdline(const struct guest_mem *mem, const char *cmdline, size_t max);
 
+/* The host TSC rate in kHz, measured over 20 ms against CLOCK_MONOTONIC; 0 if unusable. */
+uint32_t boot_tsc_khz(void);
+
 /* ---- ACPI (boot/acpi.c) ---- */
 /*
  * Write RSDP, RSDT, XSDT, FADT, FACS and a DSDT with \_S5 into the BIOS

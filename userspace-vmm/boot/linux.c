@@ -8,6 +8,7 @@
  */
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../mem.h"
@@ -106,6 +107,29 @@ static void linux_fill_e820(const struct guest_mem *mem, uint8_t *bp)
 	put8(bp, BP_E820_ENTRIES, i);
 }
 
+/*
+ * The guest's command line: the user's, plus tsc_early_khz=<host TSC rate>
+ * unless the user gave one.  Linux calibrates the TSC against the PIT by
+ * polling it about a thousand times in 50 ms; with every poll a VM exit to
+ * hv-run that cannot succeed under nested emulation, and Linux would then
+ * mark the TSC unstable and fall back to the slow ACPI PM timer.  The rate
+ * hv-run measures is the guest's, since hv only offsets the TSC.
+ */
+static char *linux_cmdline(const char *user)
+{
+	uint32_t khz = strstr(user, "tsc_early_khz=") ? 0 : boot_tsc_khz();
+	size_t len = strlen(user) + 32;
+	char *s = malloc(len);
+
+	if (!s)
+		return NULL;
+	if (khz)
+		snprintf(s, len, "%s%stsc_early_khz=%u", user, *user ? " " : "", khz);
+	else
+		snprintf(s, len, "%s", user);
+	return s;
+}
+
 /* The initrd goes as high as allowed, page aligned, above the kernel's footprint. */
 static int linux_place_initrd(struct vm *vm, const uint8_t *hdr, const struct boot_file *initrd,
 			      uint64_t kernel_end, uint64_t *addr)
@@ -151,6 +175,8 @@ int linux_load(struct vm *vm, const struct boot_file *k, const struct boot_file 
 	uint64_t load, footprint, kernel_end, rsdp, initrd_addr = 0;
 	size_t setup_size, pm_size, hdr_end;
 	uint8_t *bp;
+	char *guest_cmdline;
+	bool cmdline_ok;
 	int r;
 
 	r = linux_check(k, &setup_size);
@@ -186,7 +212,13 @@ int linux_load(struct vm *vm, const struct boot_file *k, const struct boot_file 
 	put8(bp, HDR_TYPE_OF_LOADER, LINUX_LOADER_TYPE);
 	put32(bp, HDR_CODE32_START, load);
 
-	if (!boot_write_cmdline(mem, cmdline ? cmdline : "", get32(k->data, HDR_CMDLINE_SIZE))) {
+	guest_cmdline = linux_cmdline(cmdline ? cmdline : "");
+	if (!guest_cmdline)
+		return VM_EXIT_ERROR;
+	cmdline_ok = boot_write_cmdline(mem, guest_cmdline, get32(k->data, HDR_CMDLINE_SIZE));
+	vm_debug(vm, "linux: command line '%s'", guest_cmdline);
+	free(guest_cmdline);
+	if (!cmdline_ok) {
 		fprintf(stderr, "hv-run: --cmdline is longer than the kernel's limit of %u bytes\n",
 			get32(k->data, HDR_CMDLINE_SIZE));
 		return VM_EXIT_USAGE;

@@ -9,7 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
+#include <x86intrin.h>
 
 #include "../mem.h"
 #include "boot.h"
@@ -165,4 +167,28 @@ bool boot_write_cmdline(const struct guest_mem *mem, const char *cmdline, size_t
 	if (len > max || len >= BOOT_CMDLINE_MAX)
 		return false;
 	return mem_write(mem, BOOT_CMDLINE_ADDR, cmdline, len + 1);
+}
+
+static uint64_t boot_now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1000000000ull + t.tv_nsec;
+}
+
+uint32_t boot_tsc_khz(void)
+{
+	const struct timespec pause = { 0, 20 * 1000 * 1000 };
+	uint64_t t0, t1, c0, c1;
+
+	/* The guest's TSC runs at the host's rate (hv only offsets it). */
+	t0 = boot_now_ns();
+	c0 = __rdtsc();
+	nanosleep(&pause, NULL);
+	c1 = __rdtsc();
+	t1 = boot_now_ns();
+	if (t1 <= t0 || c1 <= c0)
+		return 0;
+	return (c1 - c0) * 1000000ull / (t1 - t0);
 }
