@@ -50,6 +50,8 @@ static int handle_io(struct vcpu *vcpu)
 	    run->io.data_offset > vcpu->run_size || bytes > vcpu->run_size - run->io.data_offset)
 		return vcpu_fatal(vcpu, "malformed HV_EXIT_IO");
 	data = (uint8_t *)run + run->io.data_offset;
+	if (vcpu->port_exits)
+		vcpu->port_exits[run->io.port]++;
 	for (i = 0; i < run->io.count; i++) {
 		uint64_t v = 0;
 		bool out = run->io.direction == HV_EXIT_IO_OUT;
@@ -267,6 +269,25 @@ void vcpu_kick(struct vcpu *vcpu)
 	pthread_kill(vcpu->thread, vcpu->vm->kick_signal);
 }
 
+/* The busiest ports, most exits first. */
+static void vcpu_print_ports(struct vcpu *vcpu, FILE *out)
+{
+	unsigned int shown, i, best;
+
+	if (!vcpu->port_exits)
+		return;
+	for (shown = 0; shown < 8; shown++) {
+		best = 0;
+		for (i = 1; i < 65536; i++)
+			if (vcpu->port_exits[i] > vcpu->port_exits[best])
+				best = i;
+		if (!vcpu->port_exits[best])
+			break;
+		fprintf(out, "hv-run:     port 0x%04x %10u\n", best, vcpu->port_exits[best]);
+		vcpu->port_exits[best] = 0;
+	}
+}
+
 void vcpu_print_stats(struct vcpu *vcpu, FILE *out)
 {
 	struct hv_stats st;
@@ -291,5 +312,7 @@ void vcpu_print_stats(struct vcpu *vcpu, FILE *out)
 		if (hist)
 			fprintf(out, "   mean %8.1f us", st.latency_ns_total[i] / 1000.0 / hist);
 		fprintf(out, "\n");
+		if (i == HV_EXIT_IO)
+			vcpu_print_ports(vcpu, out);
 	}
 }

@@ -219,6 +219,9 @@ static int vm_create_vcpus(struct vm *vm)
 			return vm_fail("mmap of the vCPU", errno);
 		v->run = run;
 		v->run_size = mmap_size;
+		/* Sparse: only the pages of ports the guest uses become resident. */
+		if (vm->cfg.stats && !(v->port_exits = calloc(65536, sizeof(*v->port_exits))))
+			return vm_fail("port statistics", ENOMEM);
 		r = vm_setup_cpuid(vm, v);
 		if (r)
 			return r;
@@ -396,6 +399,7 @@ void vm_destroy(struct vm *vm)
 	for (i = 0; i < vm->nr_vcpus; i++) {
 		if (vm->vcpus[i].run)
 			munmap(vm->vcpus[i].run, vm->vcpus[i].run_size);
+		free(vm->vcpus[i].port_exits);
 		close(vm->vcpus[i].fd);
 	}
 	free(vm->vcpus);

@@ -52,6 +52,7 @@ struct vcpu {
 	bool halted;			/* sleeping in HLT until INTR rises */
 	bool in_run;			/* inside HV_RUN: kick with a signal */
 	bool halted_if_clear;		/* halted with IF=0: only a stop wakes it */
+	uint32_t *port_exits;		/* --stats: I/O exits per port (65536 entries) */
 };
 
 struct vm_config {

@@ -108,25 +108,32 @@ static void linux_fill_e820(const struct guest_mem *mem, uint8_t *bp)
 }
 
 /*
- * The guest's command line: the user's, plus tsc_early_khz=<host TSC rate>
- * unless the user gave one.  Linux calibrates the TSC against the PIT by
- * polling it about a thousand times in 50 ms; with every poll a VM exit to
- * hv-run that cannot succeed under nested emulation, and Linux would then
- * mark the TSC unstable and fall back to the slow ACPI PM timer.  The rate
- * hv-run measures is the guest's, since hv only offsets the TSC.
+ * The guest's command line: the user's, plus what this platform needs about
+ * the TSC unless the user said otherwise (docs/vmm.md):
+ *  - tsc_early_khz=<host TSC rate>: Linux calibrates the TSC against the PIT
+ *    by polling it about a thousand times in 50 ms; every poll is a VM exit
+ *    to hv-run, too slow for that under nested emulation, and Linux would
+ *    mark the TSC unusable.  The guest's TSC runs at the host's rate.
+ *  - tsc=reliable: hv gives the guest the host's constant-rate TSC with one
+ *    fixed offset, but the guest's only early watchdog is jiffies, which
+ *    lags whenever timer interrupts coalesce while a slow vCPU has
+ *    interrupts off; the watchdog would then declare the TSC unstable.
  */
 static char *linux_cmdline(const char *user)
 {
 	uint32_t khz = strstr(user, "tsc_early_khz=") ? 0 : boot_tsc_khz();
-	size_t len = strlen(user) + 32;
+	bool reliable = !strstr(user, "tsc=");
+	size_t len = strlen(user) + 64;
 	char *s = malloc(len);
+	int n;
 
 	if (!s)
 		return NULL;
+	n = snprintf(s, len, "%s", user);
 	if (khz)
-		snprintf(s, len, "%s%stsc_early_khz=%u", user, *user ? " " : "", khz);
-	else
-		snprintf(s, len, "%s", user);
+		n += snprintf(s + n, len - n, "%stsc_early_khz=%u", n ? " " : "", khz);
+	if (reliable)
+		snprintf(s + n, len - n, "%stsc=reliable", n ? " " : "");
 	return s;
 }
 
