@@ -28,7 +28,8 @@
  * high as on the PC; channel 1 (DRAM refresh) has no output anywhere.  The
  * IRQ 0 line follows channel 0's OUT, but the short low phases of modes 2,
  * 3 and 4 are drawn as a low-high pulse at the rising edge, which is all
- * the PIC's edge-triggered IRQ 0 can see.  OUT is high at power-up, so the
+ * the PIC's edge-triggered IRQ 0 can see.  OUT is high at power-up (pit_init
+ * drives the line high, which the PIC's initialisation forgets), so the
  * first periodic programming does not raise an edge.
  */
 #include <errno.h>
@@ -527,7 +528,9 @@ int pit_init(struct pit *pit, struct iobus *pio, struct irq_line irq)
 		pit->ch[i].done = true;		/* power-up: OUT high, nothing counting */
 		pit->ch[i].gate = i < 2;	/* channel 2's gate is port 0x61 bit 0 */
 	}
+	/* OUT0 is high at power-up (see the top): say so on the line. */
 	pit->irq_high = true;
+	irq_line_set(&pit->irq, true);
 	dev_timer_init(&pit->timer, CLOCK_MONOTONIC, pit_timer_fire, pit);
 	err = iobus_register(pio, 0x40, 4, &pit_ops, pit);
 	if (!err)
