@@ -1,0 +1,664 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmm_test: hv-run end to end, one KTAP document.  Each case runs hv-run as
+ * a child with its stdin, stdout (the guest's COM1) and stderr on pipes,
+ * then checks the exit status and what the guest printed:
+ *   - bad command lines: status 2 and exactly one line on stderr;
+ *   - the multiboot test kernels of guests/ (devices, exit statuses);
+ *   - linux_boot: the testbed's own vmlinuz with a busybox initramfs.
+ *
+ * Environment (defaults are the testbed's initramfs layout):
+ *   HV_RUN           hv-run binary                  (/bin/hv-run)
+ *   HV_VMM_GUESTS    directory of the test kernels  (/guests)
+ *   HV_VMM_KERNEL    Linux kernel for linux_boot    (/vmlinuz)
+ *   HV_VMM_INITRD    its initramfs                  (/guest.gz)
+ *   HV_VMM_LINUX     0: skip linux_boot (the testbed runs it on one kernel series only)
+ *   HV_VMM_PIT_MIN   lowest acceptable PIT rate, percent of nominal (50)
+ *   HV_VMM_NO_DEV_CHECK=1  run the guest cases without /dev/hv: only for checking
+ *                    this harness against a stand-in for hv-run on the build machine
+ *
+ * Test kernels print "ok <name>" / "not ok <name>: <why>" lines (guests/rt.h);
+ * they are echoed here as KTAP diagnostics.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../hv/lib/ktap.h"
+
+KTAP_DEFINE_STATE;
+
+#define MAX_ARGS	16
+#define OUT_MAX		(1u << 20)	/* more than any test prints; the rest is dropped */
+
+struct env {
+	const char *hv_run, *guests, *kernel, *initrd;
+	bool have_dev_hv;
+	bool linux_enabled;
+	unsigned int pit_min_pct;
+};
+
+/* One hv-run invocation. */
+struct run {
+	const char *argv[MAX_ARGS];
+	unsigned int argc;
+	unsigned int timeout_s;
+	const char *trigger;		/* when stdout contains this... */
+	const char *input;		/* ...write this to hv-run's stdin */
+	const char *marker;		/* record when stdout first contains this */
+
+	/* results */
+	int status;			/* exit status, 128+signal, -1 if it had to be killed */
+	bool timed_out;
+	char out[OUT_MAX], err[OUT_MAX];
+	size_t out_len, err_len;
+	double secs;			/* from fork to exit */
+	double marker_secs;		/* from fork to the marker, < 0 if never seen */
+	time_t wall_start, wall_end;	/* for comparing with the guest's RTC */
+};
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void arg(struct run *r, const char *a)
+{
+	if (r->argc < MAX_ARGS - 1)
+		r->argv[r->argc++] = a;
+	r->argv[r->argc] = NULL;
+}
+
+static struct run *run_new(const struct env *e, unsigned int timeout_s)
+{
+	struct run *r = calloc(1, sizeof(*r));
+
+	if (!r) {
+		perror("calloc");
+		exit(KSFT_FAIL);
+	}
+	r->timeout_s = timeout_s;
+	arg(r, e->hv_run);
+	return r;
+}
+
+/* Append what @fd has to @buf; false at EOF or error. */
+static bool drain(int fd, char *buf, size_t *len)
+{
+	char tmp[4096];
+	ssize_t n = read(fd, tmp, sizeof(tmp));
+
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return true;
+	if (n <= 0)
+		return false;
+	if (*len + n >= OUT_MAX)
+		n = OUT_MAX - 1 - *len;
+	memcpy(buf + *len, tmp, n);
+	*len += n;
+	buf[*len] = '\0';
+	return true;
+}
+
+/*
+ * Serial output carries NUL bytes now and then (e.g. a line discipline's
+ * fill); searching must not stop at them.
+ */
+static const char *find(const char *buf, size_t len, const char *needle)
+{
+	return memmem(buf, len, needle, strlen(needle));
+}
+
+static int run_exec(struct run *r)
+{
+	int in[2], out[2], err[2];
+	bool out_open = true, err_open = true, input_sent = !r->input;
+	double t0, deadline;
+	pid_t pid;
+	int ws;
+
+	if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC))
+		return -errno;
+	r->marker_secs = -1;
+	r->wall_start = time(NULL);
+	t0 = now();
+	deadline = t0 + r->timeout_s;
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		dup2(in[0], 0);
+		dup2(out[1], 1);
+		dup2(err[1], 2);
+		execv(r->argv[0], (char *const *)r->argv);
+		dprintf(2, "exec %s: %s\n", r->argv[0], strerror(errno));
+		_exit(127);
+	}
+	close(in[0]);
+	close(out[1]);
+	close(err[1]);
+	while (out_open || err_open) {
+		struct pollfd p[2] = { { out_open ? out[0] : -1, POLLIN, 0 },
+				       { err_open ? err[0] : -1, POLLIN, 0 } };
+		double left = deadline - now();
+
+		if (left <= 0) {
+			r->timed_out = true;
+			kill(pid, SIGKILL);
+			break;
+		}
+		if (poll(p, 2, (int)(left * 1000) + 1) < 0 && errno != EINTR)
+			break;
+		if (p[0].revents && !drain(out[0], r->out, &r->out_len))
+			out_open = false;
+		if (p[1].revents && !drain(err[0], r->err, &r->err_len))
+			err_open = false;
+		if (r->marker && r->marker_secs < 0 && find(r->out, r->out_len, r->marker))
+			r->marker_secs = now() - t0;
+		if (!input_sent && find(r->out, r->out_len, r->trigger)) {
+			if (write(in[1], r->input, strlen(r->input)) < 0)
+				ktap_print_msg("writing hv-run's stdin: %s\n", strerror(errno));
+			input_sent = true;
+		}
+	}
+	close(in[1]);
+	close(out[0]);
+	close(err[0]);
+	if (waitpid(pid, &ws, 0) < 0)
+		return -errno;
+	r->secs = now() - t0;
+	r->wall_end = time(NULL);
+	if (r->timed_out)
+		r->status = -1;
+	else if (WIFEXITED(ws))
+		r->status = WEXITSTATUS(ws);
+	else
+		r->status = 128 + WTERMSIG(ws);
+	return 0;
+}
+
+static void show_cmd(const struct run *r)
+{
+	char line[1024];
+	size_t n = 0;
+	unsigned int i;
+
+	for (i = 0; i < r->argc && n < sizeof(line) - 1; i++)
+		n += snprintf(line + n, sizeof(line) - n, "%s%s", i ? " " : "", r->argv[i]);
+	ktap_print_msg("$ %s\n", line);
+}
+
+/* Print @buf as diagnostics, one "# <prefix>: " line per line, CR and NUL stripped. */
+static void show_lines(const char *prefix, const char *buf, size_t len)
+{
+	const char *p = buf, *end = buf + len;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', end - p);
+		size_t n = (nl ? nl : end) - p;
+		char line[512];
+		size_t i, k = 0;
+
+		for (i = 0; i < n && k < sizeof(line) - 1; i++)
+			if (p[i] != '\r' && p[i] != '\0')
+				line[k++] = isprint((unsigned char)p[i]) ? p[i] : '?';
+		line[k] = '\0';
+		if (k)
+			ktap_print_msg("%s: %s\n", prefix, line);
+		p += n + 1;
+	}
+}
+
+static void show_run(const struct run *r)
+{
+	show_lines("guest", r->out, r->out_len);
+	show_lines("stderr", r->err, r->err_len);
+	if (r->timed_out)
+		ktap_print_msg("hv-run killed after the %u s timeout\n", r->timeout_s);
+	else
+		ktap_print_msg("hv-run exit status %d after %.2f s\n", r->status, r->secs);
+}
+
+/* Run and check the exit status; on a mismatch the whole transcript is shown. */
+static bool run_expect(struct run *r, int want)
+{
+	int ret;
+
+	show_cmd(r);
+	ret = run_exec(r);
+	if (ret) {
+		ktap_print_msg("cannot run %s: %s\n", r->argv[0], strerror(-ret));
+		return false;
+	}
+	if (r->status != want || find(r->out, r->out_len, "not ok ")) {
+		show_run(r);
+		if (r->status != want)
+			ktap_print_msg("want exit status %d\n", want);
+		return false;
+	}
+	ktap_print_msg("exit status %d after %.2f s\n", r->status, r->secs);
+	return true;
+}
+
+static unsigned int count_lines(const char *buf, size_t len)
+{
+	unsigned int n = 0;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (buf[i] == '\n' && (i == 0 || buf[i - 1] != '\n'))
+			n++;
+	return n + (len && buf[len - 1] != '\n');
+}
+
+/* ---- cases ---- */
+
+enum verdict { PASS, FAIL, SKIP };
+
+struct vmm_case {
+	const char *name;
+	enum verdict (*fn)(const struct env *e, const void *arg, const char **skip_why);
+	const void *arg;
+	bool needs_hv;			/* needs /dev/hv (usage errors do not) */
+};
+
+/* A bad command line: status 2, one line on stderr that names the culprit, nothing on stdout. */
+struct usage_case {
+	const char *args[4];
+	const char *mention;		/* the error line must contain this */
+};
+
+static enum verdict usage_error(const struct env *e, const void *p, const char **skip_why __attribute__((unused)))
+{
+	const struct usage_case *u = p;
+	struct run *r = run_new(e, 30);
+	enum verdict v = PASS;
+	char kernel[512];
+	unsigned int i;
+
+	snprintf(kernel, sizeof(kernel), "%s/exit.elf", e->guests);
+	for (i = 0; i < 4 && u->args[i]; i++)
+		arg(r, strcmp(u->args[i], "@exit") ? u->args[i] : kernel);
+	if (!run_expect(r, 2))
+		v = FAIL;
+	else if (count_lines(r->err, r->err_len) != 1 || r->out_len) {
+		show_run(r);
+		ktap_print_msg("want exactly one line on stderr and nothing on stdout\n");
+		v = FAIL;
+	} else if (!strcasestr(r->err, u->mention)) {
+		show_run(r);
+		ktap_print_msg("the error does not mention \"%s\"\n", u->mention);
+		v = FAIL;
+	} else {
+		show_lines("stderr", r->err, r->err_len);
+	}
+	free(r);
+	return v;
+}
+
+static const struct usage_case usage_mem_zero = { { "--mem", "0", "--kernel", "@exit" }, "mem" };
+static const struct usage_case usage_mem_huge = { { "--mem", "64T", "--kernel", "@exit" }, "mem" };
+static const struct usage_case usage_missing = { { "--kernel", "/nonexistent" }, "/nonexistent" };
+static const struct usage_case usage_passwd = { { "--kernel", "/etc/passwd" }, "/etc/passwd" };
+static const struct usage_case usage_unknown = { { "--bogus-option" }, "bogus" };
+
+static enum verdict help(const struct env *e, const void *p, const char **skip_why __attribute__((unused)))
+{
+	struct run *r = run_new(e, 30);
+	enum verdict v = PASS;
+
+	(void)p;
+	arg(r, "--help");
+	if (!run_expect(r, 0))
+		v = FAIL;
+	else if (!find(r->out, r->out_len, "--kernel") || !find(r->out, r->out_len, "0xf4")) {
+		show_run(r);
+		ktap_print_msg("--help must show the options and the exit device port (0xf4)\n");
+		v = FAIL;
+	}
+	free(r);
+	return v;
+}
+
+/* A test kernel with an optional multiboot command line and --mem. */
+static struct run *guest_run(const struct env *e, const char *guest, const char *cmdline,
+			     const char *mem, unsigned int timeout_s, char *path, size_t size)
+{
+	struct run *r = run_new(e, timeout_s);
+
+	snprintf(path, size, "%s/%s.elf", e->guests, guest);
+	arg(r, "--kernel");
+	arg(r, path);
+	if (mem) {
+		arg(r, "--mem");
+		arg(r, mem);
+	}
+	if (cmdline) {
+		arg(r, "--cmdline");
+		arg(r, cmdline);
+	}
+	return r;
+}
+
+static bool guest_present(const struct env *e, const char *guest, const char **skip_why)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/%s.elf", e->guests, guest);
+	if (access(path, R_OK) == 0)
+		return true;
+	ktap_print_msg("%s is missing\n", path);
+	*skip_why = "test kernel missing";
+	return false;
+}
+
+/* A test kernel that must end with @status and print each of @expect. */
+struct guest_case {
+	const char *guest, *cmdline, *mem;
+	int status;
+	const char *expect[3];
+};
+
+static enum verdict guest_status(const struct env *e, const void *p, const char **skip_why)
+{
+	const struct guest_case *g = p;
+	enum verdict v = PASS;
+	char path[512];
+	struct run *r;
+	unsigned int i;
+
+	if (!guest_present(e, g->guest, skip_why))
+		return SKIP;
+	r = guest_run(e, g->guest, g->cmdline, g->mem, 60, path, sizeof(path));
+	if (!run_expect(r, g->status))
+		v = FAIL;
+	for (i = 0; v == PASS && i < 3 && g->expect[i]; i++) {
+		if (!find(r->out, r->out_len, g->expect[i])) {
+			show_run(r);
+			ktap_print_msg("the guest did not print \"%s\"\n", g->expect[i]);
+			v = FAIL;
+		}
+	}
+	free(r);
+	return v;
+}
+
+static const struct guest_case exit_byte = { "exit", "code=42 width=1", NULL, 42,
+	{ "ok post_port_write", "ok unclaimed_port_reads_ones" } };
+static const struct guest_case exit_word = { "exit", "code=0x1c07 width=2", NULL, 7, { "width 2" } };
+static const struct guest_case exit_dword = { "exit", "code=0x12345681 width=4", NULL, 0x81,
+	{ "width 4" } };
+static const struct guest_case exit_zero = { "exit", "code=0 width=1", NULL, 0, { "code 0x0" } };
+static const struct guest_case reset = { "reset", NULL, NULL, 3, { "# pulsing the reset line" } };
+static const struct guest_case triple = { "triple", NULL, NULL, 4, { "# loading an empty IDT" } };
+static const struct guest_case halt = { "halt", NULL, NULL, 5, { "# cli; hlt" } };
+
+static enum verdict uart(const struct env *e, const void *p, const char **skip_why)
+{
+	enum verdict v = PASS;
+	char path[512];
+	struct run *r;
+
+	(void)p;
+	if (!guest_present(e, "uart", skip_why))
+		return SKIP;
+	r = guest_run(e, "uart", NULL, NULL, 60, path, sizeof(path));
+	r->trigger = "# ready for input";
+	r->input = "hv";
+	if (!run_expect(r, 0)) {
+		v = FAIL;
+	} else if (!find(r->out, r->out_len, "# received 68 76")) {
+		show_run(r);
+		ktap_print_msg("the guest did not receive \"hv\" from stdin\n");
+		v = FAIL;
+	} else if (memchr(r->out, 0x11, r->out_len)) {
+		/* 0x11 was only ever sent in loopback mode: it must not reach the outside. */
+		show_run(r);
+		ktap_print_msg("a byte sent in loopback mode reached stdout\n");
+		v = FAIL;
+	} else {
+		show_lines("guest", r->out, r->out_len);
+	}
+	free(r);
+	return v;
+}
+
+static enum verdict pic_pit(const struct env *e, const void *p, const char **skip_why)
+{
+	const unsigned int secs = 3;
+	enum verdict v = PASS;
+	char path[512], cmdline[128];
+	const char *rate;
+	struct run *r;
+
+	(void)p;
+	if (!guest_present(e, "timer", skip_why))
+		return SKIP;
+	snprintf(cmdline, sizeof(cmdline), "hz=100 secs=%u min_pct=%u", secs, e->pit_min_pct);
+	r = guest_run(e, "timer", cmdline, NULL, 90, path, sizeof(path));
+	if (!run_expect(r, 0)) {
+		v = FAIL;
+	} else if (r->secs < secs - 1) {
+		/* The window is measured with the RTC: it cannot be shorter in real time. */
+		show_run(r);
+		ktap_print_msg("a %u s RTC window passed in %.2f s of real time\n", secs, r->secs);
+		v = FAIL;
+	}
+	rate = find(r->out, r->out_len, "# pit: ");
+	if (rate) {
+		const char *nl = memchr(rate, '\n', r->out + r->out_len - rate);
+
+		ktap_print_msg("%.*s\n", (int)((nl ? nl : r->out + r->out_len) - rate - 2), rate + 2);
+	}
+	free(r);
+	return v;
+}
+
+/* "# rtc 2026-11-21 07:06:10" -> seconds since the epoch, UTC; -1 if absent. */
+static time_t guest_rtc(const struct run *r)
+{
+	const char *p = find(r->out, r->out_len, "# rtc ");
+	struct tm tm = { 0 };
+
+	if (!p || sscanf(p, "# rtc %d-%d-%d %d:%d:%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+			 &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6)
+		return -1;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	return timegm(&tm);
+}
+
+struct cmos_case {
+	const char *mem;
+	unsigned long long mem_bytes;
+	bool check_time;
+};
+
+static enum verdict cmos(const struct env *e, const void *p, const char **skip_why)
+{
+	const struct cmos_case *c = p;
+	unsigned long long mib = c->mem_bytes >> 20;
+	unsigned int ext_kb, ext30, above16m, want_ext, want_above;
+	enum verdict v = PASS;
+	const char *mem;
+	char path[512];
+	struct run *r;
+
+	if (!guest_present(e, "cmos", skip_why))
+		return SKIP;
+	r = guest_run(e, "cmos", NULL, c->mem, 60, path, sizeof(path));
+	if (!run_expect(r, 0)) {
+		free(r);
+		return FAIL;
+	}
+	if (c->check_time) {
+		time_t t = guest_rtc(r);
+
+		/* hv-run's RTC keeps UTC here: the testbed has no time zone. */
+		if (t < 0 || t < r->wall_start - 2 || t > r->wall_end + 2) {
+			show_run(r);
+			ktap_print_msg("guest RTC %lld, host time %lld..%lld (UTC)\n", (long long)t,
+				       (long long)r->wall_start, (long long)r->wall_end);
+			v = FAIL;
+		} else {
+			ktap_print_msg("guest RTC within %lld s of the host clock\n",
+				       (long long)(t - r->wall_start));
+		}
+	}
+	mem = find(r->out, r->out_len, "# cmos_mem ");
+	if (!mem || sscanf(mem, "# cmos_mem base_kb=%*u ext_kb=%u ext_kb_30=%u above16m_64k=%u",
+			   &ext_kb, &ext30, &above16m) != 3) {
+		show_run(r);
+		ktap_print_msg("no memory sizes in the guest's output\n");
+		free(r);
+		return FAIL;
+	}
+	/*
+	 * 0x17/0x30: KiB above 1 MiB, saturating somewhere at 63-64 MiB (BIOSes
+	 * differ); 0x34: 64 KiB units above 16 MiB (below the PCI hole).
+	 */
+	want_ext = (unsigned int)((mib - 1) * 1024);
+	want_above = mib > 16 ? (unsigned int)((mib - 16) * 16) : 0;
+	if ((mib <= 64 && ext_kb != want_ext) || (mib > 64 && ext_kb < 63 * 1024) || above16m != want_above) {
+		show_lines("guest", r->out, r->out_len);
+		ktap_print_msg("--mem %s: CMOS says %u KiB above 1 MiB and %u x 64 KiB above 16 MiB, want %u and %u\n",
+			       c->mem, ext_kb, above16m, mib <= 64 ? want_ext : 63 * 1024, want_above);
+		v = FAIL;
+	} else {
+		ktap_print_msg("--mem %s: %u KiB above 1 MiB, %u x 64 KiB above 16 MiB\n", c->mem, ext_kb,
+			       above16m);
+	}
+	free(r);
+	return v;
+}
+
+static const struct cmos_case cmos_32m = { "32M", 32ull << 20, true };
+static const struct cmos_case cmos_256m = { "256M", 256ull << 20, false };
+
+/*
+ * The testbed's own kernel with a busybox initramfs whose /init prints
+ * these lines, then powers off (selftests/vmm/guest-init.sh).
+ */
+#define LINUX_INIT_MARKER	"hv-guest: init started"
+#define LINUX_UNAME		"hv-guest: uname: Linux "
+#define LINUX_DONE		"hv-guest: poweroff"
+
+static enum verdict linux_boot(const struct env *e, const void *p, const char **skip_why)
+{
+	enum verdict v = PASS;
+	struct run *r;
+
+	(void)p;
+	if (!e->linux_enabled) {
+		*skip_why = "HV_VMM_LINUX=0 (the testbed boots Linux on one kernel series only)";
+		return SKIP;
+	}
+	if (access(e->kernel, R_OK) || access(e->initrd, R_OK)) {
+		ktap_print_msg("%s or %s is missing\n", e->kernel, e->initrd);
+		*skip_why = "no Linux kernel or guest initramfs";
+		return SKIP;
+	}
+	r = run_new(e, 240);
+	arg(r, "--kernel");
+	arg(r, e->kernel);
+	arg(r, "--initrd");
+	arg(r, e->initrd);
+	arg(r, "--mem");
+	arg(r, "256M");
+	r->marker = LINUX_INIT_MARKER;
+	if (!run_expect(r, 0)) {
+		v = FAIL;
+	} else if (!find(r->out, r->out_len, LINUX_UNAME) || !find(r->out, r->out_len, LINUX_DONE)) {
+		show_run(r);
+		ktap_print_msg("the guest's /init did not print its uname and poweroff lines\n");
+		v = FAIL;
+	} else {
+		show_lines("guest", r->out, r->out_len);
+	}
+	if (r->marker_secs >= 0)
+		ktap_print_msg("guest /init reached %.2f s after hv-run started; exit after %.2f s\n",
+			       r->marker_secs, r->secs);
+	free(r);
+	return v;
+}
+
+static const struct vmm_case cases[] = {
+	{ "usage_mem_zero", usage_error, &usage_mem_zero, false },
+	{ "usage_mem_too_large", usage_error, &usage_mem_huge, false },
+	{ "usage_kernel_missing", usage_error, &usage_missing, false },
+	{ "usage_kernel_not_bootable", usage_error, &usage_passwd, false },
+	{ "usage_unknown_option", usage_error, &usage_unknown, false },
+	{ "help", help, NULL, false },
+	{ "exit_device_byte", guest_status, &exit_byte, true },
+	{ "exit_device_word", guest_status, &exit_word, true },
+	{ "exit_device_dword", guest_status, &exit_dword, true },
+	{ "exit_device_zero", guest_status, &exit_zero, true },
+	{ "uart", uart, NULL, true },
+	{ "pic_pit_periodic", pic_pit, NULL, true },
+	{ "cmos_rtc_and_mem_32m", cmos, &cmos_32m, true },
+	{ "cmos_mem_256m", cmos, &cmos_256m, true },
+	{ "i8042_reset", guest_status, &reset, true },
+	{ "triple_fault", guest_status, &triple, true },
+	{ "halt_with_if_clear", guest_status, &halt, true },
+	{ "linux_boot", linux_boot, NULL, true },
+};
+
+static const char *env_or(const char *name, const char *def)
+{
+	const char *v = getenv(name);
+
+	return v && *v ? v : def;
+}
+
+int main(void)
+{
+	struct env e = {
+		.hv_run = env_or("HV_RUN", "/bin/hv-run"),
+		.guests = env_or("HV_VMM_GUESTS", "/guests"),
+		.kernel = env_or("HV_VMM_KERNEL", "/vmlinuz"),
+		.initrd = env_or("HV_VMM_INITRD", "/guest.gz"),
+		.linux_enabled = strcmp(env_or("HV_VMM_LINUX", "1"), "0") != 0,
+		.pit_min_pct = (unsigned int)atoi(env_or("HV_VMM_PIT_MIN", "50")),
+	};
+	const unsigned int n = sizeof(cases) / sizeof(cases[0]);
+	unsigned int i;
+	char why[600];
+
+	/* A guest that dies must not take the harness with it through a pipe. */
+	signal(SIGPIPE, SIG_IGN);
+	if (access(e.hv_run, X_OK)) {
+		snprintf(why, sizeof(why), "no hv-run at %s (HV_RUN)", e.hv_run);
+		ktap_exit_skip_all(why);
+	}
+	e.have_dev_hv = access("/dev/hv", R_OK | W_OK) == 0 ||
+			!strcmp(env_or("HV_VMM_NO_DEV_CHECK", "0"), "1");
+	ktap_print_header(n);
+	for (i = 0; i < n; i++) {
+		const char *skip_why = "skipped";
+		enum verdict v;
+
+		if (cases[i].needs_hv && !e.have_dev_hv) {
+			ktap_skip(cases[i].name, "no /dev/hv");
+			continue;
+		}
+		v = cases[i].fn(&e, cases[i].arg, &skip_why);
+		if (v == SKIP)
+			ktap_skip(cases[i].name, skip_why);
+		else
+			ktap_result(v == PASS, cases[i].name);
+	}
+	ktap_finished();
+}
