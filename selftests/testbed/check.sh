@@ -24,6 +24,10 @@
 #   HV_QEMU_TIMEOUT, HV_QEMU_MEM, HV_QEMU_CPU, HV_QEMU_APPEND, HV_QEMU_TEE   see run-qemu.sh
 #   HV_SMP            vCPUs (default 2)
 #   HV_SKIP_DEPS=1    do not run deps.sh
+#   HV_VMM=0          leave out the hv-run VMM and its selftest (selftests/vmm, built by build-vmm.sh into
+#                     <out>/vmm; vmm_test joins the binaries unless HV_TEST_BINARIES names them)
+#   HV_VMM_LINUX_SERIES  series on which vmm_test boots Linux as a nested guest (default all; e.g. 6.12:
+#                     elsewhere linux_boot skips; the boot takes about 8 s under nested TCG)
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -190,6 +194,20 @@ elif [ -f "$HV_REPO_DIR/selftests/hv/Makefile" ]; then
 else
 	res fail selftests_build "selftests/hv/Makefile is missing"
 fi
+
+# The hv-run VMM, its test kernels and the Linux guest's initramfs, built once (static, kernel-independent).
+vmmdir=""
+if [ "${HV_VMM:-1}" != 0 ] && [ -f "$HV_REPO_DIR/userspace-vmm/Makefile" ] &&
+	[ -f "$HV_REPO_DIR/selftests/vmm/Makefile" ]; then
+	if "$tb/build-vmm.sh" "$out/vmm" 2>"$out/vmm-build.err"; then
+		res ok vmm_build
+		vmmdir=$out/vmm
+		[ -n "${HV_TEST_BINARIES:-}" ] || tests+=("$vmmdir/vmm_test")
+	else
+		sed 's/^/#   /' "$out/vmm-build.err" | tail -n 30
+		res fail vmm_build "hv-run or selftests/vmm did not build, log: $out/vmm/build.log"
+	fi
+fi
 echo "# testbed: ${#tests[@]} test binaries: ${tests[*]##*/}"
 
 [ $# -gt 0 ] || set -- 6.1 6.12
@@ -214,7 +232,15 @@ for s in "$@"; do
 		res fail "$s/build_module" "hv.ko did not build cleanly for $kver"
 		hvko=""
 	fi
-	if ! "$tb/mkinitramfs.sh" ${hvko:+-m "$hvko"} -t "${HV_TEST_TIMEOUT:-300}" "$kver" \
+	vmmargs=()
+	if [ -n "$vmmdir" ]; then
+		vmmargs=(-V "$vmmdir")
+		case "${HV_VMM_LINUX_SERIES:-all}" in
+		all | "$s") ;;
+		*) vmmargs+=(-e HV_VMM_LINUX=0) ;;
+		esac
+	fi
+	if ! "$tb/mkinitramfs.sh" ${hvko:+-m "$hvko"} -t "${HV_TEST_TIMEOUT:-300}" "${vmmargs[@]}" "$kver" \
 		"$sdir/initrd.gz" "${tests[@]}"; then
 		res fail "$s/initramfs" "mkinitramfs.sh failed"
 		continue

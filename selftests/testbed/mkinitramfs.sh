@@ -1,5 +1,6 @@
 #!/bin/bash
-# selftests/testbed/mkinitramfs.sh [-m HV_KO] [-t SECS] KVER OUT.cpio.gz [TEST_BINARY...]
+# selftests/testbed/mkinitramfs.sh [-m HV_KO] [-t SECS] [-V VMM_DIR] [-i INIT] [-e VAR=VALUE]...
+#                                   KVER OUT.cpio.gz [TEST_BINARY...]
 #   Builds the testbed initramfs (gzip'd newc cpio) for kernel KVER:
 #     /init            selftests/testbed/init.sh
 #     /bin/busybox     static busybox with every applet symlinked (busybox --list-full)
@@ -10,18 +11,33 @@
 #                      decompressed when shipped as .ko.xz), /kvm/order = load order
 #     /extra/*.ko      msr (+ deps), loaded first by /init to read EFER.SVME; /extra/order
 #     /etc/testbed.conf  HVTB_TIMEOUT=SECS (per-binary timeout inside the guest, -t, default 600)
+#                      and `export VAR=VALUE` for each -e (environment of the test binaries)
+#     /etc/passwd      a one-line passwd (a readable file that is not a kernel, for vmm_test)
+#   With -V VMM_DIR (the output of build-vmm.sh), the hv-run VMM and what it boots:
+#     /bin/hv-run, /bin/linetime, /guests/*.elf (test kernels), /guest.gz (Linux guest initramfs),
+#     /vmlinuz         the testbed's own kernel KVER, booted again as a nested guest
+#   -i INIT replaces /init (make demo uses selftests/testbed/demo-init.sh).
 #   The kernel image must be in the cache of kernel.sh (it is fetched when it is not).
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
-usage() { hv_die "usage: mkinitramfs.sh [-m HV_KO] [-t SECS] KVER OUT.cpio.gz [TEST_BINARY...]"; }
+usage() {
+	hv_die "usage: mkinitramfs.sh [-m HV_KO] [-t SECS] [-V VMM_DIR] [-i INIT] [-e VAR=VALUE]..." \
+		"KVER OUT.cpio.gz [TEST_BINARY...]"
+}
 hvko=""
 timeout_s=600
-while getopts m:t: opt; do
+vmmdir=""
+init=$HV_TESTBED_DIR/init.sh
+envs=()
+while getopts m:t:V:i:e: opt; do
 	case "$opt" in
 	m) hvko=$OPTARG ;;
 	t) timeout_s=$OPTARG ;;
+	V) vmmdir=$OPTARG ;;
+	i) init=$OPTARG ;;
+	e) envs+=("$OPTARG") ;;
 	*) usage ;;
 	esac
 done
@@ -46,8 +62,28 @@ cp "$busybox" "$stage/bin/busybox"
 "$busybox" --list-full | while read -r applet; do
 	[ -e "$stage/$applet" ] || ln -s /bin/busybox "$stage/$applet"
 done
-install -m 0755 "$HV_TESTBED_DIR/init.sh" "$stage/init"
+install -m 0755 "$init" "$stage/init"
 echo "HVTB_TIMEOUT=$timeout_s" >"$stage/etc/testbed.conf"
+for e in "${envs[@]}"; do
+	case "$e" in
+	[A-Za-z_]*=*) printf 'export %s=%q\n' "${e%%=*}" "${e#*=}" >>"$stage/etc/testbed.conf" ;;
+	*) hv_die "-e wants VAR=VALUE, not '$e'" ;;
+	esac
+done
+echo "root:x:0:0:root:/root:/bin/sh" >"$stage/etc/passwd"
+
+if [ -n "$vmmdir" ]; then
+	for f in hv-run linetime guest.gz; do
+		[ -f "$vmmdir/$f" ] || hv_die "$vmmdir/$f is missing (run build-vmm.sh)"
+	done
+	install -m 0755 "$vmmdir/hv-run" "$vmmdir/linetime" "$stage/bin/"
+	install -m 0644 "$vmmdir/guest.gz" "$stage/guest.gz"
+	mkdir -p "$stage/guests"
+	for g in "$vmmdir"/guests/*.elf; do
+		[ -f "$g" ] && install -m 0644 "$g" "$stage/guests/"
+	done
+	cp "$(hv_kdir "$kver")/root/boot/vmlinuz-$kver" "$stage/vmlinuz"
+fi
 
 if [ -n "$hvko" ]; then
 	if [ -f "$hvko" ]; then

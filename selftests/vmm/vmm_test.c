@@ -201,7 +201,7 @@ static void show_cmd(const struct run *r)
 	ktap_print_msg("$ %s\n", line);
 }
 
-/* Print @buf as diagnostics, one "# <prefix>: " line per line, CR and NUL stripped. */
+/* Print @buf as diagnostics, one "# <prefix>: " line per line: CR and NUL dropped, tabs as spaces. */
 static void show_lines(const char *prefix, const char *buf, size_t len)
 {
 	const char *p = buf, *end = buf + len;
@@ -213,7 +213,9 @@ static void show_lines(const char *prefix, const char *buf, size_t len)
 		size_t i, k = 0;
 
 		for (i = 0; i < n && k < sizeof(line) - 1; i++)
-			if (p[i] != '\r' && p[i] != '\0')
+			if (p[i] == '\t')
+				line[k++] = ' ';
+			else if (p[i] != '\r' && p[i] != '\0')
 				line[k++] = isprint((unsigned char)p[i]) ? p[i] : '?';
 		line[k] = '\0';
 		if (k)
@@ -555,6 +557,8 @@ static const struct cmos_case cmos_256m = { "256M", 256ull << 20, false };
 #define LINUX_INIT_MARKER	"hv-guest: init started"
 #define LINUX_UNAME		"hv-guest: uname: Linux "
 #define LINUX_DONE		"hv-guest: poweroff"
+/* panic=-1: a guest panic reboots, so it ends hv-run (status 3) instead of hanging the test. */
+#define LINUX_CMDLINE		"console=ttyS0 quiet panic=-1"
 
 static enum verdict linux_boot(const struct env *e, const void *p, const char **skip_why)
 {
@@ -578,6 +582,8 @@ static enum verdict linux_boot(const struct env *e, const void *p, const char **
 	arg(r, e->initrd);
 	arg(r, "--mem");
 	arg(r, "256M");
+	arg(r, "--cmdline");
+	arg(r, LINUX_CMDLINE);
 	r->marker = LINUX_INIT_MARKER;
 	if (!run_expect(r, 0)) {
 		v = FAIL;

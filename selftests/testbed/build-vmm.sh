@@ -1,0 +1,32 @@
+#!/bin/bash
+# selftests/testbed/build-vmm.sh OUTDIR
+#   Builds what the testbed needs to run the hv-run VMM, out of the source tree, into OUTDIR:
+#     OUTDIR/hv-run          userspace-vmm (static; make -C userspace-vmm OUT=OUTDIR)
+#     OUTDIR/vmm_test        the VMM selftest (KTAP), OUTDIR/linetime (make demo's timer)
+#     OUTDIR/guests/*.elf    the multiboot test kernels (selftests/vmm/guests)
+#     OUTDIR/guest.gz        the Linux guest's busybox initramfs (selftests/vmm/mkguest.sh)
+#   mkinitramfs.sh -V OUTDIR puts them into the testbed initramfs. The build log is OUTDIR/build.log.
+#   Fails on any build error (warnings are errors in both Makefiles).
+set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+[ $# -eq 1 ] || hv_die "usage: build-vmm.sh OUTDIR"
+mkdir -p "$1"
+out=$(cd "$1" && pwd)
+log=$out/build.log
+: >"$log"
+step() { # step WHAT COMMAND...: run, log, and fail with the log's tail
+	local what=$1
+	shift
+	if ! "$@" >>"$log" 2>&1; then
+		tail -n 30 "$log" >&2
+		hv_die "$what failed, log: $log"
+	fi
+}
+step "hv-run build" make -C "$HV_REPO_DIR/userspace-vmm" -j2 OUT="$out"
+step "selftests/vmm build" make -C "$HV_REPO_DIR/selftests/vmm" -j2 OUTPUT="$out"
+step "guest initramfs" "$HV_REPO_DIR/selftests/vmm/mkguest.sh" "$out/guest.gz"
+if readelf -l "$out/hv-run" 2>/dev/null | grep -q 'Requesting program interpreter'; then
+	hv_die "$out/hv-run is dynamically linked; the testbed has no libc"
+fi
