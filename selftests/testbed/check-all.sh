@@ -1,7 +1,8 @@
 #!/bin/bash
 # selftests/testbed/check-all.sh: what `make check` runs.
 #   1. the host build of the pure-logic KUnit suites (module/tests/host), KTAP;
-#   2. the SVM testbed (check.sh: QEMU TCG, Debian 6.1 and 6.12 kernels).
+#   1b. the host unit tests of hv-run's device models (make -C userspace-vmm unit), KTAP;
+#   2. the SVM testbed (check.sh: QEMU TCG, Debian 6.1 and 6.12 kernels; it runs the VMM's vmm_test too).
 # Prints every result, then exactly one last line "N passed, N failed, N skipped";
 # exit status 1 if anything failed or nothing ran.
 set -uo pipefail
@@ -32,6 +33,32 @@ if [ "$unit_rc" -ne 0 ] && [ "$failed" -eq 0 ] || [ "$unit_results" -eq 0 ]; the
 	echo "not ok unit/build_and_run # see $out/unit.log"
 	sed 's/^/#   /' "$out/unit.log" | tail -20
 	failed=$((failed + 1))
+fi
+
+# 1b. hv-run's device models on the host: one KTAP document, results as vmm-unit/<case>.
+if [ -f userspace-vmm/tests/unit/Makefile ]; then
+	make -s -C userspace-vmm unit >"$out/vmm-unit.log" 2>&1
+	vmm_rc=$?
+	vmm_results=0 vmm_failed=0
+	while IFS= read -r line; do
+		case $line in
+		"not ok "*)
+			echo "not ok vmm-unit/${line#not ok * }"
+			vmm_failed=$((vmm_failed + 1)) vmm_results=$((vmm_results + 1)) ;;
+		"ok "*"# SKIP"*)
+			echo "skip vmm-unit/${line#ok * }"
+			skipped=$((skipped + 1)) vmm_results=$((vmm_results + 1)) ;;
+		"ok "*)
+			echo "ok vmm-unit/${line#ok * }"
+			passed=$((passed + 1)) vmm_results=$((vmm_results + 1)) ;;
+		esac
+	done <"$out/vmm-unit.log"
+	failed=$((failed + vmm_failed))
+	if { [ "$vmm_rc" -ne 0 ] && [ "$vmm_failed" -eq 0 ]; } || [ "$vmm_results" -eq 0 ]; then
+		echo "not ok vmm-unit/build_and_run # see $out/vmm-unit.log"
+		sed 's/^/#   /' "$out/vmm-unit.log" | tail -20
+		failed=$((failed + 1))
+	fi
 fi
 
 # 2. The SVM testbed, both kernels.
