@@ -139,7 +139,10 @@ static int run_exec(struct run *r)
 	pid = fork();
 	if (pid < 0)
 		return -errno;
+	setpgid(pid, 0);		/* also here: no race with an early kill */
 	if (pid == 0) {
+		/* Its own process group: a timeout kills hv-run and anything it started. */
+		setpgid(0, 0);
 		dup2(in[0], 0);
 		dup2(out[1], 1);
 		dup2(err[1], 2);
@@ -157,7 +160,7 @@ static int run_exec(struct run *r)
 
 		if (left <= 0) {
 			r->timed_out = true;
-			kill(pid, SIGKILL);
+			kill(-pid, SIGKILL);
 			break;
 		}
 		if (poll(p, 2, (int)(left * 1000) + 1) < 0 && errno != EINTR)
