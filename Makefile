@@ -6,6 +6,7 @@
 #                     (QEMU TCG, Debian 6.1 and 6.12 kernels); last line "N passed, N failed"
 #   make check-svm    the SVM testbed alone
 #   make check-unit   the host build of the pure-logic KUnit suites alone
+#   make check-vmm    the hv-run VMM alone: its selftest (vmm_test) in the 6.12 testbed
 #   make demo         the main job (see README.md)
 #   make install      see install.mk
 #
@@ -16,7 +17,7 @@ KVER ?= $(shell uname -r)
 KDIR ?= /lib/modules/$(KVER)/build
 TESTBED := selftests/testbed
 
-.PHONY: all module selftests check check-svm check-unit demo deps clean
+.PHONY: all module selftests check check-svm check-unit check-vmm demo deps clean
 
 all: module selftests
 
@@ -35,6 +36,10 @@ check-unit:
 check-svm: deps
 	HV_SKIP_DEPS=1 bash $(TESTBED)/check.sh
 
+# vmm_test is built by check.sh (build-vmm.sh) before the initramfs is made.
+check-vmm: deps
+	HV_SKIP_DEPS=1 HV_TEST_BINARIES=$(CURDIR)/build/testbed/vmm/vmm_test bash $(TESTBED)/check.sh 6.12
+
 check: deps
 	bash $(TESTBED)/check-all.sh
 
@@ -44,6 +49,7 @@ demo: deps
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null || true
 	$(MAKE) -C selftests/hv clean
+	$(MAKE) -C selftests/vmm clean
 	$(MAKE) -C module/tests/host clean
 	rm -rf build
 
