@@ -33,7 +33,7 @@ static void usage(FILE *out)
 		"\n"
 		"  --kernel FILE     bzImage (64-bit boot protocol 2.12+) or multiboot v1 image\n"
 		"  --initrd FILE     initramfs (Linux) or the boot module (multiboot)\n"
-		"  --cmdline STR     kernel command line, e.g. 'console=ttyS0 quiet panic=-1'\n"
+		"  --cmdline STR     kernel command line (bzImage default: '" LINUX_DEFAULT_CMDLINE "')\n"
 		"  --mem SIZE        guest RAM; suffix K, M, G or T, plain numbers are MiB (default 256M)\n"
 		"  --cpus N          vCPUs; only 1: SMP guests need a local APIC, which hv does not emulate\n"
 		"  --console stdio   serial port 0x3f8 on stdin/stdout (default); 'none' detaches it\n"
@@ -109,7 +109,6 @@ static int parse_options(int argc, char **argv, struct vm_config *cfg)
 	cfg->mem_size = DEFAULT_MEM;
 	cfg->nr_cpus = 1;
 	cfg->console = true;
-	cfg->cmdline = "";
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		const char *arg = optarg;

@@ -58,7 +58,7 @@ struct vcpu {
 struct vm_config {
 	const char *kernel;
 	const char *initrd;
-	const char *cmdline;
+	const char *cmdline;		/* NULL: none given (boot loaders pick a default) */
 	uint64_t mem_size;
 	unsigned int nr_cpus;
 	bool console;			/* --console stdio (default) rather than none */

@@ -21,7 +21,8 @@
  * The FADT's reset register is the PCI host bridge's reset control register
  * 0xcf9 (value 6), as on PC chipsets; devices/pci.c implements it.
  * SMI_CMD is 0, which tells the OS the platform is always in ACPI mode.  The
- * DSDT holds nothing but \_S5 = {5, 5, 0, 0}: the SLP_TYP value for S5.
+ * DSDT (dsdt.c) holds \_S5 = {5, 5, 0, 0}, the SLP_TYP value for S5, and the
+ * PCI root bridge.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -54,6 +55,7 @@
 #define ACPI_FACS_ADDR		0xe0100ull	/* 64-byte aligned */
 #define ACPI_FADT_ADDR		0xe0200ull
 #define ACPI_DSDT_ADDR		0xe0400ull
+#define ACPI_AREA_LEN		0x1000		/* all tables within 4 KiB */
 
 #define ACPI_OEM_ID		"HVRUN "
 #define ACPI_OEM_TABLE_ID	"HVRUNVM "
@@ -213,23 +215,16 @@ static void acpi_write_fadt(uint8_t *t)
 	t[9] = acpi_checksum(t, FADT_LEN);
 }
 
-/* DefinitionBlock with a single Name (_S5, Package () { 5, 5, 0, 0 }). */
-static size_t acpi_write_dsdt(uint8_t *t)
+/* DefinitionBlock around dsdt.c's AML; false if it does not fit. */
+static bool acpi_write_dsdt(uint8_t *t, size_t max, uint64_t ram_low_end)
 {
-	static const uint8_t aml[] = {
-		0x08, '_', 'S', '5', '_',	/* NameOp "_S5_" */
-		0x12, 0x08, 0x04,		/* PackageOp, PkgLength 8, 4 elements */
-		0x0a, ACPI_S5_SLP_TYP,		/* BytePrefix 5: SLP_TYPa */
-		0x0a, ACPI_S5_SLP_TYP,		/* BytePrefix 5: SLP_TYPb */
-		0x00, 0x00,			/* ZeroOp, ZeroOp: reserved */
-	};
-	size_t len = ACPI_HDR_LEN + sizeof(aml);
+	size_t aml = dsdt_write(t + ACPI_HDR_LEN, max - ACPI_HDR_LEN, ram_low_end);
 
-	memset(t, 0, len);
-	acpi_header(t, "DSDT", len, 2);
-	memcpy(t + ACPI_HDR_LEN, aml, sizeof(aml));
-	t[9] = acpi_checksum(t, len);
-	return len;
+	if (!aml)
+		return false;
+	acpi_header(t, "DSDT", ACPI_HDR_LEN + aml, 2);
+	t[9] = acpi_checksum(t, ACPI_HDR_LEN + aml);
+	return true;
 }
 
 static void acpi_write_facs(uint8_t *t)
@@ -293,14 +288,16 @@ void acpi_destroy(struct vm *vm)
 
 uint64_t acpi_setup(struct vm *vm)
 {
-	uint8_t *area = mem_gpa_to_hva(&vm->mem, ACPI_RSDP_ADDR, 0x1000);
+	uint8_t *area = mem_gpa_to_hva(&vm->mem, ACPI_RSDP_ADDR, ACPI_AREA_LEN);
 
 	if (!area)
 		return 0;
 	if (!vm->acpi_pm && acpi_pm_register(vm))
 		return 0;
 	acpi_write_facs(area + (ACPI_FACS_ADDR - ACPI_RSDP_ADDR));
-	acpi_write_dsdt(area + (ACPI_DSDT_ADDR - ACPI_RSDP_ADDR));
+	if (!acpi_write_dsdt(area + (ACPI_DSDT_ADDR - ACPI_RSDP_ADDR),
+			     ACPI_AREA_LEN - (ACPI_DSDT_ADDR - ACPI_RSDP_ADDR), vm->mem.low_end))
+		return 0;
 	acpi_write_fadt(area + (ACPI_FADT_ADDR - ACPI_RSDP_ADDR));
 	acpi_write_rsdt_xsdt(area + (ACPI_RSDT_ADDR - ACPI_RSDP_ADDR), area + (ACPI_XSDT_ADDR - ACPI_RSDP_ADDR));
 	acpi_write_rsdp(area);

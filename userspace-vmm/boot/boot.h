@@ -34,6 +34,13 @@ struct guest_mem;
 #define BOOT_CS64		0x10
 #define BOOT_DS			0x18
 
+/*
+ * A Linux guest without --cmdline gets a serial console (there is no
+ * display) and reboots on panic, which ends hv-run (status 3) rather than
+ * leaving it hanging.
+ */
+#define LINUX_DEFAULT_CMDLINE	"console=ttyS0 panic=-1"
+
 /* A file read whole into memory. */
 struct boot_file {
 	const char *path;
@@ -109,6 +116,9 @@ uint32_t boot_tsc_khz(void);
  * reset register) on vm->pio.  Returns the RSDP's address, 0 on failure.
  */
 uint64_t acpi_setup(struct vm *vm);
+
+/* The DSDT's AML (after its header) into @out; its length, 0 if @max is too small. */
+size_t dsdt_write(uint8_t *out, size_t max, uint64_t ram_low_end);
 void acpi_destroy(struct vm *vm);
 
 #endif /* HV_RUN_BOOT_H */

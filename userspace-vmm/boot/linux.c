@@ -219,7 +219,7 @@ int linux_load(struct vm *vm, const struct boot_file *k, const struct boot_file 
 	put8(bp, HDR_TYPE_OF_LOADER, LINUX_LOADER_TYPE);
 	put32(bp, HDR_CODE32_START, load);
 
-	guest_cmdline = linux_cmdline(cmdline ? cmdline : "");
+	guest_cmdline = linux_cmdline(cmdline ? cmdline : LINUX_DEFAULT_CMDLINE);
 	if (!guest_cmdline)
 		return VM_EXIT_ERROR;
 	cmdline_ok = boot_write_cmdline(mem, guest_cmdline, get32(k->data, HDR_CMDLINE_SIZE));

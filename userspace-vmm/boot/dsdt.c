@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hv-run: the DSDT, encoded as AML by hand (ACPI spec, "ACPI Machine
+ * Language Specification").  It declares only what the guest cannot find
+ * otherwise:
+ *
+ *   Name (_S5, Package () { 5, 5, 0, 0 })     SLP_TYP for power off (acpi.c)
+ *   Scope (\_SB) {
+ *     Device (PCI0) {                          the host bridge of devices/pci.c:
+ *       Name (_HID, EisaId ("PNP0A03"))        with ACPI on, Linux enumerates
+ *       Name (_UID, 0)                         only the PCI root bridges that
+ *       Name (_BBN, 0)                         the namespace names
+ *       Name (_CRS, ResourceTemplate () {      its windows: bus 0-255, ports
+ *         ...                                  around 0xcf8, the VGA window and
+ *       })                                     the 32-bit hole above RAM
+ *     }
+ *   }
+ *
+ * No _PRT yet: the bus has no device that raises INTx (the virtio work will
+ * route them).
+ */
+#include <string.h>
+
+#include "boot.h"
+
+struct aml {
+	uint8_t *buf;
+	size_t len, cap;
+	bool overflow;
+};
+
+static void aml_bytes(struct aml *a, const void *p, size_t n)
+{
+	if (a->overflow || n > a->cap - a->len) {
+		a->overflow = true;
+		return;
+	}
+	memcpy(a->buf + a->len, p, n);
+	a->len += n;
+}
+
+static void aml_byte(struct aml *a, uint8_t b)
+{
+	aml_bytes(a, &b, 1);
+}
+
+static void aml_le(struct aml *a, uint64_t v, unsigned int n)
+{
+	while (n--) {
+		aml_byte(a, v & 0xff);
+		v >>= 8;
+	}
+}
+
+/* Integer constant in its shortest encoding. */
+static void aml_integer(struct aml *a, uint64_t v)
+{
+	if (v == 0) {
+		aml_byte(a, 0x00);			/* ZeroOp */
+	} else if (v == 1) {
+		aml_byte(a, 0x01);			/* OneOp */
+	} else if (v <= 0xff) {
+		aml_byte(a, 0x0a);			/* BytePrefix */
+		aml_le(a, v, 1);
+	} else if (v <= 0xffff) {
+		aml_byte(a, 0x0b);			/* WordPrefix */
+		aml_le(a, v, 2);
+	} else if (v <= 0xffffffff) {
+		aml_byte(a, 0x0c);			/* DWordPrefix */
+		aml_le(a, v, 4);
+	} else {
+		aml_byte(a, 0x0e);			/* QWordPrefix */
+		aml_le(a, v, 8);
+	}
+}
+
+/* PkgLength counts itself: 1 byte below 63, else 2 or 3 bytes with the low nibble first. */
+static void aml_pkglength(struct aml *a, size_t body)
+{
+	size_t total;
+
+	if (body + 1 < 0x40) {
+		aml_byte(a, body + 1);
+		return;
+	}
+	total = body + 2;
+	if (total < 0x1000) {
+		aml_byte(a, 0x40 | (total & 0xf));
+		aml_byte(a, total >> 4);
+		return;
+	}
+	total = body + 3;
+	aml_byte(a, 0x80 | (total & 0xf));
+	aml_byte(a, (total >> 4) & 0xff);
+	aml_byte(a, total >> 12);
+}
+
+/* @op (1 or 2 bytes), PkgLength, then @body. */
+static void aml_package_op(struct aml *a, const uint8_t *op, size_t oplen, const struct aml *body)
+{
+	if (body->overflow) {
+		a->overflow = true;
+		return;
+	}
+	aml_bytes(a, op, oplen);
+	aml_pkglength(a, body->len);
+	aml_bytes(a, body->buf, body->len);
+}
+
+static void aml_name(struct aml *a, const char seg[4])
+{
+	aml_byte(a, 0x08);				/* NameOp */
+	aml_bytes(a, seg, 4);
+}
+
+/* Word address space descriptor (bus numbers or I/O), a producer with fixed min and max. */
+static void res_word(struct aml *a, uint8_t type, uint8_t type_flags, uint16_t min, uint16_t max)
+{
+	aml_byte(a, 0x88);
+	aml_le(a, 13, 2);
+	aml_byte(a, type);				/* 1 I/O, 2 bus numbers */
+	aml_byte(a, 0x0c);				/* _MIF, _MAF; producer, positive decode */
+	aml_byte(a, type_flags);
+	aml_le(a, 0, 2);				/* granularity */
+	aml_le(a, min, 2);
+	aml_le(a, max, 2);
+	aml_le(a, 0, 2);				/* translation */
+	aml_le(a, (uint32_t)max - min + 1, 2);
+}
+
+/* DWord memory window, read/write, not cacheable. */
+static void res_dword_mem(struct aml *a, uint32_t min, uint32_t max)
+{
+	aml_byte(a, 0x87);
+	aml_le(a, 23, 2);
+	aml_byte(a, 0);					/* memory */
+	aml_byte(a, 0x0c);
+	aml_byte(a, 0x01);				/* _RW */
+	aml_le(a, 0, 4);
+	aml_le(a, min, 4);
+	aml_le(a, max, 4);
+	aml_le(a, 0, 4);
+	aml_le(a, max - min + 1, 4);
+}
+
+static void dsdt_pci0_crs(struct aml *crs, uint64_t ram_low_end)
+{
+	/* The 32-bit hole starts at the next 256 MiB boundary above RAM. */
+	uint32_t hole = (ram_low_end + 0xfffffff) & ~0xfffffffull;
+	static const uint8_t cf8[] = { 0x47, 0x01, 0xf8, 0x0c, 0xf8, 0x0c, 0x01, 0x08 };
+
+	res_word(crs, 2, 0, 0x00, 0xff);		/* WordBusNumber 0-255 */
+	aml_bytes(crs, cf8, sizeof(cf8));		/* IO (Decode16, 0xcf8, 0xcf8, 1, 8) */
+	res_word(crs, 1, 0x03, 0x0000, 0x0cf7);		/* WordIO, entire ISA range */
+	res_word(crs, 1, 0x03, 0x0d00, 0xffff);
+	res_dword_mem(crs, 0xa0000, 0xbffff);		/* VGA window */
+	if (hole < 0xfec00000u)
+		res_dword_mem(crs, hole, 0xfebfffff);
+	aml_byte(crs, 0x79);				/* end tag */
+	aml_byte(crs, 0x00);				/* checksum 0: not checked */
+}
+
+size_t dsdt_write(uint8_t *out, size_t max, uint64_t ram_low_end)
+{
+	static const uint8_t s5[] = {
+		0x12, 0x08, 0x04,			/* PackageOp, PkgLength 8, 4 elements */
+		0x0a, 5, 0x0a, 5, 0x00, 0x00,		/* SLP_TYPa 5, SLP_TYPb 5, reserved */
+	};
+	static const uint8_t scope_op[] = { 0x10 }, device_op[] = { 0x5b, 0x82 }, buffer_op[] = { 0x11 };
+	uint8_t b_crs[256], b_buf[280], b_dev[400], b_scope[420];
+	struct aml a = { .buf = out, .cap = max };
+	struct aml crs = { .buf = b_crs, .cap = sizeof(b_crs) };
+	struct aml buf = { .buf = b_buf, .cap = sizeof(b_buf) };
+	struct aml dev = { .buf = b_dev, .cap = sizeof(b_dev) };
+	struct aml scope = { .buf = b_scope, .cap = sizeof(b_scope) };
+
+	aml_name(&a, "_S5_");
+	aml_bytes(&a, s5, sizeof(s5));
+
+	dsdt_pci0_crs(&crs, ram_low_end);
+	aml_integer(&buf, crs.len);			/* BufferSize */
+	aml_bytes(&buf, crs.buf, crs.len);
+
+	aml_bytes(&dev, "PCI0", 4);
+	aml_name(&dev, "_HID");
+	aml_integer(&dev, 0x030ad041);			/* EisaId ("PNP0A03") */
+	aml_name(&dev, "_UID");
+	aml_integer(&dev, 0);
+	aml_name(&dev, "_BBN");
+	aml_integer(&dev, 0);
+	aml_name(&dev, "_CRS");
+	aml_package_op(&dev, buffer_op, sizeof(buffer_op), &buf);
+
+	aml_bytes(&scope, "\\_SB_", 5);
+	aml_package_op(&scope, device_op, sizeof(device_op), &dev);
+	aml_package_op(&a, scope_op, sizeof(scope_op), &scope);
+	return a.overflow ? 0 : a.len;
+}
