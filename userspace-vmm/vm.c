@@ -177,7 +177,27 @@ static void vm_stop_devices(struct vm *vm)
 	d->rtc_started = d->pit_started = d->serial_started = false;
 }
 
-/* Every vCPU gets hv's whole supported CPUID table (APIC, XSAVE... already masked by hv). */
+/*
+ * The topology the guest sees is the VM's, not the host CPU's that answered
+ * HV_GET_SUPPORTED_CPUID: initial APIC ID = vCPU id, one logical processor
+ * per package, one core per cache.  (Linux otherwise logs "[Firmware Bug]:
+ * CPU 0: APIC ID mismatch" when the host CPU was not CPU 0.)
+ */
+static void vm_cpuid_topology(struct hv_cpuid *c, unsigned int id)
+{
+	unsigned int i;
+
+	for (i = 0; i < c->nent; i++) {
+		struct hv_cpuid_entry *e = &c->entries[i];
+
+		if (e->function == 1)
+			e->ebx = (e->ebx & 0xffff) | (1u << 16) | (id << 24);
+		else if (e->function == 4)
+			e->eax &= 0x3fff;	/* cores per package - 1, threads per cache - 1: 0 */
+	}
+}
+
+/* Every vCPU gets hv's supported CPUID table (APIC, XSAVE... already masked by hv). */
 static int vm_setup_cpuid(struct vm *vm, struct vcpu *vcpu)
 {
 	size_t sz = sizeof(struct hv_cpuid) + HV_MAX_CPUID_ENTRIES * sizeof(struct hv_cpuid_entry);
@@ -187,8 +207,13 @@ static int vm_setup_cpuid(struct vm *vm, struct vcpu *vcpu)
 	if (!c)
 		return vm_fail("CPUID table", ENOMEM);
 	c->nent = HV_MAX_CPUID_ENTRIES;
-	if (hv_get_supported_cpuid(vm->sys_fd, c) < 0 || hv_set_cpuid(vcpu->fd, c) < 0)
-		r = vm_fail("CPUID", errno);
+	if (hv_get_supported_cpuid(vm->sys_fd, c) < 0) {
+		r = vm_fail("HV_GET_SUPPORTED_CPUID", errno);
+	} else {
+		vm_cpuid_topology(c, vcpu->id);
+		if (hv_set_cpuid(vcpu->fd, c) < 0)
+			r = vm_fail("HV_SET_CPUID", errno);
+	}
 	free(c);
 	return r;
 }
