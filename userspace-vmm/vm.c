@@ -297,6 +297,10 @@ int vm_create(struct vm *vm)
 		return VM_EXIT_ERROR;
 	}
 	vm->fd = hv_create_vm(vm->sys_fd);
+	if (vm->fd < 0 && errno == EBUSY) {
+		fprintf(stderr, "hv-run: HV_CREATE_VM: another hypervisor holds SVM/VMX (unload kvm_amd/kvm_intel, or load kvm with enable_virt_at_load=0; see the kernel log)\n");
+		return VM_EXIT_ERROR;
+	}
 	if (vm->fd < 0)
 		return vm_fail("HV_CREATE_VM", errno);
 	r = mem_init(&vm->mem, vm->cfg.mem_size);
