@@ -27,9 +27,12 @@ else
 	echo "# hv-demo: RESULT load_module failed: $out"
 fi
 
+# quiet: without it the guest's whole boot log crosses the emulated UART, one exit per byte.
 cmdline="console=ttyS0 quiet panic=-1"
-set -- hv-run --kernel /vmlinuz --initrd /guest.gz --mem 256M --stats --cmdline "$cmdline"
-echo "# hv-demo: CMD ${*%"$cmdline"}'$cmdline'   (the testbed's own kernel, nested, with a busybox initramfs)"
+args="--kernel /vmlinuz --initrd /guest.gz --mem 256M --stats"
+echo "# hv-demo: CMD hv-run $args --cmdline '$cmdline'   (the testbed's own kernel, nested, with a busybox initramfs)"
+# shellcheck disable=SC2086 # $args is split into words on purpose
+set -- hv-run $args --cmdline "$cmdline"
 # stdin from /dev/null: the guest needs no input, and hv-run must not put the console in raw mode.
 linetime -m "hv-guest: init started" -- "$@" </dev/null 2>/tmp/hv-run.stderr
 echo "# hv-demo: STATS BEGIN"
