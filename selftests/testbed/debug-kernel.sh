@@ -94,10 +94,9 @@ missing=$(grep -E '^CONFIG_[A-Z0-9_]+=' "$fragment" | while IFS= read -r want; d
 done)
 [ -z "$missing" ] || hv_die "debug.config asks for symbols the kernel dropped: $(echo "$missing" | tr '\n' ' ')"
 
-rel=$(make -s -C "$kdir/src" O="$kdir/build" ARCH=x86_64 kernelrelease 2>>"$log" | tail -n1)
-[ "$rel" = "$kver" ] || hv_die "the tree's kernelrelease is '$rel', expected '$kver'"
-
 kmake -j"$jobs" bzImage modules || fail "kernel build failed"
+rel=$(cat "$kdir/build/include/config/kernel.release")
+[ "$rel" = "$kver" ] || hv_die "the tree's kernelrelease is '$rel', expected '$kver'"
 kmake INSTALL_MOD_PATH="$kdir/root" modules_install || fail "modules_install failed"
 cp "$kdir/build/arch/x86/boot/bzImage" "$kdir/root/boot/vmlinuz-$kver"
 depmod -b "$kdir/root" "$kver" >>"$log" 2>&1 || fail "depmod failed"
