@@ -2,7 +2,8 @@
 # selftests/testbed/deps.sh [EXTRA_PACKAGE...]
 #   Installs (Debian bookworm, as root) what building hv, the debug kernel and running the SVM
 #   testbed need. Idempotent and fast: packages already installed (dpkg-query) are skipped;
-#   `apt-get update` runs at most once, and only when something is missing. Extra package names given as arguments are added to the list.
+#   `apt-get update` runs at most once, and only when something is missing. Extra package names
+#   given as arguments are added to the list.
 #   Exit status non-zero if a package cannot be installed.
 set -euo pipefail
 
