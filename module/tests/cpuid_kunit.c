@@ -36,7 +36,10 @@ static void cpuid_leaf1(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, e.edx & BIT(7));	/* MCE */
 	KUNIT_EXPECT_FALSE(test, e.edx & BIT(14));	/* MCA */
 	KUNIT_EXPECT_FALSE(test, e.edx & BIT(28));	/* HTT */
-	/* ECX: SSE3, PCLMULQDQ, SSSE3, CX16, PCID, SSE4.1/4.2, MOVBE, POPCNT, AES, RDRAND + hypervisor. */
+	/*
+	 * ECX: SSE3, PCLMULQDQ, SSSE3, CX16, PCID, SSE4.1/4.2, MOVBE, POPCNT, AES, RDRAND, and
+	 * the hypervisor bit.
+	 */
 	KUNIT_EXPECT_EQ(test, e.ecx, 0xc2da2203u);
 	KUNIT_EXPECT_FALSE(test, e.ecx & BIT(5));	/* VMX */
 	KUNIT_EXPECT_FALSE(test, e.ecx & BIT(21));	/* x2APIC */
@@ -90,9 +93,9 @@ static void cpuid_extended(struct kunit *test)
 {
 	struct hv_cpuid_entry e = masked(0x80000001, 0, 0, 0, ~0u, ~0u);
 
-	/* ECX: LAHF, ABM, SSE4A, misaligned SSE, PREFETCHW; never SVM (2) or the extended APIC (3). */
+	/* ECX: LAHF, ABM, SSE4A, misaligned SSE, PREFETCHW; never SVM (2) or extended APIC (3). */
 	KUNIT_EXPECT_EQ(test, e.ecx, 0x1e1u);
-	/* EDX: leaf 1's bits 0-17 minus APIC/MCE/MCA, SYSCALL, NX, MMXEXT, 1G pages, LM; no RDTSCP. */
+	/* EDX: leaf 1's bits 0-17, SYSCALL, NX, MMXEXT, 1G pages, LM; no RDTSCP. */
 	KUNIT_EXPECT_EQ(test, e.edx, 0x2453a97fu);
 	KUNIT_EXPECT_FALSE(test, e.edx & BIT(27));
 	e = masked(0x80000007, 0, ~0u, ~0u, ~0u, ~0u);
