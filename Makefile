@@ -3,9 +3,12 @@
 # hv: top-level targets.
 #   make              hv.ko for KDIR (default: the running kernel) and the selftests
 #   make check        everything the CI runs: host unit tests, then the SVM testbed
-#                     (QEMU TCG, Debian 6.1 and 6.12 kernels); last line "N passed, N failed"
-#   make check-svm    the SVM testbed alone
-#   make check-unit   the host build of the pure-logic KUnit suites alone
+#                     (QEMU TCG, Debian 6.1 and 6.12 kernels, then the debug kernel: KUnit
+#                     suites and every selftest under KASAN/lockdep/kmemleak); last line
+#                     "N passed, N failed, N skipped"
+#   make check-svm    the SVM testbed alone, Debian kernels
+#   make check-kunit  the KUnit suites (hv_kunit.ko) alone, in the debug kernel under QEMU
+#   make check-unit   the host build of the decoder and walker KUnit suites alone (seconds)
 #   make check-vmm    the hv-run VMM alone: its selftest (vmm_test) in the 6.12 testbed
 #   make demo         the main job (see README.md)
 #   make install      see install.mk
@@ -17,7 +20,7 @@ KVER ?= $(shell uname -r)
 KDIR ?= /lib/modules/$(KVER)/build
 TESTBED := selftests/testbed
 
-.PHONY: all module selftests check check-svm check-unit check-vmm demo deps clean
+.PHONY: all module selftests check check-svm check-kunit check-unit check-vmm demo deps clean
 
 all: module selftests
 
@@ -39,6 +42,9 @@ check-svm: deps
 # vmm_test is built by check.sh (build-vmm.sh) before the initramfs is made.
 check-vmm: deps
 	HV_SKIP_DEPS=1 HV_TEST_BINARIES=$(CURDIR)/build/testbed/vmm/vmm_test bash $(TESTBED)/check.sh 6.12
+
+check-kunit: deps
+	HV_KUNIT_ONLY=1 bash $(TESTBED)/check-all.sh debug
 
 check: deps
 	bash $(TESTBED)/check-all.sh

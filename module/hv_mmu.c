@@ -42,16 +42,8 @@ static u64 *hv_tdp_table_of(u64 pte)
 
 const struct hv_memslot *hv_mmu_find_slot(struct hv_vm *vm, u64 gpa)
 {
-	int i;
-
 	lockdep_assert_held(&vm->mmu_lock);
-	for (i = 0; i < HV_MAX_MEMSLOTS; i++) {
-		const struct hv_memslot *s = &vm->slots[i];
-
-		if (s->size && gpa >= s->gpa && gpa - s->gpa < s->size)
-			return s;
-	}
-	return NULL;
+	return hv_memslot_find(vm->slots, gpa);
 }
 
 int hv_mmu_init(struct hv_vm *vm)

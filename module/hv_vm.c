@@ -25,9 +25,6 @@
 #include "hv_vm.h"
 #include "hv_vcpu.h"
 
-/* Guest-physical addresses are limited to what 4-level nested paging maps. */
-#define HV_GPA_LIMIT	(1ULL << 48)
-
 static void hv_vm_free(struct kref *kref)
 {
 	struct hv_vm *vm = container_of(kref, struct hv_vm, ref);
@@ -83,36 +80,6 @@ void hv_vm_flush_tlbs(struct hv_vm *vm)
 	}
 }
 
-static bool hv_range_overlaps(u64 a, u64 alen, u64 b, u64 blen)
-{
-	return a < b + blen && b < a + alen;
-}
-
-static int hv_check_region(const struct hv_memory_region *mr)
-{
-	int i;
-
-	if (mr->slot >= HV_MAX_MEMSLOTS)
-		return -EINVAL;
-	if (mr->flags & ~HV_MEM_READONLY)
-		return -EINVAL;
-	for (i = 0; i < ARRAY_SIZE(mr->reserved); i++)
-		if (mr->reserved[i])
-			return -EINVAL;
-	if (!mr->memory_size)
-		return 0;
-	if (!PAGE_ALIGNED(mr->guest_phys_addr) || !PAGE_ALIGNED(mr->memory_size) ||
-	    !PAGE_ALIGNED(mr->userspace_addr))
-		return -EINVAL;
-	if (mr->guest_phys_addr + mr->memory_size < mr->guest_phys_addr ||
-	    mr->guest_phys_addr + mr->memory_size > HV_GPA_LIMIT)
-		return -EINVAL;
-	if (mr->userspace_addr + mr->memory_size < mr->userspace_addr ||
-	    !access_ok((void __user *)(unsigned long)mr->userspace_addr, mr->memory_size))
-		return -EINVAL;
-	return 0;
-}
-
 /*
  * Install, replace or delete a slot.  Mappings of the old slot are zapped
  * (and their pages unpinned) before the new slot becomes visible, so a
@@ -121,24 +88,17 @@ static int hv_check_region(const struct hv_memory_region *mr)
 int hv_vm_set_memory_region(struct hv_vm *vm, const struct hv_memory_region *mr)
 {
 	struct hv_memslot *slot;
-	int i, r;
+	int r;
 
-	r = hv_check_region(mr);
+	r = hv_memslot_check(mr);
 	if (r)
 		return r;
 
 	mutex_lock(&vm->mmu_lock);
 	if (mr->memory_size) {
-		for (i = 0; i < HV_MAX_MEMSLOTS; i++) {
-			const struct hv_memslot *s = &vm->slots[i];
-
-			if (i != mr->slot && s->size &&
-			    hv_range_overlaps(s->gpa, s->size, mr->guest_phys_addr,
-					      mr->memory_size)) {
-				r = -EEXIST;
-				goto out;
-			}
-		}
+		r = hv_memslot_check_overlap(vm->slots, mr);
+		if (r)
+			goto out;
 	}
 	slot = &vm->slots[mr->slot];
 	if (slot->size) {

@@ -56,6 +56,15 @@ int hv_vm_set_memory_region(struct hv_vm *vm, const struct hv_memory_region *mr)
 void hv_vm_flush_tlbs(struct hv_vm *vm);
 void hv_vm_mark_dead(struct hv_vm *vm);
 
+/* Guest-physical addresses are limited to what 4-level nested paging maps. */
+#define HV_GPA_LIMIT	(1ULL << 48)
+
+/* hv_memslot.c: slot rules, pure functions (callers hold mmu_lock). */
+int hv_memslot_check(const struct hv_memory_region *mr);
+int hv_memslot_check_overlap(const struct hv_memslot *slots,
+			     const struct hv_memory_region *mr);
+const struct hv_memslot *hv_memslot_find(const struct hv_memslot *slots, u64 gpa);
+
 /* hv_mmu.c */
 const struct hv_memslot *hv_mmu_find_slot(struct hv_vm *vm, u64 gpa);
 int hv_mmu_init(struct hv_vm *vm);

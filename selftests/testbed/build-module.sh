@@ -1,6 +1,7 @@
 #!/bin/bash
 # selftests/testbed/build-module.sh KVER OUTDIR
-#   Builds hv.ko out of tree for kernel KVER (headers in /usr/src/linux-headers-KVER) without touching
+#   Builds hv.ko out of tree for kernel KVER (headers in /usr/src/linux-headers-KVER, or the build tree
+#   debug-kernel.sh keeps for a *-hvdebug-* KVER, where hv_kunit.ko is built too) without touching
 #   the source tree: Kbuild, module/ and uapi/ are copied afresh into OUTDIR/src and built there with
 #   `make -C /usr/src/linux-headers-KVER M=OUTDIR/src`. The log goes to OUTDIR/build.log.
 #   Every built .ko is copied to OUTDIR/ (so hv.ko ends up as OUTDIR/hv.ko).
@@ -17,7 +18,10 @@ kver=$1
 mkdir -p "$2"
 out=$(cd "$2" && pwd)
 srcroot=${HV_MODULE_SRC:-$HV_REPO_DIR}
-kdir=/usr/src/linux-headers-$kver
+case "$kver" in
+*-hvdebug-*) kdir=$(hv_kdir "$kver")/build ;;	# debug-kernel.sh keeps its build tree
+*) kdir=/usr/src/linux-headers-$kver ;;
+esac
 [ -d "$kdir" ] || hv_die "no kernel headers in $kdir (run deps.sh)"
 [ -f "$srcroot/Kbuild" ] || hv_die "$srcroot/Kbuild is missing: nothing to build"
 

@@ -1,6 +1,8 @@
 #!/bin/bash
-# selftests/testbed/check.sh [SERIES...]          (default: 6.1 6.12)
-#   The SVM testbed end to end. The selftests are built once (`make -k -C selftests/hv
+# selftests/testbed/check.sh [SERIES...]          (default: 6.1 6.12; also: debug)
+#   The SVM testbed end to end. Series debug is our own kernel (debug-kernel.sh: KUnit, KASAN, lockdep,
+#   DEBUG_ATOMIC_SLEEP, kmemleak; built once, cached): hv_kunit.ko is built and loaded there too, its
+#   suites reported as <series>/kunit.<suite>/<case>, and the run must show the sanitizers active. The selftests are built once (`make -k -C selftests/hv
 #   OUTPUT=build/testbed/selftests`, list from its print-tests target), then for each Debian kernel
 #   series: kernel.sh (fetch the kernel matching the installed headers), build-module.sh (hv.ko,
 #   warnings are errors), mkinitramfs.sh, run-qemu.sh (QEMU TCG, EPYC, -smp 2), and the serial log
@@ -28,6 +30,7 @@
 #                     <out>/vmm; vmm_test joins the binaries unless HV_TEST_BINARIES names them)
 #   HV_VMM_LINUX_SERIES  series on which vmm_test boots Linux as a nested guest (default all; e.g. 6.12:
 #                     elsewhere linux_boot skips; the boot takes about 8 s under nested TCG)
+#   HV_KUNIT_ONLY=1   no selftest binaries (the KUnit suites and the load/unload points only)
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -49,6 +52,40 @@ allow=(
 	'Speculative Return Stack Overflow: WARNING: See https'
 	'WARNING: Unprivileged eBPF is enabled'
 )
+# Sanitizer reports that do not say WARNING/BUG themselves: kmemleak's summary and its giving up,
+# lockdep's unannotated lock (its stack dump says Call Trace too).
+sanitizer_re='suspected memory leak|kmemleak: .*(disabl|pool empty)|INFO: trying to register non-static key'
+
+# The KUnit suites hv_kunit.ko must report (debug series): every .name of module/tests/*_kunit.c.
+kunit_expected() {
+	sed -n 's/^[[:space:]]*\.name = "\(hv_[a-z0-9_]*\)",$/\1/p' "$HV_REPO_DIR"/module/tests/*_kunit.c | LC_ALL=C sort
+}
+
+# debug_checks SERIES LOG: every expected suite ran, and the kernel really had its sanitizers on.
+debug_checks() {
+	local want got missing san
+	want=$(kunit_expected)
+	got=$(sed -n 's/\r$//; s/^# hv-test: BEGIN kunit\.//p' "$2" | LC_ALL=C sort -u)
+	missing=$(comm -23 <(echo "$want") <(echo "$got") | tr '\n' ' ')
+	if [ -z "$want" ]; then
+		res fail "$1/kunit_suites" "no suite names found in module/tests/*_kunit.c"
+	elif [ -n "$missing" ]; then
+		res fail "$1/kunit_suites" "suites that did not report: $missing"
+	else
+		res ok "$1/kunit_suites"
+	fi
+	san=$(sed -n 's/\r$//; s/^# hv-test: INFO sanitizers: //p' "$2" | head -n1)
+	if [ "$san" = "kasan=yes lockdep=yes kmemleak=yes" ]; then
+		res ok "$1/sanitizers_active"
+	else
+		res fail "$1/sanitizers_active" "want kasan, lockdep and kmemleak on, got '${san:-nothing}'"
+	fi
+	if grep -q '^# hv-test: KMEMLEAK END' "$2"; then
+		res ok "$1/kmemleak_scan"
+	else
+		res fail "$1/kmemleak_scan" "the kmemleak scan after the tests did not complete"
+	fi
+}
 
 res() { # res ok|fail|skip NAME [WHY]
 	case "$1" in
@@ -147,7 +184,7 @@ parse_log() {
 kernel_log_check() { # SERIES LOG
 	local bad allow_re
 	allow_re=$(IFS='|'; echo "${allow[*]}")
-	bad=$(grep -aE 'WARNING:|BUG:|Oops|general protection fault|Call Trace|KASAN|UBSAN|kernel BUG|Kernel panic|soft lockup|hard LOCKUP|blocked for more than|detected stall|\bhv[a-z_]*: .*leak|unreferenced object' "$2" |
+	bad=$(grep -aE "WARNING:|BUG:|Oops|general protection fault|Call Trace|KASAN|UBSAN|kernel BUG|Kernel panic|soft lockup|hard LOCKUP|blocked for more than|detected stall|\\bhv[a-z_]*: .*leak|unreferenced object|$sanitizer_re" "$2" |
 		grep -avE "$allow_re" | grep -av '^# hv-test: RESULT' | awk '!seen[$0]++' || true)
 	if [ -n "$bad" ]; then
 		res fail "$1/kernel_log_clean" "$(printf '%s\n' "$bad" | wc -l) bad kernel log lines:"
@@ -161,7 +198,9 @@ kernel_log_check() { # SERIES LOG
 
 # The selftest binaries (built once: they are static and the same for both kernels).
 tests=()
-if [ -n "${HV_TEST_BINARIES:-}" ]; then
+if [ "${HV_KUNIT_ONLY:-0}" = 1 ]; then
+	echo "# testbed: HV_KUNIT_ONLY=1: no selftest binaries"
+elif [ -n "${HV_TEST_BINARIES:-}" ]; then
 	read -r -a tests <<<"$HV_TEST_BINARIES"
 elif [ -f "$HV_REPO_DIR/selftests/hv/Makefile" ]; then
 	# Built out of the source tree (OUTPUT=), with -k so one broken test does not hide the others.
@@ -217,6 +256,7 @@ for s in "$@"; do
 	rm -rf "$sdir" "$log" "$log.qemu"
 	mkdir -p "$sdir"
 	echo "# testbed: === $s ==="
+	[ "$s" = debug ] && echo "# testbed: the debug kernel is built on first use (about 20 min on 2 cores)"
 	if ! kver=$("$tb/kernel.sh" "$s" 2>"$sdir/kernel.log"); then
 		cat "$sdir/kernel.log" >&2
 		res fail "$s/kernel" "cannot resolve or fetch the $s kernel"
@@ -240,7 +280,17 @@ for s in "$@"; do
 		*) vmmargs+=(-e HV_VMM_LINUX=0) ;;
 		esac
 	fi
-	if ! "$tb/mkinitramfs.sh" ${hvko:+-m "$hvko"} -t "${HV_TEST_TIMEOUT:-300}" "${vmmargs[@]}" "$kver" \
+	kunitko=""
+	if [ "$s" = debug ] && [ -n "$hvko" ]; then
+		kunitko=$sdir/hv_kunit.ko
+		if [ -f "$kunitko" ]; then
+			res ok "$s/build_kunit"
+		else
+			res fail "$s/build_kunit" "no hv_kunit.ko next to hv.ko (CONFIG_KUNIT missing?)"
+			kunitko=""
+		fi
+	fi
+	if ! "$tb/mkinitramfs.sh" ${hvko:+-m "$hvko"} ${kunitko:+-k "$kunitko"} -t "${HV_TEST_TIMEOUT:-300}" "${vmmargs[@]}" "$kver" \
 		"$sdir/initrd.gz" "${tests[@]}"; then
 		res fail "$s/initramfs" "mkinitramfs.sh failed"
 		continue
@@ -252,6 +302,7 @@ for s in "$@"; do
 	echo "# testbed: $s: build $((t1 - t0))s, boot and tests $((t2 - t1))s"
 	[ "$qrc" -eq 0 ] || res fail "$s/qemu" "run-qemu.sh failed (status $qrc), log: $log"
 	parse_log "$s" "$log"
+	[ "$s" = debug ] && debug_checks "$s" "$log"
 	kernel_log_check "$s" "$log"
 done
 

@@ -2,7 +2,8 @@
 # selftests/testbed/init.sh: the /init of the testbed initramfs (busybox sh; copied in by mkinitramfs.sh).
 #
 # Layout it expects:  /hv.ko, /tests/* (static test binaries), /kvm/*.ko and /kvm/order (the kvm
-# modules, one file name a line in load order), /etc/testbed.conf (optional, sourced: HVTB_TIMEOUT).
+# modules, one file name a line in load order), /etc/testbed.conf (optional, sourced: HVTB_TIMEOUT),
+# /kunit/*.ko (optional, debug kernel: KUnit test modules, whose suites run when they are loaded).
 # Kernel command line: hvtb_timeout=SECS overrides the per-binary timeout (default 600);
 # hvtb_shell=1 drops to a shell at the end instead of powering off (for debugging by hand).
 #
@@ -14,7 +15,8 @@
 #   # hv-test: BEGIN <binary>                the binary's own KTAP document follows
 #   # hv-test: TIMEOUT <binary> after <secs>s
 #   # hv-test: END <binary> rc=<rc>
-#   # hv-test: PHASE <name>                   (main, kvm)
+#   # hv-test: PHASE <name>                   (kunit, main, kvm)
+#   # hv-test: BEGIN kunit.<suite> ... END     one KUnit suite as a flat KTAP document (from debugfs)
 #   # hv-test: INFO <text>                    diagnostics (EFER.SVME per CPU, kvm parameters)
 #   # hv-test: DMESG BEGIN / DMESG END        the kernel log after the last step
 #   # hv-test: DONE                          everything ran; poweroff follows
@@ -103,6 +105,59 @@ if [ -s /extra/order ]; then
 	done </extra/order
 fi
 echo "# hv-test: INFO efer.svme before hv: $(svme)"
+
+# What this kernel checks for (the debug kernel must show all three); read before dmesg can wrap.
+kasan=no
+lockdep=no
+kmemleak=no
+dmesg | grep -q 'KernelAddressSanitizer initialized' && kasan=yes
+[ -e /proc/lockdep ] && lockdep=yes
+[ -w /sys/kernel/debug/kmemleak ] && kmemleak=yes
+echo "# hv-test: INFO sanitizers: kasan=$kasan lockdep=$lockdep kmemleak=$kmemleak"
+
+# 0b. KUnit: loading a test module runs its suites. Their KTAP is taken from the kernel log since
+# the load (debugfs keeps only 512 bytes per case, so a case with long failure messages loses its
+# result line there) and flattened into one document per suite, cases at the top level; the END
+# status is the suite's verdict from /sys/kernel/debug/kunit/<suite>/results. Lines that are not
+# KTAP (a KASAN report in the middle of a case, say) become comments.
+kunit_flatten() { # kernel log lines on stdin -> "BEGIN kunit.<suite>" documents, "END" left out
+	sed 's/^\[[ 0-9.]*\] //' | awk '
+	/^    # Subtest: / { s = substr($0, 16); print "# hv-test: BEGIN kunit." s; next }
+	s == "" { next }
+	/^(not )?ok [0-9]+ / { print "# hv-test: SUITE-END " s; s = ""; next }
+	/^    KTAP version/ { next }
+	/^    (not )?ok [0-9]+ / || /^    1\.\.[0-9]+/ || /^    # / { sub(/^    /, ""); print; next }
+	{ print "# " $0 }'
+}
+kunit_verdict() { # SUITE -> 0 if debugfs says the suite passed
+	tail -n 1 "/sys/kernel/debug/kunit/$1/results" 2>/dev/null | grep -q "^ok [0-9]* $1\$"
+}
+for ko in /kunit/*.ko; do
+	[ -f "$ko" ] || continue
+	echo "# hv-test: PHASE kunit"
+	m=$(modname "$ko")
+	before=$(dmesg | wc -l)
+	if ! out=$(insmod "$ko" 2>&1); then
+		point not ok "kunit_load.$m" "insmod: $out"
+		continue
+	fi
+	point ok "kunit_load.$m"
+	dmesg | tail -n +$((before + 1)) | kunit_flatten | while IFS= read -r line; do
+		case $line in
+		"# hv-test: SUITE-END "*)
+			s=${line#\# hv-test: SUITE-END }
+			kunit_verdict "$s"
+			echo "# hv-test: END kunit.$s rc=$?"
+			;;
+		*) echo "$line" ;;
+		esac
+	done
+	if out=$(rmmod "$m" 2>&1); then
+		point ok "kunit_unload.$m"
+	else
+		point not ok "kunit_unload.$m" "rmmod: $out"
+	fi
+done
 
 # 1. hv.ko
 if [ ! -f /hv.ko ]; then

@@ -1,8 +1,10 @@
 #!/bin/bash
 # selftests/testbed/kernel.sh SERIES|KVER
-#   SERIES is 6.1 or 6.12: the exact kernel version (KVER) is read from the installed headers meta
-#   package (linux-headers-amd64 or linux-headers-6.12-amd64); a full KVER (e.g. 6.1.0-56-amd64) is
-#   accepted as well. Downloads linux-image-KVER with `apt-get download` into
+#   SERIES debug (or a KVER *-hvdebug-*) is handed to debug-kernel.sh, which builds our debug kernel
+#   once and caches it in the same layout. SERIES 6.1 or 6.12: the exact kernel version (KVER) is
+#   read from the installed headers meta package (linux-headers-amd64 or linux-headers-6.12-amd64);
+#   a full KVER (e.g. 6.1.0-56-amd64) is accepted as well. Downloads linux-image-KVER with
+#   `apt-get download` into
 #   ${HV_CACHE:-/var/cache/hv-testbed}/kernels/KVER/ and extracts it there (dpkg -x) into root/.
 #   and runs depmod there (the package ships no modules.dep).
 #   Cached: once root/.done exists, nothing is downloaded again.
@@ -13,8 +15,17 @@ set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
-[ $# -eq 1 ] || hv_die "usage: kernel.sh SERIES (6.1 or 6.12)"
+[ $# -eq 1 ] || hv_die "usage: kernel.sh SERIES (6.1, 6.12 or debug)"
 case "$1" in
+debug | *-hvdebug-*)
+	# Our own debug kernel (KUnit, KASAN, lockdep...): built once and cached by debug-kernel.sh,
+	# whose KVER names its configuration, so a stale KVER is refused rather than rebuilt.
+	kver=$("$HV_TESTBED_DIR/debug-kernel.sh") || exit 1
+	[ "$1" = debug ] || [ "$1" = "$kver" ] ||
+		hv_die "$1 is not the current debug kernel ($kver): debug.config or debug-kernel.sh changed"
+	echo "$kver"
+	exit 0
+	;;
 *-amd64) kver=$1 ;;
 *) kver=$(hv_kver "$1") ;;
 esac

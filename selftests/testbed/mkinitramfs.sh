@@ -1,11 +1,12 @@
 #!/bin/bash
-# selftests/testbed/mkinitramfs.sh [-m HV_KO] [-t SECS] [-V VMM_DIR] [-i INIT] [-e VAR=VALUE]...
+# selftests/testbed/mkinitramfs.sh [-m HV_KO] [-k KUNIT_KO] [-t SECS] [-V VMM_DIR] [-i INIT] [-e VAR=VALUE]...
 #                                   KVER OUT.cpio.gz [TEST_BINARY...]
 #   Builds the testbed initramfs (gzip'd newc cpio) for kernel KVER:
 #     /init            selftests/testbed/init.sh
 #     /bin/busybox     static busybox with every applet symlinked (busybox --list-full)
 #     /hv.ko           from -m HV_KO (left out when -m is not given or the file is missing: the run
 #                      then reports `not ok load_module`)
+#     /kunit/*.ko      from -k KUNIT_KO (hv_kunit.ko: loading it runs the KUnit suites; debug kernel)
 #     /tests/<name>    each TEST_BINARY, by its base name (they must be static: there is no libc)
 #     /kvm/*.ko        irqbypass, kvm, ccp, kvm-amd and their dependencies (modules.dep of KVER,
 #                      decompressed when shipped as .ko.xz), /kvm/order = load order
@@ -23,17 +24,19 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 usage() {
-	hv_die "usage: mkinitramfs.sh [-m HV_KO] [-t SECS] [-V VMM_DIR] [-i INIT] [-e VAR=VALUE]..." \
+	hv_die "usage: mkinitramfs.sh [-m HV_KO] [-k KUNIT_KO] [-t SECS] [-V VMM_DIR] [-i INIT] [-e VAR=VALUE]..." \
 		"KVER OUT.cpio.gz [TEST_BINARY...]"
 }
 hvko=""
+kunitko=""
 timeout_s=600
 vmmdir=""
 init=$HV_TESTBED_DIR/init.sh
 envs=()
-while getopts m:t:V:i:e: opt; do
+while getopts m:k:t:V:i:e: opt; do
 	case "$opt" in
 	m) hvko=$OPTARG ;;
+	k) kunitko=$OPTARG ;;
 	t) timeout_s=$OPTARG ;;
 	V) vmmdir=$OPTARG ;;
 	i) init=$OPTARG ;;
@@ -91,6 +94,12 @@ if [ -n "$hvko" ]; then
 	else
 		hv_log "warning: $hvko does not exist; the initramfs has no hv.ko"
 	fi
+fi
+
+if [ -n "$kunitko" ]; then
+	[ -f "$kunitko" ] || hv_die "KUnit module $kunitko does not exist"
+	mkdir -p "$stage/kunit"
+	cp "$kunitko" "$stage/kunit/"
 fi
 
 for t in "$@"; do

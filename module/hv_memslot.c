@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Memory slot rules: what a HV_SET_MEMORY_REGION request may ask for,
+ * when two slots overlap, and which slot backs a guest-physical address.
+ * Pure functions of their arguments (no VM, no locks), so the KUnit suite
+ * in tests/memslot_kunit.c can check every boundary; the callers in
+ * hv_vm.c and hv_mmu.c hold mmu_lock around them.
+ */
+#include <linux/kernel.h>
+#include <linux/mm.h>
+#include <linux/uaccess.h>
+
+#include "hv_vm.h"
+
+static bool hv_range_overlaps(u64 a, u64 alen, u64 b, u64 blen)
+{
+	return a < b + blen && b < a + alen;
+}
+
+/* 0 if @mr is well formed (a zero size deletes the slot), else -EINVAL. */
+int hv_memslot_check(const struct hv_memory_region *mr)
+{
+	int i;
+
+	if (mr->slot >= HV_MAX_MEMSLOTS)
+		return -EINVAL;
+	if (mr->flags & ~HV_MEM_READONLY)
+		return -EINVAL;
+	for (i = 0; i < ARRAY_SIZE(mr->reserved); i++)
+		if (mr->reserved[i])
+			return -EINVAL;
+	if (!mr->memory_size)
+		return 0;
+	if (!PAGE_ALIGNED(mr->guest_phys_addr) || !PAGE_ALIGNED(mr->memory_size) ||
+	    !PAGE_ALIGNED(mr->userspace_addr))
+		return -EINVAL;
+	if (mr->guest_phys_addr + mr->memory_size < mr->guest_phys_addr ||
+	    mr->guest_phys_addr + mr->memory_size > HV_GPA_LIMIT)
+		return -EINVAL;
+	if (mr->userspace_addr + mr->memory_size < mr->userspace_addr ||
+	    !access_ok((void __user *)(unsigned long)mr->userspace_addr, mr->memory_size))
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * -EEXIST if @mr (checked, non-empty) overlaps a slot other than the one it
+ * replaces: a slot may be moved or resized over its own old range.
+ */
+int hv_memslot_check_overlap(const struct hv_memslot *slots,
+			     const struct hv_memory_region *mr)
+{
+	int i;
+
+	for (i = 0; i < HV_MAX_MEMSLOTS; i++) {
+		const struct hv_memslot *s = &slots[i];
+
+		if (i != mr->slot && s->size &&
+		    hv_range_overlaps(s->gpa, s->size, mr->guest_phys_addr, mr->memory_size))
+			return -EEXIST;
+	}
+	return 0;
+}
+
+/* The slot containing @gpa, or NULL. */
+const struct hv_memslot *hv_memslot_find(const struct hv_memslot *slots, u64 gpa)
+{
+	int i;
+
+	for (i = 0; i < HV_MAX_MEMSLOTS; i++) {
+		const struct hv_memslot *s = &slots[i];
+
+		if (s->size && gpa >= s->gpa && gpa - s->gpa < s->size)
+			return s;
+	}
+	return NULL;
+}

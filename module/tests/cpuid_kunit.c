@@ -1,0 +1,236 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests for the CPUID policy (module/x86/cpuid.c).  The expected bits
+ * are spelled out here from what hv virtualizes (no local APIC, XSAVE, PMU,
+ * MCE or nested virtualization), independently of the masks in cpuid.c, so
+ * a policy change shows up as a failing case to update on purpose.
+ */
+#include <kunit/test.h>
+#include <linux/bits.h>
+#include <linux/string.h>
+
+#include "../hv_main.h"
+#include "../../uapi/linux/hv.h"
+
+static struct hv_cpuid_entry masked(u32 function, u32 index, u32 eax, u32 ebx, u32 ecx, u32 edx)
+{
+	struct hv_cpuid_entry e = {
+		.function = function, .index = index,
+		.eax = eax, .ebx = ebx, .ecx = ecx, .edx = edx,
+	};
+
+	hv_cpuid_mask_entry(&e);
+	return e;
+}
+
+static void cpuid_leaf1(struct kunit *test)
+{
+	struct hv_cpuid_entry e = masked(1, 0, 0x00a00f11, 0x12345678, ~0u, ~0u);
+
+	/* Signature and brand/APIC-ID word pass through. */
+	KUNIT_EXPECT_EQ(test, e.eax, 0x00a00f11u);
+	KUNIT_EXPECT_EQ(test, e.ebx, 0x12345678u);
+	/* EDX: x87..MSR, PAE, CX8, SEP, PGE, CMOV, PAT, PSE36, CLFSH, MMX, FXSR, SSE, SSE2. */
+	KUNIT_EXPECT_EQ(test, e.edx, 0x078ba97fu);
+	KUNIT_EXPECT_FALSE(test, e.edx & BIT(9));	/* APIC */
+	KUNIT_EXPECT_FALSE(test, e.edx & BIT(7));	/* MCE */
+	KUNIT_EXPECT_FALSE(test, e.edx & BIT(14));	/* MCA */
+	KUNIT_EXPECT_FALSE(test, e.edx & BIT(28));	/* HTT */
+	/*
+	 * ECX: SSE3, PCLMULQDQ, SSSE3, CX16, PCID, SSE4.1/4.2, MOVBE, POPCNT, AES, RDRAND, and
+	 * the hypervisor bit.
+	 */
+	KUNIT_EXPECT_EQ(test, e.ecx, 0xc2da2203u);
+	KUNIT_EXPECT_FALSE(test, e.ecx & BIT(5));	/* VMX */
+	KUNIT_EXPECT_FALSE(test, e.ecx & BIT(21));	/* x2APIC */
+	KUNIT_EXPECT_FALSE(test, e.ecx & BIT(26));	/* XSAVE */
+	KUNIT_EXPECT_FALSE(test, e.ecx & BIT(27));	/* OSXSAVE */
+	KUNIT_EXPECT_FALSE(test, e.ecx & BIT(28));	/* AVX */
+	/* The hypervisor bit is set even when the host's leaf has none of the bits. */
+	e = masked(1, 0, 0, 0, 0, 0);
+	KUNIT_EXPECT_EQ(test, e.ecx, BIT(31));
+	KUNIT_EXPECT_EQ(test, e.edx, 0u);
+}
+
+static void cpuid_leaf7(struct kunit *test)
+{
+	struct hv_cpuid_entry e = masked(7, 0, 2, ~0u, ~0u, ~0u);
+
+	KUNIT_EXPECT_EQ(test, e.eax, 0u);	/* no subleaf 1, 2 */
+	/* EBX: FSGSBASE, BMI1, SMEP, BMI2, ERMS, INVPCID, ADX, SMAP, CLFLUSHOPT, CLWB, SHA. */
+	KUNIT_EXPECT_EQ(test, e.ebx, 0x21980789u);
+	KUNIT_EXPECT_FALSE(test, e.ebx & BIT(5));	/* AVX2 */
+	KUNIT_EXPECT_FALSE(test, e.ebx & BIT(16));	/* AVX512F */
+	KUNIT_EXPECT_FALSE(test, e.ebx & BIT(11));	/* RTM */
+	KUNIT_EXPECT_EQ(test, e.ecx, BIT(2));		/* UMIP only: no PKU, no LA57 */
+	KUNIT_EXPECT_EQ(test, e.edx, 0u);		/* no speculation-control bits */
+	e = masked(7, 1, ~0u, ~0u, ~0u, ~0u);
+	KUNIT_EXPECT_EQ(test, e.eax | e.ebx | e.ecx | e.edx, 0u);
+}
+
+static void cpuid_hidden_leaves(struct kunit *test)
+{
+	static const u32 hidden[] = { 0x3, 0x5, 0x6, 0xa, 0xd, 0xf, 0x10, 0x12, 0x14,
+				      0x8000000a, 0x8000001f };
+	static const u32 kept[] = { 0x2, 0x4, 0xb, 0x80000002, 0x80000006 };
+	struct hv_cpuid_entry e;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(hidden); i++) {
+		e = masked(hidden[i], 0, ~0u, ~0u, ~0u, ~0u);
+		KUNIT_EXPECT_EQ_MSG(test, e.eax | e.ebx | e.ecx | e.edx, 0u, "leaf %#x", hidden[i]);
+		KUNIT_EXPECT_EQ(test, e.function, hidden[i]);
+	}
+	/* Descriptive leaves without policy pass through unchanged. */
+	for (i = 0; i < ARRAY_SIZE(kept); i++) {
+		e = masked(kept[i], 0, 0x11111111, 0x22222222, 0x33333333, 0x44444444);
+		KUNIT_EXPECT_EQ_MSG(test, e.eax, 0x11111111u, "leaf %#x", kept[i]);
+		KUNIT_EXPECT_EQ_MSG(test, e.edx, 0x44444444u, "leaf %#x", kept[i]);
+	}
+}
+
+static void cpuid_extended(struct kunit *test)
+{
+	struct hv_cpuid_entry e = masked(0x80000001, 0, 0, 0, ~0u, ~0u);
+
+	/* ECX: LAHF, ABM, SSE4A, misaligned SSE, PREFETCHW; never SVM (2) or extended APIC (3). */
+	KUNIT_EXPECT_EQ(test, e.ecx, 0x1e1u);
+	/* EDX: leaf 1's bits 0-17, SYSCALL, NX, MMXEXT, 1G pages, LM; no RDTSCP. */
+	KUNIT_EXPECT_EQ(test, e.edx, 0x2453a97fu);
+	KUNIT_EXPECT_FALSE(test, e.edx & BIT(27));
+	e = masked(0x80000007, 0, ~0u, ~0u, ~0u, ~0u);
+	KUNIT_EXPECT_EQ(test, e.eax | e.ebx | e.ecx, 0u);
+	KUNIT_EXPECT_EQ(test, e.edx, BIT(8));		/* invariant TSC */
+}
+
+static void cpuid_phys_bits(struct kunit *test)
+{
+	struct hv_cpuid_entry e;
+
+	/* EAX[7:0] is capped at the 48 bits nested paging maps; EAX[15:8] is kept. */
+	e = masked(0x80000008, 0, 0x3034, ~0u, ~0u, ~0u);
+	KUNIT_EXPECT_EQ(test, e.eax, 0x3030u);
+	KUNIT_EXPECT_EQ(test, e.ebx | e.ecx | e.edx, 0u);
+	e = masked(0x80000008, 0, 0x3030, 0, 0, 0);
+	KUNIT_EXPECT_EQ(test, e.eax, 0x3030u);
+	e = masked(0x80000008, 0, 0x3031, 0, 0, 0);
+	KUNIT_EXPECT_EQ(test, e.eax, 0x3030u);
+	e = masked(0x80000008, 0, 0x302b, 0, 0, 0);
+	KUNIT_EXPECT_EQ(test, e.eax, 0x302bu);
+	/* Bits above the two address widths are not mixed into the cap. */
+	e = masked(0x80000008, 0, 0xff0039ff, 0, 0, 0);
+	KUNIT_EXPECT_EQ(test, e.eax, 0xff003930u);
+}
+
+static void cpuid_find(struct kunit *test)
+{
+	static const struct hv_cpuid_entry table[] = {
+		{ .function = 1, .index = 0, .eax = 10 },
+		{ .function = 7, .index = 0, .flags = HV_CPUID_FLAG_SIGNIFICANT_INDEX, .eax = 70 },
+		{ .function = 7, .index = 1, .flags = HV_CPUID_FLAG_SIGNIFICANT_INDEX, .eax = 71 },
+		{ .function = 1, .index = 0, .eax = 11 },	/* duplicate: the first wins */
+		{ .function = 0x80000001, .eax = 81 },
+	};
+	const struct hv_cpuid_entry *e;
+
+	/* Without a significant index, any ECX finds the leaf. */
+	e = hv_cpuid_find(table, ARRAY_SIZE(table), 1, 5);
+	KUNIT_ASSERT_NOT_NULL(test, e);
+	KUNIT_EXPECT_EQ(test, e->eax, 10u);
+	e = hv_cpuid_find(table, ARRAY_SIZE(table), 7, 1);
+	KUNIT_ASSERT_NOT_NULL(test, e);
+	KUNIT_EXPECT_EQ(test, e->eax, 71u);
+	KUNIT_EXPECT_NULL(test, hv_cpuid_find(table, ARRAY_SIZE(table), 7, 2));
+	KUNIT_EXPECT_NULL(test, hv_cpuid_find(table, ARRAY_SIZE(table), 2, 0));
+	/* nent bounds the search: the last entry is out of reach with nent - 1. */
+	KUNIT_EXPECT_NOT_NULL(test, hv_cpuid_find(table, ARRAY_SIZE(table), 0x80000001, 0));
+	KUNIT_EXPECT_NULL(test, hv_cpuid_find(table, ARRAY_SIZE(table) - 1, 0x80000001, 0));
+	KUNIT_EXPECT_NULL(test, hv_cpuid_find(table, 0, 1, 0));
+}
+
+static bool cpuid_is_hidden(u32 fn)
+{
+	struct hv_cpuid_entry e = masked(fn, 0, ~0u, ~0u, ~0u, ~0u);
+
+	return !(e.eax | e.ebx | e.ecx | e.edx);
+}
+
+static void cpuid_supported_table(struct kunit *test)
+{
+	const u32 max = 64;
+	struct hv_cpuid_entry *t = kunit_kcalloc(test, max, sizeof(*t), GFP_KERNEL);
+	struct hv_cpuid_entry copy;
+	bool hv_leaf = false;
+	int n, i;
+
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, t);
+	n = hv_cpuid_supported(t, max);
+	KUNIT_ASSERT_GT(test, n, 2);
+	KUNIT_ASSERT_LT(test, n, (int)max);
+	KUNIT_EXPECT_EQ(test, t[0].function, 0u);
+	KUNIT_EXPECT_LE(test, t[0].eax, 7u);
+	for (i = 0; i < n; i++) {
+		u32 fn = t[i].function;
+
+		/* Every leaf is within the announced ranges... */
+		if (fn < 0x40000000)
+			KUNIT_EXPECT_LE_MSG(test, fn, t[0].eax, "entry %d", i);
+		else if (fn >= 0x80000000)
+			KUNIT_EXPECT_LE_MSG(test, fn, 0x80000008u, "entry %d", i);
+		/* ...already masked (masking is idempotent)... */
+		copy = t[i];
+		hv_cpuid_mask_entry(&copy);
+		KUNIT_EXPECT_EQ_MSG(test, memcmp(&copy, &t[i], sizeof(copy)), 0, "leaf %#x", fn);
+		/* ...and a hidden leaf, if listed at all, reads as zeros. */
+		if (fn != 0x40000000 && cpuid_is_hidden(fn))
+			KUNIT_EXPECT_EQ_MSG(test, t[i].eax | t[i].ebx | t[i].ecx | t[i].edx, 0u,
+					    "leaf %#x", fn);
+		if (fn == 1)
+			KUNIT_EXPECT_TRUE(test, t[i].ecx & BIT(31));
+		if (fn == 0x40000000) {
+			hv_leaf = true;
+			KUNIT_EXPECT_EQ(test, memcmp(&t[i].ebx, "hvhv", 4), 0);
+			KUNIT_EXPECT_EQ(test, memcmp(&t[i].ecx, "hvhv", 4), 0);
+			KUNIT_EXPECT_EQ(test, memcmp(&t[i].edx, "hvhv", 4), 0);
+		}
+		if (fn == 0x80000000)
+			KUNIT_EXPECT_LE(test, t[i].eax, 0x80000008u);
+		if (fn == 0x80000008)
+			KUNIT_EXPECT_LE(test, t[i].eax & 0xff, 48u);
+	}
+	KUNIT_EXPECT_TRUE(test, hv_leaf);
+}
+
+static void cpuid_supported_capacity(struct kunit *test)
+{
+	struct hv_cpuid_entry *t = kunit_kcalloc(test, 4, sizeof(*t), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, t);
+	KUNIT_EXPECT_EQ(test, hv_cpuid_supported(t, 0), 0);
+	KUNIT_EXPECT_EQ(test, t[0].function | t[0].eax, 0u);
+	/* The table is filled in order and never past @max (KASAN watches the end). */
+	KUNIT_EXPECT_EQ(test, hv_cpuid_supported(t, 1), 1);
+	KUNIT_EXPECT_EQ(test, t[0].function, 0u);
+	memset(&t[3], 0x5a, sizeof(t[3]));
+	KUNIT_EXPECT_EQ(test, hv_cpuid_supported(t, 3), 3);
+	KUNIT_EXPECT_EQ(test, t[1].function, 1u);
+	KUNIT_EXPECT_EQ(test, t[3].function, 0x5a5a5a5au);
+}
+
+static struct kunit_case hv_cpuid_test_cases[] = {
+	KUNIT_CASE(cpuid_leaf1),
+	KUNIT_CASE(cpuid_leaf7),
+	KUNIT_CASE(cpuid_hidden_leaves),
+	KUNIT_CASE(cpuid_extended),
+	KUNIT_CASE(cpuid_phys_bits),
+	KUNIT_CASE(cpuid_find),
+	KUNIT_CASE(cpuid_supported_table),
+	KUNIT_CASE(cpuid_supported_capacity),
+	{}
+};
+
+static struct kunit_suite hv_cpuid_test_suite = {
+	.name = "hv_cpuid",
+	.test_cases = hv_cpuid_test_cases,
+};
+kunit_test_suite(hv_cpuid_test_suite);

@@ -1,0 +1,374 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests for the nested page table (module/hv_mmu.c): construction on
+ * faults, pinning, zapping and teardown, against a fake vendor entry format.
+ *
+ * The fake format keeps its present, writable and kind bits where neither
+ * NPT nor EPT has them and sets bits above the address in every entry, so a
+ * core that assumed one vendor's layout, or forgot to mask addresses, fails
+ * here.  Faults pin real user pages: the suite borrows the address space of
+ * the process that loads the module (suite_init runs in its context), maps
+ * anonymous memory there, and each case enters it with kthread_use_mm().
+ * Cases in that address space use no KUNIT_ASSERT: an assertion ends the
+ * test thread, which must not exit while it uses a borrowed mm.
+ */
+#include "../hv_mmu.c"
+
+#include <kunit/test.h>
+#include <linux/kthread.h>
+#include <linux/mman.h>
+#include <linux/sched/mm.h>
+
+#define FAKE_P		BIT_ULL(9)
+#define FAKE_W		BIT_ULL(10)
+#define FAKE_TABLE	BIT_ULL(61)
+#define FAKE_LEAF	BIT_ULL(62)
+#define FAKE_KINDS	(FAKE_W | FAKE_TABLE | FAKE_LEAF)
+
+static u64 fake_leaf(phys_addr_t pa, bool writable)
+{
+	return pa | FAKE_P | FAKE_LEAF | (writable ? FAKE_W : 0);
+}
+
+static u64 fake_table(phys_addr_t pa)
+{
+	return pa | FAKE_P | FAKE_TABLE;
+}
+
+static u64 fake_root(phys_addr_t pa)
+{
+	return pa;
+}
+
+static const struct hv_arch_ops fake_ops = {
+	.name = "fake",
+	.tdp_leaf = fake_leaf,
+	.tdp_table = fake_table,
+	.tdp_root = fake_root,
+	.tdp_present_mask = FAKE_P,
+};
+
+/* hv_mmu.c reaches the vendor through hv_ops, which hv_main.c sets in hv.ko. */
+const struct hv_arch_ops *hv_ops = &fake_ops;
+
+#define BACKING_PAGES	8
+static struct mm_struct *mmu_mm;
+static unsigned long mmu_hva;		/* BACKING_PAGES anonymous pages in mmu_mm */
+
+static int mmu_suite_init(struct kunit_suite *suite)
+{
+	unsigned long addr;
+
+	if (!current->mm)
+		return -EINVAL;		/* not loaded by a process (built in?) */
+	addr = vm_mmap(NULL, 0, BACKING_PAGES * PAGE_SIZE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, 0);
+	if (IS_ERR_VALUE(addr))
+		return (int)addr;
+	mmget(current->mm);
+	mmu_mm = current->mm;
+	mmu_hva = addr;
+	return 0;
+}
+
+static void mmu_suite_exit(struct kunit_suite *suite)
+{
+	if (!mmu_mm)
+		return;
+	if (current->mm == mmu_mm)
+		vm_munmap(mmu_hva, BACKING_PAGES * PAGE_SIZE);
+	mmput(mmu_mm);
+	mmu_mm = NULL;
+}
+
+/* A VM with just what hv_mmu.c uses: slots, tdp and mmu_lock. */
+static int mmu_init(struct kunit *test)
+{
+	struct hv_vm *vm;
+	int r;
+
+	vm = kunit_kzalloc(test, sizeof(*vm), GFP_KERNEL);
+	if (!vm)
+		return -ENOMEM;
+	mutex_init(&vm->mmu_lock);
+	r = hv_mmu_init(vm);
+	if (r)
+		return r;
+	test->priv = vm;
+	kthread_use_mm(mmu_mm);
+	return 0;
+}
+
+static void mmu_exit(struct kunit *test)
+{
+	struct hv_vm *vm = test->priv;
+
+	if (vm)
+		hv_mmu_destroy(vm);
+	/* After a crash this runs in the loader's context, which owns its mm. */
+	if ((current->flags & PF_KTHREAD) && current->mm == mmu_mm)
+		kthread_unuse_mm(mmu_mm);
+}
+
+static void add_slot(struct hv_vm *vm, int i, u64 gpa, unsigned int pages,
+		     unsigned int first_page, u32 flags)
+{
+	vm->slots[i].gpa = gpa;
+	vm->slots[i].size = (u64)pages * PAGE_SIZE;
+	vm->slots[i].hva = mmu_hva + (u64)first_page * PAGE_SIZE;
+	vm->slots[i].flags = flags;
+}
+
+/*
+ * The leaf entry for @gpa, found with the test's own index arithmetic; 0 if
+ * a table on the way is missing, ~0 if a non-leaf entry is not in the
+ * vendor's table format.
+ */
+static u64 leaf_of(struct hv_vm *vm, u64 gpa)
+{
+	u64 *table = vm->tdp.root;
+	int level;
+
+	for (level = 4; level > 1; level--) {
+		u64 e = table[(gpa >> (12 + 9 * (level - 1))) & 511];
+
+		if (!(e & FAKE_P))
+			return 0;
+		if ((e & FAKE_KINDS) != FAKE_TABLE)
+			return ~0ull;
+		table = __va(e & GENMASK_ULL(51, 12));
+	}
+	return table[(gpa >> 12) & 511];
+}
+
+static bool put_u32(unsigned long hva, u32 v)
+{
+	return !copy_to_user((void __user *)hva, &v, sizeof(v));
+}
+
+static void mmu_init_destroy(struct kunit *test)
+{
+	struct hv_vm *vm = test->priv;
+
+	KUNIT_EXPECT_NOT_NULL(test, vm->tdp.root);
+	KUNIT_EXPECT_EQ(test, vm->tdp.nr_tables, 1ul);
+	KUNIT_EXPECT_EQ(test, vm->tdp.root_pa, __pa(vm->tdp.root));
+	KUNIT_EXPECT_TRUE(test, PAGE_ALIGNED(vm->tdp.root_pa));
+	KUNIT_EXPECT_TRUE(test, !memchr_inv(vm->tdp.root, 0, PAGE_SIZE));
+	hv_mmu_destroy(vm);
+	KUNIT_EXPECT_NULL(test, vm->tdp.root);
+	KUNIT_EXPECT_EQ(test, vm->tdp.nr_tables, 0ul);
+	/* A second destroy (error path after a failed vm_init) is harmless. */
+	hv_mmu_destroy(vm);
+}
+
+static void mmu_index_levels(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, hv_tdp_index(0x1000, 1), 1u);
+	KUNIT_EXPECT_EQ(test, hv_tdp_index(0x1ff000, 1), 511u);
+	KUNIT_EXPECT_EQ(test, hv_tdp_index(0x200fff, 1), 0u);
+	KUNIT_EXPECT_EQ(test, hv_tdp_index(0x200000, 2), 1u);
+	KUNIT_EXPECT_EQ(test, hv_tdp_index(1ull << 30, 3), 1u);
+	KUNIT_EXPECT_EQ(test, hv_tdp_index((1ull << 30) - 1, 3), 0u);
+	KUNIT_EXPECT_EQ(test, hv_tdp_index(1ull << 39, 4), 1u);
+	KUNIT_EXPECT_EQ(test, hv_tdp_index(HV_GPA_LIMIT - 1, 4), 511u);
+	/* Bits above the 48 a 4-level table translates select nothing. */
+	KUNIT_EXPECT_EQ(test, hv_tdp_index(HV_GPA_LIMIT, 4), 0u);
+}
+
+static void mmu_fault_outside_slot(struct kunit *test)
+{
+	struct hv_vm *vm = test->priv;
+
+	KUNIT_EXPECT_EQ(test, hv_mmu_fault(vm, 0x1000, false), 0);
+	add_slot(vm, 0, 0x100000, 2, 0, 0);
+	KUNIT_EXPECT_EQ(test, hv_mmu_fault(vm, 0x102000, true), 0);	/* one past the end */
+	KUNIT_EXPECT_EQ(test, hv_mmu_fault(vm, 0xfffff, false), 0);	/* one before */
+	/* MMIO faults allocate nothing. */
+	KUNIT_EXPECT_EQ(test, vm->tdp.nr_tables, 1ul);
+	KUNIT_EXPECT_EQ(test, vm->tdp.nr_pinned, 0ul);
+}
+
+static void mmu_fault_maps_page(struct kunit *test)
+{
+	struct hv_vm *vm = test->priv;
+	u64 leaf;
+	u32 *kva;
+
+	/* Slot pages start at backing page 2: gpa 0x101000 is backing page 3. */
+	add_slot(vm, 0, 0x100000, 4, 2, 0);
+	if (!put_u32(mmu_hva + 3 * PAGE_SIZE + 0x234, 0xc0ffee11)) {
+		KUNIT_FAIL(test, "cannot write the backing page");
+		return;
+	}
+	KUNIT_EXPECT_EQ(test, hv_mmu_fault(vm, 0x101234, false), 1);
+	KUNIT_EXPECT_EQ(test, vm->tdp.nr_tables, 4ul);
+	KUNIT_EXPECT_EQ(test, vm->tdp.nr_pinned, 1ul);
+	leaf = leaf_of(vm, 0x101000);
+	KUNIT_EXPECT_NE(test, leaf, 0ull);
+	KUNIT_EXPECT_NE(test, leaf, ~0ull);
+	if (!leaf || leaf == ~0ull)
+		return;
+	/* Writable slot: mapped writable even for a read fault (COW broken up front). */
+	KUNIT_EXPECT_EQ(test, leaf & FAKE_KINDS, FAKE_LEAF | FAKE_W);
+	kva = __va(leaf & GENMASK_ULL(51, 12)) + 0x234;
+	KUNIT_EXPECT_EQ(test, *kva, 0xc0ffee11u);
+	/* Neighbouring pages stay unmapped. */
+	KUNIT_EXPECT_EQ(test, leaf_of(vm, 0x100000), 0ull);
+	KUNIT_EXPECT_EQ(test, leaf_of(vm, 0x102000), 0ull);
+}
+
+static void mmu_fault_twice(struct kunit *test)
+{
+	struct hv_vm *vm = test->priv;
+	u64 leaf;
+
+	add_slot(vm, 0, 0x100000, 1, 0, 0);
+	KUNIT_EXPECT_EQ(test, hv_mmu_fault(vm, 0x100008, true), 1);
+	leaf = leaf_of(vm, 0x100000);
+	/* A second vCPU faulting on the same page finds it mapped: no second pin. */
+	KUNIT_EXPECT_EQ(test, hv_mmu_fault(vm, 0x100ff8, false), 1);
+	KUNIT_EXPECT_EQ(test, vm->tdp.nr_pinned, 1ul);
+	KUNIT_EXPECT_EQ(test, vm->tdp.nr_tables, 4ul);
+	KUNIT_EXPECT_EQ(test, leaf_of(vm, 0x100000), leaf);
+}
+
+static void mmu_fault_readonly(struct kunit *test)
+{
+	struct hv_vm *vm = test->priv;
+	u64 leaf;
+
+	add_slot(vm, 1, 0x200000, 1, 0, HV_MEM_READONLY);
+	/* A write to a read-only slot is MMIO and maps nothing. */
+	KUNIT_EXPECT_EQ(test, hv_mmu_fault(vm, 0x200000, true), 0);
+	KUNIT_EXPECT_EQ(test, leaf_of(vm, 0x200000), 0ull);
+	KUNIT_EXPECT_EQ(test, vm->tdp.nr_pinned, 0ul);
+	KUNIT_EXPECT_EQ(test, hv_mmu_fault(vm, 0x200010, false), 1);
+	leaf = leaf_of(vm, 0x200000);
+	KUNIT_EXPECT_EQ(test, leaf & FAKE_KINDS, FAKE_LEAF);
+	/* Once mapped read-only, a write is still MMIO and the leaf unchanged. */
+	KUNIT_EXPECT_EQ(test, hv_mmu_fault(vm, 0x200010, true), 0);
+	KUNIT_EXPECT_EQ(test, leaf_of(vm, 0x200000), leaf);
+}
+
+static void mmu_table_sharing(struct kunit *test)
+{
+	struct hv_vm *vm = test->priv;
+
+	add_slot(vm, 0, 0, 2, 0, 0);
+	add_slot(vm, 1, 1ull << 30, 1, 2, 0);
+	add_slot(vm, 2, 1ull << 39, 1, 3, 0);
+	KUNIT_EXPECT_EQ(test, hv_mmu_fault(vm, 0, true), 1);
+	KUNIT_EXPECT_EQ(test, vm->tdp.nr_tables, 4ul);
+	KUNIT_EXPECT_EQ(test, hv_mmu_fault(vm, 0x1000, true), 1);	/* same leaf table */
+	KUNIT_EXPECT_EQ(test, vm->tdp.nr_tables, 4ul);
+	KUNIT_EXPECT_EQ(test, hv_mmu_fault(vm, 1ull << 30, true), 1);	/* new PD and PT */
+	KUNIT_EXPECT_EQ(test, vm->tdp.nr_tables, 6ul);
+	KUNIT_EXPECT_EQ(test, hv_mmu_fault(vm, 1ull << 39, true), 1);	/* new PDPT, PD, PT */
+	KUNIT_EXPECT_EQ(test, vm->tdp.nr_tables, 9ul);
+	KUNIT_EXPECT_EQ(test, vm->tdp.nr_pinned, 4ul);
+	KUNIT_EXPECT_NE(test, leaf_of(vm, 1ull << 39) & FAKE_P, 0ull);
+	KUNIT_EXPECT_NE(test, leaf_of(vm, 0x1000), leaf_of(vm, 0));
+}
+
+static void mmu_zap_range(struct kunit *test)
+{
+	struct hv_vm *vm = test->priv;
+	u64 gpa;
+
+	add_slot(vm, 0, 0x200000, 4, 0, 0);
+	for (gpa = 0x200000; gpa < 0x204000; gpa += PAGE_SIZE)
+		KUNIT_EXPECT_EQ(test, hv_mmu_fault(vm, gpa, false), 1);
+	KUNIT_EXPECT_EQ(test, vm->tdp.nr_pinned, 4ul);
+
+	mutex_lock(&vm->mmu_lock);
+	hv_mmu_zap_range(vm, 0x201000, PAGE_SIZE);	/* exactly page 1 */
+	hv_mmu_zap_range(vm, 0x1ff000, PAGE_SIZE);	/* ends where the slot starts */
+	hv_mmu_zap_range(vm, 0x204000, PAGE_SIZE);	/* starts where it ends */
+	hv_mmu_zap_range(vm, 0x202000, 0);		/* empty */
+	mutex_unlock(&vm->mmu_lock);
+	KUNIT_EXPECT_EQ(test, vm->tdp.nr_pinned, 3ul);
+	KUNIT_EXPECT_NE(test, leaf_of(vm, 0x200000), 0ull);
+	KUNIT_EXPECT_EQ(test, leaf_of(vm, 0x201000), 0ull);
+	KUNIT_EXPECT_NE(test, leaf_of(vm, 0x202000), 0ull);
+	KUNIT_EXPECT_NE(test, leaf_of(vm, 0x203000), 0ull);
+
+	/* Any byte of a page takes the whole page. */
+	mutex_lock(&vm->mmu_lock);
+	hv_mmu_zap_range(vm, 0x203fff, 1);
+	mutex_unlock(&vm->mmu_lock);
+	KUNIT_EXPECT_EQ(test, leaf_of(vm, 0x203000), 0ull);
+	KUNIT_EXPECT_EQ(test, vm->tdp.nr_pinned, 2ul);
+	/* Tables stay; a new fault maps the page again. */
+	KUNIT_EXPECT_EQ(test, vm->tdp.nr_tables, 4ul);
+	KUNIT_EXPECT_EQ(test, hv_mmu_fault(vm, 0x201000, true), 1);
+	KUNIT_EXPECT_EQ(test, vm->tdp.nr_pinned, 3ul);
+}
+
+static void mmu_destroy_unpins(struct kunit *test)
+{
+	struct hv_vm *vm = test->priv;
+	u64 gpa;
+
+	add_slot(vm, 0, 0x7ff000, 3, 0, 0);		/* crosses a 2 MiB table boundary */
+	add_slot(vm, 1, 0x40000000, 2, 3, HV_MEM_READONLY);
+	for (gpa = 0x7ff000; gpa < 0x802000; gpa += PAGE_SIZE)
+		KUNIT_EXPECT_EQ(test, hv_mmu_fault(vm, gpa, true), 1);
+	KUNIT_EXPECT_EQ(test, hv_mmu_fault(vm, 0x40001000, false), 1);
+	KUNIT_EXPECT_EQ(test, vm->tdp.nr_pinned, 4ul);
+	KUNIT_EXPECT_EQ(test, vm->tdp.nr_tables, 7ul);
+	/* hv_mmu_destroy() warns if a pin or a table is left behind. */
+	hv_mmu_destroy(vm);
+	KUNIT_EXPECT_EQ(test, vm->tdp.nr_pinned, 0ul);
+	KUNIT_EXPECT_EQ(test, vm->tdp.nr_tables, 0ul);
+	KUNIT_EXPECT_NULL(test, vm->tdp.root);
+}
+
+static void mmu_gpa_copy(struct kunit *test)
+{
+	struct hv_vm *vm = test->priv;
+	u8 in[8] = { 1, 2, 3, 4, 5, 6, 7, 8 }, out[8] = {};
+	u32 v = 0;
+
+	add_slot(vm, 0, 0x100000, 2, 4, 0);
+	add_slot(vm, 1, 0x102000, 1, 6, HV_MEM_READONLY);
+	/* Across the page boundary inside slot 0, landing in backing pages 4 and 5. */
+	KUNIT_EXPECT_EQ(test, hv_write_gpa(vm, 0x100ffc, in, sizeof(in)), 0);
+	KUNIT_EXPECT_EQ(test, hv_read_gpa(vm, 0x100ffc, out, sizeof(out)), 0);
+	KUNIT_EXPECT_EQ(test, memcmp(in, out, sizeof(in)), 0);
+	KUNIT_EXPECT_EQ(test, copy_from_user(&v, (void __user *)(mmu_hva + 5 * PAGE_SIZE), 4), 0ul);
+	KUNIT_EXPECT_EQ(test, v, 0x08070605u);
+	/* Reads may cross into the read-only slot, writes may not. */
+	KUNIT_EXPECT_EQ(test, hv_read_gpa(vm, 0x101ffc, out, sizeof(out)), 0);
+	KUNIT_EXPECT_EQ(test, hv_write_gpa(vm, 0x101ffc, in, sizeof(in)), -EFAULT);
+	KUNIT_EXPECT_EQ(test, hv_write_gpa(vm, 0x102000, in, 1), -EFAULT);
+	/* Past the last slot, or before the first. */
+	KUNIT_EXPECT_EQ(test, hv_read_gpa(vm, 0x102ffc, out, sizeof(out)), -EFAULT);
+	KUNIT_EXPECT_EQ(test, hv_read_gpa(vm, 0xffffc, out, sizeof(out)), -EFAULT);
+	/* Copies map nothing in the nested table. */
+	KUNIT_EXPECT_EQ(test, vm->tdp.nr_pinned, 0ul);
+}
+
+static struct kunit_case hv_mmu_test_cases[] = {
+	KUNIT_CASE(mmu_init_destroy),
+	KUNIT_CASE(mmu_index_levels),
+	KUNIT_CASE(mmu_fault_outside_slot),
+	KUNIT_CASE(mmu_fault_maps_page),
+	KUNIT_CASE(mmu_fault_twice),
+	KUNIT_CASE(mmu_fault_readonly),
+	KUNIT_CASE(mmu_table_sharing),
+	KUNIT_CASE(mmu_zap_range),
+	KUNIT_CASE(mmu_destroy_unpins),
+	KUNIT_CASE(mmu_gpa_copy),
+	{}
+};
+
+static struct kunit_suite hv_mmu_test_suite = {
+	.name = "hv_mmu",
+	.suite_init = mmu_suite_init,
+	.suite_exit = mmu_suite_exit,
+	.init = mmu_init,
+	.exit = mmu_exit,
+	.test_cases = hv_mmu_test_cases,
+};
+kunit_test_suite(hv_mmu_test_suite);
