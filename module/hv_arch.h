@@ -95,5 +95,8 @@ extern const struct hv_arch_ops *hv_ops;
 #ifdef CONFIG_CPU_SUP_AMD
 extern const struct hv_arch_ops svm_ops;
 #endif
+#ifdef CONFIG_CPU_SUP_INTEL
+extern const struct hv_arch_ops vmx_ops;
+#endif
 
 #endif /* HV_ARCH_H */

@@ -98,6 +98,14 @@ static const struct hv_arch_ops *hv_pick_vendor(void)
 	if (boot_cpu_has(X86_FEATURE_SVM))
 		return &svm_ops;
 #endif
+#ifdef CONFIG_CPU_SUP_INTEL
+	/*
+	 * Raw CPUID: the kernel clears its VMX flag when the firmware locked
+	 * VMX off, and vmx_ops.probe() is the one to say so.
+	 */
+	if (cpuid_ecx(1) & BIT(X86_FEATURE_VMX & 31))
+		return &vmx_ops;
+#endif
 	return NULL;
 }
 
@@ -107,7 +115,7 @@ static int __init hv_init(void)
 
 	hv_ops = hv_pick_vendor();
 	if (!hv_ops) {
-		pr_err("no supported virtualization extension (AMD SVM) on this CPU\n");
+		pr_err("no supported virtualization extension (AMD SVM or Intel VMX) on this CPU\n");
 		return -EOPNOTSUPP;
 	}
 	r = hv_ops->probe();
