@@ -80,6 +80,8 @@ struct vmx_caps {
 	u64 ept_vpid;
 	bool vpid;				/* VPIDs in use */
 	bool ept_ad;				/* EPT accessed/dirty flags in use */
+	bool preemption_timer;			/* usable, see vmx_enter() */
+	u32 timer_value;			/* about 1 ms of TSC, in timer ticks */
 	u32 vmcs_size;
 };
 extern struct vmx_caps vmx_caps;
@@ -121,6 +123,7 @@ struct vmx_vcpu {
 	bool need_cpu_flush;		/* arrived on a CPU: drop its stale translations */
 	u16 vpid;
 
+	u32 pin;			/* current pin-based controls */
 	u32 proc;			/* current primary processor-based controls */
 	u32 entry;			/* current VM-entry controls */
 	u64 host_cr3, host_cr4;		/* as written into the VMCS */

@@ -31,6 +31,7 @@
 #include <asm/processor.h>
 #include <asm/special_insns.h>
 #include <asm/tlbflush.h>
+#include <asm/tsc.h>
 
 #include "../hv_arch.h"
 #include "../hv_emulate.h"
@@ -117,9 +118,19 @@ static int vmx_read_caps(void)
 	/* Physical interrupts and NMIs always exit: they are the host's. */
 	r = vmx_adjust_controls("pin-based", true_ctls ? MSR_IA32_VMX_TRUE_PINBASED_CTLS :
 				MSR_IA32_VMX_PINBASED_CTLS,
-				PIN_BASED_EXT_INTR_MASK | PIN_BASED_NMI_EXITING, 0, &c->pin);
+				PIN_BASED_EXT_INTR_MASK | PIN_BASED_NMI_EXITING,
+				PIN_BASED_VMX_PREEMPTION_TIMER, &c->pin);
 	if (r)
 		return r;
+	/* The timer is switched on per entry (vmx_enter()); start without it. */
+	c->preemption_timer = c->pin & PIN_BASED_VMX_PREEMPTION_TIMER;
+	c->pin &= ~PIN_BASED_VMX_PREEMPTION_TIMER;
+	if (c->preemption_timer) {
+		u64 misc;
+
+		rdmsrl(MSR_IA32_VMX_MISC, misc);
+		c->timer_value = max_t(u64, (tsc_khz ?: 1000000) >> (misc & 0x1f), 1);
+	}
 	/*
 	 * CR8 accesses exit (the guest's TPR is virtual, as V_TPR is on SVM);
 	 * every port exits; DR accesses exit so the host's debug registers stay.
@@ -417,7 +428,10 @@ static void vmx_init_vmcs(struct vmx_vcpu *vmx)
 	struct hv_vm *vm = vmx->vcpu.vm;
 	u64 msr;
 
-	vmcs_write(PIN_BASED_VM_EXEC_CONTROL, vmx_caps.pin);
+	vmx->pin = vmx_caps.pin;
+	vmcs_write(PIN_BASED_VM_EXEC_CONTROL, vmx->pin);
+	if (vmx_caps.preemption_timer)
+		vmcs_write(VMX_PREEMPTION_TIMER_VALUE, vmx_caps.timer_value);
 	vmx->proc = vmx_caps.proc;
 	vmcs_write(CPU_BASED_VM_EXEC_CONTROL, vmx->proc);
 	vmcs_write(SECONDARY_VM_EXEC_CONTROL, vmx_caps.proc2 &
@@ -636,6 +650,25 @@ static void vmx_read_exit(struct vmx_vcpu *vmx)
 	vcpu->hw_exit_reason = vmx->exit_reason;
 }
 
+/*
+ * A guest that runs with RFLAGS.IF clear gets a VMX-preemption timer of
+ * about a millisecond.  On hardware physical interrupts exit anyway and the
+ * timer costs at most one extra exit per millisecond of such a guest; Bochs
+ * 2.7, the VMX testbed, leaves external interrupts masked after entering a
+ * guest with IF clear, and without the timer such a guest would never exit
+ * (no scheduling, no signals, no serial output on that CPU).
+ */
+static void vmx_set_preemption_timer(struct vmx_vcpu *vmx, bool on)
+{
+	u32 pin = on ? vmx->pin | PIN_BASED_VMX_PREEMPTION_TIMER :
+		       vmx->pin & ~PIN_BASED_VMX_PREEMPTION_TIMER;
+
+	if (!vmx_caps.preemption_timer || pin == vmx->pin)
+		return;
+	vmx->pin = pin;
+	vmcs_write(PIN_BASED_VM_EXEC_CONTROL, pin);
+}
+
 static void vmx_enter(struct hv_vcpu *vcpu)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
@@ -657,6 +690,7 @@ static void vmx_enter(struct hv_vcpu *vcpu)
 		vmx->interruptibility &= ~GUEST_INTR_STATE_STI;
 		vmcs_write(GUEST_INTERRUPTIBILITY_INFO, vmx->interruptibility);
 	}
+	vmx_set_preemption_timer(vmx, !(vcpu->rflags & X86_EFLAGS_IF));
 	if (hw_breakpoint_active())
 		get_debugreg(host_dr7, 7);
 	/* CR2 is not in the VMCS; the NMI handler preserves it across NMIs. */

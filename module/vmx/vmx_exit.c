@@ -354,6 +354,13 @@ static int vmx_exit_wrmsr(struct vmx_vcpu *vmx)
 	return hv_emulate_wrmsr(&vmx->vcpu);
 }
 
+/* The VMX-preemption timer (see vmx_set_preemption_timer()): just a chance to run the host. */
+static int vmx_exit_preemption_timer(struct vmx_vcpu *vmx)
+{
+	vmx->vcpu.stat_reason = HV_EXIT_OTHER;
+	return 1;
+}
+
 static int vmx_exit_ept_violation(struct vmx_vcpu *vmx)
 {
 	struct hv_vcpu *vcpu = &vmx->vcpu;
@@ -416,6 +423,7 @@ static const vmx_exit_handler vmx_exit_handlers[] = {
 	[EXIT_REASON_EPT_VIOLATION]		= vmx_exit_ept_violation,
 	[EXIT_REASON_EPT_MISCONFIG]		= vmx_exit_ept_misconfig,
 	[EXIT_REASON_INVEPT]			= vmx_exit_invalid_insn,
+	[EXIT_REASON_PREEMPTION_TIMER]		= vmx_exit_preemption_timer,
 	[EXIT_REASON_INVVPID]			= vmx_exit_invalid_insn,
 	[EXIT_REASON_WBINVD]			= vmx_exit_cache,
 	[EXIT_REASON_XSETBV]			= vmx_exit_invalid_insn,
