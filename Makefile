@@ -2,9 +2,11 @@
 #
 # hv: top-level targets.
 #   make              hv.ko for KDIR (default: the running kernel) and the selftests
-#   make check        everything the CI runs: host unit tests, then the SVM testbed
-#                     (QEMU TCG, Debian 6.1 and 6.12 kernels); last line "N passed, N failed"
+#   make check        everything the CI runs: host unit tests, the SVM testbed (QEMU TCG,
+#                     Debian 6.1 and 6.12 kernels), the VMX testbed (Bochs, Debian 6.12);
+#                     last line "N passed, N failed, N skipped" over all of them
 #   make check-svm    the SVM testbed alone
+#   make check-vmx    the VMX testbed alone
 #   make check-unit   the host build of the pure-logic KUnit suites alone
 #   make demo         the main job (see README.md)
 #   make install      see install.mk
@@ -16,7 +18,7 @@ KVER ?= $(shell uname -r)
 KDIR ?= /lib/modules/$(KVER)/build
 TESTBED := selftests/testbed
 
-.PHONY: all module selftests check check-svm check-unit demo deps clean
+.PHONY: all module selftests check check-svm check-vmx check-unit demo deps clean
 
 all: module selftests
 
@@ -33,7 +35,10 @@ check-unit:
 	$(MAKE) -s -C module/tests/host run
 
 check-svm: deps
-	HV_SKIP_DEPS=1 bash $(TESTBED)/check.sh
+	HV_SKIP_DEPS=1 bash $(TESTBED)/check.sh --svm
+
+check-vmx: deps
+	HV_SKIP_DEPS=1 bash $(TESTBED)/check.sh --vmx
 
 check: deps
 	bash $(TESTBED)/check-all.sh

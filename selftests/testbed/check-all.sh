@@ -1,7 +1,8 @@
 #!/bin/bash
 # selftests/testbed/check-all.sh: what `make check` runs.
 #   1. the host build of the pure-logic KUnit suites (module/tests/host), KTAP;
-#   2. the SVM testbed (check.sh: QEMU TCG, Debian 6.1 and 6.12 kernels).
+#   2. the SVM testbed (check.sh --svm: QEMU TCG, Debian 6.1 and 6.12 kernels);
+#   3. the VMX testbed (check.sh --vmx: Bochs, Debian 6.12).
 # Prints every result, then exactly one last line "N passed, N failed, N skipped";
 # exit status 1 if anything failed or nothing ran.
 set -uo pipefail
@@ -34,18 +35,24 @@ if [ "$unit_rc" -ne 0 ] && [ "$failed" -eq 0 ] || [ "$unit_results" -eq 0 ]; the
 	failed=$((failed + 1))
 fi
 
-# 2. The SVM testbed, both kernels.
-HV_SKIP_DEPS=${HV_SKIP_DEPS:-1} bash selftests/testbed/check.sh 2>&1 | tee "$out/testbed.log" |
-	grep -v -E '^[0-9]+ passed, [0-9]+ failed'
-summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$out/testbed.log" | tail -n 1)
-if [ -z "$summary" ]; then
-	echo "not ok testbed # check.sh printed no summary (see $out/testbed.log)"
-	failed=$((failed + 1))
-else
+# 2, 3. The testbeds: every result line goes through, their summaries are added up here.
+testbed() { # testbed VENDOR: check.sh --VENDOR, log in $out/testbed-VENDOR.log
+	local log=$out/testbed-$1.log summary tp tf ts start=$SECONDS
+	HV_SKIP_DEPS=${HV_SKIP_DEPS:-1} bash selftests/testbed/check.sh "--$1" 2>&1 | tee "$log" |
+		grep -v -E '^[0-9]+ passed, [0-9]+ failed'
+	echo "# check-all: $1 testbed took $((SECONDS - start))s"
+	summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
+	if [ -z "$summary" ]; then
+		echo "not ok testbed-$1 # check.sh --$1 printed no summary (see $log)"
+		failed=$((failed + 1))
+		return
+	fi
 	read -r tp tf ts < <(echo "$summary" |
 		sed -E 's/^([0-9]+) passed, ([0-9]+) failed(, ([0-9]+) skipped)?.*/\1 \2 \4/')
 	passed=$((passed + tp)) failed=$((failed + tf)) skipped=$((skipped + ${ts:-0}))
-fi
+}
+testbed svm
+testbed vmx
 
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

@@ -2,12 +2,15 @@
 # selftests/testbed/init.sh: the /init of the testbed initramfs (busybox sh; copied in by mkinitramfs.sh).
 #
 # Layout it expects:  /hv.ko, /tests/* (static test binaries), /kvm/*.ko and /kvm/order (the kvm
-# modules, one file name a line in load order), /etc/testbed.conf (optional, sourced: HVTB_TIMEOUT).
+# modules of the CPU's vendor, one file name a line in load order), /extra/*.ko and /extra/order
+# (helpers loaded first: msr, and hv_tb_cr4 on VMX), /etc/testbed.conf (optional, sourced:
+# HVTB_TIMEOUT, and exported HV_* settings for the test binaries).
 # Kernel command line: hvtb_timeout=SECS overrides the per-binary timeout (default 600);
 # hvtb_shell=1 drops to a shell at the end instead of powering off (for debugging by hand).
 #
 # Serial protocol, one item a line, read by check.sh:
-#   # hv-test: START kernel=<uname -r> cpus=<n> svm=<yes|no> npt=<yes|no>
+#   # hv-test: START kernel=<uname -r> cpus=<n> vendor=<svm|vmx|none> svm=<yes|no> npt=<yes|no>
+#                                            (on VMX: vmx=<yes|no> ept=<yes|no> instead of svm, npt)
 #   # hv-test: RESULT ok <name>              testbed test point (load_module, kvm_load, ...)
 #   # hv-test: RESULT not ok <name> # <why>
 #   # hv-test: RESULT skip <name> # <why>
@@ -15,7 +18,8 @@
 #   # hv-test: TIMEOUT <binary> after <secs>s
 #   # hv-test: END <binary> rc=<rc>
 #   # hv-test: PHASE <name>                   (main, kvm)
-#   # hv-test: INFO <text>                    diagnostics (EFER.SVME per CPU, kvm parameters)
+#   # hv-test: INFO <text>                    diagnostics (EFER.SVME or CR4.VMXE per CPU, kvm
+#                                            parameters)
 #   # hv-test: DMESG BEGIN / DMESG END        the kernel log after the last step
 #   # hv-test: DONE                          everything ran; poweroff follows
 # Binaries run in sorted order with cwd /tmp; kvm_coexist runs only in the kvm phase.
@@ -83,18 +87,66 @@ svme() {
 	echo "${r# }"
 }
 
+# CR4.VMXE (bit 13) of every CPU as "cpu0=0 cpu1=1", read on each CPU by the hv_tb_cr4 helper
+# module (userspace has no other way to read CR4; see selftests/testbed/cr4probe/hv_tb_cr4.c).
+vmxe() {
+	[ -r /proc/hv_tb_cr4 ] || { echo "cpu0=?"; return; }
+	r=""
+	while read -r cpu val; do
+		case "$val" in
+		cr4=0x*) v=${val#cr4=}; r="$r $cpu=$(((v >> 13) & 1))" ;;
+		*) r="$r $cpu=?" ;;
+		esac
+	done </proc/hv_tb_cr4
+	echo "${r# }"
+}
+
+# The virtualization-enable bit of every CPU for this vendor: EFER.SVME or CR4.VMXE.
+virt_bits() {
+	if [ "$vendor" = vmx ]; then vmxe; else svme; fi
+}
+
+# Wait until the serial port has sent what the kernel holds for it. Bochs' UART sends at the
+# programmed baud rate (QEMU's at once), so without this the end of the log, DONE included, is
+# lost at power-off. Done when the port's tx counter stops moving.
+drain_console() {
+	last=""
+	i=0
+	while [ $i -lt 100 ]; do
+		tx=$(sed -n 's/^0: .* tx:\([0-9]*\).*/\1/p' /proc/tty/driver/serial 2>/dev/null)
+		if [ -z "$tx" ]; then
+			sleep 2
+			return
+		fi
+		[ "$tx" = "$last" ] && return
+		last=$tx
+		sleep 0.2
+		i=$((i + 1))
+	done
+}
+
 modname() { # file name -> module name
 	n=${1##*/}
 	n=${n%.ko}
 	echo "$n" | tr - _
 }
 
-svm=no
-npt=no
-grep -qw svm /proc/cpuinfo && svm=yes
-grep -qw npt /proc/cpuinfo && npt=yes
+flag() { if grep -qw "$1" /proc/cpuinfo; then echo yes; else echo no; fi; }
+if grep -qw vmx /proc/cpuinfo; then
+	vendor=vmx
+	features="vmx=yes ept=$(flag ept)"
+	bit=CR4.VMXE
+elif grep -qw svm /proc/cpuinfo; then
+	vendor=svm
+	features="svm=yes npt=$(flag npt)"
+	bit=EFER.SVME
+else
+	vendor=none
+	features="svm=no npt=no vmx=no ept=no"
+	bit=EFER.SVME
+fi
 echo
-echo "# hv-test: START kernel=$(uname -r) cpus=$(grep -c '^processor' /proc/cpuinfo) svm=$svm npt=$npt"
+echo "# hv-test: START kernel=$(uname -r) cpus=$(grep -c '^processor' /proc/cpuinfo) vendor=$vendor $features"
 
 # 0. helper modules (msr)
 if [ -s /extra/order ]; then
@@ -102,7 +154,7 @@ if [ -s /extra/order ]; then
 		[ -n "$ko" ] && insmod "/extra/$ko" 2>/dev/null
 	done </extra/order
 fi
-echo "# hv-test: INFO efer.svme before hv: $(svme)"
+echo "# hv-test: INFO $bit before hv: $(virt_bits)"
 
 # 1. hv.ko
 if [ ! -f /hv.ko ]; then
@@ -139,11 +191,27 @@ if [ -s /kvm/order ]; then
 	done </kvm/order
 	if [ $ok = 1 ]; then
 		point ok kvm_load
-		echo "# hv-test: INFO efer.svme with kvm loaded: $(svme)"
+		s=$(virt_bits)
+		echo "# hv-test: INFO $bit with kvm loaded: $s"
 		for p in /sys/module/kvm/parameters/enable_virt_at_load /sys/module/kvm_amd/parameters/npt \
-			/sys/module/kvm_amd/parameters/nested; do
+			/sys/module/kvm_amd/parameters/nested /sys/module/kvm_intel/parameters/ept \
+			/sys/module/kvm_intel/parameters/unrestricted_guest \
+			/sys/module/kvm_intel/parameters/vpid /sys/module/kvm_intel/parameters/nested; do
 			[ -r "$p" ] && echo "# hv-test: INFO ${p#/sys/module/}=$(cat "$p")"
 		done
+		# The probe must be able to see the bit set: with enable_virt_at_load (6.12) kvm holds
+		# SVM/VMX on every CPU from now until it is unloaded.
+		p=/sys/module/kvm/parameters/enable_virt_at_load
+		if [ ! -r $p ]; then
+			point skip ${vendor}_seen_with_kvm "kvm enables $vendor only with a VM on this kernel"
+		elif [ "$(cat $p)" != Y ]; then
+			point skip ${vendor}_seen_with_kvm "kvm.enable_virt_at_load=$(cat $p)"
+		else
+			case " $s " in
+			*=0* | *=\?* | "  ") point not ok ${vendor}_seen_with_kvm "$bit not read as set on every CPU while kvm holds it: $s" ;;
+			*) point ok ${vendor}_seen_with_kvm ;;
+			esac
+		fi
 	else
 		point not ok kvm_load "$why"
 	fi
@@ -175,13 +243,15 @@ else
 	point not ok unload_module "hv is not loaded"
 fi
 
-# With hv and kvm gone, no CPU may be left with SVM on.
-s=$(svme)
-echo "# hv-test: INFO efer.svme at the end: $s"
+# With hv and kvm gone, no CPU may be left with SVM or VMX on.
+s=$(virt_bits)
+echo "# hv-test: INFO $bit at the end: $s"
+name=svm_off_after_unload
+[ "$vendor" = vmx ] && name=vmx_off_after_unload
 case " $s " in
-*=1*) point not ok svm_off_after_unload "EFER.SVME still set: $s" ;;
-*=\?* | "  ") point skip svm_off_after_unload "cannot read EFER (no msr driver)" ;;
-*) point ok svm_off_after_unload ;;
+*=1*) point not ok $name "$bit still set: $s" ;;
+*=\?* | "  ") point skip $name "cannot read $bit (no msr driver or hv_tb_cr4 helper)" ;;
+*) point ok $name ;;
 esac
 
 if [ -w /sys/kernel/debug/kmemleak ]; then
@@ -197,6 +267,7 @@ echo "# hv-test: DMESG BEGIN"
 dmesg
 echo "# hv-test: DMESG END"
 echo "# hv-test: DONE"
+drain_console
 
 if grep -qw hvtb_shell=1 /proc/cmdline; then
 	setsid cttyhack sh

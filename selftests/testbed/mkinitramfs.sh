@@ -1,27 +1,42 @@
 #!/bin/bash
-# selftests/testbed/mkinitramfs.sh [-m HV_KO] [-t SECS] KVER OUT.cpio.gz [TEST_BINARY...]
-#   Builds the testbed initramfs (gzip'd newc cpio) for kernel KVER:
+# selftests/testbed/mkinitramfs.sh [-m HV_KO] [-t SECS] [-v svm|vmx] [-x HELPER_KO]... [-e NAME=VALUE]...
+#                                  KVER OUT.cpio.gz [TEST_BINARY...]
+#   Builds the testbed initramfs (gzip'd newc cpio) for kernel KVER and the vendor of the emulated
+#   CPU (-v, default svm):
 #     /init            selftests/testbed/init.sh
 #     /bin/busybox     static busybox with every applet symlinked (busybox --list-full)
 #     /hv.ko           from -m HV_KO (left out when -m is not given or the file is missing: the run
 #                      then reports `not ok load_module`)
 #     /tests/<name>    each TEST_BINARY, by its base name (they must be static: there is no libc)
-#     /kvm/*.ko        irqbypass, kvm, ccp, kvm-amd and their dependencies (modules.dep of KVER,
-#                      decompressed when shipped as .ko.xz), /kvm/order = load order
-#     /extra/*.ko      msr (+ deps), loaded first by /init to read EFER.SVME; /extra/order
-#     /etc/testbed.conf  HVTB_TIMEOUT=SECS (per-binary timeout inside the guest, -t, default 600)
+#     /kvm/*.ko        svm: irqbypass, kvm, ccp, kvm-amd; vmx: irqbypass, kvm, kvm-intel; with their
+#                      dependencies (modules.dep of KVER, decompressed when shipped as .ko.xz),
+#                      /kvm/order = load order
+#     /extra/*.ko      msr (+ deps), loaded first by /init to read EFER.SVME, then each -x HELPER_KO
+#                      (built for KVER, e.g. hv_tb_cr4.ko on VMX); /extra/order
+#     /etc/testbed.conf  HVTB_TIMEOUT=SECS (per-binary timeout inside the guest, -t, default 600),
+#                      and `export NAME=VALUE` for each -e (settings the test binaries read)
 #   The kernel image must be in the cache of kernel.sh (it is fetched when it is not).
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
-usage() { hv_die "usage: mkinitramfs.sh [-m HV_KO] [-t SECS] KVER OUT.cpio.gz [TEST_BINARY...]"; }
+usage() {
+	hv_die "usage: mkinitramfs.sh [-m HV_KO] [-t SECS] [-v svm|vmx] [-x HELPER_KO]... [-e NAME=VALUE]..." \
+		"KVER OUT.cpio.gz [TEST_BINARY...]"
+}
 hvko=""
 timeout_s=600
-while getopts m:t: opt; do
+vendor=svm
+helpers=()
+envs=()
+while getopts m:t:v:x:e: opt; do
 	case "$opt" in
 	m) hvko=$OPTARG ;;
 	t) timeout_s=$OPTARG ;;
+	v) vendor=$OPTARG ;;
+	x) helpers+=("$OPTARG") ;;
+	e) [[ "$OPTARG" =~ ^[A-Z_][A-Z0-9_]*=[A-Za-z0-9_.,:/-]*$ ]] || hv_die "bad -e setting '$OPTARG'"
+	   envs+=("$OPTARG") ;;
 	*) usage ;;
 	esac
 done
@@ -47,7 +62,10 @@ cp "$busybox" "$stage/bin/busybox"
 	[ -e "$stage/$applet" ] || ln -s /bin/busybox "$stage/$applet"
 done
 install -m 0755 "$HV_TESTBED_DIR/init.sh" "$stage/init"
-echo "HVTB_TIMEOUT=$timeout_s" >"$stage/etc/testbed.conf"
+{
+	echo "HVTB_TIMEOUT=$timeout_s"
+	for e in "${envs[@]}"; do echo "export $e"; done
+} >"$stage/etc/testbed.conf"
 
 if [ -n "$hvko" ]; then
 	if [ -f "$hvko" ]; then
@@ -96,9 +114,18 @@ add_mods() { # add_mods DIR MODULE...
 		echo "${base%.ko*}.ko" >>"$stage/$dir/order"
 	done
 }
-add_mods kvm irqbypass kvm ccp kvm-amd
+case "$vendor" in
+svm) add_mods kvm irqbypass kvm ccp kvm-amd ;;
+vmx) add_mods kvm irqbypass kvm kvm-intel ;;
+*) hv_die "unknown vendor '$vendor' (svm or vmx)" ;;
+esac
 # msr: lets /init read EFER (SVME) on every CPU through /dev/cpu/N/msr.
 add_mods extra msr
+for ko in "${helpers[@]}"; do
+	[ -f "$ko" ] || hv_die "helper module $ko does not exist"
+	cp "$ko" "$stage/extra/$(basename "$ko")"
+	basename "$ko" >>"$stage/extra/order"
+done
 
 mkdir -p "$(dirname "$out")"
 (cd "$stage" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | gzip -1 >"$out.tmp"

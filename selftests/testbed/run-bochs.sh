@@ -28,6 +28,7 @@
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
+PATH=$PATH:/usr/sbin:/sbin	# mkfs.vfat
 
 { [ $# -ge 3 ] && [ $# -le 4 ]; } || hv_die "usage: run-bochs.sh KVER INITRAMFS LOG [CPUS]"
 kver=$1
