@@ -20,7 +20,7 @@
 #include "vmcs.h"
 
 /* VPID 0 is the host's; a vCPU gets one of 1..65535. */
-#define HV_VMX_NR_VPIDS		(1 << 16)
+#define HV_VMX_NR_VPIDS		BIT(16)
 
 static DECLARE_BITMAP(vmx_vpid_bitmap, HV_VMX_NR_VPIDS);
 static DEFINE_SPINLOCK(vmx_vpid_lock);	/* guards vmx_vpid_bitmap */

@@ -84,6 +84,7 @@ struct vmx_caps {
 	u32 timer_value;			/* about 1 ms of TSC, in timer ticks */
 	u32 vmcs_size;
 };
+
 extern struct vmx_caps vmx_caps;
 
 /*
@@ -142,7 +143,7 @@ struct vmx_vcpu {
 	u32 idt_vectoring_err;
 	u32 insn_len;
 	u32 interruptibility;
-	int fail;			/* vmx_vmenter(): 0 exit, 1/2 VMfailValid/Invalid, 3 fault */
+	int fail;			/* 0 exit, 1 VMfailValid, 2 VMfailInvalid, 3 fault */
 	u32 insn_error;			/* VM-instruction error of a VMfailValid */
 };
 

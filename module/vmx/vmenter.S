@@ -111,7 +111,8 @@ SYM_INNER_LABEL(vmx_vmexit, SYM_L_GLOBAL)
 	popq GPR_RAX(%rax)
 
 	/* Guest-trained return and branch predictions must not steer the host. */
-	FILL_RETURN_BUFFER %rax, RSB_CLEAR_LOOPS, X86_FEATURE_RSB_VMEXIT, X86_FEATURE_RSB_VMEXIT_LITE
+	FILL_RETURN_BUFFER %rax, RSB_CLEAR_LOOPS, X86_FEATURE_RSB_VMEXIT, \
+			   X86_FEATURE_RSB_VMEXIT_LITE
 	CLEAR_BRANCH_HISTORY_VMEXIT
 
 	xor %eax, %eax

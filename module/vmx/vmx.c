@@ -273,7 +273,8 @@ static int vmx_cpu_enable(void)
 		return r;
 	if ((read_cr0() & vmx_caps.cr0_fixed0) != vmx_caps.cr0_fixed0 ||
 	    (read_cr0() & ~vmx_caps.cr0_fixed1)) {
-		pr_err("CPU %d: host CR0 %#lx does not satisfy VMX's fixed bits\n", cpu, read_cr0());
+		pr_err("CPU %d: host CR0 %#lx does not satisfy VMX's fixed bits\n",
+		       cpu, read_cr0());
 		return -EOPNOTSUPP;
 	}
 	vc->vmxon = (void *)get_zeroed_page(GFP_KERNEL);

@@ -134,8 +134,8 @@ static int vmx_exit_exception_nmi(struct vmx_vcpu *vmx)
 		if (type == INTR_TYPE_PRIV_SW_EXCEPTION) {
 			/* INT1 (ICEBP): delivered as the instruction, after it. */
 			vmcs_write(VM_ENTRY_INSTRUCTION_LEN, vmx->insn_len);
-			vmcs_write(VM_ENTRY_INTR_INFO_FIELD, HV_VEC_DB | INTR_TYPE_PRIV_SW_EXCEPTION |
-				   INTR_INFO_VALID_MASK);
+			vmcs_write(VM_ENTRY_INTR_INFO_FIELD, HV_VEC_DB |
+				   INTR_TYPE_PRIV_SW_EXCEPTION | INTR_INFO_VALID_MASK);
 			return 1;
 		}
 		hv_ops->inject_exception(vcpu, HV_VEC_DB, false, 0);
