@@ -737,6 +737,7 @@ const struct hv_arch_ops vmx_ops = {
 	.cpu_enable		= vmx_cpu_enable,
 	.cpu_disable		= vmx_cpu_disable,
 	.emergency_disable	= vmx_emergency_disable,
+	.emergency_slot_module	= "kvm_intel",
 	.vm_size		= sizeof(struct vmx_vm),
 	.vcpu_size		= sizeof(struct vmx_vcpu),
 	.vm_init		= vmx_vm_init,
