@@ -147,7 +147,10 @@ struct vmx_vcpu {
 	u32 insn_error;			/* VM-instruction error of a VMfailValid */
 };
 
-/* Per-CPU VMX state, valid while the CPU is enabled. */
+/*
+ * Per-CPU VMX state, valid while the CPU is enabled; only its own CPU
+ * touches it, with interrupts off where an IPI (vmx_clear_ipi()) could.
+ */
 struct vmx_cpu {
 	void *vmxon;			/* VMXON region */
 	void *current_vmcs;		/* VMCS last VMPTRLD'ed here */

@@ -285,16 +285,27 @@ static int vmx_cpu_enable(void)
 	vc->current_vmcs = NULL;
 
 	cr4_set_bits(X86_CR4_VMXE);
+	if ((cr4_read_shadow() & vmx_caps.cr4_fixed0) != vmx_caps.cr4_fixed0 ||
+	    (cr4_read_shadow() & ~vmx_caps.cr4_fixed1)) {
+		pr_err("CPU %d: host CR4 %#lx does not satisfy VMX's fixed bits\n",
+		       cpu, cr4_read_shadow());
+		r = -EOPNOTSUPP;
+		goto out_clear_vmxe;
+	}
 	r = vmx_vmxon(__pa(vc->vmxon));
 	if (r) {
-		cr4_clear_bits(X86_CR4_VMXE);
-		free_page((unsigned long)vc->vmxon);
-		vc->vmxon = NULL;
 		pr_err("CPU %d: VMXON failed (%s)\n", cpu, r == -EFAULT ? "fault" : "VMfail");
-		return -EIO;
+		r = -EIO;
+		goto out_clear_vmxe;
 	}
 	vc->on = true;
 	return 0;
+
+out_clear_vmxe:
+	cr4_clear_bits(X86_CR4_VMXE);
+	free_page((unsigned long)vc->vmxon);
+	vc->vmxon = NULL;
+	return r;
 }
 
 /* With interrupts off, on the CPU the VMCS is active on. */
