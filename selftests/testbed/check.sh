@@ -29,7 +29,7 @@
 #   HV_TEST_BINARIES  space-separated test binaries to use instead of building selftests/hv
 #   HV_MODULE_SRC     source root of the module (default: the repository; see build-module.sh)
 #   HV_TEST_TIMEOUT   per-binary timeout inside the guest, in guest seconds (default 300 on SVM,
-#                     120 on VMX, where guest time is emulated instructions / HV_BOCHS_IPS)
+#                     240 on VMX, where guest time is Bochs ticks / HV_BOCHS_IPS, see run-bochs.sh)
 #   HV_TEST_SCALE     passed to the test binaries (which may shorten their loops with it) through
 #                     the initramfs; default: unset on SVM, as set by the caller on VMX
 #   HV_QEMU_TIMEOUT, HV_QEMU_MEM, HV_QEMU_CPU, HV_QEMU_APPEND, HV_QEMU_TEE   see run-qemu.sh
@@ -275,7 +275,7 @@ build_helper() {
 if [ "$vendor" = vmx ]; then
 	[ $# -gt 0 ] || set -- 6.12
 	prefix=vmx-
-	test_timeout=${HV_TEST_TIMEOUT:-120}
+	test_timeout=${HV_TEST_TIMEOUT:-240}
 else
 	[ $# -gt 0 ] || set -- 6.1 6.12
 	prefix=""
@@ -283,6 +283,9 @@ else
 fi
 envs=()
 [ -z "${HV_TEST_SCALE:-}" ] || envs+=(-e "HV_TEST_SCALE=$HV_TEST_SCALE")
+# Bochs sends the serial console at its baud rate in guest time: the boot's info chatter alone
+# would take minutes, so only what came from /init on (and the boot's warnings) is printed.
+[ "$vendor" = svm ] || envs+=(-e HVTB_DMESG=since-init)
 for series in "$@"; do
 	s=$prefix$series
 	sdir=$out/$s

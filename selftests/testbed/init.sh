@@ -4,7 +4,10 @@
 # Layout it expects:  /hv.ko, /tests/* (static test binaries), /kvm/*.ko and /kvm/order (the kvm
 # modules of the CPU's vendor, one file name a line in load order), /extra/*.ko and /extra/order
 # (helpers loaded first: msr, and hv_tb_cr4 on VMX), /etc/testbed.conf (optional, sourced:
-# HVTB_TIMEOUT, and exported HV_* settings for the test binaries).
+# HVTB_TIMEOUT, HVTB_DMESG, and exported HV_* settings for the test binaries).
+# HVTB_DMESG=full (default) prints the whole kernel log at the end; HVTB_DMESG=since-init prints
+# what was logged from /init on, and of the boot before it only warnings and worse: for Bochs,
+# whose serial port is slow enough that the full log would take minutes to send.
 # Kernel command line: hvtb_timeout=SECS overrides the per-binary timeout (default 600);
 # hvtb_shell=1 drops to a shell at the end instead of powering off (for debugging by hand).
 #
@@ -20,7 +23,7 @@
 #   # hv-test: PHASE <name>                   (main, kvm)
 #   # hv-test: INFO <text>                    diagnostics (EFER.SVME or CR4.VMXE per CPU, kvm
 #                                            parameters)
-#   # hv-test: DMESG BEGIN / DMESG END        the kernel log after the last step
+#   # hv-test: DMESG BEGIN / DMESG END        the kernel log after the last step (see HVTB_DMESG)
 #   # hv-test: DONE                          everything ran; poweroff follows
 # Binaries run in sorted order with cwd /tmp; kvm_coexist runs only in the kvm phase.
 
@@ -130,6 +133,9 @@ modname() { # file name -> module name
 	n=${n%.ko}
 	echo "$n" | tr - _
 }
+
+# Kernel time at which /init started (the last record so far), for HVTB_DMESG=since-init.
+init_ts=$(dmesg | tail -n 1 | sed -n 's/^\[ *\([0-9.]*\)\].*/\1/p')
 
 flag() { if grep -qw "$1" /proc/cpuinfo; then echo yes; else echo no; fi; }
 if grep -qw vmx /proc/cpuinfo; then
@@ -264,7 +270,16 @@ if [ -w /sys/kernel/debug/kmemleak ]; then
 fi
 
 echo "# hv-test: DMESG BEGIN"
-dmesg
+if [ "${HVTB_DMESG:-full}" = since-init ] && [ -n "$init_ts" ]; then
+	# dmesg -r: "<level>[ seconds] text"; levels 0-4 are emerg..warning.
+	dmesg -r | awk -v t0="$init_ts" '{
+		ts = $0; sub(/^<[0-9]+>\[ */, "", ts); sub(/\].*/, "", ts)
+		lvl = $0; sub(/^</, "", lvl); sub(/>.*/, "", lvl)
+		if (ts + 0 >= t0 + 0 || lvl % 8 <= 4) { sub(/^<[0-9]+>/, ""); print }
+	}'
+else
+	dmesg
+fi
 echo "# hv-test: DMESG END"
 echo "# hv-test: DONE"
 drain_console
