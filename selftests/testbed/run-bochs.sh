@@ -13,7 +13,8 @@
 #   boot again forever: it has no -no-reboot), or at the wall-clock limit. Bochs ignores SIGTERM
 #   (its term display only logs it), so it is stopped with SIGKILL.
 # Environment:
-#   HV_BOCHS_TIMEOUT  wall-clock limit in seconds (default 1200)
+#   HV_BOCHS_TIMEOUT  wall-clock limit in seconds (default 900: a whole VMX run takes about 6
+#                     minutes, and make check-vmx must stay under 20)
 #   HV_BOCHS_MEM      guest memory in MiB (default 1024)
 #   HV_BOCHS_CPU      Bochs CPU model (default corei7_skylake_x)
 #   HV_BOCHS_IPS      emulated instructions per guest second (default 20000000). With
@@ -44,7 +45,7 @@ kver=$1
 initrd=$2
 log=$3
 cpus=${4:-2}
-limit=${HV_BOCHS_TIMEOUT:-1200}
+limit=${HV_BOCHS_TIMEOUT:-900}
 mem=${HV_BOCHS_MEM:-1024}
 ips=${HV_BOCHS_IPS:-20000000}
 "$HV_TESTBED_DIR/kernel.sh" "$kver" >/dev/null 2>&1 || hv_die "cannot fetch kernel $kver"
