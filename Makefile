@@ -2,11 +2,12 @@
 #
 # hv: top-level targets.
 #   make              hv.ko for KDIR (default: the running kernel) and the selftests
-#   make check        everything the CI runs: host unit tests, then the SVM testbed
-#                     (QEMU TCG, Debian 6.1 and 6.12 kernels, then the debug kernel: KUnit
-#                     suites and every selftest under KASAN/lockdep/kmemleak); last line
-#                     "N passed, N failed, N skipped"
+#   make check        everything the CI runs: host unit tests, the SVM testbed (QEMU TCG,
+#                     Debian 6.1 and 6.12 kernels, then the debug kernel: KUnit suites and
+#                     every selftest under KASAN/lockdep/kmemleak), the VMX testbed (Bochs,
+#                     Debian 6.12); last line "N passed, N failed, N skipped" over all of them
 #   make check-svm    the SVM testbed alone, Debian kernels
+#   make check-vmx    the VMX testbed alone
 #   make check-kunit  the KUnit suites (hv_kunit.ko) alone, in the debug kernel under QEMU
 #   make check-unit   the host build of the decoder and walker KUnit suites alone (seconds)
 #   make check-vmm    the hv-run VMM alone: its selftest (vmm_test) in the 6.12 testbed
@@ -20,7 +21,7 @@ KVER ?= $(shell uname -r)
 KDIR ?= /lib/modules/$(KVER)/build
 TESTBED := selftests/testbed
 
-.PHONY: all module selftests check check-svm check-kunit check-unit check-vmm demo deps clean
+.PHONY: all module selftests check check-svm check-vmx check-kunit check-unit check-vmm demo deps clean
 
 all: module selftests
 
@@ -37,7 +38,10 @@ check-unit:
 	$(MAKE) -s -C module/tests/host run
 
 check-svm: deps
-	HV_SKIP_DEPS=1 bash $(TESTBED)/check.sh
+	HV_SKIP_DEPS=1 bash $(TESTBED)/check.sh --svm
+
+check-vmx: deps
+	HV_SKIP_DEPS=1 bash $(TESTBED)/check.sh --vmx
 
 # vmm_test is built by check.sh (build-vmm.sh) before the initramfs is made.
 check-vmm: deps

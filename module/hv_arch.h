@@ -33,6 +33,13 @@ struct hv_arch_ops {
 	void (*cpu_disable)(void);
 	/* Reboot, kexec and panic: leave VMX/SVM operation, no locks taken. */
 	void (*emergency_disable)(void);
+	/*
+	 * The vendor KVM module that, on the older kernel (6.1), holds the
+	 * kernel's emergency-disable slot for as long as it is loaded, with a
+	 * callback that also turns this extension off when hv turned it on;
+	 * NULL if there is none (6.1 turns SVM off itself).
+	 */
+	const char *emergency_slot_module;
 
 	/* Sizes of the vendor structs that embed struct hv_vm / struct hv_vcpu. */
 	size_t vm_size;
@@ -96,6 +103,9 @@ extern const struct hv_arch_ops *hv_ops;
 
 #ifdef CONFIG_CPU_SUP_AMD
 extern const struct hv_arch_ops svm_ops;
+#endif
+#ifdef CONFIG_CPU_SUP_INTEL
+extern const struct hv_arch_ops vmx_ops;
 #endif
 
 #endif /* HV_ARCH_H */

@@ -35,7 +35,8 @@ static long hv_check_cap(unsigned long cap)
 	case HV_CAP_MAX_CPUID:
 		return HV_MAX_CPUID_ENTRIES;
 	case HV_CAP_NRIPS:
-		return boot_cpu_has(X86_FEATURE_NRIPS);
+		/* VMX always reports the length of an exiting instruction. */
+		return hv_ops->vendor == HV_VENDOR_VMX || boot_cpu_has(X86_FEATURE_NRIPS);
 	default:
 		return 0;
 	}

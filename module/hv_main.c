@@ -9,7 +9,9 @@
 
 #include <linux/cpu.h>
 #include <linux/cpuhotplug.h>
+#include <linux/kobject.h>
 #include <linux/module.h>
+#include <linux/version.h>
 #include <linux/mutex.h>
 #include <linux/preempt.h>
 #include <asm/cpufeature.h>
@@ -20,9 +22,10 @@
 
 const struct hv_arch_ops *hv_ops;
 
-static DEFINE_MUTEX(hv_enable_lock);	/* guards hv_users and hv_cpuhp_state */
+static DEFINE_MUTEX(hv_enable_lock);	/* guards hv_users, hv_cpuhp_state, hv_callback_set */
 static unsigned int hv_users;		/* VMs alive */
 static int hv_cpuhp_state;
+static bool hv_callback_set;		/* hv_emergency_disable() is in the kernel's slot */
 static DEFINE_PER_CPU(bool, hv_cpu_enabled);
 
 static int hv_cpu_online(unsigned int cpu)
@@ -53,6 +56,32 @@ static void hv_emergency_disable(void)
 }
 
 /*
+ * 6.1's kvm_intel takes the single emergency-disable slot when it is
+ * loaded, not when it enables VMX, so hv may find it taken while VMX is
+ * free; kvm_intel's callback then turns VMX off on every CPU where CR4.VMXE
+ * is set, hv's included.  Registering anyway would only trip the kernel's
+ * WARN, so hv leaves the slot to it (should kvm_intel be unloaded before
+ * hv's last VM goes, the slot stays empty until then).  On 6.12 KVM holds
+ * the slot exactly while it holds VMX/SVM, when hv cannot get that far.
+ */
+static bool hv_emergency_slot_taken(void)
+{
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 12, 0)
+	struct kobject *kobj;
+
+	if (!hv_ops->emergency_slot_module)
+		return false;
+	/* Loaded modules are the kobjects of the kset our own module is in. */
+	kobj = kset_find_obj(THIS_MODULE->mkobj.kobj.kset, hv_ops->emergency_slot_module);
+	if (kobj) {
+		kobject_put(kobj);
+		return true;
+	}
+#endif
+	return false;
+}
+
+/*
  * Take the virtualization extension on every CPU, now and on CPUs that come
  * online later.  If any CPU refuses (another hypervisor holds it), the
  * CPUs already enabled are rolled back by the hotplug core.
@@ -75,7 +104,9 @@ int hv_get_virt(void)
 		}
 		hv_cpuhp_state = r;
 		r = 0;
-		cpu_emergency_register_virt_callback(hv_emergency_disable);
+		hv_callback_set = !hv_emergency_slot_taken();
+		if (hv_callback_set)
+			cpu_emergency_register_virt_callback(hv_emergency_disable);
 	}
 out:
 	mutex_unlock(&hv_enable_lock);
@@ -86,7 +117,9 @@ void hv_put_virt(void)
 {
 	mutex_lock(&hv_enable_lock);
 	if (!WARN_ON_ONCE(!hv_users) && --hv_users == 0) {
-		cpu_emergency_unregister_virt_callback(hv_emergency_disable);
+		if (hv_callback_set)
+			cpu_emergency_unregister_virt_callback(hv_emergency_disable);
+		hv_callback_set = false;
 		cpuhp_remove_state(hv_cpuhp_state);
 	}
 	mutex_unlock(&hv_enable_lock);
@@ -98,6 +131,14 @@ static const struct hv_arch_ops *hv_pick_vendor(void)
 	if (boot_cpu_has(X86_FEATURE_SVM))
 		return &svm_ops;
 #endif
+#ifdef CONFIG_CPU_SUP_INTEL
+	/*
+	 * Raw CPUID: the kernel clears its VMX flag when the firmware locked
+	 * VMX off, and vmx_ops.probe() is the one to say so.
+	 */
+	if (cpuid_ecx(1) & BIT(X86_FEATURE_VMX & 31))
+		return &vmx_ops;
+#endif
 	return NULL;
 }
 
@@ -107,7 +148,7 @@ static int __init hv_init(void)
 
 	hv_ops = hv_pick_vendor();
 	if (!hv_ops) {
-		pr_err("no supported virtualization extension (AMD SVM) on this CPU\n");
+		pr_err("no supported virtualization extension (AMD SVM or Intel VMX) on this CPU\n");
 		return -EOPNOTSUPP;
 	}
 	r = hv_ops->probe();

@@ -3,13 +3,14 @@
 #   1. the host build of the decoder and walker KUnit suites (module/tests/host), as ONE result
 #      point host/check-unit (failing cases are listed as host/<suite>.<case>): the same cases run
 #      in-kernel under debug/kunit.<suite>/ and are counted there, so they are not counted twice;
-#   1b. the host unit tests of hv-run's device models (make -C userspace-vmm unit), KTAP, one point
-#      a case (vmm-unit/<case>);
-#   2. the SVM testbed (check.sh) on Debian 6.1 and 6.12 and on the debug kernel (KUnit suites,
-#      then every selftest under KASAN, lockdep, DEBUG_ATOMIC_SLEEP and kmemleak); it runs the
-#      VMM's vmm_test too.
-#   SERIES (default: 6.1 6.12 debug) are passed to check.sh; `make check-kunit` uses this script
-#   with HV_KUNIT_ONLY=1 and SERIES debug.
+#   2. the host unit tests of hv-run's device models (make -C userspace-vmm unit), one point a case
+#      (vmm-unit/<case>);
+#   3. the SVM testbed (check.sh --svm) on SERIES, default Debian 6.1 and 6.12 and the debug kernel
+#      (KUnit suites, then every selftest under KASAN, lockdep, DEBUG_ATOMIC_SLEEP and kmemleak);
+#      it runs the VMM's vmm_test too;
+#   4. the VMX testbed (check.sh --vmx: Bochs, Debian 6.12).
+#   HV_KUNIT_ONLY=1 (`make check-kunit`, with SERIES debug) runs 1 and 3 without selftest binaries;
+#   HV_VMX=0 leaves out 4.
 # Prints every result, then exactly one last line "N passed, N failed, N skipped";
 # exit status 1 if anything failed or nothing ran.
 set -uo pipefail
@@ -20,6 +21,7 @@ out=build/check
 mkdir -p "$out"
 
 [ $# -gt 0 ] || set -- 6.1 6.12 debug
+kunit_only=${HV_KUNIT_ONLY:-0}
 
 # 1. Host unit tests: KTAP "ok N suite.case" / "not ok N suite.case", summed up in one point.
 make -s -C module/tests/host run >"$out/unit.log" 2>&1
@@ -37,8 +39,8 @@ else
 	failed=$((failed + 1 + unit_bad))
 fi
 
-# 1b. hv-run's device models on the host: one KTAP document, results as vmm-unit/<case>.
-if [ "${HV_KUNIT_ONLY:-0}" != 1 ] && [ -f userspace-vmm/tests/unit/Makefile ]; then
+# 2. hv-run's device models on the host: one KTAP document, results as vmm-unit/<case>.
+if [ "$kunit_only" != 1 ]; then
 	make -s -C userspace-vmm unit >"$out/vmm-unit.log" 2>&1
 	vmm_rc=$?
 	vmm_results=0 vmm_failed=0
@@ -63,18 +65,25 @@ if [ "${HV_KUNIT_ONLY:-0}" != 1 ] && [ -f userspace-vmm/tests/unit/Makefile ]; t
 	fi
 fi
 
-# 2. The SVM testbed.
-HV_SKIP_DEPS=${HV_SKIP_DEPS:-1} bash selftests/testbed/check.sh "$@" 2>&1 | tee "$out/testbed.log" |
-	grep -v -E '^[0-9]+ passed, [0-9]+ failed'
-summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$out/testbed.log" | tail -n 1)
-if [ -z "$summary" ]; then
-	echo "not ok testbed # check.sh printed no summary (see $out/testbed.log)"
-	failed=$((failed + 1))
-else
+# 3, 4. The testbeds: every result line goes through, their summaries are added up here.
+testbed() { # testbed VENDOR [SERIES...]: check.sh --VENDOR, log in $out/testbed-VENDOR.log
+	local vendor=$1 log=$out/testbed-$1.log summary tp tf ts start=$SECONDS
+	shift
+	HV_SKIP_DEPS=${HV_SKIP_DEPS:-1} bash selftests/testbed/check.sh "--$vendor" "$@" 2>&1 | tee "$log" |
+		grep -v -E '^[0-9]+ passed, [0-9]+ failed'
+	echo "# check-all: $vendor testbed took $((SECONDS - start))s"
+	summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
+	if [ -z "$summary" ]; then
+		echo "not ok testbed-$vendor # check.sh --$vendor printed no summary (see $log)"
+		failed=$((failed + 1))
+		return
+	fi
 	read -r tp tf ts < <(echo "$summary" |
 		sed -E 's/^([0-9]+) passed, ([0-9]+) failed(, ([0-9]+) skipped)?.*/\1 \2 \4/')
 	passed=$((passed + tp)) failed=$((failed + tf)) skipped=$((skipped + ${ts:-0}))
-fi
+}
+testbed svm "$@"
+[ "$kunit_only" = 1 ] || [ "${HV_VMX:-1}" = 0 ] || testbed vmx
 
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

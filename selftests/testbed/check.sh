@@ -1,30 +1,44 @@
 #!/bin/bash
-# selftests/testbed/check.sh [SERIES...]          (default: 6.1 6.12; also: debug)
-#   The SVM testbed end to end. Series debug is our own kernel (debug-kernel.sh: KUnit, KASAN, lockdep,
-#   DEBUG_ATOMIC_SLEEP, kmemleak; built once, cached): hv_kunit.ko is built and loaded there too, its
-#   suites reported as <series>/kunit.<suite>/<case>, and the run must show the sanitizers active. The selftests are built once (`make -k -C selftests/hv
-#   OUTPUT=build/testbed/selftests`, list from its print-tests target), then for each Debian kernel
-#   series: kernel.sh (fetch the kernel matching the installed headers), build-module.sh (hv.ko,
-#   warnings are errors), mkinitramfs.sh, run-qemu.sh (QEMU TCG, EPYC, -smp 2), and the serial log
-#   is parsed. Output, one line a result:
+# selftests/testbed/check.sh [--svm|--vmx] [SERIES...]
+#   A testbed end to end, for one vendor:
+#     --svm (default)  QEMU TCG, -cpu EPYC (svm, npt), run-qemu.sh; series default: 6.1 6.12; also
+#                      `debug`: our own kernel (debug-kernel.sh: KUnit, KASAN, lockdep,
+#                      DEBUG_ATOMIC_SLEEP, kmemleak; built once, cached), where hv_kunit.ko is built
+#                      and loaded too, its suites reported as debug/kunit.<suite>/<case>, and the run
+#                      must show the sanitizers active
+#     --vmx            Bochs, corei7_skylake_x (vmx, ept, vpid, unrestricted guest), run-bochs.sh;
+#                      series default: 6.12 (one series: Bochs is slow; 6.12 is the one whose kvm
+#                      takes VMX at load, so kvm_coexist sees hv's EBUSY path). Result names carry
+#                      a "vmx-" prefix: vmx-6.12/abi_test/... beside the SVM run's 6.12/abi_test/...
+#   The selftests are built once (`make -k -C selftests/hv OUTPUT=build/testbed/selftests`, list
+#   from its print-tests target), and the hv-run VMM with its tests (build-vmm.sh), then for each
+#   kernel series: kernel.sh (fetch the kernel matching the installed headers), build-module.sh
+#   (hv.ko, warnings are errors; on VMX also the hv_tb_cr4 helper that reads CR4 on every CPU),
+#   mkinitramfs.sh, the emulator with 2 CPUs, and the serial log is parsed. Output, one line a result:
 #       ok <series>/<binary>/<test>      a KTAP result line of a selftest binary
 #       not ok <series>/<name> # <why>
 #       skip <series>/<name>: <reason>
-#   plus testbed points (<series>/load_module, kvm_load, kvm_unload, unload_module,
-#   svm_off_after_unload, build_module, boot, testbed_complete, kernel_log_clean) and a
-#   <series>/<binary> failure for a binary that crashed, timed out or broke its plan.
+#   plus testbed points (<series>/load_module, kvm_load, <vendor>_seen_with_kvm, kvm_unload,
+#   unload_module, svm_off_after_unload or vmx_off_after_unload, build_module, boot, vendor,
+#   testbed_complete, kernel_log_clean) and a <series>/<binary> failure for a binary that crashed,
+#   timed out or broke its plan.
 #   Last line, always: `N passed, N failed, N skipped`. Exit status 1 if anything failed or no test
 #   ran at all, else 0.
 # Files: build/testbed/<series>.log (full serial log), build/testbed/<series>/ (hv.ko, build.log,
-#   initrd.gz, QEMU's stderr in <series>.log.qemu), build/testbed/results.txt (the result lines),
+#   initrd.gz), the emulator's own output in <series>.log.qemu or <series>.log.bochs/,
+#   build/testbed/results.txt (SVM) or results-vmx.txt (the result lines),
 #   build/testbed/selftests/ (the test binaries). Runs sharing an output directory are serialized (flock).
 # Environment:
 #   HV_TESTBED_OUT    output directory instead of build/testbed
 #   HV_TEST_BINARIES  space-separated test binaries to use instead of building selftests/hv
 #   HV_MODULE_SRC     source root of the module (default: the repository; see build-module.sh)
-#   HV_TEST_TIMEOUT   per-binary timeout inside the guest, seconds (default 300)
+#   HV_TEST_TIMEOUT   per-binary timeout inside the guest, in guest seconds (default 300 on SVM,
+#                     60 on VMX, where guest time is Bochs ticks / HV_BOCHS_IPS and crawls while
+#                     a VM runs: the longest binary, abi_test, took 2 guest seconds for 97 wall
+#                     seconds; run-bochs.sh's wall-clock limit is the outer guard)
 #   HV_QEMU_TIMEOUT, HV_QEMU_MEM, HV_QEMU_CPU, HV_QEMU_APPEND, HV_QEMU_TEE   see run-qemu.sh
-#   HV_SMP            vCPUs (default 2)
+#   HV_BOCHS_TIMEOUT, HV_BOCHS_MEM, HV_BOCHS_IPS, HV_BOCHS_APPEND, HV_BOCHS_TEE  see run-bochs.sh
+#   HV_SMP            CPUs of the test host (default 2)
 #   HV_SKIP_DEPS=1    do not run deps.sh
 #   HV_VMM=0          leave out the hv-run VMM and its selftest (selftests/vmm, built by build-vmm.sh into
 #                     <out>/vmm; vmm_test joins the binaries unless HV_TEST_BINARIES names them)
@@ -35,9 +49,18 @@ set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
+vendor=svm
+case "${1:-}" in
+--svm) shift ;;
+--vmx) vendor=vmx; shift ;;
+-*) hv_die "usage: check.sh [--svm|--vmx] [SERIES...]" ;;
+esac
+
 tb=$HV_TESTBED_DIR
 out=${HV_TESTBED_OUT:-$HV_REPO_DIR/build/testbed}
 mkdir -p "$out"
+resfile=$out/results.txt
+[ "$vendor" = svm ] || resfile=$out/results-$vendor.txt
 # One run at a time per output directory (several people may share a work tree).
 exec 9>"$out/.lock"
 if ! flock -n 9; then
@@ -45,13 +68,29 @@ if ! flock -n 9; then
 	flock 9
 fi
 results=$(mktemp "${TMPDIR:-/tmp}/hv-results.XXXXXX")
-trap 'cp "$results" "$out/results.txt" 2>/dev/null; rm -f "$results"' EXIT
+trap 'cp "$results" "$resfile" 2>/dev/null; rm -f "$results"' EXIT
 
 # Lines in the serial log that look bad but are not (ERE, matched against the whole line).
 allow=(
 	'Speculative Return Stack Overflow: WARNING: See https'
 	'WARNING: Unprivileged eBPF is enabled'
 )
+# Whole WARN splats (cut here ... end trace) that are not hv's, by their WARNING line (ERE).
+allow_splats=()
+if [ "$vendor" = vmx ]; then
+	allow+=(
+		# Mitigation notice for the CPU model Bochs presents.
+		'RETBleed: WARNING: Spectre v2 mitigation leaves CPU vulnerable to RETBleed attacks'
+	)
+	allow_splats+=(
+		# Bochs 2.7's corei7_skylake_x CPUID is inconsistent: leaf 1 counts fewer logical CPUs
+		# than leaf 4 has cores (6.12's topology parser warns at every CPU's bring-up), and
+		# leaf 0xD's XSAVE size disagrees with its component offsets (the kernel warns and
+		# falls back to FXSAVE). Both at boot, before /init, from the emulated CPU alone.
+		'at arch/x86/kernel/cpu/topology_common\.c:[0-9]+ parse_legacy'
+		'at arch/x86/kernel/fpu/xstate\.c:[0-9]+ fpu__init_system_xstate'
+	)
+fi
 # Sanitizer reports that do not say WARNING/BUG themselves: kmemleak's summary and its giving up,
 # lockdep's unannotated lock (its stack dump says Call Trace too).
 sanitizer_re='suspected memory leak|kmemleak: .*(disabl|pool empty)|INFO: trying to register non-static key'
@@ -97,7 +136,7 @@ res() { # res ok|fail|skip NAME [WHY]
 
 # parse SERIES LOG: the results of one run, in the format above.
 parse_log() {
-	awk -v S="$1" '
+	awk -v S="$1" -v V="$vendor" '
 	function emit(kind, name, why) {
 		if (kind == "ok") print "ok " name
 		else if (kind == "skip") print "skip " name ": " (why == "" ? "skipped" : why)
@@ -106,9 +145,17 @@ parse_log() {
 	function strip(s) { sub(/\r$/, "", s); return s }
 	function unmark(s) { sub(/^# hv-test: /, "", s); return s }
 	{ $0 = strip($0) }
-	/^# hv-test: START / { started = 1; next }
+	/^# hv-test: START / {
+		started = 1
+		if (match($0, / vendor=[a-z]+/)) {
+			v = substr($0, RSTART + 8, RLENGTH - 8)
+			if (v == V) emit("ok", S "/vendor", "")
+			else emit("fail", S "/vendor", "the test host reports vendor=" v ", this run is for " V)
+		}
+		next
+	}
 	/^# hv-test: DONE$/ { done = 1; next }
-	/^# hv-test: QEMU TIMEOUT/ { qemu_to = $0; next }
+	/^# hv-test: (QEMU|BOCHS) / { qemu_to = $0; next }
 	/^# hv-test: RESULT / {
 		line = substr($0, length("# hv-test: RESULT ") + 1)
 		why = ""
@@ -175,16 +222,36 @@ parse_log() {
 		if (!started) emit("fail", S "/boot", "the kernel never reached /init")
 		if (started && !seen["load_module"]) emit("fail", S "/load_module", "not reported")
 		if (started && !seen["unload_module"]) emit("fail", S "/unload_module", "not reported")
-		if (!done) emit("fail", S "/testbed_complete", qemu_to != "" ? unmark(qemu_to) : "the run did not finish (panic, hang or QEMU error)")
+		if (!done) emit("fail", S "/testbed_complete", qemu_to != "" ? unmark(qemu_to) : "the run did not finish (panic, hang or emulator error)")
 		else emit("ok", S "/testbed_complete", "")
 	}' "$2" | tee -a "$results"
+}
+
+# The serial log without the WARN splats listed in allow_splats: each splat from its "cut here"
+# line to its "end trace" line is dropped when its WARNING line matches; a splat longer than 100
+# lines or without an end is kept whole (it may have swallowed other messages).
+strip_allowed_splats() { # LOG
+	# Through the environment: awk -v would take the backslashes of the ERE as escapes.
+	HV_SPLAT_RE=$(IFS='|'; echo "${allow_splats[*]}") awk '
+	BEGIN { re = ENVIRON["HV_SPLAT_RE"] }
+	function flush() { printf "%s", buf; buf = ""; n = 0; inblk = 0 }
+	/-+\[ cut here \]-+/ { if (inblk) flush(); inblk = 1; allowed = 0 }
+	inblk {
+		buf = buf $0 ORS; n++
+		if (re != "" && $0 ~ /WARNING: CPU: / && $0 ~ re) allowed = 1
+		if ($0 ~ /---\[ end trace/) { if (allowed) { buf = ""; n = 0; inblk = 0 } else flush() }
+		else if (n > 100) flush()
+		next
+	}
+	{ print }
+	END { if (inblk) flush() }' "$1"
 }
 
 # Bad kernel messages anywhere in the serial log (the console copy and the dmesg copy are deduplicated).
 kernel_log_check() { # SERIES LOG
 	local bad allow_re
 	allow_re=$(IFS='|'; echo "${allow[*]}")
-	bad=$(grep -aE "WARNING:|BUG:|Oops|general protection fault|Call Trace|KASAN|UBSAN|kernel BUG|Kernel panic|soft lockup|hard LOCKUP|blocked for more than|detected stall|\\bhv[a-z_]*: .*leak|unreferenced object|$sanitizer_re" "$2" |
+	bad=$(strip_allowed_splats "$2" | grep -aE "WARNING:|BUG:|Oops|general protection fault|Call Trace|KASAN|UBSAN|kernel BUG|Kernel panic|soft lockup|hard LOCKUP|blocked for more than|detected stall|\\bhv[a-z_]*: .*leak|unreferenced object|$sanitizer_re" |
 		grep -avE "$allow_re" | grep -av '^# hv-test: RESULT' | awk '!seen[$0]++' || true)
 	if [ -n "$bad" ]; then
 		res fail "$1/kernel_log_clean" "$(printf '%s\n' "$bad" | wc -l) bad kernel log lines:"
@@ -249,17 +316,45 @@ if [ "${HV_VMM:-1}" != 0 ] && [ -f "$HV_REPO_DIR/userspace-vmm/Makefile" ] &&
 fi
 echo "# testbed: ${#tests[@]} test binaries: ${tests[*]##*/}"
 
-[ $# -gt 0 ] || set -- 6.1 6.12
-for s in "$@"; do
+# build_helper KVER DIR: the hv_tb_cr4 helper module for KVER, built in DIR (warnings are errors
+# here too); prints the path of the .ko.
+build_helper() {
+	local kdir=/usr/src/linux-headers-$1 dir=$2
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	cp "$tb/cr4probe/Kbuild" "$tb/cr4probe/hv_tb_cr4.c" "$dir/"
+	if ! make -C "$kdir" M="$dir" modules >"$dir/build.log" 2>&1 ||
+		grep -qi 'warning:' "$dir/build.log" || [ ! -f "$dir/hv_tb_cr4.ko" ]; then
+		sed 's/^/#   /' "$dir/build.log" | tail -n 20
+		return 1
+	fi
+	echo "$dir/hv_tb_cr4.ko"
+}
+
+if [ "$vendor" = vmx ]; then
+	[ $# -gt 0 ] || set -- 6.12
+	prefix=vmx-
+	test_timeout=${HV_TEST_TIMEOUT:-60}
+else
+	[ $# -gt 0 ] || set -- 6.1 6.12
+	prefix=""
+	test_timeout=${HV_TEST_TIMEOUT:-300}
+fi
+envs=()
+# Bochs sends the serial console at its baud rate in guest time: the boot's info chatter alone
+# would take minutes, so only what came from /init on (and the boot's warnings) is printed.
+[ "$vendor" = svm ] || envs+=(-e HVTB_DMESG=since-init)
+for series in "$@"; do
+	s=$prefix$series
 	sdir=$out/$s
 	log=$out/$s.log
-	rm -rf "$sdir" "$log" "$log.qemu"
+	rm -rf "$sdir" "$log" "$log.qemu" "$log.bochs" "$log.times"
 	mkdir -p "$sdir"
 	echo "# testbed: === $s ==="
-	[ "$s" = debug ] && echo "# testbed: the debug kernel is built on first use (about 20 min on 2 cores)"
-	if ! kver=$("$tb/kernel.sh" "$s" 2>"$sdir/kernel.log"); then
+	[ "$series" = debug ] && echo "# testbed: the debug kernel is built on first use (about 20 min on 2 cores)"
+	if ! kver=$("$tb/kernel.sh" "$series" 2>"$sdir/kernel.log"); then
 		cat "$sdir/kernel.log" >&2
-		res fail "$s/kernel" "cannot resolve or fetch the $s kernel"
+		res fail "$s/kernel" "cannot resolve or fetch the $series kernel"
 		continue
 	fi
 	echo "# testbed: kernel $kver"
@@ -275,13 +370,16 @@ for s in "$@"; do
 	vmmargs=()
 	if [ -n "$vmmdir" ]; then
 		vmmargs=(-V "$vmmdir")
+		# The nested Linux boot: every SVM series by default; on VMX only when asked for by name
+		# (Bochs runs the nested kernel far too slowly for the check's time budget).
 		case "${HV_VMM_LINUX_SERIES:-all}" in
-		all | "$s") ;;
+		"$s") ;;
+		all) [ "$vendor" = svm ] || vmmargs+=(-e HV_VMM_LINUX=0) ;;
 		*) vmmargs+=(-e HV_VMM_LINUX=0) ;;
 		esac
 	fi
 	kunitko=""
-	if [ "$s" = debug ] && [ -n "$hvko" ]; then
+	if [ "$series" = debug ] && [ -n "$hvko" ]; then
 		kunitko=$sdir/hv_kunit.ko
 		if [ -f "$kunitko" ]; then
 			res ok "$s/build_kunit"
@@ -290,19 +388,34 @@ for s in "$@"; do
 			kunitko=""
 		fi
 	fi
-	if ! "$tb/mkinitramfs.sh" ${hvko:+-m "$hvko"} ${kunitko:+-k "$kunitko"} -t "${HV_TEST_TIMEOUT:-300}" "${vmmargs[@]}" "$kver" \
-		"$sdir/initrd.gz" "${tests[@]}"; then
+	helpers=()
+	if [ "$vendor" = vmx ]; then
+		if helper=$(build_helper "$kver" "$sdir/cr4probe"); then
+			helpers+=(-x "$helper")
+			res ok "$s/build_cr4_helper"
+		else
+			res fail "$s/build_cr4_helper" "hv_tb_cr4.ko did not build cleanly, log: $sdir/cr4probe/build.log"
+		fi
+	fi
+	if ! "$tb/mkinitramfs.sh" ${hvko:+-m "$hvko"} ${kunitko:+-k "$kunitko"} -t "$test_timeout" -v "$vendor" \
+		"${helpers[@]}" "${envs[@]}" "${vmmargs[@]}" "$kver" "$sdir/initrd.gz" "${tests[@]}"; then
 		res fail "$s/initramfs" "mkinitramfs.sh failed"
 		continue
 	fi
 	t1=$(date +%s)
-	qrc=0
-	"$tb/run-qemu.sh" "$kver" "$sdir/initrd.gz" "$log" "${HV_SMP:-2}" || qrc=$?
+	erc=0
+	if [ "$vendor" = vmx ]; then
+		emu=bochs
+		"$tb/run-bochs.sh" "$kver" "$sdir/initrd.gz" "$log" "${HV_SMP:-2}" || erc=$?
+	else
+		emu=qemu
+		"$tb/run-qemu.sh" "$kver" "$sdir/initrd.gz" "$log" "${HV_SMP:-2}" || erc=$?
+	fi
 	t2=$(date +%s)
 	echo "# testbed: $s: build $((t1 - t0))s, boot and tests $((t2 - t1))s"
-	[ "$qrc" -eq 0 ] || res fail "$s/qemu" "run-qemu.sh failed (status $qrc), log: $log"
+	[ "$erc" -eq 0 ] || res fail "$s/$emu" "run-$emu.sh failed (status $erc), log: $log"
 	parse_log "$s" "$log"
-	[ "$s" = debug ] && debug_checks "$s" "$log"
+	[ "$series" = debug ] && debug_checks "$s" "$log"
 	kernel_log_check "$s" "$log"
 done
 

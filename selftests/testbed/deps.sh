@@ -1,14 +1,17 @@
 #!/bin/bash
 # selftests/testbed/deps.sh [EXTRA_PACKAGE...]
-#   Installs (Debian bookworm, as root) what building hv, the debug kernel and running the SVM
-#   testbed need. Idempotent and fast: packages already installed (dpkg-query) are skipped;
-#   `apt-get update` runs at most once, and only when something is missing. Extra package names
-#   given as arguments are added to the list.
+#   Installs (Debian bookworm, as root) what building hv and the debug kernel, running the SVM
+#   testbed (QEMU) and the VMX testbed (Bochs booting a SYSLINUX FAT image: bochs + bochsbios +
+#   vgabios, the bochs-term display plugin, syslinux + syslinux-common, mtools, dosfstools) need.
+#   Idempotent and fast: packages already installed (dpkg-query) are skipped; `apt-get update` runs
+#   at most once, and only when something is missing. Extra package names given as arguments are
+#   added to the list.
 #   Exit status non-zero if a package cannot be installed.
 set -euo pipefail
 
 pkgs=(build-essential linux-headers-amd64 linux-headers-6.12-amd64 qemu-system-x86 busybox-static
 	cpio xz-utils kmod libc6-dev
+	bochs bochsbios vgabios bochs-term syslinux syslinux-common mtools dosfstools
 	# the debug testbed kernel (debug-kernel.sh): its source and what building it needs
 	linux-source-6.1 flex bison bc libelf-dev libssl-dev
 	"$@")

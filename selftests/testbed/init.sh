@@ -2,13 +2,20 @@
 # selftests/testbed/init.sh: the /init of the testbed initramfs (busybox sh; copied in by mkinitramfs.sh).
 #
 # Layout it expects:  /hv.ko, /tests/* (static test binaries), /kvm/*.ko and /kvm/order (the kvm
-# modules, one file name a line in load order), /etc/testbed.conf (optional, sourced: HVTB_TIMEOUT),
-# /kunit/*.ko (optional, debug kernel: KUnit test modules, whose suites run when they are loaded).
+# modules of the CPU's vendor, one file name a line in load order), /extra/*.ko and /extra/order
+# (helpers loaded first: msr, and hv_tb_cr4 on VMX), /etc/testbed.conf (optional, sourced:
+# HVTB_TIMEOUT, HVTB_DMESG, and exported HV_* settings for the test binaries), /kunit/*.ko
+# (optional, debug kernel: KUnit test modules, whose suites run when they are loaded).
+# HVTB_DMESG=full (default) prints the whole kernel log at the end; HVTB_DMESG=since-init prints
+# what was logged from /init on, and of the boot before it only warnings and worse: for Bochs,
+# whose serial port is slow enough that the full log would take minutes to send.
 # Kernel command line: hvtb_timeout=SECS overrides the per-binary timeout (default 600);
-# hvtb_shell=1 drops to a shell at the end instead of powering off (for debugging by hand).
+# hvtb_shell=1 drops to a shell at the end instead of powering off (for debugging by hand);
+# hvtb_loglevel=N sets the console log level (default 1: emergencies only, see below).
 #
 # Serial protocol, one item a line, read by check.sh:
-#   # hv-test: START kernel=<uname -r> cpus=<n> svm=<yes|no> npt=<yes|no>
+#   # hv-test: START kernel=<uname -r> cpus=<n> vendor=<svm|vmx|none> svm=<yes|no> npt=<yes|no>
+#                                            (on VMX: vmx=<yes|no> ept=<yes|no> instead of svm, npt)
 #   # hv-test: RESULT ok <name>              testbed test point (load_module, kvm_load, ...)
 #   # hv-test: RESULT not ok <name> # <why>
 #   # hv-test: RESULT skip <name> # <why>
@@ -16,9 +23,10 @@
 #   # hv-test: TIMEOUT <binary> after <secs>s
 #   # hv-test: END <binary> rc=<rc>
 #   # hv-test: PHASE <name>                   (kunit, main, kvm)
-#   # hv-test: BEGIN kunit.<suite> ... END     one KUnit suite as a flat KTAP document (from debugfs)
-#   # hv-test: INFO <text>                    diagnostics (EFER.SVME per CPU, kvm parameters)
-#   # hv-test: DMESG BEGIN / DMESG END        the kernel log after the last step
+#   # hv-test: BEGIN kunit.<suite> ... END     one KUnit suite as a flat KTAP document (from the log)
+#   # hv-test: INFO <text>                    diagnostics (EFER.SVME or CR4.VMXE per CPU, kvm
+#                                            parameters, sanitizers)
+#   # hv-test: DMESG BEGIN / DMESG END        the kernel log after the last step (see HVTB_DMESG)
 #   # hv-test: DONE                          everything ran; poweroff follows
 # Binaries run in sorted order with cwd /tmp; kvm_coexist runs only in the kvm phase.
 
@@ -39,9 +47,12 @@ HVTB_TIMEOUT=600
 [ -f /etc/testbed.conf ] && . /etc/testbed.conf
 [ -n "${hvtb_timeout:-}" ] && HVTB_TIMEOUT=$hvtb_timeout
 
-# Console: warnings and worse (a WARN splat shows up live, useful when a test then hangs); the
-# kernel's info chatter stays off so it does not split result lines. All of it is in dmesg at the end.
-echo 5 >/proc/sys/kernel/printk 2>/dev/null
+# Console: emergencies only (panics, soft lockups: what the run may end on). Anything else the
+# kernel prints would land in the middle of result lines (seen under Bochs, whose serial port is
+# slow: a hv warning split a KTAP test name in two). All of it is in the DMESG dump at the end,
+# which is what check.sh inspects. hvtb_loglevel=N on the kernel command line overrides (e.g. 5 to
+# watch warnings live while debugging a hang).
+echo "${hvtb_loglevel:-1}" >/proc/sys/kernel/printk 2>/dev/null
 
 point() { # point ok|not ok|skip NAME [WHY]
 	st=$1
@@ -68,6 +79,8 @@ run_test() { # run_test PATH
 		echo "# hv-test: TIMEOUT $name after $((end - start))s"
 	fi
 	echo "# hv-test: END $name rc=$rc"
+	# Guest time (under Bochs: emulated ticks / ips), to size timeouts and iteration counts.
+	echo "# hv-test: INFO $name took $((end - start))s of guest time"
 }
 
 # EFER.SVME (bit 12 of MSR 0xc0000080) of every CPU as "cpu0=0 cpu1=1", through the msr driver.
@@ -85,18 +98,69 @@ svme() {
 	echo "${r# }"
 }
 
+# CR4.VMXE (bit 13) of every CPU as "cpu0=0 cpu1=1", read on each CPU by the hv_tb_cr4 helper
+# module (userspace has no other way to read CR4; see selftests/testbed/cr4probe/hv_tb_cr4.c).
+vmxe() {
+	[ -r /proc/hv_tb_cr4 ] || { echo "cpu0=?"; return; }
+	r=""
+	while read -r cpu val; do
+		case "$val" in
+		cr4=0x*) v=${val#cr4=}; r="$r $cpu=$(((v >> 13) & 1))" ;;
+		*) r="$r $cpu=?" ;;
+		esac
+	done </proc/hv_tb_cr4
+	echo "${r# }"
+}
+
+# The virtualization-enable bit of every CPU for this vendor: EFER.SVME or CR4.VMXE.
+virt_bits() {
+	if [ "$vendor" = vmx ]; then vmxe; else svme; fi
+}
+
+# Wait until the serial port has sent what the kernel holds for it. Bochs' UART sends at the
+# programmed baud rate (QEMU's at once), so without this the end of the log, DONE included, is
+# lost at power-off. Done when the port's tx counter stops moving.
+drain_console() {
+	last=""
+	i=0
+	while [ $i -lt 100 ]; do
+		tx=$(sed -n 's/^0: .* tx:\([0-9]*\).*/\1/p' /proc/tty/driver/serial 2>/dev/null)
+		if [ -z "$tx" ]; then
+			sleep 2
+			return
+		fi
+		[ "$tx" = "$last" ] && return
+		last=$tx
+		sleep 0.2
+		i=$((i + 1))
+	done
+}
+
 modname() { # file name -> module name
 	n=${1##*/}
 	n=${n%.ko}
 	echo "$n" | tr - _
 }
 
-svm=no
-npt=no
-grep -qw svm /proc/cpuinfo && svm=yes
-grep -qw npt /proc/cpuinfo && npt=yes
+# Kernel time at which /init started (the last record so far), for HVTB_DMESG=since-init.
+init_ts=$(dmesg | tail -n 1 | sed -n 's/^\[ *\([0-9.]*\)\].*/\1/p')
+
+flag() { if grep -qw "$1" /proc/cpuinfo; then echo yes; else echo no; fi; }
+if grep -qw vmx /proc/cpuinfo; then
+	vendor=vmx
+	features="vmx=yes ept=$(flag ept)"
+	bit=CR4.VMXE
+elif grep -qw svm /proc/cpuinfo; then
+	vendor=svm
+	features="svm=yes npt=$(flag npt)"
+	bit=EFER.SVME
+else
+	vendor=none
+	features="svm=no npt=no vmx=no ept=no"
+	bit=EFER.SVME
+fi
 echo
-echo "# hv-test: START kernel=$(uname -r) cpus=$(grep -c '^processor' /proc/cpuinfo) svm=$svm npt=$npt"
+echo "# hv-test: START kernel=$(uname -r) cpus=$(grep -c '^processor' /proc/cpuinfo) vendor=$vendor $features"
 
 # 0. helper modules (msr)
 if [ -s /extra/order ]; then
@@ -104,7 +168,7 @@ if [ -s /extra/order ]; then
 		[ -n "$ko" ] && insmod "/extra/$ko" 2>/dev/null
 	done </extra/order
 fi
-echo "# hv-test: INFO efer.svme before hv: $(svme)"
+echo "# hv-test: INFO $bit before hv: $(virt_bits)"
 
 # What this kernel checks for (the debug kernel must show all three); read before dmesg can wrap.
 kasan=no
@@ -194,11 +258,27 @@ if [ -s /kvm/order ]; then
 	done </kvm/order
 	if [ $ok = 1 ]; then
 		point ok kvm_load
-		echo "# hv-test: INFO efer.svme with kvm loaded: $(svme)"
+		s=$(virt_bits)
+		echo "# hv-test: INFO $bit with kvm loaded: $s"
 		for p in /sys/module/kvm/parameters/enable_virt_at_load /sys/module/kvm_amd/parameters/npt \
-			/sys/module/kvm_amd/parameters/nested; do
+			/sys/module/kvm_amd/parameters/nested /sys/module/kvm_intel/parameters/ept \
+			/sys/module/kvm_intel/parameters/unrestricted_guest \
+			/sys/module/kvm_intel/parameters/vpid /sys/module/kvm_intel/parameters/nested; do
 			[ -r "$p" ] && echo "# hv-test: INFO ${p#/sys/module/}=$(cat "$p")"
 		done
+		# The probe must be able to see the bit set: with enable_virt_at_load (6.12) kvm holds
+		# SVM/VMX on every CPU from now until it is unloaded.
+		p=/sys/module/kvm/parameters/enable_virt_at_load
+		if [ ! -r $p ]; then
+			point skip ${vendor}_seen_with_kvm "kvm enables $vendor only with a VM on this kernel"
+		elif [ "$(cat $p)" != Y ]; then
+			point skip ${vendor}_seen_with_kvm "kvm.enable_virt_at_load=$(cat $p)"
+		else
+			case " $s " in
+			*=0* | *=\?* | "  ") point not ok ${vendor}_seen_with_kvm "$bit not read as set on every CPU while kvm holds it: $s" ;;
+			*) point ok ${vendor}_seen_with_kvm ;;
+			esac
+		fi
 	else
 		point not ok kvm_load "$why"
 	fi
@@ -230,13 +310,15 @@ else
 	point not ok unload_module "hv is not loaded"
 fi
 
-# With hv and kvm gone, no CPU may be left with SVM on.
-s=$(svme)
-echo "# hv-test: INFO efer.svme at the end: $s"
+# With hv and kvm gone, no CPU may be left with SVM or VMX on.
+s=$(virt_bits)
+echo "# hv-test: INFO $bit at the end: $s"
+name=svm_off_after_unload
+[ "$vendor" = vmx ] && name=vmx_off_after_unload
 case " $s " in
-*=1*) point not ok svm_off_after_unload "EFER.SVME still set: $s" ;;
-*=\?* | "  ") point skip svm_off_after_unload "cannot read EFER (no msr driver)" ;;
-*) point ok svm_off_after_unload ;;
+*=1*) point not ok $name "$bit still set: $s" ;;
+*=\?* | "  ") point skip $name "cannot read $bit (no msr driver or hv_tb_cr4 helper)" ;;
+*) point ok $name ;;
 esac
 
 if [ -w /sys/kernel/debug/kmemleak ]; then
@@ -249,9 +331,19 @@ if [ -w /sys/kernel/debug/kmemleak ]; then
 fi
 
 echo "# hv-test: DMESG BEGIN"
-dmesg
+if [ "${HVTB_DMESG:-full}" = since-init ] && [ -n "$init_ts" ]; then
+	# dmesg -r: "<level>[ seconds] text"; levels 0-4 are emerg..warning.
+	dmesg -r | awk -v t0="$init_ts" '{
+		ts = $0; sub(/^<[0-9]+>\[ */, "", ts); sub(/\].*/, "", ts)
+		lvl = $0; sub(/^</, "", lvl); sub(/>.*/, "", lvl)
+		if (ts + 0 >= t0 + 0 || lvl % 8 <= 4) { sub(/^<[0-9]+>/, ""); print }
+	}'
+else
+	dmesg
+fi
 echo "# hv-test: DMESG END"
 echo "# hv-test: DONE"
+drain_console
 
 if grep -qw hvtb_shell=1 /proc/cmdline; then
 	setsid cttyhack sh

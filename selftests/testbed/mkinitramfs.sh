@@ -1,18 +1,21 @@
 #!/bin/bash
-# selftests/testbed/mkinitramfs.sh [-m HV_KO] [-k KUNIT_KO] [-t SECS] [-V VMM_DIR] [-i INIT] [-e VAR=VALUE]...
-#                                   KVER OUT.cpio.gz [TEST_BINARY...]
-#   Builds the testbed initramfs (gzip'd newc cpio) for kernel KVER:
+# selftests/testbed/mkinitramfs.sh [-m HV_KO] [-k KUNIT_KO] [-t SECS] [-v svm|vmx] [-x HELPER_KO]...
+#                                  [-V VMM_DIR] [-i INIT] [-e NAME=VALUE]... KVER OUT.cpio.gz [TEST_BINARY...]
+#   Builds the testbed initramfs (gzip'd newc cpio) for kernel KVER and the vendor of the emulated
+#   CPU (-v, default svm):
 #     /init            selftests/testbed/init.sh
 #     /bin/busybox     static busybox with every applet symlinked (busybox --list-full)
 #     /hv.ko           from -m HV_KO (left out when -m is not given or the file is missing: the run
 #                      then reports `not ok load_module`)
 #     /kunit/*.ko      from -k KUNIT_KO (hv_kunit.ko: loading it runs the KUnit suites; debug kernel)
 #     /tests/<name>    each TEST_BINARY, by its base name (they must be static: there is no libc)
-#     /kvm/*.ko        irqbypass, kvm, ccp, kvm-amd and their dependencies (modules.dep of KVER,
-#                      decompressed when shipped as .ko.xz), /kvm/order = load order
-#     /extra/*.ko      msr (+ deps), loaded first by /init to read EFER.SVME; /extra/order
-#     /etc/testbed.conf  HVTB_TIMEOUT=SECS (per-binary timeout inside the guest, -t, default 600)
-#                      and `export VAR=VALUE` for each -e (environment of the test binaries)
+#     /kvm/*.ko        svm: irqbypass, kvm, ccp, kvm-amd; vmx: irqbypass, kvm, kvm-intel; with their
+#                      dependencies (modules.dep of KVER, decompressed when shipped as .ko.xz),
+#                      /kvm/order = load order
+#     /extra/*.ko      msr (+ deps), loaded first by /init to read EFER.SVME, then each -x HELPER_KO
+#                      (built for KVER, e.g. hv_tb_cr4.ko on VMX); /extra/order
+#     /etc/testbed.conf  HVTB_TIMEOUT=SECS (per-binary timeout inside the guest, -t, default 600),
+#                      and `export NAME=VALUE` for each -e (settings the test binaries read)
 #     /etc/passwd      a one-line passwd (a readable file that is not a kernel, for vmm_test)
 #   With -V VMM_DIR (the output of build-vmm.sh), the hv-run VMM and what it boots:
 #     /bin/hv-run, /bin/linetime, /guests/*.elf (test kernels), /guest.gz (Linux guest initramfs),
@@ -24,23 +27,29 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 usage() {
-	hv_die "usage: mkinitramfs.sh [-m HV_KO] [-k KUNIT_KO] [-t SECS] [-V VMM_DIR] [-i INIT] [-e VAR=VALUE]..." \
+	hv_die "usage: mkinitramfs.sh [-m HV_KO] [-k KUNIT_KO] [-t SECS] [-v svm|vmx] [-x HELPER_KO]..." \
+		"[-V VMM_DIR] [-i INIT] [-e NAME=VALUE]... KVER OUT.cpio.gz [TEST_BINARY...]"
 		"KVER OUT.cpio.gz [TEST_BINARY...]"
 }
 hvko=""
 kunitko=""
 timeout_s=600
+vendor=svm
+helpers=()
 vmmdir=""
 init=$HV_TESTBED_DIR/init.sh
 envs=()
-while getopts m:k:t:V:i:e: opt; do
+while getopts m:k:t:v:x:V:i:e: opt; do
 	case "$opt" in
 	m) hvko=$OPTARG ;;
 	k) kunitko=$OPTARG ;;
 	t) timeout_s=$OPTARG ;;
+	v) vendor=$OPTARG ;;
+	x) helpers+=("$OPTARG") ;;
 	V) vmmdir=$OPTARG ;;
 	i) init=$OPTARG ;;
-	e) envs+=("$OPTARG") ;;
+	e) [[ "$OPTARG" =~ ^[A-Z_][A-Z0-9_]*=[A-Za-z0-9_.,:/-]*$ ]] || hv_die "bad -e setting '$OPTARG'"
+	   envs+=("$OPTARG") ;;
 	*) usage ;;
 	esac
 done
@@ -66,13 +75,10 @@ cp "$busybox" "$stage/bin/busybox"
 	[ -e "$stage/$applet" ] || ln -s /bin/busybox "$stage/$applet"
 done
 install -m 0755 "$init" "$stage/init"
-echo "HVTB_TIMEOUT=$timeout_s" >"$stage/etc/testbed.conf"
-for e in "${envs[@]}"; do
-	case "$e" in
-	[A-Za-z_]*=*) printf 'export %s=%q\n' "${e%%=*}" "${e#*=}" >>"$stage/etc/testbed.conf" ;;
-	*) hv_die "-e wants VAR=VALUE, not '$e'" ;;
-	esac
-done
+{
+	echo "HVTB_TIMEOUT=$timeout_s"
+	for e in "${envs[@]}"; do echo "export $e"; done
+} >"$stage/etc/testbed.conf"
 echo "root:x:0:0:root:/root:/bin/sh" >"$stage/etc/passwd"
 
 if [ -n "$vmmdir" ]; then
@@ -141,9 +147,18 @@ add_mods() { # add_mods DIR MODULE...
 		echo "${base%.ko*}.ko" >>"$stage/$dir/order"
 	done
 }
-add_mods kvm irqbypass kvm ccp kvm-amd
+case "$vendor" in
+svm) add_mods kvm irqbypass kvm ccp kvm-amd ;;
+vmx) add_mods kvm irqbypass kvm kvm-intel ;;
+*) hv_die "unknown vendor '$vendor' (svm or vmx)" ;;
+esac
 # msr: lets /init read EFER (SVME) on every CPU through /dev/cpu/N/msr.
 add_mods extra msr
+for ko in "${helpers[@]}"; do
+	[ -f "$ko" ] || hv_die "helper module $ko does not exist"
+	cp "$ko" "$stage/extra/$(basename "$ko")"
+	basename "$ko" >>"$stage/extra/order"
+done
 
 mkdir -p "$(dirname "$out")"
 (cd "$stage" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | gzip -1 >"$out.tmp"
