@@ -16,9 +16,9 @@
 #include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/sched.h>
-#include <linux/sched/clock.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
+#include <linux/timekeeping.h>
 #include <linux/uaccess.h>
 #include <asm/fpu/api.h>
 
@@ -123,14 +123,20 @@ static int hv_vcpu_enter_guest(struct hv_vcpu *vcpu)
 		vcpu->need_tlb_flush = true;
 	}
 
-	now = local_clock();
+	/*
+	 * ktime, not local_clock(): when the host could not calibrate its TSC,
+	 * sched_clock falls back to jiffies and every exit would measure 0 ns,
+	 * while the clocksource (HPET, ACPI PM) still has fine resolution.  It
+	 * is also monotonic across CPUs, as a latency spanning a migration needs.
+	 */
+	now = ktime_get_ns();
 	if (vcpu->stat_reason != HV_EXIT_UNKNOWN)
 		hv_stats_latency(vcpu, vcpu->stat_reason, now - vcpu->last_exit_ns);
 	vcpu->stat_reason = HV_EXIT_UNKNOWN;
 
 	hv_ops->enter(vcpu);
 
-	vcpu->last_exit_ns = local_clock();
+	vcpu->last_exit_ns = ktime_get_ns();
 	WRITE_ONCE(vcpu->mode, HV_OUTSIDE_GUEST);
 	local_irq_enable();
 	preempt_enable();

@@ -78,7 +78,7 @@ struct hv_vcpu {
 	u64 apic_base;
 	u64 db[4];			/* DR0-3, never loaded into hardware */
 
-	u64 last_exit_ns;		/* local_clock() at the last exit */
+	u64 last_exit_ns;		/* ktime_get_ns() at the last exit */
 	u32 stat_reason;		/* HV_EXIT_* of the last exit, for stats */
 	u32 hw_exit_reason;		/* the vendor's raw reason, for tracing */
 	struct hv_vcpu_stats stats;
