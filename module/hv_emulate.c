@@ -215,6 +215,38 @@ static void hv_inject_gp(struct hv_vcpu *vcpu)
 	hv_ops->inject_exception(vcpu, HV_VEC_GP, true, 0);
 }
 
+/*
+ * HLT: skip it, and go to userspace to wait for an interrupt unless one is
+ * queued that the guest can take now (it would wake the guest at once).
+ */
+int hv_emulate_hlt(struct hv_vcpu *vcpu)
+{
+	int r = hv_skip_or_error(vcpu);
+
+	if (r <= 0)
+		return r;
+	if (vcpu->queued_irq && hv_ops->interrupt_allowed(vcpu)) {
+		vcpu->stat_reason = HV_EXIT_HLT;
+		return 1;
+	}
+	return hv_exit_to_user(vcpu, HV_EXIT_HLT);
+}
+
+/*
+ * The interrupt window opened: report it if userspace asked for it and no
+ * queued interrupt of ours is about to use it; otherwise just re-enter.
+ */
+int hv_exit_irq_window(struct hv_vcpu *vcpu)
+{
+	hv_ops->set_irq_window(vcpu, false);
+	if (!vcpu->queued_irq && vcpu->run->request_interrupt_window) {
+		vcpu->run->ready_for_interrupt_injection = 1;
+		return hv_exit_to_user(vcpu, HV_EXIT_IRQ_WINDOW);
+	}
+	vcpu->stat_reason = HV_EXIT_IRQ_WINDOW;
+	return 1;
+}
+
 int hv_emulate_cpuid(struct hv_vcpu *vcpu)
 {
 	u32 function = vcpu->regs[HV_RAX], index = vcpu->regs[HV_RCX];

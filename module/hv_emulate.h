@@ -38,6 +38,7 @@ int hv_skip_or_error(struct hv_vcpu *vcpu);
 int hv_fetch_insn(struct hv_vcpu *vcpu, struct hv_insn *insn);
 
 int hv_emulate_cpuid(struct hv_vcpu *vcpu);
+int hv_emulate_hlt(struct hv_vcpu *vcpu);
 int hv_emulate_rdmsr(struct hv_vcpu *vcpu);
 int hv_emulate_wrmsr(struct hv_vcpu *vcpu);
 int hv_emulate_mov_dr(struct hv_vcpu *vcpu);
@@ -55,6 +56,7 @@ struct hv_io_exit {
 int hv_exit_io(struct hv_vcpu *vcpu, const struct hv_io_exit *io);
 int hv_exit_mmio(struct hv_vcpu *vcpu, u64 gpa);
 int hv_exit_hypercall(struct hv_vcpu *vcpu);
+int hv_exit_irq_window(struct hv_vcpu *vcpu);
 int hv_exit_to_user(struct hv_vcpu *vcpu, u32 reason);
 int hv_exit_internal_error(struct hv_vcpu *vcpu, u32 suberror, const u64 *data, u32 ndata);
 

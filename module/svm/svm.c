@@ -19,6 +19,7 @@
 
 #include "../hv_arch.h"
 #include "../hv_emulate.h"
+#include "../hv_main.h"
 #include "vmcb.h"
 
 #define SVM_IOPM_ORDER		2	/* 12 KiB map, 16 KiB allocation */
@@ -386,19 +387,6 @@ static int svm_set_sregs(struct hv_vcpu *vcpu, const struct hv_sregs *sregs)
 	return 0;
 }
 
-static bool svm_pat_valid(u64 pat)
-{
-	int i;
-
-	for (i = 0; i < 8; i++) {
-		u8 type = pat >> (8 * i);
-
-		if (type == 2 || type == 3 || type > 7)
-			return false;
-	}
-	return true;
-}
-
 static u64 *svm_msr_slot(struct vmcb_save_area *s, u32 index)
 {
 	switch (index) {
@@ -440,11 +428,6 @@ static int svm_get_msr(struct hv_vcpu *vcpu, u32 index, u64 *data)
 	}
 }
 
-static bool svm_canonical(u64 addr)
-{
-	return (u64)((s64)(addr << 16) >> 16) == addr;
-}
-
 static int svm_set_msr(struct hv_vcpu *vcpu, u32 index, u64 data, bool host)
 {
 	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
@@ -452,7 +435,7 @@ static int svm_set_msr(struct hv_vcpu *vcpu, u32 index, u64 data, bool host)
 
 	if (slot) {
 		if (index != MSR_IA32_SYSENTER_CS && index != MSR_SYSCALL_MASK &&
-		    index != MSR_STAR && !svm_canonical(data))
+		    index != MSR_STAR && !hv_canonical(data))
 			return -EINVAL;
 		*slot = data;
 		return 0;
@@ -467,7 +450,7 @@ static int svm_set_msr(struct hv_vcpu *vcpu, u32 index, u64 data, bool host)
 		vmcb->save.efer = data | EFER_SVME;
 		return 0;
 	case MSR_IA32_CR_PAT:
-		if (!svm_pat_valid(data))
+		if (!hv_pat_valid(data))
 			return -EINVAL;
 		vmcb->save.g_pat = data;
 		return 0;

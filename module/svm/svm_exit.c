@@ -50,15 +50,7 @@ static int svm_exit_nmi(struct svm_vcpu *svm)
 
 static int svm_exit_vintr(struct svm_vcpu *svm)
 {
-	struct hv_vcpu *vcpu = &svm->vcpu;
-
-	hv_ops->set_irq_window(vcpu, false);
-	if (!vcpu->queued_irq && vcpu->run->request_interrupt_window) {
-		vcpu->run->ready_for_interrupt_injection = 1;
-		return hv_exit_to_user(vcpu, HV_EXIT_IRQ_WINDOW);
-	}
-	vcpu->stat_reason = HV_EXIT_IRQ_WINDOW;
-	return 1;
+	return hv_exit_irq_window(&svm->vcpu);
 }
 
 static int svm_exit_cpuid(struct svm_vcpu *svm)
@@ -68,17 +60,7 @@ static int svm_exit_cpuid(struct svm_vcpu *svm)
 
 static int svm_exit_hlt(struct svm_vcpu *svm)
 {
-	struct hv_vcpu *vcpu = &svm->vcpu;
-	int r = hv_skip_or_error(vcpu);
-
-	if (r <= 0)
-		return r;
-	/* An interrupt the guest can take now would wake it at once. */
-	if (vcpu->queued_irq && hv_ops->interrupt_allowed(vcpu)) {
-		vcpu->stat_reason = HV_EXIT_HLT;
-		return 1;
-	}
-	return hv_exit_to_user(vcpu, HV_EXIT_HLT);
+	return hv_emulate_hlt(&svm->vcpu);
 }
 
 static int svm_exit_ioio(struct svm_vcpu *svm)

@@ -158,15 +158,7 @@ static int vmx_exit_triple_fault(struct vmx_vcpu *vmx)
 
 static int vmx_exit_irq_window(struct vmx_vcpu *vmx)
 {
-	struct hv_vcpu *vcpu = &vmx->vcpu;
-
-	hv_ops->set_irq_window(vcpu, false);
-	if (!vcpu->queued_irq && vcpu->run->request_interrupt_window) {
-		vcpu->run->ready_for_interrupt_injection = 1;
-		return hv_exit_to_user(vcpu, HV_EXIT_IRQ_WINDOW);
-	}
-	vcpu->stat_reason = HV_EXIT_IRQ_WINDOW;
-	return 1;
+	return hv_exit_irq_window(&vmx->vcpu);
 }
 
 static int vmx_exit_cpuid(struct vmx_vcpu *vmx)
@@ -176,17 +168,7 @@ static int vmx_exit_cpuid(struct vmx_vcpu *vmx)
 
 static int vmx_exit_hlt(struct vmx_vcpu *vmx)
 {
-	struct hv_vcpu *vcpu = &vmx->vcpu;
-	int r = hv_skip_or_error(vcpu);
-
-	if (r <= 0)
-		return r;
-	/* An interrupt the guest can take now would wake it at once. */
-	if (vcpu->queued_irq && hv_ops->interrupt_allowed(vcpu)) {
-		vcpu->stat_reason = HV_EXIT_HLT;
-		return 1;
-	}
-	return hv_exit_to_user(vcpu, HV_EXIT_HLT);
+	return hv_emulate_hlt(&vmx->vcpu);
 }
 
 /* INVD would discard dirty host cache lines, WBINVD flush them all: a no-op is enough. */

@@ -17,6 +17,7 @@
 
 #include "../hv_arch.h"
 #include "../hv_emulate.h"
+#include "../hv_main.h"
 #include "vmcs.h"
 
 #define VMX_DEFAULT_PAT		0x0007040600070406ULL
@@ -291,24 +292,6 @@ int vmx_set_cr4(struct vmx_vcpu *vmx, u64 cr4)
 	return 0;
 }
 
-static bool vmx_pat_valid(u64 pat)
-{
-	int i;
-
-	for (i = 0; i < 8; i++) {
-		u8 type = pat >> (8 * i);
-
-		if (type == 2 || type == 3 || type > 7)
-			return false;
-	}
-	return true;
-}
-
-static bool vmx_canonical(u64 addr)
-{
-	return (u64)((s64)(addr << 16) >> 16) == addr;
-}
-
 /* The syscall MSRs hv swaps: in hardware while the guest's are loaded. */
 static u64 *vmx_swapped_msr(struct vmx_vcpu *vmx, u32 index)
 {
@@ -371,7 +354,7 @@ int vmx_set_msr(struct hv_vcpu *vcpu, u32 index, u64 data, bool host)
 	u64 *slot = vmx_swapped_msr(vmx, index);
 
 	if ((slot || field) && index != MSR_IA32_SYSENTER_CS && index != MSR_SYSCALL_MASK &&
-	    index != MSR_STAR && index != MSR_IA32_CR_PAT && !vmx_canonical(data))
+	    index != MSR_STAR && index != MSR_IA32_CR_PAT && !hv_canonical(data))
 		return -EINVAL;
 	if (slot) {
 		*slot = data;
@@ -379,7 +362,7 @@ int vmx_set_msr(struct hv_vcpu *vcpu, u32 index, u64 data, bool host)
 			wrmsrl(index, data);
 		return 0;
 	}
-	if (index == MSR_IA32_CR_PAT && !vmx_pat_valid(data))
+	if (index == MSR_IA32_CR_PAT && !hv_pat_valid(data))
 		return -EINVAL;
 	if (field) {
 		vmcs_write(field, data);

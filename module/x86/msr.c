@@ -17,6 +17,26 @@
 #define HV_APIC_BASE_VALID	(GENMASK_ULL(47, 12) | MSR_IA32_APICBASE_ENABLE | \
 				 MSR_IA32_APICBASE_BSP)
 
+/* PAT: eight memory types, none of them the reserved 2, 3 or above 7. */
+bool hv_pat_valid(u64 pat)
+{
+	int i;
+
+	for (i = 0; i < 8; i++) {
+		u8 type = pat >> (8 * i);
+
+		if (type == 2 || type == 3 || type > 7)
+			return false;
+	}
+	return true;
+}
+
+/* 48-bit canonical: bits 63:47 all equal (MSRs holding linear addresses). */
+bool hv_canonical(u64 addr)
+{
+	return (u64)((s64)(addr << 16) >> 16) == addr;
+}
+
 int hv_msr_get(struct hv_vcpu *vcpu, u32 index, u64 *data)
 {
 	switch (index) {
