@@ -13,8 +13,7 @@
  *   HV_VMM_KERNEL    Linux kernel for linux_boot    (/vmlinuz)
  *   HV_VMM_INITRD    its initramfs                  (/guest.gz)
  *   HV_VMM_LINUX     0: skip linux_boot (the testbed chose not to boot Linux in this run: see
- *                    HV_VMM_LINUX_SERIES in check.sh; off by default under Bochs, for the
- *                    VMX run's time budget)
+ *                    HV_VMM_LINUX_SERIES in check.sh)
  *   HV_VMM_PIT_MIN   lowest acceptable PIT rate, percent of nominal (50)
  *   HV_VMM_NO_DEV_CHECK=1  run the guest cases without /dev/hv: only for checking
  *                    this harness against a stand-in for hv-run on the build machine
@@ -572,7 +571,7 @@ static enum verdict linux_boot(const struct env *e, const void *p, const char **
 
 	(void)p;
 	if (!e->linux_enabled) {
-		*skip_why = "HV_VMM_LINUX=0 (not chosen for this testbed run: HV_VMM_LINUX_SERIES; off by default under Bochs)";
+		*skip_why = "HV_VMM_LINUX=0 (not chosen for this testbed run: see HV_VMM_LINUX_SERIES)";
 		return SKIP;
 	}
 	if (access(e->kernel, R_OK) || access(e->initrd, R_OK)) {
