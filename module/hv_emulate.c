@@ -26,7 +26,6 @@
 #define HV_CR0_VALID	(X86_CR0_PE | X86_CR0_MP | X86_CR0_EM | X86_CR0_TS | X86_CR0_ET | \
 			 X86_CR0_NE | X86_CR0_WP | X86_CR0_AM | X86_CR0_NW | X86_CR0_CD | \
 			 X86_CR0_PG)
-#define HV_EFER_VALID	(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX)
 
 static u64 hv_cr4_valid(void)
 {

@@ -17,6 +17,9 @@ struct hv_insn;
 /* Segment registers in hardware encoding order. */
 enum hv_seg { HV_SEG_ES, HV_SEG_CS, HV_SEG_SS, HV_SEG_DS, HV_SEG_FS, HV_SEG_GS };
 
+/* EFER bits a guest or HV_SET_SREGS/MSRS may set. */
+#define HV_EFER_VALID	(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX)
+
 #define HV_APIC_BASE_DEFAULT	0xfee00000ULL
 /* RFLAGS bits a guest or HV_SET_REGS may set (bit 1 is fixed to 1). */
 #define HV_RFLAGS_WRITABLE	0x3f7fd5ULL

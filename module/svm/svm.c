@@ -442,11 +442,8 @@ static int svm_set_msr(struct hv_vcpu *vcpu, u32 index, u64 data, bool host)
 	}
 	switch (index) {
 	case MSR_EFER:
-		if (data & ~(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX))
+		if (hv_efer_write(&data, vmcb->save.efer, host))
 			return -EINVAL;
-		/* LMA is the CPU's to set; a guest write keeps the current value. */
-		if (!host)
-			data = (data & ~EFER_LMA) | (vmcb->save.efer & EFER_LMA);
 		vmcb->save.efer = data | EFER_SVME;
 		return 0;
 	case MSR_IA32_CR_PAT:

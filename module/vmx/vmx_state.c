@@ -370,11 +370,8 @@ int vmx_set_msr(struct hv_vcpu *vcpu, u32 index, u64 data, bool host)
 	}
 	switch (index) {
 	case MSR_EFER:
-		if (data & ~(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX))
+		if (hv_efer_write(&data, vmcs_read(GUEST_IA32_EFER), host))
 			return -EINVAL;
-		/* LMA is the CPU's to set; a guest write keeps the current value. */
-		if (!host)
-			data = (data & ~EFER_LMA) | (vmcs_read(GUEST_IA32_EFER) & EFER_LMA);
 		vmx_load_efer(vmx, data);
 		return 0;
 	case MSR_IA32_TSC:

@@ -37,6 +37,19 @@ bool hv_canonical(u64 addr)
 	return (u64)((s64)(addr << 16) >> 16) == addr;
 }
 
+/*
+ * A write of @data to EFER whose current value is @cur: -EINVAL for bits hv
+ * does not support; LMA is the CPU's to set, so a guest write keeps it.
+ */
+int hv_efer_write(u64 *data, u64 cur, bool host)
+{
+	if (*data & ~HV_EFER_VALID)
+		return -EINVAL;
+	if (!host)
+		*data = (*data & ~EFER_LMA) | (cur & EFER_LMA);
+	return 0;
+}
+
 int hv_msr_get(struct hv_vcpu *vcpu, u32 index, u64 *data)
 {
 	switch (index) {
