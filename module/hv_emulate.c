@@ -251,7 +251,7 @@ int hv_emulate_cpuid(struct hv_vcpu *vcpu)
 	u32 function = vcpu->regs[HV_RAX], index = vcpu->regs[HV_RCX];
 	const struct hv_cpuid_entry *e;
 
-	vcpu->stat_reason = HV_EXIT_CPUID;
+	vcpu->stat_reason = HV_STAT_CPUID;
 	e = hv_cpuid_find(vcpu->cpuid, vcpu->cpuid_nent, function, index);
 	vcpu->regs[HV_RAX] = e ? e->eax : 0;
 	vcpu->regs[HV_RBX] = e ? e->ebx : 0;
@@ -265,7 +265,7 @@ int hv_emulate_rdmsr(struct hv_vcpu *vcpu)
 	u32 index = vcpu->regs[HV_RCX];
 	u64 data;
 
-	vcpu->stat_reason = HV_EXIT_MSR;
+	vcpu->stat_reason = HV_STAT_MSR;
 	if (hv_msr_get(vcpu, index, &data)) {
 		hv_inject_gp(vcpu);
 		return 1;
@@ -280,7 +280,7 @@ int hv_emulate_wrmsr(struct hv_vcpu *vcpu)
 	u32 index = vcpu->regs[HV_RCX];
 	u64 data = (u32)vcpu->regs[HV_RAX] | (vcpu->regs[HV_RDX] << 32);
 
-	vcpu->stat_reason = HV_EXIT_MSR;
+	vcpu->stat_reason = HV_STAT_MSR;
 	if (hv_msr_set(vcpu, index, data, false)) {
 		hv_inject_gp(vcpu);
 		return 1;
@@ -299,7 +299,7 @@ int hv_emulate_mov_dr(struct hv_vcpu *vcpu)
 	bool is_write;
 	u8 dr, gpr;
 
-	vcpu->stat_reason = HV_EXIT_DR_ACCESS;
+	vcpu->stat_reason = HV_STAT_DR_ACCESS;
 	if (hv_fetch_insn(vcpu, &insn) || hv_insn_decode_mov_dr(&insn, &dr, &gpr, &is_write) ||
 	    dr > 3)
 		return hv_inject_ud(vcpu);
@@ -402,7 +402,7 @@ int hv_exit_io(struct hv_vcpu *vcpu, const struct hv_io_exit *io)
 	struct hv_run *run = vcpu->run;
 	u64 rax = vcpu->regs[HV_RAX];
 
-	run->io.direction = io->in ? HV_EXIT_IO_IN : HV_EXIT_IO_OUT;
+	run->io.direction = io->in ? HV_IO_DIR_IN : HV_IO_DIR_OUT;
 	run->io.size = io->size;
 	run->io.port = io->port;
 	run->io.count = 1;

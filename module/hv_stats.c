@@ -12,7 +12,7 @@
 
 static u32 hv_stats_index(u32 reason)
 {
-	return reason < HV_STATS_NR_REASONS ? reason : HV_EXIT_OTHER;
+	return reason < HV_STATS_NR_REASONS ? reason : HV_STAT_OTHER;
 }
 
 void hv_stats_count(struct hv_vcpu *vcpu, u32 reason)

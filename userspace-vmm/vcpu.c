@@ -54,7 +54,7 @@ static int handle_io(struct vcpu *vcpu)
 		vcpu->port_exits[run->io.port]++;
 	for (i = 0; i < run->io.count; i++) {
 		uint64_t v = 0;
-		bool out = run->io.direction == HV_EXIT_IO_OUT;
+		bool out = run->io.direction == HV_IO_DIR_OUT;
 
 		if (out)
 			memcpy(&v, data + i * size, size);

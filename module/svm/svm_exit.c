@@ -37,14 +37,14 @@ void svm_dump_vmcb(struct svm_vcpu *svm, const char *why)
 
 static int svm_exit_intr(struct svm_vcpu *svm)
 {
-	svm->vcpu.stat_reason = HV_EXIT_EXTERNAL_INTERRUPT;
+	svm->vcpu.stat_reason = HV_STAT_EXTERNAL_INTERRUPT;
 	return 1;
 }
 
 static int svm_exit_nmi(struct svm_vcpu *svm)
 {
 	/* The NMI stays pending until STGI and is handled by the host then. */
-	svm->vcpu.stat_reason = HV_EXIT_NMI;
+	svm->vcpu.stat_reason = HV_STAT_NMI;
 	return 1;
 }
 
@@ -104,14 +104,14 @@ static int svm_exit_vmmcall(struct svm_vcpu *svm)
 /* SVM instructions, MONITOR/MWAIT, XSETBV, RDPRU: not offered to guests. */
 static int svm_exit_invalid_insn(struct svm_vcpu *svm)
 {
-	svm->vcpu.stat_reason = HV_EXIT_INVALID_INSN;
+	svm->vcpu.stat_reason = HV_STAT_INVALID_INSN;
 	return hv_inject_ud(&svm->vcpu);
 }
 
 static int svm_exit_rdpmc(struct svm_vcpu *svm)
 {
 	/* No performance counters are virtualized: the guest sees #GP. */
-	svm->vcpu.stat_reason = HV_EXIT_INVALID_INSN;
+	svm->vcpu.stat_reason = HV_STAT_INVALID_INSN;
 	hv_ops->inject_exception(&svm->vcpu, HV_VEC_GP, true, 0);
 	return 1;
 }
@@ -119,7 +119,7 @@ static int svm_exit_rdpmc(struct svm_vcpu *svm)
 static int svm_exit_invd(struct svm_vcpu *svm)
 {
 	/* INVD would discard dirty host cache lines; a no-op is what a guest can have. */
-	svm->vcpu.stat_reason = HV_EXIT_OTHER;
+	svm->vcpu.stat_reason = HV_STAT_OTHER;
 	return hv_skip_or_error(&svm->vcpu);
 }
 
@@ -131,14 +131,14 @@ static int svm_exit_dr(struct svm_vcpu *svm)
 /* #AC and #DB are intercepted only to stop delivery loops; reflect them. */
 static int svm_exit_ac(struct svm_vcpu *svm)
 {
-	svm->vcpu.stat_reason = HV_EXIT_EXCEPTION;
+	svm->vcpu.stat_reason = HV_STAT_EXCEPTION;
 	hv_ops->inject_exception(&svm->vcpu, HV_VEC_AC, true, 0);
 	return 1;
 }
 
 static int svm_exit_db(struct svm_vcpu *svm)
 {
-	svm->vcpu.stat_reason = HV_EXIT_EXCEPTION;
+	svm->vcpu.stat_reason = HV_STAT_EXCEPTION;
 	hv_ops->inject_exception(&svm->vcpu, HV_VEC_DB, false, 0);
 	return 1;
 }
@@ -158,7 +158,7 @@ static int svm_exit_npf(struct svm_vcpu *svm)
 	}
 	r = hv_mmu_fault(vcpu->vm, gpa, error & SVM_NPF_WRITE);
 	if (r) {
-		vcpu->stat_reason = HV_EXIT_NPF;
+		vcpu->stat_reason = HV_STAT_NPF;
 		return r;
 	}
 	if (svm->vmcb->control.exit_int_info & SVM_EXITINTINFO_VALID) {
@@ -253,7 +253,7 @@ int svm_handle_exit(struct hv_vcpu *vcpu)
 	u32 code = svm->vmcb->control.exit_code;
 	svm_exit_handler handler = NULL;
 
-	vcpu->stat_reason = HV_EXIT_OTHER;
+	vcpu->stat_reason = HV_STAT_OTHER;
 	if (code == SVM_EXIT_ERR)
 		return svm_exit_fail_entry(svm);
 	svm_reinject_event(svm);

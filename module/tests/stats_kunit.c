@@ -57,10 +57,10 @@ static void stats_count_reasons(struct kunit *test)
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, vcpu);
 	hv_stats_count(vcpu, HV_EXIT_HLT);
 	hv_stats_count(vcpu, HV_EXIT_HLT);
-	hv_stats_count(vcpu, HV_EXIT_IO_IN);
+	hv_stats_count(vcpu, HV_IO_DIR_IN);
 	hv_stats_count(vcpu, HV_STATS_NR_REASONS - 1);
 	KUNIT_EXPECT_EQ(test, vcpu->stats.exits[HV_EXIT_HLT], 2ull);
-	KUNIT_EXPECT_EQ(test, vcpu->stats.exits[HV_EXIT_IO_IN], 1ull);
+	KUNIT_EXPECT_EQ(test, vcpu->stats.exits[HV_IO_DIR_IN], 1ull);
 	KUNIT_EXPECT_EQ(test, vcpu->stats.exits[HV_STATS_NR_REASONS - 1], 1ull);
 	KUNIT_EXPECT_EQ(test, stats_sum(vcpu->stats.exits, HV_STATS_NR_REASONS), 4ull);
 }
@@ -74,10 +74,10 @@ static void stats_count_out_of_range(struct kunit *test)
 	hv_stats_count(vcpu, HV_STATS_NR_REASONS);
 	hv_stats_count(vcpu, U32_MAX);
 	hv_stats_latency(vcpu, HV_STATS_NR_REASONS + 5, 100);
-	KUNIT_EXPECT_EQ(test, vcpu->stats.exits[HV_EXIT_OTHER], 2ull);
+	KUNIT_EXPECT_EQ(test, vcpu->stats.exits[HV_STAT_OTHER], 2ull);
 	KUNIT_EXPECT_EQ(test, stats_sum(vcpu->stats.exits, HV_STATS_NR_REASONS), 2ull);
-	KUNIT_EXPECT_EQ(test, vcpu->stats.latency_ns_total[HV_EXIT_OTHER], 100ull);
-	KUNIT_EXPECT_EQ(test, vcpu->stats.latency_hist[HV_EXIT_OTHER][6], 1ull);
+	KUNIT_EXPECT_EQ(test, vcpu->stats.latency_ns_total[HV_STAT_OTHER], 100ull);
+	KUNIT_EXPECT_EQ(test, vcpu->stats.latency_hist[HV_STAT_OTHER][6], 1ull);
 }
 
 static void stats_latency_histogram(struct kunit *test)
@@ -111,20 +111,20 @@ static void stats_fill_copies(struct kunit *test)
 
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, vcpu);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, st);
-	hv_stats_count(vcpu, HV_EXIT_CPUID);
-	hv_stats_latency(vcpu, HV_EXIT_CPUID, 5000);
-	hv_stats_count(vcpu, HV_EXIT_OTHER);
-	hv_stats_latency(vcpu, HV_EXIT_OTHER, 1ull << 40);
+	hv_stats_count(vcpu, HV_STAT_CPUID);
+	hv_stats_latency(vcpu, HV_STAT_CPUID, 5000);
+	hv_stats_count(vcpu, HV_STAT_OTHER);
+	hv_stats_latency(vcpu, HV_STAT_OTHER, 1ull << 40);
 	st->flags = 0xabcd;
 	hv_stats_fill(vcpu, st);
 	KUNIT_EXPECT_EQ(test, st->nr_reasons, (u32)HV_STATS_NR_REASONS);
 	KUNIT_EXPECT_EQ(test, st->nr_buckets, (u32)HV_STATS_NR_BUCKETS);
 	KUNIT_EXPECT_EQ(test, st->flags, 0xabcdu);
-	KUNIT_EXPECT_EQ(test, st->exits[HV_EXIT_CPUID], 1ull);
-	KUNIT_EXPECT_EQ(test, st->exits[HV_EXIT_OTHER], 1ull);
-	KUNIT_EXPECT_EQ(test, st->latency_ns_total[HV_EXIT_CPUID], 5000ull);
-	KUNIT_EXPECT_EQ(test, st->latency_hist[HV_EXIT_CPUID][12], 1ull);
-	KUNIT_EXPECT_EQ(test, st->latency_hist[HV_EXIT_OTHER][HV_STATS_NR_BUCKETS - 1], 1ull);
+	KUNIT_EXPECT_EQ(test, st->exits[HV_STAT_CPUID], 1ull);
+	KUNIT_EXPECT_EQ(test, st->exits[HV_STAT_OTHER], 1ull);
+	KUNIT_EXPECT_EQ(test, st->latency_ns_total[HV_STAT_CPUID], 5000ull);
+	KUNIT_EXPECT_EQ(test, st->latency_hist[HV_STAT_CPUID][12], 1ull);
+	KUNIT_EXPECT_EQ(test, st->latency_hist[HV_STAT_OTHER][HV_STATS_NR_BUCKETS - 1], 1ull);
 	KUNIT_EXPECT_EQ(test, memcmp(st->latency_hist, vcpu->stats.latency_hist,
 				     sizeof(st->latency_hist)), 0);
 	KUNIT_EXPECT_EQ(test, memcmp(st->exits, vcpu->stats.exits, sizeof(st->exits)), 0);

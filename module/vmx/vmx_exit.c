@@ -119,10 +119,10 @@ static int vmx_exit_exception_nmi(struct vmx_vcpu *vmx)
 
 	/* The host's NMI: vmx_enter() already ran its handler. */
 	if (type == INTR_TYPE_NMI_INTR) {
-		vcpu->stat_reason = HV_EXIT_NMI;
+		vcpu->stat_reason = HV_STAT_NMI;
 		return 1;
 	}
-	vcpu->stat_reason = HV_EXIT_EXCEPTION;
+	vcpu->stat_reason = HV_STAT_EXCEPTION;
 	/* #AC and #DB are intercepted only to stop delivery loops; reflect them. */
 	if (vector == HV_VEC_AC) {
 		hv_ops->inject_exception(vcpu, HV_VEC_AC, true, 0);
@@ -147,7 +147,7 @@ static int vmx_exit_exception_nmi(struct vmx_vcpu *vmx)
 static int vmx_exit_extint(struct vmx_vcpu *vmx)
 {
 	/* Not acknowledged: the host takes it through its IDT once IF is set again. */
-	vmx->vcpu.stat_reason = HV_EXIT_EXTERNAL_INTERRUPT;
+	vmx->vcpu.stat_reason = HV_STAT_EXTERNAL_INTERRUPT;
 	return 1;
 }
 
@@ -174,7 +174,7 @@ static int vmx_exit_hlt(struct vmx_vcpu *vmx)
 /* INVD would discard dirty host cache lines, WBINVD flush them all: a no-op is enough. */
 static int vmx_exit_cache(struct vmx_vcpu *vmx)
 {
-	vmx->vcpu.stat_reason = HV_EXIT_OTHER;
+	vmx->vcpu.stat_reason = HV_STAT_OTHER;
 	return hv_skip_or_error(&vmx->vcpu);
 }
 
@@ -188,7 +188,7 @@ static int vmx_exit_invlpg(struct vmx_vcpu *vmx)
 static int vmx_exit_rdpmc(struct vmx_vcpu *vmx)
 {
 	/* No performance counters are virtualized: the guest sees #GP. */
-	vmx->vcpu.stat_reason = HV_EXIT_INVALID_INSN;
+	vmx->vcpu.stat_reason = HV_STAT_INVALID_INSN;
 	hv_ops->inject_exception(&vmx->vcpu, HV_VEC_GP, true, 0);
 	return 1;
 }
@@ -201,7 +201,7 @@ static int vmx_exit_vmcall(struct vmx_vcpu *vmx)
 /* VMX instructions, MONITOR/MWAIT, XSETBV: not offered to guests. */
 static int vmx_exit_invalid_insn(struct vmx_vcpu *vmx)
 {
-	vmx->vcpu.stat_reason = HV_EXIT_INVALID_INSN;
+	vmx->vcpu.stat_reason = HV_STAT_INVALID_INSN;
 	return hv_inject_ud(&vmx->vcpu);
 }
 
@@ -212,7 +212,7 @@ static int vmx_exit_cr(struct vmx_vcpu *vmx)
 	u64 q = vmx->exit_qual, val = 0, cr0;
 	int cr = HV_VMX_CR_NUM(q), gpr = HV_VMX_CR_GPR(q), r = 0;
 
-	vcpu->stat_reason = HV_EXIT_OTHER;
+	vcpu->stat_reason = HV_STAT_OTHER;
 	switch (HV_VMX_CR_TYPE(q)) {
 	case HV_CR_MOV_TO:
 		val = hv_gpr_read(vcpu, gpr);
@@ -264,7 +264,7 @@ static int vmx_exit_dr(struct vmx_vcpu *vmx)
 	int dr = q & 7, gpr = (q >> 8) & 0xf;
 	bool from = q & BIT(4);
 
-	vcpu->stat_reason = HV_EXIT_DR_ACCESS;
+	vcpu->stat_reason = HV_STAT_DR_ACCESS;
 	if (dr == 4 || dr == 5) {
 		if (vmx_guest_cr4() & X86_CR4_DE)
 			return hv_inject_ud(vcpu);
@@ -339,7 +339,7 @@ static int vmx_exit_wrmsr(struct vmx_vcpu *vmx)
 /* The VMX-preemption timer (see vmx_set_preemption_timer()): just a chance to run the host. */
 static int vmx_exit_preemption_timer(struct vmx_vcpu *vmx)
 {
-	vmx->vcpu.stat_reason = HV_EXIT_OTHER;
+	vmx->vcpu.stat_reason = HV_STAT_OTHER;
 	return 1;
 }
 
@@ -351,7 +351,7 @@ static int vmx_exit_ept_violation(struct vmx_vcpu *vmx)
 
 	r = hv_mmu_fault(vcpu->vm, gpa, vmx->exit_qual & EPT_VIOLATION_ACC_WRITE);
 	if (r) {
-		vcpu->stat_reason = HV_EXIT_NPF;
+		vcpu->stat_reason = HV_STAT_NPF;
 		return r;
 	}
 	if (vmx->idt_vectoring & VECTORING_INFO_VALID_MASK) {
@@ -491,7 +491,7 @@ int vmx_handle_exit(struct hv_vcpu *vcpu)
 	u32 reason = vmx->exit_reason & HV_VMX_BASIC_REASON;
 	vmx_exit_handler handler = NULL;
 
-	vcpu->stat_reason = HV_EXIT_OTHER;
+	vcpu->stat_reason = HV_STAT_OTHER;
 	if (vmx->fail || (vmx->exit_reason & HV_VMX_EXIT_FAILED_ENTRY))
 		return vmx_exit_fail_entry(vmx);
 	vmx_reinject_event(vmx);

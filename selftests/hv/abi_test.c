@@ -1500,16 +1500,16 @@ static int t_run_io_hlt(void)
 
 	CHECK(rm_guest(&vm, &vcpu, &run));
 	CHECK(run_ok(vcpu));
-	CHECK(expect_io(run, HV_EXIT_IO_OUT, 0x10));
+	CHECK(expect_io(run, HV_IO_DIR_OUT, 0x10));
 	data = (unsigned char *)run + run->io.data_offset;
 	if (*data != 0x42)
 		fail("OUT data %#x, want 0x42\n", *data);
 	CHECK(run_ok(vcpu));
-	CHECK(expect_io(run, HV_EXIT_IO_IN, 0x11));
+	CHECK(expect_io(run, HV_IO_DIR_IN, 0x11));
 	data = (unsigned char *)run + run->io.data_offset;
 	*data = 0x99;				/* completes the IN */
 	CHECK(run_ok(vcpu));
-	CHECK(expect_io(run, HV_EXIT_IO_OUT, 0x12));
+	CHECK(expect_io(run, HV_IO_DIR_OUT, 0x12));
 	data = (unsigned char *)run + run->io.data_offset;
 	if (*data != 0x99)
 		fail("IN completion lost: OUT data %#x, want 0x99\n", *data);
@@ -1585,7 +1585,7 @@ static int t_run_immediate_exit(void)
 		fail("HV_RUN ran until the watchdog instead of exiting at once\n");
 	run->immediate_exit = 0;
 	CHECK(run_ok(vcpu));
-	return expect_io(run, HV_EXIT_IO_OUT, 0x10);
+	return expect_io(run, HV_IO_DIR_OUT, 0x10);
 }
 
 static int t_run_pending_signal(void)
@@ -1611,7 +1611,7 @@ static int t_run_pending_signal(void)
 	errno = e;
 	if (r < 0)
 		fail("HV_RUN with a blocked pending signal: %s\n", strerror(errno));
-	return expect_io(run, HV_EXIT_IO_OUT, 0x10);
+	return expect_io(run, HV_IO_DIR_OUT, 0x10);
 }
 
 /* ---- fd lifetime ---- */
@@ -1637,7 +1637,7 @@ static int t_close_vm_first(void)
 		msg("HV_RUN after closing the VM fd: %s (clean failure)\n", strerror(errno));
 		return PASS;
 	}
-	return expect_io(run, HV_EXIT_IO_OUT, 0x10);
+	return expect_io(run, HV_IO_DIR_OUT, 0x10);
 }
 
 static int t_close_sys_first(void)

@@ -60,11 +60,11 @@ static void test_io_out(void)
 	uint16_t v16;
 	uint32_t v32;
 
-	memcpy(&v8, expect_io(vcpu, HV_EXIT_IO_OUT, 1, TEST_PORT), 1);
+	memcpy(&v8, expect_io(vcpu, HV_IO_DIR_OUT, 1, TEST_PORT), 1);
 	TEST_ASSERT(v8 == 0xab, "outb data %#x", v8);
-	memcpy(&v16, expect_io(vcpu, HV_EXIT_IO_OUT, 2, TEST_PORT + 2), 2);
+	memcpy(&v16, expect_io(vcpu, HV_IO_DIR_OUT, 2, TEST_PORT + 2), 2);
 	TEST_ASSERT(v16 == 0xbeef, "outw data %#x", v16);
-	memcpy(&v32, expect_io(vcpu, HV_EXIT_IO_OUT, 4, TEST_PORT + 4), 4);
+	memcpy(&v32, expect_io(vcpu, HV_IO_DIR_OUT, 4, TEST_PORT + 4), 4);
 	TEST_ASSERT(v32 == 0xdeadbeef, "outl data %#x", v32);
 	vcpu_expect_done(vcpu);
 	vm_destroy(vm);
@@ -97,9 +97,9 @@ static void test_io_in(void)
 	uint16_t v16 = 0xa55a;
 	uint32_t v32 = 0xcafef00d;
 
-	memcpy(expect_io(vcpu, HV_EXIT_IO_IN, 1, TEST_PORT), &v8, 1);
-	memcpy(expect_io(vcpu, HV_EXIT_IO_IN, 2, TEST_PORT + 2), &v16, 2);
-	memcpy(expect_io(vcpu, HV_EXIT_IO_IN, 4, TEST_PORT + 4), &v32, 4);
+	memcpy(expect_io(vcpu, HV_IO_DIR_IN, 1, TEST_PORT), &v8, 1);
+	memcpy(expect_io(vcpu, HV_IO_DIR_IN, 2, TEST_PORT + 2), &v16, 2);
+	memcpy(expect_io(vcpu, HV_IO_DIR_IN, 4, TEST_PORT + 4), &v32, 4);
 	vcpu_expect_done(vcpu);
 	vm_destroy(vm);
 }
@@ -153,7 +153,7 @@ static unsigned int string_io_loop(struct vcpu *vcpu, uint8_t dir, uint8_t *buf,
 		TEST_ASSERT(done + run->io.count <= len, "more data than the guest moves");
 		TEST_ASSERT(run->io.data_offset + run->io.count <= vcpu->run_size,
 			    "data outside the mapping");
-		if (dir == HV_EXIT_IO_OUT)
+		if (dir == HV_IO_DIR_OUT)
 			memcpy(buf + done, vcpu_io_data(vcpu), run->io.count);
 		else
 			memcpy(vcpu_io_data(vcpu), buf + done, run->io.count);
@@ -185,7 +185,7 @@ static void test_io_string_out(void)
 	require_string_io();
 	vm = vm_create(0);
 	vcpu = vm_vcpu_add(vm, 0, guest_string_out);
-	max = string_io_loop(vcpu, HV_EXIT_IO_OUT, buf, STRING_LEN);
+	max = string_io_loop(vcpu, HV_IO_DIR_OUT, buf, STRING_LEN);
 	TEST_ASSERT(!memcmp(buf, string_out_msg, STRING_LEN), "rep outsb data differs");
 	TEST_ASSERT(max > 1, "every exit had count 1 although HV_CAP_STRING_IO is set");
 	vm_destroy(vm);
@@ -203,7 +203,7 @@ static void test_io_string_in(void)
 		buf[i] = 3 * i + 1;
 	vm = vm_create(0);
 	vcpu = vm_vcpu_add(vm, 0, guest_string_in);
-	max = string_io_loop(vcpu, HV_EXIT_IO_IN, buf, 16);
+	max = string_io_loop(vcpu, HV_IO_DIR_IN, buf, 16);
 	TEST_ASSERT(max > 1, "every exit had count 1 although HV_CAP_STRING_IO is set");
 	TEST_ASSERT(!memcmp(guest_global_ptr(vm, string_in_buf), buf, 16),
 		    "guest buffer differs");
@@ -798,7 +798,7 @@ static void test_stats(void)
 	TEST_ASSERT(s0->nr_reasons == HV_STATS_NR_REASONS && s0->nr_buckets == HV_STATS_NR_BUCKETS,
 		    "nr_reasons %u nr_buckets %u", s0->nr_reasons, s0->nr_buckets);
 	for (i = 0; i < 10; i++)
-		expect_io(vcpu, HV_EXIT_IO_OUT, 1, 0x80);
+		expect_io(vcpu, HV_IO_DIR_OUT, 1, 0x80);
 	for (i = 0; i < 3; i++) {
 		vcpu_run(vcpu);
 		vcpu_assert_exit(vcpu, HV_EXIT_HLT);
@@ -811,8 +811,8 @@ static void test_stats(void)
 		    (unsigned long long)DELTA(HV_EXIT_IO));
 	TEST_ASSERT(DELTA(HV_EXIT_HLT) == 3, "HLT exits +%llu, expected 3",
 		    (unsigned long long)DELTA(HV_EXIT_HLT));
-	TEST_ASSERT(DELTA(HV_EXIT_CPUID) == 5, "CPUID exits +%llu, expected 5",
-		    (unsigned long long)DELTA(HV_EXIT_CPUID));
+	TEST_ASSERT(DELTA(HV_STAT_CPUID) == 5, "CPUID exits +%llu, expected 5",
+		    (unsigned long long)DELTA(HV_STAT_CPUID));
 #undef DELTA
 	for (r = 0; r < HV_STATS_NR_REASONS; r++) {
 		uint64_t n = s1->exits[r], h = hist_sum(s1, r);
@@ -821,9 +821,9 @@ static void test_stats(void)
 		TEST_ASSERT(h == n || h + 1 == n, "reason %u (%s): %llu exits but %llu in the histogram",
 			    r, exit_reason_str(r), (unsigned long long)n, (unsigned long long)h);
 	}
-	TEST_ASSERT(hist_sum(s1, HV_EXIT_HLT) == 3 && hist_sum(s1, HV_EXIT_CPUID) == 5,
+	TEST_ASSERT(hist_sum(s1, HV_EXIT_HLT) == 3 && hist_sum(s1, HV_STAT_CPUID) == 5,
 		    "HLT/CPUID exits missing from the latency histogram");
-	TEST_ASSERT(s1->latency_ns_total[HV_EXIT_IO] > 0 && s1->latency_ns_total[HV_EXIT_CPUID] > 0,
+	TEST_ASSERT(s1->latency_ns_total[HV_EXIT_IO] > 0 && s1->latency_ns_total[HV_STAT_CPUID] > 0,
 		    "zero total latency");
 	free(s0);
 	free(s1);

@@ -80,7 +80,7 @@ static uint32_t expect_io16(struct vcpu *vcpu, uint8_t dir, uint8_t size, uint16
 		    run->io.count == 1, "io exit dir %u size %u port %#x count %u (expected %u %u %#x 1)",
 		    run->io.direction, run->io.size, run->io.port, run->io.count, dir, size, port);
 	TEST_ASSERT(run->io.data_offset + size <= vcpu->run_size, "data outside the mapping");
-	if (dir == HV_EXIT_IO_OUT)
+	if (dir == HV_IO_DIR_OUT)
 		memcpy(&v, vcpu_io_data(vcpu), size);
 	return v;
 }
@@ -119,9 +119,9 @@ static void test_arith_out(void)
 	uint16_t *mem;
 	uint32_t v;
 
-	v = expect_io16(vcpu, HV_EXIT_IO_OUT, 2, 0x10);
+	v = expect_io16(vcpu, HV_IO_DIR_OUT, 2, 0x10);
 	TEST_ASSERT(v == 0x12a, "7 * 6 + 0x100 = %#x", v);
-	v = expect_io16(vcpu, HV_EXIT_IO_OUT, 2, 0x12);
+	v = expect_io16(vcpu, HV_IO_DIR_OUT, 2, 0x12);
 	TEST_ASSERT(v == 55, "sum 1..10 = %u", v);
 	expect_hlt_at(vcpu, 0x1c);
 
@@ -167,9 +167,9 @@ static void test_in_call_segments(void)
 	regs.rdi = 0x10;
 	vcpu_regs_set(vcpu, &regs);
 
-	expect_io16(vcpu, HV_EXIT_IO_IN, 1, 0x20);
+	expect_io16(vcpu, HV_IO_DIR_IN, 1, 0x20);
 	memcpy(vcpu_io_data(vcpu), &five, 1);
-	v = expect_io16(vcpu, HV_EXIT_IO_OUT, 2, 0x14);
+	v = expect_io16(vcpu, HV_IO_DIR_OUT, 2, 0x14);
 	TEST_ASSERT(v == 13, "5 * 2 + 3 = %u", v);
 	expect_hlt_at(vcpu, 0x0f);
 

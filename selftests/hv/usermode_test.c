@@ -93,7 +93,7 @@ static uint32_t expect_out(struct vcpu *vcpu, uint16_t port, uint32_t count)
 
 	vcpu_run(vcpu);
 	vcpu_assert_exit(vcpu, HV_EXIT_IO);
-	TEST_ASSERT(run->io.direction == HV_EXIT_IO_OUT && run->io.size == 1 &&
+	TEST_ASSERT(run->io.direction == HV_IO_DIR_OUT && run->io.size == 1 &&
 		    run->io.port == port && run->io.count == count,
 		    "io exit dir %u size %u port %#x count %u (expected OUT 1 %#x %u)",
 		    run->io.direction, run->io.size, run->io.port, run->io.count, port, count);

@@ -15,7 +15,12 @@
 
 #define HV_API_VERSION		1
 
-#define HVIO			0xAF
+/*
+ * The ioctl type: 0xE6 is free in Documentation/userspace-api/ioctl/ioctl-number.rst
+ * (Linux 6.1 and current mainline); 0xAF, used before ABI v1 was settled, belongs to
+ * the Freescale hypervisor.
+ */
+#define HVIO			0xE6
 
 /* ---- /dev/hv (system) ioctls ------------------------------------------- */
 #define HV_GET_API_VERSION	_IO(HVIO, 0x00)		/* returns HV_API_VERSION */
@@ -169,7 +174,7 @@ struct hv_interrupt {
 };
 
 /* ---- exit reasons --------------------------------------------------------- */
-/* Exits that reach userspace through hv_run.exit_reason. */
+/* hv_run.exit_reason: why HV_RUN returned to userspace. */
 #define HV_EXIT_UNKNOWN			0
 #define HV_EXIT_IO			1
 #define HV_EXIT_MMIO			2
@@ -180,23 +185,42 @@ struct hv_interrupt {
 #define HV_EXIT_INTR			7	/* signal pending; HV_RUN returns -EINTR */
 #define HV_EXIT_FAIL_ENTRY		8
 #define HV_EXIT_INTERNAL_ERROR		9
-/* Exits handled in the kernel; they appear only in HV_GET_STATS. */
-#define HV_EXIT_CPUID			16
-#define HV_EXIT_MSR			17
-#define HV_EXIT_EXTERNAL_INTERRUPT	18
-#define HV_EXIT_NMI			19
-#define HV_EXIT_NPF			20	/* nested/EPT fault resolved by mapping */
-#define HV_EXIT_EXCEPTION		21	/* intercepted exception reflected */
-#define HV_EXIT_DR_ACCESS		22
-#define HV_EXIT_INVALID_INSN		23	/* VMRUN, VMLOAD, MONITOR...: #UD */
-#define HV_EXIT_PAUSE			24
-#define HV_EXIT_OTHER			31
+
+/* hv_run.io.direction */
+#define HV_IO_DIR_IN			0
+#define HV_IO_DIR_OUT			1
+
+/*
+ * ---- statistics indices --------------------------------------------------
+ * The index of every array in struct hv_stats: one per neutral exit reason,
+ * the reason hv classified a VM exit as, whether the kernel handled it or
+ * userspace saw it.  The first ten are the exits that reach userspace and
+ * have the value of the HV_EXIT_* of the same name; the others are handled
+ * in the kernel and appear only here.
+ */
+#define HV_STAT_UNKNOWN			HV_EXIT_UNKNOWN
+#define HV_STAT_IO			HV_EXIT_IO
+#define HV_STAT_MMIO			HV_EXIT_MMIO
+#define HV_STAT_HLT			HV_EXIT_HLT
+#define HV_STAT_SHUTDOWN		HV_EXIT_SHUTDOWN
+#define HV_STAT_HYPERCALL		HV_EXIT_HYPERCALL
+#define HV_STAT_IRQ_WINDOW		HV_EXIT_IRQ_WINDOW
+#define HV_STAT_INTR			HV_EXIT_INTR
+#define HV_STAT_FAIL_ENTRY		HV_EXIT_FAIL_ENTRY
+#define HV_STAT_INTERNAL_ERROR		HV_EXIT_INTERNAL_ERROR
+#define HV_STAT_CPUID			16
+#define HV_STAT_MSR			17
+#define HV_STAT_EXTERNAL_INTERRUPT	18
+#define HV_STAT_NMI			19
+#define HV_STAT_NPF			20	/* nested/EPT fault resolved by mapping */
+#define HV_STAT_EXCEPTION		21	/* intercepted exception reflected */
+#define HV_STAT_DR_ACCESS		22
+#define HV_STAT_INVALID_INSN		23	/* VMRUN, VMLOAD, MONITOR...: #UD */
+#define HV_STAT_PAUSE			24
+#define HV_STAT_OTHER			31
 
 #define HV_STATS_NR_REASONS		32
 #define HV_STATS_NR_BUCKETS		24	/* bucket i: [2^i, 2^(i+1)) ns; 0 also < 1 */
-
-#define HV_EXIT_IO_IN			0
-#define HV_EXIT_IO_OUT			1
 
 #define HV_INTERNAL_ERROR_UNKNOWN_EXIT	1	/* data: vendor reason, info1, info2, rip */
 #define HV_INTERNAL_ERROR_EMULATION	2	/* MMIO insn not decodable; data: gpa, rip, bytes */
@@ -228,7 +252,7 @@ struct hv_run {
 	union {
 		/* HV_EXIT_IO: count items of size bytes at data_offset */
 		struct {
-			__u8 direction;		/* HV_EXIT_IO_IN / _OUT */
+			__u8 direction;		/* HV_IO_DIR_IN / _OUT */
 			__u8 size;		/* 1, 2 or 4 */
 			__u16 port;
 			__u32 count;
@@ -271,7 +295,7 @@ struct hv_run {
 
 /* ---- statistics ------------------------------------------------------------ */
 /*
- * Per-vCPU exit statistics, indexed by HV_EXIT_* reason.  Latency is the
+ * Per-vCPU exit statistics, indexed by HV_STAT_*.  Latency is the
  * time from a VM exit to the next VM entry of the same vCPU: in-kernel
  * handling for kernel exits, the userspace round trip for the others.
  */

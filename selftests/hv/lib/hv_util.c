@@ -209,16 +209,16 @@ const char *exit_reason_str(uint32_t reason)
 		[HV_EXIT_INTR] = "INTR",
 		[HV_EXIT_FAIL_ENTRY] = "FAIL_ENTRY",
 		[HV_EXIT_INTERNAL_ERROR] = "INTERNAL_ERROR",
-		[HV_EXIT_CPUID] = "CPUID",
-		[HV_EXIT_MSR] = "MSR",
-		[HV_EXIT_EXTERNAL_INTERRUPT] = "EXTERNAL_INTERRUPT",
-		[HV_EXIT_NMI] = "NMI",
-		[HV_EXIT_NPF] = "NPF",
-		[HV_EXIT_EXCEPTION] = "EXCEPTION",
-		[HV_EXIT_DR_ACCESS] = "DR_ACCESS",
-		[HV_EXIT_INVALID_INSN] = "INVALID_INSN",
-		[HV_EXIT_PAUSE] = "PAUSE",
-		[HV_EXIT_OTHER] = "OTHER",
+		[HV_STAT_CPUID] = "CPUID",
+		[HV_STAT_MSR] = "MSR",
+		[HV_STAT_EXTERNAL_INTERRUPT] = "EXTERNAL_INTERRUPT",
+		[HV_STAT_NMI] = "NMI",
+		[HV_STAT_NPF] = "NPF",
+		[HV_STAT_EXCEPTION] = "EXCEPTION",
+		[HV_STAT_DR_ACCESS] = "DR_ACCESS",
+		[HV_STAT_INVALID_INSN] = "INVALID_INSN",
+		[HV_STAT_PAUSE] = "PAUSE",
+		[HV_STAT_OTHER] = "OTHER",
 	};
 
 	if (reason < ARRAY_SIZE(names) && names[reason])
@@ -558,7 +558,7 @@ void vcpu_dump_exit(struct vcpu *vcpu)
 	switch (run->exit_reason) {
 	case HV_EXIT_IO:
 		ktap_print_msg("  io: %s port %#x size %u count %u\n",
-			       run->io.direction == HV_EXIT_IO_OUT ? "out" : "in",
+			       run->io.direction == HV_IO_DIR_OUT ? "out" : "in",
 			       run->io.port, run->io.size, run->io.count);
 		break;
 	case HV_EXIT_MMIO:

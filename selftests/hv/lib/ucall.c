@@ -78,7 +78,7 @@ uint64_t vcpu_get_ucall(struct vcpu *vcpu, struct ucall *uc)
 
 	memset(uc, 0, sizeof(*uc));
 	if (run->exit_reason != HV_EXIT_IO || run->io.port != UCALL_PORT ||
-	    run->io.direction != HV_EXIT_IO_OUT)
+	    run->io.direction != HV_IO_DIR_OUT)
 		return UCALL_NONE;
 	vcpu_regs_get(vcpu, &regs);
 	TEST_ASSERT(vm_read_guest(vcpu->vm, regs.rdi, uc, sizeof(*uc)),
