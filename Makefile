@@ -12,6 +12,8 @@
 #   make check-unit   the host build of the decoder and walker KUnit suites alone (seconds)
 #   make check-vmm    the hv-run VMM alone: its selftest (vmm_test) in the 6.12 testbed
 #   make demo         the main job (see README.md)
+#   make checkpatch   the kernel's checkpatch.pl --strict over module/ and uapi/: every finding
+#                     printed, a summary line, non-zero exit on any ERROR (scripts/checkpatch.sh)
 #   make install      see install.mk
 #
 # Nothing here loads a module on the build machine: modules are loaded only
@@ -55,6 +57,11 @@ check: deps
 
 demo: deps
 	bash $(TESTBED)/demo.sh
+
+# Fetches checkpatch.pl itself (from linux-source-6.1, once): no dependency on `deps`.
+.PHONY: checkpatch
+checkpatch:
+	bash scripts/checkpatch.sh
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null || true

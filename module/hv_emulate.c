@@ -343,11 +343,21 @@ static int hv_exit_string_io(struct hv_vcpu *vcpu, const struct hv_io_exit *io)
 		if (hv_fetch_insn(vcpu, &insn))
 			goto emulation_error;
 		switch (insn.seg) {
-		case 0x26: seg = HV_SEG_ES; break;
-		case 0x2e: seg = HV_SEG_CS; break;
-		case 0x36: seg = HV_SEG_SS; break;
-		case 0x64: seg = HV_SEG_FS; break;
-		case 0x65: seg = HV_SEG_GS; break;
+		case 0x26:
+			seg = HV_SEG_ES;
+			break;
+		case 0x2e:
+			seg = HV_SEG_CS;
+			break;
+		case 0x36:
+			seg = HV_SEG_SS;
+			break;
+		case 0x64:
+			seg = HV_SEG_FS;
+			break;
+		case 0x65:
+			seg = HV_SEG_GS;
+			break;
 		}
 	}
 	off = vcpu->regs[reg] & mask;

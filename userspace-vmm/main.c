@@ -5,7 +5,6 @@
  * terminal, and the VM's life.  The only global is the one struct vm; the
  * terminal restore at exit and in fatal signal handlers needs it.
  */
-#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -40,6 +39,7 @@ static void usage(FILE *out)
 		"  --stats           at exit, print run time, memory and exits per reason on stderr\n"
 		"  --debug           log unclaimed I/O, POST codes and boot details on stderr\n"
 		"  --help, --version\n"
+		"Each option may be given once; numbers are decimal.\n"
 		"\n"
 		"Exit status: 0 guest powered off, 1 VMM or hypervisor error, 2 bad usage or input,\n"
 		"3 guest reset, 4 triple fault, 5 every vCPU halted with interrupts disabled;\n"
@@ -85,10 +85,31 @@ static bool parse_size(const char *s, uint64_t *bytes)
 	return true;
 }
 
+/*
+ * A decimal number of digits only ("-1", " 1", "+1", "0x10" are not), no
+ * larger than UINT64_MAX: false if malformed or overflowing.  The caller
+ * checks the range on this value, before any narrowing.
+ */
+static bool parse_u64(const char *s, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (!*s)
+		return false;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9' || v > (UINT64_MAX - (uint64_t)(*s - '0')) / 10)
+			return false;
+		v = v * 10 + (uint64_t)(*s - '0');
+	}
+	*out = v;
+	return true;
+}
+
+enum { OPT_KERNEL = 256, OPT_INITRD, OPT_CMDLINE, OPT_MEM, OPT_CPUS, OPT_CONSOLE, OPT_STATS,
+       OPT_DEBUG, OPT_VERSION, OPT_END };
+
 static int parse_options(int argc, char **argv, struct vm_config *cfg)
 {
-	enum { OPT_KERNEL = 256, OPT_INITRD, OPT_CMDLINE, OPT_MEM, OPT_CPUS, OPT_CONSOLE,
-	       OPT_STATS, OPT_DEBUG, OPT_VERSION };
 	static const struct option opts[] = {
 		{ "kernel", required_argument, NULL, OPT_KERNEL },
 		{ "initrd", required_argument, NULL, OPT_INITRD },
@@ -103,16 +124,26 @@ static int parse_options(int argc, char **argv, struct vm_config *cfg)
 		{ NULL, 0, NULL, 0 },
 	};
 	uint64_t host_ram = (uint64_t)sysconf(_SC_PHYS_PAGES) * (uint64_t)sysconf(_SC_PAGESIZE);
-	char *end;
-	int c;
+	bool seen[OPT_END - OPT_KERNEL] = { false };
+	int c, longindex;
 
 	cfg->mem_size = DEFAULT_MEM;
 	cfg->nr_cpus = 1;
 	cfg->console = true;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":h", opts, &longindex)) != -1) {
 		const char *arg = optarg;
+		uint64_t n;
 
+		/*
+		 * Each option once: a second --kernel (or --mem...) is far more
+		 * likely a mistake in a script than a wish for the last one to win.
+		 */
+		if (c >= OPT_KERNEL && c < OPT_END) {
+			if (seen[c - OPT_KERNEL])
+				return bad_usage("--%s given twice", opts[longindex].name);
+			seen[c - OPT_KERNEL] = true;
+		}
 		switch (c) {
 		case OPT_KERNEL: cfg->kernel = arg; break;
 		case OPT_INITRD: cfg->initrd = arg; break;
@@ -138,13 +169,14 @@ static int parse_options(int argc, char **argv, struct vm_config *cfg)
 				return bad_usage("--mem %s: beyond what the guest can address", arg);
 			break;
 		case OPT_CPUS:
-			errno = 0;
-			c = (int)strtol(arg, &end, 10);
-			if (errno || *end || end == arg || c < 1)
+			/* All digits but too long for 64 bits is still "more than 1". */
+			if (!parse_u64(arg, &n))
+				n = *arg && !arg[strspn(arg, "0123456789")] ? UINT64_MAX : 0;
+			if (n < 1)
 				return bad_usage("--cpus '%s': not a positive number", arg);
-			if (c > 1)
+			if (n > 1)
 				return bad_usage("--cpus %s: SMP guests need a local APIC, which hv does not emulate; only 1 vCPU is supported", arg);
-			cfg->nr_cpus = c;
+			cfg->nr_cpus = (unsigned int)n;
 			break;
 		case OPT_CONSOLE:
 			if (!strcmp(arg, "stdio"))

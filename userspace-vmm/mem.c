@@ -8,7 +8,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "hv.h"
+#include "hv_ioctl.h"
 #include "mem.h"
 
 int mem_init(struct guest_mem *mem, uint64_t size)
@@ -84,7 +84,7 @@ static int add_slot(int vm_fd, uint32_t slot, uint32_t flags, uint64_t gpa, uint
 		.userspace_addr = (uint64_t)(uintptr_t)hva,
 	};
 
-	return hv_set_memory_region(vm_fd, &r) < 0 ? -errno : 0;
+	return hv_ioctl_set_memory_region(vm_fd, &r) < 0 ? -errno : 0;
 }
 
 int mem_register(const struct guest_mem *mem, int vm_fd)

@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "devices/pic.h"
-#include "hv.h"
+#include "hv_ioctl.h"
 #include "vcpu.h"
 #include "vm.h"
 
@@ -27,8 +27,8 @@ static int vcpu_fatal(struct vcpu *vcpu, const char *what)
 	struct hv_regs r = { 0 };
 	struct hv_sregs s = { 0 };
 
-	hv_get_regs(vcpu->fd, &r);
-	hv_get_sregs(vcpu->fd, &s);
+	hv_ioctl_get_regs(vcpu->fd, &r);
+	hv_ioctl_get_sregs(vcpu->fd, &s);
 	fprintf(stderr, "hv-run: vcpu %u: %s: rip=0x%" PRIx64 " rsp=0x%" PRIx64 " rflags=0x%" PRIx64
 		" rax=0x%" PRIx64 " cs=0x%x cr0=0x%" PRIx64 " cr3=0x%" PRIx64 " cr4=0x%" PRIx64
 		" efer=0x%" PRIx64 "\n", vcpu->id, what, (uint64_t)r.rip, (uint64_t)r.rsp,
@@ -193,6 +193,7 @@ static int vcpu_deliver_interrupt(struct vcpu *vcpu)
 {
 	struct hv_run *run = vcpu->run;
 	struct pic *pic = vcpu->vm->pic;
+	struct hv_interrupt irq = { 0 };
 	int vector;
 
 	run->request_interrupt_window = 0;
@@ -203,7 +204,8 @@ static int vcpu_deliver_interrupt(struct vcpu *vcpu)
 		return 0;
 	}
 	vector = pic_acknowledge(pic);
-	if (vector >= 0 && hv_interrupt(vcpu->fd, vector) < 0) {
+	irq.vector = (uint32_t)vector;
+	if (vector >= 0 && hv_ioctl_interrupt(vcpu->fd, &irq) < 0) {
 		char what[64];
 
 		snprintf(what, sizeof(what), "HV_INTERRUPT %d: %s", vector, strerror(errno));
@@ -232,7 +234,7 @@ static void *vcpu_thread(void *arg)
 
 		if (vcpu_deliver_interrupt(vcpu))
 			break;
-		r = hv_run(vcpu->fd);
+		r = hv_ioctl_run(vcpu->fd);
 		/* A kick that arrived during this run has done its job. */
 		__atomic_store_n(&run->immediate_exit, 0, __ATOMIC_SEQ_CST);
 		if (r < 0 && errno != EINTR) {
@@ -294,7 +296,7 @@ void vcpu_print_stats(struct vcpu *vcpu, FILE *out)
 	unsigned int i;
 
 	memset(&st, 0, sizeof(st));
-	if (hv_get_stats(vcpu->fd, &st) < 0) {
+	if (hv_ioctl_get_stats(vcpu->fd, &st) < 0) {
 		fprintf(out, "hv-run: vcpu %u: HV_GET_STATS: %s\n", vcpu->id, strerror(errno));
 		return;
 	}

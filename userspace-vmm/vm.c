@@ -11,6 +11,7 @@
  *   device 0xf4, PIC 0x20/0xa0 + ELCR 0x4d0, ACPI PM block 0x600 (boot/acpi.c).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -27,7 +28,7 @@
 #include "devices/pit.h"
 #include "devices/rtc.h"
 #include "devices/serial.h"
-#include "hv.h"
+#include "hv_ioctl.h"
 #include "vcpu.h"
 #include "vm.h"
 
@@ -207,11 +208,11 @@ static int vm_setup_cpuid(struct vm *vm, struct vcpu *vcpu)
 	if (!c)
 		return vm_fail("CPUID table", ENOMEM);
 	c->nent = HV_MAX_CPUID_ENTRIES;
-	if (hv_get_supported_cpuid(vm->sys_fd, c) < 0) {
+	if (hv_ioctl_get_supported_cpuid(vm->sys_fd, c) < 0) {
 		r = vm_fail("HV_GET_SUPPORTED_CPUID", errno);
 	} else {
 		vm_cpuid_topology(c, vcpu->id);
-		if (hv_set_cpuid(vcpu->fd, c) < 0)
+		if (hv_ioctl_set_cpuid(vcpu->fd, c) < 0)
 			r = vm_fail("HV_SET_CPUID", errno);
 	}
 	free(c);
@@ -220,7 +221,7 @@ static int vm_setup_cpuid(struct vm *vm, struct vcpu *vcpu)
 
 static int vm_create_vcpus(struct vm *vm)
 {
-	int mmap_size = hv_get_vcpu_mmap_size(vm->sys_fd);
+	int mmap_size = hv_ioctl_get_vcpu_mmap_size(vm->sys_fd);
 	unsigned int i;
 
 	if (mmap_size < (int)sizeof(struct hv_run))
@@ -235,7 +236,7 @@ static int vm_create_vcpus(struct vm *vm)
 
 		v->vm = vm;
 		v->id = i;
-		v->fd = hv_create_vcpu(vm->fd, i);
+		v->fd = hv_ioctl_create_vcpu(vm->fd, i);
 		if (v->fd < 0)
 			return vm_fail("HV_CREATE_VCPU", errno);
 		vm->nr_vcpus++;
@@ -283,20 +284,20 @@ int vm_create(struct vm *vm)
 	sigaddset(&set, vm->kick_signal);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 
-	vm->sys_fd = hv_open();
+	vm->sys_fd = open(HV_DEV_PATH, O_RDWR | O_CLOEXEC);
 	if (vm->sys_fd < 0)
 		return vm_fail("/dev/hv", errno);
-	version = hv_get_api_version(vm->sys_fd);
+	version = hv_ioctl_get_api_version(vm->sys_fd);
 	if (version != HV_API_VERSION) {
 		fprintf(stderr, "hv-run: /dev/hv speaks API version %d, hv-run needs %d\n", version,
 			HV_API_VERSION);
 		return VM_EXIT_ERROR;
 	}
-	if (hv_check_cap(vm->sys_fd, HV_CAP_IMMEDIATE_EXIT) != 1 || hv_check_cap(vm->sys_fd, HV_CAP_STRING_IO) != 1) {
+	if (hv_ioctl_check_cap(vm->sys_fd, HV_CAP_IMMEDIATE_EXIT) != 1 || hv_ioctl_check_cap(vm->sys_fd, HV_CAP_STRING_IO) != 1) {
 		fprintf(stderr, "hv-run: hv.ko lacks immediate_exit or string I/O, both of which hv-run needs\n");
 		return VM_EXIT_ERROR;
 	}
-	vm->fd = hv_create_vm(vm->sys_fd);
+	vm->fd = hv_ioctl_create_vm(vm->sys_fd, 0);
 	if (vm->fd < 0 && errno == EBUSY) {
 		fprintf(stderr, "hv-run: HV_CREATE_VM: another hypervisor holds SVM/VMX (unload kvm_amd/kvm_intel, or load kvm with enable_virt_at_load=0; see the kernel log)\n");
 		return VM_EXIT_ERROR;
@@ -325,7 +326,7 @@ int vm_load(struct vm *vm, int kind, const struct boot_file *kernel, const struc
 	int r;
 
 	memset(&st, 0, sizeof(st));
-	if (hv_get_sregs(bsp->fd, &st.sregs) < 0)
+	if (hv_ioctl_get_sregs(bsp->fd, &st.sregs) < 0)
 		return vm_fail("HV_GET_SREGS", errno);
 	if (kind == BOOT_LINUX)
 		r = linux_load(vm, kernel, initrd, vm->cfg.cmdline, &st);
@@ -333,9 +334,9 @@ int vm_load(struct vm *vm, int kind, const struct boot_file *kernel, const struc
 		r = multiboot_load(vm, kernel, initrd, vm->cfg.cmdline, &st);
 	if (r)
 		return r;
-	if (hv_set_sregs(bsp->fd, &st.sregs) < 0)
+	if (hv_ioctl_set_sregs(bsp->fd, &st.sregs) < 0)
 		return vm_fail("HV_SET_SREGS", errno);
-	if (hv_set_regs(bsp->fd, &st.regs) < 0)
+	if (hv_ioctl_set_regs(bsp->fd, &st.regs) < 0)
 		return vm_fail("HV_SET_REGS", errno);
 	return 0;
 }

@@ -544,13 +544,20 @@ static u64 svm_get_segment_base(struct hv_vcpu *vcpu, int seg)
 	bool flat = svm_long_mode_code(s);
 
 	switch (seg) {
-	case HV_SEG_ES: return flat ? 0 : s->es.base;
-	case HV_SEG_CS: return flat ? 0 : s->cs.base;
-	case HV_SEG_SS: return flat ? 0 : s->ss.base;
-	case HV_SEG_DS: return flat ? 0 : s->ds.base;
-	case HV_SEG_FS: return s->fs.base;
-	case HV_SEG_GS: return s->gs.base;
-	default: return 0;
+	case HV_SEG_ES:
+		return flat ? 0 : s->es.base;
+	case HV_SEG_CS:
+		return flat ? 0 : s->cs.base;
+	case HV_SEG_SS:
+		return flat ? 0 : s->ss.base;
+	case HV_SEG_DS:
+		return flat ? 0 : s->ds.base;
+	case HV_SEG_FS:
+		return s->fs.base;
+	case HV_SEG_GS:
+		return s->gs.base;
+	default:
+		return 0;
 	}
 }
 

@@ -283,7 +283,7 @@ struct vmm_case {
 
 /* A bad command line: status 2, one line on stderr that names the culprit, nothing on stdout. */
 struct usage_case {
-	const char *args[4];
+	const char *args[6];
 	const char *mention;		/* the error line must contain this */
 };
 
@@ -296,7 +296,7 @@ static enum verdict usage_error(const struct env *e, const void *p, const char *
 	unsigned int i;
 
 	snprintf(kernel, sizeof(kernel), "%s/exit.elf", e->guests);
-	for (i = 0; i < 4 && u->args[i]; i++)
+	for (i = 0; i < sizeof(u->args) / sizeof(u->args[0]) && u->args[i]; i++)
 		arg(r, strcmp(u->args[i], "@exit") ? u->args[i] : kernel);
 	if (!run_expect(r, 2))
 		v = FAIL;
@@ -320,6 +320,15 @@ static const struct usage_case usage_mem_huge = { { "--mem", "64T", "--kernel", 
 static const struct usage_case usage_missing = { { "--kernel", "/nonexistent" }, "/nonexistent" };
 static const struct usage_case usage_passwd = { { "--kernel", "/etc/passwd" }, "/etc/passwd" };
 static const struct usage_case usage_unknown = { { "--bogus-option" }, "bogus" };
+/* 2^32 + 1: once truncated to an int (1) before the range check, and accepted. */
+static const struct usage_case usage_cpus_wrap = { { "--cpus", "4294967297", "--kernel", "@exit" }, "cpus" };
+static const struct usage_case usage_cpus_sign = { { "--cpus", " 1", "--kernel", "@exit" }, "cpus" };
+/* Repeated options once let the last one win silently. */
+static const struct usage_case usage_kernel_twice = { { "--kernel", "@exit", "--kernel", "@exit" }, "--kernel" };
+static const struct usage_case usage_mem_twice = { { "--mem", "64M", "--mem", "32M", "--kernel", "@exit" },
+	"--mem" };
+static const struct usage_case usage_console_twice = {
+	{ "--console", "none", "--console", "stdio", "--kernel", "@exit" }, "--console" };
 
 static enum verdict help(const struct env *e, const void *p, const char **skip_why __attribute__((unused)))
 {
@@ -611,6 +620,11 @@ static const struct vmm_case cases[] = {
 	{ "usage_kernel_missing", usage_error, &usage_missing, false },
 	{ "usage_kernel_not_bootable", usage_error, &usage_passwd, false },
 	{ "usage_unknown_option", usage_error, &usage_unknown, false },
+	{ "usage_cpus_wraps_32_bits", usage_error, &usage_cpus_wrap, false },
+	{ "usage_cpus_not_digits", usage_error, &usage_cpus_sign, false },
+	{ "usage_kernel_twice", usage_error, &usage_kernel_twice, false },
+	{ "usage_mem_twice", usage_error, &usage_mem_twice, false },
+	{ "usage_console_twice", usage_error, &usage_console_twice, false },
 	{ "help", help, NULL, false },
 	{ "exit_device_byte", guest_status, &exit_byte, true },
 	{ "exit_device_word", guest_status, &exit_word, true },

@@ -7,104 +7,98 @@
  * the 64-bit entry in long mode with identity-mapped page tables.
  */
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <asm/bootparam.h>
 
 #include "../mem.h"
 #include "../vm.h"
 #include "boot.h"
 
-/* struct boot_params offsets (the zero page) */
-#define BP_ACPI_RSDP_ADDR	0x070	/* u64, protocol 2.14+ */
-#define BP_EXT_RAMDISK_IMAGE	0x0c0
-#define BP_EXT_RAMDISK_SIZE	0x0c4
-#define BP_EXT_CMD_LINE_PTR	0x0c8
-#define BP_E820_ENTRIES		0x1e8	/* u8 */
-#define BP_HDR			0x1f1	/* struct setup_header starts here */
-#define BP_E820_TABLE		0x2d0	/* 128 entries of 20 bytes */
-#define BP_E820_MAX		128
+/*
+ * struct boot_params (the zero page) and struct setup_header come from the
+ * kernel's uapi header; they are the boot protocol's own definition, at the
+ * offsets boot.rst documents.  The layout is checked once here.
+ */
+_Static_assert(sizeof(struct boot_params) == 0x1000, "the zero page is one page");
+_Static_assert(offsetof(struct boot_params, hdr) == 0x1f1, "setup header at 0x1f1");
+_Static_assert(offsetof(struct boot_params, e820_table) == 0x2d0, "e820 table at 0x2d0");
+_Static_assert(sizeof(struct boot_e820_entry) == 20, "boot-protocol e820 entries are 20 bytes");
 
-/* struct setup_header fields, as offsets in the file and the zero page */
-#define HDR_SETUP_SECTS		0x1f1	/* u8; 0 means 4 */
-#define HDR_JUMP_LEN		0x201	/* u8: header ends at 0x202 + this */
-#define HDR_MAGIC		0x202	/* "HdrS" */
-#define HDR_VERSION		0x206	/* u16 */
-#define HDR_TYPE_OF_LOADER	0x210	/* u8 */
-#define HDR_LOADFLAGS		0x211	/* u8 */
-#define HDR_CODE32_START	0x214	/* u32 */
-#define HDR_RAMDISK_IMAGE	0x218	/* u32 */
-#define HDR_RAMDISK_SIZE	0x21c	/* u32 */
-#define HDR_CMD_LINE_PTR	0x228	/* u32 */
-#define HDR_INITRD_ADDR_MAX	0x22c	/* u32 */
-#define HDR_KERNEL_ALIGNMENT	0x230	/* u32 */
-#define HDR_RELOCATABLE		0x234	/* u8 */
-#define HDR_XLOADFLAGS		0x236	/* u16 */
-#define HDR_CMDLINE_SIZE	0x238	/* u32 */
-#define HDR_PREF_ADDRESS	0x258	/* u64 */
-#define HDR_INIT_SIZE		0x260	/* u32 */
-
-#define LOADED_HIGH		0x01
-#define XLF_KERNEL_64		0x01
+#define HDR_OFFSET		offsetof(struct boot_params, hdr)
+#define HDR_MAGIC		0x53726448	/* "HdrS" */
+#define BOOT_FLAG		0xaa55
 #define LINUX_MIN_VERSION	0x020c	/* 2.12: xloadflags and 64-bit entry */
 #define LINUX_LOADER_TYPE	0xff	/* "undefined" boot loader */
 #define LINUX_DEFAULT_LOAD	0x100000ull
 #define LINUX_ENTRY64_OFFSET	0x200
 
-static uint32_t get8(const uint8_t *p, size_t off) { return p[off]; }
-static uint32_t get16(const uint8_t *p, size_t off) { return p[off] | p[off + 1] << 8; }
-static uint32_t get32(const uint8_t *p, size_t off) { return get16(p, off) | get16(p, off + 2) << 16; }
-static uint64_t get64(const uint8_t *p, size_t off) { return get32(p, off) | (uint64_t)get32(p, off + 4) << 32; }
-static void put8(uint8_t *p, size_t off, uint8_t v) { p[off] = v; }
-static void put32(uint8_t *p, size_t off, uint32_t v) { memcpy(p + off, &v, 4); }
-static void put64(uint8_t *p, size_t off, uint64_t v) { memcpy(p + off, &v, 8); }
+/*
+ * The setup header of @k (its size is checked by linux_detect()).  Copied
+ * out rather than read in place: the file is a byte buffer.
+ */
+static struct setup_header linux_header(const struct boot_file *k)
+{
+	struct setup_header h;
+
+	memcpy(&h, k->data + HDR_OFFSET, sizeof(h));
+	return h;
+}
+
+/* Where the header ends in the file: 0x202 plus the byte of its initial jump (boot.rst). */
+static size_t linux_header_end(const struct boot_file *k)
+{
+	return 0x202 + k->data[0x201];
+}
 
 bool linux_detect(const struct boot_file *k)
 {
-	return k->size >= 0x1000 && !memcmp(k->data + HDR_MAGIC, "HdrS", 4) &&
-	       get16(k->data, 0x1fe) == 0xaa55;
+	struct setup_header h;
+
+	if (k->size < sizeof(struct boot_params))
+		return false;
+	h = linux_header(k);
+	return h.header == HDR_MAGIC && h.boot_flag == BOOT_FLAG;
 }
 
 /* Fails (with the reason printed) unless the image speaks the protocol we use. */
-static int linux_check(const struct boot_file *k, size_t *setup_size)
+static int linux_check(const struct boot_file *k, const struct setup_header *h, size_t *setup_size)
 {
-	unsigned int setup_sects = get8(k->data, HDR_SETUP_SECTS);
-	unsigned int version = get16(k->data, HDR_VERSION);
-
-	if (version < LINUX_MIN_VERSION) {
+	if (h->version < LINUX_MIN_VERSION) {
 		fprintf(stderr, "hv-run: %s: boot protocol %u.%02u is too old (need 2.12 or later)\n",
-			k->path, version >> 8, version & 0xff);
+			k->path, h->version >> 8, h->version & 0xff);
 		return VM_EXIT_USAGE;
 	}
-	if (!(get16(k->data, HDR_XLOADFLAGS) & XLF_KERNEL_64)) {
+	if (!(h->xloadflags & XLF_KERNEL_64)) {
 		fprintf(stderr, "hv-run: %s: not a 64-bit kernel (no XLF_KERNEL_64 entry point)\n", k->path);
 		return VM_EXIT_USAGE;
 	}
-	if (!(get8(k->data, HDR_LOADFLAGS) & LOADED_HIGH)) {
+	if (!(h->loadflags & LOADED_HIGH)) {
 		fprintf(stderr, "hv-run: %s: a zImage, not a bzImage\n", k->path);
 		return VM_EXIT_USAGE;
 	}
-	*setup_size = ((setup_sects ? setup_sects : 4) + 1) * 512ull;
-	if (*setup_size >= k->size || 0x202 + get8(k->data, HDR_JUMP_LEN) > *setup_size) {
+	*setup_size = ((h->setup_sects ? h->setup_sects : 4) + 1) * 512ull;
+	if (*setup_size >= k->size || linux_header_end(k) > *setup_size) {
 		fprintf(stderr, "hv-run: %s: truncated bzImage\n", k->path);
 		return VM_EXIT_USAGE;
 	}
 	return 0;
 }
 
-static void linux_fill_e820(const struct guest_mem *mem, uint8_t *bp)
+static void linux_fill_e820(const struct guest_mem *mem, struct boot_params *bp)
 {
 	struct e820_entry e[E820_MAX];
 	unsigned int i, n = boot_e820(mem, e, E820_MAX);
 
-	for (i = 0; i < n && i < BP_E820_MAX; i++) {
-		uint8_t *d = bp + BP_E820_TABLE + i * 20;
-
-		put64(d, 0, e[i].addr);
-		put64(d, 8, e[i].size);
-		put32(d, 16, e[i].type);
+	for (i = 0; i < n && i < E820_MAX_ENTRIES_ZEROPAGE; i++) {
+		bp->e820_table[i].addr = e[i].addr;
+		bp->e820_table[i].size = e[i].size;
+		bp->e820_table[i].type = e[i].type;
 	}
-	put8(bp, BP_E820_ENTRIES, i);
+	bp->e820_entries = i;
 }
 
 /*
@@ -138,10 +132,10 @@ static char *linux_cmdline(const char *user)
 }
 
 /* The initrd goes as high as allowed, page aligned, above the kernel's footprint. */
-static int linux_place_initrd(struct vm *vm, const uint8_t *hdr, const struct boot_file *initrd,
+static int linux_place_initrd(struct vm *vm, const struct setup_header *h, const struct boot_file *initrd,
 			      uint64_t kernel_end, uint64_t *addr)
 {
-	uint64_t top = (uint64_t)get32(hdr, HDR_INITRD_ADDR_MAX) + 1;
+	uint64_t top = (uint64_t)h->initrd_addr_max + 1;
 
 	if (top > vm->mem.low_end)
 		top = vm->mem.low_end;
@@ -178,27 +172,28 @@ static void linux_set_state(struct boot_state *st, uint64_t entry)
 int linux_load(struct vm *vm, const struct boot_file *k, const struct boot_file *initrd,
 	       const char *cmdline, struct boot_state *st)
 {
+	const struct setup_header h = linux_header(k);
 	struct guest_mem *mem = &vm->mem;
 	uint64_t load, footprint, kernel_end, rsdp, initrd_addr = 0;
-	size_t setup_size, pm_size, hdr_end;
-	uint8_t *bp;
+	size_t setup_size, pm_size;
+	struct boot_params bp;
 	char *guest_cmdline;
 	bool cmdline_ok;
 	int r;
 
-	r = linux_check(k, &setup_size);
+	r = linux_check(k, &h, &setup_size);
 	if (r)
 		return r;
 	pm_size = k->size - setup_size;
 	load = LINUX_DEFAULT_LOAD;
-	if (get8(k->data, HDR_RELOCATABLE)) {
+	if (h.relocatable_kernel) {
 		/* The kernel runs where it is linked without moving itself first. */
-		load = get64(k->data, HDR_PREF_ADDRESS);
+		load = h.pref_address;
 		if (load < LINUX_DEFAULT_LOAD || load & 0xfff)
 			load = LINUX_DEFAULT_LOAD;
 	}
 	/* init_size: what the kernel needs from its load address until it has set up its own memory. */
-	footprint = get32(k->data, HDR_INIT_SIZE);
+	footprint = h.init_size;
 	if (footprint < pm_size)
 		footprint = pm_size;
 	kernel_end = load + footprint;
@@ -210,51 +205,54 @@ int linux_load(struct vm *vm, const struct boot_file *k, const struct boot_file 
 	if (!mem_write(mem, load, k->data + setup_size, pm_size))
 		return VM_EXIT_ERROR;
 
-	bp = mem_gpa_to_hva(mem, BOOT_ZERO_PAGE_ADDR, 0x1000);
-	if (!bp)
-		return VM_EXIT_ERROR;
-	memset(bp, 0, 0x1000);
-	hdr_end = 0x202 + get8(k->data, HDR_JUMP_LEN);
-	memcpy(bp + BP_HDR, k->data + BP_HDR, hdr_end - BP_HDR);
-	put8(bp, HDR_TYPE_OF_LOADER, LINUX_LOADER_TYPE);
-	put32(bp, HDR_CODE32_START, load);
+	/*
+	 * The zero page: the setup header as the file has it, to its end (which
+	 * may lie past the fields struct setup_header knows: at most 0x301, in
+	 * the zero page and, by linux_check(), in the file), then ours.
+	 */
+	memset(&bp, 0, sizeof(bp));
+	memcpy((uint8_t *)&bp + HDR_OFFSET, k->data + HDR_OFFSET, linux_header_end(k) - HDR_OFFSET);
+	bp.hdr.type_of_loader = LINUX_LOADER_TYPE;
+	bp.hdr.code32_start = load;
 
 	guest_cmdline = linux_cmdline(cmdline ? cmdline : LINUX_DEFAULT_CMDLINE);
 	if (!guest_cmdline)
 		return VM_EXIT_ERROR;
-	cmdline_ok = boot_write_cmdline(mem, guest_cmdline, get32(k->data, HDR_CMDLINE_SIZE));
+	cmdline_ok = boot_write_cmdline(mem, guest_cmdline, h.cmdline_size);
 	vm_debug(vm, "linux: command line '%s'", guest_cmdline);
 	free(guest_cmdline);
 	if (!cmdline_ok) {
 		fprintf(stderr, "hv-run: --cmdline is longer than the kernel's limit of %u bytes\n",
-			get32(k->data, HDR_CMDLINE_SIZE));
+			h.cmdline_size);
 		return VM_EXIT_USAGE;
 	}
-	put32(bp, HDR_CMD_LINE_PTR, BOOT_CMDLINE_ADDR);
+	bp.hdr.cmd_line_ptr = BOOT_CMDLINE_ADDR;
 
 	if (initrd && initrd->data) {
-		r = linux_place_initrd(vm, k->data, initrd, kernel_end, &initrd_addr);
+		r = linux_place_initrd(vm, &h, initrd, kernel_end, &initrd_addr);
 		if (r)
 			return r;
-		put32(bp, HDR_RAMDISK_IMAGE, (uint32_t)initrd_addr);
-		put32(bp, HDR_RAMDISK_SIZE, (uint32_t)initrd->size);
-		put32(bp, BP_EXT_RAMDISK_IMAGE, initrd_addr >> 32);
-		put32(bp, BP_EXT_RAMDISK_SIZE, (uint64_t)initrd->size >> 32);
+		bp.hdr.ramdisk_image = (uint32_t)initrd_addr;
+		bp.hdr.ramdisk_size = (uint32_t)initrd->size;
+		bp.ext_ramdisk_image = initrd_addr >> 32;
+		bp.ext_ramdisk_size = (uint64_t)initrd->size >> 32;
 	}
-	linux_fill_e820(mem, bp);
+	linux_fill_e820(mem, &bp);
 
 	rsdp = acpi_setup(vm);
 	if (!rsdp)
 		return VM_EXIT_ERROR;
 	/* The kernel would also find the RSDP by scanning the BIOS area; this saves the scan. */
-	if (get16(k->data, HDR_VERSION) >= 0x020e)
-		put64(bp, BP_ACPI_RSDP_ADDR, rsdp);
+	if (h.version >= 0x020e)
+		bp.acpi_rsdp_addr = rsdp;
+	if (!mem_write(mem, BOOT_ZERO_PAGE_ADDR, &bp, sizeof(bp)))
+		return VM_EXIT_ERROR;
 
 	if (!boot_write_gdt(mem, &st->sregs) || !boot_write_identity_map(mem))
 		return VM_EXIT_ERROR;
 	linux_set_state(st, load + LINUX_ENTRY64_OFFSET);
 	vm_debug(vm, "linux: protocol %u.%02u, kernel at 0x%" PRIx64 " (%zu bytes, init_size %" PRIu64
-		 "), initrd at 0x%" PRIx64 ", rsdp at 0x%" PRIx64, get16(k->data, HDR_VERSION) >> 8,
-		 get16(k->data, HDR_VERSION) & 0xff, load, pm_size, footprint, initrd_addr, rsdp);
+		 "), initrd at 0x%" PRIx64 ", rsdp at 0x%" PRIx64, h.version >> 8u, h.version & 0xffu,
+		 load, pm_size, footprint, initrd_addr, rsdp);
 	return 0;
 }

@@ -30,59 +30,18 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <linux/serial_reg.h>
+
 #include "serial.h"
 
-#define UART_RBR	0	/* also THR, DLL */
-#define UART_IER	1	/* also DLM */
-#define UART_IIR	2	/* FCR on write */
-#define UART_LCR	3
-#define UART_MCR	4
-#define UART_LSR	5
-#define UART_MSR	6
-#define UART_SCR	7
-
-#define IER_RDI		0x01
-#define IER_THRI	0x02
-#define IER_RLSI	0x04
-#define IER_MSI		0x08
-
-#define IIR_NO_INT	0x01
-#define IIR_MSI		0x00
-#define IIR_THRI	0x02
-#define IIR_RDI		0x04
-#define IIR_RLSI	0x06
-#define IIR_TIMEOUT	0x0c
-#define IIR_FIFO	0xc0
-
-#define FCR_ENABLE	0x01
-#define FCR_CLEAR_RX	0x02
-#define FCR_CLEAR_TX	0x04
-
-#define LCR_DLAB	0x80
-
-#define MCR_DTR		0x01
-#define MCR_RTS		0x02
-#define MCR_OUT1	0x04
-#define MCR_OUT2	0x08
-#define MCR_LOOP	0x10
-
-#define LSR_DR		0x01
-#define LSR_OE		0x02
-#define LSR_THRE	0x20
-#define LSR_TEMT	0x40
-
-#define MSR_DCTS	0x01
-#define MSR_DDSR	0x02
-#define MSR_TERI	0x04
-#define MSR_DDCD	0x08
-#define MSR_CTS		0x10
-#define MSR_DSR		0x20
-#define MSR_RI		0x40
-#define MSR_DCD		0x80
+/* IIR bits 7:6, FIFOs enabled: newer <linux/serial_reg.h> name them, linux-libc-dev 6.1 does not. */
+#ifndef UART_IIR_FIFO_ENABLED
+#define UART_IIR_FIFO_ENABLED	0xc0
+#endif
 
 static bool fifo_on(const struct serial *s)
 {
-	return s->fcr & FCR_ENABLE;
+	return s->fcr & UART_FCR_ENABLE_FIFO;
 }
 
 static unsigned int rx_capacity(const struct serial *s)
@@ -101,24 +60,24 @@ static uint8_t serial_iir(const struct serial *s)
 {
 	uint8_t id;
 
-	if ((s->ier & IER_RLSI) && s->lsr_errors)
-		id = IIR_RLSI;
-	else if ((s->ier & IER_RDI) && s->rx_count)
-		id = fifo_on(s) && s->rx_count < rx_trigger(s) ? IIR_TIMEOUT : IIR_RDI;
-	else if ((s->ier & IER_THRI) && s->thr_ipending)
-		id = IIR_THRI;
-	else if ((s->ier & IER_MSI) && (s->msr & 0x0f))
-		id = IIR_MSI;
+	if ((s->ier & UART_IER_RLSI) && s->lsr_errors)
+		id = UART_IIR_RLSI;
+	else if ((s->ier & UART_IER_RDI) && s->rx_count)
+		id = fifo_on(s) && s->rx_count < rx_trigger(s) ? UART_IIR_RX_TIMEOUT : UART_IIR_RDI;
+	else if ((s->ier & UART_IER_THRI) && s->thr_ipending)
+		id = UART_IIR_THRI;
+	else if ((s->ier & UART_IER_MSI) && (s->msr & 0x0f))
+		id = UART_IIR_MSI;
 	else
-		id = IIR_NO_INT;
-	return id | (fifo_on(s) ? IIR_FIFO : 0);
+		id = UART_IIR_NO_INT;
+	return id | (fifo_on(s) ? UART_IIR_FIFO_ENABLED : 0);
 }
 
 /* Drive the IRQ pin from the interrupt state through the OUT2 gate. */
 static void serial_update_irq(struct serial *s)
 {
-	bool high = !(serial_iir(s) & IIR_NO_INT) &&
-		    (s->mcr & (MCR_OUT2 | MCR_LOOP)) == MCR_OUT2;
+	bool high = !(serial_iir(s) & UART_IIR_NO_INT) &&
+		    (s->mcr & (UART_MCR_OUT2 | UART_MCR_LOOP)) == UART_MCR_OUT2;
 
 	if (high != s->irq_high) {
 		s->irq_high = high;
@@ -142,7 +101,7 @@ static void serial_wake_reader(struct serial *s)
 static bool rx_push(struct serial *s, uint8_t byte)
 {
 	if (s->rx_count >= rx_capacity(s)) {
-		s->lsr_errors |= LSR_OE;
+		s->lsr_errors |= UART_LSR_OE;
 		return false;
 	}
 	s->rx[(s->rx_head + s->rx_count) % SERIAL_FIFO_SIZE] = byte;
@@ -161,16 +120,16 @@ static uint8_t modem_inputs(const struct serial *s)
 {
 	uint8_t m = s->mcr, v = 0;
 
-	if (!(m & MCR_LOOP))
-		return MSR_CTS | MSR_DSR | MSR_DCD;
-	if (m & MCR_RTS)
-		v |= MSR_CTS;
-	if (m & MCR_DTR)
-		v |= MSR_DSR;
-	if (m & MCR_OUT1)
-		v |= MSR_RI;
-	if (m & MCR_OUT2)
-		v |= MSR_DCD;
+	if (!(m & UART_MCR_LOOP))
+		return UART_MSR_CTS | UART_MSR_DSR | UART_MSR_DCD;
+	if (m & UART_MCR_RTS)
+		v |= UART_MSR_CTS;
+	if (m & UART_MCR_DTR)
+		v |= UART_MSR_DSR;
+	if (m & UART_MCR_OUT1)
+		v |= UART_MSR_RI;
+	if (m & UART_MCR_OUT2)
+		v |= UART_MSR_DCD;
 	return v;
 }
 
@@ -180,20 +139,20 @@ static void serial_update_msr(struct serial *s)
 	uint8_t old = s->msr & 0xf0, now = modem_inputs(s), changed = old ^ now;
 	uint8_t delta = s->msr & 0x0f;
 
-	if (changed & MSR_CTS)
-		delta |= MSR_DCTS;
-	if (changed & MSR_DSR)
-		delta |= MSR_DDSR;
-	if ((old & MSR_RI) && !(now & MSR_RI))
-		delta |= MSR_TERI;	/* trailing edge only */
-	if (changed & MSR_DCD)
-		delta |= MSR_DDCD;
+	if (changed & UART_MSR_CTS)
+		delta |= UART_MSR_DCTS;
+	if (changed & UART_MSR_DSR)
+		delta |= UART_MSR_DDSR;
+	if ((old & UART_MSR_RI) && !(now & UART_MSR_RI))
+		delta |= UART_MSR_TERI;	/* trailing edge only */
+	if (changed & UART_MSR_DCD)
+		delta |= UART_MSR_DDCD;
 	s->msr = now | delta;
 }
 
 static void serial_transmit(struct serial *s, uint8_t byte)
 {
-	if (s->mcr & MCR_LOOP) {
+	if (s->mcr & UART_MCR_LOOP) {
 		rx_push(s, byte);
 	} else if (s->out_fd >= 0) {
 		ssize_t n;
@@ -209,7 +168,7 @@ static void serial_transmit(struct serial *s, uint8_t byte)
 		}
 	}
 	/* The byte left THR at once: THR is empty again. */
-	s->thr_ipending = s->ier & IER_THRI;
+	s->thr_ipending = s->ier & UART_IER_THRI;
 }
 
 static uint8_t serial_read8(void *opaque, unsigned int reg)
@@ -219,8 +178,8 @@ static uint8_t serial_read8(void *opaque, unsigned int reg)
 
 	pthread_mutex_lock(&s->lock);
 	switch (reg) {
-	case UART_RBR:
-		if (s->lcr & LCR_DLAB) {
+	case UART_RX:		/* UART_DLL with DLAB */
+		if (s->lcr & UART_LCR_DLAB) {
 			v = s->dll;
 		} else if (s->rx_count) {
 			v = s->rx[s->rx_head];
@@ -233,11 +192,11 @@ static uint8_t serial_read8(void *opaque, unsigned int reg)
 		}
 		break;
 	case UART_IER:
-		v = s->lcr & LCR_DLAB ? s->dlm : s->ier;
+		v = s->lcr & UART_LCR_DLAB ? s->dlm : s->ier;
 		break;
 	case UART_IIR:
 		v = serial_iir(s);
-		if ((v & 0x0f) == IIR_THRI)
+		if ((v & (UART_IIR_ID | UART_IIR_NO_INT)) == UART_IIR_THRI)
 			s->thr_ipending = false;
 		break;
 	case UART_LCR:
@@ -247,7 +206,7 @@ static uint8_t serial_read8(void *opaque, unsigned int reg)
 		v = s->mcr;
 		break;
 	case UART_LSR:
-		v = s->lsr_errors | LSR_THRE | LSR_TEMT | (s->rx_count ? LSR_DR : 0);
+		v = s->lsr_errors | UART_LSR_THRE | UART_LSR_TEMT | (s->rx_count ? UART_LSR_DR : 0);
 		s->lsr_errors = 0;
 		break;
 	case UART_MSR:
@@ -266,14 +225,14 @@ static uint8_t serial_read8(void *opaque, unsigned int reg)
 static void serial_write_fcr(struct serial *s, uint8_t v)
 {
 	/* Toggling the enable bit empties both FIFOs. */
-	if ((v ^ s->fcr) & FCR_ENABLE)
+	if ((v ^ s->fcr) & UART_FCR_ENABLE_FIFO)
 		rx_clear(s);
-	if (!(v & FCR_ENABLE)) {
+	if (!(v & UART_FCR_ENABLE_FIFO)) {
 		/* The other bits are only programmed together with the enable bit. */
 		s->fcr = 0;
 		return;
 	}
-	if (v & FCR_CLEAR_RX)
+	if (v & UART_FCR_CLEAR_RCVR)
 		rx_clear(s);
 	s->fcr = v & 0xc9;
 }
@@ -285,24 +244,24 @@ static void serial_write8(void *opaque, unsigned int reg, uint8_t v)
 
 	pthread_mutex_lock(&s->lock);
 	switch (reg) {
-	case UART_RBR:
-		if (s->lcr & LCR_DLAB)
+	case UART_TX:		/* UART_DLL with DLAB */
+		if (s->lcr & UART_LCR_DLAB)
 			s->dll = v;
 		else
 			serial_transmit(s, v);
 		break;
-	case UART_IER:
-		if (s->lcr & LCR_DLAB) {
+	case UART_IER:		/* UART_DLM with DLAB */
+		if (s->lcr & UART_LCR_DLAB) {
 			s->dlm = v;
 			break;
 		}
 		old = s->ier;
 		s->ier = v & 0x0f;
 		/* THR is always empty, so enabling ETBEI asserts THRE at once. */
-		if ((old ^ s->ier) & IER_THRI)
-			s->thr_ipending = s->ier & IER_THRI;
+		if ((old ^ s->ier) & UART_IER_THRI)
+			s->thr_ipending = s->ier & UART_IER_THRI;
 		break;
-	case UART_IIR:
+	case UART_FCR:
 		serial_write_fcr(s, v);
 		break;
 	case UART_LCR:
@@ -312,7 +271,7 @@ static void serial_write8(void *opaque, unsigned int reg, uint8_t v)
 		old = s->mcr;
 		s->mcr = v & 0x1f;
 		serial_update_msr(s);
-		if ((old & MCR_LOOP) && !(s->mcr & MCR_LOOP))
+		if ((old & UART_MCR_LOOP) && !(s->mcr & UART_MCR_LOOP))
 			serial_wake_reader(s);	/* the line is connected again */
 		break;
 	case UART_SCR:
@@ -352,7 +311,7 @@ size_t serial_receive(struct serial *s, const uint8_t *buf, size_t len)
 	size_t n = 0;
 
 	pthread_mutex_lock(&s->lock);
-	if (!(s->mcr & MCR_LOOP))
+	if (!(s->mcr & UART_MCR_LOOP))
 		while (n < len && s->rx_count < rx_capacity(s))
 			rx_push(s, buf[n++]);
 	serial_update_irq(s);
@@ -384,7 +343,7 @@ static void *serial_reader(void *arg)
 			break;
 		}
 		want_input = !eof && off == len && s->rx_count < rx_capacity(s) &&
-			     !(s->mcr & MCR_LOOP);
+			     !(s->mcr & UART_MCR_LOOP);
 		/* Waiting for room: a drain writes the wake pipe. */
 		s->reader_waiting = !want_input;
 		pthread_mutex_unlock(&s->lock);

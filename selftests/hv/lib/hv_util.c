@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * hv selftest library, host side: test runner, /dev/hv wrappers, VMs,
- * vCPUs and guest memory translation.
+ * hv selftest library, host side: test runner, VMs, vCPUs and guest
+ * memory translation.  The ioctls themselves go through hv_ioctl.c.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -158,7 +158,7 @@ int hv_open_dev(void)
 long hv_check_cap(unsigned int cap)
 {
 	int fd = hv_open_dev();
-	long r = ioctl(fd, HV_CHECK_CAP, (unsigned long)cap);
+	long r = hv_ioctl_check_cap(fd, cap);
 
 	TEST_ASSERT(r >= 0, "HV_CHECK_CAP %u", cap);
 	close(fd);
@@ -174,7 +174,7 @@ struct hv_cpuid *hv_get_supported_cpuid(void)
 	c = calloc(1, sizeof(*c) + nent * sizeof(c->entries[0]));
 	TEST_ASSERT(c, "calloc");
 	c->nent = nent;
-	TEST_ASSERT(ioctl(fd, HV_GET_SUPPORTED_CPUID, c) == 0, "HV_GET_SUPPORTED_CPUID");
+	TEST_ASSERT(hv_ioctl_get_supported_cpuid(fd, c) == 0, "HV_GET_SUPPORTED_CPUID");
 	TEST_ASSERT(c->nent <= nent, "HV_GET_SUPPORTED_CPUID nent %u > room %u", c->nent, nent);
 	close(fd);
 	return c;
@@ -198,32 +198,7 @@ struct hv_cpuid_entry *hv_cpuid_find(struct hv_cpuid *cpuid, uint32_t function, 
 
 const char *exit_reason_str(uint32_t reason)
 {
-	static const char * const names[] = {
-		[HV_EXIT_UNKNOWN] = "UNKNOWN",
-		[HV_EXIT_IO] = "IO",
-		[HV_EXIT_MMIO] = "MMIO",
-		[HV_EXIT_HLT] = "HLT",
-		[HV_EXIT_SHUTDOWN] = "SHUTDOWN",
-		[HV_EXIT_HYPERCALL] = "HYPERCALL",
-		[HV_EXIT_IRQ_WINDOW] = "IRQ_WINDOW",
-		[HV_EXIT_INTR] = "INTR",
-		[HV_EXIT_FAIL_ENTRY] = "FAIL_ENTRY",
-		[HV_EXIT_INTERNAL_ERROR] = "INTERNAL_ERROR",
-		[HV_STAT_CPUID] = "CPUID",
-		[HV_STAT_MSR] = "MSR",
-		[HV_STAT_EXTERNAL_INTERRUPT] = "EXTERNAL_INTERRUPT",
-		[HV_STAT_NMI] = "NMI",
-		[HV_STAT_NPF] = "NPF",
-		[HV_STAT_EXCEPTION] = "EXCEPTION",
-		[HV_STAT_DR_ACCESS] = "DR_ACCESS",
-		[HV_STAT_INVALID_INSN] = "INVALID_INSN",
-		[HV_STAT_PAUSE] = "PAUSE",
-		[HV_STAT_OTHER] = "OTHER",
-	};
-
-	if (reason < ARRAY_SIZE(names) && names[reason])
-		return names[reason];
-	return "(invalid)";
+	return hv_exit_name(reason);
 }
 
 long meminfo_available_kb(void)
@@ -254,9 +229,9 @@ struct vm *vm_create_bare(uint64_t ram_size)
 	TEST_ASSERT(ram_size % SZ_2M == 0 && ram_size > GUEST_ALLOC_BASE,
 		    "bad guest RAM size %#lx", (unsigned long)ram_size);
 	vm->dev_fd = hv_open_dev();
-	vm->fd = ioctl(vm->dev_fd, HV_CREATE_VM, 0);
+	vm->fd = hv_ioctl_create_vm(vm->dev_fd, 0);
 	TEST_ASSERT(vm->fd >= 0, "HV_CREATE_VM");
-	vendor = ioctl(vm->dev_fd, HV_CHECK_CAP, HV_CAP_VENDOR);
+	vendor = hv_ioctl_check_cap(vm->dev_fd, HV_CAP_VENDOR);
 	TEST_ASSERT(vendor == HV_VENDOR_SVM || vendor == HV_VENDOR_VMX,
 		    "HV_CHECK_CAP(HV_CAP_VENDOR) = %ld", vendor);
 	vm->vendor = vendor;
@@ -310,7 +285,7 @@ int __vm_set_memory_region(struct vm *vm, uint32_t slot, uint32_t flags,
 		.userspace_addr = (uint64_t)(uintptr_t)hva,
 	};
 
-	return ioctl(vm->fd, HV_SET_MEMORY_REGION, &r);
+	return hv_ioctl_set_memory_region(vm->fd, &r);
 }
 
 void vm_set_memory_region(struct vm *vm, uint32_t slot, uint32_t flags,
@@ -443,9 +418,9 @@ struct vcpu *vm_vcpu_add_bare(struct vm *vm, uint32_t id)
 	TEST_ASSERT(id < HV_MAX_VCPUS && !vm->vcpus[id], "vCPU id %u", id);
 	v->vm = vm;
 	v->id = id;
-	v->fd = ioctl(vm->fd, HV_CREATE_VCPU, (unsigned long)id);
+	v->fd = hv_ioctl_create_vcpu(vm->fd, id);
 	TEST_ASSERT(v->fd >= 0, "HV_CREATE_VCPU %u", id);
-	size = ioctl(vm->dev_fd, HV_GET_VCPU_MMAP_SIZE, 0);
+	size = hv_ioctl_get_vcpu_mmap_size(vm->dev_fd);
 	TEST_ASSERT(size >= (long)sizeof(struct hv_run), "HV_GET_VCPU_MMAP_SIZE = %ld", size);
 	v->run_size = size;
 	v->run = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
@@ -476,7 +451,7 @@ void vcpu_args_set(struct vcpu *vcpu, uint64_t arg0, uint64_t arg1)
 
 int __vcpu_run(struct vcpu *vcpu)
 {
-	return ioctl(vcpu->fd, HV_RUN, 0);
+	return hv_ioctl_run(vcpu->fd);
 }
 
 void vcpu_run(struct vcpu *vcpu)
@@ -495,23 +470,23 @@ void vcpu_run(struct vcpu *vcpu)
 void vcpu_regs_get(struct vcpu *vcpu, struct hv_regs *regs)
 {
 	memset(regs, 0, sizeof(*regs));
-	TEST_ASSERT(ioctl(vcpu->fd, HV_GET_REGS, regs) == 0, "HV_GET_REGS");
+	TEST_ASSERT(hv_ioctl_get_regs(vcpu->fd, regs) == 0, "HV_GET_REGS");
 }
 
 void vcpu_regs_set(struct vcpu *vcpu, const struct hv_regs *regs)
 {
-	TEST_ASSERT(ioctl(vcpu->fd, HV_SET_REGS, regs) == 0, "HV_SET_REGS");
+	TEST_ASSERT(hv_ioctl_set_regs(vcpu->fd, regs) == 0, "HV_SET_REGS");
 }
 
 void vcpu_sregs_get(struct vcpu *vcpu, struct hv_sregs *sregs)
 {
 	memset(sregs, 0, sizeof(*sregs));
-	TEST_ASSERT(ioctl(vcpu->fd, HV_GET_SREGS, sregs) == 0, "HV_GET_SREGS");
+	TEST_ASSERT(hv_ioctl_get_sregs(vcpu->fd, sregs) == 0, "HV_GET_SREGS");
 }
 
 int __vcpu_sregs_set(struct vcpu *vcpu, const struct hv_sregs *sregs)
 {
-	return ioctl(vcpu->fd, HV_SET_SREGS, sregs);
+	return hv_ioctl_set_sregs(vcpu->fd, sregs);
 }
 
 void vcpu_sregs_set(struct vcpu *vcpu, const struct hv_sregs *sregs)
@@ -527,7 +502,7 @@ struct one_msr {
 int vcpu_get_msr(struct vcpu *vcpu, uint32_t index, uint64_t *data)
 {
 	struct one_msr m = { .hdr.nmsrs = 1, .e.index = index };
-	int r = ioctl(vcpu->fd, HV_GET_MSRS, &m);
+	int r = hv_ioctl_get_msrs(vcpu->fd, &m.hdr);
 
 	if (r == 1)
 		*data = m.e.data;
@@ -538,13 +513,13 @@ int vcpu_set_msr(struct vcpu *vcpu, uint32_t index, uint64_t data)
 {
 	struct one_msr m = { .hdr.nmsrs = 1, .e.index = index, .e.data = data };
 
-	return ioctl(vcpu->fd, HV_SET_MSRS, &m);
+	return hv_ioctl_set_msrs(vcpu->fd, &m.hdr);
 }
 
 void vcpu_get_stats(struct vcpu *vcpu, struct hv_stats *stats)
 {
 	memset(stats, 0, sizeof(*stats));
-	TEST_ASSERT(ioctl(vcpu->fd, HV_GET_STATS, stats) == 0, "HV_GET_STATS");
+	TEST_ASSERT(hv_ioctl_get_stats(vcpu->fd, stats) == 0, "HV_GET_STATS");
 }
 
 void vcpu_dump_exit(struct vcpu *vcpu)
@@ -585,7 +560,7 @@ void vcpu_dump_exit(struct vcpu *vcpu)
 	default:
 		break;
 	}
-	if (ioctl(vcpu->fd, HV_GET_REGS, &regs) == 0)
+	if (hv_ioctl_get_regs(vcpu->fd, &regs) == 0)
 		ktap_print_msg("  rip %#llx rsp %#llx rflags %#llx rax %#llx rdi %#llx\n",
 			       (unsigned long long)regs.rip, (unsigned long long)regs.rsp,
 			       (unsigned long long)regs.rflags, (unsigned long long)regs.rax,

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * hv selftest library, host side: /dev/hv wrappers, VM and vCPU objects,
- * guest memory translation, and a test runner that runs every test point
- * in its own child process.
+ * hv selftest library, host side: VM and vCPU objects with asserting
+ * helpers built on the ioctl library (hv_ioctl.h, one plain wrapper per
+ * ioctl, shared with hv-run), guest memory translation, and a test runner
+ * that runs every test point in its own child process.
  *
  * Test flow:
  *
@@ -36,6 +37,7 @@
 #include <stdint.h>
 #include <linux/hv.h>
 
+#include "hv_ioctl.h"
 #include "ktap.h"
 
 #ifndef ARRAY_SIZE
@@ -46,8 +48,6 @@
 #define PAGE_MASK	(~(PAGE_SIZE - 1))
 #define SZ_2M		(2UL << 20)
 #define SZ_1M		(1UL << 20)
-
-#define HV_DEV_PATH	"/dev/hv"
 
 /* Default size of slot 0 (guest RAM at GPA 0) made by vm_create(0). */
 #define VM_DEFAULT_RAM	(64UL << 20)
@@ -93,6 +93,7 @@ long hv_check_cap(unsigned int cap);
 struct hv_cpuid *hv_get_supported_cpuid(void);
 /* Entry @function/@index of @cpuid, or NULL. */
 struct hv_cpuid_entry *hv_cpuid_find(struct hv_cpuid *cpuid, uint32_t function, uint32_t index);
+/* hv_exit_name(): "io", "hlt"... */
 const char *exit_reason_str(uint32_t reason);
 /* MemAvailable from /proc/meminfo in KiB; TEST_ASSERTs on failure. */
 long meminfo_available_kb(void);

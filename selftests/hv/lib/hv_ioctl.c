@@ -1,107 +1,98 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * hv-run: the /dev/hv ioctls, one function each.  Nothing here retries or
- * interprets errors: the run loop must see EINTR as such.
+ * The hv ioctl library (see hv_ioctl.h): each function is the ioctl and
+ * nothing else, so errno reaches the caller untouched.
  */
-#include <fcntl.h>
 #include <sys/ioctl.h>
-#include <unistd.h>
 
-#include "hv.h"
+#include "hv_ioctl.h"
 
-int hv_open(void)
+int hv_ioctl_get_api_version(int dev_fd)
 {
-	return open("/dev/hv", O_RDWR | O_CLOEXEC);
+	return ioctl(dev_fd, HV_GET_API_VERSION, 0);
 }
 
-int hv_get_api_version(int sys_fd)
+int hv_ioctl_check_cap(int dev_fd, unsigned long cap)
 {
-	return ioctl(sys_fd, HV_GET_API_VERSION, 0);
+	return ioctl(dev_fd, HV_CHECK_CAP, cap);
 }
 
-int hv_check_cap(int sys_fd, unsigned long cap)
+int hv_ioctl_create_vm(int dev_fd, unsigned long flags)
 {
-	return ioctl(sys_fd, HV_CHECK_CAP, cap);
+	return ioctl(dev_fd, HV_CREATE_VM, flags);
 }
 
-int hv_create_vm(int sys_fd)
+int hv_ioctl_get_vcpu_mmap_size(int dev_fd)
 {
-	return ioctl(sys_fd, HV_CREATE_VM, 0);
+	return ioctl(dev_fd, HV_GET_VCPU_MMAP_SIZE, 0);
 }
 
-int hv_get_vcpu_mmap_size(int sys_fd)
+int hv_ioctl_get_supported_cpuid(int dev_fd, struct hv_cpuid *cpuid)
 {
-	return ioctl(sys_fd, HV_GET_VCPU_MMAP_SIZE, 0);
+	return ioctl(dev_fd, HV_GET_SUPPORTED_CPUID, cpuid);
 }
 
-int hv_get_supported_cpuid(int sys_fd, struct hv_cpuid *cpuid)
-{
-	return ioctl(sys_fd, HV_GET_SUPPORTED_CPUID, cpuid);
-}
-
-int hv_set_memory_region(int vm_fd, const struct hv_memory_region *region)
+int hv_ioctl_set_memory_region(int vm_fd, const struct hv_memory_region *region)
 {
 	return ioctl(vm_fd, HV_SET_MEMORY_REGION, region);
 }
 
-int hv_create_vcpu(int vm_fd, unsigned long id)
+int hv_ioctl_create_vcpu(int vm_fd, unsigned long id)
 {
 	return ioctl(vm_fd, HV_CREATE_VCPU, id);
 }
 
-int hv_run(int vcpu_fd)
+int hv_ioctl_run(int vcpu_fd)
 {
 	return ioctl(vcpu_fd, HV_RUN, 0);
 }
 
-int hv_get_regs(int vcpu_fd, struct hv_regs *regs)
+int hv_ioctl_get_regs(int vcpu_fd, struct hv_regs *regs)
 {
 	return ioctl(vcpu_fd, HV_GET_REGS, regs);
 }
 
-int hv_set_regs(int vcpu_fd, const struct hv_regs *regs)
+int hv_ioctl_set_regs(int vcpu_fd, const struct hv_regs *regs)
 {
 	return ioctl(vcpu_fd, HV_SET_REGS, regs);
 }
 
-int hv_get_sregs(int vcpu_fd, struct hv_sregs *sregs)
+int hv_ioctl_get_sregs(int vcpu_fd, struct hv_sregs *sregs)
 {
 	return ioctl(vcpu_fd, HV_GET_SREGS, sregs);
 }
 
-int hv_set_sregs(int vcpu_fd, const struct hv_sregs *sregs)
+int hv_ioctl_set_sregs(int vcpu_fd, const struct hv_sregs *sregs)
 {
 	return ioctl(vcpu_fd, HV_SET_SREGS, sregs);
 }
 
-int hv_set_cpuid(int vcpu_fd, const struct hv_cpuid *cpuid)
+int hv_ioctl_set_cpuid(int vcpu_fd, const struct hv_cpuid *cpuid)
 {
 	return ioctl(vcpu_fd, HV_SET_CPUID, cpuid);
 }
 
-int hv_get_cpuid(int vcpu_fd, struct hv_cpuid *cpuid)
+int hv_ioctl_get_cpuid(int vcpu_fd, struct hv_cpuid *cpuid)
 {
 	return ioctl(vcpu_fd, HV_GET_CPUID, cpuid);
 }
 
-int hv_get_msrs(int vcpu_fd, struct hv_msrs *msrs)
+int hv_ioctl_get_msrs(int vcpu_fd, struct hv_msrs *msrs)
 {
 	return ioctl(vcpu_fd, HV_GET_MSRS, msrs);
 }
 
-int hv_set_msrs(int vcpu_fd, const struct hv_msrs *msrs)
+int hv_ioctl_set_msrs(int vcpu_fd, const struct hv_msrs *msrs)
 {
 	return ioctl(vcpu_fd, HV_SET_MSRS, msrs);
 }
 
-int hv_interrupt(int vcpu_fd, uint32_t vector)
+int hv_ioctl_interrupt(int vcpu_fd, const struct hv_interrupt *irq)
 {
-	struct hv_interrupt irq = { .vector = vector };
-
-	return ioctl(vcpu_fd, HV_INTERRUPT, &irq);
+	return ioctl(vcpu_fd, HV_INTERRUPT, irq);
 }
 
-int hv_get_stats(int vcpu_fd, struct hv_stats *stats)
+int hv_ioctl_get_stats(int vcpu_fd, struct hv_stats *stats)
 {
 	return ioctl(vcpu_fd, HV_GET_STATS, stats);
 }
