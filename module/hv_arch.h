@@ -2,17 +2,39 @@
 /*
  * The vendor interface.  One const table per vendor (svm_ops, vmx_ops) is
  * picked at module load; core code calls only through it and never
- * includes vmx/ or svm/ headers.  Vendor code translates hardware exits
- * into neutral HV_EXIT_* reasons with the help of the shared x86 helpers.
+ * includes vmx/ or svm/ headers.
+ *
+ * Vendor code only translates: enter() records each VM exit as a neutral
+ * struct hv_exit (hv_vcpu.h), and the vendor's exit table maps the
+ * hardware exit code to the neutral reason it counts as and to the handler
+ * that acts on it; hv_exit.c is the one dispatcher.  Handlers take the
+ * struct hv_vcpu, so the table can name a common handler (hv_emulate_cpuid)
+ * directly, and a vendor function only where the hardware's information
+ * must first be translated (IOIO, nested page faults...).
+ *
+ * Every member is required unless marked "optional" (NULL allowed);
+ * hv_arch_ops_valid() checks that at load.  The ones an exit or an entry
+ * uses are called through static calls (hv_call()), which the kernel
+ * patches into direct calls once the vendor is known: no indirect call
+ * (and no retpoline) on the hot path.
  */
 #ifndef HV_ARCH_H
 #define HV_ARCH_H
 
+#include <linux/static_call.h>
 #include <linux/types.h>
 
 struct hv_vm;
 struct hv_vcpu;
 struct hv_sregs;
+struct hv_cpuid_entry;
+
+/* One row of a vendor's exit table, indexed by the hardware exit code. */
+struct hv_exit_handler {
+	/* >0: re-enter; 0: go to userspace (hv_exit_to_user() done); <0: errno. */
+	int (*handle)(struct hv_vcpu *vcpu);
+	u32 reason;			/* HV_STAT_* the exit counts as */
+};
 
 struct hv_arch_ops {
 	const char *name;
@@ -34,10 +56,10 @@ struct hv_arch_ops {
 	/* Reboot, kexec and panic: leave VMX/SVM operation, no locks taken. */
 	void (*emergency_disable)(void);
 	/*
-	 * The vendor KVM module that, on the older kernel (6.1), holds the
-	 * kernel's emergency-disable slot for as long as it is loaded, with a
-	 * callback that also turns this extension off when hv turned it on;
-	 * NULL if there is none (6.1 turns SVM off itself).
+	 * Optional.  The vendor KVM module that, on the older kernel (6.1),
+	 * holds the kernel's emergency-disable slot for as long as it is
+	 * loaded, with a callback that also turns this extension off when hv
+	 * turned it on; NULL if there is none (6.1 turns SVM off itself).
 	 */
 	const char *emergency_slot_module;
 
@@ -50,23 +72,28 @@ struct hv_arch_ops {
 
 	int (*vcpu_init)(struct hv_vcpu *vcpu);
 	void (*vcpu_free)(struct hv_vcpu *vcpu);
-	/* Preempt-notifier hooks: the vCPU thread now runs on / leaves @cpu. */
+	/* Optional.  Preempt-notifier hooks: the vCPU thread now runs on / leaves @cpu. */
 	void (*vcpu_load)(struct hv_vcpu *vcpu, int cpu);
 	void (*vcpu_put)(struct hv_vcpu *vcpu);
 
 	/*
 	 * Enter the guest once.  Called with preemption and interrupts
 	 * disabled, after vcpu->regs/rip/rflags are final; returns after the
-	 * VM exit with the exit recorded in the vendor state and the core
-	 * register cache refreshed.  Interrupts stay disabled on return.
+	 * VM exit with vcpu->exit recorded (hardware code, qualification,
+	 * next RIP, or a failed entry), the core register cache refreshed and
+	 * an event the exit interrupted queued for re-injection.  Interrupts
+	 * stay disabled on return.
 	 */
 	void (*enter)(struct hv_vcpu *vcpu);
-	/*
-	 * Handle the exit recorded by enter(), preemptible.  Sets
-	 * vcpu->stat_reason.  >0: re-enter; 0: go to userspace (vcpu->run
-	 * filled in); <0: errno for HV_RUN.
-	 */
-	int (*handle_exit)(struct hv_vcpu *vcpu);
+	/* The exit table, indexed by vcpu->exit.hw_reason; holes are unknown exits. */
+	const struct hv_exit_handler *exit_handlers;
+	u32 nr_exit_handlers;
+	/* Log the vendor state of the last exit (an unknown exit, a failed entry). */
+	void (*dump_exit)(struct hv_vcpu *vcpu, const char *why);
+	/* HV_CAP_NRIPS: the CPU reports the next RIP of every exiting instruction. */
+	bool (*has_next_rip)(void);
+	/* Optional: clear CPUID bits the vendor's controls do not back (after x86/cpuid.c). */
+	void (*cpuid_mask)(struct hv_cpuid_entry *e);
 
 	void (*get_sregs)(struct hv_vcpu *vcpu, struct hv_sregs *sregs);
 	int (*set_sregs)(struct hv_vcpu *vcpu, const struct hv_sregs *sregs);
@@ -77,6 +104,8 @@ struct hv_arch_ops {
 	/* Interrupt state of the guest as of the last exit. */
 	bool (*interrupt_allowed)(struct hv_vcpu *vcpu);
 	bool (*interrupt_shadow)(struct hv_vcpu *vcpu);
+	/* An instruction completed: no STI/MOV SS shadow remains (int_state, interruptibility). */
+	void (*clear_interrupt_shadow)(struct hv_vcpu *vcpu);
 	/* Arrange the next entry to deliver / to exit when delivery is possible. */
 	void (*inject_irq)(struct hv_vcpu *vcpu, u8 vector);
 	void (*inject_exception)(struct hv_vcpu *vcpu, u8 vector, bool has_error, u32 error);
@@ -88,7 +117,7 @@ struct hv_arch_ops {
 	void (*get_code_segment)(struct hv_vcpu *vcpu, u64 *base, int *bits);
 	/* Base of segment register @seg (enum hv_seg: ES, CS, SS, DS, FS, GS). */
 	u64 (*get_segment_base)(struct hv_vcpu *vcpu, int seg);
-	/* Current privilege level (0-3): the walker checks CPL 3 accesses as user accesses. */
+	/* Current privilege level (0-3): user accesses for the walker, hypercall refusal. */
 	unsigned int (*get_cpl)(struct hv_vcpu *vcpu);
 
 	/* Nested page table entry format: leaf for @pa, and non-leaf for a table. */
@@ -100,6 +129,32 @@ struct hv_arch_ops {
 };
 
 extern const struct hv_arch_ops *hv_ops;
+
+/*
+ * The ops an entry, an exit or the instruction emulator calls: static
+ * calls, set once in hv_arch_ops_install().  Optional void ones
+ * (vcpu_load, vcpu_put) go through static_call_cond().
+ */
+DECLARE_STATIC_CALL(hv_enter, *((struct hv_arch_ops *)NULL)->enter);
+DECLARE_STATIC_CALL(hv_vcpu_load, *((struct hv_arch_ops *)NULL)->vcpu_load);
+DECLARE_STATIC_CALL(hv_vcpu_put, *((struct hv_arch_ops *)NULL)->vcpu_put);
+DECLARE_STATIC_CALL(hv_interrupt_allowed, *((struct hv_arch_ops *)NULL)->interrupt_allowed);
+DECLARE_STATIC_CALL(hv_interrupt_shadow, *((struct hv_arch_ops *)NULL)->interrupt_shadow);
+DECLARE_STATIC_CALL(hv_clear_interrupt_shadow,
+	*((struct hv_arch_ops *)NULL)->clear_interrupt_shadow);
+DECLARE_STATIC_CALL(hv_inject_irq, *((struct hv_arch_ops *)NULL)->inject_irq);
+DECLARE_STATIC_CALL(hv_inject_exception, *((struct hv_arch_ops *)NULL)->inject_exception);
+DECLARE_STATIC_CALL(hv_set_irq_window, *((struct hv_arch_ops *)NULL)->set_irq_window);
+DECLARE_STATIC_CALL(hv_get_cpl, *((struct hv_arch_ops *)NULL)->get_cpl);
+DECLARE_STATIC_CALL(hv_get_paging, *((struct hv_arch_ops *)NULL)->get_paging);
+DECLARE_STATIC_CALL(hv_get_code_segment, *((struct hv_arch_ops *)NULL)->get_code_segment);
+DECLARE_STATIC_CALL(hv_get_segment_base, *((struct hv_arch_ops *)NULL)->get_segment_base);
+
+#define hv_call(func)		static_call(hv_##func)
+#define hv_call_cond(func)	static_call_cond(hv_##func)
+
+/* hv_main.c: check @ops for its required members and point the static calls at it. */
+int hv_arch_ops_install(const struct hv_arch_ops *ops);
 
 #ifdef CONFIG_CPU_SUP_AMD
 extern const struct hv_arch_ops svm_ops;

@@ -35,11 +35,20 @@ static long hv_check_cap(unsigned long cap)
 	case HV_CAP_MAX_CPUID:
 		return HV_MAX_CPUID_ENTRIES;
 	case HV_CAP_NRIPS:
-		/* VMX always reports the length of an exiting instruction. */
-		return hv_ops->vendor == HV_VENDOR_VMX || boot_cpu_has(X86_FEATURE_NRIPS);
+		return hv_ops->has_next_rip();
 	default:
 		return 0;
 	}
+}
+
+void hv_cpuid_mask_vendor(struct hv_cpuid_entry *entries, u32 nent)
+{
+	u32 i;
+
+	if (!hv_ops->cpuid_mask)
+		return;
+	for (i = 0; i < nent; i++)
+		hv_ops->cpuid_mask(&entries[i]);
 }
 
 /*
@@ -77,6 +86,7 @@ static long hv_get_supported_cpuid(struct hv_cpuid __user *ucpuid)
 	if (!entries)
 		return -ENOMEM;
 	nent = hv_cpuid_supported(entries, HV_MAX_CPUID_ENTRIES);
+	hv_cpuid_mask_vendor(entries, nent);
 	r = hv_cpuid_copy_out(ucpuid, entries, nent);
 	kvfree(entries);
 	return r;

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The neutral exit layer shared by SVM and VMX: instruction skipping and
- * fetching, CPUID/MSR/DR emulation, and the exits that go to userspace
- * (port I/O, MMIO, hypercalls) together with their completion on the next
- * HV_RUN.  Every guest-controlled value (registers, instruction bytes,
- * page tables) is treated as hostile: a failure becomes an exception in
- * the guest or HV_EXIT_INTERNAL_ERROR, never a host problem.
+ * The neutral exit handlers shared by SVM and VMX, which the vendors' exit
+ * tables name (hv_exit.c dispatches): instruction skipping and fetching,
+ * CPUID/MSR/DR emulation, and the exits that go to userspace (port I/O,
+ * MMIO, hypercalls) together with their completion on the next HV_RUN.
+ * Every guest-controlled value (registers, instruction bytes, page tables)
+ * is treated as hostile: a failure becomes an exception in the guest or
+ * HV_EXIT_INTERNAL_ERROR, never a host problem.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -89,9 +90,9 @@ static int hv_translate(struct hv_vcpu *vcpu, u64 gva, unsigned int access, u64 
 	u32 error_code;
 	int r;
 
-	if (hv_ops->get_cpl(vcpu) == 3)
+	if (hv_call(get_cpl)(vcpu) == 3)
 		access |= HV_WALK_USER;
-	hv_ops->get_paging(vcpu, &ctx.cr0, &ctx.cr3, &ctx.cr4, &ctx.efer);
+	hv_call(get_paging)(vcpu, &ctx.cr0, &ctx.cr3, &ctx.cr4, &ctx.efer);
 	r = hv_walk_gva(&ctx, gva, access, gpa, &error_code);
 	return r ? -EFAULT : 0;
 }
@@ -118,13 +119,13 @@ static u64 hv_rip_linear(struct hv_vcpu *vcpu, int *bits)
 {
 	u64 cs_base, linear;
 
-	hv_ops->get_code_segment(vcpu, &cs_base, bits);
+	hv_call(get_code_segment)(vcpu, &cs_base, bits);
 	linear = cs_base + vcpu->rip;
 	return *bits == 64 ? linear : (u32)linear;
 }
 
 /* Best effort: whatever of @len bytes at CS:RIP can be read, zeros otherwise. */
-static void hv_read_bytes_at_rip(struct hv_vcpu *vcpu, void *buf, unsigned int len)
+void hv_read_bytes_at_rip(struct hv_vcpu *vcpu, void *buf, unsigned int len)
 {
 	int bits;
 
@@ -157,61 +158,99 @@ decoded:
 	return hv_insn_decode(insn, bytes, avail, bits);
 }
 
-int hv_skip_insn(struct hv_vcpu *vcpu)
+/*
+ * The instruction at RIP is done: resume at @rip.  Like the CPU, end the
+ * interrupt shadow an STI or MOV SS before it left: the shadow covers one
+ * instruction, and this one has now executed (SDM "Interrupt and Exception
+ * Priorities", APM "Interrupt Shadows").  Without this an interrupt queued
+ * at a HLT after STI could not be taken at the HLT.
+ */
+void hv_complete_insn(struct hv_vcpu *vcpu, u64 rip)
+{
+	vcpu->rip = rip;
+	hv_call(clear_interrupt_shadow)(vcpu);
+}
+
+/* The RIP after the exiting instruction: the hardware's, or decoded. */
+static int hv_next_rip(struct hv_vcpu *vcpu, u64 *rip)
 {
 	struct hv_insn insn;
 	int r;
 
-	if (vcpu->next_rip) {
-		vcpu->rip = vcpu->next_rip;
+	if (vcpu->exit.next_rip) {
+		*rip = vcpu->exit.next_rip;
 		return 0;
 	}
 	r = hv_fetch_insn(vcpu, &insn);
 	if (r)
 		return r;
-	vcpu->rip += insn.len;
+	*rip = vcpu->rip + insn.len;
 	return 0;
 }
 
-int hv_exit_to_user(struct hv_vcpu *vcpu, u32 reason)
+int hv_skip_insn(struct hv_vcpu *vcpu)
 {
-	vcpu->run->exit_reason = reason;
-	vcpu->stat_reason = reason;
-	return 0;
-}
+	u64 rip;
+	int r = hv_next_rip(vcpu, &rip);
 
-int hv_exit_internal_error(struct hv_vcpu *vcpu, u32 suberror, const u64 *data, u32 ndata)
-{
-	struct hv_run *run = vcpu->run;
-
-	ndata = min_t(u32, ndata, ARRAY_SIZE(run->internal.data));
-	run->internal.suberror = suberror;
-	run->internal.ndata = ndata;
-	memcpy(run->internal.data, data, ndata * sizeof(*data));
-	pr_warn_ratelimited("vcpu %u: internal error %u at rip 0x%llx\n",
-			    vcpu->id, suberror, vcpu->rip);
-	return hv_exit_to_user(vcpu, HV_EXIT_INTERNAL_ERROR);
+	if (!r)
+		hv_complete_insn(vcpu, rip);
+	return r;
 }
 
 /* Skip the exiting instruction; if it cannot be decoded, say so to userspace. */
 int hv_skip_or_error(struct hv_vcpu *vcpu)
 {
-	u64 data[2] = { vcpu->rip, vcpu->hw_exit_reason };
-
 	if (hv_skip_insn(vcpu))
-		return hv_exit_internal_error(vcpu, HV_INTERNAL_ERROR_EMULATION, data, 2);
+		return hv_exit_emulation_error(vcpu, 0);
 	return 1;
+}
+
+/* INVD, WBINVD: a no-op is what a guest can have (INVD would discard dirty host lines). */
+int hv_exit_skip(struct hv_vcpu *vcpu)
+{
+	return hv_skip_or_error(vcpu);
+}
+
+/* Physical interrupts, NMIs, timers: the host takes them once interrupts are on again. */
+int hv_exit_reenter(struct hv_vcpu *vcpu)
+{
+	return 1;
+}
+
+int hv_exit_shutdown(struct hv_vcpu *vcpu)
+{
+	/*
+	 * SVM leaves the VMCB undefined after a shutdown intercept: the VMM
+	 * must reset the vCPU (HV_SET_REGS/SREGS) before running it again.
+	 */
+	return hv_exit_to_user(vcpu, HV_EXIT_SHUTDOWN);
 }
 
 int hv_inject_ud(struct hv_vcpu *vcpu)
 {
-	hv_ops->inject_exception(vcpu, HV_VEC_UD, false, 0);
+	hv_call(inject_exception)(vcpu, HV_VEC_UD, false, 0);
 	return 1;
 }
 
-static void hv_inject_gp(struct hv_vcpu *vcpu)
+/* Also RDPMC: no performance counters are virtualized, the guest sees #GP. */
+int hv_inject_gp(struct hv_vcpu *vcpu)
 {
-	hv_ops->inject_exception(vcpu, HV_VEC_GP, true, 0);
+	hv_call(inject_exception)(vcpu, HV_VEC_GP, true, 0);
+	return 1;
+}
+
+/* #AC and #DB are intercepted only to stop delivery loops; reflect them. */
+int hv_reflect_ac(struct hv_vcpu *vcpu)
+{
+	hv_call(inject_exception)(vcpu, HV_VEC_AC, true, 0);
+	return 1;
+}
+
+int hv_reflect_db(struct hv_vcpu *vcpu)
+{
+	hv_call(inject_exception)(vcpu, HV_VEC_DB, false, 0);
+	return 1;
 }
 
 /*
@@ -224,10 +263,8 @@ int hv_emulate_hlt(struct hv_vcpu *vcpu)
 
 	if (r <= 0)
 		return r;
-	if (vcpu->queued_irq && hv_ops->interrupt_allowed(vcpu)) {
-		vcpu->stat_reason = HV_EXIT_HLT;
+	if (vcpu->queued_irq && hv_call(interrupt_allowed)(vcpu))
 		return 1;
-	}
 	return hv_exit_to_user(vcpu, HV_EXIT_HLT);
 }
 
@@ -237,12 +274,11 @@ int hv_emulate_hlt(struct hv_vcpu *vcpu)
  */
 int hv_exit_irq_window(struct hv_vcpu *vcpu)
 {
-	hv_ops->set_irq_window(vcpu, false);
+	hv_call(set_irq_window)(vcpu, false);
 	if (!vcpu->queued_irq && vcpu->run->request_interrupt_window) {
 		vcpu->run->ready_for_interrupt_injection = 1;
 		return hv_exit_to_user(vcpu, HV_EXIT_IRQ_WINDOW);
 	}
-	vcpu->stat_reason = HV_EXIT_IRQ_WINDOW;
 	return 1;
 }
 
@@ -251,7 +287,6 @@ int hv_emulate_cpuid(struct hv_vcpu *vcpu)
 	u32 function = vcpu->regs[HV_RAX], index = vcpu->regs[HV_RCX];
 	const struct hv_cpuid_entry *e;
 
-	vcpu->stat_reason = HV_STAT_CPUID;
 	e = hv_cpuid_find(vcpu->cpuid, vcpu->cpuid_nent, function, index);
 	vcpu->regs[HV_RAX] = e ? e->eax : 0;
 	vcpu->regs[HV_RBX] = e ? e->ebx : 0;
@@ -265,11 +300,8 @@ int hv_emulate_rdmsr(struct hv_vcpu *vcpu)
 	u32 index = vcpu->regs[HV_RCX];
 	u64 data;
 
-	vcpu->stat_reason = HV_STAT_MSR;
-	if (hv_msr_get(vcpu, index, &data)) {
-		hv_inject_gp(vcpu);
-		return 1;
-	}
+	if (hv_msr_get(vcpu, index, &data))
+		return hv_inject_gp(vcpu);
 	vcpu->regs[HV_RAX] = (u32)data;
 	vcpu->regs[HV_RDX] = data >> 32;
 	return hv_skip_or_error(vcpu);
@@ -280,11 +312,8 @@ int hv_emulate_wrmsr(struct hv_vcpu *vcpu)
 	u32 index = vcpu->regs[HV_RCX];
 	u64 data = (u32)vcpu->regs[HV_RAX] | (vcpu->regs[HV_RDX] << 32);
 
-	vcpu->stat_reason = HV_STAT_MSR;
-	if (hv_msr_set(vcpu, index, data, false)) {
-		hv_inject_gp(vcpu);
-		return 1;
-	}
+	if (hv_msr_set(vcpu, index, data, false))
+		return hv_inject_gp(vcpu);
 	return hv_skip_or_error(vcpu);
 }
 
@@ -299,7 +328,6 @@ int hv_emulate_mov_dr(struct hv_vcpu *vcpu)
 	bool is_write;
 	u8 dr, gpr;
 
-	vcpu->stat_reason = HV_STAT_DR_ACCESS;
 	if (hv_fetch_insn(vcpu, &insn) || hv_insn_decode_mov_dr(&insn, &dr, &gpr, &is_write) ||
 	    dr > 3)
 		return hv_inject_ud(vcpu);
@@ -307,7 +335,7 @@ int hv_emulate_mov_dr(struct hv_vcpu *vcpu)
 		vcpu->db[dr] = hv_gpr_read(vcpu, gpr);
 	else
 		hv_gpr_write(vcpu, gpr, vcpu->db[dr]);
-	vcpu->rip += insn.len;
+	hv_complete_insn(vcpu, vcpu->rip + insn.len);
 	return 1;
 }
 
@@ -328,13 +356,13 @@ static int hv_exit_string_io(struct hv_vcpu *vcpu, const struct hv_io_exit *io)
 	u64 mask = hv_addr_mask(io->addr_size);
 	bool down = vcpu->rflags & X86_EFLAGS_DF;
 	unsigned int reg = io->in ? HV_RDI : HV_RSI;
-	u64 count, off, linear, gpa, bytes;
+	u64 count, off, linear = 0, gpa, bytes;
 	struct hv_insn insn;
 	int seg = HV_SEG_DS;
 
 	count = io->rep ? vcpu->regs[HV_RCX] & mask : 1;
 	if (!count) {
-		vcpu->rip = io->next_rip;
+		hv_complete_insn(vcpu, io->next_rip);
 		return 1;
 	}
 	if (io->in) {
@@ -361,7 +389,7 @@ static int hv_exit_string_io(struct hv_vcpu *vcpu, const struct hv_io_exit *io)
 		}
 	}
 	off = vcpu->regs[reg] & mask;
-	linear = hv_ops->get_segment_base(vcpu, seg) + off;
+	linear = hv_call(get_segment_base)(vcpu, seg) + off;
 	if (io->addr_size != 8)
 		linear = (u32)linear;
 	/* Items that fit in this guest page (unaligned items: one at a time). */
@@ -394,17 +422,13 @@ static int hv_exit_string_io(struct hv_vcpu *vcpu, const struct hv_io_exit *io)
 		vcpu->pending_gpa = gpa;
 		vcpu->pending_bytes = bytes;
 	} else {
-		vcpu->rip = vcpu->pending_rip;
+		hv_complete_insn(vcpu, vcpu->pending_rip);
 	}
 	run->io.count = count;
 	return hv_exit_to_user(vcpu, HV_EXIT_IO);
 
 emulation_error:
-	{
-		u64 data[3] = { vcpu->rip, io->port, linear };
-
-		return hv_exit_internal_error(vcpu, HV_INTERNAL_ERROR_EMULATION, data, 3);
-	}
+	return hv_exit_emulation_error(vcpu, linear);
 }
 
 int hv_exit_io(struct hv_vcpu *vcpu, const struct hv_io_exit *io)
@@ -427,7 +451,7 @@ int hv_exit_io(struct hv_vcpu *vcpu, const struct hv_io_exit *io)
 		vcpu->pending_rip = io->next_rip;
 	} else {
 		memcpy(vcpu->pio_data, &rax, io->size);
-		vcpu->rip = io->next_rip;
+		hv_complete_insn(vcpu, io->next_rip);
 	}
 	return hv_exit_to_user(vcpu, HV_EXIT_IO);
 }
@@ -440,13 +464,8 @@ int hv_exit_mmio(struct hv_vcpu *vcpu, u64 gpa)
 	u64 value;
 
 	if (hv_fetch_insn(vcpu, &insn) || hv_insn_decode_mmio(&insn, &op) ||
-	    offset_in_page(gpa) + op.size > PAGE_SIZE) {
-		u64 data[4] = { gpa, vcpu->rip, 0, 0 };
-
-		/* The first bytes at RIP, raw, for whoever debugs the guest. */
-		hv_read_bytes_at_rip(vcpu, &data[2], 2 * sizeof(u64));
-		return hv_exit_internal_error(vcpu, HV_INTERNAL_ERROR_EMULATION, data, 4);
-	}
+	    offset_in_page(gpa) + op.size > PAGE_SIZE)
+		return hv_exit_emulation_error(vcpu, gpa);
 	run->mmio.phys_addr = gpa;
 	run->mmio.len = op.size;
 	run->mmio.is_write = op.is_write;
@@ -454,7 +473,7 @@ int hv_exit_mmio(struct hv_vcpu *vcpu, u64 gpa)
 	if (op.is_write) {
 		value = hv_mmio_store_value(&op, op.has_imm ? 0 : hv_gpr_read(vcpu, op.reg));
 		memcpy(run->mmio.data, &value, op.size);
-		vcpu->rip += insn.len;
+		hv_complete_insn(vcpu, vcpu->rip + insn.len);
 	} else {
 		vcpu->pending = HV_PENDING_MMIO_READ;
 		vcpu->pending_mmio = op;
@@ -463,9 +482,20 @@ int hv_exit_mmio(struct hv_vcpu *vcpu, u64 gpa)
 	return hv_exit_to_user(vcpu, HV_EXIT_MMIO);
 }
 
+/*
+ * VMMCALL/VMCALL.  Only the guest's kernel may call the VMM: from CPL > 0
+ * the call fails in the guest with RAX = HV_HYPERCALL_EPERM and never
+ * reaches userspace, as KVM does (-KVM_EPERM), so that guest user space
+ * cannot talk to the VMM behind its kernel's back.
+ */
 int hv_exit_hypercall(struct hv_vcpu *vcpu)
 {
 	struct hv_run *run = vcpu->run;
+
+	if (hv_call(get_cpl)(vcpu)) {
+		vcpu->regs[HV_RAX] = HV_HYPERCALL_EPERM;
+		return hv_skip_or_error(vcpu);
+	}
 
 	run->hypercall.nr = vcpu->regs[HV_RAX];
 	run->hypercall.args[0] = vcpu->regs[HV_RBX];
@@ -475,7 +505,7 @@ int hv_exit_hypercall(struct hv_vcpu *vcpu)
 	run->hypercall.args[4] = vcpu->regs[HV_RDI];
 	run->hypercall.ret = 0;
 	if (hv_skip_insn(vcpu))
-		return hv_skip_or_error(vcpu);
+		return hv_exit_emulation_error(vcpu, 0);
 	vcpu->pending = HV_PENDING_HYPERCALL;
 	vcpu->pending_rip = vcpu->rip;
 	return hv_exit_to_user(vcpu, HV_EXIT_HYPERCALL);
@@ -532,6 +562,6 @@ int hv_complete_userspace_exit(struct hv_vcpu *vcpu)
 	}
 	vcpu->pending = HV_PENDING_NONE;
 	if (!r)
-		vcpu->rip = vcpu->pending_rip;
+		hv_complete_insn(vcpu, vcpu->pending_rip);
 	return r;
 }

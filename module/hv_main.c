@@ -125,6 +125,57 @@ void hv_put_virt(void)
 	mutex_unlock(&hv_enable_lock);
 }
 
+DEFINE_STATIC_CALL_NULL(hv_enter, *((struct hv_arch_ops *)NULL)->enter);
+DEFINE_STATIC_CALL_NULL(hv_vcpu_load, *((struct hv_arch_ops *)NULL)->vcpu_load);
+DEFINE_STATIC_CALL_NULL(hv_vcpu_put, *((struct hv_arch_ops *)NULL)->vcpu_put);
+DEFINE_STATIC_CALL_NULL(hv_interrupt_allowed, *((struct hv_arch_ops *)NULL)->interrupt_allowed);
+DEFINE_STATIC_CALL_NULL(hv_interrupt_shadow, *((struct hv_arch_ops *)NULL)->interrupt_shadow);
+DEFINE_STATIC_CALL_NULL(hv_clear_interrupt_shadow,
+	*((struct hv_arch_ops *)NULL)->clear_interrupt_shadow);
+DEFINE_STATIC_CALL_NULL(hv_inject_irq, *((struct hv_arch_ops *)NULL)->inject_irq);
+DEFINE_STATIC_CALL_NULL(hv_inject_exception, *((struct hv_arch_ops *)NULL)->inject_exception);
+DEFINE_STATIC_CALL_NULL(hv_set_irq_window, *((struct hv_arch_ops *)NULL)->set_irq_window);
+DEFINE_STATIC_CALL_NULL(hv_get_cpl, *((struct hv_arch_ops *)NULL)->get_cpl);
+DEFINE_STATIC_CALL_NULL(hv_get_paging, *((struct hv_arch_ops *)NULL)->get_paging);
+DEFINE_STATIC_CALL_NULL(hv_get_code_segment, *((struct hv_arch_ops *)NULL)->get_code_segment);
+DEFINE_STATIC_CALL_NULL(hv_get_segment_base, *((struct hv_arch_ops *)NULL)->get_segment_base);
+
+/* Every member hv_arch_ops does not mark optional. */
+static bool hv_arch_ops_valid(const struct hv_arch_ops *o)
+{
+	return o->name && o->vendor && o->probe && o->setup && o->unsetup && o->cpu_enable &&
+	       o->cpu_disable && o->emergency_disable && o->vm_size && o->vcpu_size &&
+	       o->vm_init && o->vm_destroy && o->vcpu_init && o->vcpu_free && o->enter &&
+	       o->exit_handlers &&
+	       o->nr_exit_handlers && o->dump_exit && o->has_next_rip && o->get_sregs &&
+	       o->set_sregs && o->get_msr && o->set_msr && o->interrupt_allowed &&
+	       o->interrupt_shadow && o->clear_interrupt_shadow && o->inject_irq &&
+	       o->inject_exception && o->set_irq_window && o->get_paging &&
+	       o->get_code_segment && o->get_segment_base && o->get_cpl && o->tdp_leaf &&
+	       o->tdp_table && o->tdp_root && o->tdp_present_mask;
+}
+
+int hv_arch_ops_install(const struct hv_arch_ops *ops)
+{
+	if (WARN_ON_ONCE(!hv_arch_ops_valid(ops)))
+		return -EINVAL;
+	hv_ops = ops;
+	static_call_update(hv_enter, ops->enter);
+	static_call_update(hv_vcpu_load, ops->vcpu_load);
+	static_call_update(hv_vcpu_put, ops->vcpu_put);
+	static_call_update(hv_interrupt_allowed, ops->interrupt_allowed);
+	static_call_update(hv_interrupt_shadow, ops->interrupt_shadow);
+	static_call_update(hv_clear_interrupt_shadow, ops->clear_interrupt_shadow);
+	static_call_update(hv_inject_irq, ops->inject_irq);
+	static_call_update(hv_inject_exception, ops->inject_exception);
+	static_call_update(hv_set_irq_window, ops->set_irq_window);
+	static_call_update(hv_get_cpl, ops->get_cpl);
+	static_call_update(hv_get_paging, ops->get_paging);
+	static_call_update(hv_get_code_segment, ops->get_code_segment);
+	static_call_update(hv_get_segment_base, ops->get_segment_base);
+	return 0;
+}
+
 static const struct hv_arch_ops *hv_pick_vendor(void)
 {
 #ifdef CONFIG_CPU_SUP_AMD
@@ -144,13 +195,17 @@ static const struct hv_arch_ops *hv_pick_vendor(void)
 
 static int __init hv_init(void)
 {
+	const struct hv_arch_ops *ops;
 	int r;
 
-	hv_ops = hv_pick_vendor();
-	if (!hv_ops) {
+	ops = hv_pick_vendor();
+	if (!ops) {
 		pr_err("no supported virtualization extension (AMD SVM or Intel VMX) on this CPU\n");
 		return -EOPNOTSUPP;
 	}
+	r = hv_arch_ops_install(ops);
+	if (r)
+		return r;
 	r = hv_ops->probe();
 	if (r)
 		return r;

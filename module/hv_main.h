@@ -43,6 +43,11 @@ int hv_msr_set(struct hv_vcpu *vcpu, u32 index, u64 data, bool host);
 struct hv_stats;
 void hv_stats_count(struct hv_vcpu *vcpu, u32 reason);
 void hv_stats_latency(struct hv_vcpu *vcpu, u32 reason, u64 latency_ns);
+void hv_stats_exit(struct hv_vcpu *vcpu, u32 reason);
+void hv_stats_entry(struct hv_vcpu *vcpu, u64 now);
 void hv_stats_fill(struct hv_vcpu *vcpu, struct hv_stats *st);
+
+/* hv_dev.c: x86/cpuid.c's policy, then what the vendor's controls do not back. */
+void hv_cpuid_mask_vendor(struct hv_cpuid_entry *entries, u32 nent);
 
 #endif /* HV_MAIN_H */

@@ -36,6 +36,25 @@ void hv_stats_latency(struct hv_vcpu *vcpu, u32 reason, u64 latency_ns)
 	vcpu->stats.latency_hist[i][hv_stats_bucket(latency_ns)]++;
 }
 
+/*
+ * The one place the stats reason of an exit is set: the dispatcher calls it
+ * once per VM exit (and the run loop once for a signal), with the reason the
+ * exit was classified as.
+ */
+void hv_stats_exit(struct hv_vcpu *vcpu, u32 reason)
+{
+	vcpu->stat_reason = reason;
+	hv_stats_count(vcpu, reason);
+}
+
+/* About to enter the guest at @now: the last exit's handling took until now. */
+void hv_stats_entry(struct hv_vcpu *vcpu, u64 now)
+{
+	if (vcpu->stat_reason != HV_STAT_UNKNOWN)
+		hv_stats_latency(vcpu, vcpu->stat_reason, now - vcpu->last_exit_ns);
+	vcpu->stat_reason = HV_STAT_UNKNOWN;
+}
+
 void hv_stats_fill(struct hv_vcpu *vcpu, struct hv_stats *st)
 {
 	BUILD_BUG_ON(sizeof(st->exits) != sizeof(vcpu->stats.exits));

@@ -41,14 +41,14 @@ static void hv_sched_in(struct preempt_notifier *pn, int cpu)
 	struct hv_vcpu *vcpu = preempt_notifier_to_vcpu(pn);
 
 	WRITE_ONCE(vcpu->cpu, cpu);
-	hv_ops->vcpu_load(vcpu, cpu);
+	hv_call_cond(vcpu_load)(vcpu, cpu);
 }
 
 static void hv_sched_out(struct preempt_notifier *pn, struct task_struct *next)
 {
 	struct hv_vcpu *vcpu = preempt_notifier_to_vcpu(pn);
 
-	hv_ops->vcpu_put(vcpu);
+	hv_call_cond(vcpu_put)(vcpu);
 	WRITE_ONCE(vcpu->cpu, -1);
 }
 
@@ -64,14 +64,14 @@ static void hv_vcpu_load(struct hv_vcpu *vcpu)
 
 	preempt_notifier_register(&vcpu->pn);
 	WRITE_ONCE(vcpu->cpu, cpu);
-	hv_ops->vcpu_load(vcpu, cpu);
+	hv_call_cond(vcpu_load)(vcpu, cpu);
 	put_cpu();
 }
 
 static void hv_vcpu_put(struct hv_vcpu *vcpu)
 {
 	preempt_disable();
-	hv_ops->vcpu_put(vcpu);
+	hv_call_cond(vcpu_put)(vcpu);
 	preempt_notifier_unregister(&vcpu->pn);
 	WRITE_ONCE(vcpu->cpu, -1);
 	preempt_enable();
@@ -83,14 +83,14 @@ static void hv_prepare_events(struct hv_vcpu *vcpu)
 	bool want_window = vcpu->run->request_interrupt_window;
 
 	if (vcpu->queued_irq) {
-		if (hv_ops->interrupt_allowed(vcpu)) {
-			hv_ops->inject_irq(vcpu, vcpu->queued_irq & 0xff);
+		if (hv_call(interrupt_allowed)(vcpu)) {
+			hv_call(inject_irq)(vcpu, vcpu->queued_irq & 0xff);
 			vcpu->queued_irq = 0;
 		} else {
 			want_window = true;
 		}
 	}
-	hv_ops->set_irq_window(vcpu, want_window);
+	hv_call(set_irq_window)(vcpu, want_window);
 }
 
 /*
@@ -130,20 +130,17 @@ static int hv_vcpu_enter_guest(struct hv_vcpu *vcpu)
 	 * is also monotonic across CPUs, as a latency spanning a migration needs.
 	 */
 	now = ktime_get_ns();
-	if (vcpu->stat_reason != HV_EXIT_UNKNOWN)
-		hv_stats_latency(vcpu, vcpu->stat_reason, now - vcpu->last_exit_ns);
-	vcpu->stat_reason = HV_EXIT_UNKNOWN;
+	hv_stats_entry(vcpu, now);
 
-	hv_ops->enter(vcpu);
+	hv_call(enter)(vcpu);
 
 	vcpu->last_exit_ns = ktime_get_ns();
 	WRITE_ONCE(vcpu->mode, HV_OUTSIDE_GUEST);
 	local_irq_enable();
 	preempt_enable();
 
-	r = hv_ops->handle_exit(vcpu);
-	hv_stats_count(vcpu, vcpu->stat_reason);
-	trace_hv_exit(vcpu->id, vcpu->hw_exit_reason, vcpu->stat_reason, vcpu->rip, r);
+	r = hv_handle_exit(vcpu);
+	trace_hv_exit(vcpu->id, vcpu->exit.hw_reason, vcpu->stat_reason, vcpu->rip, r);
 	return r;
 }
 
@@ -161,9 +158,8 @@ static int hv_vcpu_run(struct hv_vcpu *vcpu)
 	fpu_swap_kvm_fpstate(&vcpu->guest_fpu, true);
 	for (;;) {
 		if (READ_ONCE(run->immediate_exit) || signal_pending(current)) {
-			run->exit_reason = HV_EXIT_INTR;
-			vcpu->stat_reason = HV_EXIT_INTR;
-			hv_stats_count(vcpu, HV_EXIT_INTR);
+			hv_exit_to_user(vcpu, HV_EXIT_INTR);
+			hv_stats_exit(vcpu, HV_STAT_INTR);
 			r = -EINTR;
 			break;
 		}
@@ -179,9 +175,9 @@ static int hv_vcpu_run(struct hv_vcpu *vcpu)
 	fpu_swap_kvm_fpstate(&vcpu->guest_fpu, false);
 
 	run->ready_for_interrupt_injection = !vcpu->queued_irq &&
-					     hv_ops->interrupt_allowed(vcpu);
+					     hv_call(interrupt_allowed)(vcpu);
 	run->flags = (vcpu->rflags & X86_EFLAGS_IF ? HV_RUN_FLAG_IF : 0) |
-		     (hv_ops->interrupt_shadow(vcpu) ? HV_RUN_FLAG_INTR_SHADOW : 0);
+		     (hv_call(interrupt_shadow)(vcpu) ? HV_RUN_FLAG_INTR_SHADOW : 0);
 	run->apic_base = vcpu->apic_base;
 	return r;
 }
@@ -310,6 +306,7 @@ static long hv_vcpu_set_cpuid(struct hv_vcpu *vcpu, struct hv_cpuid __user *ucpu
 		}
 		hv_cpuid_mask_entry(e);
 	}
+	hv_cpuid_mask_vendor(entries, hdr.nent);
 	kvfree(vcpu->cpuid);
 	vcpu->cpuid = entries;
 	vcpu->cpuid_nent = hdr.nent;
@@ -506,6 +503,7 @@ static int hv_vcpu_default_cpuid(struct hv_vcpu *vcpu)
 	if (!vcpu->cpuid)
 		return -ENOMEM;
 	vcpu->cpuid_nent = hv_cpuid_supported(vcpu->cpuid, HV_MAX_CPUID_ENTRIES);
+	hv_cpuid_mask_vendor(vcpu->cpuid, vcpu->cpuid_nent);
 	return 0;
 }
 

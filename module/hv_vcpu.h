@@ -37,6 +37,25 @@ struct hv_vcpu_stats {
 };
 
 /*
+ * The neutral record of the last VM exit, written by the vendor's enter()
+ * right after the exit and read by the dispatcher (hv_exit.c) and the
+ * handlers.  Raw values keep the hardware's meaning for dumps and
+ * HV_INTERNAL_ERROR_UNKNOWN_EXIT; everything else the core needs is here
+ * in neutral terms.
+ */
+struct hv_exit {
+	u32 hw_reason;			/* SVM exit code / VMX exit reason (bits 31:0) */
+	u32 reason;			/* HV_STAT_*: vendor table, refined by the handler */
+	u64 qual;			/* SVM EXITINFO1 / VMX exit qualification */
+	u64 info;			/* SVM EXITINFO2 / VMX VM-exit interruption information */
+	u64 next_rip;			/* RIP after the exiting instruction; 0 if unknown */
+	bool failed_entry;		/* the entry failed; fail_code says how (docs/abi.md) */
+	u64 fail_code;			/* hv_run.fail_entry.hardware_entry_failure_reason */
+	u32 cpu;			/* the CPU the exit (or failed entry) happened on */
+	u32 user_reason;		/* HV_EXIT_* once the exit is for userspace */
+};
+
+/*
  * Locking legend:
  *   mutex     - every vCPU ioctl; held across HV_RUN, so all fields but
  *               mode, cpu and run (shared with userspace) belong to the
@@ -56,7 +75,6 @@ struct hv_vcpu {
 	u64 regs[HV_NR_GPRS];
 	u64 rip;
 	u64 rflags;
-	u64 next_rip;			/* of the instruction that exited; 0 if unknown */
 
 	struct fpu_guest guest_fpu;
 
@@ -79,8 +97,8 @@ struct hv_vcpu {
 	u64 db[4];			/* DR0-3, never loaded into hardware */
 
 	u64 last_exit_ns;		/* ktime_get_ns() at the last exit */
-	u32 stat_reason;		/* HV_EXIT_* of the last exit, for stats */
-	u32 hw_exit_reason;		/* the vendor's raw reason, for tracing */
+	struct hv_exit exit;		/* the last VM exit */
+	u32 stat_reason;		/* HV_STAT_* of the last exit: hv_stats.c only */
 	struct hv_vcpu_stats stats;
 	u64 tlb_gen;			/* vm->tlb_gen this vCPU last flushed at */
 	bool need_tlb_flush;		/* set by the core, cleared by the vendor */

@@ -243,15 +243,6 @@ static void svm_vcpu_free(struct hv_vcpu *vcpu)
 	free_page((unsigned long)to_svm(vcpu)->vmcb);
 }
 
-/* Nothing is cached per CPU beyond the ASID, which enter() revalidates. */
-static void svm_vcpu_load(struct hv_vcpu *vcpu, int cpu)
-{
-}
-
-static void svm_vcpu_put(struct hv_vcpu *vcpu)
-{
-}
-
 /*
  * ASIDs are handed out per CPU and per generation; running out starts a
  * new generation with a flush of all ASIDs.  A vCPU that moved to another
@@ -303,8 +294,7 @@ static void svm_enter(struct hv_vcpu *vcpu)
 	vcpu->regs[HV_RSP] = vmcb->save.rsp;
 	vcpu->rip = vmcb->save.rip;
 	vcpu->rflags = vmcb->save.rflags;
-	vcpu->hw_exit_reason = vmcb->control.exit_code;
-	vcpu->next_rip = boot_cpu_has(X86_FEATURE_NRIPS) ? vmcb->control.next_rip : 0;
+	svm_record_exit(svm);
 }
 
 static void svm_seg_to_hv(const struct vmcb_seg *v, struct hv_segment *s)
@@ -464,6 +454,16 @@ static bool svm_interrupt_shadow(struct hv_vcpu *vcpu)
 	return to_svm(vcpu)->vmcb->control.int_state & SVM_INTERRUPT_SHADOW_MASK;
 }
 
+static void svm_clear_interrupt_shadow(struct hv_vcpu *vcpu)
+{
+	to_svm(vcpu)->vmcb->control.int_state &= ~SVM_INTERRUPT_SHADOW_MASK;
+}
+
+static bool svm_has_next_rip(void)
+{
+	return boot_cpu_has(X86_FEATURE_NRIPS);
+}
+
 static bool svm_interrupt_allowed(struct hv_vcpu *vcpu)
 {
 	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
@@ -599,16 +599,19 @@ const struct hv_arch_ops svm_ops = {
 	.vm_destroy		= svm_vm_destroy,
 	.vcpu_init		= svm_vcpu_init,
 	.vcpu_free		= svm_vcpu_free,
-	.vcpu_load		= svm_vcpu_load,
-	.vcpu_put		= svm_vcpu_put,
+	/* No vcpu_load/put: nothing is kept per CPU but the ASID, which enter() checks. */
 	.enter			= svm_enter,
-	.handle_exit		= svm_handle_exit,
+	.exit_handlers		= svm_exit_handlers,
+	.nr_exit_handlers	= ARRAY_SIZE(svm_exit_handlers),
+	.dump_exit		= svm_dump_exit,
+	.has_next_rip		= svm_has_next_rip,
 	.get_sregs		= svm_get_sregs,
 	.set_sregs		= svm_set_sregs,
 	.get_msr		= svm_get_msr,
 	.set_msr		= svm_set_msr,
 	.interrupt_allowed	= svm_interrupt_allowed,
 	.interrupt_shadow	= svm_interrupt_shadow,
+	.clear_interrupt_shadow	= svm_clear_interrupt_shadow,
 	.inject_irq		= svm_inject_irq,
 	.inject_exception	= svm_inject_exception,
 	.set_irq_window		= svm_set_irq_window,

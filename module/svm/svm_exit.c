@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * SVM exit handling: a table indexed by the hardware exit code turns each
- * #VMEXIT into a neutral action from hv_emulate.c.  QEMU's TCG and older
+ * SVM exit translation: each #VMEXIT is recorded as a neutral struct
+ * hv_exit, and a table indexed by the hardware exit code names the reason
+ * it counts as and its handler, which hv_exit.c calls.  QEMU's TCG and older
  * CPUs have neither NRIP-save nor decode assists, so nothing here relies
  * on next_rip or the VMCB's instruction bytes: hv_skip_insn() and
  * hv_fetch_insn() decode the guest's instruction when the CPU did not.
@@ -16,8 +17,6 @@
 #include "../hv_emulate.h"
 #include "../hv_main.h"
 #include "vmcb.h"
-
-typedef int (*svm_exit_handler)(struct svm_vcpu *svm);
 
 void svm_dump_vmcb(struct svm_vcpu *svm, const char *why)
 {
@@ -35,169 +34,72 @@ void svm_dump_vmcb(struct svm_vcpu *svm, const char *why)
 	       s->gdtr.base, s->gdtr.limit, s->idtr.base, s->idtr.limit);
 }
 
-static int svm_exit_intr(struct svm_vcpu *svm)
+static int svm_exit_ioio(struct hv_vcpu *vcpu)
 {
-	svm->vcpu.stat_reason = HV_STAT_EXTERNAL_INTERRUPT;
-	return 1;
-}
-
-static int svm_exit_nmi(struct svm_vcpu *svm)
-{
-	/* The NMI stays pending until STGI and is handled by the host then. */
-	svm->vcpu.stat_reason = HV_STAT_NMI;
-	return 1;
-}
-
-static int svm_exit_vintr(struct svm_vcpu *svm)
-{
-	return hv_exit_irq_window(&svm->vcpu);
-}
-
-static int svm_exit_cpuid(struct svm_vcpu *svm)
-{
-	return hv_emulate_cpuid(&svm->vcpu);
-}
-
-static int svm_exit_hlt(struct svm_vcpu *svm)
-{
-	return hv_emulate_hlt(&svm->vcpu);
-}
-
-static int svm_exit_ioio(struct svm_vcpu *svm)
-{
-	u64 info = svm->vmcb->control.exit_info_1;
+	u64 info = vcpu->exit.qual;
 	struct hv_io_exit io = {
 		.port = info >> 16,
 		.in = info & SVM_IOIO_IN,
 		.string = info & SVM_IOIO_STR_MASK,
 		.rep = info & SVM_IOIO_REP_MASK,
 		/* IOIO reports the next RIP in EXITINFO2 even without NRIPS. */
-		.next_rip = svm->vmcb->control.exit_info_2,
+		.next_rip = vcpu->exit.info,
 	};
 
 	io.size = info & SVM_IOIO_SZ8 ? 1 : info & SVM_IOIO_SZ16 ? 2 : 4;
 	io.addr_size = info & SVM_IOIO_A16 ? 2 : info & SVM_IOIO_A32 ? 4 : 8;
-	return hv_exit_io(&svm->vcpu, &io);
+	return hv_exit_io(vcpu, &io);
 }
 
-static int svm_exit_msr(struct svm_vcpu *svm)
+static int svm_exit_msr(struct hv_vcpu *vcpu)
 {
-	if (svm->vmcb->control.exit_info_1)
-		return hv_emulate_wrmsr(&svm->vcpu);
-	return hv_emulate_rdmsr(&svm->vcpu);
+	if (vcpu->exit.qual)
+		return hv_emulate_wrmsr(vcpu);
+	return hv_emulate_rdmsr(vcpu);
 }
 
-static int svm_exit_shutdown(struct svm_vcpu *svm)
+static int svm_exit_npf(struct hv_vcpu *vcpu)
 {
-	/*
-	 * The VMCB is undefined after a shutdown intercept: the VMM must
-	 * reset the vCPU (HV_SET_REGS/SREGS) before running it again.
-	 */
-	return hv_exit_to_user(&svm->vcpu, HV_EXIT_SHUTDOWN);
+	u64 error = vcpu->exit.qual, gpa = vcpu->exit.info;
+
+	if (error & SVM_NPF_RSVD)
+		return hv_exit_tdp_misconfig(vcpu, gpa);
+	return hv_exit_npf(vcpu, gpa, error & SVM_NPF_WRITE,
+			   to_svm(vcpu)->vmcb->control.exit_int_info);
 }
 
-static int svm_exit_vmmcall(struct svm_vcpu *svm)
-{
-	return hv_exit_hypercall(&svm->vcpu);
-}
-
-/* SVM instructions, MONITOR/MWAIT, XSETBV, RDPRU: not offered to guests. */
-static int svm_exit_invalid_insn(struct svm_vcpu *svm)
-{
-	svm->vcpu.stat_reason = HV_STAT_INVALID_INSN;
-	return hv_inject_ud(&svm->vcpu);
-}
-
-static int svm_exit_rdpmc(struct svm_vcpu *svm)
-{
-	/* No performance counters are virtualized: the guest sees #GP. */
-	svm->vcpu.stat_reason = HV_STAT_INVALID_INSN;
-	hv_ops->inject_exception(&svm->vcpu, HV_VEC_GP, true, 0);
-	return 1;
-}
-
-static int svm_exit_invd(struct svm_vcpu *svm)
-{
-	/* INVD would discard dirty host cache lines; a no-op is what a guest can have. */
-	svm->vcpu.stat_reason = HV_STAT_OTHER;
-	return hv_skip_or_error(&svm->vcpu);
-}
-
-static int svm_exit_dr(struct svm_vcpu *svm)
-{
-	return hv_emulate_mov_dr(&svm->vcpu);
-}
-
-/* #AC and #DB are intercepted only to stop delivery loops; reflect them. */
-static int svm_exit_ac(struct svm_vcpu *svm)
-{
-	svm->vcpu.stat_reason = HV_STAT_EXCEPTION;
-	hv_ops->inject_exception(&svm->vcpu, HV_VEC_AC, true, 0);
-	return 1;
-}
-
-static int svm_exit_db(struct svm_vcpu *svm)
-{
-	svm->vcpu.stat_reason = HV_STAT_EXCEPTION;
-	hv_ops->inject_exception(&svm->vcpu, HV_VEC_DB, false, 0);
-	return 1;
-}
-
-static int svm_exit_npf(struct svm_vcpu *svm)
-{
-	struct hv_vcpu *vcpu = &svm->vcpu;
-	u64 error = svm->vmcb->control.exit_info_1;
-	u64 gpa = svm->vmcb->control.exit_info_2;
-	int r;
-
-	if (WARN_ON_ONCE(error & SVM_NPF_RSVD)) {
-		/* hv wrote a bad nested entry: stop this VM, not the host. */
-		svm_dump_vmcb(svm, "reserved bit in nested page table");
-		hv_vm_mark_dead(vcpu->vm);
-		return -EIO;
-	}
-	r = hv_mmu_fault(vcpu->vm, gpa, error & SVM_NPF_WRITE);
-	if (r) {
-		vcpu->stat_reason = HV_STAT_NPF;
-		return r;
-	}
-	if (svm->vmcb->control.exit_int_info & SVM_EXITINTINFO_VALID) {
-		/* The CPU touched MMIO while delivering an event (IDT, stack). */
-		u64 data[2] = { gpa, svm->vmcb->control.exit_int_info };
-
-		return hv_exit_internal_error(vcpu, HV_INTERNAL_ERROR_DELIVERY, data, 2);
-	}
-	return hv_exit_mmio(vcpu, gpa);
-}
-
-static const svm_exit_handler svm_exit_handlers[] = {
-	[SVM_EXIT_READ_DR0 ... SVM_EXIT_READ_DR3]	= svm_exit_dr,
-	[SVM_EXIT_WRITE_DR0 ... SVM_EXIT_WRITE_DR3]	= svm_exit_dr,
-	[SVM_EXIT_EXCP_BASE + HV_VEC_DB]		= svm_exit_db,
-	[SVM_EXIT_EXCP_BASE + HV_VEC_AC]		= svm_exit_ac,
-	[SVM_EXIT_INTR]					= svm_exit_intr,
-	[SVM_EXIT_NMI]					= svm_exit_nmi,
-	[SVM_EXIT_VINTR]				= svm_exit_vintr,
-	[SVM_EXIT_RDPMC]				= svm_exit_rdpmc,
-	[SVM_EXIT_CPUID]				= svm_exit_cpuid,
-	[SVM_EXIT_INVD]					= svm_exit_invd,
-	[SVM_EXIT_HLT]					= svm_exit_hlt,
-	[SVM_EXIT_INVLPGA]				= svm_exit_invalid_insn,
-	[SVM_EXIT_IOIO]					= svm_exit_ioio,
-	[SVM_EXIT_MSR]					= svm_exit_msr,
-	[SVM_EXIT_SHUTDOWN]				= svm_exit_shutdown,
-	[SVM_EXIT_VMRUN]				= svm_exit_invalid_insn,
-	[SVM_EXIT_VMMCALL]				= svm_exit_vmmcall,
-	[SVM_EXIT_VMLOAD]				= svm_exit_invalid_insn,
-	[SVM_EXIT_VMSAVE]				= svm_exit_invalid_insn,
-	[SVM_EXIT_STGI]					= svm_exit_invalid_insn,
-	[SVM_EXIT_CLGI]					= svm_exit_invalid_insn,
-	[SVM_EXIT_SKINIT]				= svm_exit_invalid_insn,
-	[SVM_EXIT_MONITOR]				= svm_exit_invalid_insn,
-	[SVM_EXIT_MWAIT]				= svm_exit_invalid_insn,
-	[SVM_EXIT_MWAIT_COND]				= svm_exit_invalid_insn,
-	[SVM_EXIT_XSETBV]				= svm_exit_invalid_insn,
-	[SVM_EXIT_RDPRU]				= svm_exit_invalid_insn,
+/* Hardware exit code -> the neutral reason it counts as, and its handler. */
+const struct hv_exit_handler svm_exit_handlers[SVM_EXIT_TABLE_SIZE] = {
+	[SVM_EXIT_READ_DR0 ... SVM_EXIT_READ_DR3]	= { hv_emulate_mov_dr, HV_STAT_DR_ACCESS },
+	[SVM_EXIT_WRITE_DR0 ... SVM_EXIT_WRITE_DR3]	= { hv_emulate_mov_dr, HV_STAT_DR_ACCESS },
+	[SVM_EXIT_EXCP_BASE + HV_VEC_DB]		= { hv_reflect_db, HV_STAT_EXCEPTION },
+	[SVM_EXIT_EXCP_BASE + HV_VEC_AC]		= { hv_reflect_ac, HV_STAT_EXCEPTION },
+	/* The host takes its interrupt after STGI; an NMI stays pending until then. */
+	[SVM_EXIT_INTR]		= { hv_exit_reenter, HV_STAT_EXTERNAL_INTERRUPT },
+	[SVM_EXIT_NMI]		= { hv_exit_reenter, HV_STAT_NMI },
+	[SVM_EXIT_VINTR]	= { hv_exit_irq_window, HV_STAT_IRQ_WINDOW },
+	[SVM_EXIT_RDPMC]	= { hv_inject_gp, HV_STAT_INVALID_INSN },
+	[SVM_EXIT_CPUID]	= { hv_emulate_cpuid, HV_STAT_CPUID },
+	[SVM_EXIT_INVD]		= { hv_exit_skip, HV_STAT_OTHER },
+	[SVM_EXIT_HLT]		= { hv_emulate_hlt, HV_STAT_HLT },
+	[SVM_EXIT_IOIO]		= { svm_exit_ioio, HV_STAT_IO },
+	[SVM_EXIT_MSR]		= { svm_exit_msr, HV_STAT_MSR },
+	[SVM_EXIT_SHUTDOWN]	= { hv_exit_shutdown, HV_STAT_SHUTDOWN },
+	[SVM_EXIT_VMMCALL]	= { hv_exit_hypercall, HV_STAT_HYPERCALL },
+	/* SVM instructions, MONITOR/MWAIT, XSETBV, RDPRU: not offered to guests. */
+	[SVM_EXIT_INVLPGA]	= { hv_inject_ud, HV_STAT_INVALID_INSN },
+	[SVM_EXIT_VMRUN]	= { hv_inject_ud, HV_STAT_INVALID_INSN },
+	[SVM_EXIT_VMLOAD]	= { hv_inject_ud, HV_STAT_INVALID_INSN },
+	[SVM_EXIT_VMSAVE]	= { hv_inject_ud, HV_STAT_INVALID_INSN },
+	[SVM_EXIT_STGI]		= { hv_inject_ud, HV_STAT_INVALID_INSN },
+	[SVM_EXIT_CLGI]		= { hv_inject_ud, HV_STAT_INVALID_INSN },
+	[SVM_EXIT_SKINIT]	= { hv_inject_ud, HV_STAT_INVALID_INSN },
+	[SVM_EXIT_MONITOR]	= { hv_inject_ud, HV_STAT_INVALID_INSN },
+	[SVM_EXIT_MWAIT]	= { hv_inject_ud, HV_STAT_INVALID_INSN },
+	[SVM_EXIT_MWAIT_COND]	= { hv_inject_ud, HV_STAT_INVALID_INSN },
+	[SVM_EXIT_XSETBV]	= { hv_inject_ud, HV_STAT_INVALID_INSN },
+	[SVM_EXIT_RDPRU]	= { hv_inject_ud, HV_STAT_INVALID_INSN },
+	[SVM_EXIT_NPF]		= { svm_exit_npf, HV_STAT_NPF },
 };
 
 /*
@@ -223,45 +125,32 @@ static void svm_reinject_event(struct svm_vcpu *svm)
 	c->event_inj_err = c->exit_int_info_err;
 }
 
-static int svm_exit_fail_entry(struct svm_vcpu *svm)
+void svm_dump_exit(struct hv_vcpu *vcpu, const char *why)
 {
-	struct hv_run *run = svm->vcpu.run;
+	static const char invalid[] = "VMRUN refused the guest state (VMEXIT_INVALID): check "
+				      "CR0/CR3/CR4/EFER, CS.L/CS.D and segment attributes";
 
-	svm_dump_vmcb(svm, "VMRUN refused the guest state (VMEXIT_INVALID): check CR0/CR3/CR4/EFER, CS.L/CS.D and segment attributes");
-	/*
-	 * VMEXIT_INVALID is -1 as a 64-bit code, but QEMU's TCG writes only
-	 * the low half; every SVM exit code fits in 32 signed bits, so
-	 * sign-extending the low half is right on both.
-	 */
-	run->fail_entry.hardware_entry_failure_reason = (s64)(s32)svm->vmcb->control.exit_code;
-	run->fail_entry.cpu = raw_smp_processor_id();
-	return hv_exit_to_user(&svm->vcpu, HV_EXIT_FAIL_ENTRY);
+	svm_dump_vmcb(to_svm(vcpu), vcpu->exit.failed_entry ? invalid : why);
 }
 
-static int svm_exit_unknown(struct svm_vcpu *svm)
+/*
+ * Record the exit in neutral terms, right after #VMEXIT.  VMEXIT_INVALID
+ * is -1 as a 64-bit code, but QEMU's TCG writes only the low half; every
+ * SVM exit code fits in 32 signed bits, so sign-extending the low half is
+ * right on both.
+ */
+void svm_record_exit(struct svm_vcpu *svm)
 {
 	struct vmcb_control_area *c = &svm->vmcb->control;
-	u64 data[4] = { c->exit_code, c->exit_info_1, c->exit_info_2, svm->vmcb->save.rip };
+	struct hv_exit *exit = &svm->vcpu.exit;
 
-	svm_dump_vmcb(svm, "unexpected exit");
-	return hv_exit_internal_error(&svm->vcpu, HV_INTERNAL_ERROR_UNKNOWN_EXIT, data, 4);
-}
-
-int svm_handle_exit(struct hv_vcpu *vcpu)
-{
-	struct svm_vcpu *svm = to_svm(vcpu);
-	u32 code = svm->vmcb->control.exit_code;
-	svm_exit_handler handler = NULL;
-
-	vcpu->stat_reason = HV_STAT_OTHER;
-	if (code == SVM_EXIT_ERR)
-		return svm_exit_fail_entry(svm);
-	svm_reinject_event(svm);
-	if (code == SVM_EXIT_NPF)
-		return svm_exit_npf(svm);
-	if (code < ARRAY_SIZE(svm_exit_handlers))
-		handler = svm_exit_handlers[array_index_nospec(code, ARRAY_SIZE(svm_exit_handlers))];
-	if (!handler)
-		return svm_exit_unknown(svm);
-	return handler(svm);
+	exit->hw_reason = c->exit_code;
+	exit->qual = c->exit_info_1;
+	exit->info = c->exit_info_2;
+	exit->cpu = raw_smp_processor_id();
+	exit->failed_entry = exit->hw_reason == (u32)SVM_EXIT_ERR;
+	exit->fail_code = (s64)(s32)c->exit_code;
+	exit->next_rip = boot_cpu_has(X86_FEATURE_NRIPS) ? c->next_rip : 0;
+	if (!exit->failed_entry)
+		svm_reinject_event(svm);
 }

@@ -10,6 +10,7 @@
 #include <linux/types.h>
 #include <asm/svm.h>
 
+#include "../hv_arch.h"
 #include "../hv_vm.h"
 #include "../hv_vcpu.h"
 
@@ -78,7 +79,11 @@ static inline void svm_clr_intercept(struct vmcb *vmcb, unsigned int bit)
 void svm_vmrun(u64 vmcb_pa, u64 *regs, u64 host_save_pa);
 
 /* svm_exit.c */
-int svm_handle_exit(struct hv_vcpu *vcpu);
+/* Up to the highest exit code hv handles, the nested page fault. */
+#define SVM_EXIT_TABLE_SIZE	(SVM_EXIT_NPF + 1)
+extern const struct hv_exit_handler svm_exit_handlers[SVM_EXIT_TABLE_SIZE];
+void svm_record_exit(struct svm_vcpu *svm);
+void svm_dump_exit(struct hv_vcpu *vcpu, const char *why);
 void svm_dump_vmcb(struct svm_vcpu *svm, const char *why);
 
 #endif /* HV_SVM_VMCB_H */

@@ -55,12 +55,12 @@ static void stats_count_reasons(struct kunit *test)
 	struct hv_vcpu *vcpu = stats_vcpu(test);
 
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, vcpu);
-	hv_stats_count(vcpu, HV_EXIT_HLT);
-	hv_stats_count(vcpu, HV_EXIT_HLT);
-	hv_stats_count(vcpu, HV_IO_DIR_IN);
+	hv_stats_count(vcpu, HV_STAT_HLT);
+	hv_stats_count(vcpu, HV_STAT_HLT);
+	hv_stats_count(vcpu, HV_STAT_IO);
 	hv_stats_count(vcpu, HV_STATS_NR_REASONS - 1);
-	KUNIT_EXPECT_EQ(test, vcpu->stats.exits[HV_EXIT_HLT], 2ull);
-	KUNIT_EXPECT_EQ(test, vcpu->stats.exits[HV_IO_DIR_IN], 1ull);
+	KUNIT_EXPECT_EQ(test, vcpu->stats.exits[HV_STAT_HLT], 2ull);
+	KUNIT_EXPECT_EQ(test, vcpu->stats.exits[HV_STAT_IO], 1ull);
 	KUNIT_EXPECT_EQ(test, vcpu->stats.exits[HV_STATS_NR_REASONS - 1], 1ull);
 	KUNIT_EXPECT_EQ(test, stats_sum(vcpu->stats.exits, HV_STATS_NR_REASONS), 4ull);
 }
@@ -86,21 +86,21 @@ static void stats_latency_histogram(struct kunit *test)
 	const u64 *hist;
 
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, vcpu);
-	hist = vcpu->stats.latency_hist[HV_EXIT_MMIO];
-	hv_stats_latency(vcpu, HV_EXIT_MMIO, 0);
-	hv_stats_latency(vcpu, HV_EXIT_MMIO, 1023);
-	hv_stats_latency(vcpu, HV_EXIT_MMIO, 1024);
-	hv_stats_latency(vcpu, HV_EXIT_MMIO, U64_MAX);
+	hist = vcpu->stats.latency_hist[HV_STAT_MMIO];
+	hv_stats_latency(vcpu, HV_STAT_MMIO, 0);
+	hv_stats_latency(vcpu, HV_STAT_MMIO, 1023);
+	hv_stats_latency(vcpu, HV_STAT_MMIO, 1024);
+	hv_stats_latency(vcpu, HV_STAT_MMIO, U64_MAX);
 	KUNIT_EXPECT_EQ(test, hist[0], 1ull);
 	KUNIT_EXPECT_EQ(test, hist[9], 1ull);
 	KUNIT_EXPECT_EQ(test, hist[10], 1ull);
 	KUNIT_EXPECT_EQ(test, hist[HV_STATS_NR_BUCKETS - 1], 1ull);
 	KUNIT_EXPECT_EQ(test, stats_sum(hist, HV_STATS_NR_BUCKETS), 4ull);
 	/* The total is a plain u64 sum: it wraps (1023 + 1024 + U64_MAX). */
-	KUNIT_EXPECT_EQ(test, vcpu->stats.latency_ns_total[HV_EXIT_MMIO], 2046ull);
+	KUNIT_EXPECT_EQ(test, vcpu->stats.latency_ns_total[HV_STAT_MMIO], 2046ull);
 	/* Latency does not count exits; hv_stats_count() does. */
-	KUNIT_EXPECT_EQ(test, vcpu->stats.exits[HV_EXIT_MMIO], 0ull);
-	KUNIT_EXPECT_EQ(test, stats_sum(vcpu->stats.latency_hist[HV_EXIT_HLT],
+	KUNIT_EXPECT_EQ(test, vcpu->stats.exits[HV_STAT_MMIO], 0ull);
+	KUNIT_EXPECT_EQ(test, stats_sum(vcpu->stats.latency_hist[HV_STAT_HLT],
 					HV_STATS_NR_BUCKETS), 0ull);
 }
 

@@ -15,6 +15,7 @@
 #include <asm/desc_defs.h>
 #include <asm/vmx.h>
 
+#include "../hv_arch.h"
 #include "../hv_vm.h"
 #include "../hv_vcpu.h"
 
@@ -242,6 +243,7 @@ int vmx_set_cr3(struct vmx_vcpu *vmx, u64 cr3);
 int vmx_set_cr4(struct vmx_vcpu *vmx, u64 cr4);
 bool vmx_interrupt_allowed(struct hv_vcpu *vcpu);
 bool vmx_interrupt_shadow(struct hv_vcpu *vcpu);
+void vmx_clear_interrupt_shadow(struct hv_vcpu *vcpu);
 void vmx_inject_irq(struct hv_vcpu *vcpu, u8 vector);
 void vmx_inject_exception(struct hv_vcpu *vcpu, u8 vector, bool has_error, u32 error);
 void vmx_set_irq_window(struct hv_vcpu *vcpu, bool enable);
@@ -261,7 +263,11 @@ int vmx_vpid_alloc(void);
 void vmx_vpid_free(u16 vpid);
 
 /* ---- vmx_exit.c --------------------------------------------------------- */
-int vmx_handle_exit(struct hv_vcpu *vcpu);
+/* Up to the highest basic exit reason hv handles. */
+#define VMX_EXIT_TABLE_SIZE	(EXIT_REASON_XSETBV + 1)
+extern const struct hv_exit_handler vmx_exit_handlers[VMX_EXIT_TABLE_SIZE];
+void vmx_record_exit(struct vmx_vcpu *vmx);
+void vmx_dump_exit(struct hv_vcpu *vcpu, const char *why);
 void vmx_dump(struct vmx_vcpu *vmx, const char *why);
 const char *vmx_insn_error_string(u32 error);
 

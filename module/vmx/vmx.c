@@ -659,7 +659,6 @@ static void vmx_read_exit(struct vmx_vcpu *vmx)
 	vcpu->rflags = vmcs_read(GUEST_RFLAGS);
 	/* VM exits store LMA into the IA-32e mode entry control. */
 	vmx->entry = vmcs_read(VM_ENTRY_CONTROLS);
-	vcpu->hw_exit_reason = vmx->exit_reason;
 }
 
 /*
@@ -719,15 +718,15 @@ static void vmx_enter(struct hv_vcpu *vcpu)
 	if (vmx->host.debugctl)
 		update_debugctlmsr(vmx->host.debugctl);
 
-	vcpu->next_rip = 0;
 	if (vmx->fail) {
 		vmx->exit_reason = 0;
 		vmx->insn_error = vmx->fail == 1 ? vmcs_read(VM_INSTRUCTION_ERROR) : 0;
-		vcpu->hw_exit_reason = ~0u;
+		vmx_record_exit(vmx);
 		return;
 	}
 	vmx->launched = true;
 	vmx_read_exit(vmx);
+	vmx_record_exit(vmx);
 	/*
 	 * An NMI that caused the exit was taken from the host: run the host's
 	 * handler now, before interrupts are enabled again.  INT 2 enters it
@@ -737,6 +736,23 @@ static void vmx_enter(struct hv_vcpu *vcpu)
 	    (vmx->exit_intr_info & (INTR_INFO_VALID_MASK | INTR_INFO_INTR_TYPE_MASK)) ==
 	    (INTR_INFO_VALID_MASK | INTR_TYPE_NMI_INTR))
 		asm volatile("int $2");
+}
+
+/* VMX reports the length of every instruction that exits. */
+static bool vmx_has_next_rip(void)
+{
+	return true;
+}
+
+/*
+ * CPUID may offer only what the controls hv runs with back: without the
+ * secondary control "enable INVPCID", INVPCID raises #UD in the guest.
+ */
+static void vmx_cpuid_mask(struct hv_cpuid_entry *e)
+{
+	if (e->function == 7 && e->index == 0 &&
+	    !(vmx_caps.proc2 & SECONDARY_EXEC_ENABLE_INVPCID))
+		e->ebx &= ~BIT(10);
 }
 
 const struct hv_arch_ops vmx_ops = {
@@ -758,13 +774,18 @@ const struct hv_arch_ops vmx_ops = {
 	.vcpu_load		= vmx_vcpu_load,
 	.vcpu_put		= vmx_vcpu_put,
 	.enter			= vmx_enter,
-	.handle_exit		= vmx_handle_exit,
+	.exit_handlers		= vmx_exit_handlers,
+	.nr_exit_handlers	= ARRAY_SIZE(vmx_exit_handlers),
+	.dump_exit		= vmx_dump_exit,
+	.has_next_rip		= vmx_has_next_rip,
+	.cpuid_mask		= vmx_cpuid_mask,
 	.get_sregs		= vmx_get_sregs,
 	.set_sregs		= vmx_set_sregs,
 	.get_msr		= vmx_get_msr,
 	.set_msr		= vmx_set_msr,
 	.interrupt_allowed	= vmx_interrupt_allowed,
 	.interrupt_shadow	= vmx_interrupt_shadow,
+	.clear_interrupt_shadow	= vmx_clear_interrupt_shadow,
 	.inject_irq		= vmx_inject_irq,
 	.inject_exception	= vmx_inject_exception,
 	.set_irq_window		= vmx_set_irq_window,

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * VMX exit handling: a table indexed by the basic exit reason turns each
- * VM exit into the same neutral actions the SVM backend uses
- * (hv_emulate.c).  VMX reports the length of every instruction that
+ * VMX exit translation: each VM exit is recorded as a neutral struct
+ * hv_exit, and a table indexed by the basic exit reason names the reason it
+ * counts as and its handler (the same common handlers the SVM table names),
+ * which hv_exit.c calls.  VMX reports the length of every instruction that
  * exits, so the next RIP never needs decoding here; MMIO still decodes the
  * faulting instruction (x86/insn.c) to learn size, direction and register.
  *
@@ -31,8 +32,6 @@
 #define HV_DR7_FIXED		0x400ULL
 #define HV_DR7_RESERVED		(BIT_ULL(11) | BIT_ULL(12) | BIT_ULL(14) | BIT_ULL(15) | \
 				 GENMASK_ULL(63, 32))
-
-typedef int (*vmx_exit_handler)(struct vmx_vcpu *vmx);
 
 /* SDM Vol. 3 "VM-Instruction Error Numbers". */
 static const char * const vmx_insn_errors[] = {
@@ -102,32 +101,32 @@ void vmx_dump(struct vmx_vcpu *vmx, const char *why)
 	       vmcs_read(GUEST_IDTR_BASE), vmcs_read(GUEST_IDTR_LIMIT), vmx->interruptibility);
 }
 
-static int vmx_exit_unknown(struct vmx_vcpu *vmx)
+/* An exit the controls should not have let happen: HV_INTERNAL_ERROR_UNKNOWN_EXIT. */
+static int vmx_exit_unexpected(struct hv_vcpu *vcpu, const char *why)
 {
-	u64 data[4] = { vmx->exit_reason, vmx->exit_qual, vmx->exit_intr_info, vmx->vcpu.rip };
+	u64 data[HV_INTERNAL_ERROR_UNKNOWN_EXIT_NDATA] = {
+		vcpu->exit.hw_reason, vcpu->exit.qual, vcpu->exit.info, vcpu->rip,
+	};
 
-	vmx_dump(vmx, "unexpected exit");
-	return hv_exit_internal_error(&vmx->vcpu, HV_INTERNAL_ERROR_UNKNOWN_EXIT, data, 4);
+	vmx_dump(to_vmx(vcpu), why);
+	return hv_exit_internal_error(vcpu, HV_INTERNAL_ERROR_UNKNOWN_EXIT, data, ARRAY_SIZE(data));
 }
 
-static int vmx_exit_exception_nmi(struct vmx_vcpu *vmx)
+static int vmx_exit_exception_nmi(struct hv_vcpu *vcpu)
 {
-	struct hv_vcpu *vcpu = &vmx->vcpu;
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	u32 info = vmx->exit_intr_info;
 	u32 type = info & INTR_INFO_INTR_TYPE_MASK;
 	u8 vector = info & INTR_INFO_VECTOR_MASK;
 
 	/* The host's NMI: vmx_enter() already ran its handler. */
 	if (type == INTR_TYPE_NMI_INTR) {
-		vcpu->stat_reason = HV_STAT_NMI;
+		vcpu->exit.reason = HV_STAT_NMI;
 		return 1;
 	}
-	vcpu->stat_reason = HV_STAT_EXCEPTION;
 	/* #AC and #DB are intercepted only to stop delivery loops; reflect them. */
-	if (vector == HV_VEC_AC) {
-		hv_ops->inject_exception(vcpu, HV_VEC_AC, true, 0);
-		return 1;
-	}
+	if (vector == HV_VEC_AC)
+		return hv_reflect_ac(vcpu);
 	if (vector == HV_VEC_DB) {
 		/* The exit qualification holds what the CPU would have put in DR6. */
 		vmx->dr6 |= vmx->exit_qual & (DR_TRAP_BITS | BIT(13) | DR_STEP);
@@ -138,81 +137,25 @@ static int vmx_exit_exception_nmi(struct vmx_vcpu *vmx)
 				   INTR_TYPE_PRIV_SW_EXCEPTION | INTR_INFO_VALID_MASK);
 			return 1;
 		}
-		hv_ops->inject_exception(vcpu, HV_VEC_DB, false, 0);
-		return 1;
+		return hv_reflect_db(vcpu);
 	}
-	return vmx_exit_unknown(vmx);
-}
-
-static int vmx_exit_extint(struct vmx_vcpu *vmx)
-{
-	/* Not acknowledged: the host takes it through its IDT once IF is set again. */
-	vmx->vcpu.stat_reason = HV_STAT_EXTERNAL_INTERRUPT;
-	return 1;
-}
-
-static int vmx_exit_triple_fault(struct vmx_vcpu *vmx)
-{
-	return hv_exit_to_user(&vmx->vcpu, HV_EXIT_SHUTDOWN);
-}
-
-static int vmx_exit_irq_window(struct vmx_vcpu *vmx)
-{
-	return hv_exit_irq_window(&vmx->vcpu);
-}
-
-static int vmx_exit_cpuid(struct vmx_vcpu *vmx)
-{
-	return hv_emulate_cpuid(&vmx->vcpu);
-}
-
-static int vmx_exit_hlt(struct vmx_vcpu *vmx)
-{
-	return hv_emulate_hlt(&vmx->vcpu);
-}
-
-/* INVD would discard dirty host cache lines, WBINVD flush them all: a no-op is enough. */
-static int vmx_exit_cache(struct vmx_vcpu *vmx)
-{
-	vmx->vcpu.stat_reason = HV_STAT_OTHER;
-	return hv_skip_or_error(&vmx->vcpu);
+	return vmx_exit_unexpected(vcpu, "unexpected exception");
 }
 
 /* INVLPG exits only where the CPU forces INVLPG exiting on. */
-static int vmx_exit_invlpg(struct vmx_vcpu *vmx)
+static int vmx_exit_invlpg(struct hv_vcpu *vcpu)
 {
-	vmx->need_cpu_flush = true;
-	return hv_skip_or_error(&vmx->vcpu);
-}
-
-static int vmx_exit_rdpmc(struct vmx_vcpu *vmx)
-{
-	/* No performance counters are virtualized: the guest sees #GP. */
-	vmx->vcpu.stat_reason = HV_STAT_INVALID_INSN;
-	hv_ops->inject_exception(&vmx->vcpu, HV_VEC_GP, true, 0);
-	return 1;
-}
-
-static int vmx_exit_vmcall(struct vmx_vcpu *vmx)
-{
-	return hv_exit_hypercall(&vmx->vcpu);
-}
-
-/* VMX instructions, MONITOR/MWAIT, XSETBV: not offered to guests. */
-static int vmx_exit_invalid_insn(struct vmx_vcpu *vmx)
-{
-	vmx->vcpu.stat_reason = HV_STAT_INVALID_INSN;
-	return hv_inject_ud(&vmx->vcpu);
+	to_vmx(vcpu)->need_cpu_flush = true;
+	return hv_skip_or_error(vcpu);
 }
 
 /* MOV to/from CR0/CR3/CR4/CR8, CLTS, LMSW touching a host-owned bit. */
-static int vmx_exit_cr(struct vmx_vcpu *vmx)
+static int vmx_exit_cr(struct hv_vcpu *vcpu)
 {
-	struct hv_vcpu *vcpu = &vmx->vcpu;
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	u64 q = vmx->exit_qual, val = 0, cr0;
 	int cr = HV_VMX_CR_NUM(q), gpr = HV_VMX_CR_GPR(q), r = 0;
 
-	vcpu->stat_reason = HV_STAT_OTHER;
 	switch (HV_VMX_CR_TYPE(q)) {
 	case HV_CR_MOV_TO:
 		val = hv_gpr_read(vcpu, gpr);
@@ -225,7 +168,7 @@ static int vmx_exit_cr(struct vmx_vcpu *vmx)
 		else if (cr == 8)
 			r = val > 15 ? -EINVAL : (vmx->cr8 = val, 0);
 		else
-			return vmx_exit_unknown(vmx);
+			return vmx_exit_unexpected(vcpu, "unexpected CR access");
 		break;
 	case HV_CR_MOV_FROM:
 		if (cr == 3)
@@ -233,7 +176,7 @@ static int vmx_exit_cr(struct vmx_vcpu *vmx)
 		else if (cr == 8)
 			val = vmx->cr8;
 		else
-			return vmx_exit_unknown(vmx);
+			return vmx_exit_unexpected(vcpu, "unexpected CR access");
 		hv_gpr_write(vcpu, gpr, val);
 		break;
 	case HV_CR_CLTS:
@@ -245,10 +188,8 @@ static int vmx_exit_cr(struct vmx_vcpu *vmx)
 		r = vmx_set_cr0(vmx, (cr0 & ~0xeULL) | (HV_VMX_CR_LMSW_DATA(q) & 0xf));
 		break;
 	}
-	if (r) {
-		hv_ops->inject_exception(vcpu, HV_VEC_GP, true, 0);
-		return 1;
-	}
+	if (r)
+		return hv_inject_gp(vcpu);
 	return hv_skip_or_error(vcpu);
 }
 
@@ -257,14 +198,13 @@ static int vmx_exit_cr(struct vmx_vcpu *vmx)
  * host's breakpoints stay in hardware); DR6 is software too, DR7 is the
  * VMCS's.  DR4/5 alias DR6/7 unless CR4.DE makes them #UD.
  */
-static int vmx_exit_dr(struct vmx_vcpu *vmx)
+static int vmx_exit_dr(struct hv_vcpu *vcpu)
 {
-	struct hv_vcpu *vcpu = &vmx->vcpu;
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	u64 q = vmx->exit_qual, val;
 	int dr = q & 7, gpr = (q >> 8) & 0xf;
 	bool from = q & BIT(4);
 
-	vcpu->stat_reason = HV_STAT_DR_ACCESS;
 	if (dr == 4 || dr == 5) {
 		if (vmx_guest_cr4() & X86_CR4_DE)
 			return hv_inject_ud(vcpu);
@@ -279,8 +219,7 @@ static int vmx_exit_dr(struct vmx_vcpu *vmx)
 	if (dr < 4) {
 		vcpu->db[dr] = val;
 	} else if (val >> 32) {
-		hv_ops->inject_exception(vcpu, HV_VEC_GP, true, 0);
-		return 1;
+		return hv_inject_gp(vcpu);
 	} else if (dr == 6) {
 		vmx->dr6 = (val & HV_DR6_WRITABLE) | DR6_RESERVED;
 	} else {
@@ -301,9 +240,9 @@ static u8 vmx_string_addr_size(struct vmx_vcpu *vmx)
 	return insn.addr_size;
 }
 
-static int vmx_exit_io(struct vmx_vcpu *vmx)
+static int vmx_exit_io(struct hv_vcpu *vcpu)
 {
-	struct hv_vcpu *vcpu = &vmx->vcpu;
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	u64 q = vmx->exit_qual;
 	struct hv_io_exit io = {
 		.port = q >> 16,
@@ -312,103 +251,74 @@ static int vmx_exit_io(struct vmx_vcpu *vmx)
 		.string = q & HV_VMX_IO_STRING,
 		.rep = q & HV_VMX_IO_REP,
 		.addr_size = 8,
-		.next_rip = vcpu->rip + vmx->insn_len,
+		.next_rip = vcpu->exit.next_rip,
 	};
 
 	if (io.string) {
 		io.addr_size = vmx_string_addr_size(vmx);
-		if (io.addr_size != 2 && io.addr_size != 4 && io.addr_size != 8) {
-			u64 data[2] = { vcpu->rip, io.port };
-
-			return hv_exit_internal_error(vcpu, HV_INTERNAL_ERROR_EMULATION, data, 2);
-		}
+		if (io.addr_size != 2 && io.addr_size != 4 && io.addr_size != 8)
+			return hv_exit_emulation_error(vcpu, 0);
 	}
 	return hv_exit_io(vcpu, &io);
 }
 
-static int vmx_exit_rdmsr(struct vmx_vcpu *vmx)
+static int vmx_exit_ept_violation(struct hv_vcpu *vcpu)
 {
-	return hv_emulate_rdmsr(&vmx->vcpu);
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+
+	return hv_exit_npf(vcpu, vmcs_read(GUEST_PHYSICAL_ADDRESS),
+			   vmx->exit_qual & EPT_VIOLATION_ACC_WRITE, vmx->idt_vectoring);
 }
 
-static int vmx_exit_wrmsr(struct vmx_vcpu *vmx)
+static int vmx_exit_ept_misconfig(struct hv_vcpu *vcpu)
 {
-	return hv_emulate_wrmsr(&vmx->vcpu);
+	return hv_exit_tdp_misconfig(vcpu, vmcs_read(GUEST_PHYSICAL_ADDRESS));
 }
 
-/* The VMX-preemption timer (see vmx_set_preemption_timer()): just a chance to run the host. */
-static int vmx_exit_preemption_timer(struct vmx_vcpu *vmx)
-{
-	vmx->vcpu.stat_reason = HV_STAT_OTHER;
-	return 1;
-}
+#define INVALID_INSN	{ hv_inject_ud, HV_STAT_INVALID_INSN }
 
-static int vmx_exit_ept_violation(struct vmx_vcpu *vmx)
-{
-	struct hv_vcpu *vcpu = &vmx->vcpu;
-	u64 gpa = vmcs_read(GUEST_PHYSICAL_ADDRESS);
-	int r;
-
-	r = hv_mmu_fault(vcpu->vm, gpa, vmx->exit_qual & EPT_VIOLATION_ACC_WRITE);
-	if (r) {
-		vcpu->stat_reason = HV_STAT_NPF;
-		return r;
-	}
-	if (vmx->idt_vectoring & VECTORING_INFO_VALID_MASK) {
-		/* The CPU touched MMIO while delivering an event (IDT, stack). */
-		u64 data[2] = { gpa, vmx->idt_vectoring };
-
-		return hv_exit_internal_error(vcpu, HV_INTERNAL_ERROR_DELIVERY, data, 2);
-	}
-	return hv_exit_mmio(vcpu, gpa);
-}
-
-static int vmx_exit_ept_misconfig(struct vmx_vcpu *vmx)
-{
-	struct hv_vcpu *vcpu = &vmx->vcpu;
-	u64 data[2] = { vmcs_read(GUEST_PHYSICAL_ADDRESS), vcpu->rip };
-
-	/* hv wrote a bad EPT entry: stop this VM, not the host. */
-	WARN_ON_ONCE(1);
-	vmx_dump(vmx, "EPT misconfiguration");
-	hv_vm_mark_dead(vcpu->vm);
-	return hv_exit_internal_error(vcpu, HV_INTERNAL_ERROR_UNKNOWN_EXIT, data, 2);
-}
-
-static const vmx_exit_handler vmx_exit_handlers[] = {
-	[EXIT_REASON_EXCEPTION_NMI]		= vmx_exit_exception_nmi,
-	[EXIT_REASON_EXTERNAL_INTERRUPT]	= vmx_exit_extint,
-	[EXIT_REASON_TRIPLE_FAULT]		= vmx_exit_triple_fault,
-	[EXIT_REASON_INTERRUPT_WINDOW]		= vmx_exit_irq_window,
-	[EXIT_REASON_CPUID]			= vmx_exit_cpuid,
-	[EXIT_REASON_HLT]			= vmx_exit_hlt,
-	[EXIT_REASON_INVD]			= vmx_exit_cache,
-	[EXIT_REASON_INVLPG]			= vmx_exit_invlpg,
-	[EXIT_REASON_RDPMC]			= vmx_exit_rdpmc,
-	[EXIT_REASON_VMCALL]			= vmx_exit_vmcall,
-	[EXIT_REASON_VMCLEAR]			= vmx_exit_invalid_insn,
-	[EXIT_REASON_VMLAUNCH]			= vmx_exit_invalid_insn,
-	[EXIT_REASON_VMPTRLD]			= vmx_exit_invalid_insn,
-	[EXIT_REASON_VMPTRST]			= vmx_exit_invalid_insn,
-	[EXIT_REASON_VMREAD]			= vmx_exit_invalid_insn,
-	[EXIT_REASON_VMRESUME]			= vmx_exit_invalid_insn,
-	[EXIT_REASON_VMWRITE]			= vmx_exit_invalid_insn,
-	[EXIT_REASON_VMOFF]			= vmx_exit_invalid_insn,
-	[EXIT_REASON_VMON]			= vmx_exit_invalid_insn,
-	[EXIT_REASON_CR_ACCESS]			= vmx_exit_cr,
-	[EXIT_REASON_DR_ACCESS]			= vmx_exit_dr,
-	[EXIT_REASON_IO_INSTRUCTION]		= vmx_exit_io,
-	[EXIT_REASON_MSR_READ]			= vmx_exit_rdmsr,
-	[EXIT_REASON_MSR_WRITE]			= vmx_exit_wrmsr,
-	[EXIT_REASON_MWAIT_INSTRUCTION]		= vmx_exit_invalid_insn,
-	[EXIT_REASON_MONITOR_INSTRUCTION]	= vmx_exit_invalid_insn,
-	[EXIT_REASON_EPT_VIOLATION]		= vmx_exit_ept_violation,
-	[EXIT_REASON_EPT_MISCONFIG]		= vmx_exit_ept_misconfig,
-	[EXIT_REASON_INVEPT]			= vmx_exit_invalid_insn,
-	[EXIT_REASON_PREEMPTION_TIMER]		= vmx_exit_preemption_timer,
-	[EXIT_REASON_INVVPID]			= vmx_exit_invalid_insn,
-	[EXIT_REASON_WBINVD]			= vmx_exit_cache,
-	[EXIT_REASON_XSETBV]			= vmx_exit_invalid_insn,
+/* Basic exit reason -> the neutral reason it counts as, and its handler. */
+const struct hv_exit_handler vmx_exit_handlers[VMX_EXIT_TABLE_SIZE] = {
+	/* Exceptions: refined to HV_STAT_NMI for the host's NMIs. */
+	[EXIT_REASON_EXCEPTION_NMI]	= { vmx_exit_exception_nmi, HV_STAT_EXCEPTION },
+	/* Not acknowledged: the host takes it through its IDT once IF is set again. */
+	[EXIT_REASON_EXTERNAL_INTERRUPT] = { hv_exit_reenter, HV_STAT_EXTERNAL_INTERRUPT },
+	[EXIT_REASON_TRIPLE_FAULT]	= { hv_exit_shutdown, HV_STAT_SHUTDOWN },
+	[EXIT_REASON_INTERRUPT_WINDOW]	= { hv_exit_irq_window, HV_STAT_IRQ_WINDOW },
+	[EXIT_REASON_CPUID]		= { hv_emulate_cpuid, HV_STAT_CPUID },
+	[EXIT_REASON_HLT]		= { hv_emulate_hlt, HV_STAT_HLT },
+	/* INVD would discard dirty host cache lines: a no-op is enough. */
+	[EXIT_REASON_INVD]		= { hv_exit_skip, HV_STAT_OTHER },
+	[EXIT_REASON_INVLPG]		= { vmx_exit_invlpg, HV_STAT_OTHER },
+	/* No performance counters are virtualized: the guest sees #GP. */
+	[EXIT_REASON_RDPMC]		= { hv_inject_gp, HV_STAT_INVALID_INSN },
+	[EXIT_REASON_VMCALL]		= { hv_exit_hypercall, HV_STAT_HYPERCALL },
+	/* VMX instructions, MONITOR/MWAIT, XSETBV: not offered to guests. */
+	[EXIT_REASON_VMCLEAR]		= INVALID_INSN,
+	[EXIT_REASON_VMLAUNCH]		= INVALID_INSN,
+	[EXIT_REASON_VMPTRLD]		= INVALID_INSN,
+	[EXIT_REASON_VMPTRST]		= INVALID_INSN,
+	[EXIT_REASON_VMREAD]		= INVALID_INSN,
+	[EXIT_REASON_VMRESUME]		= INVALID_INSN,
+	[EXIT_REASON_VMWRITE]		= INVALID_INSN,
+	[EXIT_REASON_VMOFF]		= INVALID_INSN,
+	[EXIT_REASON_VMON]		= INVALID_INSN,
+	[EXIT_REASON_CR_ACCESS]		= { vmx_exit_cr, HV_STAT_OTHER },
+	[EXIT_REASON_DR_ACCESS]		= { vmx_exit_dr, HV_STAT_DR_ACCESS },
+	[EXIT_REASON_IO_INSTRUCTION]	= { vmx_exit_io, HV_STAT_IO },
+	[EXIT_REASON_MSR_READ]		= { hv_emulate_rdmsr, HV_STAT_MSR },
+	[EXIT_REASON_MSR_WRITE]		= { hv_emulate_wrmsr, HV_STAT_MSR },
+	[EXIT_REASON_MWAIT_INSTRUCTION]	= INVALID_INSN,
+	[EXIT_REASON_MONITOR_INSTRUCTION] = INVALID_INSN,
+	[EXIT_REASON_EPT_VIOLATION]	= { vmx_exit_ept_violation, HV_STAT_NPF },
+	[EXIT_REASON_EPT_MISCONFIG]	= { vmx_exit_ept_misconfig, HV_STAT_OTHER },
+	[EXIT_REASON_INVEPT]		= INVALID_INSN,
+	/* The VMX-preemption timer (see vmx_set_preemption_timer()): a chance to run the host. */
+	[EXIT_REASON_PREEMPTION_TIMER]	= { hv_exit_reenter, HV_STAT_OTHER },
+	[EXIT_REASON_INVVPID]		= INVALID_INSN,
+	/* WBINVD would flush every host cache line: a no-op is enough. */
+	[EXIT_REASON_WBINVD]		= { hv_exit_skip, HV_STAT_OTHER },
+	[EXIT_REASON_XSETBV]		= INVALID_INSN,
 };
 
 /*
@@ -432,35 +342,42 @@ static void vmx_reinject_event(struct vmx_vcpu *vmx)
 	vmcs_write(VM_ENTRY_INTR_INFO_FIELD, info & ~INTR_INFO_RESVD_BITS_MASK);
 }
 
-static int vmx_exit_fail_entry(struct vmx_vcpu *vmx)
+/* The failed entry in words, and its hardware_entry_failure_reason (see the top). */
+static u64 vmx_fail_entry_code(struct vmx_vcpu *vmx, bool print)
 {
-	struct hv_run *run = vmx->vcpu.run;
-	u64 reason;
+	u32 basic = vmx->exit_reason & HV_VMX_BASIC_REASON;
 
 	if (vmx->fail == 1) {
-		vmx_dump(vmx, "VMLAUNCH/VMRESUME failed");
-		pr_err("vcpu %u: VM-instruction error %u: %s\n", vmx->vcpu.id, vmx->insn_error,
-		       vmx_insn_error_string(vmx->insn_error));
-		reason = vmx->insn_error;
-	} else if (vmx->fail) {
-		pr_err("vcpu %u: VMLAUNCH/VMRESUME %s\n", vmx->vcpu.id,
-		       vmx->fail == 2 ? "found no current VMCS (VMfailInvalid)" : "faulted");
-		reason = ~0ULL;
-	} else {
-		u32 basic = vmx->exit_reason & HV_VMX_BASIC_REASON;
-
-		vmx_dump(vmx, "VM entry failed");
+		if (print)
+			pr_err("vcpu %u: VM-instruction error %u: %s\n", vmx->vcpu.id,
+			       vmx->insn_error, vmx_insn_error_string(vmx->insn_error));
+		return vmx->insn_error;
+	}
+	if (vmx->fail) {
+		if (print)
+			pr_err("vcpu %u: VMLAUNCH/VMRESUME %s\n", vmx->vcpu.id,
+			       vmx->fail == 2 ? "found no current VMCS (VMfailInvalid)" : "faulted");
+		return ~0ULL;
+	}
+	if (print)
 		pr_err("vcpu %u: VM-entry failure, exit reason %u (%s), qualification %llu (%s)\n",
 		       vmx->vcpu.id, basic,
 		       basic == EXIT_REASON_INVALID_STATE ? "invalid guest state" :
 		       basic == EXIT_REASON_MSR_LOAD_FAIL ? "MSR loading" :
 		       basic == EXIT_REASON_MCE_DURING_VMENTRY ? "machine-check event" :
 		       "unexpected", vmx->exit_qual, vmx_entry_qual_string(vmx->exit_qual));
-		reason = vmx->exit_reason | (vmx->exit_qual << 32);
-	}
-	run->fail_entry.hardware_entry_failure_reason = reason;
-	run->fail_entry.cpu = raw_smp_processor_id();
-	return hv_exit_to_user(&vmx->vcpu, HV_EXIT_FAIL_ENTRY);
+	return vmx->exit_reason | (vmx->exit_qual << 32);
+}
+
+void vmx_dump_exit(struct hv_vcpu *vcpu, const char *why)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+
+	/* No dump when no VMCS was current (VMfailInvalid) or the entry faulted. */
+	if (vmx->fail != 2 && vmx->fail != 3)
+		vmx_dump(vmx, why);
+	if (vcpu->exit.failed_entry)
+		vmx_fail_entry_code(vmx, true);
 }
 
 /* Exits caused by an instruction: VMX reports its length. */
@@ -485,22 +402,27 @@ static bool vmx_exit_has_insn_len(u32 reason)
 	}
 }
 
-int vmx_handle_exit(struct hv_vcpu *vcpu)
+/*
+ * Record the exit in neutral terms right after it, interrupts off and the
+ * VMCS at hand: vmx_read_exit() has read the exit fields, or vmx->fail
+ * says the entry instruction itself failed.
+ */
+void vmx_record_exit(struct vmx_vcpu *vmx)
 {
-	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	struct hv_exit *exit = &vmx->vcpu.exit;
 	u32 reason = vmx->exit_reason & HV_VMX_BASIC_REASON;
-	vmx_exit_handler handler = NULL;
 
-	vcpu->stat_reason = HV_STAT_OTHER;
-	if (vmx->fail || (vmx->exit_reason & HV_VMX_EXIT_FAILED_ENTRY))
-		return vmx_exit_fail_entry(vmx);
-	vmx_reinject_event(vmx);
+	exit->cpu = raw_smp_processor_id();
+	exit->failed_entry = vmx->fail || (vmx->exit_reason & HV_VMX_EXIT_FAILED_ENTRY);
+	exit->hw_reason = vmx->fail ? ~0u : reason;
+	exit->qual = vmx->exit_qual;
+	exit->info = vmx->exit_intr_info;
+	exit->next_rip = 0;
+	if (exit->failed_entry) {
+		exit->fail_code = vmx_fail_entry_code(vmx, false);
+		return;
+	}
 	if (vmx_exit_has_insn_len(reason))
-		vcpu->next_rip = vcpu->rip + vmx->insn_len;
-	if (reason < ARRAY_SIZE(vmx_exit_handlers))
-		handler = vmx_exit_handlers[array_index_nospec(reason,
-							       ARRAY_SIZE(vmx_exit_handlers))];
-	if (!handler)
-		return vmx_exit_unknown(vmx);
-	return handler(vmx);
+		exit->next_rip = vmx->vcpu.rip + vmx->insn_len;
+	vmx_reinject_event(vmx);
 }

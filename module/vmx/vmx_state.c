@@ -387,6 +387,17 @@ bool vmx_interrupt_shadow(struct hv_vcpu *vcpu)
 	return to_vmx(vcpu)->interruptibility & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS);
 }
 
+void vmx_clear_interrupt_shadow(struct hv_vcpu *vcpu)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	u32 shadow = GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS;
+
+	if (vmx->interruptibility & shadow) {
+		vmx->interruptibility &= ~shadow;
+		vmcs_write(GUEST_INTERRUPTIBILITY_INFO, vmx->interruptibility);
+	}
+}
+
 bool vmx_interrupt_allowed(struct hv_vcpu *vcpu)
 {
 	return (vcpu->rflags & X86_EFLAGS_IF) && !vmx_interrupt_shadow(vcpu) &&

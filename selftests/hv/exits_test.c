@@ -305,6 +305,46 @@ static void test_mmio_read(void)
 	vm_destroy(vm);
 }
 
+/*
+ * HV_INTERNAL_ERROR_EMULATION has one layout (uapi/linux/hv.h): an MMIO
+ * access hv cannot decode (ADD to memory) reports RIP, the vendor exit
+ * code and qualification, the instruction bytes and the MMIO address.
+ */
+static void guest_mmio_undecodable(void)
+{
+	__asm__ volatile("addl $0x5a, (%0)" : : "r"((uintptr_t)MMIO_GPA + 0x40) : "memory");
+	GUEST_DONE();
+}
+
+static void test_mmio_emulation_error(void)
+{
+	struct vm *vm = vm_create(0);
+	struct vcpu *vcpu;
+	struct hv_run *run;
+	struct hv_regs regs;
+	uint8_t bytes[16];
+
+	virt_map(vm, MMIO_GPA, MMIO_GPA, PAGE_SIZE);
+	vcpu = vm_vcpu_add(vm, 0, guest_mmio_undecodable);
+	run = vcpu->run;
+	vcpu_run(vcpu);
+	vcpu_assert_exit(vcpu, HV_EXIT_INTERNAL_ERROR);
+	vcpu_regs_get(vcpu, &regs);
+	TEST_ASSERT(run->internal.suberror == HV_INTERNAL_ERROR_EMULATION, "suberror %u",
+		    run->internal.suberror);
+	TEST_ASSERT(run->internal.ndata == HV_INTERNAL_ERROR_EMULATION_NDATA, "ndata %u",
+		    run->internal.ndata);
+	TEST_ASSERT(run->internal.data[0] == regs.rip, "data[0] %#llx, RIP %#llx",
+		    (unsigned long long)run->internal.data[0], (unsigned long long)regs.rip);
+	TEST_ASSERT(vm_read_guest(vm, regs.rip, bytes, sizeof(bytes)), "read code at RIP");
+	TEST_ASSERT(!memcmp(&run->internal.data[3], bytes, sizeof(bytes)),
+		    "data[3..4] are not the bytes at RIP (first %02x, expected %02x)",
+		    ((uint8_t *)&run->internal.data[3])[0], bytes[0]);
+	TEST_ASSERT(run->internal.data[5] == MMIO_GPA + 0x40, "data[5] %#llx, expected the GPA",
+		    (unsigned long long)run->internal.data[5]);
+	vm_destroy(vm);
+}
+
 /* ---- HLT, hypercall, shutdown ------------------------------------------------------ */
 
 static void guest_hlt(void)
@@ -442,6 +482,120 @@ static void test_irq_window(void)
 	TEST_ASSERT(run->flags & HV_RUN_FLAG_IF, "window exit without HV_RUN_FLAG_IF");
 	run->request_interrupt_window = 0;
 	TEST_ASSERT(ioctl(vcpu->fd, HV_INTERRUPT, &irq) == 0, "HV_INTERRUPT vector %u", irq.vector);
+	vcpu_expect_done(vcpu);
+	vm_destroy(vm);
+}
+
+/*
+ * The interrupt shadow after an instruction hv completes for the guest.
+ * STI blocks interrupts until the instruction after it has executed; when
+ * that instruction exits (HLT here) and hv skips it, the shadow must end
+ * with it, as on hardware.  Otherwise an interrupt queued at the HLT is
+ * not taken there: the guest runs the instruction after HLT first (behind
+ * an extra interrupt-window exit), or never, when that instruction is CLI.
+ */
+static volatile uint64_t after_hlt, after_hlt_at_irq;
+
+static void guest_shadow_irq_handler(struct ex_regs *regs)
+{
+	(void)regs;
+	irq_count++;
+	after_hlt_at_irq = after_hlt;
+}
+
+static void guest_sti_hlt(void)
+{
+	guest_install_handler(IRQ_VECTOR, guest_shadow_irq_handler);
+	GUEST_SYNC(1);		/* IF = 0: the interrupt is queued here */
+	__asm__ volatile("sti; hlt; incq %0" : "+m"(after_hlt) : : "memory");
+	cli();
+	GUEST_SYNC_ARGS(2, irq_count, after_hlt_at_irq, after_hlt);
+	GUEST_DONE();
+}
+
+static void test_sti_hlt_interrupt(void)
+{
+	struct vm *vm = vm_create(0);
+	struct vcpu *vcpu = vm_vcpu_add(vm, 0, guest_sti_hlt);
+	struct hv_interrupt irq = { .vector = IRQ_VECTOR };
+	struct hv_run *run = vcpu->run;
+	struct hv_stats *s0 = calloc(1, sizeof(*s0)), *s1 = calloc(1, sizeof(*s1));
+	unsigned int hlt_exits = 0;
+	struct ucall uc;
+
+	TEST_ASSERT(s0 && s1, "calloc");
+	vcpu_expect_sync(vcpu, 1);
+	TEST_ASSERT(ioctl(vcpu->fd, HV_INTERRUPT, &irq) == 0, "HV_INTERRUPT: %s", strerror(errno));
+	vcpu_get_stats(vcpu, s0);
+	/* A VMM resumes a vCPU after HLT; count how often the guest came back with it. */
+	for (;;) {
+		vcpu_run(vcpu);
+		if (run->exit_reason != HV_EXIT_HLT || ++hlt_exits > 3)
+			break;
+	}
+	vcpu_get_stats(vcpu, s1);
+	TEST_ASSERT(vcpu_get_ucall(vcpu, &uc) == UCALL_SYNC && uc.args[0] == 2,
+		    "guest did not reach its report (exit %s)", exit_reason_str(run->exit_reason));
+	ktap_print_msg("irqs %llu, instruction after HLT ran %llu time(s) before the handler, HLT exits to userspace %u, window exits %llu\n",
+		       (unsigned long long)uc.args[1], (unsigned long long)uc.args[2], hlt_exits,
+		       (unsigned long long)(s1->exits[HV_STAT_IRQ_WINDOW] -
+					    s0->exits[HV_STAT_IRQ_WINDOW]));
+	TEST_ASSERT(uc.args[1] == 1, "%llu interrupts taken, expected 1",
+		    (unsigned long long)uc.args[1]);
+	TEST_ASSERT(uc.args[2] == 0, "the instruction after STI;HLT ran before the interrupt");
+	TEST_ASSERT(hlt_exits == 0, "HLT exited to userspace with a deliverable interrupt queued");
+	TEST_ASSERT(s1->exits[HV_STAT_IRQ_WINDOW] == s0->exits[HV_STAT_IRQ_WINDOW],
+		    "an interrupt-window exit was needed to deliver the interrupt at HLT");
+	vcpu_expect_done(vcpu);
+	free(s0);
+	free(s1);
+	vm_destroy(vm);
+}
+
+static void guest_sti_hlt_cli(void)
+{
+	volatile uint64_t i;
+
+	guest_install_handler(IRQ_VECTOR, guest_shadow_irq_handler);
+	GUEST_SYNC(1);
+	__asm__ volatile("sti; hlt; cli" : : : "memory");
+	GUEST_SYNC_ARGS(2, irq_count, 0, 0);
+	sti_nop();
+	for (i = 0; i < 10000000 && irq_count < 2; i++)
+		;
+	cli();
+	GUEST_SYNC_ARGS(3, irq_count, 0, 0);
+	GUEST_DONE();
+}
+
+static void test_sti_hlt_cli_interrupt(void)
+{
+	struct vm *vm = vm_create(0);
+	struct vcpu *vcpu = vm_vcpu_add(vm, 0, guest_sti_hlt_cli);
+	struct hv_interrupt irq = { .vector = IRQ_VECTOR };
+	struct hv_run *run = vcpu->run;
+	struct ucall uc;
+
+	vcpu_expect_sync(vcpu, 1);
+	vcpu_run(vcpu);
+	vcpu_assert_exit(vcpu, HV_EXIT_HLT);
+	ktap_print_msg("after STI;HLT: ready_for_interrupt_injection %u, flags %#x\n",
+		       run->ready_for_interrupt_injection, run->flags);
+	TEST_ASSERT(!(run->flags & HV_RUN_FLAG_INTR_SHADOW),
+		    "the STI shadow outlived the HLT it covered");
+	TEST_ASSERT(run->ready_for_interrupt_injection,
+		    "not ready for injection after HLT with IF = 1");
+	TEST_ASSERT(ioctl(vcpu->fd, HV_INTERRUPT, &irq) == 0, "HV_INTERRUPT: %s", strerror(errno));
+	TEST_ASSERT(vcpu_run_ucall(vcpu, &uc) == UCALL_SYNC && uc.args[0] == 2,
+		    "guest did not reach its report");
+	TEST_ASSERT(uc.args[1] == 1, "the interrupt queued at HLT was not taken before CLI (%llu)",
+		    (unsigned long long)uc.args[1]);
+	TEST_ASSERT(ioctl(vcpu->fd, HV_INTERRUPT, &irq) == 0,
+		    "second HV_INTERRUPT: %s (the first one still queued?)", strerror(errno));
+	TEST_ASSERT(vcpu_run_ucall(vcpu, &uc) == UCALL_SYNC && uc.args[0] == 3,
+		    "guest did not reach its second report");
+	TEST_ASSERT(uc.args[1] == 2, "%llu interrupts taken, expected 2",
+		    (unsigned long long)uc.args[1]);
 	vcpu_expect_done(vcpu);
 	vm_destroy(vm);
 }
@@ -699,6 +853,47 @@ static void test_cpuid_set(void)
 	vm_destroy(vm);
 }
 
+/*
+ * CPUID may not offer what the vCPU cannot do: when it says INVPCID
+ * (CPUID.7.0:EBX bit 10), INVPCID must run without #UD (on VMX that needs
+ * the secondary control "enable INVPCID").
+ */
+static volatile uint64_t ud_count;
+
+static void guest_ud_skip5(struct ex_regs *regs)
+{
+	ud_count++;
+	regs->rip += 5;		/* INVPCID (%rax), %rcx: 66 0f 38 82 08 */
+}
+
+static void guest_invpcid(void)
+{
+	static uint64_t desc[2];
+	uint32_t a, b, c, d;
+
+	guest_install_handler(UD_VECTOR, guest_ud_skip5);
+	cpuid_count(7, 0, &a, &b, &c, &d);
+	/* Type 2: every context, globals too; the descriptor is not used. */
+	__asm__ volatile(".byte 0x66, 0x0f, 0x38, 0x82, 0x08"
+			 : : "a"(desc), "c"(2ULL) : "memory");
+	GUEST_SYNC_ARGS(1, (b >> 10) & 1, ud_count, 0);
+	GUEST_DONE();
+}
+
+static void test_cpuid_invpcid_backed(void)
+{
+	struct vm *vm = vm_create(0);
+	struct vcpu *vcpu = vm_vcpu_add(vm, 0, guest_invpcid);
+	struct ucall uc;
+
+	TEST_ASSERT(vcpu_run_ucall(vcpu, &uc) == UCALL_SYNC, "guest did not report");
+	ktap_print_msg("CPUID.7.0:EBX.INVPCID %llu, #UD on INVPCID %llu\n",
+		       (unsigned long long)uc.args[1], (unsigned long long)uc.args[2]);
+	TEST_ASSERT(!(uc.args[1] && uc.args[2]), "CPUID offers INVPCID but INVPCID raised #UD");
+	vcpu_expect_done(vcpu);
+	vm_destroy(vm);
+}
+
 /* ---- MSRs --------------------------------------------------------------------- */
 
 #define KGS_GUEST	0xffff888012345000ULL
@@ -807,10 +1002,10 @@ static void test_stats(void)
 	vcpu_get_stats(vcpu, s1);
 
 #define DELTA(r) (s1->exits[r] - s0->exits[r])
-	TEST_ASSERT(DELTA(HV_EXIT_IO) == 11, "IO exits +%llu, expected 10 OUT + 1 ucall",
-		    (unsigned long long)DELTA(HV_EXIT_IO));
-	TEST_ASSERT(DELTA(HV_EXIT_HLT) == 3, "HLT exits +%llu, expected 3",
-		    (unsigned long long)DELTA(HV_EXIT_HLT));
+	TEST_ASSERT(DELTA(HV_STAT_IO) == 11, "IO exits +%llu, expected 10 OUT + 1 ucall",
+		    (unsigned long long)DELTA(HV_STAT_IO));
+	TEST_ASSERT(DELTA(HV_STAT_HLT) == 3, "HLT exits +%llu, expected 3",
+		    (unsigned long long)DELTA(HV_STAT_HLT));
 	TEST_ASSERT(DELTA(HV_STAT_CPUID) == 5, "CPUID exits +%llu, expected 5",
 		    (unsigned long long)DELTA(HV_STAT_CPUID));
 #undef DELTA
@@ -821,12 +1016,117 @@ static void test_stats(void)
 		TEST_ASSERT(h == n || h + 1 == n, "reason %u (%s): %llu exits but %llu in the histogram",
 			    r, exit_reason_str(r), (unsigned long long)n, (unsigned long long)h);
 	}
-	TEST_ASSERT(hist_sum(s1, HV_EXIT_HLT) == 3 && hist_sum(s1, HV_STAT_CPUID) == 5,
+	TEST_ASSERT(hist_sum(s1, HV_STAT_HLT) == 3 && hist_sum(s1, HV_STAT_CPUID) == 5,
 		    "HLT/CPUID exits missing from the latency histogram");
-	TEST_ASSERT(s1->latency_ns_total[HV_EXIT_IO] > 0 && s1->latency_ns_total[HV_STAT_CPUID] > 0,
+	TEST_ASSERT(s1->latency_ns_total[HV_STAT_IO] > 0 && s1->latency_ns_total[HV_STAT_CPUID] > 0,
 		    "zero total latency");
 	free(s0);
 	free(s1);
+	vm_destroy(vm);
+}
+
+/*
+ * The cost of one exit of each kind the stats time: a CPUID the kernel
+ * handles and an OUT that goes to userspace and back, COST_LOOPS of each
+ * (COST_LOOPS_BOCHS on VMX, whose testbed is slow), COST_ROUNDS times.  Prints, per round, the median of each (interpolated
+ * inside its log2 histogram bucket) and the mean, from HV_GET_STATS: the
+ * figures to compare before and after a change to the exit path, in the
+ * same testbed under the same machine conditions (TCG time is not
+ * hardware time; the lowest round is the least disturbed by other load).
+ */
+#define COST_LOOPS	1000
+#define COST_LOOPS_BOCHS 100	/* VMX: Bochs emulates every guest instruction */
+#define COST_ROUNDS	3
+#define COST_PORT	0x80
+
+static uint32_t cost_loops = COST_LOOPS;	/* the guest's copy is set per vendor */
+
+static void guest_exit_cost(void)
+{
+	uint32_t a, b, c, d;
+	int i, round;
+
+	for (round = 0; round < COST_ROUNDS; round++) {
+		GUEST_SYNC(0);
+		for (i = 0; i < (int)cost_loops; i++)
+			cpuid_count(0, 0, &a, &b, &c, &d);
+		GUEST_SYNC(1);
+		for (i = 0; i < (int)cost_loops; i++)
+			outb(COST_PORT, i);
+	}
+	GUEST_DONE();
+}
+
+/* The median of the exits of reason @r between @s0 and @s1, interpolated in its bucket. */
+static uint64_t median_ns(const struct hv_stats *s0, const struct hv_stats *s1, unsigned int r)
+{
+	uint64_t n = 0, seen = 0, in;
+	unsigned int b;
+
+	for (b = 0; b < HV_STATS_NR_BUCKETS; b++)
+		n += s1->latency_hist[r][b] - s0->latency_hist[r][b];
+	for (b = 0; b < HV_STATS_NR_BUCKETS; b++) {
+		in = s1->latency_hist[r][b] - s0->latency_hist[r][b];
+		if (2 * (seen + in) >= n)
+			break;
+		seen += in;
+	}
+	if (b == HV_STATS_NR_BUCKETS || !in)
+		return 0;
+	/* Bucket b is [2^b, 2^(b+1)): place the median linearly inside it. */
+	return (1ULL << b) + ((1ULL << b) * (n / 2 - seen)) / in;
+}
+
+static void report_cost(const char *what, unsigned int round, const struct hv_stats *s0,
+			const struct hv_stats *s1, unsigned int r)
+{
+	uint64_t n = s1->exits[r] - s0->exits[r];
+	uint64_t ns = s1->latency_ns_total[r] - s0->latency_ns_total[r];
+
+	ktap_print_msg("exit_cost round %u %s: %llu exits, median %llu ns, mean %llu ns\n", round,
+		       what, (unsigned long long)n, (unsigned long long)median_ns(s0, s1, r),
+		       (unsigned long long)(n ? ns / n : 0));
+}
+
+static void test_exit_cost(void)
+{
+	struct hv_stats *s[3];
+	struct vm *vm;
+	struct vcpu *vcpu;
+	unsigned int i, round, loops = COST_LOOPS;
+	uint64_t n;
+
+	if (!hv_check_cap(HV_CAP_STATS))
+		TEST_SKIP("HV_CAP_STATS is 0");
+	for (i = 0; i < 3; i++) {
+		s[i] = calloc(1, sizeof(*s[i]));
+		TEST_ASSERT(s[i], "calloc");
+	}
+	vm = vm_create(0);
+	vcpu = vm_vcpu_add(vm, 0, guest_exit_cost);
+	if (vm->vendor == HV_VENDOR_VMX)
+		loops = COST_LOOPS_BOCHS;
+	*guest_global_ptr(vm, cost_loops) = loops;
+	for (round = 0; round < COST_ROUNDS; round++) {
+		vcpu_expect_sync(vcpu, 0);
+		vcpu_get_stats(vcpu, s[0]);
+		vcpu_expect_sync(vcpu, 1);
+		vcpu_get_stats(vcpu, s[1]);
+		for (i = 0; i < loops; i++)
+			expect_io(vcpu, HV_IO_DIR_OUT, 1, COST_PORT);
+		vcpu_get_stats(vcpu, s[2]);
+		n = s[1]->exits[HV_STAT_CPUID] - s[0]->exits[HV_STAT_CPUID];
+		TEST_ASSERT(n == loops, "%llu CPUID exits, expected %u", (unsigned long long)n,
+			    loops);
+		/* The ucall that started the loop, then the OUTs, the last not re-entered yet. */
+		n = s[2]->exits[HV_STAT_IO] - s[1]->exits[HV_STAT_IO];
+		TEST_ASSERT(n == loops, "%llu I/O exits, expected %u", (unsigned long long)n, loops);
+		report_cost("cpuid (kernel)", round, s[0], s[1], HV_STAT_CPUID);
+		report_cost("out (userspace round trip)", round, s[1], s[2], HV_STAT_IO);
+	}
+	vcpu_expect_done(vcpu);
+	for (i = 0; i < 3; i++)
+		free(s[i]);
 	vm_destroy(vm);
 }
 
@@ -837,17 +1137,22 @@ static const struct hv_test tests[] = {
 	{ "io_string_in", test_io_string_in, 0 },
 	{ "mmio_write", test_mmio_write, 0 },
 	{ "mmio_read", test_mmio_read, 0 },
+	{ "mmio_emulation_error_layout", test_mmio_emulation_error, 0 },
 	{ "hlt", test_hlt, 0 },
 	{ "hypercall", test_hypercall, 0 },
 	{ "shutdown", test_shutdown, 0 },
 	{ "irq_window_and_interrupt", test_irq_window, 0 },
+	{ "sti_hlt_interrupt_at_hlt", test_sti_hlt_interrupt, 0 },
+	{ "sti_hlt_cli_interrupt_not_busy", test_sti_hlt_cli_interrupt, 0 },
 	{ "intr_signal", test_intr_signal, 0 },
 	{ "intr_immediate_exit", test_intr_immediate_exit, 0 },
 	{ "fail_entry", test_fail_entry, 0 },
 	{ "cpuid", test_cpuid, 0 },
 	{ "cpuid_set", test_cpuid_set, 0 },
+	{ "cpuid_invpcid_backed", test_cpuid_invpcid_backed, 0 },
 	{ "msr", test_msr, 0 },
 	{ "stats", test_stats, 0 },
+	{ "exit_cost", test_exit_cost, 0 },
 };
 
 int main(void)

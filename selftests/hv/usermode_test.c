@@ -167,10 +167,43 @@ static void test_string_out_at_cpl3(void)
 	vm_destroy(vm);
 }
 
+/*
+ * VMMCALL/VMCALL from CPL 3 is refused in the kernel, as KVM does: RAX
+ * becomes HV_HYPERCALL_EPERM, the guest goes on after the instruction, and
+ * the VMM never sees an HV_EXIT_HYPERCALL (exits_test/hypercall is the
+ * CPL 0 case, which does reach the VMM).
+ */
+static void test_hypercall_at_cpl3(void)
+{
+	uint8_t code[] = {
+		0xb8, 0x56, 0x48, 0x00, 0x00,	/* mov eax, 0x4856 */
+		0x0f, 0x01, 0xd9,		/* vmmcall (SVM); VMX: 0f 01 c1, vmcall */
+		0xe6, 0x14,			/* out 0x14, al */
+	};
+	struct vm *vm = vm_create_bare(0);
+	struct vcpu *vcpu;
+	struct hv_regs regs;
+
+	if (vm->vendor == HV_VENDOR_VMX)
+		code[7] = 0xc1;
+	vcpu = user_vcpu(vm, code, sizeof(code));
+	vcpu_run(vcpu);
+	TEST_ASSERT(vcpu->run->exit_reason != HV_EXIT_HYPERCALL,
+		    "a hypercall from CPL 3 reached the VMM");
+	vcpu_assert_exit(vcpu, HV_EXIT_IO);
+	vcpu_regs_get(vcpu, &regs);
+	TEST_ASSERT(regs.rax == HV_HYPERCALL_EPERM, "RAX %#llx after a CPL 3 hypercall, expected %#llx",
+		    (unsigned long long)regs.rax, (unsigned long long)HV_HYPERCALL_EPERM);
+	TEST_ASSERT(regs.rip == CODE_GPA + sizeof(code), "RIP %#llx, expected past the OUT",
+		    (unsigned long long)regs.rip);
+	vm_destroy(vm);
+}
+
 static const struct hv_test tests[] = {
 	{ "usermode_cpuid_smep", test_cpuid_at_cpl3, 0 },
 	{ "usermode_mmio_read_smep", test_mmio_read_at_cpl3, 0 },
 	{ "usermode_rep_outsb_smap", test_string_out_at_cpl3, 0 },
+	{ "usermode_hypercall_refused", test_hypercall_at_cpl3, 0 },
 };
 
 int main(void)

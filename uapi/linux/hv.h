@@ -222,9 +222,41 @@ struct hv_interrupt {
 #define HV_STATS_NR_REASONS		32
 #define HV_STATS_NR_BUCKETS		24	/* bucket i: [2^i, 2^(i+1)) ns; 0 also < 1 */
 
-#define HV_INTERNAL_ERROR_UNKNOWN_EXIT	1	/* data: vendor reason, info1, info2, rip */
-#define HV_INTERNAL_ERROR_EMULATION	2	/* MMIO insn not decodable; data: gpa, rip, bytes */
-#define HV_INTERNAL_ERROR_DELIVERY	3	/* MMIO during event delivery; data: gpa, event */
+/*
+ * hv_run.internal.suberror, each with one layout of data[] (docs/abi.md):
+ * UNKNOWN_EXIT    an exit hv has no handler for; the vCPU can be run again.
+ *                 data[0] vendor exit code (SVM exit code, VMX exit reason),
+ *                 [1] SVM EXITINFO1 / VMX exit qualification, [2] SVM
+ *                 EXITINFO2 / VMX VM-exit interruption information, [3] RIP.
+ * EMULATION       an instruction hv had to fetch, decode or carry out (skip
+ *                 CPUID/HLT/MSR..., MMIO access, INS/OUTS) could not be.
+ *                 data[0] RIP, [1] vendor exit code, [2] its qualification
+ *                 (as in UNKNOWN_EXIT), [3..4] the first 16 bytes at CS:RIP
+ *                 (little-endian, zeros where unreadable), [5] the guest
+ *                 address involved (MMIO GPA, INS/OUTS linear address) or 0.
+ * DELIVERY        MMIO touched while the CPU delivered an event (IDT entry,
+ *                 stack).  data[0] GPA, [1] the event (SVM EXITINTINFO / VMX
+ *                 IDT-vectoring information: vector 7:0, type 10:8, valid 31).
+ * TDP_MISCONFIG   the CPU refused one of hv's own nested page table entries
+ *                 (VMX EPT misconfiguration, SVM NPF with a reserved bit): an
+ *                 hv bug; the VM is dead, HV_RUN fails with EIO from then on.
+ *                 data[0] GPA, [1] RIP.
+ */
+#define HV_INTERNAL_ERROR_UNKNOWN_EXIT	1
+#define HV_INTERNAL_ERROR_EMULATION	2
+#define HV_INTERNAL_ERROR_DELIVERY	3
+#define HV_INTERNAL_ERROR_TDP_MISCONFIG	4
+
+#define HV_INTERNAL_ERROR_UNKNOWN_EXIT_NDATA	4
+#define HV_INTERNAL_ERROR_EMULATION_NDATA	6
+#define HV_INTERNAL_ERROR_DELIVERY_NDATA	2
+#define HV_INTERNAL_ERROR_TDP_MISCONFIG_NDATA	2
+
+/*
+ * RAX after VMMCALL/VMCALL from guest CPL > 0: the call is refused in the
+ * kernel (-1, KVM's -KVM_EPERM) and never becomes HV_EXIT_HYPERCALL.
+ */
+#define HV_HYPERCALL_EPERM		((__u64)-1)
 
 /* Bits of hv_run.flags (out) */
 #define HV_RUN_FLAG_IF			(1u << 0)	/* guest RFLAGS.IF */
