@@ -466,6 +466,13 @@ static int hv_vcpu_mmap(struct file *filp, struct vm_area_struct *vma)
 {
 	unsigned long pages = vma_pages(vma);
 
+	/*
+	 * struct hv_run is shared with the kernel: a private mapping would
+	 * turn into a copy at the VMM's first write, and the VMM would no
+	 * longer see (nor be seen by) the vCPU.  Refuse it up front.
+	 */
+	if (!(vma->vm_flags & VM_SHARED))
+		return -EINVAL;
 	if (vma->vm_pgoff >= 2 || pages > 2 - vma->vm_pgoff)
 		return -EINVAL;
 	vma->vm_ops = &hv_vcpu_vm_ops;

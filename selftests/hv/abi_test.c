@@ -811,7 +811,7 @@ static int t_mmap_too_large(void)
 		      mmap_size + PAGE);
 	if (p != MAP_FAILED)
 		fail("mmap of HV_GET_VCPU_MMAP_SIZE + 1 page succeeded\n");
-	return PASS;
+	return want_errno("mmap of HV_GET_VCPU_MMAP_SIZE + 1 page", -1, EINVAL);
 }
 
 static int t_mmap_offset(void)
@@ -824,11 +824,31 @@ static int t_mmap_offset(void)
 		      PAGE);
 	if (p != MAP_FAILED)
 		fail("mmap of one page at offset HV_GET_VCPU_MMAP_SIZE succeeded\n");
+	CHECK(want_errno("mmap of one page at offset HV_GET_VCPU_MMAP_SIZE", -1, EINVAL));
 	p = track_map(mmap(NULL, mmap_size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu, PAGE),
 		      mmap_size);
 	if (p != MAP_FAILED)
 		fail("mmap of the full size at offset 1 page succeeded\n");
-	return PASS;
+	return want_errno("mmap of the full size at offset 1 page", -1, EINVAL);
+}
+
+/* struct hv_run is shared with the kernel: a private mapping is refused. */
+static int t_mmap_private(void)
+{
+	int vm, vcpu;
+	void *p;
+
+	CHECK(vm_vcpu(&vm, &vcpu));
+	p = track_map(mmap(NULL, mmap_size, PROT_READ | PROT_WRITE, MAP_PRIVATE, vcpu, 0),
+		      mmap_size);
+	if (p != MAP_FAILED)
+		fail("MAP_PRIVATE mapping of a vCPU fd succeeded\n");
+	CHECK(want_errno("mmap(MAP_PRIVATE) of a vCPU fd", -1, EINVAL));
+	/* Read-only private mappings too: they would not follow the kernel's writes either. */
+	p = track_map(mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, vcpu, 0), PAGE);
+	if (p != MAP_FAILED)
+		fail("read-only MAP_PRIVATE mapping of a vCPU fd succeeded\n");
+	return want_errno("mmap(PROT_READ, MAP_PRIVATE) of a vCPU fd", -1, EINVAL);
 }
 
 static int t_mmap_vm_fd(void)
@@ -841,7 +861,7 @@ static int t_mmap_vm_fd(void)
 	p = track_map(mmap(NULL, PAGE, PROT_READ, MAP_SHARED, vm, 0), PAGE);
 	if (p != MAP_FAILED)
 		fail("mmap of a VM fd succeeded\n");
-	return PASS;
+	return want_errno("mmap of a VM fd", -1, ENODEV);
 }
 
 /* ---- registers ---- */
@@ -1782,6 +1802,7 @@ static const struct test tests[] = {
 	{ "mmap_vcpu_fd_full_size_ok", t_mmap_ok },
 	{ "mmap_vcpu_fd_too_large_fails", t_mmap_too_large },
 	{ "mmap_vcpu_fd_offset_beyond_size_fails", t_mmap_offset },
+	{ "mmap_vcpu_fd_private_einval", t_mmap_private },
 	{ "mmap_vm_fd_fails", t_mmap_vm_fd },
 	{ "regs_bad_pointer_efault", t_regs_efault },
 	{ "set_regs_flags_or_reserved_einval", t_regs_flags_reserved },
