@@ -13,6 +13,8 @@ struct hv_cpuid;
 /* hv_main.c: per-CPU virtualization, reference counted by VMs. */
 int hv_get_virt(void);
 void hv_put_virt(void);
+/* hv_main.c: module parameter dump_invalid_state. */
+extern bool hv_dump_invalid_state;
 
 /* hv_dev.c */
 int hv_dev_init(void);

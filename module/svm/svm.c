@@ -116,8 +116,8 @@ static int svm_cpu_enable(void)
 
 	rdmsrl(MSR_EFER, efer);
 	if (efer & EFER_SVME) {
-		pr_err("SVM is already in use by another hypervisor on CPU %d: unload kvm_amd, or load kvm with enable_virt_at_load=0, before creating hv VMs\n",
-		       smp_processor_id());
+		pr_err_ratelimited("SVM is already in use by another hypervisor on CPU %d: unload kvm_amd, or load kvm with enable_virt_at_load=0, before creating hv VMs\n",
+				   smp_processor_id());
 		return -EBUSY;
 	}
 	/* Hotplug callbacks may sleep; these pages are per-CPU and small. */

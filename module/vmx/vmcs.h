@@ -262,7 +262,7 @@ void vmx_vpid_free(u16 vpid);
 
 /* ---- vmx_exit.c --------------------------------------------------------- */
 int vmx_handle_exit(struct hv_vcpu *vcpu);
-void vmx_dump(struct vmx_vcpu *vmx, const char *why);
+__printf(2, 3) void vmx_dump(struct vmx_vcpu *vmx, const char *fmt, ...);
 const char *vmx_insn_error_string(u32 error);
 
 #endif /* HV_VMX_VMCS_H */

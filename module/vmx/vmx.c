@@ -264,8 +264,8 @@ static int vmx_cpu_enable(void)
 	int r;
 
 	if (cr4_read_shadow() & X86_CR4_VMXE) {
-		pr_err("VMX is already in use by another hypervisor on CPU %d: unload kvm_intel, or load kvm with enable_virt_at_load=0, before creating hv VMs\n",
-		       cpu);
+		pr_err_ratelimited("VMX is already in use by another hypervisor on CPU %d: unload kvm_intel, or load kvm with enable_virt_at_load=0, before creating hv VMs\n",
+				   cpu);
 		return -EBUSY;
 	}
 	r = vmx_feature_control(true);

@@ -82,11 +82,28 @@ static const char *vmx_entry_qual_string(u64 qual)
 	}
 }
 
-void vmx_dump(struct vmx_vcpu *vmx, const char *why)
+/*
+ * One line per event, rate limited: a VMM can fail entries in a loop.  The
+ * VMCS's guest state follows only with dump_invalid_state set (then every
+ * time: whoever set it asked for it).  Needs the vCPU's VMCS current.
+ */
+void vmx_dump(struct vmx_vcpu *vmx, const char *fmt, ...)
 {
-	pr_err("vcpu %u: %s: reason %#x qual %#llx intr_info %#x idt_vectoring %#x\n",
-	       vmx->vcpu.id, why, vmx->exit_reason, vmx->exit_qual, vmx->exit_intr_info,
+	static DEFINE_RATELIMIT_STATE(rs, DEFAULT_RATELIMIT_INTERVAL, DEFAULT_RATELIMIT_BURST);
+	struct va_format vaf;
+	va_list args;
+
+	if (!hv_dump_invalid_state && !__ratelimit(&rs))
+		return;
+	va_start(args, fmt);
+	vaf.fmt = fmt;
+	vaf.va = &args;
+	pr_err("vcpu %u: %pV: reason %#x qual %#llx intr_info %#x idt_vectoring %#x\n",
+	       vmx->vcpu.id, &vaf, vmx->exit_reason, vmx->exit_qual, vmx->exit_intr_info,
 	       vmx->idt_vectoring);
+	va_end(args);
+	if (!hv_dump_invalid_state)
+		return;
 	pr_err("  rip %#llx rsp %#llx rflags %#llx cr0 %#lx/%#lx cr3 %#lx cr4 %#lx/%#lx efer %#lx entry %#x\n",
 	       vmx->vcpu.rip, vmx->vcpu.regs[HV_RSP], vmx->vcpu.rflags, vmcs_read(GUEST_CR0),
 	       vmcs_read(CR0_READ_SHADOW), vmcs_read(GUEST_CR3), vmcs_read(GUEST_CR4),
@@ -438,24 +455,24 @@ static int vmx_exit_fail_entry(struct vmx_vcpu *vmx)
 	u64 reason;
 
 	if (vmx->fail == 1) {
-		vmx_dump(vmx, "VMLAUNCH/VMRESUME failed");
-		pr_err("vcpu %u: VM-instruction error %u: %s\n", vmx->vcpu.id, vmx->insn_error,
-		       vmx_insn_error_string(vmx->insn_error));
+		vmx_dump(vmx, "VMLAUNCH/VMRESUME failed with VM-instruction error %u (%s)",
+			 vmx->insn_error, vmx_insn_error_string(vmx->insn_error));
 		reason = vmx->insn_error;
 	} else if (vmx->fail) {
-		pr_err("vcpu %u: VMLAUNCH/VMRESUME %s\n", vmx->vcpu.id,
-		       vmx->fail == 2 ? "found no current VMCS (VMfailInvalid)" : "faulted");
+		/* No VMCS to dump: the one line only. */
+		pr_err_ratelimited("vcpu %u: VMLAUNCH/VMRESUME %s\n", vmx->vcpu.id,
+				   vmx->fail == 2 ? "found no current VMCS (VMfailInvalid)" :
+				   "faulted");
 		reason = ~0ULL;
 	} else {
 		u32 basic = vmx->exit_reason & HV_VMX_BASIC_REASON;
 
-		vmx_dump(vmx, "VM entry failed");
-		pr_err("vcpu %u: VM-entry failure, exit reason %u (%s), qualification %llu (%s)\n",
-		       vmx->vcpu.id, basic,
-		       basic == EXIT_REASON_INVALID_STATE ? "invalid guest state" :
-		       basic == EXIT_REASON_MSR_LOAD_FAIL ? "MSR loading" :
-		       basic == EXIT_REASON_MCE_DURING_VMENTRY ? "machine-check event" :
-		       "unexpected", vmx->exit_qual, vmx_entry_qual_string(vmx->exit_qual));
+		vmx_dump(vmx, "VM-entry failure, exit reason %u (%s), qualification %llu (%s)",
+			 basic,
+			 basic == EXIT_REASON_INVALID_STATE ? "invalid guest state" :
+			 basic == EXIT_REASON_MSR_LOAD_FAIL ? "MSR loading" :
+			 basic == EXIT_REASON_MCE_DURING_VMENTRY ? "machine-check event" :
+			 "unexpected", vmx->exit_qual, vmx_entry_qual_string(vmx->exit_qual));
 		reason = vmx->exit_reason | (vmx->exit_qual << 32);
 	}
 	run->fail_entry.hardware_entry_failure_reason = reason;

@@ -4,6 +4,7 @@
  * the exits the kernel handles itself (CPUID, MSRs) and the exit counters.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -645,6 +646,101 @@ static void test_fail_entry(void)
 	vm_destroy(vm);
 }
 
+/*
+ * Kernel log records whose text contains @needle, among those written to
+ * /dev/kmsg since @fd was opened at its end.  Lost records (EPIPE: the log
+ * wrapped under the test) fail the test: they mean a flood.
+ */
+static unsigned int kmsg_count(int fd, const char *needle)
+{
+	unsigned int n = 0;
+	char rec[2048];
+	ssize_t len;
+
+	for (;;) {
+		len = read(fd, rec, sizeof(rec) - 1);
+		if (len < 0 && errno == EAGAIN)
+			return n;
+		TEST_ASSERT(len >= 0, "read /dev/kmsg: %s (records lost: the log overflowed)",
+			    strerror(errno));
+		rec[len] = '\0';
+		if (strstr(rec, needle))
+			n++;
+	}
+}
+
+static int kmsg_open_at_end(void)
+{
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+	TEST_ASSERT(fd >= 0, "open /dev/kmsg: %s", strerror(errno));
+	TEST_ASSERT(lseek(fd, 0, SEEK_END) >= 0, "lseek /dev/kmsg: %s", strerror(errno));
+	return fd;
+}
+
+#define DUMP_PARAM	"/sys/module/hv/parameters/dump_invalid_state"
+
+static void set_dump_param(const char *val)
+{
+	int fd = open(DUMP_PARAM, O_WRONLY | O_CLOEXEC);
+
+	TEST_ASSERT(fd >= 0, "open %s: %s", DUMP_PARAM, strerror(errno));
+	TEST_ASSERT(write(fd, val, 1) == 1, "write %s: %s", DUMP_PARAM, strerror(errno));
+	close(fd);
+}
+
+/*
+ * A VMM can fail entries as fast as it likes: the kernel log must not follow.
+ * hv prints one line per failed entry, rate limited (the printk default: 10
+ * lines per 5 s, then a "callbacks suppressed" note), and dumps the guest
+ * state only with the module parameter dump_invalid_state set.  The bound
+ * allows the rate limit's burst for every 5 s the loop took, so a slow
+ * testbed cannot fail it, but never more than a tenth of the entries.
+ */
+#define FAIL_ENTRIES		400
+#define RATELIMIT_BURST		10u
+#define RATELIMIT_SECONDS	5u
+
+static void test_fail_entry_log(void)
+{
+	struct vm *vm = vm_create(0);
+	struct vcpu *vcpu = vm_vcpu_add(vm, 0, guest_spin);
+	unsigned int i, lines, bound;
+	struct timespec t0, t1;
+	int fd;
+
+	make_entry_fail(vcpu);
+	fd = kmsg_open_at_end();
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (i = 0; i < FAIL_ENTRIES; i++)
+		assert_fail_entry(vm, vcpu);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	lines = kmsg_count(fd, "hv: ");
+	bound = RATELIMIT_BURST * ((t1.tv_sec - t0.tv_sec) / RATELIMIT_SECONDS + 2);
+	if (bound > FAIL_ENTRIES / 10)
+		bound = FAIL_ENTRIES / 10;
+	ktap_print_msg("%u failed entries in %ld s: %u kernel log lines from hv (bound %u)\n",
+		       FAIL_ENTRIES, (long)(t1.tv_sec - t0.tv_sec), lines, bound);
+	TEST_ASSERT(lines >= 1, "no kernel log line for %u failed entries", FAIL_ENTRIES);
+	TEST_ASSERT(lines <= bound, "%u kernel log lines for %u failed entries, bound %u",
+		    lines, FAIL_ENTRIES, bound);
+	close(fd);
+
+	/*
+	 * With the parameter set, a failed entry dumps the guest state: more
+	 * than the one line, even right after the flood used up the burst.
+	 */
+	set_dump_param("1");
+	fd = kmsg_open_at_end();
+	assert_fail_entry(vm, vcpu);
+	lines = kmsg_count(fd, "hv: ");
+	set_dump_param("0");
+	close(fd);
+	TEST_ASSERT(lines >= 3, "dump_invalid_state=1: %u lines for a failed entry, want the line and a dump",
+		    lines);
+	vm_destroy(vm);
+}
+
 /* ---- CPUID ---------------------------------------------------------------------- */
 
 static void guest_cpuid_fn(void)
@@ -910,6 +1006,7 @@ static const struct hv_test tests[] = {
 	{ "intr_signal", test_intr_signal, 0 },
 	{ "intr_immediate_exit", test_intr_immediate_exit, 0 },
 	{ "fail_entry", test_fail_entry, 0 },
+	{ "fail_entry_log_rate_limited", test_fail_entry_log, 0 },
 	{ "cpuid", test_cpuid, 0 },
 	{ "cpuid_set", test_cpuid_set, 0 },
 	{ "msr", test_msr, 0 },
