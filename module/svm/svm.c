@@ -18,6 +18,7 @@
 #include <asm/special_insns.h>
 
 #include "../hv_arch.h"
+#include "../hv_compat.h"
 #include "../hv_emulate.h"
 #include "../hv_main.h"
 #include "vmcb.h"
@@ -345,6 +346,8 @@ static void svm_enter(struct hv_vcpu *vcpu)
 
 	asm volatile("clgi" ::: "memory");
 	svm_vmrun(svm->vmcb_pa, vcpu->regs, __pa(sd->host_save));
+	/* Before preemption can move this thread: see hv_compat.h (VMSCAPE). */
+	hv_vmexit_mark_ibpb_to_user();
 	/* #VMEXIT left DR7 disabled; give the host its breakpoints back. */
 	if (host_dr7)
 		set_debugreg(host_dr7, 7);

@@ -34,6 +34,7 @@
 #include <asm/tsc.h>
 
 #include "../hv_arch.h"
+#include "../hv_compat.h"
 #include "../hv_emulate.h"
 #include "vmcs.h"
 
@@ -710,6 +711,8 @@ static void vmx_enter(struct hv_vcpu *vcpu)
 		native_write_cr2(vmx->cr2);
 
 	vmx->fail = vmx_vmenter(vcpu->regs, vmx->launched);
+	/* Before preemption can move this thread: see hv_compat.h (VMSCAPE). */
+	hv_vmexit_mark_ibpb_to_user();
 
 	vmx->cr2 = native_read_cr2();
 
