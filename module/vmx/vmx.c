@@ -729,8 +729,14 @@ static void vmx_enter(struct hv_vcpu *vcpu)
 		vcpu->hw_exit_reason = ~0u;
 		return;
 	}
-	vmx->launched = true;
 	vmx_read_exit(vmx);
+	/*
+	 * An entry that failed on the guest state (exit reason bit 31) leaves
+	 * the VMCS's launch state as it was: the next entry is a VMLAUNCH
+	 * again, not a VMRESUME that VMX would refuse (error 5).
+	 */
+	if (!(vmx->exit_reason & VMX_EXIT_REASONS_FAILED_VMENTRY))
+		vmx->launched = true;
 	/*
 	 * An NMI that caused the exit was taken from the host: run the host's
 	 * handler now, before interrupts are enabled again.  INT 2 enters it
