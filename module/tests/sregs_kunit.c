@@ -9,18 +9,19 @@
  * without paging, PAE, long mode, and compatibility mode.
  */
 #include <kunit/test.h>
+#include <linux/bits.h>
 #include <linux/string.h>
 
 #include "../x86/sregs.h"
 #include "../../uapi/linux/hv.h"
 
-#define CR4_VME		(1ull << 0)
-#define CR4_PSE		(1ull << 4)
-#define CR4_PGE		(1ull << 7)
-#define CR4_OSFXSR	(1ull << 9)
-#define CR4_VMXE	(1ull << 13)
-#define EFER_SCE	(1ull << 0)
-#define EFER_NX		(1ull << 11)
+#define CR4_VME		BIT_ULL(0)
+#define CR4_PSE		BIT_ULL(4)
+#define CR4_PGE		BIT_ULL(7)
+#define CR4_OSFXSR	BIT_ULL(9)
+#define CR4_VMXE	BIT_ULL(13)
+#define EFER_SCE	BIT_ULL(0)
+#define EFER_NX		BIT_ULL(11)
 
 static const struct hv_sregs_limits lim = {
 	.cr4_valid = CR4_VME | CR4_PSE | S_CR4_PAE | CR4_PGE | CR4_OSFXSR | S_CR4_PCIDE,
@@ -191,7 +192,7 @@ static void sregs_cr3_width(struct kunit *test)
 	struct hv_sregs_limits l = lim;
 
 	/* Bits 39:12 are an address with MAXPHYADDR 40; bit 40 is reserved. */
-	s.cr3 = (1ull << 40) - 4096;
+	s.cr3 = BIT_ULL(40) - 4096;
 	KUNIT_EXPECT_EQ(test, hv_sregs_check(&s, &l), HV_SREGS_OK);
 	s.cr3 = 1ull << 40;
 	KUNIT_EXPECT_EQ(test, hv_sregs_check(&s, &l), HV_SREGS_CR3_RESERVED);
@@ -233,4 +234,5 @@ static struct kunit_suite sregs_suite = {
 	.name = "hv_sregs",
 	.test_cases = sregs_cases,
 };
+
 kunit_test_suite(sregs_suite);

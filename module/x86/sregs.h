@@ -11,26 +11,27 @@
 #ifndef HV_X86_SREGS_H
 #define HV_X86_SREGS_H
 
+#include <linux/bits.h>
 #include <linux/types.h>
 
 struct hv_sregs;
 
 /* Architectural bits the rules read (S_: as in the saved state). */
-#define S_CR0_PE	(1ull << 0)
-#define S_CR0_MP	(1ull << 1)
-#define S_CR0_EM	(1ull << 2)
-#define S_CR0_TS	(1ull << 3)
-#define S_CR0_ET	(1ull << 4)
-#define S_CR0_NE	(1ull << 5)
-#define S_CR0_WP	(1ull << 16)
-#define S_CR0_AM	(1ull << 18)
-#define S_CR0_NW	(1ull << 29)
-#define S_CR0_CD	(1ull << 30)
-#define S_CR0_PG	(1ull << 31)
-#define S_CR4_PAE	(1ull << 5)
-#define S_CR4_PCIDE	(1ull << 17)
-#define S_EFER_LME	(1ull << 8)
-#define S_EFER_LMA	(1ull << 10)
+#define S_CR0_PE	BIT_ULL(0)
+#define S_CR0_MP	BIT_ULL(1)
+#define S_CR0_EM	BIT_ULL(2)
+#define S_CR0_TS	BIT_ULL(3)
+#define S_CR0_ET	BIT_ULL(4)
+#define S_CR0_NE	BIT_ULL(5)
+#define S_CR0_WP	BIT_ULL(16)
+#define S_CR0_AM	BIT_ULL(18)
+#define S_CR0_NW	BIT_ULL(29)
+#define S_CR0_CD	BIT_ULL(30)
+#define S_CR0_PG	BIT_ULL(31)
+#define S_CR4_PAE	BIT_ULL(5)
+#define S_CR4_PCIDE	BIT_ULL(17)
+#define S_EFER_LME	BIT_ULL(8)
+#define S_EFER_LMA	BIT_ULL(10)
 
 /* Every CR0 bit x86 defines; the others (and bits 63:32) are reserved. */
 #define S_CR0_DEFINED	(S_CR0_PE | S_CR0_MP | S_CR0_EM | S_CR0_TS | S_CR0_ET | S_CR0_NE | \
@@ -52,7 +53,7 @@ enum hv_sregs_rule {
 	HV_SREGS_CR0_RESERVED,		/* bits 63:32 or an undefined bit */
 	HV_SREGS_CR0_PG_WITHOUT_PE,
 	HV_SREGS_CR0_NW_WITHOUT_CD,
-	HV_SREGS_CR4_RESERVED,		/* reserved, unsupported, or not offered (VMXE, SVM's none) */
+	HV_SREGS_CR4_RESERVED,		/* reserved, unsupported or not offered (VMXE) */
 	HV_SREGS_EFER_RESERVED,
 	HV_SREGS_LONG_MODE_WITHOUT_PAE,	/* EFER.LME and CR0.PG with CR4.PAE clear */
 	HV_SREGS_LONG_MODE_WITHOUT_LMA,	/* EFER.LME and CR0.PG with EFER.LMA clear */
