@@ -15,17 +15,18 @@
 #include "../x86/sregs.h"
 #include "../../uapi/linux/hv.h"
 
-#define CR4_VME		BIT_ULL(0)
-#define CR4_PSE		BIT_ULL(4)
-#define CR4_PGE		BIT_ULL(7)
-#define CR4_OSFXSR	BIT_ULL(9)
-#define CR4_VMXE	BIT_ULL(13)
-#define EFER_SCE	BIT_ULL(0)
-#define EFER_NX		BIT_ULL(11)
+/* The test's own spelling (T_), apart from the kernel's EFER_* and X86_CR4_*. */
+#define T_CR4_VME		BIT_ULL(0)
+#define T_CR4_PSE		BIT_ULL(4)
+#define T_CR4_PGE		BIT_ULL(7)
+#define T_CR4_OSFXSR	BIT_ULL(9)
+#define T_CR4_VMXE	BIT_ULL(13)
+#define T_EFER_SCE	BIT_ULL(0)
+#define T_EFER_NX		BIT_ULL(11)
 
 static const struct hv_sregs_limits lim = {
-	.cr4_valid = CR4_VME | CR4_PSE | S_CR4_PAE | CR4_PGE | CR4_OSFXSR | S_CR4_PCIDE,
-	.efer_valid = EFER_SCE | S_EFER_LME | S_EFER_LMA | EFER_NX,
+	.cr4_valid = T_CR4_VME | T_CR4_PSE | S_CR4_PAE | T_CR4_PGE | T_CR4_OSFXSR | S_CR4_PCIDE,
+	.efer_valid = T_EFER_SCE | S_EFER_LME | S_EFER_LMA | T_EFER_NX,
 	.maxphyaddr = 40,
 };
 
@@ -66,8 +67,8 @@ static struct hv_sregs long_state(void)
 
 	s.cr0 |= S_CR0_PG | S_CR0_WP;
 	s.cr3 = 0x1000;
-	s.cr4 = S_CR4_PAE | CR4_OSFXSR;
-	s.efer = S_EFER_LME | S_EFER_LMA | EFER_SCE | EFER_NX;
+	s.cr4 = S_CR4_PAE | T_CR4_OSFXSR;
+	s.efer = S_EFER_LME | S_EFER_LMA | T_EFER_SCE | T_EFER_NX;
 	s.cs.db = 0;
 	s.cs.l = 1;
 	return s;
@@ -86,7 +87,7 @@ static void sregs_accepts_modes(struct kunit *test)
 	/* 32-bit paging, then PAE paging, LME set but paging off (about to enter long mode). */
 	s.cr0 |= S_CR0_PG;
 	s.cr3 = 0xfffff000;
-	s.cr4 = CR4_PSE;
+	s.cr4 = T_CR4_PSE;
 	KUNIT_EXPECT_EQ(test, hv_sregs_check(&s, &lim), HV_SREGS_OK);
 	s.cr4 = S_CR4_PAE;
 	KUNIT_EXPECT_EQ(test, hv_sregs_check(&s, &lim), HV_SREGS_OK);
@@ -131,7 +132,7 @@ static void sregs_cr4_efer_cr8_rules(struct kunit *test)
 {
 	struct hv_sregs s = protected_state();
 
-	s.cr4 = CR4_VMXE;		/* never offered to guests */
+	s.cr4 = T_CR4_VMXE;		/* never offered to guests */
 	KUNIT_EXPECT_EQ(test, hv_sregs_check(&s, &lim), HV_SREGS_CR4_RESERVED);
 	s.cr4 = 1ull << 63;
 	KUNIT_EXPECT_EQ(test, hv_sregs_check(&s, &lim), HV_SREGS_CR4_RESERVED);
