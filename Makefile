@@ -9,7 +9,7 @@
 #   make check-svm    the SVM testbed alone, Debian kernels
 #   make check-vmx    the VMX testbed alone
 #   make check-kunit  the KUnit suites (hv_kunit.ko) alone, in the debug kernel under QEMU
-#   make check-unit   the host build of the decoder and walker KUnit suites alone (seconds)
+#   make check-unit   the host build of the decoder, walker and sregs KUnit suites (seconds)
 #   make check-vmm    the hv-run VMM alone: its selftest (vmm_test) in the 6.12 testbed
 #   make demo         the main job (see README.md)
 #   make checkpatch   the kernel's checkpatch.pl --strict over module/ and uapi/: every finding

@@ -24,55 +24,6 @@
 #include "x86/insn.h"
 #include "x86/walk.h"
 
-#define HV_CR0_VALID	(X86_CR0_PE | X86_CR0_MP | X86_CR0_EM | X86_CR0_TS | X86_CR0_ET | \
-			 X86_CR0_NE | X86_CR0_WP | X86_CR0_AM | X86_CR0_NW | X86_CR0_CD | \
-			 X86_CR0_PG)
-
-static u64 hv_cr4_valid(void)
-{
-	u64 valid = X86_CR4_VME | X86_CR4_PVI | X86_CR4_TSD | X86_CR4_DE | X86_CR4_PSE |
-		    X86_CR4_PAE | X86_CR4_MCE | X86_CR4_PGE | X86_CR4_PCE |
-		    X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT;
-
-	if (boot_cpu_has(X86_FEATURE_UMIP))
-		valid |= X86_CR4_UMIP;
-	if (boot_cpu_has(X86_FEATURE_FSGSBASE))
-		valid |= X86_CR4_FSGSBASE;
-	if (boot_cpu_has(X86_FEATURE_PCID))
-		valid |= X86_CR4_PCIDE;
-	if (boot_cpu_has(X86_FEATURE_XSAVE))
-		valid |= X86_CR4_OSXSAVE;
-	if (boot_cpu_has(X86_FEATURE_SMEP))
-		valid |= X86_CR4_SMEP;
-	if (boot_cpu_has(X86_FEATURE_SMAP))
-		valid |= X86_CR4_SMAP;
-	return valid;
-}
-
-/*
- * Reserved bits and combinations no CPU accepts are refused here; subtler
- * inconsistencies are left to the hardware's VM-entry checks, which report
- * them as HV_EXIT_FAIL_ENTRY.
- */
-int hv_check_control_regs(const struct hv_sregs *s)
-{
-	if (s->cr0 & ~HV_CR0_VALID)
-		return -EINVAL;
-	if ((s->cr0 & X86_CR0_PG) && !(s->cr0 & X86_CR0_PE))
-		return -EINVAL;
-	if ((s->cr0 & X86_CR0_NW) && !(s->cr0 & X86_CR0_CD))
-		return -EINVAL;
-	if (s->cr4 & ~hv_cr4_valid())
-		return -EINVAL;
-	if (s->efer & ~HV_EFER_VALID)
-		return -EINVAL;
-	if ((s->efer & EFER_LMA) && !(s->efer & EFER_LME))
-		return -EINVAL;
-	if (s->cr8 > 15)
-		return -EINVAL;
-	return 0;
-}
-
 static int hv_walk_read(void *opaque, u64 gpa, void *buf, unsigned int len)
 {
 	return hv_read_gpa(opaque, gpa, buf, len);

@@ -32,7 +32,6 @@ enum hv_seg { HV_SEG_ES, HV_SEG_CS, HV_SEG_SS, HV_SEG_DS, HV_SEG_FS, HV_SEG_GS }
 #define HV_VEC_PF	14
 #define HV_VEC_AC	17
 
-int hv_check_control_regs(const struct hv_sregs *s);
 int hv_complete_userspace_exit(struct hv_vcpu *vcpu);
 
 /* ---- hv_exit.c: the dispatcher and the records for userspace ---------------- */

@@ -235,6 +235,16 @@ static void __exit hv_exit(void)
 
 module_init(hv_init);
 module_exit(hv_exit);
+/*
+ * Failed entries and unexpected exits print one rate-limited line each; the
+ * guest state behind them is dumped only on request (as KVM's
+ * dump_invalid_vmcb), since a VMM can provoke them as often as it likes.
+ */
+bool hv_dump_invalid_state;
+module_param_named(dump_invalid_state, hv_dump_invalid_state, bool, 0644);
+MODULE_PARM_DESC(dump_invalid_state,
+		 "Dump the guest state (VMCB/VMCS) to the kernel log with every failed entry or unexpected exit (default: off)");
+
 MODULE_LICENSE("GPL");
 MODULE_AUTHOR("hv developers");
 MODULE_DESCRIPTION("hv: a small hackable hypervisor (AMD SVM, Intel VMX)");

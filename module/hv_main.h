@@ -13,6 +13,8 @@ struct hv_cpuid;
 /* hv_main.c: per-CPU virtualization, reference counted by VMs. */
 int hv_get_virt(void);
 void hv_put_virt(void);
+/* hv_main.c: module parameter dump_invalid_state. */
+extern bool hv_dump_invalid_state;
 
 /* hv_dev.c */
 int hv_dev_init(void);
@@ -35,7 +37,7 @@ const struct hv_cpuid_entry *hv_cpuid_find(const struct hv_cpuid_entry *table, u
 /* x86/msr.c: the MSRs the core emulates for every vendor. */
 bool hv_pat_valid(u64 pat);
 bool hv_canonical(u64 addr);
-int hv_efer_write(u64 *data, u64 cur, bool host);
+int hv_efer_write(u64 *data, u64 cur, u64 cr0);
 int hv_msr_get(struct hv_vcpu *vcpu, u32 index, u64 *data);
 int hv_msr_set(struct hv_vcpu *vcpu, u32 index, u64 data, bool host);
 

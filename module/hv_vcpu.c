@@ -30,6 +30,7 @@
 
 #define CREATE_TRACE_POINTS
 #include "hv_trace.h"
+#include "x86/sregs.h"
 
 static struct hv_vcpu *preempt_notifier_to_vcpu(struct preempt_notifier *pn)
 {
@@ -260,6 +261,46 @@ static bool hv_sregs_reserved_clear(const struct hv_sregs *s)
 	       !s->idt.padding[0] && !s->idt.padding[1] && !s->idt.padding[2];
 }
 
+/* CR4 bits a guest may have: the host CPU supports them and hv backs them. */
+static u64 hv_cr4_valid(void)
+{
+	u64 valid = X86_CR4_VME | X86_CR4_PVI | X86_CR4_TSD | X86_CR4_DE | X86_CR4_PSE |
+		    X86_CR4_PAE | X86_CR4_MCE | X86_CR4_PGE | X86_CR4_PCE |
+		    X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT;
+
+	if (boot_cpu_has(X86_FEATURE_UMIP))
+		valid |= X86_CR4_UMIP;
+	if (boot_cpu_has(X86_FEATURE_FSGSBASE))
+		valid |= X86_CR4_FSGSBASE;
+	if (boot_cpu_has(X86_FEATURE_PCID))
+		valid |= X86_CR4_PCIDE;
+	if (boot_cpu_has(X86_FEATURE_XSAVE))
+		valid |= X86_CR4_OSXSAVE;
+	if (boot_cpu_has(X86_FEATURE_SMEP))
+		valid |= X86_CR4_SMEP;
+	if (boot_cpu_has(X86_FEATURE_SMAP))
+		valid |= X86_CR4_SMAP;
+	return valid;
+}
+
+/*
+ * The whole set is checked (x86/sregs.c) before any of it is stored, so a
+ * refused set leaves the vCPU as it was.  CR3 is judged against the
+ * physical-address width the guest's CPUID announces, as KVM does.
+ */
+static int hv_vcpu_check_sregs(struct hv_vcpu *vcpu, const struct hv_sregs *sregs)
+{
+	const struct hv_cpuid_entry *e;
+	struct hv_sregs_limits lim = {
+		.cr4_valid = hv_cr4_valid(),
+		.efer_valid = HV_EFER_VALID,
+	};
+
+	e = hv_cpuid_find(vcpu->cpuid, vcpu->cpuid_nent, 0x80000008, 0);
+	lim.maxphyaddr = hv_sregs_maxphyaddr(e, e ? e->eax : 0);
+	return hv_sregs_check(sregs, &lim) == HV_SREGS_OK ? 0 : -EINVAL;
+}
+
 static long hv_vcpu_set_sregs(struct hv_vcpu *vcpu, void __user *argp)
 {
 	struct hv_sregs sregs;
@@ -269,7 +310,7 @@ static long hv_vcpu_set_sregs(struct hv_vcpu *vcpu, void __user *argp)
 		return -EFAULT;
 	if (!hv_sregs_reserved_clear(&sregs))
 		return -EINVAL;
-	r = hv_check_control_regs(&sregs);
+	r = hv_vcpu_check_sregs(vcpu, &sregs);
 	if (r)
 		return r;
 	r = hv_msr_set(vcpu, MSR_IA32_APICBASE, sregs.apic_base, true);
@@ -463,6 +504,13 @@ static int hv_vcpu_mmap(struct file *filp, struct vm_area_struct *vma)
 {
 	unsigned long pages = vma_pages(vma);
 
+	/*
+	 * struct hv_run is shared with the kernel: a private mapping would
+	 * turn into a copy at the VMM's first write, and the VMM would no
+	 * longer see (nor be seen by) the vCPU.  Refuse it up front.
+	 */
+	if (!(vma->vm_flags & VM_SHARED))
+		return -EINVAL;
 	if (vma->vm_pgoff >= 2 || pages > 2 - vma->vm_pgoff)
 		return -EINVAL;
 	vma->vm_ops = &hv_vcpu_vm_ops;

@@ -18,6 +18,7 @@
 #include <asm/special_insns.h>
 
 #include "../hv_arch.h"
+#include "../hv_compat.h"
 #include "../hv_emulate.h"
 #include "../hv_main.h"
 #include "vmcb.h"
@@ -116,8 +117,8 @@ static int svm_cpu_enable(void)
 
 	rdmsrl(MSR_EFER, efer);
 	if (efer & EFER_SVME) {
-		pr_err("SVM is already in use by another hypervisor on CPU %d: unload kvm_amd, or load kvm with enable_virt_at_load=0, before creating hv VMs\n",
-		       smp_processor_id());
+		pr_err_ratelimited("SVM is already in use by another hypervisor on CPU %d: unload kvm_amd, or load kvm with enable_virt_at_load=0, before creating hv VMs\n",
+				   smp_processor_id());
 		return -EBUSY;
 	}
 	/* Hotplug callbacks may sleep; these pages are per-CPU and small. */
@@ -261,12 +262,63 @@ static void svm_assign_asid(struct svm_vcpu *svm, struct svm_cpu *sd, int cpu)
 	svm->asid_cpu = cpu;
 }
 
+/*
+ * The save-area fields a #VMEXIT writes besides RAX/RSP/RIP/RFLAGS (which
+ * struct hv_vcpu holds).  hv does not trust what a failed VMRUN leaves in
+ * them: QEMU's TCG saves the CPU's state of that moment, the host's, into
+ * the save area on VMEXIT_INVALID (seen: the host kernel's RIP and RSP came
+ * back to HV_GET_REGS and the next entry ran with them).  The guest never
+ * ran, so its state is put back as it was.
+ */
+struct svm_entry_state {
+	struct vmcb_seg es, cs, ss, ds, gdtr, idtr;
+	u64 efer, cr0, cr2, cr3, cr4, dr6, dr7;
+	u8 cpl;
+};
+
+static void svm_entry_state_save(const struct vmcb_save_area *s, struct svm_entry_state *e)
+{
+	e->es = s->es;
+	e->cs = s->cs;
+	e->ss = s->ss;
+	e->ds = s->ds;
+	e->gdtr = s->gdtr;
+	e->idtr = s->idtr;
+	e->efer = s->efer;
+	e->cr0 = s->cr0;
+	e->cr2 = s->cr2;
+	e->cr3 = s->cr3;
+	e->cr4 = s->cr4;
+	e->dr6 = s->dr6;
+	e->dr7 = s->dr7;
+	e->cpl = s->cpl;
+}
+
+static void svm_entry_state_restore(struct vmcb_save_area *s, const struct svm_entry_state *e)
+{
+	s->es = e->es;
+	s->cs = e->cs;
+	s->ss = e->ss;
+	s->ds = e->ds;
+	s->gdtr = e->gdtr;
+	s->idtr = e->idtr;
+	s->efer = e->efer;
+	s->cr0 = e->cr0;
+	s->cr2 = e->cr2;
+	s->cr3 = e->cr3;
+	s->cr4 = e->cr4;
+	s->dr6 = e->dr6;
+	s->dr7 = e->dr7;
+	s->cpl = e->cpl;
+}
+
 static void svm_enter(struct hv_vcpu *vcpu)
 {
 	struct svm_vcpu *svm = to_svm(vcpu);
 	struct svm_cpu *sd = this_cpu_ptr(&svm_cpu_data);
 	struct vmcb *vmcb = svm->vmcb;
 	int cpu = smp_processor_id();
+	struct svm_entry_state before;
 	unsigned long host_dr7 = 0;
 
 	if (svm->asid_cpu != cpu || svm->asid_gen != sd->asid_gen || vcpu->need_tlb_flush)
@@ -281,20 +333,32 @@ static void svm_enter(struct hv_vcpu *vcpu)
 
 	if (hw_breakpoint_active())
 		get_debugreg(host_dr7, 7);
+	svm_entry_state_save(&vmcb->save, &before);
 
 	asm volatile("clgi" ::: "memory");
 	svm_vmrun(svm->vmcb_pa, vcpu->regs, __pa(sd->host_save));
+	/* Before preemption can move this thread: see hv_compat.h (VMSCAPE). */
+	hv_vmexit_mark_ibpb_to_user();
 	/* #VMEXIT left DR7 disabled; give the host its breakpoints back. */
 	if (host_dr7)
 		set_debugreg(host_dr7, 7);
 	asm volatile("stgi" ::: "memory");
 
 	vmcb->control.tlb_ctl = TLB_CONTROL_DO_NOTHING;
+	svm_record_exit(svm);
+	if (vcpu->exit.failed_entry) {
+		/* The guest did not run: keep its registers, put its state back. */
+		vmcb->save.rax = vcpu->regs[HV_RAX];
+		vmcb->save.rsp = vcpu->regs[HV_RSP];
+		vmcb->save.rip = vcpu->rip;
+		vmcb->save.rflags = vcpu->rflags;
+		svm_entry_state_restore(&vmcb->save, &before);
+		return;
+	}
 	vcpu->regs[HV_RAX] = vmcb->save.rax;
 	vcpu->regs[HV_RSP] = vmcb->save.rsp;
 	vcpu->rip = vmcb->save.rip;
 	vcpu->rflags = vmcb->save.rflags;
-	svm_record_exit(svm);
 }
 
 static void svm_seg_to_hv(const struct vmcb_seg *v, struct hv_segment *s)
@@ -432,7 +496,7 @@ static int svm_set_msr(struct hv_vcpu *vcpu, u32 index, u64 data, bool host)
 	}
 	switch (index) {
 	case MSR_EFER:
-		if (hv_efer_write(&data, vmcb->save.efer, host))
+		if (hv_efer_write(&data, vmcb->save.efer, vmcb->save.cr0))
 			return -EINVAL;
 		vmcb->save.efer = data | EFER_SVME;
 		return 0;

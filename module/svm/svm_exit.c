@@ -18,14 +18,24 @@
 #include "../hv_main.h"
 #include "vmcb.h"
 
+/*
+ * One line per event, rate limited: a VMM can fail entries in a loop.  The
+ * VMCB's state follows only with dump_invalid_state set (then every time:
+ * whoever set it asked for it).
+ */
 void svm_dump_vmcb(struct svm_vcpu *svm, const char *why)
 {
+	static DEFINE_RATELIMIT_STATE(rs, DEFAULT_RATELIMIT_INTERVAL, DEFAULT_RATELIMIT_BURST);
 	struct vmcb_control_area *c = &svm->vmcb->control;
 	struct vmcb_save_area *s = &svm->vmcb->save;
 
+	if (!hv_dump_invalid_state && !__ratelimit(&rs))
+		return;
 	pr_err("vcpu %u: %s: exit_code 0x%x info1 0x%llx info2 0x%llx exit_int_info 0x%x\n",
 	       svm->vcpu.id, why, c->exit_code, c->exit_info_1, c->exit_info_2,
 	       c->exit_int_info);
+	if (!hv_dump_invalid_state)
+		return;
 	pr_err("  rip 0x%llx rsp 0x%llx rflags 0x%llx cpl %u cr0 0x%llx cr3 0x%llx cr4 0x%llx efer 0x%llx\n",
 	       s->rip, s->rsp, s->rflags, s->cpl, s->cr0, s->cr3, s->cr4, s->efer);
 	pr_err("  cs %04x/%04x/%08x/%llx ss %04x/%04x ds %04x/%04x tr %04x/%04x gdt %llx/%x idt %llx/%x\n",
@@ -127,8 +137,9 @@ static void svm_reinject_event(struct svm_vcpu *svm)
 
 void svm_dump_exit(struct hv_vcpu *vcpu, const char *why)
 {
-	static const char invalid[] = "VMRUN refused the guest state (VMEXIT_INVALID): check "
-				      "CR0/CR3/CR4/EFER, CS.L/CS.D and segment attributes";
+	static const char invalid[] = "VMRUN refused the guest state (VMEXIT_INVALID; check "
+				      "CR0/CR3/CR4/EFER, CS.L/CS.D, segment attributes; "
+				      "hv.dump_invalid_state=1 dumps the VMCB)";
 
 	svm_dump_vmcb(to_svm(vcpu), vcpu->exit.failed_entry ? invalid : why);
 }

@@ -11,6 +11,7 @@
 #include <asm/asm.h>
 #include <asm/nospec-branch.h>
 
+#include "../hv_compat.h"
 #include "../x86/guest_gprs.h"
 
 
@@ -38,6 +39,9 @@ SYM_FUNC_START(svm_vmrun)
 
 	HV_LOAD_GUEST_GPRS
 
+	/* Clear CPU buffers where the kernel's mitigations ask for it (TSA); VERW clobbers ZF. */
+	VM_CLEAR_CPU_BUFFERS
+
 	/*
 	 * Host RFLAGS.IF, saved by VMRUN, lets physical interrupts reach
 	 * the INTR intercept while the guest runs; GIF=0 still blocks them
@@ -55,8 +59,17 @@ SYM_FUNC_START(svm_vmrun)
 	mov 16(%rsp), %rax
 	vmload %rax
 
-	/* Guest-trained return predictions must not steer host returns. */
+	/*
+	 * Guest-trained return predictions must not steer host returns: stuff
+	 * the RSB, then untrain the return predictor or IBPB (RETBleed, SRSO),
+	 * as the kernel's mitigations ask, all before the first RET.  No
+	 * SPEC_CTRL write is needed: the guest ran with the host's value (the
+	 * MSR is intercepted and not in the guest's CPUID), and legacy IBRS,
+	 * which would need a write after every exit, is Intel-only (both
+	 * kernels refuse spectre_v2=ibrs on other vendors).
+	 */
 	FILL_RETURN_BUFFER %rax, RSB_CLEAR_LOOPS, X86_FEATURE_RSB_VMEXIT
+	HV_UNTRAIN_RET_VM
 
 	HV_CLEAR_GUEST_GPRS
 

@@ -15,6 +15,7 @@
 #include "../x86/insn.c"
 #include "../x86/walk.c"
 #include "../x86/cpuid.c"
+#include "../x86/sregs.c"
 #include "../hv_memslot.c"
 
 MODULE_LICENSE("GPL");

@@ -268,7 +268,7 @@ void vmx_vpid_free(u16 vpid);
 extern const struct hv_exit_handler vmx_exit_handlers[VMX_EXIT_TABLE_SIZE];
 void vmx_record_exit(struct vmx_vcpu *vmx);
 void vmx_dump_exit(struct hv_vcpu *vcpu, const char *why);
-void vmx_dump(struct vmx_vcpu *vmx, const char *why);
+__printf(2, 3) void vmx_dump(struct vmx_vcpu *vmx, const char *fmt, ...);
 const char *vmx_insn_error_string(u32 error);
 
 #endif /* HV_VMX_VMCS_H */

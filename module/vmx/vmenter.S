@@ -10,7 +10,9 @@
 #include <linux/linkage.h>
 #include <asm/asm.h>
 #include <asm/ibt.h>
+#include <asm/msr-index.h>
 #include <asm/nospec-branch.h>
+#include <asm/percpu.h>
 #include <asm/unwind_hints.h>
 
 #include "../x86/guest_gprs.h"
@@ -69,9 +71,29 @@ SYM_INNER_LABEL(vmx_vmexit, SYM_L_GLOBAL)
 	HV_SAVE_GUEST_GPRS
 	popq GPR_RAX(%rax)
 
-	/* Guest-trained return and branch predictions must not steer the host. */
+	/*
+	 * Guest-trained return and branch predictions must not steer the
+	 * host.  Before the first RET: stuff the RSB (retpoline and legacy
+	 * IBRS hosts; a single CALL on eIBRS CPUs with the PBRSB erratum) and,
+	 * with legacy IBRS (spectre_v2=ibrs: X86_FEATURE_KERNEL_IBRS), write
+	 * SPEC_CTRL again.  Legacy IBRS restricts predictions only when IBRS
+	 * is written after the transition from the less privileged predictor
+	 * mode, and leaving VMX non-root operation is such a transition, so
+	 * the write is owed even though the value did not change: the guest
+	 * ran with the host's value, which it can neither read nor write (the
+	 * MSR is intercepted and not in its CPUID).  Then clear the branch
+	 * history where the kernel mitigates BHI in software.  Clobbers RAX,
+	 * RCX, RDX: the guest's values are saved.
+	 */
 	FILL_RETURN_BUFFER %rax, RSB_CLEAR_LOOPS, X86_FEATURE_RSB_VMEXIT, \
 			   X86_FEATURE_RSB_VMEXIT_LITE
+	ALTERNATIVE "jmp .Lspec_ctrl_done", "", X86_FEATURE_KERNEL_IBRS
+	mov $MSR_IA32_SPEC_CTRL, %ecx
+	mov PER_CPU_VAR(x86_spec_ctrl_current), %rdx
+	mov %edx, %eax
+	shr $32, %rdx
+	wrmsr
+.Lspec_ctrl_done:
 	CLEAR_BRANCH_HISTORY_VMEXIT
 
 	xor %eax, %eax

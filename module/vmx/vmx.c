@@ -34,6 +34,7 @@
 #include <asm/tsc.h>
 
 #include "../hv_arch.h"
+#include "../hv_compat.h"
 #include "../hv_emulate.h"
 #include "vmcs.h"
 
@@ -264,8 +265,8 @@ static int vmx_cpu_enable(void)
 	int r;
 
 	if (cr4_read_shadow() & X86_CR4_VMXE) {
-		pr_err("VMX is already in use by another hypervisor on CPU %d: unload kvm_intel, or load kvm with enable_virt_at_load=0, before creating hv VMs\n",
-		       cpu);
+		pr_err_ratelimited("VMX is already in use by another hypervisor on CPU %d: unload kvm_intel, or load kvm with enable_virt_at_load=0, before creating hv VMs\n",
+				   cpu);
 		return -EBUSY;
 	}
 	r = vmx_feature_control(true);
@@ -709,6 +710,8 @@ static void vmx_enter(struct hv_vcpu *vcpu)
 		native_write_cr2(vmx->cr2);
 
 	vmx->fail = vmx_vmenter(vcpu->regs, vmx->launched);
+	/* Before preemption can move this thread: see hv_compat.h (VMSCAPE). */
+	hv_vmexit_mark_ibpb_to_user();
 
 	vmx->cr2 = native_read_cr2();
 
@@ -724,9 +727,15 @@ static void vmx_enter(struct hv_vcpu *vcpu)
 		vmx_record_exit(vmx);
 		return;
 	}
-	vmx->launched = true;
 	vmx_read_exit(vmx);
 	vmx_record_exit(vmx);
+	/*
+	 * An entry that failed on the guest state (exit reason bit 31) leaves
+	 * the VMCS's launch state as it was: the next entry is a VMLAUNCH
+	 * again, not a VMRESUME that VMX would refuse (error 5).
+	 */
+	if (!(vmx->exit_reason & VMX_EXIT_REASONS_FAILED_VMENTRY))
+		vmx->launched = true;
 	/*
 	 * An NMI that caused the exit was taken from the host: run the host's
 	 * handler now, before interrupts are enabled again.  INT 2 enters it

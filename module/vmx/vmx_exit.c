@@ -81,11 +81,28 @@ static const char *vmx_entry_qual_string(u64 qual)
 	}
 }
 
-void vmx_dump(struct vmx_vcpu *vmx, const char *why)
+/*
+ * One line per event, rate limited: a VMM can fail entries in a loop.  The
+ * VMCS's guest state follows only with dump_invalid_state set (then every
+ * time: whoever set it asked for it).  Needs the vCPU's VMCS current.
+ */
+void vmx_dump(struct vmx_vcpu *vmx, const char *fmt, ...)
 {
-	pr_err("vcpu %u: %s: reason %#x qual %#llx intr_info %#x idt_vectoring %#x\n",
-	       vmx->vcpu.id, why, vmx->exit_reason, vmx->exit_qual, vmx->exit_intr_info,
+	static DEFINE_RATELIMIT_STATE(rs, DEFAULT_RATELIMIT_INTERVAL, DEFAULT_RATELIMIT_BURST);
+	struct va_format vaf;
+	va_list args;
+
+	if (!hv_dump_invalid_state && !__ratelimit(&rs))
+		return;
+	va_start(args, fmt);
+	vaf.fmt = fmt;
+	vaf.va = &args;
+	pr_err("vcpu %u: %pV: reason %#x qual %#llx intr_info %#x idt_vectoring %#x\n",
+	       vmx->vcpu.id, &vaf, vmx->exit_reason, vmx->exit_qual, vmx->exit_intr_info,
 	       vmx->idt_vectoring);
+	va_end(args);
+	if (!hv_dump_invalid_state)
+		return;
 	pr_err("  rip %#llx rsp %#llx rflags %#llx cr0 %#lx/%#lx cr3 %#lx cr4 %#lx/%#lx efer %#lx entry %#x\n",
 	       vmx->vcpu.rip, vmx->vcpu.regs[HV_RSP], vmx->vcpu.rflags, vmcs_read(GUEST_CR0),
 	       vmcs_read(CR0_READ_SHADOW), vmcs_read(GUEST_CR3), vmcs_read(GUEST_CR4),
@@ -108,7 +125,7 @@ static int vmx_exit_unexpected(struct hv_vcpu *vcpu, const char *why)
 		vcpu->exit.hw_reason, vcpu->exit.qual, vcpu->exit.info, vcpu->rip,
 	};
 
-	vmx_dump(to_vmx(vcpu), why);
+	vmx_dump(to_vmx(vcpu), "%s", why);
 	return hv_exit_internal_error(vcpu, HV_INTERNAL_ERROR_UNKNOWN_EXIT, data, ARRAY_SIZE(data));
 }
 
@@ -342,42 +359,43 @@ static void vmx_reinject_event(struct vmx_vcpu *vmx)
 	vmcs_write(VM_ENTRY_INTR_INFO_FIELD, info & ~INTR_INFO_RESVD_BITS_MASK);
 }
 
-/* The failed entry in words, and its hardware_entry_failure_reason (see the top). */
-static u64 vmx_fail_entry_code(struct vmx_vcpu *vmx, bool print)
+/* The failed entry's hardware_entry_failure_reason (see the top). */
+static u64 vmx_fail_entry_code(struct vmx_vcpu *vmx)
 {
-	u32 basic = vmx->exit_reason & HV_VMX_BASIC_REASON;
-
-	if (vmx->fail == 1) {
-		if (print)
-			pr_err("vcpu %u: VM-instruction error %u: %s\n", vmx->vcpu.id,
-			       vmx->insn_error, vmx_insn_error_string(vmx->insn_error));
+	if (vmx->fail == 1)
 		return vmx->insn_error;
-	}
-	if (vmx->fail) {
-		if (print)
-			pr_err("vcpu %u: VMLAUNCH/VMRESUME %s\n", vmx->vcpu.id,
-			       vmx->fail == 2 ? "found no current VMCS (VMfailInvalid)" : "faulted");
+	if (vmx->fail)
 		return ~0ULL;
-	}
-	if (print)
-		pr_err("vcpu %u: VM-entry failure, exit reason %u (%s), qualification %llu (%s)\n",
-		       vmx->vcpu.id, basic,
-		       basic == EXIT_REASON_INVALID_STATE ? "invalid guest state" :
-		       basic == EXIT_REASON_MSR_LOAD_FAIL ? "MSR loading" :
-		       basic == EXIT_REASON_MCE_DURING_VMENTRY ? "machine-check event" :
-		       "unexpected", vmx->exit_qual, vmx_entry_qual_string(vmx->exit_qual));
 	return vmx->exit_reason | (vmx->exit_qual << 32);
 }
 
+/*
+ * One rate-limited line per event (vmx_dump() adds the VMCS with
+ * dump_invalid_state): a VMM can fail entries in a loop.
+ */
 void vmx_dump_exit(struct hv_vcpu *vcpu, const char *why)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	u32 basic = vmx->exit_reason & HV_VMX_BASIC_REASON;
 
-	/* No dump when no VMCS was current (VMfailInvalid) or the entry faulted. */
-	if (vmx->fail != 2 && vmx->fail != 3)
-		vmx_dump(vmx, why);
-	if (vcpu->exit.failed_entry)
-		vmx_fail_entry_code(vmx, true);
+	if (!vcpu->exit.failed_entry) {
+		vmx_dump(vmx, "%s", why);
+	} else if (vmx->fail == 1) {
+		vmx_dump(vmx, "VMLAUNCH/VMRESUME failed with VM-instruction error %u (%s)",
+			 vmx->insn_error, vmx_insn_error_string(vmx->insn_error));
+	} else if (vmx->fail) {
+		/* No current VMCS, or the entry faulted: nothing to dump. */
+		pr_err_ratelimited("vcpu %u: VMLAUNCH/VMRESUME %s\n", vmx->vcpu.id,
+				   vmx->fail == 2 ? "found no current VMCS (VMfailInvalid)" :
+				   "faulted");
+	} else {
+		vmx_dump(vmx, "VM-entry failure, exit reason %u (%s), qualification %llu (%s)",
+			 basic,
+			 basic == EXIT_REASON_INVALID_STATE ? "invalid guest state" :
+			 basic == EXIT_REASON_MSR_LOAD_FAIL ? "MSR loading" :
+			 basic == EXIT_REASON_MCE_DURING_VMENTRY ? "machine-check event" :
+			 "unexpected", vmx->exit_qual, vmx_entry_qual_string(vmx->exit_qual));
+	}
 }
 
 /* Exits caused by an instruction: VMX reports its length. */
@@ -419,7 +437,7 @@ void vmx_record_exit(struct vmx_vcpu *vmx)
 	exit->info = vmx->exit_intr_info;
 	exit->next_rip = 0;
 	if (exit->failed_entry) {
-		exit->fail_code = vmx_fail_entry_code(vmx, false);
+		exit->fail_code = vmx_fail_entry_code(vmx);
 		return;
 	}
 	if (vmx_exit_has_insn_len(reason))

@@ -208,9 +208,10 @@ void vmx_get_sregs(struct hv_vcpu *vcpu, struct hv_sregs *sregs)
 }
 
 /*
- * hv_check_control_regs() has refused reserved bits; what VMX itself
- * cannot enter with (e.g. CR4.VMXE, inconsistent segments) is left to the
- * VM-entry checks and reported as HV_EXIT_FAIL_ENTRY, as on SVM.
+ * hv_sregs_check() (x86/sregs.c) has refused what no CPU accepts; what VMX
+ * itself cannot enter with (segment attributes, a CR3 beyond this CPU's
+ * physical-address width) is left to the VM-entry checks and reported as
+ * HV_EXIT_FAIL_ENTRY, as on SVM.
  */
 int vmx_set_sregs(struct hv_vcpu *vcpu, const struct hv_sregs *sregs)
 {
@@ -370,7 +371,7 @@ int vmx_set_msr(struct hv_vcpu *vcpu, u32 index, u64 data, bool host)
 	}
 	switch (index) {
 	case MSR_EFER:
-		if (hv_efer_write(&data, vmcs_read(GUEST_IA32_EFER), host))
+		if (hv_efer_write(&data, vmcs_read(GUEST_IA32_EFER), vmx_guest_cr0()))
 			return -EINVAL;
 		vmx_load_efer(vmx, data);
 		return 0;

@@ -811,7 +811,7 @@ static int t_mmap_too_large(void)
 		      mmap_size + PAGE);
 	if (p != MAP_FAILED)
 		fail("mmap of HV_GET_VCPU_MMAP_SIZE + 1 page succeeded\n");
-	return PASS;
+	return want_errno("mmap of HV_GET_VCPU_MMAP_SIZE + 1 page", -1, EINVAL);
 }
 
 static int t_mmap_offset(void)
@@ -824,11 +824,31 @@ static int t_mmap_offset(void)
 		      PAGE);
 	if (p != MAP_FAILED)
 		fail("mmap of one page at offset HV_GET_VCPU_MMAP_SIZE succeeded\n");
+	CHECK(want_errno("mmap of one page at offset HV_GET_VCPU_MMAP_SIZE", -1, EINVAL));
 	p = track_map(mmap(NULL, mmap_size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu, PAGE),
 		      mmap_size);
 	if (p != MAP_FAILED)
 		fail("mmap of the full size at offset 1 page succeeded\n");
-	return PASS;
+	return want_errno("mmap of the full size at offset 1 page", -1, EINVAL);
+}
+
+/* struct hv_run is shared with the kernel: a private mapping is refused. */
+static int t_mmap_private(void)
+{
+	int vm, vcpu;
+	void *p;
+
+	CHECK(vm_vcpu(&vm, &vcpu));
+	p = track_map(mmap(NULL, mmap_size, PROT_READ | PROT_WRITE, MAP_PRIVATE, vcpu, 0),
+		      mmap_size);
+	if (p != MAP_FAILED)
+		fail("MAP_PRIVATE mapping of a vCPU fd succeeded\n");
+	CHECK(want_errno("mmap(MAP_PRIVATE) of a vCPU fd", -1, EINVAL));
+	/* Read-only private mappings too: they would not follow the kernel's writes either. */
+	p = track_map(mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, vcpu, 0), PAGE);
+	if (p != MAP_FAILED)
+		fail("read-only MAP_PRIVATE mapping of a vCPU fd succeeded\n");
+	return want_errno("mmap(PROT_READ, MAP_PRIVATE) of a vCPU fd", -1, EINVAL);
 }
 
 static int t_mmap_vm_fd(void)
@@ -841,7 +861,7 @@ static int t_mmap_vm_fd(void)
 	p = track_map(mmap(NULL, PAGE, PROT_READ, MAP_SHARED, vm, 0), PAGE);
 	if (p != MAP_FAILED)
 		fail("mmap of a VM fd succeeded\n");
-	return PASS;
+	return want_errno("mmap of a VM fd", -1, ENODEV);
 }
 
 /* ---- registers ---- */
@@ -1052,6 +1072,209 @@ static int t_sregs_bad_efer(void)
 	return want_errno("efer bit 9", ioctl(vcpu, HV_SET_SREGS, &t), EINVAL);
 }
 
+/*
+ * HV_SET_SREGS consistency (docs/abi.md): each state below breaks one rule of
+ * a state that is accepted, so each refusal is the rule's own.  The bits are
+ * spelled out here rather than taken from kernel headers.
+ */
+#define CR0_PE		(1ULL << 0)
+#define CR0_ET		(1ULL << 4)
+#define CR0_NE		(1ULL << 5)
+#define CR0_NW		(1ULL << 29)
+#define CR0_CD		(1ULL << 30)
+#define CR0_PG		(1ULL << 31)
+#define CR4_PAE		(1ULL << 5)
+#define CR4_VMXE	(1ULL << 13)
+#define CR4_PCIDE	(1ULL << 17)
+#define EFER_LME	(1ULL << 8)
+#define EFER_LMA	(1ULL << 10)
+
+/* Flat 32-bit protected mode, paging off, from the vCPU's reset state @s. */
+static void protected_mode(struct hv_sregs *s)
+{
+	s->cr0 = CR0_PE | CR0_ET | CR0_NE;
+	s->cr4 = 0;
+	s->efer = 0;
+	s->cs.base = 0;
+	s->cs.limit = 0xffffffff;
+	s->cs.selector = 0x8;
+	s->cs.type = 11;
+	s->cs.s = 1;
+	s->cs.present = 1;
+	s->cs.db = 1;
+	s->cs.l = 0;
+	s->cs.g = 1;
+	s->cs.unusable = 0;
+}
+
+/* 64-bit mode with 4-level paging (tables at 0x1000), as the selftests run. */
+static void long_mode(struct hv_sregs *s)
+{
+	protected_mode(s);
+	s->cr0 |= CR0_PG;
+	s->cr3 = 0x1000;
+	s->cr4 = CR4_PAE;
+	s->efer = EFER_LME | EFER_LMA;
+	s->cs.db = 0;
+	s->cs.l = 1;
+}
+
+/* SET @s, then GET it back unchanged; @what names the mode. */
+static int sregs_accepted(int vcpu, const struct hv_sregs *s, const char *what)
+{
+	struct hv_sregs out;
+
+	if (ioctl(vcpu, HV_SET_SREGS, s) < 0)
+		fail("HV_SET_SREGS %s: %s\n", what, strerror(errno));
+	CHECK(get_sregs(vcpu, &out));
+	if (out.cr0 != s->cr0 || out.cr4 != s->cr4 || out.efer != s->efer || out.cr3 != s->cr3 ||
+	    out.cs.l != s->cs.l || out.cs.db != s->cs.db)
+		fail("%s: GET returned cr0 %#llx cr4 %#llx efer %#llx cs.l %u cs.db %u\n", what,
+		     (unsigned long long)out.cr0, (unsigned long long)out.cr4,
+		     (unsigned long long)out.efer, out.cs.l, out.cs.db);
+	return PASS;
+}
+
+/*
+ * Every mode the selftests and hv-run start guests in: real mode (reset
+ * state; on VMX it runs as an unrestricted guest), real mode with CR0.CD and
+ * NW clear, 32-bit protected mode without and with paging, PAE, LME set
+ * before paging is switched on, long mode and compatibility mode.
+ */
+static int t_sregs_modes_ok(void)
+{
+	int vm, vcpu;
+	struct hv_sregs reset, s;
+
+	CHECK(vm_vcpu(&vm, &vcpu));
+	CHECK(get_sregs(vcpu, &reset));
+	CHECK(sregs_accepted(vcpu, &reset, "reset state (real mode)"));
+	s = reset;
+	s.cr0 = CR0_ET;
+	CHECK(sregs_accepted(vcpu, &s, "real mode, caches on"));
+	s = reset;
+	protected_mode(&s);
+	CHECK(sregs_accepted(vcpu, &s, "protected mode"));
+	s.cr0 |= CR0_PG;
+	s.cr3 = 0x2000;
+	CHECK(sregs_accepted(vcpu, &s, "32-bit paging"));
+	s.cr4 = CR4_PAE;
+	CHECK(sregs_accepted(vcpu, &s, "PAE paging"));
+	s.cr0 &= ~CR0_PG;
+	s.efer = EFER_LME;
+	CHECK(sregs_accepted(vcpu, &s, "EFER.LME before paging"));
+	s = reset;
+	long_mode(&s);
+	CHECK(sregs_accepted(vcpu, &s, "long mode"));
+	s.cs.l = 0;
+	s.cs.db = 1;
+	return sregs_accepted(vcpu, &s, "compatibility mode");
+}
+
+/* The examples and the other mode rules of the architecture. */
+static int t_sregs_inconsistent_einval(void)
+{
+	int vm, vcpu;
+	struct hv_sregs reset, s;
+
+	CHECK(vm_vcpu(&vm, &vcpu));
+	CHECK(get_sregs(vcpu, &reset));
+	s = reset;
+	long_mode(&s);
+	s.cr0 &= ~CR0_PG;
+	CHECK(want_errno("EFER.LMA with CR0.PG clear", ioctl(vcpu, HV_SET_SREGS, &s), EINVAL));
+	s = reset;
+	long_mode(&s);
+	s.efer &= ~EFER_LME;
+	CHECK(want_errno("EFER.LMA without EFER.LME", ioctl(vcpu, HV_SET_SREGS, &s), EINVAL));
+	s = reset;
+	long_mode(&s);
+	s.efer &= ~EFER_LMA;
+	CHECK(want_errno("EFER.LME and CR0.PG without EFER.LMA", ioctl(vcpu, HV_SET_SREGS, &s),
+			 EINVAL));
+	s = reset;
+	long_mode(&s);
+	s.cr4 &= ~CR4_PAE;
+	CHECK(want_errno("long mode without CR4.PAE", ioctl(vcpu, HV_SET_SREGS, &s), EINVAL));
+	s = reset;
+	long_mode(&s);
+	s.cs.db = 1;
+	CHECK(want_errno("long mode with CS.L and CS.D", ioctl(vcpu, HV_SET_SREGS, &s), EINVAL));
+	s = reset;
+	protected_mode(&s);
+	s.cs.l = 1;
+	s.cs.db = 0;
+	CHECK(want_errno("CS.L in protected mode", ioctl(vcpu, HV_SET_SREGS, &s), EINVAL));
+	s = reset;
+	s.cs.l = 1;
+	CHECK(want_errno("CS.L in real mode", ioctl(vcpu, HV_SET_SREGS, &s), EINVAL));
+	s = reset;
+	protected_mode(&s);
+	s.cr0 |= CR0_PG;
+	s.cr4 = CR4_PAE | CR4_PCIDE;
+	CHECK(want_errno("CR4.PCIDE outside long mode", ioctl(vcpu, HV_SET_SREGS, &s), EINVAL));
+	s = reset;
+	protected_mode(&s);
+	s.cr4 = CR4_VMXE;
+	CHECK(want_errno("CR4.VMXE", ioctl(vcpu, HV_SET_SREGS, &s), EINVAL));
+	s = reset;
+	s.cr8 = 16;
+	CHECK(want_errno("CR8 = 16", ioctl(vcpu, HV_SET_SREGS, &s), EINVAL));
+	/* Nothing of a refused set was stored. */
+	CHECK(get_sregs(vcpu, &s));
+	if (memcmp(&s, &reset, sizeof(s)))
+		fail("a refused HV_SET_SREGS changed the vCPU's state\n");
+	return PASS;
+}
+
+/*
+ * In long mode CR3 may not have bits at or above the guest's MAXPHYADDR, the
+ * width its CPUID leaf 0x80000008 announces (36 without the leaf, as KVM).
+ */
+static int t_sregs_cr3_maxphyaddr(void)
+{
+	int vm, vcpu;
+	struct hv_sregs s;
+	struct hv_cpuid *c = cpuid_alloc(1);
+	int r = PASS;
+
+	if (!c)
+		fail("out of memory\n");
+	CHECK(vm_vcpu(&vm, &vcpu));
+	c->entries[0].function = 0x80000008;
+	c->entries[0].eax = 0x3028;		/* 40 physical, 48 linear address bits */
+	if (ioctl(vcpu, HV_SET_CPUID, c) < 0) {
+		msg("HV_SET_CPUID: %s\n", strerror(errno));
+		r = FAIL;
+		goto out;
+	}
+	CHECK(get_sregs(vcpu, &s));
+	long_mode(&s);
+	s.cr3 = (1ULL << 40) - 4096;
+	r = sregs_accepted(vcpu, &s, "long mode, CR3 at the top of 40 bits");
+	if (r != PASS)
+		goto out;
+	s.cr3 = 1ULL << 40;
+	r = want_errno("long mode, CR3 bit 40 with MAXPHYADDR 40",
+		       ioctl(vcpu, HV_SET_SREGS, &s), EINVAL);
+	if (r != PASS)
+		goto out;
+	/* Without leaf 0x80000008 the width is 36. */
+	c->entries[0].function = 0;
+	c->entries[0].eax = 1;
+	if (ioctl(vcpu, HV_SET_CPUID, c) < 0) {
+		msg("HV_SET_CPUID(leaf 0 only): %s\n", strerror(errno));
+		r = FAIL;
+		goto out;
+	}
+	s.cr3 = 1ULL << 36;
+	r = want_errno("long mode, CR3 bit 36 without CPUID 0x80000008",
+		       ioctl(vcpu, HV_SET_SREGS, &s), EINVAL);
+out:
+	free(c);
+	return r;
+}
+
 /* ---- CPUID ---- */
 
 static int t_set_cpuid_e2big(void)
@@ -1170,6 +1393,7 @@ out:
 
 /* ---- MSRs ---- */
 
+#define MSR_EFER		0xc0000080u
 #define MSR_STAR		0xc0000081u
 #define MSR_LSTAR		0xc0000082u
 #define MSR_UNKNOWN		0x2fffffffu	/* in no vendor's MSR ranges */
@@ -1261,6 +1485,48 @@ static int t_msrs_roundtrip(void)
 	if (m.e[0].data != 0x0023001000000000ULL || m.e[1].data != 0xffffffff81a00000ULL)
 		fail("got STAR %#llx LSTAR %#llx back\n", (unsigned long long)m.e[0].data,
 		     (unsigned long long)m.e[1].data);
+	return PASS;
+}
+
+/*
+ * HV_SET_MSRS cannot get around the sregs rules: EFER.LMA stays what it was
+ * (only HV_SET_SREGS changes the mode) and EFER.LME cannot change while
+ * paging is on.
+ */
+static int t_msrs_efer_keeps_mode(void)
+{
+	int vm, vcpu;
+	struct hv_sregs s;
+	struct msrs m;
+	long r;
+
+	CHECK(vm_vcpu(&vm, &vcpu));
+	memset(&m, 0, sizeof(m));
+	m.h.nmsrs = 1;
+	m.e[0].index = MSR_EFER;
+	m.e[0].data = EFER_LME | EFER_LMA;	/* paging is off: LME may change */
+	r = ioctl(vcpu, HV_SET_MSRS, &m);
+	if (r != 1)
+		fail("HV_SET_MSRS EFER=LME|LMA in real mode returned %ld, want 1\n", r);
+	CHECK(get_sregs(vcpu, &s));
+	if (s.efer != EFER_LME)
+		fail("EFER %#llx after setting LME|LMA in real mode, want LME alone\n",
+		     (unsigned long long)s.efer);
+	long_mode(&s);
+	if (ioctl(vcpu, HV_SET_SREGS, &s) < 0)
+		fail("HV_SET_SREGS long mode: %s\n", strerror(errno));
+	m.e[0].data = 0;
+	r = ioctl(vcpu, HV_SET_MSRS, &m);
+	if (r != 0)
+		fail("HV_SET_MSRS EFER=0 with paging on returned %ld, want 0 (refused)\n", r);
+	m.e[0].data = EFER_LME;
+	r = ioctl(vcpu, HV_SET_MSRS, &m);
+	if (r != 1)
+		fail("HV_SET_MSRS EFER=LME in long mode returned %ld, want 1\n", r);
+	CHECK(get_sregs(vcpu, &s));
+	if (s.efer != (EFER_LME | EFER_LMA))
+		fail("EFER %#llx after writing LME in long mode, want LME|LMA\n",
+		     (unsigned long long)s.efer);
 	return PASS;
 }
 
@@ -1782,6 +2048,7 @@ static const struct test tests[] = {
 	{ "mmap_vcpu_fd_full_size_ok", t_mmap_ok },
 	{ "mmap_vcpu_fd_too_large_fails", t_mmap_too_large },
 	{ "mmap_vcpu_fd_offset_beyond_size_fails", t_mmap_offset },
+	{ "mmap_vcpu_fd_private_einval", t_mmap_private },
 	{ "mmap_vm_fd_fails", t_mmap_vm_fd },
 	{ "regs_bad_pointer_efault", t_regs_efault },
 	{ "set_regs_flags_or_reserved_einval", t_regs_flags_reserved },
@@ -1793,6 +2060,9 @@ static const struct test tests[] = {
 	{ "set_sregs_invalid_cr0_einval", t_sregs_bad_cr0 },
 	{ "set_sregs_cr4_reserved_bits_einval", t_sregs_bad_cr4 },
 	{ "set_sregs_efer_reserved_bits_einval", t_sregs_bad_efer },
+	{ "set_sregs_every_mode_used_ok", t_sregs_modes_ok },
+	{ "set_sregs_inconsistent_mode_einval", t_sregs_inconsistent_einval },
+	{ "set_sregs_cr3_above_maxphyaddr_einval", t_sregs_cr3_maxphyaddr },
 	{ "set_cpuid_nent_over_max_e2big", t_set_cpuid_e2big },
 	{ "set_cpuid_bad_pointer_efault", t_set_cpuid_efault },
 	{ "set_cpuid_flags_or_reserved_einval", t_set_cpuid_einval },
@@ -1804,6 +2074,7 @@ static const struct test tests[] = {
 	{ "get_msrs_zero_entries_returns_0", t_msrs_zero },
 	{ "set_msrs_get_msrs_round_trip", t_msrs_roundtrip },
 	{ "msrs_stop_at_unknown_index", t_msrs_unknown },
+	{ "set_msrs_efer_cannot_change_mode", t_msrs_efer_keeps_mode },
 	{ "interrupt_bad_vector_or_flags_einval", t_interrupt_einval },
 	{ "interrupt_second_queued_ebusy", t_interrupt_ebusy },
 	{ "get_stats_layout_and_zero_counts", t_stats },

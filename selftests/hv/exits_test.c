@@ -4,6 +4,7 @@
  * the exits the kernel handles itself (CPUID, MSRs) and the exit counters.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -690,36 +691,88 @@ static void test_intr_immediate_exit(void)
 
 /* ---- entry failure ---------------------------------------------------------------- */
 
-static void test_fail_entry(void)
+/*
+ * The width a guest may be promised is 48 bits (hv's 4-level nested tables);
+ * the CPU's own can be smaller (QEMU's TCG and Bochs: 40 bits).
+ */
+#define GUEST_PHYS_BITS	48u
+
+/*
+ * Give @vcpu a state HV_SET_SREGS must accept but the CPU refuses at entry:
+ * its CPUID announces 48 physical-address bits, and CR3 has a bit set that
+ * is inside those 48 but above the host CPU's own width.  HV_SET_SREGS judges
+ * CR3 against what the guest was told (as KVM does); VMRUN refuses a CR3
+ * with a bit above the CPU's width (APM "CR3 MBZ bits"), and so do VMX's
+ * guest-state checks (SDM 26.3.1.1), which report basic reason 33.
+ *
+ * The other candidates are gone: HV_SET_SREGS now refuses long mode with
+ * CS.L and CS.D (the old state), and HV_SET_MSRS cannot change EFER.LMA.
+ * On a CPU with 48 or more physical-address bits there is no such bit, and
+ * the test fails rather than skip: the exit would go untested.
+ */
+static void make_entry_fail(struct vcpu *vcpu)
 {
-	struct vm *vm = vm_create(0);
-	struct vcpu *vcpu = vm_vcpu_add(vm, 0, guest_spin);
-	struct hv_run *run = vcpu->run;
+	struct hv_cpuid *c = calloc(1, sizeof(*c) + HV_MAX_CPUID_ENTRIES * sizeof(c->entries[0]));
+	struct hv_cpuid_entry *e;
+	uint32_t a, b, cx, d, host_bits;
 	struct hv_sregs sregs;
 	int r;
 
-	/*
-	 * Long mode with CS.L = 1 and CS.D = 1: both SVM's VMRUN consistency
-	 * checks and VMX's guest-state checks refuse it.
-	 */
+	cpuid_count(0x80000008, 0, &a, &b, &cx, &d);
+	host_bits = a & 0xff;
+	if (host_bits >= GUEST_PHYS_BITS)
+		TEST_FAIL("host MAXPHYADDR is %u: no CR3 bit is valid for a %u-bit guest but not for this CPU, so no entry can be made to fail",
+			  host_bits, GUEST_PHYS_BITS);
+
+	TEST_ASSERT(c, "calloc");
+	c->nent = HV_MAX_CPUID_ENTRIES;
+	TEST_ASSERT(ioctl(vcpu->fd, HV_GET_CPUID, c) == 0, "HV_GET_CPUID");
+	e = hv_cpuid_find(c, 0x80000008, 0);
+	TEST_ASSERT(e, "the vCPU's CPUID has no leaf 0x80000008");
+	e->eax = (e->eax & ~0xffu) | GUEST_PHYS_BITS;
+	TEST_ASSERT(ioctl(vcpu->fd, HV_SET_CPUID, c) == 0, "HV_SET_CPUID");
+	free(c);
+
 	vcpu_sregs_get(vcpu, &sregs);
-	sregs.cs.db = 1;
+	sregs.cr3 |= 1ULL << host_bits;
 	r = __vcpu_sregs_set(vcpu, &sregs);
-	if (r) {
-		TEST_ASSERT(r == -1 && errno == EINVAL,
-			    "HV_SET_SREGS with CS.L=CS.D=1 returned %d, expected 0 or EINVAL", r);
-		TEST_SKIP("HV_SET_SREGS refuses CS.L=1 with CS.D=1 (EINVAL), so no entry fails");
-	}
+	TEST_ASSERT(r == 0, "HV_SET_SREGS refused CR3 %#llx (bit %u, within the guest's %u bits): errno %d",
+		    (unsigned long long)sregs.cr3, host_bits, GUEST_PHYS_BITS, errno);
+}
+
+/*
+ * Run @vcpu into a failed entry.  The guest did not run, so its registers and
+ * state must be what they were: in particular nothing of the host's (QEMU's
+ * TCG writes the host's RIP, RSP, CR3... into the VMCB on VMEXIT_INVALID).
+ */
+static void assert_fail_entry(struct vm *vm, struct vcpu *vcpu)
+{
+	struct hv_run *run = vcpu->run;
+	struct hv_regs regs0, regs1;
+	struct hv_sregs sregs0, sregs1;
+	int r;
+
+	vcpu_regs_get(vcpu, &regs0);
+	vcpu_sregs_get(vcpu, &sregs0);
 	r = __vcpu_run(vcpu);
 	TEST_ASSERT(r == 0, "HV_RUN returned %d", r);
 	vcpu_assert_exit(vcpu, HV_EXIT_FAIL_ENTRY);
-	ktap_print_msg("hardware_entry_failure_reason %#llx on cpu %u\n",
-		       (unsigned long long)run->fail_entry.hardware_entry_failure_reason,
-		       run->fail_entry.cpu);
+	vcpu_regs_get(vcpu, &regs1);
+	vcpu_sregs_get(vcpu, &sregs1);
+	TEST_ASSERT(!memcmp(&regs0, &regs1, sizeof(regs0)),
+		    "registers changed by a failed entry: rip %#llx -> %#llx, rsp %#llx -> %#llx",
+		    (unsigned long long)regs0.rip, (unsigned long long)regs1.rip,
+		    (unsigned long long)regs0.rsp, (unsigned long long)regs1.rsp);
+	TEST_ASSERT(!memcmp(&sregs0, &sregs1, sizeof(sregs0)),
+		    "sregs changed by a failed entry: cr0 %#llx -> %#llx, cr3 %#llx -> %#llx, cs %#x -> %#x",
+		    (unsigned long long)sregs0.cr0, (unsigned long long)sregs1.cr0,
+		    (unsigned long long)sregs0.cr3, (unsigned long long)sregs1.cr3,
+		    sregs0.cs.selector, sregs1.cs.selector);
 	/* VMEXIT_INVALID is the 64-bit exit code -1, also where QEMU writes 32 bits. */
 	if (vm->vendor == HV_VENDOR_SVM)
 		TEST_ASSERT(run->fail_entry.hardware_entry_failure_reason == ~0ULL,
-			    "SVM: expected VMEXIT_INVALID (-1)");
+			    "SVM: expected VMEXIT_INVALID (-1), got %#llx",
+			    (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
 	/*
 	 * VMX: a guest-state check fails after the VMCS checks passed, so the
 	 * CPU exits with bit 31 set and basic reason 33 (invalid guest state);
@@ -729,7 +782,116 @@ static void test_fail_entry(void)
 	if (vm->vendor == HV_VENDOR_VMX)
 		TEST_ASSERT((run->fail_entry.hardware_entry_failure_reason & 0x8000ffffULL) ==
 			    0x80000021ULL,
-			    "VMX: expected exit reason 33 (invalid guest state) with bit 31 set");
+			    "VMX: expected exit reason 33 (invalid guest state) with bit 31 set, got %#llx",
+			    (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
+}
+
+static void test_fail_entry(void)
+{
+	struct vm *vm = vm_create(0);
+	struct vcpu *vcpu = vm_vcpu_add(vm, 0, guest_spin);
+	struct hv_run *run = vcpu->run;
+
+	make_entry_fail(vcpu);
+	assert_fail_entry(vm, vcpu);
+	ktap_print_msg("hardware_entry_failure_reason %#llx on cpu %u\n",
+		       (unsigned long long)run->fail_entry.hardware_entry_failure_reason,
+		       run->fail_entry.cpu);
+	vm_destroy(vm);
+}
+
+/*
+ * Kernel log records whose text contains @needle, among those written to
+ * /dev/kmsg since @fd was opened at its end.  Lost records (EPIPE: the log
+ * wrapped under the test) fail the test: they mean a flood.
+ */
+static unsigned int kmsg_count(int fd, const char *needle)
+{
+	unsigned int n = 0;
+	char rec[2048];
+	ssize_t len;
+
+	for (;;) {
+		len = read(fd, rec, sizeof(rec) - 1);
+		if (len < 0 && errno == EAGAIN)
+			return n;
+		TEST_ASSERT(len >= 0, "read /dev/kmsg: %s (records lost: the log overflowed)",
+			    strerror(errno));
+		rec[len] = '\0';
+		if (strstr(rec, needle))
+			n++;
+	}
+}
+
+static int kmsg_open_at_end(void)
+{
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+	TEST_ASSERT(fd >= 0, "open /dev/kmsg: %s", strerror(errno));
+	TEST_ASSERT(lseek(fd, 0, SEEK_END) >= 0, "lseek /dev/kmsg: %s", strerror(errno));
+	return fd;
+}
+
+#define DUMP_PARAM	"/sys/module/hv/parameters/dump_invalid_state"
+
+static void set_dump_param(const char *val)
+{
+	int fd = open(DUMP_PARAM, O_WRONLY | O_CLOEXEC);
+
+	TEST_ASSERT(fd >= 0, "open %s: %s", DUMP_PARAM, strerror(errno));
+	TEST_ASSERT(write(fd, val, 1) == 1, "write %s: %s", DUMP_PARAM, strerror(errno));
+	close(fd);
+}
+
+/*
+ * A VMM can fail entries as fast as it likes: the kernel log must not follow.
+ * hv prints one line per failed entry, rate limited (the printk default: 10
+ * lines per 5 s, then a "callbacks suppressed" note), and dumps the guest
+ * state only with the module parameter dump_invalid_state set.  The bound
+ * allows the rate limit's burst for every 5 s the loop took, so a slow
+ * testbed cannot fail it, but never more than a tenth of the entries.
+ */
+#define FAIL_ENTRIES		400
+#define RATELIMIT_BURST		10u
+#define RATELIMIT_SECONDS	5u
+
+static void test_fail_entry_log(void)
+{
+	struct vm *vm = vm_create(0);
+	struct vcpu *vcpu = vm_vcpu_add(vm, 0, guest_spin);
+	unsigned int i, lines, bound;
+	struct timespec t0, t1;
+	int fd;
+
+	make_entry_fail(vcpu);
+	fd = kmsg_open_at_end();
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (i = 0; i < FAIL_ENTRIES; i++)
+		assert_fail_entry(vm, vcpu);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	lines = kmsg_count(fd, "hv: ");
+	bound = RATELIMIT_BURST * ((t1.tv_sec - t0.tv_sec) / RATELIMIT_SECONDS + 2);
+	if (bound > FAIL_ENTRIES / 10)
+		bound = FAIL_ENTRIES / 10;
+	ktap_print_msg("%u failed entries in %ld s: %u kernel log lines from hv (bound %u)\n",
+		       FAIL_ENTRIES, (long)(t1.tv_sec - t0.tv_sec), lines, bound);
+	TEST_ASSERT(lines >= 1, "no kernel log line for %u failed entries", FAIL_ENTRIES);
+	TEST_ASSERT(lines <= bound, "%u kernel log lines for %u failed entries, bound %u",
+		    lines, FAIL_ENTRIES, bound);
+	close(fd);
+
+	/*
+	 * With the parameter set, a failed entry dumps the guest state: more
+	 * than the one line, even right after the flood used up the burst.
+	 */
+	set_dump_param("1");
+	fd = kmsg_open_at_end();
+	assert_fail_entry(vm, vcpu);
+	lines = kmsg_count(fd, "hv: ");
+	set_dump_param("0");
+	close(fd);
+	TEST_ASSERT(lines >= 3, "dump_invalid_state=1: %u lines for a failed entry, want the line and a dump",
+		    lines);
 	vm_destroy(vm);
 }
 
@@ -1147,6 +1309,7 @@ static const struct hv_test tests[] = {
 	{ "intr_signal", test_intr_signal, 0 },
 	{ "intr_immediate_exit", test_intr_immediate_exit, 0 },
 	{ "fail_entry", test_fail_entry, 0 },
+	{ "fail_entry_log_rate_limited", test_fail_entry_log, 0 },
 	{ "cpuid", test_cpuid, 0 },
 	{ "cpuid_set", test_cpuid_set, 0 },
 	{ "cpuid_invpcid_backed", test_cpuid_invpcid_backed, 0 },
