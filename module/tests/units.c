@@ -16,6 +16,7 @@
 #include "../x86/walk.c"
 #include "../x86/cpuid.c"
 #include "../hv_memslot.c"
+#include "../irq/apic_deliver.c"
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("KUnit suites for hv.ko's internal logic");
