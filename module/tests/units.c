@@ -17,6 +17,11 @@
 #include "../x86/cpuid.c"
 #include "../x86/sregs.c"
 #include "../hv_memslot.c"
+#include "../irq/apic_deliver.c"
+#include "../irq/lapic.c"
+#include "../irq/lapic_irq.c"
+#include "../irq/lapic_state.c"
+#include "../irq/lapic_timer.c"
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("KUnit suites for hv.ko's internal logic");
