@@ -1833,10 +1833,12 @@ int main(void)
 	}
 	mmap_size = ioctl(sys_fd, HV_GET_VCPU_MMAP_SIZE, 0UL);
 
-	ktap_print_header(ARRAY_SIZE(tests));
+	ktap_print_header(KTAP_COUNT_SELECTED(tests));
 	for (unsigned int i = 0; i < ARRAY_SIZE(tests); i++) {
 		int r;
 
+		if (!ktap_case_selected(tests[i].name))
+			continue;
 		skip_why[0] = '\0';
 		r = tests[i].fn();
 		cleanup();
