@@ -16,12 +16,14 @@
 #   Progress, not one wall-clock figure, bounds the run: how long a run takes depends on the
 #   machine (the same run took 640 s on an idle machine and more than 900 s on a busy one), how
 #   long one step may take much less. Every "# hv-test:" marker (START, BEGIN, END, RESULT,
-#   INFO...) and every KTAP result line ("ok N ...", "not ok N ...") is progress; the run is
-#   stopped when none has come for HV_BOCHS_STALL seconds (the boot to /init counts as one step).
+#   INFO...) and every KTAP result line ("ok N ...", "not ok N ...") is progress, and before /init
+#   the boot loader's banner and each kernel log line (the console shows only warnings then: the
+#   loader's disk reads and the kernel's boot are separate steps); the run is stopped when none
+#   has come for HV_BOCHS_STALL seconds.
 # Environment:
 #   HV_BOCHS_STALL    seconds of wall time without progress (see above) after which the run is
-#                     stopped (default 600; the longest step measured, the boot to /init on a
-#                     busy machine, took 130 s, the nested Linux boot about 200 s)
+#                     stopped (default 600: at least twice the longest step measured on a machine
+#                     running 8-10 emulators and compilers on 2 cores; see docs/testing.md)
 #   HV_BOCHS_TIMEOUT  overall wall-clock cap in seconds, only a guard against a run that keeps
 #                     printing without ending (default 3600; the VMX run takes 4-6 minutes)
 #   HV_BOCHS_MEM      guest memory in MiB (default 1024)
@@ -167,7 +169,11 @@ while kill -0 "$bpid" 2>/dev/null; do
 		new=$(sed -n "$((lines + 1)),${n}p" "$log" | tr -d '\r')
 		printf '%s\n' "$new" | grep -aE '^# hv-test: (START|PHASE|BEGIN|END|DMESG BEGIN|DONE)' |
 			sed "s/^/${now}s /" >>"$log.times" || true
-		step=$(printf '%s\n' "$new" | grep -aE '^(# hv-test: |(not )?ok [0-9]+ )' | tail -n 1 || true)
+		progress_re='^(# hv-test: |(not )?ok [0-9]+ )'
+		# Before /init: the loader and kernel lines too (after it the console shows only
+		# emergencies, and a soft lockup repeating itself must not count as progress).
+		[ -n "${seen[init]:-}" ] || progress_re='^(# hv-test: |SYSLINUX |\[ *[0-9]+\.[0-9]+\] )'
+		step=$(printf '%s\n' "$new" | grep -aE "$progress_re" | tail -n 1 || true)
 		if [ -n "$step" ]; then
 			progress=$now
 			last_step=$step
