@@ -32,6 +32,8 @@
 #                                            parameters, sanitizers)
 #   # hv-test: DMESG BEGIN / DMESG END        the kernel log after the last step (see HVTB_DMESG)
 #   # hv-test: DONE                          everything ran; poweroff follows
+#   # hv-test: ALIVE                         while a binary runs, every HVTB_HEARTBEAT guest seconds
+#                                            (set: VMX run; the host's progress bound, run-bochs.sh)
 # Binaries run in sorted order with cwd /tmp; kvm_coexist runs only in the kvm phase.
 
 PATH=/bin:/sbin:/usr/bin:/usr/sbin
@@ -92,8 +94,16 @@ run_test() { # run_test PATH
 		HV_TEST_CASES=
 	fi
 	start=$(date +%s)
+	# A heartbeat in guest time: it stops when the guest kernel stops scheduling, not when a
+	# step is merely slow in wall time on a busy host (Bochs' guest time is emulated ticks).
+	hb=""
+	if [ -n "${HVTB_HEARTBEAT:-}" ]; then
+		(while sleep "$HVTB_HEARTBEAT"; do echo "# hv-test: ALIVE"; done) </dev/null &
+		hb=$!
+	fi
 	(cd /tmp && export HV_TEST_CASES && exec timeout -k 10 "$HVTB_TIMEOUT" "$1") </dev/null 2>&1
 	rc=$?
+	[ -z "$hb" ] || { kill "$hb"; wait "$hb"; } 2>/dev/null
 	end=$(date +%s)
 	if [ $((end - start)) -ge "$HVTB_TIMEOUT" ] && [ $rc -ge 124 ]; then
 		echo "# hv-test: TIMEOUT $name after $((end - start))s"
