@@ -11,6 +11,8 @@
 #   make check-kunit  the KUnit suites (hv_kunit.ko) alone, in the debug kernel under QEMU
 #   make check-unit   the host build of the decoder, walker and sregs KUnit suites (seconds)
 #   make check-vmm    the hv-run VMM alone: its selftest (vmm_test) in the 6.12 testbed
+#   make testbed-expected  regenerate selftests/testbed/expected/<series>.txt (the test points each
+#                     testbed must report) from the last full, passing run; review with git diff
 #   make demo         the main job (see README.md)
 #   make checkpatch   the kernel's checkpatch.pl --strict over module/ and uapi/: every finding
 #                     printed, a summary line, non-zero exit on any ERROR (scripts/checkpatch.sh)
@@ -23,7 +25,8 @@ KVER ?= $(shell uname -r)
 KDIR ?= /lib/modules/$(KVER)/build
 TESTBED := selftests/testbed
 
-.PHONY: all module selftests check check-svm check-vmx check-kunit check-unit check-vmm demo deps clean
+.PHONY: all module selftests check check-svm check-vmx check-kunit check-unit check-vmm testbed-expected \
+	demo deps clean
 
 all: module selftests
 
@@ -54,6 +57,9 @@ check-kunit: deps
 
 check: deps
 	bash $(TESTBED)/check-all.sh
+
+testbed-expected:
+	bash $(TESTBED)/expected.sh update
 
 demo: deps
 	bash $(TESTBED)/demo.sh

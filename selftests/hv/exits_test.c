@@ -942,10 +942,11 @@ static void run_cpuid_guest(struct vcpu *vcpu, uint32_t out[4][4])
 static void test_cpuid(void)
 {
 	struct hv_cpuid *sup = hv_get_supported_cpuid(), *cur;
-	struct hv_cpuid_entry *e0, *e1, *e81;
+	struct hv_cpuid_entry *e0, *e1, *e81, *e82;
 	struct vm *vm = vm_create(0);
 	struct vcpu *vcpu = vm_vcpu_add(vm, 0, guest_cpuid_fn);
 	uint32_t out[4][4];
+	unsigned int i;
 
 	e0 = hv_cpuid_find(sup, 0, 0);
 	e1 = hv_cpuid_find(sup, 1, 0);
@@ -955,18 +956,33 @@ static void test_cpuid(void)
 	if (e81)
 		TEST_ASSERT(!(e81->ecx & (1u << 2)), "supported CPUID.80000001:ECX.SVM is set");
 
+	/*
+	 * docs/abi.md: a new vCPU's CPUID table is the supported table. Not an
+	 * empty one the test would have to fill in: the guest below runs on
+	 * the default table as it is.
+	 */
 	cur = vcpu_get_cpuid(vcpu);
-	if (!cur->nent) {
-		ktap_print_msg("new vCPU has no CPUID table: setting the supported one\n");
-		vcpu_set_cpuid(vcpu, sup);
-	} else {
-		struct hv_cpuid_entry *c0 = hv_cpuid_find(cur, 0, 0);
+	TEST_ASSERT(cur->nent == sup->nent,
+		    "new vCPU's CPUID table has %u entries, HV_GET_SUPPORTED_CPUID %u",
+		    cur->nent, sup->nent);
+	for (i = 0; i < sup->nent; i++) {
+		struct hv_cpuid_entry *s = &sup->entries[i];
+		struct hv_cpuid_entry *c = hv_cpuid_find(cur, s->function, s->index);
 
-		TEST_ASSERT(c0 && c0->ebx == e0->ebx && c0->ecx == e0->ecx && c0->edx == e0->edx,
-			    "HV_GET_CPUID leaf 0 vendor differs from HV_GET_SUPPORTED_CPUID");
+		TEST_ASSERT(c && c->flags == s->flags && c->eax == s->eax && c->ebx == s->ebx &&
+			    c->ecx == s->ecx && c->edx == s->edx,
+			    "new vCPU's CPUID %#x.%u differs from the supported one", s->function,
+			    s->index);
 	}
 
 	run_cpuid_guest(vcpu, out);
+	/* Answered from that table: the signature (leaf 1 EAX) and the brand string. */
+	TEST_ASSERT(out[1][0] == e1->eax, "guest CPUID.1:EAX %#x, the default table has %#x",
+		    out[1][0], e1->eax);
+	e82 = hv_cpuid_find(sup, 0x80000002, 0);
+	TEST_ASSERT(e82 && out[3][0] == e82->eax && out[3][1] == e82->ebx &&
+		    out[3][2] == e82->ecx && out[3][3] == e82->edx,
+		    "guest CPUID.80000002 (brand string) differs from the default table");
 	TEST_ASSERT(out[0][1] == e0->ebx && out[0][2] == e0->ecx && out[0][3] == e0->edx,
 		    "guest vendor %.4s%.4s%.4s differs from the supported one",
 		    (char *)&out[0][1], (char *)&out[0][3], (char *)&out[0][2]);

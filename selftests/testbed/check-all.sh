@@ -12,7 +12,7 @@
 #   HV_KUNIT_ONLY=1 (`make check-kunit`, with SERIES debug) runs 1 and 3 without selftest binaries;
 #   HV_VMX=0 leaves out 4.
 # Prints every result, then exactly one last line "N passed, N failed, N skipped";
-# exit status 1 if anything failed or nothing ran.
+# exit status 1 if anything failed or nothing ran, or any sub-run (make, check.sh) exited non-zero.
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
 
@@ -66,21 +66,31 @@ if [ "$kunit_only" != 1 ]; then
 fi
 
 # 3, 4. The testbeds: every result line goes through, their summaries are added up here.
+# The sub-run's exit status counts, not only its summary line: a check.sh that fails without a
+# failed point (no test ran, a crash of the script itself) must fail make check too.
 testbed() { # testbed VENDOR [SERIES...]: check.sh --VENDOR, log in $out/testbed-VENDOR.log
-	local vendor=$1 log=$out/testbed-$1.log summary tp tf ts start=$SECONDS
+	local vendor=$1 log=$out/testbed-$1.log summary tp tf ts rc start=$SECONDS
 	shift
 	HV_SKIP_DEPS=${HV_SKIP_DEPS:-1} bash selftests/testbed/check.sh "--$vendor" "$@" 2>&1 | tee "$log" |
 		grep -v -E '^[0-9]+ passed, [0-9]+ failed'
-	echo "# check-all: $vendor testbed took $((SECONDS - start))s"
+	rc=${PIPESTATUS[0]}
+	echo "# check-all: $vendor testbed took $((SECONDS - start))s, status $rc"
 	summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
 	if [ -z "$summary" ]; then
-		echo "not ok testbed-$vendor # check.sh --$vendor printed no summary (see $log)"
+		echo "not ok testbed-$vendor # check.sh --$vendor printed no summary, status $rc (see $log)"
 		failed=$((failed + 1))
 		return
 	fi
 	read -r tp tf ts < <(echo "$summary" |
 		sed -E 's/^([0-9]+) passed, ([0-9]+) failed(, ([0-9]+) skipped)?.*/\1 \2 \4/')
 	passed=$((passed + tp)) failed=$((failed + tf)) skipped=$((skipped + ${ts:-0}))
+	if [ "$rc" -ne 0 ] && [ "$tf" -eq 0 ]; then
+		echo "not ok testbed-$vendor # check.sh --$vendor exited with status $rc but counted no failure (see $log)"
+		failed=$((failed + 1))
+	elif [ "$rc" -eq 0 ] && [ "$tf" -ne 0 ]; then
+		echo "not ok testbed-$vendor # check.sh --$vendor counted $tf failures but exited with status 0"
+		failed=$((failed + 1))
+	fi
 }
 testbed svm "$@"
 [ "$kunit_only" = 1 ] || [ "${HV_VMX:-1}" = 0 ] || testbed vmx

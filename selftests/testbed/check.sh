@@ -10,6 +10,8 @@
 #                      series default: 6.12 (one series: Bochs is slow; 6.12 is the one whose kvm
 #                      takes VMX at load, so kvm_coexist sees hv's EBUSY path). Result names carry
 #                      a "vmx-" prefix: vmx-6.12/abi_test/... beside the SVM run's 6.12/abi_test/...
+#                      Only the binaries and cases of selftests/testbed/vmx.list run there (the
+#                      VMX-specific paths; HV_VMX_CASES overrides).
 #   The selftests are built once (`make -k -C selftests/hv OUTPUT=build/testbed/selftests`, list
 #   from its print-tests target), and the hv-run VMM with its tests (build-vmm.sh), then for each
 #   kernel series: kernel.sh (fetch the kernel matching the installed headers), build-module.sh
@@ -22,12 +24,17 @@
 #   unload_module, svm_off_after_unload or vmx_off_after_unload, build_module, boot, vendor,
 #   testbed_complete, kernel_log_clean) and a <series>/<binary> failure for a binary that crashed,
 #   timed out or broke its plan.
+#   The guest's points of each series are held against selftests/testbed/expected/<series>.txt
+#   (expected.sh): a point missing from the run, skipped without being an expected skip with that
+#   reason, or not in the list fails (regenerate the list from a full run: make testbed-expected).
 #   Last line, always: `N passed, N failed, N skipped`. Exit status 1 if anything failed or no test
 #   ran at all, else 0.
 # Files: build/testbed/<series>.log (full serial log), build/testbed/<series>/ (hv.ko, build.log,
 #   initrd.gz), the emulator's own output in <series>.log.qemu or <series>.log.bochs/,
 #   build/testbed/results.txt (SVM) or results-vmx.txt (the result lines),
-#   build/testbed/selftests/ (the test binaries). Runs sharing an output directory are serialized (flock).
+#   build/testbed/selftests/ (the test binaries), build/testbed/<series>.points (the guest's points
+#   before the expected list is applied) and <series>.scope ("full", or the binaries of a partial
+#   run), read by expected.sh update. Runs sharing an output directory are serialized (flock).
 # Environment:
 #   HV_TESTBED_OUT    output directory instead of build/testbed
 #   HV_TEST_BINARIES  space-separated test binaries to use instead of building selftests/hv
@@ -35,7 +42,7 @@
 #   HV_TEST_TIMEOUT   per-binary timeout inside the guest, in guest seconds (default 300 on SVM,
 #                     60 on VMX, where guest time is Bochs ticks / HV_BOCHS_IPS and crawls while
 #                     a VM runs: the longest binary, abi_test, took 2 guest seconds for 97 wall
-#                     seconds; run-bochs.sh's wall-clock limit is the outer guard)
+#                     seconds; run-bochs.sh's progress bound, HV_BOCHS_STALL, is the outer guard)
 #   HV_QEMU_TIMEOUT, HV_QEMU_MEM, HV_QEMU_CPU, HV_QEMU_APPEND, HV_QEMU_TEE   see run-qemu.sh
 #   HV_BOCHS_TIMEOUT, HV_BOCHS_MEM, HV_BOCHS_IPS, HV_BOCHS_APPEND, HV_BOCHS_TEE  see run-bochs.sh
 #   HV_SMP            CPUs of the test host (default 2)
@@ -45,6 +52,9 @@
 #   HV_VMM_LINUX_SERIES  series on which vmm_test boots Linux as a nested guest (default all; e.g. 6.12:
 #                     elsewhere linux_boot skips; the boot takes about 8 s under nested TCG)
 #   HV_KUNIT_ONLY=1   no selftest binaries (the KUnit suites and the load/unload points only)
+#   HV_VMX_CASES      the VMX run's selection (default selftests/testbed/vmx.list; "all": every
+#                     binary and case, as on SVM)
+#   HV_EXPECTED=0     do not hold the run against the expected lists (while debugging)
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -171,9 +181,10 @@ parse_log() {
 	/^# hv-test: BEGIN / {
 		if (cur != "") emit("fail", S "/" cur, "no END marker before the next binary")
 		cur = substr($0, length("# hv-test: BEGIN ") + 1)
-		nres = 0; nfail = 0; plan = -1; skipall = ""; timedout = ""
+		nres = 0; nfail = 0; plan = -1; skipall = ""; timedout = ""; bail = ""
 		next
 	}
+	cur != "" && /^Bail out!/ { if (bail == "") bail = $0; next }
 	/^# hv-test: TIMEOUT / { if (cur != "") timedout = $0; next }
 	/^# hv-test: END / {
 		rest = substr($0, length("# hv-test: END ") + 1)
@@ -182,10 +193,14 @@ parse_log() {
 		if (cur == "" || name != cur) { emit("fail", S "/" name, "END without BEGIN"); cur = ""; next }
 		b = S "/" cur
 		if (timedout != "") emit("fail", b, "timed out (" unmark(timedout) "), rc=" rc)
-		else if (rc == 4 && nres == 0) emit("skip", b, skipall == "" ? "exit status 4 (skip)" : skipall)
-		else if (rc != 0 && rc != 4 && nfail == 0) emit("fail", b, "exit status " rc " and no failed test point (crash?)")
+		# Exit status 4 is a skip of the whole binary only when it planned and reported
+		# nothing; after a plan it may have dropped points it never reported.
+		else if (rc == 4 && nres == 0 && plan <= 0) emit("skip", b, skipall == "" ? "exit status 4 (skip)" : skipall)
+		else if (rc == 4) emit("fail", b, "exit status 4 (skip) after planning " plan " points and reporting " nres)
+		else if (rc != 0 && nfail == 0) emit("fail", b, bail != "" ? bail : "exit status " rc " and no failed test point (crash?)")
 		else if (rc == 0 && nres == 0 && plan != 0) emit("fail", b, "exit status 0 but no test result")
-		else if (plan > 0 && nres != plan && rc != 4) emit("fail", b, "planned " plan " tests, reported " nres)
+		else if (plan < 0 && nres > 0) emit("fail", b, "no KTAP plan line")
+		else if (plan >= 0 && nres != plan) emit("fail", b, "planned " plan " tests, reported " nres)
 		else if (plan == 0 && nres == 0) emit("skip", b, skipall == "" ? "empty plan" : skipall)
 		cur = ""
 		next
@@ -224,7 +239,7 @@ parse_log() {
 		if (started && !seen["unload_module"]) emit("fail", S "/unload_module", "not reported")
 		if (!done) emit("fail", S "/testbed_complete", qemu_to != "" ? unmark(qemu_to) : "the run did not finish (panic, hang or emulator error)")
 		else emit("ok", S "/testbed_complete", "")
-	}' "$2" | tee -a "$results"
+	}' "$2"
 }
 
 # The serial log without the WARN splats listed in allow_splats: each splat from its "cut here"
@@ -314,7 +329,37 @@ if [ "${HV_VMM:-1}" != 0 ] && [ -f "$HV_REPO_DIR/userspace-vmm/Makefile" ] &&
 		res fail vmm_build "hv-run or selftests/vmm did not build, log: $out/vmm/build.log"
 	fi
 fi
+
+# The VMX run's selection (vmx.list): only the listed binaries, each with its case patterns
+# (mkinitramfs.sh -c: /init passes them as HV_TEST_CASES).
+cases_file=""
+if [ "$vendor" = vmx ] && [ "${HV_VMX_CASES:-}" != all ] && [ ${#tests[@]} -gt 0 ]; then
+	cases_file=${HV_VMX_CASES:-$tb/vmx.list}
+	[ -f "$cases_file" ] || hv_die "no VMX selection $cases_file (HV_VMX_CASES)"
+	listed=$(sed -e 's/#.*//' "$cases_file" | awk 'NF { print $1 }' | LC_ALL=C sort -u)
+	kept=()
+	for t in "${tests[@]}"; do
+		grep -qxF "$(basename "$t")" <<<"$listed" && kept+=("$t")
+	done
+	# A listed binary that was not built is a failure, not a quiet omission (full runs only).
+	if [ -z "${HV_TEST_BINARIES:-}" ]; then
+		for b in $listed; do
+			[ "$b" != vmm_test ] || [ "${HV_VMM:-1}" != 0 ] || continue
+			found=0
+			for t in "${kept[@]}"; do [ "$(basename "$t")" = "$b" ] && found=1; done
+			[ "$found" = 1 ] || res fail "vmx-selection/$b" "listed in $cases_file, but no such test binary"
+		done
+	fi
+	echo "# testbed: VMX selection from ${cases_file#"$HV_REPO_DIR"/}: ${#kept[@]} of ${#tests[@]} binaries"
+	tests=("${kept[@]}")
+fi
 echo "# testbed: ${#tests[@]} test binaries: ${tests[*]##*/}"
+# What expected.sh must require: every binary of a full run, else only the ones run.
+scope=full
+if [ -n "${HV_TEST_BINARIES:-}" ] || [ "${HV_KUNIT_ONLY:-0}" = 1 ]; then
+	scope="-"
+	for t in "${tests[@]}"; do scope="$scope $(basename "$t")"; done
+fi
 
 # build_helper KVER DIR: the hv_tb_cr4 helper module for KVER, built in DIR (warnings are errors
 # here too); prints the path of the .ko.
@@ -344,6 +389,10 @@ envs=()
 # Bochs sends the serial console at its baud rate in guest time: the boot's info chatter alone
 # would take minutes, so only what came from /init on (and the boot's warnings) is printed.
 [ "$vendor" = svm ] || envs+=(-e HVTB_DMESG=since-init)
+# A heartbeat from /init while a binary runs (every half guest second: 20-40 s of wall time on an
+# idle machine while a VM runs), so that run-bochs.sh's progress bound sees a slow step that is
+# still moving (the nested Linux boot is one KTAP point of 100 s idle, 800 s on a busy machine).
+[ "$vendor" = svm ] || envs+=(-e HVTB_HEARTBEAT=0.5)
 for series in "$@"; do
 	s=$prefix$series
 	sdir=$out/$s
@@ -397,7 +446,8 @@ for series in "$@"; do
 		fi
 	fi
 	if ! "$tb/mkinitramfs.sh" ${hvko:+-m "$hvko"} ${kunitko:+-k "$kunitko"} -t "$test_timeout" -v "$vendor" \
-		"${helpers[@]}" "${envs[@]}" "${vmmargs[@]}" "$kver" "$sdir/initrd.gz" "${tests[@]}"; then
+		${cases_file:+-c "$cases_file"} "${helpers[@]}" "${envs[@]}" "${vmmargs[@]}" \
+		"$kver" "$sdir/initrd.gz" "${tests[@]}"; then
 		res fail "$s/initramfs" "mkinitramfs.sh failed"
 		continue
 	fi
@@ -413,7 +463,17 @@ for series in "$@"; do
 	t2=$(date +%s)
 	echo "# testbed: $s: build $((t1 - t0))s, boot and tests $((t2 - t1))s"
 	[ "$erc" -eq 0 ] || res fail "$s/$emu" "run-$emu.sh failed (status $erc), log: $log"
-	parse_log "$s" "$log"
+	rm -f "$out/$s.points" "$out/$s.scope"
+	parse_log "$s" "$log" >"$out/$s.points"
+	echo "$scope" >"$out/$s.scope"
+	if [ "${HV_EXPECTED:-1}" = 0 ]; then
+		tee -a "$results" <"$out/$s.points"
+	elif [ "$scope" = full ]; then
+		"$tb/expected.sh" check "$s" "$out/$s.points" | tee -a "$results"
+	else
+		# shellcheck disable=SC2086 # the binaries' names, one word each
+		"$tb/expected.sh" check "$s" "$out/$s.points" ${scope#-} - | tee -a "$results"
+	fi
 	[ "$series" = debug ] && debug_checks "$s" "$log"
 	kernel_log_check "$s" "$log"
 done

@@ -5,7 +5,11 @@
 # modules of the CPU's vendor, one file name a line in load order), /extra/*.ko and /extra/order
 # (helpers loaded first: msr, and hv_tb_cr4 on VMX), /etc/testbed.conf (optional, sourced:
 # HVTB_TIMEOUT, HVTB_DMESG, and exported HV_* settings for the test binaries), /kunit/*.ko
-# (optional, debug kernel: KUnit test modules, whose suites run when they are loaded).
+# (optional, debug kernel: KUnit test modules, whose suites run when they are loaded),
+# /etc/testbed.cases (optional: "<binary> [case pattern...]" a line; a listed binary runs with
+# HV_TEST_CASES set to its patterns, see selftests/testbed/vmx.list).
+# Every binary runs with HV_TESTBED=1: inside the testbed a missing /dev/hv, hv-run or guest image
+# is a failure, not a skip (selftests/hv/lib/ktap.h).
 # HVTB_DMESG=full (default) prints the whole kernel log at the end; HVTB_DMESG=since-init prints
 # what was logged from /init on, and of the boot before it only warnings and worse: for Bochs,
 # whose serial port is slow enough that the full log would take minutes to send.
@@ -28,6 +32,8 @@
 #                                            parameters, sanitizers)
 #   # hv-test: DMESG BEGIN / DMESG END        the kernel log after the last step (see HVTB_DMESG)
 #   # hv-test: DONE                          everything ran; poweroff follows
+#   # hv-test: ALIVE                         while a binary runs, every HVTB_HEARTBEAT guest seconds
+#                                            (set: VMX run; the host's progress bound, run-bochs.sh)
 # Binaries run in sorted order with cwd /tmp; kvm_coexist runs only in the kvm phase.
 
 PATH=/bin:/sbin:/usr/bin:/usr/sbin
@@ -43,6 +49,9 @@ mount -t tmpfs tmpfs /run
 [ -c /dev/console ] && exec </dev/console >/dev/console 2>&1
 
 HVTB_TIMEOUT=600
+# The test binaries know they are in the testbed (see the header).
+HV_TESTBED=1
+export HV_TESTBED
 # shellcheck disable=SC1091
 [ -f /etc/testbed.conf ] && . /etc/testbed.conf
 [ -n "${hvtb_timeout:-}" ] && HVTB_TIMEOUT=$hvtb_timeout
@@ -68,12 +77,33 @@ point() { # point ok|not ok|skip NAME [WHY]
 	fi
 }
 
+# The case patterns of binary $1 in /etc/testbed.cases, if it is listed there.
+cases_of() {
+	[ -f /etc/testbed.cases ] || return 1
+	awk -v b="$1" '$1 == b { $1 = ""; sub(/^ +/, ""); l = l (l == "" ? "" : " ") $0; found = 1 }
+		END { if (found) print l; exit !found }' /etc/testbed.cases
+}
+
 run_test() { # run_test PATH
 	name=${1##*/}
 	echo "# hv-test: BEGIN $name"
+	if sel=$(cases_of "$name") && [ -n "$sel" ]; then
+		echo "# hv-test: INFO $name cases: $sel"
+		HV_TEST_CASES=$sel
+	else
+		HV_TEST_CASES=
+	fi
 	start=$(date +%s)
-	(cd /tmp && exec timeout -k 10 "$HVTB_TIMEOUT" "$1") </dev/null 2>&1
+	# A heartbeat in guest time: it stops when the guest kernel stops scheduling, not when a
+	# step is merely slow in wall time on a busy host (Bochs' guest time is emulated ticks).
+	hb=""
+	if [ -n "${HVTB_HEARTBEAT:-}" ]; then
+		(while sleep "$HVTB_HEARTBEAT"; do echo "# hv-test: ALIVE"; done) </dev/null &
+		hb=$!
+	fi
+	(cd /tmp && export HV_TEST_CASES && exec timeout -k 10 "$HVTB_TIMEOUT" "$1") </dev/null 2>&1
 	rc=$?
+	[ -z "$hb" ] || { kill "$hb"; wait "$hb"; } 2>/dev/null
 	end=$(date +%s)
 	if [ $((end - start)) -ge "$HVTB_TIMEOUT" ] && [ $rc -ge 124 ]; then
 		echo "# hv-test: TIMEOUT $name after $((end - start))s"

@@ -1,6 +1,7 @@
 #!/bin/bash
 # selftests/testbed/mkinitramfs.sh [-m HV_KO] [-k KUNIT_KO] [-t SECS] [-v svm|vmx] [-x HELPER_KO]...
-#                                  [-V VMM_DIR] [-i INIT] [-e NAME=VALUE]... KVER OUT.cpio.gz [TEST_BINARY...]
+#                                  [-V VMM_DIR] [-i INIT] [-e NAME=VALUE]... [-c CASES]
+#                                  KVER OUT.cpio.gz [TEST_BINARY...]
 #   Builds the testbed initramfs (gzip'd newc cpio) for kernel KVER and the vendor of the emulated
 #   CPU (-v, default svm):
 #     /init            selftests/testbed/init.sh
@@ -17,6 +18,8 @@
 #     /etc/testbed.conf  HVTB_TIMEOUT=SECS (per-binary timeout inside the guest, -t, default 600),
 #                      and `export NAME=VALUE` for each -e (settings the test binaries read)
 #     /etc/passwd      a one-line passwd (a readable file that is not a kernel, for vmm_test)
+#     /etc/testbed.cases  from -c CASES: "<binary> [case pattern...]" lines, comments and blank
+#                      lines dropped; /init runs a listed binary with HV_TEST_CASES=<patterns>
 #   With -V VMM_DIR (the output of build-vmm.sh), the hv-run VMM and what it boots:
 #     /bin/hv-run, /bin/linetime, /guests/*.elf (test kernels), /guest.gz (Linux guest initramfs),
 #     /vmlinuz         the testbed's own kernel KVER, booted again as a nested guest
@@ -28,8 +31,7 @@ set -euo pipefail
 
 usage() {
 	hv_die "usage: mkinitramfs.sh [-m HV_KO] [-k KUNIT_KO] [-t SECS] [-v svm|vmx] [-x HELPER_KO]..." \
-		"[-V VMM_DIR] [-i INIT] [-e NAME=VALUE]... KVER OUT.cpio.gz [TEST_BINARY...]"
-		"KVER OUT.cpio.gz [TEST_BINARY...]"
+		"[-V VMM_DIR] [-i INIT] [-e NAME=VALUE]... [-c CASES] KVER OUT.cpio.gz [TEST_BINARY...]"
 }
 hvko=""
 kunitko=""
@@ -39,7 +41,8 @@ helpers=()
 vmmdir=""
 init=$HV_TESTBED_DIR/init.sh
 envs=()
-while getopts m:k:t:v:x:V:i:e: opt; do
+cases=""
+while getopts m:k:t:v:x:V:i:e:c: opt; do
 	case "$opt" in
 	m) hvko=$OPTARG ;;
 	k) kunitko=$OPTARG ;;
@@ -50,6 +53,7 @@ while getopts m:k:t:v:x:V:i:e: opt; do
 	i) init=$OPTARG ;;
 	e) [[ "$OPTARG" =~ ^[A-Z_][A-Z0-9_]*=[A-Za-z0-9_.,:/-]*$ ]] || hv_die "bad -e setting '$OPTARG'"
 	   envs+=("$OPTARG") ;;
+	c) cases=$OPTARG ;;
 	*) usage ;;
 	esac
 done
@@ -80,6 +84,11 @@ install -m 0755 "$init" "$stage/init"
 	for e in "${envs[@]}"; do echo "export $e"; done
 } >"$stage/etc/testbed.conf"
 echo "root:x:0:0:root:/root:/bin/sh" >"$stage/etc/passwd"
+if [ -n "$cases" ]; then
+	[ -f "$cases" ] || hv_die "case list $cases does not exist"
+	sed -e 's/#.*//' -e 's/[[:space:]]\+/ /g' -e 's/^ //' -e 's/ $//' -e '/^$/d' "$cases" \
+		>"$stage/etc/testbed.cases"
+fi
 
 if [ -n "$vmmdir" ]; then
 	for f in hv-run linetime guest.gz; do

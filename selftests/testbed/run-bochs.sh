@@ -10,11 +10,22 @@
 #   The run ends when the guest has printed "# hv-test: DONE" (Bochs is stopped 2 s later if the
 #   guest's power-off has not ended it yet: with 2 CPUs the power-off alone costs Bochs half a
 #   minute of emulated idle time), when Bochs dies, when the kernel panics or reboots (Bochs would
-#   boot again forever: it has no -no-reboot), or at the wall-clock limit. Bochs ignores SIGTERM
-#   (its term display only logs it), so it is stopped with SIGKILL.
+#   boot again forever: it has no -no-reboot), when the run stops making progress, or at the
+#   overall cap. Bochs ignores SIGTERM (its term display only logs it), so it is stopped with
+#   SIGKILL.
+#   Progress, not one wall-clock figure, bounds the run: how long a run takes depends on the
+#   machine (the same run took 640 s on an idle machine and more than 900 s on a busy one), how
+#   long one step may take much less. Every "# hv-test:" marker (START, BEGIN, END, RESULT,
+#   INFO...) and every KTAP result line ("ok N ...", "not ok N ...") is progress, and before /init
+#   the boot loader's banner and each kernel log line (the console shows only warnings then: the
+#   loader's disk reads and the kernel's boot are separate steps); the run is stopped when none
+#   has come for HV_BOCHS_STALL seconds.
 # Environment:
-#   HV_BOCHS_TIMEOUT  wall-clock limit in seconds (default 900: a whole VMX run takes about 6
-#                     minutes, and make check-vmx must stay under 20)
+#   HV_BOCHS_STALL    seconds of wall time without progress (see above) after which the run is
+#                     stopped (default 600: at least twice the longest step measured on a machine
+#                     running 8-10 emulators and compilers on 2 cores; see docs/testing.md)
+#   HV_BOCHS_TIMEOUT  overall wall-clock cap in seconds, only a guard against a run that keeps
+#                     printing without ending (default 3600; the VMX run takes 4-6 minutes)
 #   HV_BOCHS_MEM      guest memory in MiB (default 1024)
 #   HV_BOCHS_CPU      Bochs CPU model (default corei7_skylake_x)
 #   HV_BOCHS_IPS      emulated instructions per guest second (default 20000000). With
@@ -45,7 +56,8 @@ kver=$1
 initrd=$2
 log=$3
 cpus=${4:-2}
-limit=${HV_BOCHS_TIMEOUT:-900}
+limit=${HV_BOCHS_TIMEOUT:-3600}
+stall=${HV_BOCHS_STALL:-600}
 mem=${HV_BOCHS_MEM:-1024}
 ips=${HV_BOCHS_IPS:-20000000}
 "$HV_TESTBED_DIR/kernel.sh" "$kver" >/dev/null 2>&1 || hv_die "cannot fetch kernel $kver"
@@ -142,6 +154,8 @@ lines=0
 marks=(loader:SYSLINUX "kernel:Linux version|^\\[ +[0-9]" "init:# hv-test: START" "done:# hv-test: DONE")
 why=""
 stopped_after_done=0
+progress=0		# seconds since start at which the last progress line came
+last_step="boot"	# what that line was, for the message
 while kill -0 "$bpid" 2>/dev/null; do
 	sleep 1
 	now=$(($(date +%s) - start))
@@ -152,15 +166,26 @@ while kill -0 "$bpid" 2>/dev/null; do
 	# Complete lines only (wc counts newlines), so no marker is read in two halves.
 	n=$(wc -l <"$log")
 	if [ "$n" -gt "$lines" ]; then
-		sed -n "$((lines + 1)),${n}p" "$log" | tr -d '\r' |
-			grep -aE '^# hv-test: (START|PHASE|BEGIN|END|DMESG BEGIN|DONE)' |
+		new=$(sed -n "$((lines + 1)),${n}p" "$log" | tr -d '\r')
+		printf '%s\n' "$new" | grep -aE '^# hv-test: (START|PHASE|BEGIN|END|DMESG BEGIN|DONE)' |
 			sed "s/^/${now}s /" >>"$log.times" || true
+		progress_re='^(# hv-test: |(not )?ok [0-9]+ )'
+		# Before /init: the loader and kernel lines too (after it the console shows only
+		# emergencies, and a soft lockup repeating itself must not count as progress).
+		[ -n "${seen[init]:-}" ] || progress_re='^(# hv-test: |SYSLINUX |\[ *[0-9]+\.[0-9]+\] )'
+		step=$(printf '%s\n' "$new" | grep -aE "$progress_re" | tail -n 1 || true)
+		if [ -n "$step" ]; then
+			progress=$now
+			last_step=$step
+		fi
 		lines=$n
 	fi
 	if [ -z "$why" ] && grep -aqE 'Kernel panic - not syncing|^-+\[ end Kernel panic' "$log"; then
 		why="kernel panic after ${now}s"
 	elif [ -z "$why" ] && [ "$(grep -ac 'SYSLINUX [0-9]' "$log")" -gt 1 ]; then
 		why="the machine rebooted after ${now}s"
+	elif [ -z "$why" ] && [ $((now - progress)) -ge "$stall" ]; then
+		why="no progress for ${stall}s (HV_BOCHS_STALL) after ${now}s; last step: ${last_step:0:120}"
 	fi
 	if [ -n "$why" ]; then
 		sleep 2

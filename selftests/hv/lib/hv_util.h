@@ -78,8 +78,10 @@ struct hv_test {
 
 /*
  * Checks /dev/hv (skips the whole binary with a reason if it cannot be
- * used), prints the KTAP header, runs every test point in a child and
- * reports it, then exits with the kselftest status.
+ * used; fails it inside the testbed, see ktap_exit_skip_all()), prints the
+ * KTAP header, runs every test point selected by HV_TEST_CASES (default:
+ * all, see ktap_case_selected()) in a child and reports it, then exits with
+ * the kselftest status.
  */
 int __attribute__((noreturn)) hv_test_main(const struct hv_test *tests, size_t n);
 
