@@ -490,15 +490,21 @@ static void die_with_vm(unsigned int round)
 static void lifetime_worker(unsigned int id, uint64_t end)
 {
 	unsigned int round;
+	unsigned int lives = 0, killed = 0;
 
 	on_exit(print_phase, NULL);
 	install_kick_handler();
 	for (round = id; now_ms() < end; round += 3) {
-		if (round % 4 == 3)
+		if (round % 4 == 3) {
 			die_with_vm(round);
-		else
+			killed++;
+		} else {
 			one_vm_life(round, false);
+			lives++;
+		}
 	}
+	ktap_print_msg("worker %u: %u VMs closed under running vCPUs, %u killed with them\n",
+		       id, lives, killed);
 }
 
 /*
@@ -509,14 +515,17 @@ static void lifetime_worker(unsigned int id, uint64_t end)
 static void enable_disable_worker(uint64_t end)
 {
 	int dev = hv_open_dev();
+	unsigned long n = 0;
 
 	while (now_ms() < end) {
 		int vm = ioctl(dev, HV_CREATE_VM, 0);
 
 		TEST_ASSERT(vm >= 0, "HV_CREATE_VM: %s", strerror(errno));
 		close(vm);
+		n++;
 	}
 	close(dev);
+	ktap_print_msg("empty VMs created and closed: %lu\n", n);
 }
 
 #define LIFETIME_WORKERS	3
