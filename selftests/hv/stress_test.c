@@ -18,9 +18,9 @@
  *    closes empty VMs so that hv switches SVM/VMX on and off on every CPU
  *    while other processes' vCPUs come and go.
  *
- * Each point runs for a bounded time (HV_STRESS_SECS, default 6 seconds,
- * per point), whatever the kernel's speed: the debug kernel simply does
- * fewer rounds.  A point fails on a wrong guest write, an unexpected exit
+ * Each point runs for a bounded time (6 seconds, or HV_STRESS_SECS when the
+ * binary is run by hand: the testbed passes no environment), whatever the
+ * kernel's speed: the debug kernel simply does fewer rounds.  A point fails on a wrong guest write, an unexpected exit
  * or ioctl error, a vCPU that stops making progress, or a process that
  * SIGKILL does not end; the testbed fails the run on any kernel splat.
  *
