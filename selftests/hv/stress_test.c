@@ -155,7 +155,7 @@ struct runner {
 	atomic_bool done;
 	bool lax;
 	unsigned long runs;
-	char err[200];
+	char err[300];
 };
 
 static void *runner_fn(void *arg)
@@ -193,8 +193,22 @@ static void *runner_fn(void *arg)
 				 (unsigned long long)uc.line);
 			break;
 		}
-		snprintf(r->err, sizeof(r->err), "vCPU %u: unexpected exit %s (%u)",
-			 r->vcpu->id, exit_reason_str(run->exit_reason), run->exit_reason);
+		if (r->lax) {
+			snprintf(r->err, sizeof(r->err), "vCPU %u: unexpected exit %s (%u)",
+				 r->vcpu->id, exit_reason_str(run->exit_reason), run->exit_reason);
+		} else {
+			struct hv_regs regs;
+			struct hv_sregs sregs;
+
+			vcpu_regs_get(r->vcpu, &regs);
+			vcpu_sregs_get(r->vcpu, &sregs);
+			snprintf(r->err, sizeof(r->err),
+				 "vCPU %u: unexpected exit %s (%u) at rip %#llx rsp %#llx cr0 %#llx cr2 %#llx cr3 %#llx after %lu runs",
+				 r->vcpu->id, exit_reason_str(run->exit_reason), run->exit_reason,
+				 (unsigned long long)regs.rip, (unsigned long long)regs.rsp,
+				 (unsigned long long)sregs.cr0, (unsigned long long)sregs.cr2,
+				 (unsigned long long)sregs.cr3, r->runs);
+		}
 		break;
 	}
 	atomic_store(&r->done, true);
