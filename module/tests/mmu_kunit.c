@@ -391,6 +391,14 @@ static void mmu_destroy_unpins(struct kunit *test)
 
 	add_slot(vm, 0, 0x7ff000, 3, 0, 0);		/* crosses a 2 MiB table boundary */
 	add_slot(vm, 1, 0x40000000, 2, 3, HV_MEM_READONLY);
+	/*
+	 * A read-only pin of an untouched anonymous page pins the shared zero
+	 * page, whose pins are not counted: give backing page 4 a page of its own.
+	 */
+	if (!put_u32(mmu_hva + 4 * PAGE_SIZE, 0x5eed)) {
+		KUNIT_FAIL(test, "cannot write the backing page");
+		return;
+	}
 	for (gpa = 0x7ff000; gpa < 0x802000; gpa += PAGE_SIZE)
 		KUNIT_EXPECT_EQ(test, hv_mmu_fault(vm, gpa, true), 1);
 	KUNIT_EXPECT_EQ(test, hv_mmu_fault(vm, 0x40001000, false), 1);
