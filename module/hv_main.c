@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * hv: module init and exit, vendor probe, and per-CPU enablement of
- * SVM/VMX.  Virtualization is switched on on every online CPU when the
+ * SVM/VMX.  Virtualization is switched on for every online CPU when the
  * first VM is created and off again when the last one goes away, so a
  * loaded but idle hv.ko does not keep other hypervisors out.
  */
@@ -212,24 +212,32 @@ static int __init hv_init(void)
 	r = hv_ops->setup();
 	if (r)
 		return r;
+	/*
+	 * Everything an fd's user needs must be in place before /dev/hv
+	 * exists: the first vCPU ioctl registers a preempt notifier, which
+	 * only fires once the static key is on.  /dev/hv comes last, and
+	 * goes first on the way out.
+	 */
+	preempt_notifier_inc();
 	r = hv_dev_init();
 	if (r)
-		goto out_unsetup;
-	preempt_notifier_inc();
+		goto out_notifier_dec;
 	pr_info("loaded, using %s\n", hv_ops->name);
 	return 0;
 
-out_unsetup:
+out_notifier_dec:
+	preempt_notifier_dec();
 	hv_ops->unsetup();
 	return r;
 }
 
+/* hv_init() in exact reverse. */
 static void __exit hv_exit(void)
 {
 	hv_dev_exit();
+	WARN_ON_ONCE(hv_users);
 	preempt_notifier_dec();
 	hv_ops->unsetup();
-	WARN_ON_ONCE(hv_users);
 	pr_info("unloaded\n");
 }
 

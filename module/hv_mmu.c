@@ -7,8 +7,9 @@
  * The nested table is four levels of 512 entries, built on demand: a
  * nested page fault on a slot-backed address pins the page behind the
  * slot's userspace address and maps it with a 4 KiB leaf.  Pinned pages
- * are released when their leaf is zapped (slot deleted or replaced) or
- * when the VM is destroyed, so a guest can never reach a page that the
+ * are released when their slot is deleted or replaced, in three steps under
+ * mmu_lock (unmap the leaves, make every vCPU drop its translations, unpin),
+ * or when the VM is destroyed, so a guest can never reach a page that the
  * host has reused.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -130,9 +131,20 @@ out:
 	return r;
 }
 
-/* Clear the leaves of [start, end) under @table at @level, unpinning pages. */
+/*
+ * Walk the leaves of [start, end) under @table at @level.
+ *
+ * Without @release, a present leaf loses only its present bits: no vCPU can
+ * take a new translation through it, but its address stays, and with it the
+ * pin, because a vCPU in guest mode on another CPU may still hold the old
+ * translation in its TLB until hv_vm_flush_tlbs() has made it exit.  With
+ * @release, every zapped leaf has its page unpinned and is cleared; present
+ * leaves are left alone.  Leaves are written only under mmu_lock, so a
+ * non-zero leaf without present bits is always one zapped and not yet
+ * released.
+ */
 static void hv_tdp_zap(struct hv_vm *vm, u64 *table, int level, u64 base,
-		       u64 start, u64 end)
+		       u64 start, u64 end, bool release)
 {
 	u64 span = 1ULL << (12 + 9 * (level - 1));
 	unsigned int i;
@@ -140,23 +152,45 @@ static void hv_tdp_zap(struct hv_vm *vm, u64 *table, int level, u64 base,
 	for (i = 0; i < HV_TDP_ENTRIES; i++) {
 		u64 lo = base + i * span, hi = lo + span;
 
-		if (hi <= start || lo >= end || !hv_tdp_present(table[i]))
+		if (hi <= start || lo >= end || !table[i])
 			continue;
-		if (level == 1) {
-			unpin_user_page(pfn_to_page((table[i] & HV_TDP_ADDR_MASK) >> PAGE_SHIFT));
-			vm->tdp.nr_pinned--;
-			table[i] = 0;
-		} else {
-			hv_tdp_zap(vm, hv_tdp_table_of(table[i]), level - 1, lo, start, end);
+		if (level > 1) {
+			/* Tables are never zapped, only freed with the VM. */
+			if (hv_tdp_present(table[i]))
+				hv_tdp_zap(vm, hv_tdp_table_of(table[i]), level - 1, lo,
+					   start, end, release);
+			continue;
 		}
+		if (!release) {
+			WRITE_ONCE(table[i], table[i] & ~hv_ops->tdp_present_mask);
+			continue;
+		}
+		if (hv_tdp_present(table[i]))
+			continue;
+		unpin_user_page(pfn_to_page((table[i] & HV_TDP_ADDR_MASK) >> PAGE_SHIFT));
+		vm->tdp.nr_pinned--;
+		WRITE_ONCE(table[i], 0);
 	}
 }
 
-/* Callers hold mmu_lock and flush TLBs (hv_vm_flush_tlbs()) afterwards. */
+/*
+ * Unmap [gpa, gpa + size) from the nested table.  The pages stay pinned:
+ * the caller makes every vCPU drop its translations (hv_vm_flush_tlbs())
+ * and only then releases them with hv_mmu_release_zapped(), all under
+ * mmu_lock.  Unpinning first would let a guest on another CPU write a page
+ * the host has already freed and reused.
+ */
 void hv_mmu_zap_range(struct hv_vm *vm, u64 gpa, u64 size)
 {
 	lockdep_assert_held(&vm->mmu_lock);
-	hv_tdp_zap(vm, vm->tdp.root, HV_TDP_LEVELS, 0, gpa, gpa + size);
+	hv_tdp_zap(vm, vm->tdp.root, HV_TDP_LEVELS, 0, gpa, gpa + size, false);
+}
+
+/* Unpin the pages hv_mmu_zap_range() unmapped, once no vCPU can reach them. */
+void hv_mmu_release_zapped(struct hv_vm *vm, u64 gpa, u64 size)
+{
+	lockdep_assert_held(&vm->mmu_lock);
+	hv_tdp_zap(vm, vm->tdp.root, HV_TDP_LEVELS, 0, gpa, gpa + size, true);
 }
 
 static void hv_tdp_free_tables(struct hv_vm *vm, u64 *table, int level)
@@ -178,7 +212,8 @@ void hv_mmu_destroy(struct hv_vm *vm)
 	if (!vm->tdp.root)
 		return;
 	mutex_lock(&vm->mmu_lock);
-	hv_tdp_zap(vm, vm->tdp.root, HV_TDP_LEVELS, 0, 0, ~0ULL);
+	hv_tdp_zap(vm, vm->tdp.root, HV_TDP_LEVELS, 0, 0, ~0ULL, false);
+	hv_tdp_zap(vm, vm->tdp.root, HV_TDP_LEVELS, 0, 0, ~0ULL, true);
 	mutex_unlock(&vm->mmu_lock);
 	hv_tdp_free_tables(vm, vm->tdp.root, HV_TDP_LEVELS);
 	vm->tdp.root = NULL;

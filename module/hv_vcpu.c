@@ -13,6 +13,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/anon_inodes.h>
+#include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/sched.h>
@@ -558,6 +559,7 @@ static int hv_vcpu_default_cpuid(struct hv_vcpu *vcpu)
 int hv_vcpu_create(struct hv_vm *vm, u32 id)
 {
 	struct hv_vcpu *vcpu;
+	struct file *file;
 	int i, r, fd;
 
 	mutex_lock(&vm->lock);
@@ -590,21 +592,36 @@ int hv_vcpu_create(struct hv_vm *vm, u32 id)
 	if (r)
 		goto out_free_cpuid;
 
-	/* The vCPU fd's reference on the VM; dropped in hv_vcpu_release(). */
-	hv_vm_get(vm);
-	fd = anon_inode_getfd("hv-vcpu", &hv_vcpu_fops, vcpu, O_RDWR | O_CLOEXEC);
+	/*
+	 * The fd number is reserved and the file made first, but the fd is
+	 * installed only once the vCPU is in vm->vcpus[]: from then on
+	 * another thread can HV_RUN it, and hv_vm_flush_tlbs() must already
+	 * see it (a vCPU it missed would keep translations of unpinned pages).
+	 * Nothing can fail after fd_install(), so the vCPU never has to be
+	 * taken back out of vm->vcpus[].
+	 */
+	fd = get_unused_fd_flags(O_CLOEXEC);
 	if (fd < 0) {
-		hv_vm_put(vm);
 		r = fd;
 		goto out_vcpu_free;
 	}
+	file = anon_inode_getfile("hv-vcpu", &hv_vcpu_fops, vcpu, O_RDWR);
+	if (IS_ERR(file)) {
+		r = PTR_ERR(file);
+		goto out_put_fd;
+	}
+	/* The vCPU file's reference on the VM; dropped in hv_vcpu_release(). */
+	hv_vm_get(vm);
 	vm->vcpus[atomic_read(&vm->online_vcpus)] = vcpu;
 	/* Publish the pointer before the count that makes it visible. */
 	smp_wmb();
 	atomic_inc(&vm->online_vcpus);
+	fd_install(fd, file);
 	mutex_unlock(&vm->lock);
 	return fd;
 
+out_put_fd:
+	put_unused_fd(fd);
 out_vcpu_free:
 	hv_ops->vcpu_free(vcpu);
 out_free_cpuid:

@@ -70,6 +70,7 @@ void hv_vm_flush_tlbs(struct hv_vm *vm)
 	int i, n = atomic_read(&vm->online_vcpus);
 
 	atomic64_inc(&vm->tlb_gen);
+	/* New generation before reading mode; pairs with hv_vcpu_enter_guest()'s smp_mb(). */
 	smp_mb__after_atomic();
 	for (i = 0; i < n; i++) {
 		struct hv_vcpu *vcpu = vm->vcpus[i];
@@ -81,9 +82,11 @@ void hv_vm_flush_tlbs(struct hv_vm *vm)
 }
 
 /*
- * Install, replace or delete a slot.  Mappings of the old slot are zapped
- * (and their pages unpinned) before the new slot becomes visible, so a
- * vCPU can never reach memory that no slot describes any more.
+ * Install, replace or delete a slot.  Mappings of the old slot are zapped,
+ * every vCPU is made to drop its translations, and only then are the old
+ * pages unpinned, all before the new slot becomes visible: a vCPU can never
+ * reach memory that no slot describes any more, nor a page the host may
+ * already have reused (the VMM may have munmapped the old backing).
  */
 int hv_vm_set_memory_region(struct hv_vm *vm, const struct hv_memory_region *mr)
 {
@@ -102,9 +105,12 @@ int hv_vm_set_memory_region(struct hv_vm *vm, const struct hv_memory_region *mr)
 	}
 	slot = &vm->slots[mr->slot];
 	if (slot->size) {
-		hv_mmu_zap_range(vm, slot->gpa, slot->size);
+		u64 old_gpa = slot->gpa, old_size = slot->size;
+
 		slot->size = 0;
+		hv_mmu_zap_range(vm, old_gpa, old_size);
 		hv_vm_flush_tlbs(vm);
+		hv_mmu_release_zapped(vm, old_gpa, old_size);
 	}
 	slot->gpa = mr->guest_phys_addr;
 	slot->hva = mr->userspace_addr;

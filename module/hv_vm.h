@@ -20,13 +20,14 @@ struct hv_memslot {
 /*
  * The two-dimensional (nested/extended) page table of a VM.  Tables are
  * built on demand on nested page faults; every leaf maps a pinned page of
- * a memory slot, unpinned when the leaf is zapped.
+ * a memory slot, unpinned once the leaf is zapped and every vCPU has
+ * dropped its translations.
  */
 struct hv_tdp {
 	u64 *root;			/* 4-level table, one page */
 	phys_addr_t root_pa;
 	unsigned long nr_tables;	/* table pages, root included */
-	unsigned long nr_pinned;	/* leaf pages currently pinned */
+	unsigned long nr_pinned;	/* leaf pages pinned, zapped ones until released */
 };
 
 /*
@@ -40,8 +41,8 @@ struct hv_tdp {
  */
 struct hv_vm {
 	struct kref ref;
-	struct mutex lock;
-	struct mutex mmu_lock;
+	struct mutex lock;		/* vcpus[] insertion */
+	struct mutex mmu_lock;		/* slots[], tdp */
 	struct hv_memslot slots[HV_MAX_MEMSLOTS];
 	struct hv_tdp tdp;
 	struct hv_vcpu *vcpus[HV_MAX_VCPUS];
@@ -57,7 +58,7 @@ void hv_vm_flush_tlbs(struct hv_vm *vm);
 void hv_vm_mark_dead(struct hv_vm *vm);
 
 /* Guest-physical addresses are limited to what 4-level nested paging maps. */
-#define HV_GPA_LIMIT	(1ULL << 48)
+#define HV_GPA_LIMIT	BIT_ULL(48)
 
 /* hv_memslot.c: slot rules, pure functions (callers hold mmu_lock). */
 int hv_memslot_check(const struct hv_memory_region *mr);
@@ -74,7 +75,12 @@ void hv_mmu_destroy(struct hv_vm *vm);
  * a slot or a write to a read-only slot (MMIO), <0 errno.
  */
 int hv_mmu_fault(struct hv_vm *vm, u64 gpa, bool write);
+/*
+ * Deleting memory from a running VM, under mmu_lock: zap (leaves unmapped,
+ * pages still pinned), hv_vm_flush_tlbs(), then release (pages unpinned).
+ */
 void hv_mmu_zap_range(struct hv_vm *vm, u64 gpa, u64 size);
+void hv_mmu_release_zapped(struct hv_vm *vm, u64 gpa, u64 size);
 /* Copy to/from guest-physical memory through the slots (vCPU thread only). */
 int hv_read_gpa(struct hv_vm *vm, u64 gpa, void *buf, unsigned int len);
 int hv_write_gpa(struct hv_vm *vm, u64 gpa, const void *buf, unsigned int len);

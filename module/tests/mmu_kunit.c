@@ -271,54 +271,149 @@ static void mmu_table_sharing(struct kunit *test)
 	KUNIT_EXPECT_NE(test, leaf_of(vm, 0x1000), leaf_of(vm, 0));
 }
 
+/* The page a leaf maps, or NULL if the leaf holds none (zapped pages keep theirs). */
+static struct page *page_of(u64 leaf)
+{
+	if (!leaf || leaf == ~0ull)
+		return NULL;
+	return pfn_to_page((leaf & GENMASK_ULL(51, 12)) >> PAGE_SHIFT);
+}
+
+/*
+ * Whether @page carries a FOLL_PIN pin: what unpin_user_page() must undo,
+ * read from the page itself rather than from hv's counters.
+ */
+static bool pinned(struct page *page)
+{
+	return page && folio_maybe_dma_pinned(page_folio(page));
+}
+
+static void zap(struct hv_vm *vm, u64 gpa, u64 size)
+{
+	mutex_lock(&vm->mmu_lock);
+	hv_mmu_zap_range(vm, gpa, size);
+	mutex_unlock(&vm->mmu_lock);
+}
+
+static void release(struct hv_vm *vm, u64 gpa, u64 size)
+{
+	mutex_lock(&vm->mmu_lock);
+	hv_mmu_release_zapped(vm, gpa, size);
+	mutex_unlock(&vm->mmu_lock);
+}
+
 static void mmu_zap_range(struct kunit *test)
 {
 	struct hv_vm *vm = test->priv;
+	struct page *pages[4];
+	int refs;
 	u64 gpa;
+	int i;
 
 	add_slot(vm, 0, 0x200000, 4, 0, 0);
 	for (gpa = 0x200000; gpa < 0x204000; gpa += PAGE_SIZE)
 		KUNIT_EXPECT_EQ(test, hv_mmu_fault(vm, gpa, false), 1);
 	KUNIT_EXPECT_EQ(test, vm->tdp.nr_pinned, 4ul);
+	for (i = 0; i < 4; i++) {
+		pages[i] = page_of(leaf_of(vm, 0x200000 + i * PAGE_SIZE));
+		KUNIT_EXPECT_TRUE_MSG(test, pinned(pages[i]), "page %d not pinned by its fault", i);
+	}
+	if (!pages[1] || !pages[3])
+		return;
 
-	mutex_lock(&vm->mmu_lock);
-	hv_mmu_zap_range(vm, 0x201000, PAGE_SIZE);	/* exactly page 1 */
-	hv_mmu_zap_range(vm, 0x1ff000, PAGE_SIZE);	/* ends where the slot starts */
-	hv_mmu_zap_range(vm, 0x204000, PAGE_SIZE);	/* starts where it ends */
-	hv_mmu_zap_range(vm, 0x202000, 0);		/* empty */
-	mutex_unlock(&vm->mmu_lock);
+	zap(vm, 0x201000, PAGE_SIZE);		/* exactly page 1 */
+	zap(vm, 0x1ff000, PAGE_SIZE);		/* ends where the slot starts */
+	zap(vm, 0x204000, PAGE_SIZE);		/* starts where it ends */
+	zap(vm, 0x202000, 0);			/* empty */
+	/*
+	 * Zapped but not released: no longer present, so no vCPU can take a
+	 * new translation, but the page stays pinned until every vCPU has
+	 * dropped the old one.
+	 */
+	KUNIT_EXPECT_EQ(test, leaf_of(vm, 0x201000) & FAKE_P, 0ull);
+	KUNIT_EXPECT_PTR_EQ(test, page_of(leaf_of(vm, 0x201000)), pages[1]);
+	KUNIT_EXPECT_TRUE_MSG(test, pinned(pages[1]), "zap unpinned before the TLB flush");
+	KUNIT_EXPECT_EQ(test, vm->tdp.nr_pinned, 4ul);
+
+	refs = page_ref_count(pages[1]);
+	release(vm, 0x201000, PAGE_SIZE);
 	KUNIT_EXPECT_EQ(test, vm->tdp.nr_pinned, 3ul);
-	KUNIT_EXPECT_NE(test, leaf_of(vm, 0x200000), 0ull);
 	KUNIT_EXPECT_EQ(test, leaf_of(vm, 0x201000), 0ull);
-	KUNIT_EXPECT_NE(test, leaf_of(vm, 0x202000), 0ull);
-	KUNIT_EXPECT_NE(test, leaf_of(vm, 0x203000), 0ull);
+	KUNIT_EXPECT_FALSE_MSG(test, pinned(pages[1]), "page still pinned after release");
+	if (!PageCompound(pages[1]))
+		KUNIT_EXPECT_EQ(test, refs - page_ref_count(pages[1]), GUP_PIN_COUNTING_BIAS);
+	/* Neighbours untouched, still mapped and pinned. */
+	KUNIT_EXPECT_NE(test, leaf_of(vm, 0x200000) & FAKE_P, 0ull);
+	KUNIT_EXPECT_NE(test, leaf_of(vm, 0x202000) & FAKE_P, 0ull);
+	KUNIT_EXPECT_NE(test, leaf_of(vm, 0x203000) & FAKE_P, 0ull);
+	KUNIT_EXPECT_TRUE(test, pinned(pages[0]) && pinned(pages[2]) && pinned(pages[3]));
+	/* Release touches only zapped leaves: the present ones keep their pins. */
+	release(vm, 0x200000, 4 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, vm->tdp.nr_pinned, 3ul);
+	KUNIT_EXPECT_TRUE(test, pinned(pages[0]) && pinned(pages[2]) && pinned(pages[3]));
 
 	/* Any byte of a page takes the whole page. */
-	mutex_lock(&vm->mmu_lock);
-	hv_mmu_zap_range(vm, 0x203fff, 1);
-	mutex_unlock(&vm->mmu_lock);
+	zap(vm, 0x203fff, 1);
+	KUNIT_EXPECT_TRUE(test, pinned(pages[3]));
+	release(vm, 0x203fff, 1);
 	KUNIT_EXPECT_EQ(test, leaf_of(vm, 0x203000), 0ull);
+	KUNIT_EXPECT_FALSE(test, pinned(pages[3]));
 	KUNIT_EXPECT_EQ(test, vm->tdp.nr_pinned, 2ul);
-	/* Tables stay; a new fault maps the page again. */
+	/* Tables stay; a new fault maps and pins the page again. */
 	KUNIT_EXPECT_EQ(test, vm->tdp.nr_tables, 4ul);
 	KUNIT_EXPECT_EQ(test, hv_mmu_fault(vm, 0x201000, true), 1);
 	KUNIT_EXPECT_EQ(test, vm->tdp.nr_pinned, 3ul);
+	KUNIT_EXPECT_TRUE(test, pinned(page_of(leaf_of(vm, 0x201000))));
+}
+
+/* Destroying the VM releases zapped leaves that were never released. */
+static void mmu_destroy_releases_zapped(struct kunit *test)
+{
+	struct hv_vm *vm = test->priv;
+	struct page *page;
+
+	add_slot(vm, 0, 0x300000, 1, 0, 0);
+	KUNIT_EXPECT_EQ(test, hv_mmu_fault(vm, 0x300000, true), 1);
+	page = page_of(leaf_of(vm, 0x300000));
+	zap(vm, 0x300000, PAGE_SIZE);
+	KUNIT_EXPECT_TRUE(test, pinned(page));
+	hv_mmu_destroy(vm);
+	KUNIT_EXPECT_EQ(test, vm->tdp.nr_pinned, 0ul);
+	KUNIT_EXPECT_FALSE(test, pinned(page));
 }
 
 static void mmu_destroy_unpins(struct kunit *test)
 {
 	struct hv_vm *vm = test->priv;
+	struct page *pages[4];
 	u64 gpa;
+	int i;
 
 	add_slot(vm, 0, 0x7ff000, 3, 0, 0);		/* crosses a 2 MiB table boundary */
 	add_slot(vm, 1, 0x40000000, 2, 3, HV_MEM_READONLY);
+	/*
+	 * A read-only pin of an untouched anonymous page pins the shared zero
+	 * page, whose pins are not counted: give backing page 4 a page of its own.
+	 */
+	if (!put_u32(mmu_hva + 4 * PAGE_SIZE, 0x5eed)) {
+		KUNIT_FAIL(test, "cannot write the backing page");
+		return;
+	}
 	for (gpa = 0x7ff000; gpa < 0x802000; gpa += PAGE_SIZE)
 		KUNIT_EXPECT_EQ(test, hv_mmu_fault(vm, gpa, true), 1);
 	KUNIT_EXPECT_EQ(test, hv_mmu_fault(vm, 0x40001000, false), 1);
 	KUNIT_EXPECT_EQ(test, vm->tdp.nr_pinned, 4ul);
 	KUNIT_EXPECT_EQ(test, vm->tdp.nr_tables, 7ul);
+	pages[0] = page_of(leaf_of(vm, 0x7ff000));
+	pages[1] = page_of(leaf_of(vm, 0x800000));
+	pages[2] = page_of(leaf_of(vm, 0x801000));
+	pages[3] = page_of(leaf_of(vm, 0x40001000));
+	for (i = 0; i < 4; i++)
+		KUNIT_EXPECT_TRUE(test, pinned(pages[i]));
 	/* hv_mmu_destroy() warns if a pin or a table is left behind. */
 	hv_mmu_destroy(vm);
+	for (i = 0; i < 4; i++)
+		KUNIT_EXPECT_FALSE_MSG(test, pinned(pages[i]), "page %d still pinned", i);
 	KUNIT_EXPECT_EQ(test, vm->tdp.nr_pinned, 0ul);
 	KUNIT_EXPECT_EQ(test, vm->tdp.nr_tables, 0ul);
 	KUNIT_EXPECT_NULL(test, vm->tdp.root);
@@ -359,6 +454,7 @@ static struct kunit_case hv_mmu_test_cases[] = {
 	KUNIT_CASE(mmu_table_sharing),
 	KUNIT_CASE(mmu_zap_range),
 	KUNIT_CASE(mmu_destroy_unpins),
+	KUNIT_CASE(mmu_destroy_releases_zapped),
 	KUNIT_CASE(mmu_gpa_copy),
 	{}
 };
@@ -371,4 +467,5 @@ static struct kunit_suite hv_mmu_test_suite = {
 	.exit = mmu_exit,
 	.test_cases = hv_mmu_test_cases,
 };
+
 kunit_test_suite(hv_mmu_test_suite);
