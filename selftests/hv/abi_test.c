@@ -1674,8 +1674,9 @@ static struct hv_run *map_run(int vcpu)
  * RIP 0xfff0) hits no slot. Both vendors take the same path: the nested fault
  * (SVM #NPF, VMX EPT violation) on a gpa without a slot is MMIO, the MMIO path
  * must fetch the instruction to emulate it, the fetch hits the same hole, so
- * HV_RUN returns HV_EXIT_INTERNAL_ERROR / HV_INTERNAL_ERROR_EMULATION with the
- * faulting gpa and RIP first in data[] (docs/abi.md), and nothing else.
+ * HV_RUN returns HV_EXIT_INTERNAL_ERROR / HV_INTERNAL_ERROR_EMULATION in its one
+ * layout (docs/abi.md): the RIP in data[0], no instruction bytes, the faulting
+ * gpa in data[5], and nothing else.
  */
 #define RESET_RIP	0xfff0ULL
 #define RESET_FETCH_GPA	0xfffffff0ULL
@@ -1698,15 +1699,20 @@ static int t_run_no_memory(void)
 	if (run->exit_reason != HV_EXIT_INTERNAL_ERROR)
 		fail("exit_reason %u, want HV_EXIT_INTERNAL_ERROR (%u)\n", run->exit_reason,
 		     HV_EXIT_INTERNAL_ERROR);
-	msg("suberror %u ndata %u data %#llx %#llx\n", run->internal.suberror,
-	    run->internal.ndata, (unsigned long long)run->internal.data[0],
-	    (unsigned long long)run->internal.data[1]);
+	msg("suberror %u ndata %u rip %#llx code %#llx bytes %#llx %#llx address %#llx\n",
+	    run->internal.suberror, run->internal.ndata,
+	    (unsigned long long)run->internal.data[0], (unsigned long long)run->internal.data[1],
+	    (unsigned long long)run->internal.data[3], (unsigned long long)run->internal.data[4],
+	    (unsigned long long)run->internal.data[5]);
 	if (run->internal.suberror != HV_INTERNAL_ERROR_EMULATION)
 		fail("suberror %u, want HV_INTERNAL_ERROR_EMULATION (%u)\n",
 		     run->internal.suberror, HV_INTERNAL_ERROR_EMULATION);
-	if (run->internal.ndata < 2 || run->internal.data[0] != RESET_FETCH_GPA ||
-	    run->internal.data[1] != RESET_RIP)
-		fail("want ndata >= 2, gpa %#llx, rip %#llx\n", RESET_FETCH_GPA, RESET_RIP);
+	/* docs/abi.md: [0] RIP, [3..4] the bytes at CS:RIP (none readable), [5] the GPA. */
+	if (run->internal.ndata != HV_INTERNAL_ERROR_EMULATION_NDATA ||
+	    run->internal.data[0] != RESET_RIP || run->internal.data[3] || run->internal.data[4] ||
+	    run->internal.data[5] != RESET_FETCH_GPA)
+		fail("want ndata %u, rip %#llx, no instruction bytes, address %#llx\n",
+		     HV_INTERNAL_ERROR_EMULATION_NDATA, RESET_RIP, RESET_FETCH_GPA);
 	return PASS;
 }
 
