@@ -20,7 +20,9 @@
  * writes may only add bits.  FEATURES_OK sticks only if the driver's
  * features are a subset of ours and include VERSION_1 (a legacy driver is
  * refused: there is no legacy interface).  Features are writable only
- * before FEATURES_OK, queue registers only before DRIVER_OK.  A queue
+ * before FEATURES_OK, queue registers only before DRIVER_OK; notifications
+ * count only after DRIVER_OK, which itself looks at every enabled queue
+ * once (buffers may be waiting there already).  A queue
  * whose addresses or size are bad when the driver enables it, or whose
  * ring turns out malformed later, puts the device into NEEDS_RESET with
  * one log line; the queues then stop until the driver resets the device.
@@ -178,6 +180,8 @@ static void common_image(struct virtio_dev *vd, uint8_t *img)
 static void write_status(struct virtio_dev *vd, uint8_t v)
 {
 	uint64_t need = 1ull << VIRTIO_F_VERSION_1;
+	unsigned int i;
+	bool kick;
 
 	if (!v) {
 		device_reset(vd);
@@ -190,7 +194,16 @@ static void write_status(struct virtio_dev *vd, uint8_t v)
 		v &= ~VIRTIO_STATUS_FEATURES_OK;	/* the driver reads it back and gives up */
 	if ((v & VIRTIO_STATUS_DRIVER_OK) && !(v & VIRTIO_STATUS_FEATURES_OK))
 		v &= ~VIRTIO_STATUS_DRIVER_OK;
+	kick = (v & ~vd->status) & VIRTIO_STATUS_DRIVER_OK;
 	vd->status = v;
+	/*
+	 * Buffers the driver made available, and notified, before DRIVER_OK
+	 * were left alone (the device must not use them earlier: 3.1.1); look
+	 * at every queue now so that none waits for a second notification.
+	 */
+	for (i = 0; kick && virtio_dev_live(vd) && i < vd->nr_queues; i++)
+		if (vd->vq[i].enabled)
+			vd->ops->notify(vd, i);
 }
 
 static void enable_queue(struct virtio_dev *vd, struct virtq *q)

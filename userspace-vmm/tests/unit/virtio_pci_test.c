@@ -192,14 +192,19 @@ static bool virtio_pci_queue_setup_and_notify(void)
 	/* Notifications before DRIVER_OK, and for a disabled queue, are dropped. */
 	wr(&e, VIRTIO_NOTIFY_OFF + 4, 2, 1);
 	CHECK_EQ(e.notified, 0);
+	/* DRIVER_OK looks at each enabled queue once: buffers may wait there already. */
 	wr(&e, 0x14, 1, 0x0f);
-	wr(&e, VIRTIO_NOTIFY_OFF + 0, 2, 0);
-	CHECK_EQ(e.notified, 0);
-	wr(&e, VIRTIO_NOTIFY_OFF + 4, 2, 1);
 	CHECK_EQ(e.notified, 1);
 	CHECK_EQ(e.last_queue, 1);
-	wr(&e, VIRTIO_NOTIFY_OFF + 8, 2, 2);		/* past the last queue */
+	wr(&e, 0x14, 1, 0x0f);				/* not again */
 	CHECK_EQ(e.notified, 1);
+	wr(&e, VIRTIO_NOTIFY_OFF + 0, 2, 0);
+	CHECK_EQ(e.notified, 1);
+	wr(&e, VIRTIO_NOTIFY_OFF + 4, 2, 1);
+	CHECK_EQ(e.notified, 2);
+	CHECK_EQ(e.last_queue, 1);
+	wr(&e, VIRTIO_NOTIFY_OFF + 8, 2, 2);		/* past the last queue */
+	CHECK_EQ(e.notified, 2);
 	/* After DRIVER_OK the queue registers are fixed. */
 	wr(&e, 0x16, 2, 0);
 	wr(&e, 0x18, 2, 4);
