@@ -210,8 +210,8 @@ static void enable_queue(struct virtio_dev *vd, struct virtq *q)
 {
 	char why[200];
 
-	if (q->enabled)
-		return;
+	if (q->enabled || (vd->status & VIRTIO_STATUS_NEEDS_RESET))
+		return;		/* a broken device stays so until the driver resets it */
 	if (virtq_enable(q)) {
 		snprintf(why, sizeof(why), "queue %u: %s", vd->queue_sel, q->error);
 		virtio_dev_broken(vd, why);

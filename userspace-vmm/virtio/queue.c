@@ -117,7 +117,7 @@ int virtq_enable(struct virtq *q)
 	return 0;
 }
 
-/* Append one buffer of descriptor @d to @c, with @count buffers taken so far. */
+/* Append the buffer descriptor @d names to @c, or fail (outside RAM, readable after writable). */
 static int add_buf(struct virtq *q, struct virtq_chain *c, const struct desc *d)
 {
 	uint8_t *hva = mem_gpa_to_hva(q->mem, d->addr, d->len);

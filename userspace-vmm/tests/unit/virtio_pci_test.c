@@ -233,7 +233,11 @@ static bool virtio_pci_bad_queue_needs_reset(void)
 	CHECK_EQ(rd(&e, 0x1c, 2), 0);
 	CHECK_EQ(rd(&e, 0x14, 1) & VIRTIO_STATUS_NEEDS_RESET, VIRTIO_STATUS_NEEDS_RESET);
 	CHECK(e.vd.broken_logged);
-	/* Broken: DRIVER_OK may be written but notifications go nowhere. */
+	/* Broken: a queue cannot be enabled again before a reset ... */
+	wr(&e, 0x20, 8, 0x10000);
+	wr(&e, 0x1c, 2, 1);
+	CHECK_EQ(rd(&e, 0x1c, 2), 0);
+	/* ... and DRIVER_OK may be written but notifications go nowhere. */
 	wr(&e, 0x14, 1, 0x0f);
 	wr(&e, VIRTIO_NOTIFY_OFF, 2, 0);
 	CHECK_EQ(e.notified, 0);
