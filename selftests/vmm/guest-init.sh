@@ -18,9 +18,9 @@ echo "hv-guest: uptime $(cut -d' ' -f1 /proc/uptime) s (guest clock)"
 if grep -q 'hvguest=virtio' /proc/cmdline; then
 	mods=/lib/modules/$(uname -r)
 	if [ -f "$mods/load" ]; then
-		for m in $(cat "$mods/load"); do
+		while read -r m; do
 			insmod "$mods/$m.ko" || echo "hv-guest: insmod $m failed"
-		done
+		done <"$mods/load"
 	fi
 	rng=/sys/class/misc/hw_random/rng_current
 	i=0
