@@ -5,8 +5,10 @@
  * terminal, and the VM's life.  The only global is the one struct vm; the
  * terminal restore at exit and in fatal signal handlers needs it.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,10 +38,13 @@ static void usage(FILE *out)
 		"  --mem SIZE        guest RAM; suffix K, M, G or T, plain numbers are MiB (default 256M)\n"
 		"  --cpus N          vCPUs; only 1: SMP guests need a local APIC, which hv does not emulate\n"
 		"  --console stdio   serial port 0x3f8 on stdin/stdout (default); 'none' detaches it\n"
+		"  --disk PATH[,ro]  a raw disk image as a virtio-blk PCI device (vda, vdb... in the\n"
+		"                    order given; up to 8); ',ro': read-only, guest writes fail\n"
+		"  --rng             a virtio-rng PCI device fed by the host's getrandom()\n"
 		"  --stats           at exit, print run time, memory and exits per reason on stderr\n"
 		"  --debug           log unclaimed I/O, POST codes and boot details on stderr\n"
 		"  --help, --version\n"
-		"Each option may be given once; numbers are decimal.\n"
+		"Each option but --disk may be given once; numbers are decimal.\n"
 		"\n"
 		"Exit status: 0 guest powered off, 1 VMM or hypervisor error, 2 bad usage or input,\n"
 		"3 guest reset, 4 triple fault, 5 every vCPU halted with interrupts disabled;\n"
@@ -105,8 +110,38 @@ static bool parse_u64(const char *s, uint64_t *out)
 	return true;
 }
 
+/* "PATH" or "PATH,ro": one line and status 2 for anything else, or a file we cannot open so. */
+static int parse_disk(const char *arg, struct vm_config *cfg)
+{
+	static char paths[VM_MAX_DISKS][4096];
+	const char *comma = strchr(arg, ',');
+	struct vm_disk *d;
+	size_t len = comma ? (size_t)(comma - arg) : strlen(arg);
+
+	if (cfg->nr_disks == VM_MAX_DISKS)
+		return bad_usage("--disk %s: at most 8 disks", arg);
+	if (!len || len >= sizeof(paths[0]))
+		return bad_usage("--disk '%s': not PATH or PATH,ro", arg);
+	d = &cfg->disks[cfg->nr_disks];
+	memcpy(paths[cfg->nr_disks], arg, len);
+	paths[cfg->nr_disks][len] = 0;
+	d->path = paths[cfg->nr_disks];
+	if (comma) {
+		if (strcmp(comma, ",ro"))
+			return bad_usage("--disk '%s': the only option after PATH is ',ro'", arg);
+		d->ro = true;
+	}
+	if (access(d->path, d->ro ? R_OK : R_OK | W_OK)) {
+		fprintf(stderr, "hv-run: --disk %s: %s%s\n", d->path, strerror(errno),
+			errno == EACCES && !d->ro ? " (',ro' for a read-only disk)" : "");
+		return VM_EXIT_USAGE;
+	}
+	cfg->nr_disks++;
+	return 0;
+}
+
 enum { OPT_KERNEL = 256, OPT_INITRD, OPT_CMDLINE, OPT_MEM, OPT_CPUS, OPT_CONSOLE, OPT_STATS,
-       OPT_DEBUG, OPT_VERSION, OPT_END };
+       OPT_DEBUG, OPT_VERSION, OPT_RNG, OPT_END, OPT_DISK };
 
 static int parse_options(int argc, char **argv, struct vm_config *cfg)
 {
@@ -121,11 +156,13 @@ static int parse_options(int argc, char **argv, struct vm_config *cfg)
 		{ "debug", no_argument, NULL, OPT_DEBUG },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, OPT_VERSION },
+		{ "rng", no_argument, NULL, OPT_RNG },
+		{ "disk", required_argument, NULL, OPT_DISK },	/* repeatable: after OPT_END */
 		{ NULL, 0, NULL, 0 },
 	};
 	uint64_t host_ram = (uint64_t)sysconf(_SC_PHYS_PAGES) * (uint64_t)sysconf(_SC_PAGESIZE);
 	bool seen[OPT_END - OPT_KERNEL] = { false };
-	int c, longindex;
+	int c, longindex, r;
 
 	cfg->mem_size = DEFAULT_MEM;
 	cfg->nr_cpus = 1;
@@ -150,6 +187,12 @@ static int parse_options(int argc, char **argv, struct vm_config *cfg)
 		case OPT_CMDLINE: cfg->cmdline = arg; break;
 		case OPT_STATS: cfg->stats = true; break;
 		case OPT_DEBUG: cfg->debug = true; break;
+		case OPT_RNG: cfg->rng = true; break;
+		case OPT_DISK:
+			r = parse_disk(arg, cfg);
+			if (r)
+				return r;
+			break;
 		case 'h': usage(stdout); exit(0);
 		case OPT_VERSION: printf("hv-run %s (hv API %d)\n", HV_RUN_VERSION, HV_API_VERSION); exit(0);
 		case OPT_MEM:
@@ -235,8 +278,50 @@ static void setup_terminal(struct vm *vm)
 	tcsetattr(STDIN_FILENO, TCSANOW, &raw);
 }
 
+/*
+ * SIGTERM stops the VM the way a guest power-off does, so that the disks
+ * finish their request in flight and fdatasync; main() then dies of the
+ * signal as before.  It is blocked in every thread and taken here.
+ */
+static volatile sig_atomic_t got_sigterm;
+
+static void *sigterm_thread(void *opaque)
+{
+	sigset_t set;
+	int sig;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	if (!sigwait(&set, &sig)) {
+		got_sigterm = 1;
+		vm_request_stop(opaque, VM_EXIT_ERROR);
+	}
+	return NULL;
+}
+
+static void block_sigterm(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+}
+
+static void die_of_sigterm(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	signal(SIGTERM, SIG_DFL);
+	raise(SIGTERM);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+}
+
 int main(int argc, char **argv)
 {
+	pthread_t sigterm_tid;
 	struct vm *vm = &the_vm;
 	struct boot_file kernel, initrd = { 0 };
 	enum boot_kind kind;
@@ -256,7 +341,10 @@ int main(int argc, char **argv)
 	if (vm->cfg.initrd && boot_file_read(&initrd, vm->cfg.initrd, INITRD_MAX))
 		return VM_EXIT_USAGE;
 
+	block_sigterm();	/* before any thread exists: all inherit it */
 	r = vm_create(vm);
+	if (!r && pthread_create(&sigterm_tid, NULL, sigterm_thread, vm) == 0)
+		pthread_detach(sigterm_tid);
 	if (!r)
 		r = vm_load(vm, kind, &kernel, &initrd);
 	boot_file_free(&kernel);
@@ -267,5 +355,7 @@ int main(int argc, char **argv)
 		restore_terminal();
 	}
 	vm_destroy(vm);
+	if (got_sigterm)
+		die_of_sigterm();
 	return r;
 }

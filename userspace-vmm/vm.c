@@ -9,6 +9,11 @@
  *   UART 0x3f8 IRQ 4, PIT 0x40-0x43 + 0x61 IRQ 0, CMOS/RTC 0x70-0x71 IRQ 8,
  *   i8042 0x60/0x64, PCI host bridge 0xcf8-0xcff, POST port 0x80, exit
  *   device 0xf4, PIC 0x20/0xa0 + ELCR 0x4d0, ACPI PM block 0x600 (boot/acpi.c).
+ * Virtio (virtio-pci, modern): --disk N at PCI 00:(1+N).0, --rng after the
+ *   disks; BAR 0 of slot S at PCI_BAR_BASE + S * VIRTIO_BAR_SIZE (a firmware's
+ *   choice: the guest may move it anywhere in the window), INTA of slot S on
+ *   ISA IRQ pci_intx_irq(S) (10, 11, 5, ..., also in the DSDT's _PRT).  Memory
+ *   BARs decode in the 32-bit hole, the window the DSDT gives the root bridge.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -30,12 +35,16 @@
 #include "devices/serial.h"
 #include "hv_ioctl.h"
 #include "vcpu.h"
+#include "virtio/blk.h"
+#include "virtio/rng.h"
 #include "vm.h"
 
 #define SERIAL_COM1_BASE	0x3f8
 #define SERIAL_COM1_IRQ		4
 #define PIT_IRQ			0
 #define RTC_IRQ			8
+#define PCI_BAR_BASE		0xfe000000u	/* inside every 32-bit hole: below 0xfec00000 */
+#define PCI_HOLE_END		0xfec00000ull	/* the I/O APIC's page and up: not PCI's */
 
 struct vm_devices {
 	struct pic pic;
@@ -46,6 +55,10 @@ struct vm_devices {
 	struct pci pci;
 	struct post_port post;
 	struct exit_port exit;
+	struct virtio_blk blk[VM_MAX_DISKS];
+	struct virtio_rng rng;
+	unsigned int nr_blk;		/* initialized (their files are open) */
+	unsigned int nr_blk_started;
 	bool serial_started, pit_started, rtc_started;
 };
 
@@ -111,6 +124,51 @@ static int vm_fail(const char *what, int err)
 	return VM_EXIT_ERROR;
 }
 
+/* PIC adapter for PCI INTx: pci.c passes the routed IRQ. */
+static void vm_intx_set(void *opaque, unsigned int irq, bool high)
+{
+	pic_set_irq(opaque, irq, high);
+}
+
+static int vm_add_virtio(struct vm *vm)
+{
+	struct vm_devices *d = vm->dev;
+	/* The 32-bit hole as boot/dsdt.c computes it: the next 256 MiB boundary above RAM. */
+	uint64_t hole = (vm->mem.low_end + 0xfffffff) & ~0xfffffffull;
+	unsigned int slot = 1, i;
+	char what[64];
+	int r;
+
+	if (!vm->cfg.nr_disks && !vm->cfg.rng)
+		return 0;
+	pci_connect_intx(&d->pci, (struct irq_line){ .set_level = vm_intx_set, .opaque = &d->pic });
+	r = pci_map_mmio(&d->pci, &vm->mmio, hole, PCI_HOLE_END - hole);
+	if (r)
+		return vm_fail("PCI memory window", -r);
+	for (i = 0; i < vm->cfg.nr_disks; i++, slot++) {
+		const struct vm_disk *disk = &vm->cfg.disks[i];
+
+		r = virtio_blk_init(&d->blk[i], i, disk->path, disk->ro, &vm->mem);
+		if (r) {
+			snprintf(what, sizeof(what), "--disk %s", disk->path);
+			return vm_fail(what, -r);
+		}
+		d->nr_blk++;
+		r = virtio_dev_plug(&d->blk[i].vd, &d->pci, slot, PCI_BAR_BASE + slot * VIRTIO_BAR_SIZE);
+		if (r)
+			return vm_fail("virtio-blk", -r);
+	}
+	if (vm->cfg.rng) {
+		r = virtio_rng_init(&d->rng, &vm->mem);
+		if (!r)
+			r = virtio_dev_plug(&d->rng.vd, &d->pci, slot,
+					    PCI_BAR_BASE + slot * VIRTIO_BAR_SIZE);
+		if (r)
+			return vm_fail("virtio-rng", -r);
+	}
+	return 0;
+}
+
 static int vm_add_devices(struct vm *vm)
 {
 	struct vm_devices *d = vm->dev;
@@ -136,6 +194,9 @@ static int vm_add_devices(struct vm *vm)
 	r = pci_init(&d->pci, &vm->pio, vm);
 	if (r)
 		return vm_fail("PCI host bridge", -r);
+	r = vm_add_virtio(vm);
+	if (r)
+		return r;
 	r = post_init(&d->post, &vm->pio, vm);
 	if (r)
 		return vm_fail("POST port", -r);
@@ -162,13 +223,23 @@ static int vm_start_devices(struct vm *vm)
 	if (r)
 		return vm_fail("RTC thread", -r);
 	d->rtc_started = true;
+	for (; d->nr_blk_started < d->nr_blk; d->nr_blk_started++) {
+		r = virtio_blk_start(&d->blk[d->nr_blk_started]);
+		if (r)
+			return vm_fail("virtio-blk thread", -r);
+	}
 	return 0;
 }
 
 static void vm_stop_devices(struct vm *vm)
 {
 	struct vm_devices *d = vm->dev;
+	unsigned int i;
 
+	/* The vCPUs are gone: finish each disk's request in flight, then fdatasync. */
+	for (i = 0; i < d->nr_blk; i++)
+		virtio_blk_stop(&d->blk[i]);
+	d->nr_blk = d->nr_blk_started = 0;
 	if (d->rtc_started)
 		rtc_stop(&d->rtc);
 	if (d->pit_started)
@@ -435,6 +506,8 @@ void vm_destroy(struct vm *vm)
 	free(vm->vcpus);
 	vm->vcpus = NULL;
 	vm->nr_vcpus = 0;
+	if (vm->dev)
+		vm_stop_devices(vm);	/* closes the disks a failed vm_create() opened */
 	free(vm->dev);
 	vm->dev = NULL;
 	vm->pic = NULL;

@@ -55,6 +55,13 @@ struct vcpu {
 	uint32_t *port_exits;		/* --stats: I/O exits per port (65536 entries) */
 };
 
+#define VM_MAX_DISKS		8	/* --disk, each a virtio-blk PCI function */
+
+struct vm_disk {
+	const char *path;
+	bool ro;
+};
+
 struct vm_config {
 	const char *kernel;
 	const char *initrd;
@@ -62,6 +69,9 @@ struct vm_config {
 	uint64_t mem_size;
 	unsigned int nr_cpus;
 	bool console;			/* --console stdio (default) rather than none */
+	struct vm_disk disks[VM_MAX_DISKS];	/* --disk, in the order given: vda, vdb... */
+	unsigned int nr_disks;
+	bool rng;			/* --rng: virtio-rng */
 	bool stats;
 	bool debug;
 };

@@ -4,7 +4,8 @@
 #     OUTDIR/hv-run          userspace-vmm (static; make -C userspace-vmm OUT=OUTDIR)
 #     OUTDIR/vmm_test        the VMM selftest (KTAP), OUTDIR/linetime (make demo's timer)
 #     OUTDIR/guests/*.elf    the multiboot test kernels (selftests/vmm/guests)
-#     OUTDIR/guest.gz        the Linux guest's busybox initramfs (selftests/vmm/mkguest.sh)
+#     OUTDIR/guest.gz        the Linux guest's busybox initramfs (selftests/vmm/mkguest.sh), with
+#                            the virtio modules of every cached testbed kernel
 #   mkinitramfs.sh -V OUTDIR puts them into the testbed initramfs. The build log is OUTDIR/build.log.
 #   Fails on any build error (warnings are errors in both Makefiles).
 set -euo pipefail
@@ -26,7 +27,12 @@ step() { # step WHAT COMMAND...: run, log, and fail with the log's tail
 }
 step "hv-run build" make -C "$HV_REPO_DIR/userspace-vmm" -j2 OUT="$out"
 step "selftests/vmm build" make -C "$HV_REPO_DIR/selftests/vmm" -j2 OUTPUT="$out"
-step "guest initramfs" "$HV_REPO_DIR/selftests/vmm/mkguest.sh" "$out/guest.gz"
+# The guest's virtio modules for every testbed kernel (fetched now if need be; the debug kernel
+# has virtio built in). The guest's /init loads those of the kernel it runs.
+for series in 6.1 6.12; do "$HV_TESTBED_DIR/kernel.sh" "$series" >/dev/null 2>>"$log" || true; done
+moddirs=()
+for d in "$HV_CACHE"/kernels/*/root/lib/modules/*; do [ -d "$d/kernel" ] && moddirs+=("$d"); done
+step "guest initramfs" "$HV_REPO_DIR/selftests/vmm/mkguest.sh" "$out/guest.gz" "${moddirs[@]}"
 if readelf -l "$out/hv-run" 2>/dev/null | grep -q 'Requesting program interpreter'; then
 	hv_die "$out/hv-run is dynamically linked; the testbed has no libc"
 fi

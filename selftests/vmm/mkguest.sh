@@ -1,12 +1,18 @@
 #!/bin/bash
-# selftests/vmm/mkguest.sh OUT.cpio.gz
+# selftests/vmm/mkguest.sh OUT.cpio.gz [MODDIR...]
 #   The Linux guest's initramfs (gzip'd newc cpio): static busybox with the few applets
 #   guest-init.sh uses, and guest-init.sh as /init. Kept small: the guest kernel unpacks it
 #   inside a nested guest under TCG.
+#   Each MODDIR is a kernel's lib/modules/KVER: its virtio modules (those that are modules in
+#   that kernel; .ko.xz/.ko.zst decompressed for busybox insmod) go to /lib/modules/KVER/ with a
+#   file "load" naming them in load order, so that one initramfs serves every testbed kernel.
 set -euo pipefail
-[ $# -eq 1 ] || { echo "usage: mkguest.sh OUT.cpio.gz" >&2; exit 1; }
+[ $# -ge 1 ] || { echo "usage: mkguest.sh OUT.cpio.gz [MODDIR...]" >&2; exit 1; }
 src=$(cd "$(dirname "$0")" && pwd)
 out=$1
+shift
+# Dependencies first (modules.dep of Debian's 6.1 and 6.12).
+virtio_modules="virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio_blk virtio-rng"
 busybox=$(command -v busybox || true)
 [ -n "$busybox" ] || { echo "mkguest.sh: busybox is not installed (busybox-static)" >&2; exit 1; }
 if readelf -l "$busybox" 2>/dev/null | grep -q 'Requesting program interpreter'; then
@@ -15,9 +21,27 @@ if readelf -l "$busybox" 2>/dev/null | grep -q 'Requesting program interpreter';
 fi
 stage=$(mktemp -d "${TMPDIR:-/tmp}/hv-guest.XXXXXX")
 trap 'rm -rf "$stage"' EXIT
-mkdir -p "$stage"/{bin,sbin,proc,sys,dev}
+mkdir -p "$stage"/{bin,sbin,proc,sys,dev,tmp}
 cp "$busybox" "$stage/bin/busybox"
-for a in sh mount uname grep cut echo cat sleep; do ln -s busybox "$stage/bin/$a"; done
+for a in sh mount uname grep cut echo cat sleep dd head crc32 wc sync insmod; do
+	ln -s busybox "$stage/bin/$a"
+done
+for moddir in "$@"; do
+	kver=$(basename "$moddir")
+	dst=$stage/lib/modules/$kver
+	mkdir -p "$dst"
+	: >"$dst/load"
+	for m in $virtio_modules; do
+		f=$(find "$moddir/kernel" -name "$m.ko" -o -name "$m.ko.xz" -o -name "$m.ko.zst" | head -n 1)
+		[ -n "$f" ] || continue		# built into that kernel, or not there at all
+		case "$f" in
+		*.xz) xz -dc "$f" >"$dst/$m.ko" ;;
+		*.zst) zstd -qdc "$f" >"$dst/$m.ko" ;;
+		*) cp "$f" "$dst/$m.ko" ;;
+		esac
+		echo "$m" >>"$dst/load"
+	done
+done
 ln -s ../bin/busybox "$stage/sbin/poweroff"
 install -m 0755 "$src/guest-init.sh" "$stage/init"
 mkdir -p "$(dirname "$out")"

@@ -5,7 +5,9 @@
  * then checks the exit status and what the guest printed:
  *   - bad command lines: status 2 and exactly one line on stderr;
  *   - the multiboot test kernels of guests/ (devices, exit statuses);
- *   - linux_boot: the testbed's own vmlinuz with a busybox initramfs.
+ *   - linux_boot: the testbed's own vmlinuz with a busybox initramfs;
+ *   - virtio_blk_rng: the same guest with two virtio-blk disks (one read-only)
+ *     and virtio-rng, checked from inside (guest-init.sh) and on the disk files.
  *
  * Environment (defaults are the testbed's initramfs layout):
  *   HV_RUN           hv-run binary                  (/bin/hv-run)
@@ -27,6 +29,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -329,6 +332,10 @@ static const struct usage_case usage_mem_twice = { { "--mem", "64M", "--mem", "3
 	"--mem" };
 static const struct usage_case usage_console_twice = {
 	{ "--console", "none", "--console", "stdio", "--kernel", "@exit" }, "--console" };
+static const struct usage_case usage_disk_missing = {
+	{ "--disk", "/nonexistent.img", "--kernel", "@exit" }, "/nonexistent.img" };
+static const struct usage_case usage_disk_option = {
+	{ "--disk", "/etc/passwd,cache=none", "--kernel", "@exit" }, "ro" };
 
 static enum verdict help(const struct env *e, const void *p, const char **skip_why __attribute__((unused)))
 {
@@ -623,6 +630,188 @@ static enum verdict linux_boot(const struct env *e, const void *p, const char **
 	return v;
 }
 
+/* ---- virtio: block and rng in the Linux guest ---- */
+
+#define VDA_PATH	"/tmp/hv-vda.img"	/* its name is the disk's serial (GET_ID) */
+#define VDB_PATH	"/tmp/hv-vdb.img"
+#define VDA_BYTES	(4u << 20)
+#define VDB_BYTES	(64u << 10)
+#define MIB		(1u << 20)
+
+/* What vda holds at byte @i before the guest runs: a pattern in the first 2 MiB, zeros after. */
+static uint8_t vda_pattern(size_t i)
+{
+	return i < 2 * MIB ? (uint8_t)(i * 7 + i / 512 + 0x31) : 0;
+}
+
+/* CRC-32 as zlib and the guest's busybox crc32 compute it (reflected 0xedb88320, all ones in and out). */
+static uint32_t crc32(const uint8_t *p, size_t len)
+{
+	uint32_t crc = ~0u;
+	size_t i;
+	int b;
+
+	for (i = 0; i < len; i++) {
+		crc ^= p[i];
+		for (b = 0; b < 8; b++)
+			crc = crc & 1 ? crc >> 1 ^ 0xedb88320u : crc >> 1;
+	}
+	return ~crc;
+}
+
+static bool write_file(const char *path, const uint8_t *buf, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	bool ok = fd >= 0 && write(fd, buf, len) == (ssize_t)len;
+
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
+static bool read_file(const char *path, uint8_t *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY);
+	bool ok = fd >= 0 && read(fd, buf, len) == (ssize_t)len;
+
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
+/* The guest's line starting with @prefix must be followed by exactly @rest. */
+static bool guest_says(const struct run *r, const char *prefix, const char *rest)
+{
+	char want[256];
+
+	snprintf(want, sizeof(want), "%s%s\n", prefix, rest);
+	if (find(r->out, r->out_len, want))
+		return true;
+	snprintf(want, sizeof(want), "%s%s\r\n", prefix, rest);
+	if (find(r->out, r->out_len, want))
+		return true;
+	ktap_print_msg("no guest line \"%s%s\"\n", prefix, rest);
+	return false;
+}
+
+/* Checks of the disk files after the guest powered off. */
+static bool virtio_check_disks(const struct run *r, uint8_t *vda, uint8_t *vdb)
+{
+	const char *line = find(r->out, r->out_len, "hv-guest: hwrng ");
+	unsigned int distinct = 0, crc = 0, len = 0;
+	bool seen[256] = { false }, ok = true;
+	size_t i;
+
+	if (!read_file(VDA_PATH, vda, VDA_BYTES) || !read_file(VDB_PATH, vdb, VDB_BYTES)) {
+		ktap_print_msg("cannot read the disk files back\n");
+		return false;
+	}
+	for (i = 0; i < 3 * MIB; i++) {
+		uint8_t want = i < 2 * MIB ? vda_pattern(i) : vda_pattern(i - 2 * MIB);
+
+		if (vda[i] != want) {
+			ktap_print_msg("vda byte %#zx is %#x, want %#x (the guest's copy of its first MiB)\n",
+				       i, vda[i], want);
+			ok = false;
+			break;
+		}
+	}
+	for (i = 0; i < VDB_BYTES; i++) {
+		if (vdb[i] != 0x5a) {
+			ktap_print_msg("read-only vdb changed at byte %#zx\n", i);
+			ok = false;
+			break;
+		}
+	}
+	if (!line)
+		return ok;	/* a kernel without hw_random: said so in virtio_blk_rng */
+	if (sscanf(line, "hv-guest: hwrng %x %u", &crc, &len) != 2 || len != 65536) {
+		ktap_print_msg("malformed hwrng line\n");
+		return false;
+	}
+	if (crc32(vda + 3 * MIB, 65536) != crc) {
+		ktap_print_msg("vda at 3 MiB does not hold the 64 KiB the guest read from /dev/hwrng\n");
+		ok = false;
+	}
+	for (i = 0; i < 65536; i++) {
+		distinct += !seen[vda[3 * MIB + i]];
+		seen[vda[3 * MIB + i]] = true;
+	}
+	if (distinct < 250) {
+		ktap_print_msg("64 KiB from /dev/hwrng use only %u byte values\n", distinct);
+		ok = false;
+	}
+	return ok;
+}
+
+static enum verdict virtio_blk_rng(const struct env *e, const void *p, const char **skip_why)
+{
+	static uint8_t vda[VDA_BYTES], vdb[VDB_BYTES];
+	enum verdict v = PASS;
+	char want[64];
+	struct run *r;
+	size_t i;
+
+	(void)p;
+	if (!e->linux_enabled) {
+		*skip_why = "HV_VMM_LINUX=0 (not chosen for this testbed run: see HV_VMM_LINUX_SERIES)";
+		return SKIP;
+	}
+	if (access(e->kernel, R_OK) || access(e->initrd, R_OK)) {
+		*skip_why = "no Linux kernel or guest initramfs";
+		return SKIP;
+	}
+	for (i = 0; i < VDA_BYTES; i++)
+		vda[i] = vda_pattern(i);
+	memset(vdb, 0x5a, VDB_BYTES);
+	if (!write_file(VDA_PATH, vda, VDA_BYTES) || !write_file(VDB_PATH, vdb, VDB_BYTES)) {
+		ktap_print_msg("cannot write the disk images: %s\n", strerror(errno));
+		return FAIL;
+	}
+	r = run_new(e, 300);
+	arg(r, "--kernel");
+	arg(r, e->kernel);
+	arg(r, "--initrd");
+	arg(r, e->initrd);
+	arg(r, "--mem");
+	arg(r, "256M");
+	arg(r, "--cmdline");
+	arg(r, LINUX_CMDLINE " hvguest=virtio");
+	arg(r, "--disk");
+	arg(r, VDA_PATH);
+	arg(r, "--disk");
+	arg(r, VDB_PATH ",ro");
+	arg(r, "--rng");
+	if (!run_expect(r, 0)) {
+		v = FAIL;
+		goto out;
+	}
+	snprintf(want, sizeof(want), "%08x", crc32(vda, MIB));
+	if (!guest_says(r, "hv-guest: vda serial ", "hv-vda.img") ||
+	    !guest_says(r, "hv-guest: vdb ro ", "1") ||
+	    !guest_says(r, "hv-guest: vda read ", want) ||
+	    !guest_says(r, "hv-guest: vdb write ", "refused") ||
+	    !guest_says(r, "hv-guest: virtio ", "done") ||
+	    find(r->out, r->out_len, "failed") || find(r->err, r->err_len, "needs reset")) {
+		v = FAIL;
+	} else if (find(r->out, r->out_len, "no hw_random core")) {
+		ktap_print_msg("this guest kernel has no hw_random core: virtio-rng not checked\n");
+	} else if (!guest_says(r, "hv-guest: rng ", "virtio_rng.0")) {
+		v = FAIL;
+	}
+	if (v == PASS && !virtio_check_disks(r, vda, vdb))
+		v = FAIL;
+	if (v == FAIL)
+		show_run(r);
+	else
+		show_lines("guest", r->out, r->out_len);
+out:
+	unlink(VDA_PATH);
+	unlink(VDB_PATH);
+	free(r);
+	return v;
+}
+
 static const struct vmm_case cases[] = {
 	{ "usage_mem_zero", usage_error, &usage_mem_zero, false },
 	{ "usage_mem_too_large", usage_error, &usage_mem_huge, false },
@@ -634,6 +823,8 @@ static const struct vmm_case cases[] = {
 	{ "usage_kernel_twice", usage_error, &usage_kernel_twice, false },
 	{ "usage_mem_twice", usage_error, &usage_mem_twice, false },
 	{ "usage_console_twice", usage_error, &usage_console_twice, false },
+	{ "usage_disk_missing", usage_error, &usage_disk_missing, false },
+	{ "usage_disk_bad_option", usage_error, &usage_disk_option, false },
 	{ "help", help, NULL, false },
 	{ "exit_device_byte", guest_status, &exit_byte, true },
 	{ "exit_device_word", guest_status, &exit_word, true },
@@ -647,6 +838,7 @@ static const struct vmm_case cases[] = {
 	{ "triple_fault", guest_status, &triple, true },
 	{ "halt_with_if_clear", guest_status, &halt, true },
 	{ "linux_boot", linux_boot, NULL, true },
+	{ "virtio_blk_rng", virtio_blk_rng, NULL, true },
 };
 
 static const char *env_or(const char *name, const char *def)

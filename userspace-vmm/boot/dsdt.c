@@ -13,14 +13,21 @@
  *       Name (_CRS, ResourceTemplate () {      its windows: bus 0-255, ports
  *         ...                                  around 0xcf8, the VGA window and
  *       })                                     the 32-bit hole above RAM
- *     }
+ *       Name (_PRT, Package () {               INTx routing, slots 1-31, pins
+ *         Package () { 0x0001FFFF, 0, 0, 11 }, A-D, straight to ISA IRQs (no
+ *         ...                                  link devices): GSI = the IRQ
+ *       })                                     pci_intx_irq(slot + pin) of
+ *     }                                        devices/pci.c
  *   }
  *
- * No _PRT yet: the bus has no device that raises INTx (the virtio work will
- * route them).
+ * With ACPI on, Linux routes PCI interrupts only through _PRT ("PCI: Using
+ * ACPI for IRQ routing"); without an entry it falls back to the interrupt
+ * line register with a warning.  In PIC mode (no MADT) a GSI is the 8259
+ * input, which Linux makes level-triggered in the ELCR.
  */
 #include <string.h>
 
+#include "../devices/pci.h"
 #include "boot.h"
 
 struct aml {
@@ -160,6 +167,29 @@ static void dsdt_pci0_crs(struct aml *crs, uint64_t ram_low_end)
 	aml_byte(crs, 0x00);				/* checksum 0: not checked */
 }
 
+/* Package (4) { slot << 16 | 0xffff, pin, 0 (no link device), GSI } per slot 1-31 and pin. */
+static void dsdt_pci0_prt(struct aml *prt)
+{
+	unsigned int slot, pin;
+	uint8_t b_entry[32];
+
+	aml_byte(prt, 31 * 4);				/* NumElements */
+	for (slot = 1; slot < 32; slot++) {
+		for (pin = 0; pin < 4; pin++) {
+			struct aml e = { .buf = b_entry, .cap = sizeof(b_entry) };
+			static const uint8_t package_op[] = { 0x12 };
+
+			aml_byte(&e, 4);
+			aml_byte(&e, 0x0c);		/* DWordPrefix: keep the address's width */
+			aml_le(&e, slot << 16 | 0xffff, 4);
+			aml_integer(&e, pin);
+			aml_integer(&e, 0);
+			aml_integer(&e, pci_intx_irq(slot + pin));
+			aml_package_op(prt, package_op, sizeof(package_op), &e);
+		}
+	}
+}
+
 size_t dsdt_write(uint8_t *out, size_t max, uint64_t ram_low_end)
 {
 	static const uint8_t s5[] = {
@@ -167,10 +197,12 @@ size_t dsdt_write(uint8_t *out, size_t max, uint64_t ram_low_end)
 		0x0a, 5, 0x0a, 5, 0x00, 0x00,		/* SLP_TYPa 5, SLP_TYPb 5, reserved */
 	};
 	static const uint8_t scope_op[] = { 0x10 }, device_op[] = { 0x5b, 0x82 }, buffer_op[] = { 0x11 };
-	uint8_t b_crs[256], b_buf[280], b_dev[400], b_scope[420];
+	static const uint8_t package_op[] = { 0x12 };
+	uint8_t b_crs[256], b_buf[280], b_prt[2048], b_dev[2400], b_scope[2420];
 	struct aml a = { .buf = out, .cap = max };
 	struct aml crs = { .buf = b_crs, .cap = sizeof(b_crs) };
 	struct aml buf = { .buf = b_buf, .cap = sizeof(b_buf) };
+	struct aml prt = { .buf = b_prt, .cap = sizeof(b_prt) };
 	struct aml dev = { .buf = b_dev, .cap = sizeof(b_dev) };
 	struct aml scope = { .buf = b_scope, .cap = sizeof(b_scope) };
 
@@ -190,6 +222,9 @@ size_t dsdt_write(uint8_t *out, size_t max, uint64_t ram_low_end)
 	aml_integer(&dev, 0);
 	aml_name(&dev, "_CRS");
 	aml_package_op(&dev, buffer_op, sizeof(buffer_op), &buf);
+	dsdt_pci0_prt(&prt);
+	aml_name(&dev, "_PRT");
+	aml_package_op(&dev, package_op, sizeof(package_op), &prt);
 
 	aml_bytes(&scope, "\\_SB_", 5);
 	aml_package_op(&scope, device_op, sizeof(device_op), &dev);

@@ -24,8 +24,15 @@
  * "reboot=pci" and ACPI reset registers pointing at it expect.  Other byte
  * and word accesses to 0xcf8-0xcfb go to nobody.
  *
+ * Memory BARs are decoded in one MMIO window (pci_map_mmio(): the 32-bit
+ * hole the DSDT gives the root bridge): an access goes to the device whose
+ * memory-enabled BAR covers it, wherever the guest moved the BAR.  INTx:
+ * every device uses INTA; slot S is wired to ISA IRQ pci_intx_irq(S),
+ * level-triggered and shared, so a line is high while any of its devices
+ * asserts it.
+ *
  * Left out: configuration mechanism 2, extended (PCIe) configuration space,
- * buses behind bridges, INTx routing (no device raises one yet).
+ * buses behind bridges, I/O BAR decoding, MSI/MSI-X.
  */
 #include <errno.h>
 #include <string.h>
@@ -44,6 +51,8 @@
 #define PCI_HEADER_TYPE		0x0e
 #define PCI_BASE_ADDRESS_0	0x10
 #define PCI_INTERRUPT_LINE	0x3c
+#define PCI_INTERRUPT_PIN	0x3d
+#define PCI_COMMAND_MEMORY	0x0002
 
 #define CF8_ENABLE		0x80000000u
 #define CF8_WRITABLE		0x80fffffcu
@@ -82,6 +91,11 @@ void pci_device_init(struct pci_device *dev, uint16_t vendor, uint16_t device, u
 	dev->wmask[PCI_CACHE_LINE_SIZE] = 0xff;
 	dev->wmask[PCI_LATENCY_TIMER] = 0xff;
 	dev->wmask[PCI_INTERRUPT_LINE] = 0xff;
+}
+
+static uint64_t ones(unsigned int size)
+{
+	return size >= 8 ? ~0ull : (1ull << (8 * size)) - 1;
 }
 
 static bool is_pow2(uint64_t v)
@@ -124,6 +138,104 @@ uint64_t pci_device_bar_address(const struct pci_device *dev, unsigned int bar)
 	if ((lo & 0x6) == PCI_BAR_MEM64)
 		return (lo & ~0xfull) | get_le(&dev->config[off + 4], 4) << 32;
 	return lo & ~0xfull;
+}
+
+void pci_device_set_bar_address(struct pci_device *dev, unsigned int bar, uint32_t addr)
+{
+	unsigned int off = PCI_BASE_ADDRESS_0 + 4 * bar;
+	uint32_t lo = (uint32_t)get_le(&dev->config[off], 4);
+
+	put_le(&dev->config[off], 4, (lo & 0xf) | (addr & ~0xfu));
+}
+
+unsigned int pci_intx_irq(unsigned int slot_plus_pin)
+{
+	/* ISA IRQs nothing else uses: 5, 10 and 11 (9 is the ACPI SCI). */
+	static const uint8_t irqs[] = { 10, 11, 5 };
+
+	return irqs[slot_plus_pin % sizeof(irqs)];
+}
+
+void pci_connect_intx(struct pci *pci, struct irq_line out)
+{
+	pci->intx_out = out;
+}
+
+void pci_set_intx(struct pci *pci, struct pci_device *dev, unsigned int slot, bool level)
+{
+	unsigned int irq = pci_intx_irq(slot);
+
+	pthread_mutex_lock(&pci->intx_lock);
+	if (dev->intx_asserted != level) {
+		dev->intx_asserted = level;
+		pci->intx_count[irq] += level ? 1 : -1;
+		if (pci->intx_out.set_level)
+			pci->intx_out.set_level(pci->intx_out.opaque, irq, pci->intx_count[irq] > 0);
+	}
+	pthread_mutex_unlock(&pci->intx_lock);
+}
+
+/* The device and BAR whose enabled memory BAR covers @addr; NULL if none. */
+static struct pci_device *pci_bar_lookup(struct pci *pci, uint64_t addr, unsigned int *bar,
+					 uint64_t *offset)
+{
+	struct pci_device *found = NULL;
+	unsigned int d, b;
+
+	pthread_mutex_lock(&pci->lock);
+	for (d = 0; d < 256 && !found; d++) {
+		struct pci_device *dev = pci->devfn[d];
+
+		if (!dev || !(get_le(&dev->config[PCI_COMMAND], 2) & PCI_COMMAND_MEMORY))
+			continue;
+		for (b = 0; b < PCI_NUM_BARS; b++) {
+			uint64_t base = pci_device_bar_address(dev, b);
+
+			if (!dev->bar_size[b] || (dev->config[PCI_BASE_ADDRESS_0 + 4 * b] & PCI_BAR_IO) ||
+			    !base || addr < base || addr - base >= dev->bar_size[b])
+				continue;
+			found = dev;
+			*bar = b;
+			*offset = addr - base;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&pci->lock);
+	return found;
+}
+
+static uint64_t pci_mmio_read(void *opaque, uint64_t offset, unsigned int size)
+{
+	struct pci_window *w = opaque;
+	struct pci_device *dev;
+	unsigned int bar;
+	uint64_t off;
+
+	dev = pci_bar_lookup(w->pci, w->base + offset, &bar, &off);
+	if (!dev || !dev->ops || !dev->ops->bar_read)
+		return ones(size);
+	return dev->ops->bar_read(dev, bar, off, size);
+}
+
+static void pci_mmio_write(void *opaque, uint64_t offset, unsigned int size, uint64_t value)
+{
+	struct pci_window *w = opaque;
+	struct pci_device *dev;
+	unsigned int bar;
+	uint64_t off;
+
+	dev = pci_bar_lookup(w->pci, w->base + offset, &bar, &off);
+	if (dev && dev->ops && dev->ops->bar_write)
+		dev->ops->bar_write(dev, bar, off, size, value);
+}
+
+static const struct io_ops pci_mmio_ops = { .read = pci_mmio_read, .write = pci_mmio_write };
+
+int pci_map_mmio(struct pci *pci, struct iobus *mmio, uint64_t base, uint64_t len)
+{
+	pci->window.pci = pci;
+	pci->window.base = base;
+	return iobus_register(mmio, base, len, &pci_mmio_ops, &pci->window);
 }
 
 int pci_register(struct pci *pci, unsigned int slot, unsigned int fn, struct pci_device *dev)
@@ -171,11 +283,6 @@ static struct pci_device *pci_selected(struct pci *pci)
 	if (!(a & CF8_ENABLE) || ((a >> 16) & 0xff))
 		return NULL;
 	return pci->devfn[(a >> 8) & 0xff];
-}
-
-static uint64_t ones(unsigned int size)
-{
-	return size >= 8 ? ~0ull : (1ull << (8 * size)) - 1;
 }
 
 static uint64_t pci_data_read(void *opaque, uint64_t offset, unsigned int size)
@@ -269,6 +376,8 @@ int pci_init(struct pci *pci, struct iobus *pio, struct vm *vm)
 
 	memset(pci, 0, sizeof(*pci));
 	err = -pthread_mutex_init(&pci->lock, NULL);
+	if (!err)
+		err = -pthread_mutex_init(&pci->intx_lock, NULL);
 	if (err)
 		return err;
 	pci->vm = vm;

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "../iobus.h"
+#include "../irq.h"
 
 struct vm;
 struct pci_device;
@@ -40,6 +41,15 @@ struct pci_device_ops {
 				uint32_t value);
 	void (*config_write)(struct pci_device *dev, unsigned int offset, unsigned int size,
 			     uint32_t value);
+	/*
+	 * Accesses to a memory BAR (pci_map_mmio()): @offset from the BAR's
+	 * base, @size 1, 2, 4 or 8.  Called without the PCI lock, from vCPU
+	 * threads; the device guards its state itself.
+	 */
+	uint64_t (*bar_read)(struct pci_device *dev, unsigned int bar, uint64_t offset,
+			     unsigned int size);
+	void (*bar_write)(struct pci_device *dev, unsigned int bar, uint64_t offset,
+			  unsigned int size, uint64_t value);
 };
 
 struct pci_device {
@@ -49,6 +59,7 @@ struct pci_device {
 	uint64_t bar_size[PCI_NUM_BARS];
 	const struct pci_device_ops *ops;	/* may be NULL */
 	void *opaque;				/* for the device's own use */
+	bool intx_asserted;			/* guarded by pci->intx_lock */
 };
 
 struct pci {
@@ -58,6 +69,19 @@ struct pci {
 	uint8_t reset_control;	/* 0xcf9 */
 	struct pci_device *devfn[256];	/* bus 0 only */
 	struct pci_device host_bridge;
+
+	/*
+	 * INTx: every function uses pin A; slot S raises PIC input
+	 * pci_intx_irq(S), which several slots share, so the line is the OR
+	 * of its devices (a count of asserted ones per IRQ).
+	 */
+	pthread_mutex_t intx_lock;	/* guards intx_count and each device's intx_asserted */
+	unsigned int intx_count[16];
+	struct irq_line intx_out;	/* set_level(opaque, irq, level) into the PIC; irq unused */
+	struct pci_window {
+		struct pci *pci;
+		uint64_t base;
+	} window;			/* pci_map_mmio()'s range; set before the vCPUs start */
 };
 
 /* Registers 0xcf8-0xcff and the host bridge at 00:00.0.  0 or -errno. */
@@ -70,6 +94,23 @@ void pci_device_init(struct pci_device *dev, uint16_t vendor, uint16_t device, u
 int pci_device_set_bar(struct pci_device *dev, unsigned int bar, uint64_t size, unsigned int flags);
 /* The address the guest programmed into BAR @bar (0 if unassigned). */
 uint64_t pci_device_bar_address(const struct pci_device *dev, unsigned int bar);
+/* What a firmware does: program BAR @bar with @addr (memory BARs below 4 GiB). */
+void pci_device_set_bar_address(struct pci_device *dev, unsigned int bar, uint32_t addr);
+/*
+ * The PIC input (a legacy ISA IRQ) that INTA of @slot is routed to; the
+ * DSDT's _PRT (boot/dsdt.c) says the same for every slot and pin:
+ * pin P (0 = INTA) of slot S raises pci_intx_irq(S + P).
+ */
+unsigned int pci_intx_irq(unsigned int slot_plus_pin);
+/* Connect the INTx outputs to the interrupt controller (before the vCPUs start). */
+void pci_connect_intx(struct pci *pci, struct irq_line out);
+/* Drive @dev's INTA (at 00:@slot) to @level.  Any thread. */
+void pci_set_intx(struct pci *pci, struct pci_device *dev, unsigned int slot, bool level);
+/*
+ * Decode memory BARs in [base, base + len) on @mmio: an access reaches the
+ * device whose enabled (command register bit 1) memory BAR covers it.
+ */
+int pci_map_mmio(struct pci *pci, struct iobus *mmio, uint64_t base, uint64_t len);
 /* Put @dev at 00:@slot.@fn.  0, -EINVAL (out of range) or -EEXIST.  Before the vCPUs start. */
 int pci_register(struct pci *pci, unsigned int slot, unsigned int fn, struct pci_device *dev);
 

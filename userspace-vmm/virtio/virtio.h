@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * hv-run virtio: a device on the modern virtio-pci transport (virtio 1.x,
+ * 4.1), see pci.c.  A device (rng.c, blk.c) embeds a struct virtio_dev,
+ * fills in its ops, config space and features, and the transport does
+ * feature negotiation, the status state machine, reset, the queues'
+ * set-up, notifications and INTx.
+ */
+#ifndef HV_RUN_VIRTIO_H
+#define HV_RUN_VIRTIO_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../devices/pci.h"
+#include "queue.h"
+
+#define VIRTIO_MAX_QUEUES	2
+#define VIRTIO_CONFIG_MAX	64
+
+#define VIRTIO_ID_BLOCK		2
+#define VIRTIO_ID_RNG		4
+
+#define VIRTIO_F_INDIRECT_DESC	28
+#define VIRTIO_F_VERSION_1	32
+
+#define VIRTIO_STATUS_ACKNOWLEDGE	1
+#define VIRTIO_STATUS_DRIVER		2
+#define VIRTIO_STATUS_DRIVER_OK		4
+#define VIRTIO_STATUS_FEATURES_OK	8
+#define VIRTIO_STATUS_NEEDS_RESET	64
+#define VIRTIO_STATUS_FAILED		128
+
+/* The BAR (BAR 0, 32-bit memory) and where each capability's structure lies in it. */
+#define VIRTIO_BAR_SIZE		0x4000
+#define VIRTIO_COMMON_OFF	0x0000
+#define VIRTIO_COMMON_LEN	0x38
+#define VIRTIO_ISR_OFF		0x1000
+#define VIRTIO_DEVCFG_OFF	0x2000
+#define VIRTIO_NOTIFY_OFF	0x3000
+#define VIRTIO_NOTIFY_MULT	4	/* notify_off_multiplier: queue N at NOTIFY_OFF + 4 N */
+
+struct virtio_dev;
+
+struct virtio_dev_ops {
+	/*
+	 * The driver notified queue @q (a vCPU thread, device lock held): take
+	 * chains with virtq_pop(), or wake the thread that does.
+	 */
+	void (*notify)(struct virtio_dev *vd, unsigned int q);
+	/* The device was reset (device lock held); the queues are reset already. Optional. */
+	void (*reset)(struct virtio_dev *vd);
+};
+
+struct virtio_dev {
+	/* set up by virtio_dev_init(), constant afterwards */
+	const char *name;		/* for the log line: "virtio-blk0" */
+	struct pci_device pci;
+	struct pci *bus;		/* where INTx goes; NULL in unit tests */
+	unsigned int slot;
+	uint64_t host_features;
+	unsigned int nr_queues;
+	const struct virtio_dev_ops *ops;
+	void *opaque;			/* the device's own */
+
+	pthread_mutex_t lock;		/* guards everything below */
+	uint8_t config[VIRTIO_CONFIG_MAX];	/* device config space, read-only to the driver */
+	unsigned int config_len;
+	uint64_t guest_features;
+	uint32_t dfselect, gfselect;
+	uint8_t status;
+	uint8_t config_generation;
+	uint16_t queue_sel;
+	struct virtq vq[VIRTIO_MAX_QUEUES];
+	uint8_t isr;			/* bit 0 queue interrupt, bit 1 config change */
+	bool broken_logged;		/* NEEDS_RESET reported once per reset */
+	unsigned int generation;	/* bumped at each reset: stale completions are dropped */
+};
+
+/*
+ * A device of virtio type @device_id with PCI class @class_code and
+ * @nr_queues queues, offering @features (VERSION_1 and INDIRECT_DESC are
+ * added).  0 or -errno.
+ */
+int virtio_dev_init(struct virtio_dev *vd, const char *name, uint16_t device_id,
+		    uint32_t class_code, unsigned int nr_queues, uint64_t features,
+		    const struct guest_mem *mem, const struct virtio_dev_ops *ops, void *opaque);
+/* Put the device at 00:@slot.0 with its BAR at @bar_addr (what a firmware would do). 0 or -errno. */
+int virtio_dev_plug(struct virtio_dev *vd, struct pci *bus, unsigned int slot, uint32_t bar_addr);
+
+/* Device lock held: raise the queue interrupt (ISR bit 0, INTx). */
+void virtio_queue_interrupt(struct virtio_dev *vd);
+/*
+ * Device lock held: the driver broke the device's rules (@why: a ring
+ * error, a request without a status byte...).  Sets DEVICE_NEEDS_RESET,
+ * logs one line per reset, stops the queues, sends a config interrupt.
+ */
+void virtio_dev_broken(struct virtio_dev *vd, const char *why);
+/* Device lock held: true when the driver set DRIVER_OK and the device is not broken. */
+bool virtio_dev_live(const struct virtio_dev *vd);
+
+/* The BAR's handlers, as the PCI MMIO window calls them (exposed for the unit tests). */
+uint64_t virtio_bar_read(struct virtio_dev *vd, uint64_t offset, unsigned int size);
+void virtio_bar_write(struct virtio_dev *vd, uint64_t offset, unsigned int size, uint64_t value);
+
+#endif /* HV_RUN_VIRTIO_H */
