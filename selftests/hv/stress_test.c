@@ -24,6 +24,11 @@
  * or ioctl error, a vCPU that stops making progress, or a process that
  * SIGKILL does not end; the testbed fails the run on any kernel splat.
  *
+ * HV_STRESS_SLOT_CHURN_OFF=<reason> skips the slot_churn points with that
+ * reason: the testbed sets it on the Debian kernels, where an unexplained
+ * guest triple fault still hits a few percent of the points (docs/testing.md,
+ * "stress_test"); they run on the debug kernel, as issue 9 asks.
+ *
  * Guest state here is always valid and ordinary.  The testbed's QEMU has a
  * known bug reachable with one particular legal guest state (EFER.LME=1,
  * CR0.PG=0, CR4.PAE=0 at a VM exit; see docs/testing.md), which these
@@ -378,14 +383,23 @@ static void slot_churn(int nr_vcpus)
 	vm_destroy(vm);
 }
 
+static void slot_churn_unless_off(int nr_vcpus)
+{
+	const char *off = getenv("HV_STRESS_SLOT_CHURN_OFF");
+
+	if (off && *off)
+		TEST_SKIP("%s", off);
+	slot_churn(nr_vcpus);
+}
+
 static void test_slot_churn_one_vcpu(void)
 {
-	slot_churn(1);
+	slot_churn_unless_off(1);
 }
 
 static void test_slot_churn_two_vcpus(void)
 {
-	slot_churn(2);
+	slot_churn_unless_off(2);
 }
 
 /* ---- VM, vCPU, slot and fd lifetimes --------------------------------------------- */

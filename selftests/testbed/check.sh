@@ -395,6 +395,12 @@ envs=()
 [ "$vendor" = svm ] || envs+=(-e HVTB_HEARTBEAT=0.5)
 for series in "$@"; do
 	s=$prefix$series
+	series_envs=()
+	# stress_test's slot churn runs on the debug kernel only, for now: on the Debian kernels a
+	# guest triple fault nobody has explained yet hits a few percent of its points (seen on 6.1
+	# and 6.12, never on debug); docs/testing.md, "stress_test", has the evidence.
+	[ "$vendor" != svm ] || [ "$series" = debug ] ||
+		series_envs+=(-e "HV_STRESS_SLOT_CHURN_OFF=unexplained guest triple fault on Debian kernels (docs/testing.md: stress_test)")
 	sdir=$out/$s
 	log=$out/$s.log
 	rm -rf "$sdir" "$log" "$log.qemu" "$log.bochs" "$log.times"
@@ -446,7 +452,7 @@ for series in "$@"; do
 		fi
 	fi
 	if ! "$tb/mkinitramfs.sh" ${hvko:+-m "$hvko"} ${kunitko:+-k "$kunitko"} -t "$test_timeout" -v "$vendor" \
-		${cases_file:+-c "$cases_file"} "${helpers[@]}" "${envs[@]}" "${vmmargs[@]}" \
+		${cases_file:+-c "$cases_file"} "${helpers[@]}" "${envs[@]}" "${series_envs[@]}" "${vmmargs[@]}" \
 		"$kver" "$sdir/initrd.gz" "${tests[@]}"; then
 		res fail "$s/initramfs" "mkinitramfs.sh failed"
 		continue

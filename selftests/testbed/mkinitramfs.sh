@@ -22,7 +22,9 @@
 #                      lines dropped; /init runs a listed binary with HV_TEST_CASES=<patterns>
 #   With -V VMM_DIR (the output of build-vmm.sh), the hv-run VMM and what it boots:
 #     /bin/hv-run, /bin/linetime, /guests/*.elf (test kernels), /guest.gz (Linux guest initramfs),
-#     /vmlinuz         the testbed's own kernel KVER, booted again as a nested guest
+#     /vmlinuz         the testbed's own kernel KVER, booted again as a nested guest; on the
+#                      debug kernel Debian's 6.1 kernel instead (its sanitizers would only slow the
+#                      guest: what they check is hv.ko, in the testbed's own kernel)
 #   -i INIT replaces /init (make demo uses selftests/testbed/demo-init.sh).
 #   The kernel image must be in the cache of kernel.sh (it is fetched when it is not).
 set -euo pipefail
@@ -81,7 +83,11 @@ done
 install -m 0755 "$init" "$stage/init"
 {
 	echo "HVTB_TIMEOUT=$timeout_s"
-	for e in "${envs[@]}"; do echo "export $e"; done
+	# Values may hold spaces and shell characters (a skip reason): single-quote them.
+	for e in "${envs[@]}"; do
+		v=${e#*=}
+		printf "export %s='%s'\n" "${e%%=*}" "${v//\'/\'\\\'\'}"
+	done
 } >"$stage/etc/testbed.conf"
 echo "root:x:0:0:root:/root:/bin/sh" >"$stage/etc/passwd"
 if [ -n "$cases" ]; then
@@ -100,7 +106,14 @@ if [ -n "$vmmdir" ]; then
 	for g in "$vmmdir"/guests/*.elf; do
 		[ -f "$g" ] && install -m 0644 "$g" "$stage/guests/"
 	done
-	cp "$(hv_kdir "$kver")/root/boot/vmlinuz-$kver" "$stage/vmlinuz"
+	guest_kver=$kver
+	case $kver in
+	*-hvdebug-*)
+		guest_kver=$(hv_kver 6.1)
+		"$HV_TESTBED_DIR/kernel.sh" 6.1 >/dev/null || hv_die "cannot fetch the 6.1 guest kernel"
+		;;
+	esac
+	cp "$(hv_kdir "$guest_kver")/root/boot/vmlinuz-$guest_kver" "$stage/vmlinuz"
 fi
 
 if [ -n "$hvko" ]; then
