@@ -16,7 +16,8 @@
 #     /extra/*.ko      msr (+ deps), loaded first by /init to read EFER.SVME, then each -x HELPER_KO
 #                      (built for KVER, e.g. hv_tb_cr4.ko on VMX); /extra/order
 #     /etc/testbed.conf  HVTB_TIMEOUT=SECS (per-binary timeout inside the guest, -t, default 600),
-#                      and `export NAME=VALUE` for each -e (settings the test binaries read)
+#                      and `export NAME='VALUE'` for each -e (settings the test binaries read; any
+#                      printable VALUE, quoted)
 #     /etc/passwd      a one-line passwd (a readable file that is not a kernel, for vmm_test)
 #     /etc/testbed.cases  from -c CASES: "<binary> [case pattern...]" lines, comments and blank
 #                      lines dropped; /init runs a listed binary with HV_TEST_CASES=<patterns>
@@ -53,7 +54,7 @@ while getopts m:k:t:v:x:V:i:e:c: opt; do
 	x) helpers+=("$OPTARG") ;;
 	V) vmmdir=$OPTARG ;;
 	i) init=$OPTARG ;;
-	e) [[ "$OPTARG" =~ ^[A-Z_][A-Z0-9_]*=[A-Za-z0-9_.,:/-]*$ ]] || hv_die "bad -e setting '$OPTARG'"
+	e) [[ "$OPTARG" =~ ^[A-Z_][A-Z0-9_]*=[^[:cntrl:]]*$ ]] || hv_die "bad -e setting '$OPTARG'"
 	   envs+=("$OPTARG") ;;
 	c) cases=$OPTARG ;;
 	*) usage ;;
