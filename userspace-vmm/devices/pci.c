@@ -39,6 +39,7 @@
 
 #include "../vm.h"
 #include "pci.h"
+#include "../le.h"
 
 #define PCI_VENDOR_ID		0x00
 #define PCI_DEVICE_ID		0x02
@@ -57,24 +58,6 @@
 #define CF8_ENABLE		0x80000000u
 #define CF8_WRITABLE		0x80fffffcu
 #define CF9_RESET_CPU		0x04
-
-static void put_le(uint8_t *p, unsigned int size, uint64_t v)
-{
-	unsigned int i;
-
-	for (i = 0; i < size; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint64_t get_le(const uint8_t *p, unsigned int size)
-{
-	uint64_t v = 0;
-	unsigned int i;
-
-	for (i = 0; i < size; i++)
-		v |= (uint64_t)p[i] << (8 * i);
-	return v;
-}
 
 void pci_device_init(struct pci_device *dev, uint16_t vendor, uint16_t device, uint32_t class_code,
 		     uint8_t revision)

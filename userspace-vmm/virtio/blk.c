@@ -29,17 +29,10 @@
 #include <unistd.h>
 
 #include "blk.h"
+#include "../le.h"
 
 #define SECTOR		512u
 #define HDR_BYTES	16u
-
-static void put_le(uint8_t *p, unsigned int size, uint64_t v)
-{
-	unsigned int i;
-
-	for (i = 0; i < size; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
 
 /* All of @len bytes at @off, or false; a read past the end of the file reads zeros. */
 static bool full_io(int fd, struct iovec *iov, int n, off_t off, uint64_t len, bool write)

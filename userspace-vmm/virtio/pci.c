@@ -37,6 +37,7 @@
 #include <string.h>
 
 #include "virtio.h"
+#include "../le.h"
 
 #define PCI_STATUS		0x06
 #define PCI_STATUS_CAP_LIST	0x10
@@ -74,24 +75,6 @@
 #define C_QDESC		0x20
 #define C_QDRIVER	0x28
 #define C_QDEVICE	0x30
-
-static void put_le(uint8_t *p, unsigned int size, uint64_t v)
-{
-	unsigned int i;
-
-	for (i = 0; i < size; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint64_t get_le(const uint8_t *p, unsigned int size)
-{
-	uint64_t v = 0;
-	unsigned int i;
-
-	for (i = 0; i < size; i++)
-		v |= (uint64_t)p[i] << (8 * i);
-	return v;
-}
 
 /* Device lock held. */
 static void update_intx(struct virtio_dev *vd)
