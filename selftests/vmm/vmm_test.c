@@ -589,6 +589,22 @@ static const struct cmos_case cmos_256m = { "256M", 256ull << 20, false };
 /* panic=-1: a guest panic reboots, so it ends hv-run (status 3) instead of hanging the test. */
 #define LINUX_CMDLINE		"console=ttyS0 quiet panic=-1"
 
+/* hv-run booting the testbed's Linux guest with 256M and @cmdline; the caller adds devices. */
+static struct run *linux_run_new(const struct env *e, unsigned int timeout_s, const char *cmdline)
+{
+	struct run *r = run_new(e, timeout_s);
+
+	arg(r, "--kernel");
+	arg(r, e->kernel);
+	arg(r, "--initrd");
+	arg(r, e->initrd);
+	arg(r, "--mem");
+	arg(r, "256M");
+	arg(r, "--cmdline");
+	arg(r, cmdline);
+	return r;
+}
+
 static enum verdict linux_boot(const struct env *e, const void *p, const char **skip_why)
 {
 	enum verdict v = PASS;
@@ -604,15 +620,7 @@ static enum verdict linux_boot(const struct env *e, const void *p, const char **
 		*skip_why = "no Linux kernel or guest initramfs";
 		return missing_file();
 	}
-	r = run_new(e, 240);
-	arg(r, "--kernel");
-	arg(r, e->kernel);
-	arg(r, "--initrd");
-	arg(r, e->initrd);
-	arg(r, "--mem");
-	arg(r, "256M");
-	arg(r, "--cmdline");
-	arg(r, LINUX_CMDLINE);
+	r = linux_run_new(e, 240, LINUX_CMDLINE);
 	r->marker = LINUX_INIT_MARKER;
 	if (!run_expect(r, 0)) {
 		v = FAIL;
@@ -768,15 +776,7 @@ static enum verdict virtio_blk_rng(const struct env *e, const void *p, const cha
 		ktap_print_msg("cannot write the disk images: %s\n", strerror(errno));
 		return FAIL;
 	}
-	r = run_new(e, 300);
-	arg(r, "--kernel");
-	arg(r, e->kernel);
-	arg(r, "--initrd");
-	arg(r, e->initrd);
-	arg(r, "--mem");
-	arg(r, "256M");
-	arg(r, "--cmdline");
-	arg(r, LINUX_CMDLINE " hvguest=virtio");
+	r = linux_run_new(e, 300, LINUX_CMDLINE " hvguest=virtio");
 	arg(r, "--disk");
 	arg(r, VDA_PATH);
 	arg(r, "--disk");
