@@ -22,7 +22,8 @@
 /* 0: keep running; < 0: the VM is stopping (vm_request_stop() was called). */
 typedef int (*exit_handler)(struct vcpu *vcpu);
 
-static int vcpu_fatal(struct vcpu *vcpu, const char *what)
+/* One line on stderr: what happened, and the vCPU state it happened in. */
+static void vcpu_report(struct vcpu *vcpu, const char *what)
 {
 	struct hv_regs r = { 0 };
 	struct hv_sregs s = { 0 };
@@ -30,10 +31,16 @@ static int vcpu_fatal(struct vcpu *vcpu, const char *what)
 	hv_ioctl_get_regs(vcpu->fd, &r);
 	hv_ioctl_get_sregs(vcpu->fd, &s);
 	fprintf(stderr, "hv-run: vcpu %u: %s: rip=0x%" PRIx64 " rsp=0x%" PRIx64 " rflags=0x%" PRIx64
-		" rax=0x%" PRIx64 " cs=0x%x cr0=0x%" PRIx64 " cr3=0x%" PRIx64 " cr4=0x%" PRIx64
-		" efer=0x%" PRIx64 "\n", vcpu->id, what, (uint64_t)r.rip, (uint64_t)r.rsp,
-		(uint64_t)r.rflags, (uint64_t)r.rax, s.cs.selector, (uint64_t)s.cr0,
-		(uint64_t)s.cr3, (uint64_t)s.cr4, (uint64_t)s.efer);
+		" rax=0x%" PRIx64 " cs=0x%x cr0=0x%" PRIx64 " cr2=0x%" PRIx64 " cr3=0x%" PRIx64
+		" cr4=0x%" PRIx64 " efer=0x%" PRIx64 " idt=0x%" PRIx64 "/0x%x\n", vcpu->id, what,
+		(uint64_t)r.rip, (uint64_t)r.rsp, (uint64_t)r.rflags, (uint64_t)r.rax, s.cs.selector,
+		(uint64_t)s.cr0, (uint64_t)s.cr2, (uint64_t)s.cr3, (uint64_t)s.cr4, (uint64_t)s.efer,
+		(uint64_t)s.idt.base, s.idt.limit);
+}
+
+static int vcpu_fatal(struct vcpu *vcpu, const char *what)
+{
+	vcpu_report(vcpu, what);
 	vm_request_stop(vcpu->vm, VM_EXIT_ERROR);
 	return -1;
 }
@@ -119,7 +126,12 @@ static int handle_hlt(struct vcpu *vcpu)
 
 static int handle_shutdown(struct vcpu *vcpu)
 {
-	vm_debug(vcpu->vm, "vcpu %u: triple fault", vcpu->id);
+	/*
+	 * A guest's own doing, and its exit status says so; the state (as the
+	 * CPU left it: on SVM architecturally undefined, in practice that of
+	 * the last fault) is what whoever debugs it needs first.
+	 */
+	vcpu_report(vcpu, "triple fault");
 	vm_request_stop(vcpu->vm, VM_EXIT_TRIPLE_FAULT);
 	return -1;
 }

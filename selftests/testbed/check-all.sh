@@ -95,5 +95,16 @@ testbed() { # testbed VENDOR [SERIES...]: check.sh --VENDOR, log in $out/testbed
 testbed svm "$@"
 [ "$kunit_only" = 1 ] || [ "${HV_VMX:-1}" = 0 ] || testbed vmx
 
+# The failures once more, each with its first line of detail, just above the count: a CI log that
+# keeps only the head and the tail of the output still names every failed point.
+if [ "$failed" -ne 0 ]; then
+	echo "# check-all: the failed points:"
+	for f in "$out/unit.log" "$out/vmm-unit.log" "$out"/testbed-*.log; do
+		[ -f "$f" ] || continue
+		awk '/^not ok / { print "#   " $0; want = 1; next }
+			want && /^#/ { print "#     " substr($0, 1, 300); want = 0; next }
+			{ want = 0 }' "$f"
+	done | head -n 120
+fi
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
