@@ -397,8 +397,8 @@ for series in "$@"; do
 	s=$prefix$series
 	series_envs=()
 	# stress_test's slot churn runs on the debug kernel only, for now: on the Debian kernels a
-	# guest triple fault nobody has explained yet hits a few percent of its points (seen on 6.1
-	# and 6.12, never on debug); docs/testing.md, "stress_test", has the evidence.
+	# few percent of its points hit a QEMU TCG fault in nested SVM (guest code run with the host's
+	# translation, or host code with the guest's); docs/testing.md, "stress_test", has the evidence.
 	[ "$vendor" != svm ] || [ "$series" = debug ] ||
 		series_envs+=(-e "HV_STRESS_SLOT_CHURN_OFF=unexplained guest triple fault on Debian kernels (docs/testing.md: stress_test)")
 	sdir=$out/$s
