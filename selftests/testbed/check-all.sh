@@ -95,16 +95,35 @@ testbed() { # testbed VENDOR [SERIES...]: check.sh --VENDOR, log in $out/testbed
 testbed svm "$@"
 [ "$kunit_only" = 1 ] || [ "${HV_VMX:-1}" = 0 ] || testbed vmx
 
-# The failures once more, each with its first line of detail, just above the count: a CI log that
-# keeps only the head and the tail of the output still names every failed point.
+# The failures once more, each with the diagnostic lines just before it in its series' serial
+# log, above the count: a CI log that keeps only the head and the tail of the output still names
+# every failed point and why it failed.
+detail() { # detail SERIES/BINARY/CASE: the "#" lines that precede the case's "not ok" in the log
+	local series=${1%%/*} rest=${1#*/}
+	local log=${HV_TESTBED_OUT:-build/testbed}/$series.log
+	[ "$rest" != "$1" ] && [ "${rest#*/}" != "$rest" ] && [ -f "$log" ] || return 0
+	awk -v bin="${rest%%/*}" -v case="${rest#*/}" '
+		{ sub(/\r$/, "") }
+		$0 == "# hv-test: BEGIN " bin { inbin = 1; n = 0; next }
+		/^# hv-test: END / { inbin = 0 }
+		!inbin { next }
+		/^#/ { buf[n++ % 6] = $0; next }
+		/^not ok [0-9]+ / && $4 == case {
+			for (i = (n > 6 ? n - 6 : 0); i < n; i++) print "#     " substr(buf[i % 6], 1, 300)
+			exit
+		}
+		/^(not )?ok / { n = 0 }' "$log"
+}
 if [ "$failed" -ne 0 ]; then
 	echo "# check-all: the failed points:"
 	for f in "$out/unit.log" "$out/vmm-unit.log" "$out"/testbed-*.log; do
 		[ -f "$f" ] || continue
-		awk '/^not ok / { print "#   " $0; want = 1; next }
-			want && /^#/ { print "#     " substr($0, 1, 300); want = 0; next }
-			{ want = 0 }' "$f"
-	done | head -n 120
+		grep -E '^not ok [^0-9]' "$f" | sort -u | while IFS= read -r line; do
+			echo "#   $line"
+			point=${line#not ok }
+			detail "${point%% *}"
+		done
+	done | head -n 200
 fi
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
