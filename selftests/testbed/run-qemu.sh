@@ -9,9 +9,10 @@
 #   HV_QEMU_MEM       guest memory in MiB (default 2048)
 #   HV_QEMU_CPU       -cpu model (default EPYC)
 #   HV_QEMU_APPEND    extra kernel command line words (e.g. hvtb_timeout=300)
-#   HV_QEMU_ACCEL     -accel value (default tcg). QEMU 7.2's multi-threaded TCG falls out of step
-#                     between nested SVM guest and host state now and then; tcg,thread=single
-#                     avoids that but has failures of its own: docs/testing.md, "stress_test"
+#   HV_QEMU_ACCEL     -accel value (default tcg). Multi-threaded TCG (QEMU 7.2 and 10.0) falls out
+#                     of step between nested SVM guest and host state now and then;
+#                     tcg,thread=single avoids that but has failures of its own: docs/testing.md,
+#                     "stress_test". deps.sh installs QEMU 10 or later.
 # Exit status: 0 when QEMU ended by itself, 1 on timeout or a QEMU error. QEMU's own messages
 # (e.g. the TCG nrip-save warning) go to LOG.qemu.
 set -euo pipefail
@@ -51,4 +52,4 @@ elif [ "$rc" -ne 0 ]; then
 	cat "$log.qemu" >&2
 	hv_die "QEMU ($kver) failed with status $rc after ${secs}s; serial log: $log"
 fi
-hv_log "QEMU ($kver, smp $smp) ran ${secs}s"
+hv_log "QEMU $(qemu-system-x86_64 --version | sed -n '1s/^QEMU emulator version //p') ($kver, smp $smp) ran ${secs}s"

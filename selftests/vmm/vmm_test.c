@@ -589,7 +589,10 @@ static const struct cmos_case cmos_256m = { "256M", 256ull << 20, false };
 /* panic=-1: a guest panic reboots, so it ends hv-run (status 3) instead of hanging the test. */
 #define LINUX_CMDLINE		"console=ttyS0 quiet panic=-1"
 
-/* hv-run booting the testbed's Linux guest with 256M and @cmdline; the caller adds devices. */
+#define LINUX_MEM		"256M"
+#define LINUX_MEM_BYTES		(256ull << 20)
+
+/* hv-run booting the testbed's Linux guest with LINUX_MEM and @cmdline; the caller adds devices. */
 static struct run *linux_run_new(const struct env *e, unsigned int timeout_s, const char *cmdline)
 {
 	struct run *r = run_new(e, timeout_s);
@@ -599,9 +602,83 @@ static struct run *linux_run_new(const struct env *e, unsigned int timeout_s, co
 	arg(r, "--initrd");
 	arg(r, e->initrd);
 	arg(r, "--mem");
-	arg(r, "256M");
+	arg(r, LINUX_MEM);
 	arg(r, "--cmdline");
 	arg(r, cmdline);
+	return r;
+}
+
+/* The value after @key (hex, "0x..." included) in hv-run's NUL-terminated report @line. */
+static bool report_field(const char *line, const char *key, unsigned long long *val)
+{
+	const char *at = strstr(line, key);
+	char *end;
+
+	if (!at)
+		return false;
+	errno = 0;
+	*val = strtoull(at + strlen(key), &end, 16);
+	return !errno && end != at + strlen(key);
+}
+
+/*
+ * Whether a failed Linux boot ended the way QEMU's TCG, which runs the SVM
+ * testbed, sometimes breaks a nested guest: it resumes the guest with the
+ * host's translation, or hands the host's own state back as the guest's
+ * (docs/testing.md, "stress_test").  hv-run's report of the fatal exit
+ * (vcpu.c) tells: a triple fault with CR2 on the IDT's #DF entry (the guest
+ * could not read its own IDT), or an internal error whose guest CR3 lies
+ * outside the guest's memory (it is the host's).  Real hardware does
+ * neither, and hv's own bugs in these paths show otherwise.
+ */
+static bool emulator_defect(const struct run *r)
+{
+	unsigned long long cr2, cr3, idt;
+	const char *at, *nl;
+	char line[1024];
+	size_t n;
+
+	if (r->timed_out)
+		return false;
+	at = find(r->err, r->err_len, "hv-run: vcpu ");
+	if (!at)
+		return false;
+	nl = memchr(at, '\n', r->err + r->err_len - at);
+	n = (nl ? nl : r->err + r->err_len) - at;
+	if (n >= sizeof(line))
+		n = sizeof(line) - 1;
+	memcpy(line, at, n);
+	line[n] = '\0';
+	if (strstr(line, ": triple fault: "))
+		return report_field(line, " cr2=", &cr2) && report_field(line, " idt=", &idt) &&
+		       cr2 == idt + 8 * 16;
+	if (strstr(line, ": hv internal error "))
+		return report_field(line, " cr3=", &cr3) && cr3 >= LINUX_MEM_BYTES;
+	return false;
+}
+
+/*
+ * Run @r; if it fails with the emulator's signature (and only then), run a
+ * fresh one from @again once more, saying so.  Returns the run to judge.
+ */
+static struct run *linux_run_expect(struct run *r, struct run *(*again)(const struct env *),
+				    const struct env *e, bool *ok)
+{
+	*ok = r && run_expect(r, 0);
+	if (*ok || !r || !emulator_defect(r))
+		return r;
+	ktap_print_msg("this failure has the signature of QEMU TCG's nested SVM defect, not of hv (docs/testing.md, \"stress_test\"): running the guest once more\n");
+	free(r);
+	r = again(e);
+	*ok = r && run_expect(r, 0);
+	return r;
+}
+
+static struct run *linux_boot_run(const struct env *e)
+{
+	struct run *r = linux_run_new(e, 240, LINUX_CMDLINE);
+
+	r->marker = LINUX_INIT_MARKER;
 	return r;
 }
 
@@ -609,6 +686,7 @@ static enum verdict linux_boot(const struct env *e, const void *p, const char **
 {
 	enum verdict v = PASS;
 	struct run *r;
+	bool ok;
 
 	(void)p;
 	if (!e->linux_enabled) {
@@ -620,9 +698,8 @@ static enum verdict linux_boot(const struct env *e, const void *p, const char **
 		*skip_why = "no Linux kernel or guest initramfs";
 		return missing_file();
 	}
-	r = linux_run_new(e, 240, LINUX_CMDLINE);
-	r->marker = LINUX_INIT_MARKER;
-	if (!run_expect(r, 0)) {
+	r = linux_run_expect(linux_boot_run(e), linux_boot_run, e, &ok);
+	if (!ok) {
 		v = FAIL;
 	} else if (!find(r->out, r->out_len, LINUX_UNAME) || !find(r->out, r->out_len, LINUX_DONE)) {
 		show_run(r);
@@ -752,13 +829,36 @@ static bool virtio_check_disks(const struct run *r, uint8_t *vda, uint8_t *vdb)
 	return ok;
 }
 
+static uint8_t vda[VDA_BYTES], vdb[VDB_BYTES];
+
+/* Fresh disk images and the hv-run of the virtio guest; NULL if the images cannot be written. */
+static struct run *virtio_run(const struct env *e)
+{
+	struct run *r;
+	size_t i;
+
+	for (i = 0; i < VDA_BYTES; i++)
+		vda[i] = vda_pattern(i);
+	memset(vdb, 0x5a, VDB_BYTES);
+	if (!write_file(VDA_PATH, vda, VDA_BYTES) || !write_file(VDB_PATH, vdb, VDB_BYTES)) {
+		ktap_print_msg("cannot write the disk images: %s\n", strerror(errno));
+		return NULL;
+	}
+	r = linux_run_new(e, 300, LINUX_CMDLINE " hvguest=virtio");
+	arg(r, "--disk");
+	arg(r, VDA_PATH);
+	arg(r, "--disk");
+	arg(r, VDB_PATH ",ro");
+	arg(r, "--rng");
+	return r;
+}
+
 static enum verdict virtio_blk_rng(const struct env *e, const void *p, const char **skip_why)
 {
-	static uint8_t vda[VDA_BYTES], vdb[VDB_BYTES];
 	enum verdict v = PASS;
 	char want[64];
 	struct run *r;
-	size_t i;
+	bool ok;
 
 	(void)p;
 	if (!e->linux_enabled) {
@@ -769,20 +869,8 @@ static enum verdict virtio_blk_rng(const struct env *e, const void *p, const cha
 		*skip_why = "no Linux kernel or guest initramfs";
 		return SKIP;
 	}
-	for (i = 0; i < VDA_BYTES; i++)
-		vda[i] = vda_pattern(i);
-	memset(vdb, 0x5a, VDB_BYTES);
-	if (!write_file(VDA_PATH, vda, VDA_BYTES) || !write_file(VDB_PATH, vdb, VDB_BYTES)) {
-		ktap_print_msg("cannot write the disk images: %s\n", strerror(errno));
-		return FAIL;
-	}
-	r = linux_run_new(e, 300, LINUX_CMDLINE " hvguest=virtio");
-	arg(r, "--disk");
-	arg(r, VDA_PATH);
-	arg(r, "--disk");
-	arg(r, VDB_PATH ",ro");
-	arg(r, "--rng");
-	if (!run_expect(r, 0)) {
+	r = linux_run_expect(virtio_run(e), virtio_run, e, &ok);
+	if (!ok) {
 		v = FAIL;
 		goto out;
 	}
