@@ -280,7 +280,8 @@ static void setup_terminal(struct vm *vm)
 
 /*
  * SIGTERM stops the VM the way a guest power-off does, so that the disks
- * finish their request in flight and fdatasync; main() then dies of the
+ * finish their request in flight and fdatasync, and each vCPU's state is
+ * reported on stderr (where a hung guest was); main() then dies of the
  * signal as before.  It is blocked in every thread and taken here.
  */
 static volatile sig_atomic_t got_sigterm;
@@ -294,7 +295,7 @@ static void *sigterm_thread(void *opaque)
 	sigaddset(&set, SIGTERM);
 	if (!sigwait(&set, &sig)) {
 		got_sigterm = 1;
-		vm_request_stop(opaque, VM_EXIT_ERROR);
+		vm_request_stop_by(opaque, VM_EXIT_ERROR, "SIGTERM");
 	}
 	return NULL;
 }

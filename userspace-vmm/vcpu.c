@@ -23,7 +23,7 @@
 typedef int (*exit_handler)(struct vcpu *vcpu);
 
 /* One line on stderr: what happened, and the vCPU state it happened in. */
-static void vcpu_report(struct vcpu *vcpu, const char *what)
+void vcpu_report(struct vcpu *vcpu, const char *what)
 {
 	struct hv_regs r = { 0 };
 	struct hv_sregs s = { 0 };

@@ -15,5 +15,7 @@ void vcpu_kick(struct vcpu *vcpu);
 
 /* Exits per reason and their mean latency, from HV_GET_STATS. */
 void vcpu_print_stats(struct vcpu *vcpu, FILE *out);
+/* One "hv-run: vcpu N: @what: rip=... cr3=... idt=..." line on stderr (the vCPU is not running). */
+void vcpu_report(struct vcpu *vcpu, const char *what);
 
 #endif /* HV_RUN_VCPU_H */

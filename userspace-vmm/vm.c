@@ -82,6 +82,11 @@ bool vm_stopping(struct vm *vm)
 
 void vm_request_stop(struct vm *vm, int exit_status)
 {
+	vm_request_stop_by(vm, exit_status, NULL);
+}
+
+void vm_request_stop_by(struct vm *vm, int exit_status, const char *by)
+{
 	unsigned int i;
 
 	pthread_mutex_lock(&vm->lock);
@@ -90,6 +95,7 @@ void vm_request_stop(struct vm *vm, int exit_status)
 		return;
 	}
 	vm->exit_status = exit_status;
+	vm->stopped_by = by;
 	__atomic_store_n(&vm->stopping, true, __ATOMIC_RELEASE);
 	pthread_cond_broadcast(&vm->wake);
 	pthread_mutex_unlock(&vm->lock);
@@ -487,6 +493,13 @@ int vm_run(struct vm *vm)
 	for (i = 0; i < vm->nr_vcpus; i++)
 		if (vm->vcpus[i].thread_started)
 			pthread_join(vm->vcpus[i].thread, NULL);
+	/* Stopped from outside (a hung guest, a test's timeout): say where each vCPU was. */
+	for (i = 0; vm->stopped_by && i < vm->nr_vcpus; i++) {
+		char what[64];
+
+		snprintf(what, sizeof(what), "stopped by %s", vm->stopped_by);
+		vcpu_report(&vm->vcpus[i], what);
+	}
 	vm_stop_devices(vm);
 	if (vm->cfg.stats)
 		vm_print_stats(vm);

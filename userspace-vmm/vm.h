@@ -97,6 +97,7 @@ struct vm {
 	pthread_cond_t wake;		/* halted vCPUs and the main thread wait here */
 	bool stopping;
 	int exit_status;
+	const char *stopped_by;		/* a signal's name when one stopped the VM (SIGTERM) */
 	unsigned int nr_halted_if_clear;
 };
 
@@ -117,6 +118,8 @@ void vm_destroy(struct vm *vm);
 
 /* First caller wins; wakes halted vCPUs and kicks running ones.  Any thread. */
 void vm_request_stop(struct vm *vm, int exit_status);
+/* The same, from outside the guest (@by: "SIGTERM"): vm_run() then reports every vCPU's state. */
+void vm_request_stop_by(struct vm *vm, int exit_status, const char *by);
 
 /* True once vm_request_stop() was called.  Any thread. */
 bool vm_stopping(struct vm *vm);

@@ -43,6 +43,7 @@
 KTAP_DEFINE_STATE;
 
 #define MAX_ARGS	16
+#define TERM_GRACE_S	5	/* from SIGTERM to SIGKILL for a run past its timeout */
 #define OUT_MAX		(1u << 20)	/* more than any test prints; the rest is dropped */
 
 struct env {
@@ -162,8 +163,17 @@ static int run_exec(struct run *r)
 				       { err_open ? err[0] : -1, POLLIN, 0 } };
 		double left = deadline - now();
 
-		if (left <= 0) {
+		if (left <= 0 && !r->timed_out) {
+			/*
+			 * SIGTERM first: hv-run then reports where each vCPU
+			 * was (what a hang needs); SIGKILL if that takes long.
+			 */
 			r->timed_out = true;
+			kill(pid, SIGTERM);
+			deadline = now() + TERM_GRACE_S;
+			continue;
+		}
+		if (left <= 0) {
 			kill(-pid, SIGKILL);
 			break;
 		}
@@ -184,6 +194,8 @@ static int run_exec(struct run *r)
 	close(in[1]);
 	close(out[0]);
 	close(err[0]);
+	if (r->timed_out)
+		kill(-pid, SIGKILL);	/* whatever hv-run started, and hv-run if SIGTERM did not do */
 	if (waitpid(pid, &ws, 0) < 0)
 		return -errno;
 	r->secs = now() - t0;
@@ -236,7 +248,8 @@ static void show_run(const struct run *r)
 	show_lines("guest", r->out, r->out_len);
 	show_lines("stderr", r->err, r->err_len);
 	if (r->timed_out)
-		ktap_print_msg("hv-run killed after the %u s timeout\n", r->timeout_s);
+		ktap_print_msg("hv-run stopped (SIGTERM, then SIGKILL) after the %u s timeout\n",
+			       r->timeout_s);
 	else
 		ktap_print_msg("hv-run exit status %d after %.2f s\n", r->status, r->secs);
 }
