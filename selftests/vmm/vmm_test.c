@@ -695,6 +695,27 @@ static struct run *linux_boot_run(const struct env *e)
 	return r;
 }
 
+/*
+ * Whether the Linux guest can be booted in this run; if not, @v says how the
+ * case ends: skipped when the testbed chose not to boot Linux here, failed
+ * when the kernel or initramfs is missing where it must be (missing_file()).
+ */
+static bool linux_guest_ready(const struct env *e, const char **skip_why, enum verdict *v)
+{
+	if (!e->linux_enabled) {
+		*skip_why = "HV_VMM_LINUX=0 (not chosen for this testbed run: see HV_VMM_LINUX_SERIES)";
+		*v = SKIP;
+		return false;
+	}
+	if (access(e->kernel, R_OK) || access(e->initrd, R_OK)) {
+		ktap_print_msg("%s or %s is missing\n", e->kernel, e->initrd);
+		*skip_why = "no Linux kernel or guest initramfs";
+		*v = missing_file();
+		return false;
+	}
+	return true;
+}
+
 static enum verdict linux_boot(const struct env *e, const void *p, const char **skip_why)
 {
 	enum verdict v = PASS;
@@ -702,15 +723,8 @@ static enum verdict linux_boot(const struct env *e, const void *p, const char **
 	bool ok;
 
 	(void)p;
-	if (!e->linux_enabled) {
-		*skip_why = "HV_VMM_LINUX=0 (not chosen for this testbed run: see HV_VMM_LINUX_SERIES)";
-		return SKIP;
-	}
-	if (access(e->kernel, R_OK) || access(e->initrd, R_OK)) {
-		ktap_print_msg("%s or %s is missing\n", e->kernel, e->initrd);
-		*skip_why = "no Linux kernel or guest initramfs";
-		return missing_file();
-	}
+	if (!linux_guest_ready(e, skip_why, &v))
+		return v;
 	r = linux_run_expect(linux_boot_run(e), linux_boot_run, e, &ok);
 	if (!ok) {
 		v = FAIL;
@@ -874,14 +888,8 @@ static enum verdict virtio_blk_rng(const struct env *e, const void *p, const cha
 	bool ok;
 
 	(void)p;
-	if (!e->linux_enabled) {
-		*skip_why = "HV_VMM_LINUX=0 (not chosen for this testbed run: see HV_VMM_LINUX_SERIES)";
-		return SKIP;
-	}
-	if (access(e->kernel, R_OK) || access(e->initrd, R_OK)) {
-		*skip_why = "no Linux kernel or guest initramfs";
-		return SKIP;
-	}
+	if (!linux_guest_ready(e, skip_why, &v))
+		return v;
 	r = linux_run_expect(virtio_run(e), virtio_run, e, &ok);
 	if (!ok) {
 		v = FAIL;
