@@ -12,7 +12,7 @@
 #   HV_QEMU_ACCEL     -accel value (default tcg). Multi-threaded TCG (QEMU 7.2 and 10.0) falls out
 #                     of step between nested SVM guest and host state now and then;
 #                     tcg,thread=single avoids that but has failures of its own: docs/testing.md,
-#                     "stress_test". deps.sh installs QEMU 10 or later.
+#                     "stress_test".
 # Exit status: 0 when QEMU ended by itself, 1 on timeout or a QEMU error. QEMU's own messages
 # (e.g. the TCG nrip-save warning) go to LOG.qemu.
 set -euo pipefail
