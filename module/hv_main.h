@@ -31,6 +31,7 @@ int hv_cpuid_copy_out(struct hv_cpuid __user *ucpuid,
 /* x86/cpuid.c: the CPUID policy. */
 int hv_cpuid_supported(struct hv_cpuid_entry *entries, u32 max);
 void hv_cpuid_mask_entry(struct hv_cpuid_entry *e);
+void hv_cpuid_set_apic_id(struct hv_cpuid_entry *entries, u32 nent, u32 apic_id);
 const struct hv_cpuid_entry *hv_cpuid_find(const struct hv_cpuid_entry *table, u32 nent,
 					   u32 function, u32 index);
 

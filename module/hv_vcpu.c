@@ -553,6 +553,7 @@ static int hv_vcpu_default_cpuid(struct hv_vcpu *vcpu)
 		return -ENOMEM;
 	vcpu->cpuid_nent = hv_cpuid_supported(vcpu->cpuid, HV_MAX_CPUID_ENTRIES);
 	hv_cpuid_mask_vendor(vcpu->cpuid, vcpu->cpuid_nent);
+	hv_cpuid_set_apic_id(vcpu->cpuid, vcpu->cpuid_nent, vcpu->id);
 	return 0;
 }
 

@@ -23,11 +23,30 @@ static struct hv_cpuid_entry masked(u32 function, u32 index, u32 eax, u32 ebx, u
 	return e;
 }
 
+/* A vCPU's table gets its own APIC ID in leaf 1, and only there. */
+static void cpuid_apic_id(struct kunit *test)
+{
+	struct hv_cpuid_entry t[3] = {
+		masked(0, 0, 1, 2, 3, 4),
+		masked(1, 0, 0x00a00f11, 0x00345678, 0, 0),
+		masked(0x80000001, 0, 0, 0xff000000, 0, 0),
+	};
+
+	hv_cpuid_set_apic_id(t, ARRAY_SIZE(t), 5);
+	KUNIT_EXPECT_EQ(test, t[1].ebx, 0x05345678u);
+	KUNIT_EXPECT_EQ(test, t[1].eax, 0x00a00f11u);
+	KUNIT_EXPECT_EQ(test, t[0].ebx, 2u);
+	KUNIT_EXPECT_EQ(test, t[2].ebx, 0xff000000u);
+	/* xAPIC IDs are 8 bits: the table keeps the low byte. */
+	hv_cpuid_set_apic_id(t, ARRAY_SIZE(t), 0x1ff);
+	KUNIT_EXPECT_EQ(test, t[1].ebx, 0xff345678u);
+}
+
 static void cpuid_leaf1(struct kunit *test)
 {
 	struct hv_cpuid_entry e = masked(1, 0, 0x00a00f11, 0x12345678, ~0u, ~0u);
 
-	/* Signature and brand/APIC-ID word pass through. */
+	/* Signature and EBX pass through (the APIC ID is the VMM's: HV_SET_CPUID keeps it). */
 	KUNIT_EXPECT_EQ(test, e.eax, 0x00a00f11u);
 	KUNIT_EXPECT_EQ(test, e.ebx, 0x12345678u);
 	/* EDX: x87..MSR, PAE, CX8, SEP, PGE, CMOV, PAT, PSE36, CLFSH, MMX, FXSR, SSE, SSE2. */
@@ -185,8 +204,11 @@ static void cpuid_supported_table(struct kunit *test)
 		if (fn != 0x40000000 && cpuid_is_hidden(fn))
 			KUNIT_EXPECT_EQ_MSG(test, t[i].eax | t[i].ebx | t[i].ecx | t[i].edx, 0u,
 					    "leaf %#x", fn);
-		if (fn == 1)
+		if (fn == 1) {
 			KUNIT_EXPECT_TRUE(test, t[i].ecx & BIT(31));
+			/* Not the APIC ID of the CPU this ran on: the same table on every CPU. */
+			KUNIT_EXPECT_EQ(test, t[i].ebx >> 24, 0u);
+		}
 		if (fn == 0x40000000) {
 			hv_leaf = true;
 			KUNIT_EXPECT_EQ(test, memcmp(&t[i].ebx, "hvhv", 4), 0);
@@ -219,6 +241,7 @@ static void cpuid_supported_capacity(struct kunit *test)
 
 static struct kunit_case hv_cpuid_test_cases[] = {
 	KUNIT_CASE(cpuid_leaf1),
+	KUNIT_CASE(cpuid_apic_id),
 	KUNIT_CASE(cpuid_leaf7),
 	KUNIT_CASE(cpuid_hidden_leaves),
 	KUNIT_CASE(cpuid_extended),

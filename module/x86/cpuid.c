@@ -9,6 +9,7 @@
  * apply to tables that userspace installs with HV_SET_CPUID, so a VMM cannot
  * switch on something the module would not back.
  */
+#include <linux/bitfield.h>
 #include <linux/bits.h>
 #include <linux/kernel.h>
 #include <linux/string.h>
@@ -32,6 +33,7 @@
 #define L1_ECX_ALLOWED	(BIT(0) | BIT(1) | BIT(9) | BIT(13) | BIT(17) | BIT(19) | BIT(20) | \
 			 BIT(22) | BIT(23) | BIT(25) | BIT(30))
 #define L1_ECX_HYPERVISOR	BIT(31)
+#define HV_CPUID_1_EBX_APIC_ID	GENMASK(31, 24)	/* leaf 1 EBX: initial APIC ID */
 /* Leaf 7.0 EBX: FSGSBASE, BMI1, SMEP, BMI2, ERMS, INVPCID, ADX, SMAP, CLFLUSHOPT, CLWB, SHA */
 #define L7_EBX_ALLOWED	(BIT(0) | BIT(3) | BIT(7) | BIT(8) | BIT(9) | BIT(10) | BIT(19) | \
 			 BIT(20) | BIT(23) | BIT(24) | BIT(29))
@@ -101,6 +103,17 @@ void hv_cpuid_mask_entry(struct hv_cpuid_entry *e)
 	}
 }
 
+/* Leaf 1's initial APIC ID in @entries (a vCPU's table) becomes @apic_id. */
+void hv_cpuid_set_apic_id(struct hv_cpuid_entry *entries, u32 nent, u32 apic_id)
+{
+	u32 i;
+
+	for (i = 0; i < nent; i++)
+		if (entries[i].function == 0x1)
+			entries[i].ebx = (entries[i].ebx & ~HV_CPUID_1_EBX_APIC_ID) |
+					 FIELD_PREP(HV_CPUID_1_EBX_APIC_ID, apic_id & 0xff);
+}
+
 static u32 hv_cpuid_add(struct hv_cpuid_entry *entries, u32 n, u32 max,
 			u32 function, u32 index, u32 flags)
 {
@@ -165,6 +178,13 @@ int hv_cpuid_supported(struct hv_cpuid_entry *entries, u32 max)
 	for (fn = 0; fn < n; fn++)
 		if (entries[fn].function == 0x80000000)
 			entries[fn].eax = ext;
+	/*
+	 * Leaf 1's EBX[31:24] is the initial APIC ID of whichever host CPU ran
+	 * CPUID above: no business of the guest's, and it made this table
+	 * depend on where it was built.  Each vCPU's default table carries
+	 * its own ID; a VMM that sets the table (HV_SET_CPUID) chooses it.
+	 */
+	hv_cpuid_set_apic_id(entries, n, 0);
 	return n;
 }
 

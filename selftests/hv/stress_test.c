@@ -25,9 +25,10 @@
  * SIGKILL does not end; the testbed fails the run on any kernel splat.
  *
  * HV_STRESS_SLOT_CHURN_OFF=<reason> skips the slot_churn points with that
- * reason: the testbed sets it on the Debian kernels, where an unexplained
- * guest triple fault still hits a few percent of the points (docs/testing.md,
- * "stress_test"); they run on the debug kernel, as issue 9 asks.
+ * reason: the testbed sets it on the Debian kernels, where a defect of QEMU's
+ * multi-threaded TCG in nested SVM hits a few percent of the points
+ * (docs/testing.md, "stress_test"); they run on the debug kernel, as issue 9
+ * asks.
  *
  * Guest state here is always valid and ordinary.  The testbed's QEMU has a
  * known bug reachable with one particular legal guest state (EFER.LME=1,

@@ -400,7 +400,7 @@ for series in "$@"; do
 	# few percent of its points hit a QEMU TCG fault in nested SVM (guest code run with the host's
 	# translation, or host code with the guest's); docs/testing.md, "stress_test", has the evidence.
 	[ "$vendor" != svm ] || [ "$series" = debug ] ||
-		series_envs+=(-e "HV_STRESS_SLOT_CHURN_OFF=unexplained guest triple fault on Debian kernels (docs/testing.md: stress_test)")
+		series_envs+=(-e "HV_STRESS_SLOT_CHURN_OFF=QEMU TCG nested SVM defect hits slot churn on Debian kernels (docs/testing.md: stress_test)")
 	sdir=$out/$s
 	log=$out/$s.log
 	rm -rf "$sdir" "$log" "$log.qemu" "$log.bochs" "$log.times"
