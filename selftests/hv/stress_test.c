@@ -24,8 +24,8 @@
  * or ioctl error, a vCPU that stops making progress, or a process that
  * SIGKILL does not end; the testbed fails the run on any kernel splat.
  *
- * HV_STRESS_SLOT_CHURN_OFF=<reason> skips the slot_churn points with that
- * reason: the testbed sets it on the Debian kernels, where a defect of QEMU's
+ * HV_STRESS_CHURN_OFF=<reason> skips the slot_churn and lifetime_churn points
+ * with that reason: the testbed sets it on the Debian kernels, where a defect of QEMU's
  * multi-threaded TCG in nested SVM hits a few percent of the points
  * (docs/testing.md, "stress_test"); they run on the debug kernel, as issue 9
  * asks.
@@ -384,12 +384,18 @@ static void slot_churn(int nr_vcpus)
 	vm_destroy(vm);
 }
 
-static void slot_churn_unless_off(int nr_vcpus)
+/* Skip the calling churn point when the testbed says so (HV_STRESS_CHURN_OFF). */
+static void skip_if_churn_off(void)
 {
-	const char *off = getenv("HV_STRESS_SLOT_CHURN_OFF");
+	const char *off = getenv("HV_STRESS_CHURN_OFF");
 
 	if (off && *off)
 		TEST_SKIP("%s", off);
+}
+
+static void slot_churn_unless_off(int nr_vcpus)
+{
+	skip_if_churn_off();
 	slot_churn(nr_vcpus);
 }
 
@@ -604,6 +610,7 @@ static void test_lifetime_churn(void)
 	bool failed = false;
 	int i;
 
+	skip_if_churn_off();
 	for (i = 0; i <= LIFETIME_WORKERS; i++) {
 		pids[i] = fork();
 		TEST_ASSERT(pids[i] >= 0, "fork: %s", strerror(errno));

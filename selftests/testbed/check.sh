@@ -396,11 +396,11 @@ envs=()
 for series in "$@"; do
 	s=$prefix$series
 	series_envs=()
-	# stress_test's slot churn runs on the debug kernel only, for now: on the Debian kernels a
-	# few percent of its points hit a QEMU TCG fault in nested SVM (guest code run with the host's
+	# stress_test's churn points run on the debug kernel only, for now: on the Debian kernels a
+	# few percent of them hit a QEMU TCG fault in nested SVM (guest code run with the host's
 	# translation, or host code with the guest's); docs/testing.md, "stress_test", has the evidence.
 	[ "$vendor" != svm ] || [ "$series" = debug ] ||
-		series_envs+=(-e "HV_STRESS_SLOT_CHURN_OFF=QEMU TCG nested SVM defect hits slot churn on Debian kernels (docs/testing.md: stress_test)")
+		series_envs+=(-e "HV_STRESS_CHURN_OFF=QEMU TCG nested SVM defect hits the churn tests on Debian kernels (docs/testing.md: stress_test)")
 	sdir=$out/$s
 	log=$out/$s.log
 	rm -rf "$sdir" "$log" "$log.qemu" "$log.bochs" "$log.times"
