@@ -24,11 +24,11 @@
  * or ioctl error, a vCPU that stops making progress, or a process that
  * SIGKILL does not end; the testbed fails the run on any kernel splat.
  *
- * HV_STRESS_CHURN_OFF=<reason> skips the slot_churn and lifetime_churn points
- * with that reason: the testbed sets it on the Debian kernels, where a defect of QEMU's
- * multi-threaded TCG in nested SVM hits a few percent of the points
- * (docs/testing.md, "stress_test"); they run on the debug kernel, as issue 9
- * asks.
+ * HV_STRESS_CHURN_OFF=<reason> skips the slot_churn and lifetime_churn
+ * points with that reason: the testbed sets it on the Debian kernels, where a
+ * defect of QEMU's multi-threaded TCG in nested SVM hits a few percent of the
+ * points (docs/testing.md, "stress_test"); they run on the debug kernel, as
+ * issue 9 asks.
  *
  * Guest state here is always valid and ordinary.  The testbed's QEMU has a
  * known bug reachable with one particular legal guest state (EFER.LME=1,

@@ -118,7 +118,7 @@ if [ "$failed" -ne 0 ]; then
 	echo "# check-all: the failed points:"
 	for f in "$out/unit.log" "$out/vmm-unit.log" "$out"/testbed-*.log; do
 		[ -f "$f" ] || continue
-		grep -E '^not ok [^0-9]' "$f" | sort -u | while IFS= read -r line; do
+		grep '^not ok ' "$f" | while IFS= read -r line; do
 			echo "#   $line"
 			point=${line#not ok }
 			detail "${point%% *}"

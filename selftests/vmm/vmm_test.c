@@ -671,18 +671,21 @@ static bool emulator_defect(const struct run *r)
 }
 
 /*
- * Run @r; if it fails with the emulator's signature (and only then), run a
- * fresh one from @again once more, saying so.  Returns the run to judge.
+ * Run the guest that @make builds (NULL: it could not), expecting status 0;
+ * if it fails with the emulator's signature, and only then, run a fresh one
+ * once more, saying so.  Returns the run to judge (*ok: its status was 0).
  */
-static struct run *linux_run_expect(struct run *r, struct run *(*again)(const struct env *),
-				    const struct env *e, bool *ok)
+static struct run *linux_run_expect(struct run *(*make)(const struct env *), const struct env *e,
+				    bool *ok)
 {
+	struct run *r = make(e);
+
 	*ok = r && run_expect(r, 0);
 	if (*ok || !r || !emulator_defect(r))
 		return r;
 	ktap_print_msg("this failure has the signature of QEMU TCG's nested SVM defect, not of hv (docs/testing.md, \"stress_test\"): running the guest once more\n");
 	free(r);
-	r = again(e);
+	r = make(e);
 	*ok = r && run_expect(r, 0);
 	return r;
 }
@@ -725,7 +728,7 @@ static enum verdict linux_boot(const struct env *e, const void *p, const char **
 	(void)p;
 	if (!linux_guest_ready(e, skip_why, &v))
 		return v;
-	r = linux_run_expect(linux_boot_run(e), linux_boot_run, e, &ok);
+	r = linux_run_expect(linux_boot_run, e, &ok);
 	if (!ok) {
 		v = FAIL;
 	} else if (!find(r->out, r->out_len, LINUX_UNAME) || !find(r->out, r->out_len, LINUX_DONE)) {
@@ -890,7 +893,7 @@ static enum verdict virtio_blk_rng(const struct env *e, const void *p, const cha
 	(void)p;
 	if (!linux_guest_ready(e, skip_why, &v))
 		return v;
-	r = linux_run_expect(virtio_run(e), virtio_run, e, &ok);
+	r = linux_run_expect(virtio_run, e, &ok);
 	if (!ok) {
 		v = FAIL;
 		goto out;
