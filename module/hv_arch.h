@@ -110,6 +110,29 @@ struct hv_arch_ops {
 	void (*inject_irq)(struct hv_vcpu *vcpu, u8 vector);
 	void (*inject_exception)(struct hv_vcpu *vcpu, u8 vector, bool has_error, u32 error);
 	void (*set_irq_window)(struct hv_vcpu *vcpu, bool enable);
+	/* Drop the event queued for the next entry (re-injection too) and NMI blocking: INIT. */
+	void (*cancel_event)(struct hv_vcpu *vcpu);
+	/*
+	 * NMIs (the in-kernel local APIC's): may one be injected now (no NMI
+	 * handler running, no shadow, no event queued)?  Inject one; ask for
+	 * an exit once one may be (after the handler's IRET).
+	 */
+	bool (*nmi_allowed)(struct hv_vcpu *vcpu);
+	void (*inject_nmi)(struct hv_vcpu *vcpu);
+	void (*set_nmi_window)(struct hv_vcpu *vcpu, bool enable);
+	/*
+	 * The guest's CR8 as the vendor keeps it between exits (SVM V_TPR, the
+	 * value VMX's CR8 exits read and write); the in-kernel local APIC's
+	 * TPR[7:4] is copied in before each entry and back after it.
+	 */
+	u8 (*get_cr8)(struct hv_vcpu *vcpu);
+	void (*set_cr8)(struct hv_vcpu *vcpu, u8 cr8);
+	/*
+	 * Exit on the guest's CR8 writes while a requested vector is held back
+	 * by the TPR, so that lowering CR8 delivers it at once (SVM's V_TPR
+	 * writes do not exit otherwise; VMX's always do).
+	 */
+	void (*set_cr8_write_exit)(struct hv_vcpu *vcpu, bool enable);
 
 	/* Guest paging state for the software page walker. */
 	void (*get_paging)(struct hv_vcpu *vcpu, u64 *cr0, u64 *cr3, u64 *cr4, u64 *efer);
@@ -145,6 +168,8 @@ DECLARE_STATIC_CALL(hv_clear_interrupt_shadow,
 DECLARE_STATIC_CALL(hv_inject_irq, *((struct hv_arch_ops *)NULL)->inject_irq);
 DECLARE_STATIC_CALL(hv_inject_exception, *((struct hv_arch_ops *)NULL)->inject_exception);
 DECLARE_STATIC_CALL(hv_set_irq_window, *((struct hv_arch_ops *)NULL)->set_irq_window);
+DECLARE_STATIC_CALL(hv_get_cr8, *((struct hv_arch_ops *)NULL)->get_cr8);
+DECLARE_STATIC_CALL(hv_set_cr8, *((struct hv_arch_ops *)NULL)->set_cr8);
 DECLARE_STATIC_CALL(hv_get_cpl, *((struct hv_arch_ops *)NULL)->get_cpl);
 DECLARE_STATIC_CALL(hv_get_paging, *((struct hv_arch_ops *)NULL)->get_paging);
 DECLARE_STATIC_CALL(hv_get_code_segment, *((struct hv_arch_ops *)NULL)->get_code_segment);

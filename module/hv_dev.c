@@ -29,6 +29,7 @@ static long hv_check_cap(unsigned long cap)
 	case HV_CAP_IMMEDIATE_EXIT:
 	case HV_CAP_HYPERCALL:
 	case HV_CAP_STRING_IO:
+	case HV_CAP_LAPIC:
 		return 1;
 	case HV_CAP_STATS:
 		return HV_STATS_NR_REASONS;
@@ -36,6 +37,8 @@ static long hv_check_cap(unsigned long cap)
 		return HV_MAX_CPUID_ENTRIES;
 	case HV_CAP_NRIPS:
 		return hv_ops->has_next_rip();
+	case HV_CAP_HALT_POLL:
+		return hv_halt_poll_ns;
 	default:
 		return 0;
 	}

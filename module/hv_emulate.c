@@ -18,6 +18,7 @@
 
 #include "hv_arch.h"
 #include "hv_emulate.h"
+#include "hv_lapic.h"
 #include "hv_main.h"
 #include "hv_vm.h"
 #include "hv_vcpu.h"
@@ -207,6 +208,7 @@ int hv_reflect_db(struct hv_vcpu *vcpu)
 /*
  * HLT: skip it, and go to userspace to wait for an interrupt unless one is
  * queued that the guest can take now (it would wake the guest at once).
+ * With the in-kernel local APIC the vCPU halts in the kernel instead.
  */
 int hv_emulate_hlt(struct hv_vcpu *vcpu)
 {
@@ -214,6 +216,8 @@ int hv_emulate_hlt(struct hv_vcpu *vcpu)
 
 	if (r <= 0)
 		return r;
+	if (vcpu->lapic)
+		return hv_vcpu_lapic_halt(vcpu);
 	if (vcpu->queued_irq && hv_call(interrupt_allowed)(vcpu))
 		return 1;
 	return hv_exit_to_user(vcpu, HV_EXIT_HLT);
@@ -414,9 +418,16 @@ int hv_exit_mmio(struct hv_vcpu *vcpu, u64 gpa)
 	struct hv_insn insn;
 	u64 value;
 
+	int r;
+
 	if (hv_fetch_insn(vcpu, &insn) || hv_insn_decode_mmio(&insn, &op) ||
 	    offset_in_page(gpa) + op.size > PAGE_SIZE)
 		return hv_exit_emulation_error(vcpu, gpa);
+	if (vcpu->lapic) {
+		r = hv_vcpu_lapic_mmio(vcpu, gpa, &op, vcpu->rip + insn.len);
+		if (r != -EOPNOTSUPP)
+			return r;
+	}
 	run->mmio.phys_addr = gpa;
 	run->mmio.len = op.size;
 	run->mmio.is_write = op.is_write;

@@ -19,6 +19,7 @@
 
 #include "hv_arch.h"
 #include "hv_emulate.h"
+#include "hv_lapic.h"
 #include "hv_main.h"
 #include "hv_vm.h"
 #include "hv_vcpu.h"
@@ -153,6 +154,8 @@ int hv_handle_exit(struct hv_vcpu *vcpu)
 	}
 	exit->reason = h->reason;
 	r = hv_exit_call(h, vcpu);
+	/* An EOI the handler wrote (APIC page, x2APIC MSR) that the VMM must see. */
+	r = hv_vcpu_lapic_eoi_exit(vcpu, r);
 out:
 	/* Userspace sees the reason it was given; the kernel's own exits count as classified. */
 	hv_stats_exit(vcpu, r ? exit->reason : exit->user_reason);

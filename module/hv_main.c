@@ -135,6 +135,8 @@ DEFINE_STATIC_CALL_NULL(hv_clear_interrupt_shadow,
 DEFINE_STATIC_CALL_NULL(hv_inject_irq, *((struct hv_arch_ops *)NULL)->inject_irq);
 DEFINE_STATIC_CALL_NULL(hv_inject_exception, *((struct hv_arch_ops *)NULL)->inject_exception);
 DEFINE_STATIC_CALL_NULL(hv_set_irq_window, *((struct hv_arch_ops *)NULL)->set_irq_window);
+DEFINE_STATIC_CALL_NULL(hv_get_cr8, *((struct hv_arch_ops *)NULL)->get_cr8);
+DEFINE_STATIC_CALL_NULL(hv_set_cr8, *((struct hv_arch_ops *)NULL)->set_cr8);
 DEFINE_STATIC_CALL_NULL(hv_get_cpl, *((struct hv_arch_ops *)NULL)->get_cpl);
 DEFINE_STATIC_CALL_NULL(hv_get_paging, *((struct hv_arch_ops *)NULL)->get_paging);
 DEFINE_STATIC_CALL_NULL(hv_get_code_segment, *((struct hv_arch_ops *)NULL)->get_code_segment);
@@ -150,7 +152,9 @@ static bool hv_arch_ops_valid(const struct hv_arch_ops *o)
 	       o->nr_exit_handlers && o->dump_exit && o->has_next_rip && o->get_sregs &&
 	       o->set_sregs && o->get_msr && o->set_msr && o->interrupt_allowed &&
 	       o->interrupt_shadow && o->clear_interrupt_shadow && o->inject_irq &&
-	       o->inject_exception && o->set_irq_window && o->get_paging &&
+	       o->inject_exception && o->set_irq_window && o->cancel_event && o->nmi_allowed &&
+	       o->inject_nmi && o->set_nmi_window && o->get_cr8 && o->set_cr8_write_exit &&
+	       o->set_cr8 && o->get_paging &&
 	       o->get_code_segment && o->get_segment_base && o->get_cpl && o->tdp_leaf &&
 	       o->tdp_table && o->tdp_root && o->tdp_present_mask;
 }
@@ -169,6 +173,8 @@ int hv_arch_ops_install(const struct hv_arch_ops *ops)
 	static_call_update(hv_inject_irq, ops->inject_irq);
 	static_call_update(hv_inject_exception, ops->inject_exception);
 	static_call_update(hv_set_irq_window, ops->set_irq_window);
+	static_call_update(hv_get_cr8, ops->get_cr8);
+	static_call_update(hv_set_cr8, ops->set_cr8);
 	static_call_update(hv_get_cpl, ops->get_cpl);
 	static_call_update(hv_get_paging, ops->get_paging);
 	static_call_update(hv_get_code_segment, ops->get_code_segment);

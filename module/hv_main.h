@@ -32,6 +32,7 @@ int hv_cpuid_copy_out(struct hv_cpuid __user *ucpuid,
 int hv_cpuid_supported(struct hv_cpuid_entry *entries, u32 max);
 void hv_cpuid_mask_entry(struct hv_cpuid_entry *e);
 void hv_cpuid_set_apic_id(struct hv_cpuid_entry *entries, u32 nent, u32 apic_id);
+void hv_cpuid_limit_lapic(struct hv_cpuid_entry *entries, u32 nent, bool lapic);
 const struct hv_cpuid_entry *hv_cpuid_find(const struct hv_cpuid_entry *table, u32 nent,
 					   u32 function, u32 index);
 
@@ -41,6 +42,9 @@ bool hv_canonical(u64 addr);
 int hv_efer_write(u64 *data, u64 cur, u64 cr0);
 int hv_msr_get(struct hv_vcpu *vcpu, u32 index, u64 *data);
 int hv_msr_set(struct hv_vcpu *vcpu, u32 index, u64 data, bool host);
+
+/* hv_lapic.c: the module parameter halt_poll_ns */
+extern unsigned int hv_halt_poll_ns;
 
 /* hv_stats.c */
 struct hv_stats;

@@ -25,6 +25,7 @@
 
 #include "hv_arch.h"
 #include "hv_emulate.h"
+#include "hv_lapic.h"
 #include "hv_main.h"
 #include "hv_vm.h"
 #include "hv_vcpu.h"
@@ -79,12 +80,25 @@ static void hv_vcpu_put(struct hv_vcpu *vcpu)
 	preempt_enable();
 }
 
-/* Queue or deliver interrupts before entry; interrupt window as asked. */
+/*
+ * Queue or deliver interrupts before entry; interrupt window as asked.  The
+ * 8259's vector (HV_INTERRUPT) goes first, when the local APIC lets LINT0
+ * through; then the local APIC's, and a window if one of them has to wait.
+ */
 static void hv_prepare_events(struct hv_vcpu *vcpu)
 {
-	bool want_window = vcpu->run->request_interrupt_window;
+	bool want_window = vcpu->run->request_interrupt_window, want_nmi_window = false;
 
-	if (vcpu->queued_irq) {
+	/* An NMI first: it takes the injection slot, so the interrupts below wait. */
+	if (vcpu->nmi_pending) {
+		if (hv_ops->nmi_allowed(vcpu)) {
+			hv_ops->inject_nmi(vcpu);
+			vcpu->nmi_pending = false;
+		} else {
+			want_nmi_window = true;
+		}
+	}
+	if (vcpu->queued_irq && hv_vcpu_accepts_pic(vcpu)) {
 		if (hv_call(interrupt_allowed)(vcpu)) {
 			hv_call(inject_irq)(vcpu, vcpu->queued_irq & 0xff);
 			vcpu->queued_irq = 0;
@@ -92,7 +106,28 @@ static void hv_prepare_events(struct hv_vcpu *vcpu)
 			want_window = true;
 		}
 	}
+	if (vcpu->lapic) {
+		hv_call(set_cr8)(vcpu, hv_vcpu_lapic_cr8(vcpu));
+		if (hv_vcpu_lapic_inject(vcpu))
+			want_window = true;
+	}
 	hv_call(set_irq_window)(vcpu, want_window);
+	if (vcpu->lapic)
+		hv_ops->set_nmi_window(vcpu, want_nmi_window);
+}
+
+/*
+ * A guest CR8 write since @before goes to the APIC's TPR: SVM's V_TPR
+ * changes without an exit (synced before the exit is handled, so an APIC
+ * access it made sees the TPR it set), VMX's in its CR8 exit (synced after).
+ */
+static u8 hv_sync_cr8(struct hv_vcpu *vcpu, u8 before)
+{
+	u8 cr8 = hv_call(get_cr8)(vcpu);
+
+	if (cr8 != before)
+		hv_vcpu_lapic_set_cr8(vcpu, cr8);
+	return cr8;
 }
 
 /*
@@ -102,6 +137,7 @@ static void hv_prepare_events(struct hv_vcpu *vcpu)
 static int hv_vcpu_enter_guest(struct hv_vcpu *vcpu)
 {
 	struct hv_vm *vm = vcpu->vm;
+	u8 cr8 = 0;
 	u64 now;
 	int r;
 
@@ -109,12 +145,14 @@ static int hv_vcpu_enter_guest(struct hv_vcpu *vcpu)
 	if (test_thread_flag(TIF_NEED_FPU_LOAD))
 		switch_fpu_return();
 	hv_prepare_events(vcpu);
+	if (vcpu->lapic)
+		cr8 = hv_call(get_cr8)(vcpu);
 
 	local_irq_disable();
 	WRITE_ONCE(vcpu->mode, HV_IN_GUEST);
-	/* Pairs with hv_vm_flush_tlbs(): see the comment there. */
+	/* Pairs with hv_vm_flush_tlbs() and hv_vcpu_kick(): see the comments there. */
 	smp_mb();
-	if (need_resched() || signal_pending(current)) {
+	if (need_resched() || signal_pending(current) || READ_ONCE(vcpu->events)) {
 		WRITE_ONCE(vcpu->mode, HV_OUTSIDE_GUEST);
 		local_irq_enable();
 		preempt_enable();
@@ -141,7 +179,11 @@ static int hv_vcpu_enter_guest(struct hv_vcpu *vcpu)
 	local_irq_enable();
 	preempt_enable();
 
+	if (vcpu->lapic)
+		cr8 = hv_sync_cr8(vcpu, cr8);
 	r = hv_handle_exit(vcpu);
+	if (vcpu->lapic)
+		hv_sync_cr8(vcpu, cr8);
 	trace_hv_exit(vcpu->id, vcpu->exit.hw_reason, vcpu->stat_reason, vcpu->rip, r);
 	return r;
 }
@@ -166,6 +208,9 @@ static int hv_vcpu_run(struct hv_vcpu *vcpu)
 			break;
 		}
 		cond_resched();
+		/* Halted or waiting for SIPI: block here; a signal ends the wait. */
+		if (vcpu->lapic && !hv_vcpu_lapic_wait_runnable(vcpu))
+			continue;
 		r = hv_vcpu_enter_guest(vcpu);
 		if (r <= 0)
 			break;
@@ -176,11 +221,13 @@ static int hv_vcpu_run(struct hv_vcpu *vcpu)
 	}
 	fpu_swap_kvm_fpstate(&vcpu->guest_fpu, false);
 
-	run->ready_for_interrupt_injection = !vcpu->queued_irq &&
+	run->ready_for_interrupt_injection = !vcpu->queued_irq && hv_vcpu_accepts_pic(vcpu) &&
 					     hv_call(interrupt_allowed)(vcpu);
 	run->flags = (vcpu->rflags & X86_EFLAGS_IF ? HV_RUN_FLAG_IF : 0) |
 		     (hv_call(interrupt_shadow)(vcpu) ? HV_RUN_FLAG_INTR_SHADOW : 0);
-	run->apic_base = vcpu->apic_base;
+	run->apic_base = hv_vcpu_apic_base(vcpu);
+	if (vcpu->lapic)
+		run->cr8 = hv_vcpu_lapic_cr8(vcpu);
 	return r;
 }
 
@@ -239,7 +286,9 @@ static long hv_vcpu_get_sregs(struct hv_vcpu *vcpu, void __user *argp)
 
 	memset(&sregs, 0, sizeof(sregs));
 	hv_ops->get_sregs(vcpu, &sregs);
-	sregs.apic_base = vcpu->apic_base;
+	sregs.apic_base = hv_vcpu_apic_base(vcpu);
+	if (vcpu->lapic)
+		sregs.cr8 = hv_vcpu_lapic_cr8(vcpu);
 	return copy_to_user(argp, &sregs, sizeof(sregs)) ? -EFAULT : 0;
 }
 
@@ -318,9 +367,12 @@ static long hv_vcpu_set_sregs(struct hv_vcpu *vcpu, void __user *argp)
 	if (r)
 		return r;
 	r = hv_ops->set_sregs(vcpu, &sregs);
-	if (!r)
-		vcpu->pending = HV_PENDING_NONE;
-	return r;
+	if (r)
+		return r;
+	if (vcpu->lapic)
+		hv_vcpu_lapic_set_cr8(vcpu, sregs.cr8);
+	vcpu->pending = HV_PENDING_NONE;
+	return 0;
 }
 
 static long hv_vcpu_set_cpuid(struct hv_vcpu *vcpu, struct hv_cpuid __user *ucpuid)
@@ -349,6 +401,7 @@ static long hv_vcpu_set_cpuid(struct hv_vcpu *vcpu, struct hv_cpuid __user *ucpu
 		hv_cpuid_mask_entry(e);
 	}
 	hv_cpuid_mask_vendor(entries, hdr.nent);
+	hv_cpuid_limit_lapic(entries, hdr.nent, vcpu->lapic);
 	kvfree(vcpu->cpuid);
 	vcpu->cpuid = entries;
 	vcpu->cpuid_nent = hdr.nent;
@@ -466,6 +519,12 @@ long hv_vcpu_ioctl(struct hv_vcpu *vcpu, unsigned int cmd, unsigned long arg)
 	case HV_GET_STATS:
 		r = hv_vcpu_get_stats(vcpu, argp);
 		break;
+	case HV_GET_LAPIC:
+	case HV_SET_LAPIC:
+	case HV_GET_MP_STATE:
+	case HV_SET_MP_STATE:
+		r = hv_vcpu_lapic_ioctl(vcpu, cmd, argp);
+		break;
 	default:
 		r = -ENOTTY;
 		break;
@@ -554,6 +613,7 @@ static int hv_vcpu_default_cpuid(struct hv_vcpu *vcpu)
 	vcpu->cpuid_nent = hv_cpuid_supported(vcpu->cpuid, HV_MAX_CPUID_ENTRIES);
 	hv_cpuid_mask_vendor(vcpu->cpuid, vcpu->cpuid_nent);
 	hv_cpuid_set_apic_id(vcpu->cpuid, vcpu->cpuid_nent, vcpu->id);
+	hv_cpuid_limit_lapic(vcpu->cpuid, vcpu->cpuid_nent, vcpu->vm->lapic_enabled);
 	return 0;
 }
 
@@ -589,9 +649,12 @@ int hv_vcpu_create(struct hv_vm *vm, u32 id)
 	if (r)
 		goto out_free_fpu;
 	hv_vcpu_reset(vcpu);
-	r = hv_ops->vcpu_init(vcpu);
+	r = hv_vcpu_lapic_create(vcpu);
 	if (r)
 		goto out_free_cpuid;
+	r = hv_ops->vcpu_init(vcpu);
+	if (r)
+		goto out_free_lapic;
 
 	/*
 	 * The fd number is reserved and the file made first, but the fd is
@@ -625,6 +688,8 @@ out_put_fd:
 	put_unused_fd(fd);
 out_vcpu_free:
 	hv_ops->vcpu_free(vcpu);
+out_free_lapic:
+	hv_vcpu_lapic_destroy(vcpu);
 out_free_cpuid:
 	kvfree(vcpu->cpuid);
 out_free_fpu:
@@ -640,6 +705,7 @@ out_unlock:
 
 void hv_vcpu_destroy(struct hv_vcpu *vcpu)
 {
+	hv_vcpu_lapic_destroy(vcpu);
 	hv_ops->vcpu_free(vcpu);
 	kvfree(vcpu->cpuid);
 	fpu_free_guest_fpstate(&vcpu->guest_fpu);

@@ -4,6 +4,7 @@
 
 #include <linux/mutex.h>
 #include <linux/preempt.h>
+#include <linux/rcuwait.h>
 #include <linux/types.h>
 #include <asm/fpu/api.h>
 #include <asm/fpu/types.h>
@@ -11,6 +12,7 @@
 #include "x86/insn.h"
 
 struct hv_vm;
+struct hv_lapic;
 
 /* General purpose registers in hardware encoding order (ModRM reg/rm, REX). */
 enum hv_gpr {
@@ -29,6 +31,19 @@ enum hv_pending {
 
 /* vcpu->mode, read by kickers without locks. */
 enum { HV_OUTSIDE_GUEST, HV_IN_GUEST };
+
+/*
+ * Bits of vcpu->events: what other contexts (IPIs from other vCPUs, MSIs,
+ * the APIC timer) left for the vCPU thread.  Set with set_bit() before the
+ * kick; the vCPU takes them before each entry and checks again, with
+ * HV_IN_GUEST announced, that none arrived meanwhile.
+ */
+enum {
+	HV_EVENT_IRQ,		/* an interrupt entered the local APIC's IRR */
+	HV_EVENT_NMI,
+	HV_EVENT_INIT,
+	HV_EVENT_SIPI,		/* sipi_vector holds the start-up page */
+};
 
 struct hv_vcpu_stats {
 	u64 exits[HV_STATS_NR_REASONS];
@@ -58,9 +73,13 @@ struct hv_exit {
 /*
  * Locking legend:
  *   mutex     - every vCPU ioctl; held across HV_RUN, so all fields but
- *               mode, cpu and run (shared with userspace) belong to the
- *               thread that holds it.
+ *               the ones below and run (shared with userspace) belong to
+ *               the thread that holds it.
  *   mode, cpu - written by the vCPU thread, read locklessly by kickers.
+ *   events    - atomic bit operations; sipi_vector is written before
+ *               HV_EVENT_SIPI is set and read after it is taken.
+ *   wait      - rcuwait: only the vCPU thread waits, anyone wakes.
+ *   lapic     - set at creation; its state has its own lock (irq/lapic.h).
  */
 struct hv_vcpu {
 	struct hv_vm *vm;
@@ -88,6 +107,16 @@ struct hv_vcpu {
 
 	/* A queued external interrupt: bit 8 set means valid. */
 	u16 queued_irq;
+
+	/* The in-kernel local APIC (HV_CAP_LAPIC), NULL without it: hv_lapic.c. */
+	struct hv_lapic *lapic;
+	u32 mp_state;			/* HV_MP_STATE_* */
+	unsigned long events;		/* HV_EVENT_* */
+	u8 sipi_vector;
+	bool nmi_pending;
+	int eoi_exit;			/* vector of a level-triggered EOI for userspace, or -1 */
+	u32 halt_poll_ns;		/* the current polling window */
+	struct rcuwait wait;		/* a halted vCPU or one waiting for SIPI */
 
 	/* Guest state the core emulates. */
 	struct hv_cpuid_entry *cpuid;

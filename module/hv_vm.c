@@ -21,6 +21,7 @@
 #include <linux/uaccess.h>
 
 #include "hv_arch.h"
+#include "hv_lapic.h"
 #include "hv_main.h"
 #include "hv_vm.h"
 #include "hv_vcpu.h"
@@ -130,6 +131,37 @@ static long hv_vm_ioctl_set_memory_region(struct hv_vm *vm, void __user *argp)
 	return hv_vm_set_memory_region(vm, &mr);
 }
 
+/*
+ * The capabilities a VMM turns on: HV_CAP_LAPIC (no argument) and
+ * HV_CAP_HALT_POLL (args[0]: the VM's polling limit in ns, at most 1 s).
+ * Arguments a capability does not use must be 0.
+ */
+static long hv_vm_enable_cap(struct hv_vm *vm, void __user *argp)
+{
+	struct hv_enable_cap cap;
+	int i, first_unused;
+
+	if (copy_from_user(&cap, argp, sizeof(cap)))
+		return -EFAULT;
+	first_unused = cap.cap == HV_CAP_HALT_POLL ? 1 : 0;
+	if (cap.flags)
+		return -EINVAL;
+	for (i = first_unused; i < ARRAY_SIZE(cap.args); i++)
+		if (cap.args[i])
+			return -EINVAL;
+	switch (cap.cap) {
+	case HV_CAP_LAPIC:
+		return hv_vm_enable_lapic(vm);
+	case HV_CAP_HALT_POLL:
+		if (cap.args[0] > NSEC_PER_SEC)
+			return -EINVAL;
+		WRITE_ONCE(vm->halt_poll_max_ns, cap.args[0]);
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
 long hv_vm_ioctl(struct hv_vm *vm, unsigned int cmd, unsigned long arg)
 {
 	if (vm->mm != current->mm)
@@ -142,6 +174,10 @@ long hv_vm_ioctl(struct hv_vm *vm, unsigned int cmd, unsigned long arg)
 		if (arg >= HV_MAX_VCPUS)
 			return -EINVAL;
 		return hv_vcpu_create(vm, arg);
+	case HV_ENABLE_CAP:
+		return hv_vm_enable_cap(vm, (void __user *)arg);
+	case HV_SIGNAL_MSI:
+		return hv_vm_signal_msi(vm, (void __user *)arg);
 	default:
 		return -ENOTTY;
 	}
@@ -186,6 +222,7 @@ int hv_vm_create(unsigned long flags)
 	atomic64_set(&vm->tlb_gen, 0);
 	mmgrab(current->mm);
 	vm->mm = current->mm;
+	vm->halt_poll_max_ns = -1;
 
 	r = hv_mmu_init(vm);
 	if (r)

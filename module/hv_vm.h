@@ -33,7 +33,9 @@ struct hv_tdp {
 /*
  * Locking legend:
  *   ref       - the VM fd and each vCPU fd hold one reference.
- *   lock      - vcpus[] insertion, online_vcpus.
+ *   lock      - vcpus[] insertion, online_vcpus, lapic_enabled (set
+ *               only while there is no vCPU, read-only once there is).
+ *   halt_poll_max_ns - READ_ONCE/WRITE_ONCE, any time.
  *   mmu_lock  - slots[], tdp; held while a fault maps a page, and while a
  *               slot changes and its mappings are zapped.
  *   tlb_gen   - atomic; bumped after a zap, checked by every vCPU with
@@ -50,6 +52,8 @@ struct hv_vm {
 	atomic64_t tlb_gen;
 	struct mm_struct *mm;		/* owner of the slots' userspace addresses */
 	bool dead;			/* WARN_ON_ONCE fired: refuse to run */
+	bool lapic_enabled;		/* HV_CAP_LAPIC: every vCPU has a local APIC */
+	s64 halt_poll_max_ns;		/* HV_CAP_HALT_POLL; -1: the module's; atomic r/w */
 };
 
 int hv_vm_create(unsigned long flags);

@@ -18,9 +18,9 @@
 #include <linux/spinlock.h>
 #include <linux/types.h>
 
+#include "../../uapi/linux/hv.h"
 #include "apic_deliver.h"
 
-#define HV_LAPIC_NR_REGS	64	/* one u32 per 16-byte slot, 0x000-0x3f0 */
 #define HV_LAPIC_BASE_DEFAULT	0xfee00000ull
 #define HV_LAPIC_MMIO_SIZE	0x1000
 
@@ -73,21 +73,10 @@ struct hv_lapic_ops {
 };
 
 /*
- * The whole state, for HV_GET_LAPIC/HV_SET_LAPIC (to come) and snapshots:
- * fixed-width fields, no holes.  regs[] is the register file by offset >> 4
- * in the xAPIC layout (ICR high is the x2APIC destination in x2APIC mode);
- * PPR, APR and the current count are filled in on get and ignored on set.
+ * The whole state is struct hv_lapic_state (uapi: HV_GET_LAPIC/HV_SET_LAPIC,
+ * snapshots): regs[] by offset >> 4 in the xAPIC layout; PPR, APR and the
+ * current count are filled in on get and ignored on set.
  */
-struct hv_lapic_state {
-	u64 apic_base;
-	u64 tsc_deadline;		/* guest TSC; 0: disarmed */
-	u64 timer_remaining_ns;		/* to the next expiry; 0: not counting */
-	u32 regs[HV_LAPIC_NR_REGS];
-	u32 x2apic_id;			/* fixed at init; set must match */
-	u32 esr_pending;		/* errors since the last ESR write */
-	u32 arb_count;			/* lowest-priority interrupts won */
-	u32 flags;			/* none defined: 0 */
-};
 
 /*
  * Locking legend:
@@ -163,6 +152,8 @@ bool hv_lapic_accepts_pic(struct hv_lapic *lapic);
 
 /* The vector to inject now, or -1. */
 int hv_lapic_pending(struct hv_lapic *lapic);
+/* The highest requested vector, deliverable or held back by PPR, or -1. */
+int hv_lapic_highest_irr(struct hv_lapic *lapic);
 /* Injected @vector: IRR -> ISR.  -ENOENT if it was not requested. */
 int hv_lapic_ack(struct hv_lapic *lapic, u8 vector);
 /* EOI: clears the highest ISR bit; returns its vector, or -1 if none. */

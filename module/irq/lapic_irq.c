@@ -235,6 +235,17 @@ int hv_lapic_pending(struct hv_lapic *lapic)
 	return vec;
 }
 
+int hv_lapic_highest_irr(struct hv_lapic *lapic)
+{
+	unsigned long flags;
+	int vec;
+
+	raw_spin_lock_irqsave(&lapic->lock, flags);
+	vec = lapic_highest(lapic, APIC_IRR);
+	raw_spin_unlock_irqrestore(&lapic->lock, flags);
+	return vec;
+}
+
 /* Interrupt acknowledge (SDM 11.8.4): the vector moves from IRR to ISR. */
 int hv_lapic_ack(struct hv_lapic *lapic, u8 vector)
 {

@@ -568,6 +568,69 @@ static void svm_set_irq_window(struct hv_vcpu *vcpu, bool enable)
 	}
 }
 
+static void svm_cancel_event(struct hv_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+
+	svm->vmcb->control.event_inj = 0;
+	svm->nmi_masked = false;
+	svm->awaiting_iret = false;
+	svm_clr_intercept(svm->vmcb, INTERCEPT_IRET);
+}
+
+static bool svm_nmi_allowed(struct hv_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+
+	if (svm->awaiting_iret && vcpu->rip != svm->iret_rip)
+		svm->awaiting_iret = false;
+	return !svm->nmi_masked && !svm->awaiting_iret && !svm_interrupt_shadow(vcpu) &&
+	       !(svm->vmcb->control.event_inj & SVM_EVTINJ_VALID);
+}
+
+static void svm_inject_nmi(struct hv_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+
+	svm->vmcb->control.event_inj = HV_VEC_NMI | SVM_EVTINJ_TYPE_NMI | SVM_EVTINJ_VALID;
+	svm->nmi_masked = true;
+	svm_set_intercept(svm->vmcb, INTERCEPT_IRET);
+}
+
+/*
+ * Inside the handler the IRET intercept is the window.  After it, or
+ * behind a shadow, there is no NMI-window exit on SVM without vNMI:
+ * borrow the interrupt window (V_IRQ), which ends once the guest runs
+ * with IF set.  Called after set_irq_window(), so it only ever adds.
+ */
+static void svm_set_nmi_window(struct hv_vcpu *vcpu, bool enable)
+{
+	if (enable && !to_svm(vcpu)->nmi_masked)
+		svm_set_irq_window(vcpu, true);
+}
+
+static u8 svm_get_cr8(struct hv_vcpu *vcpu)
+{
+	return to_svm(vcpu)->vmcb->control.int_ctl & V_TPR_MASK;
+}
+
+static void svm_set_cr8(struct hv_vcpu *vcpu, u8 cr8)
+{
+	struct vmcb_control_area *c = &to_svm(vcpu)->vmcb->control;
+
+	c->int_ctl = (c->int_ctl & ~V_TPR_MASK) | (cr8 & V_TPR_MASK);
+}
+
+static void svm_set_cr8_write_exit(struct hv_vcpu *vcpu, bool enable)
+{
+	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
+
+	if (enable)
+		svm_set_intercept(vmcb, INTERCEPT_CR8_WRITE);
+	else
+		svm_clr_intercept(vmcb, INTERCEPT_CR8_WRITE);
+}
+
 static void svm_get_paging(struct hv_vcpu *vcpu, u64 *cr0, u64 *cr3, u64 *cr4, u64 *efer)
 {
 	struct vmcb_save_area *s = &to_svm(vcpu)->vmcb->save;
@@ -679,6 +742,13 @@ const struct hv_arch_ops svm_ops = {
 	.inject_irq		= svm_inject_irq,
 	.inject_exception	= svm_inject_exception,
 	.set_irq_window		= svm_set_irq_window,
+	.cancel_event		= svm_cancel_event,
+	.nmi_allowed		= svm_nmi_allowed,
+	.inject_nmi		= svm_inject_nmi,
+	.set_nmi_window		= svm_set_nmi_window,
+	.get_cr8		= svm_get_cr8,
+	.set_cr8		= svm_set_cr8,
+	.set_cr8_write_exit	= svm_set_cr8_write_exit,
 	.get_paging		= svm_get_paging,
 	.get_code_segment	= svm_get_code_segment,
 	.get_segment_base	= svm_get_segment_base,

@@ -16,6 +16,8 @@
 #include "../hv_arch.h"
 #include "../hv_emulate.h"
 #include "../hv_main.h"
+#include "../hv_vcpu.h"
+#include "../x86/insn.h"
 #include "vmcb.h"
 
 /*
@@ -78,6 +80,45 @@ static int svm_exit_npf(struct hv_vcpu *vcpu)
 			   to_svm(vcpu)->vmcb->control.exit_int_info);
 }
 
+/*
+ * The guest's NMI handler returns (the intercept is on only while an
+ * injected NMI blocks others): NMIs are unblocked once this IRET has
+ * completed, which svm_nmi_allowed() sees as RIP having moved on.
+ */
+static int svm_exit_iret(struct hv_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+
+	svm->nmi_masked = false;
+	svm->awaiting_iret = true;
+	svm->iret_rip = vcpu->rip;
+	svm_clr_intercept(svm->vmcb, INTERCEPT_IRET);
+	return 1;
+}
+
+/*
+ * MOV to CR8, intercepted only while the local APIC holds back a vector
+ * with the TPR (svm_set_cr8_write_exit()).  Without decode assists the
+ * source register comes from the decoder: 0F 22 /r, ModRM.rm (REX.B) the
+ * GPR.  The new V_TPR reaches the APIC after the exit (hv_sync_cr8()).
+ */
+static int svm_exit_write_cr8(struct hv_vcpu *vcpu)
+{
+	struct vmcb_control_area *c = &to_svm(vcpu)->vmcb->control;
+	struct hv_insn insn;
+	u64 val;
+
+	if (hv_fetch_insn(vcpu, &insn) || insn.opcode_len != 2 || insn.opcode[1] != 0x22 ||
+	    !insn.has_modrm)
+		return hv_exit_emulation_error(vcpu, 0);
+	val = hv_gpr_read(vcpu, (insn.modrm & 7) | (insn.rex & 1 ? 8 : 0));
+	if (val & ~0xfull)
+		return hv_inject_gp(vcpu);
+	c->int_ctl = (c->int_ctl & ~V_TPR_MASK) | val;
+	hv_complete_insn(vcpu, vcpu->rip + insn.len);
+	return 1;
+}
+
 /* Hardware exit code -> the neutral reason it counts as, and its handler. */
 const struct hv_exit_handler svm_exit_handlers[SVM_EXIT_TABLE_SIZE] = {
 	[SVM_EXIT_READ_DR0 ... SVM_EXIT_READ_DR3]	= { hv_emulate_mov_dr, HV_STAT_DR_ACCESS },
@@ -88,6 +129,8 @@ const struct hv_exit_handler svm_exit_handlers[SVM_EXIT_TABLE_SIZE] = {
 	[SVM_EXIT_INTR]		= { hv_exit_reenter, HV_STAT_EXTERNAL_INTERRUPT },
 	[SVM_EXIT_NMI]		= { hv_exit_reenter, HV_STAT_NMI },
 	[SVM_EXIT_VINTR]	= { hv_exit_irq_window, HV_STAT_IRQ_WINDOW },
+	[SVM_EXIT_IRET]		= { svm_exit_iret, HV_STAT_OTHER },
+	[SVM_EXIT_WRITE_CR8]	= { svm_exit_write_cr8, HV_STAT_OTHER },
 	[SVM_EXIT_RDPMC]	= { hv_inject_gp, HV_STAT_INVALID_INSN },
 	[SVM_EXIT_CPUID]	= { hv_emulate_cpuid, HV_STAT_CPUID },
 	[SVM_EXIT_INVD]		= { hv_exit_skip, HV_STAT_OTHER },

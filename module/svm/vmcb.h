@@ -44,6 +44,14 @@ struct svm_vcpu {
 	phys_addr_t vmcb_pa;
 	u64 asid_gen;			/* generation of asid on asid_cpu */
 	int asid_cpu;
+	/*
+	 * NMI blocking, which SVM (without vNMI) leaves to the hypervisor: set
+	 * by an injected NMI, until the guest's IRET (intercepted) has
+	 * completed, i.e. RIP moved past it.
+	 */
+	bool nmi_masked;
+	bool awaiting_iret;
+	u64 iret_rip;
 };
 
 /* Per-CPU SVM state, valid while the CPU is enabled. */

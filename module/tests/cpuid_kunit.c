@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * KUnit tests for the CPUID policy (module/x86/cpuid.c).  The expected bits
- * are spelled out here from what hv virtualizes (no local APIC, XSAVE, PMU,
- * MCE or nested virtualization), independently of the masks in cpuid.c, so
+ * are spelled out here from what hv virtualizes (the in-kernel local APIC; no
+ * XSAVE, PMU, MCE or nested virtualization), independently of the masks in cpuid.c, so
  * a policy change shows up as a failing case to update on purpose.
  */
 #include <kunit/test.h>
 #include <linux/bits.h>
 #include <linux/string.h>
+#include <asm/tsc.h>
 
 #include "../hv_main.h"
 #include "../../uapi/linux/hv.h"
@@ -49,19 +50,17 @@ static void cpuid_leaf1(struct kunit *test)
 	/* Signature and EBX pass through (the APIC ID is the VMM's: HV_SET_CPUID keeps it). */
 	KUNIT_EXPECT_EQ(test, e.eax, 0x00a00f11u);
 	KUNIT_EXPECT_EQ(test, e.ebx, 0x12345678u);
-	/* EDX: x87..MSR, PAE, CX8, SEP, PGE, CMOV, PAT, PSE36, CLFSH, MMX, FXSR, SSE, SSE2. */
-	KUNIT_EXPECT_EQ(test, e.edx, 0x078ba97fu);
-	KUNIT_EXPECT_FALSE(test, e.edx & BIT(9));	/* APIC */
+	/* EDX: x87..MSR, PAE, CX8, APIC, SEP, PGE, CMOV, PAT, PSE36, CLFSH, MMX, FXSR, SSE(2). */
+	KUNIT_EXPECT_EQ(test, e.edx, 0x078bab7fu);
 	KUNIT_EXPECT_FALSE(test, e.edx & BIT(7));	/* MCE */
 	KUNIT_EXPECT_FALSE(test, e.edx & BIT(14));	/* MCA */
 	KUNIT_EXPECT_FALSE(test, e.edx & BIT(28));	/* HTT */
 	/*
-	 * ECX: SSE3, PCLMULQDQ, SSSE3, CX16, PCID, SSE4.1/4.2, MOVBE, POPCNT, AES, RDRAND, and
-	 * the hypervisor bit.
+	 * ECX: SSE3, PCLMULQDQ, SSSE3, CX16, PCID, SSE4.1/4.2, x2APIC, MOVBE, POPCNT,
+	 * TSC-deadline, AES, RDRAND, and the hypervisor bit.
 	 */
-	KUNIT_EXPECT_EQ(test, e.ecx, 0xc2da2203u);
+	KUNIT_EXPECT_EQ(test, e.ecx, 0xc3fa2203u);
 	KUNIT_EXPECT_FALSE(test, e.ecx & BIT(5));	/* VMX */
-	KUNIT_EXPECT_FALSE(test, e.ecx & BIT(21));	/* x2APIC */
 	KUNIT_EXPECT_FALSE(test, e.ecx & BIT(26));	/* XSAVE */
 	KUNIT_EXPECT_FALSE(test, e.ecx & BIT(27));	/* OSXSAVE */
 	KUNIT_EXPECT_FALSE(test, e.ecx & BIT(28));	/* AVX */
@@ -114,8 +113,8 @@ static void cpuid_extended(struct kunit *test)
 
 	/* ECX: LAHF, ABM, SSE4A, misaligned SSE, PREFETCHW; never SVM (2) or extended APIC (3). */
 	KUNIT_EXPECT_EQ(test, e.ecx, 0x1e1u);
-	/* EDX: leaf 1's bits 0-17, SYSCALL, NX, MMXEXT, 1G pages, LM; no RDTSCP. */
-	KUNIT_EXPECT_EQ(test, e.edx, 0x2453a97fu);
+	/* EDX: leaf 1's bits 0-17 (APIC included), SYSCALL, NX, MMXEXT, 1G pages, LM; no RDTSCP. */
+	KUNIT_EXPECT_EQ(test, e.edx, 0x2453ab7fu);
 	KUNIT_EXPECT_FALSE(test, e.edx & BIT(27));
 	e = masked(0x80000007, 0, ~0u, ~0u, ~0u, ~0u);
 	KUNIT_EXPECT_EQ(test, e.eax | e.ebx | e.ecx, 0u);
@@ -206,6 +205,9 @@ static void cpuid_supported_table(struct kunit *test)
 					    "leaf %#x", fn);
 		if (fn == 1) {
 			KUNIT_EXPECT_TRUE(test, t[i].ecx & BIT(31));
+			/* The local APIC's bits are offered, whatever the host has. */
+			KUNIT_EXPECT_TRUE(test, t[i].edx & BIT(9));
+			KUNIT_EXPECT_TRUE(test, t[i].ecx & BIT(21));
 			/* Not the APIC ID of the CPU this ran on: the same table on every CPU. */
 			KUNIT_EXPECT_EQ(test, t[i].ebx >> 24, 0u);
 		}
@@ -221,6 +223,33 @@ static void cpuid_supported_table(struct kunit *test)
 			KUNIT_EXPECT_LE(test, t[i].eax & 0xff, 48u);
 	}
 	KUNIT_EXPECT_TRUE(test, hv_leaf);
+}
+
+/* A VM without the in-kernel APIC loses its bits; one with it keeps the VMM's choice. */
+static void cpuid_limit_lapic(struct kunit *test)
+{
+	struct hv_cpuid_entry t[2] = {
+		{ .function = 1, .ecx = ~0u, .edx = ~0u },
+		{ .function = 0x80000001, .ecx = ~0u, .edx = ~0u },
+	};
+
+	hv_cpuid_limit_lapic(t, 2, false);
+	KUNIT_EXPECT_EQ(test, t[0].edx, ~BIT(9));
+	KUNIT_EXPECT_EQ(test, t[0].ecx, ~(BIT(21) | BIT(24)));
+	KUNIT_EXPECT_EQ(test, t[1].edx, ~BIT(9));
+	KUNIT_EXPECT_EQ(test, t[1].ecx, ~0u);
+
+	t[0].ecx = BIT(21);
+	t[0].edx = BIT(9);
+	t[1].edx = BIT(9);
+	hv_cpuid_limit_lapic(t, 2, true);
+	KUNIT_EXPECT_EQ(test, t[0].ecx, BIT(21));
+	KUNIT_EXPECT_EQ(test, t[0].edx, BIT(9));
+	KUNIT_EXPECT_EQ(test, t[1].edx, BIT(9));
+	/* TSC-deadline stays only with a known TSC rate (deadlines become host time). */
+	t[0].ecx = BIT(24);
+	hv_cpuid_limit_lapic(t, 2, true);
+	KUNIT_EXPECT_EQ(test, t[0].ecx, tsc_khz ? BIT(24) : 0u);
 }
 
 static void cpuid_supported_capacity(struct kunit *test)
@@ -248,6 +277,7 @@ static struct kunit_case hv_cpuid_test_cases[] = {
 	KUNIT_CASE(cpuid_phys_bits),
 	KUNIT_CASE(cpuid_find),
 	KUNIT_CASE(cpuid_supported_table),
+	KUNIT_CASE(cpuid_limit_lapic),
 	KUNIT_CASE(cpuid_supported_capacity),
 	{}
 };

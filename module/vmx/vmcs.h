@@ -82,6 +82,7 @@ struct vmx_caps {
 	bool vpid;				/* VPIDs in use */
 	bool ept_ad;				/* EPT accessed/dirty flags in use */
 	bool preemption_timer;			/* usable, see vmx_enter() */
+	bool virtual_nmis;			/* virtual NMIs and NMI-window exiting */
 	u32 timer_value;			/* about 1 ms of TSC, in timer ticks */
 	u32 vmcs_size;
 };
@@ -247,6 +248,13 @@ void vmx_clear_interrupt_shadow(struct hv_vcpu *vcpu);
 void vmx_inject_irq(struct hv_vcpu *vcpu, u8 vector);
 void vmx_inject_exception(struct hv_vcpu *vcpu, u8 vector, bool has_error, u32 error);
 void vmx_set_irq_window(struct hv_vcpu *vcpu, bool enable);
+void vmx_cancel_event(struct hv_vcpu *vcpu);
+bool vmx_nmi_allowed(struct hv_vcpu *vcpu);
+void vmx_inject_nmi(struct hv_vcpu *vcpu);
+void vmx_set_nmi_window(struct hv_vcpu *vcpu, bool enable);
+u8 vmx_get_cr8(struct hv_vcpu *vcpu);
+void vmx_set_cr8(struct hv_vcpu *vcpu, u8 cr8);
+void vmx_set_cr8_write_exit(struct hv_vcpu *vcpu, bool enable);
 void vmx_get_paging(struct hv_vcpu *vcpu, u64 *cr0, u64 *cr3, u64 *cr4, u64 *efer);
 void vmx_get_code_segment(struct hv_vcpu *vcpu, u64 *base, int *bits);
 unsigned int vmx_get_cpl(struct hv_vcpu *vcpu);

@@ -120,7 +120,7 @@ static int vmx_read_caps(void)
 	r = vmx_adjust_controls("pin-based", true_ctls ? MSR_IA32_VMX_TRUE_PINBASED_CTLS :
 				MSR_IA32_VMX_PINBASED_CTLS,
 				PIN_BASED_EXT_INTR_MASK | PIN_BASED_NMI_EXITING,
-				PIN_BASED_VMX_PREEMPTION_TIMER, &c->pin);
+				PIN_BASED_VMX_PREEMPTION_TIMER | PIN_BASED_VIRTUAL_NMIS, &c->pin);
 	if (r)
 		return r;
 	/* The timer is switched on per entry (vmx_enter()); start without it. */
@@ -143,9 +143,20 @@ static int vmx_read_caps(void)
 				CPU_BASED_USE_MSR_BITMAPS | CPU_BASED_MOV_DR_EXITING |
 				CPU_BASED_USE_TSC_OFFSETTING | CPU_BASED_RDPMC_EXITING |
 				CPU_BASED_MWAIT_EXITING | CPU_BASED_MONITOR_EXITING |
-				CPU_BASED_ACTIVATE_SECONDARY_CONTROLS, 0, &c->proc);
+				CPU_BASED_ACTIVATE_SECONDARY_CONTROLS, CPU_BASED_NMI_WINDOW_EXITING,
+				&c->proc);
 	if (r)
 		return r;
+	/*
+	 * Virtual NMIs: the CPU tracks the guest's NMI blocking (until its
+	 * IRET) and offers NMI-window exits; without them hv injects no NMI.
+	 * The window is switched on when needed (vmx_set_nmi_window()).
+	 */
+	c->virtual_nmis = (c->pin & PIN_BASED_VIRTUAL_NMIS) &&
+			  (c->proc & CPU_BASED_NMI_WINDOW_EXITING);
+	c->proc &= ~CPU_BASED_NMI_WINDOW_EXITING;
+	if (!c->virtual_nmis)
+		c->pin &= ~PIN_BASED_VIRTUAL_NMIS;
 	r = vmx_adjust_controls("secondary processor-based", MSR_IA32_VMX_PROCBASED_CTLS2,
 				SECONDARY_EXEC_ENABLE_EPT | SECONDARY_EXEC_UNRESTRICTED_GUEST,
 				SECONDARY_EXEC_ENABLE_VPID | SECONDARY_EXEC_ENABLE_INVPCID |
@@ -798,6 +809,13 @@ const struct hv_arch_ops vmx_ops = {
 	.inject_irq		= vmx_inject_irq,
 	.inject_exception	= vmx_inject_exception,
 	.set_irq_window		= vmx_set_irq_window,
+	.cancel_event		= vmx_cancel_event,
+	.nmi_allowed		= vmx_nmi_allowed,
+	.inject_nmi		= vmx_inject_nmi,
+	.set_nmi_window		= vmx_set_nmi_window,
+	.get_cr8		= vmx_get_cr8,
+	.set_cr8		= vmx_set_cr8,
+	.set_cr8_write_exit	= vmx_set_cr8_write_exit,
 	.get_paging		= vmx_get_paging,
 	.get_code_segment	= vmx_get_code_segment,
 	.get_cpl		= vmx_get_cpl,

@@ -294,6 +294,13 @@ static int vmx_exit_ept_misconfig(struct hv_vcpu *vcpu)
 
 #define INVALID_INSN	{ hv_inject_ud, HV_STAT_INVALID_INSN }
 
+/* An NMI may be injected now: the next entry does it. */
+static int vmx_exit_nmi_window(struct hv_vcpu *vcpu)
+{
+	vmx_set_nmi_window(vcpu, false);
+	return 1;
+}
+
 /* Basic exit reason -> the neutral reason it counts as, and its handler. */
 const struct hv_exit_handler vmx_exit_handlers[VMX_EXIT_TABLE_SIZE] = {
 	/* Exceptions: refined to HV_STAT_NMI for the host's NMIs. */
@@ -302,6 +309,7 @@ const struct hv_exit_handler vmx_exit_handlers[VMX_EXIT_TABLE_SIZE] = {
 	[EXIT_REASON_EXTERNAL_INTERRUPT] = { hv_exit_reenter, HV_STAT_EXTERNAL_INTERRUPT },
 	[EXIT_REASON_TRIPLE_FAULT]	= { hv_exit_shutdown, HV_STAT_SHUTDOWN },
 	[EXIT_REASON_INTERRUPT_WINDOW]	= { hv_exit_irq_window, HV_STAT_IRQ_WINDOW },
+	[EXIT_REASON_NMI_WINDOW]	= { vmx_exit_nmi_window, HV_STAT_IRQ_WINDOW },
 	[EXIT_REASON_CPUID]		= { hv_emulate_cpuid, HV_STAT_CPUID },
 	[EXIT_REASON_HLT]		= { hv_emulate_hlt, HV_STAT_HLT },
 	/* INVD would discard dirty host cache lines: a no-op is enough. */

@@ -431,6 +431,55 @@ void vmx_set_irq_window(struct hv_vcpu *vcpu, bool enable)
 			      vmx->proc & ~CPU_BASED_INTR_WINDOW_EXITING);
 }
 
+void vmx_cancel_event(struct hv_vcpu *vcpu)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+
+	vmcs_write(VM_ENTRY_INTR_INFO_FIELD, 0);
+	vmx->interruptibility &= ~GUEST_INTR_STATE_NMI;
+	vmcs_write(GUEST_INTERRUPTIBILITY_INFO, vmx->interruptibility);
+	vmx_set_nmi_window(vcpu, false);
+}
+
+bool vmx_nmi_allowed(struct hv_vcpu *vcpu)
+{
+	u32 blocked = GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS | GUEST_INTR_STATE_NMI;
+
+	return vmx_caps.virtual_nmis && !(to_vmx(vcpu)->interruptibility & blocked) &&
+	       !(vmcs_read(VM_ENTRY_INTR_INFO_FIELD) & INTR_INFO_VALID_MASK);
+}
+
+void vmx_inject_nmi(struct hv_vcpu *vcpu)
+{
+	vmcs_write(VM_ENTRY_INTR_INFO_FIELD, HV_VEC_NMI | INTR_TYPE_NMI_INTR | INTR_INFO_VALID_MASK);
+}
+
+void vmx_set_nmi_window(struct hv_vcpu *vcpu, bool enable)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+
+	if (!vmx_caps.virtual_nmis)
+		return;
+	vmx_set_proc_controls(vmx, enable ? vmx->proc | CPU_BASED_NMI_WINDOW_EXITING :
+			      vmx->proc & ~CPU_BASED_NMI_WINDOW_EXITING);
+}
+
+/* CR8 accesses exit (vmx_exit.c) and use vmx->cr8. */
+u8 vmx_get_cr8(struct hv_vcpu *vcpu)
+{
+	return to_vmx(vcpu)->cr8;
+}
+
+void vmx_set_cr8(struct hv_vcpu *vcpu, u8 cr8)
+{
+	to_vmx(vcpu)->cr8 = cr8 & 0xf;
+}
+
+/* CR8 writes always exit on VMX (no TPR shadow in use): nothing to switch. */
+void vmx_set_cr8_write_exit(struct hv_vcpu *vcpu, bool enable)
+{
+}
+
 void vmx_get_paging(struct hv_vcpu *vcpu, u64 *cr0, u64 *cr3, u64 *cr4, u64 *efer)
 {
 	*cr0 = vmx_guest_cr0();

@@ -3,17 +3,21 @@
  * The CPUID policy: which leaves and feature bits a guest may see.
  *
  * A feature bit survives only if hv virtualizes what it announces.  hv has
- * no local APIC, no XSAVE state management, no performance counters, no
- * machine-check banks and no nested virtualization yet, so those bits are
- * cleared, and leaves that only describe them are zeroed.  The same masks
- * apply to tables that userspace installs with HV_SET_CPUID, so a VMM cannot
- * switch on something the module would not back.
+ * no XSAVE state management, no performance counters, no machine-check
+ * banks and no nested virtualization yet, so those bits are cleared, and
+ * leaves that only describe them are zeroed.  The same masks apply to
+ * tables that userspace installs with HV_SET_CPUID, so a VMM cannot switch
+ * on something the module would not back.  The local APIC's bits (APIC,
+ * x2APIC, TSC-deadline) are hv's to set, whatever the host has: the
+ * supported table offers them, and a VM without HV_CAP_LAPIC loses them
+ * (hv_cpuid_set_lapic()).
  */
 #include <linux/bitfield.h>
 #include <linux/bits.h>
 #include <linux/kernel.h>
 #include <linux/string.h>
 #include <asm/processor.h>
+#include <asm/tsc.h>
 
 #include "../hv_main.h"
 #include "../../uapi/linux/hv.h"
@@ -25,15 +29,25 @@
 /* Guest-physical addresses are limited to 48 bits (4-level nested paging). */
 #define HV_GUEST_PHYS_BITS	48u
 
-/* Leaf 1 EDX: x87, VME, DE, PSE, TSC, MSR, PAE, CX8, SEP, PGE, CMOV, PAT, PSE36, CLFSH, MMX, FXSR, SSE, SSE2 */
+/*
+ * Leaf 1 EDX: x87, VME, DE, PSE, TSC, MSR, PAE, CX8, APIC, SEP, PGE, CMOV, PAT, PSE36,
+ * CLFSH, MMX, FXSR, SSE, SSE2
+ */
 #define L1_EDX_ALLOWED	(BIT(0) | BIT(1) | BIT(2) | BIT(3) | BIT(4) | BIT(5) | BIT(6) | BIT(8) | \
-			 BIT(11) | BIT(13) | BIT(15) | BIT(16) | BIT(17) | BIT(19) | BIT(23) | \
-			 BIT(24) | BIT(25) | BIT(26))
-/* Leaf 1 ECX: SSE3, PCLMULQDQ, SSSE3, CX16, SSE4.1, SSE4.2, MOVBE, POPCNT, AES, RDRAND, PCID */
+			 BIT(9) | BIT(11) | BIT(13) | BIT(15) | BIT(16) | BIT(17) | BIT(19) | \
+			 BIT(23) | BIT(24) | BIT(25) | BIT(26))
+/*
+ * Leaf 1 ECX: SSE3, PCLMULQDQ, SSSE3, CX16, SSE4.1, SSE4.2, x2APIC, MOVBE, POPCNT,
+ * TSC-deadline, AES, RDRAND, PCID
+ */
 #define L1_ECX_ALLOWED	(BIT(0) | BIT(1) | BIT(9) | BIT(13) | BIT(17) | BIT(19) | BIT(20) | \
-			 BIT(22) | BIT(23) | BIT(25) | BIT(30))
+			 BIT(21) | BIT(22) | BIT(23) | BIT(24) | BIT(25) | BIT(30))
 #define L1_ECX_HYPERVISOR	BIT(31)
 #define HV_CPUID_1_EBX_APIC_ID	GENMASK(31, 24)	/* leaf 1 EBX: initial APIC ID */
+/* The in-kernel local APIC's: leaf 1 EDX APIC (and 0x80000001's copy), ECX x2APIC, TSC-deadline */
+#define L1_EDX_APIC		BIT(9)
+#define L1_ECX_X2APIC		BIT(21)
+#define L1_ECX_TSC_DEADLINE	BIT(24)
 /* Leaf 7.0 EBX: FSGSBASE, BMI1, SMEP, BMI2, ERMS, INVPCID, ADX, SMAP, CLFLUSHOPT, CLWB, SHA */
 #define L7_EBX_ALLOWED	(BIT(0) | BIT(3) | BIT(7) | BIT(8) | BIT(9) | BIT(10) | BIT(19) | \
 			 BIT(20) | BIT(23) | BIT(24) | BIT(29))
@@ -114,6 +128,51 @@ void hv_cpuid_set_apic_id(struct hv_cpuid_entry *entries, u32 nent, u32 apic_id)
 					 FIELD_PREP(HV_CPUID_1_EBX_APIC_ID, apic_id & 0xff);
 }
 
+/*
+ * The local APIC's bits in a VM's table: a VM without the in-kernel APIC
+ * has none (its VMM emulates no APIC either), and TSC-deadline needs a
+ * known TSC rate to turn deadlines into host time.  A VM with it keeps
+ * what its VMM chose.
+ */
+void hv_cpuid_limit_lapic(struct hv_cpuid_entry *entries, u32 nent, bool lapic)
+{
+	u32 i;
+
+	for (i = 0; i < nent; i++) {
+		struct hv_cpuid_entry *e = &entries[i];
+
+		if (e->function == 0x1) {
+			if (!lapic) {
+				e->edx &= ~L1_EDX_APIC;
+				e->ecx &= ~L1_ECX_X2APIC;
+			}
+			if (!lapic || !tsc_khz)
+				e->ecx &= ~L1_ECX_TSC_DEADLINE;
+		} else if (e->function == 0x80000001 && !lapic) {
+			e->edx &= ~L1_EDX_APIC;
+		}
+	}
+}
+
+/* hv emulates the APIC whatever the host has: offer all of it. */
+static void hv_cpuid_offer_lapic(struct hv_cpuid_entry *entries, u32 nent)
+{
+	u32 i;
+
+	for (i = 0; i < nent; i++) {
+		struct hv_cpuid_entry *e = &entries[i];
+
+		if (e->function == 0x1) {
+			e->edx |= L1_EDX_APIC;
+			e->ecx |= L1_ECX_X2APIC | L1_ECX_TSC_DEADLINE;
+		} else if (e->function == 0x80000001 &&
+			   boot_cpu_data.x86_vendor == X86_VENDOR_AMD) {
+			e->edx |= L1_EDX_APIC;	/* AMD's copy */
+		}
+	}
+	hv_cpuid_limit_lapic(entries, nent, true);
+}
+
 static u32 hv_cpuid_add(struct hv_cpuid_entry *entries, u32 n, u32 max,
 			u32 function, u32 index, u32 flags)
 {
@@ -185,6 +244,7 @@ int hv_cpuid_supported(struct hv_cpuid_entry *entries, u32 max)
 	 * its own ID; a VMM that sets the table (HV_SET_CPUID) chooses it.
 	 */
 	hv_cpuid_set_apic_id(entries, n, 0);
+	hv_cpuid_offer_lapic(entries, n);
 	return n;
 }
 

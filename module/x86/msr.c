@@ -10,6 +10,7 @@
 
 #include "../hv_arch.h"
 #include "../hv_emulate.h"
+#include "../hv_lapic.h"
 #include "../hv_main.h"
 #include "../hv_vcpu.h"
 
@@ -56,6 +57,10 @@ int hv_efer_write(u64 *data, u64 cur, u64 cr0)
 
 int hv_msr_get(struct hv_vcpu *vcpu, u32 index, u64 *data)
 {
+	int r = hv_vcpu_lapic_msr_get(vcpu, index, data);
+
+	if (r != -ENOENT)
+		return r;
 	switch (index) {
 	case MSR_IA32_APICBASE:
 		*data = vcpu->apic_base;
@@ -79,6 +84,10 @@ int hv_msr_get(struct hv_vcpu *vcpu, u32 index, u64 *data)
 
 int hv_msr_set(struct hv_vcpu *vcpu, u32 index, u64 data, bool host)
 {
+	int r = hv_vcpu_lapic_msr_set(vcpu, index, data, host);
+
+	if (r != -ENOENT)
+		return r;
 	switch (index) {
 	case MSR_IA32_APICBASE:
 		if (data & ~HV_APIC_BASE_VALID)

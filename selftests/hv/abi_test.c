@@ -269,7 +269,7 @@ static int t_cap_booleans(void)
 
 static int t_cap_unknown(void)
 {
-	static const unsigned long unknown[] = { 10, 31, 0x1000, 0xffffffffUL, ~0UL };
+	static const unsigned long unknown[] = { 31, 0x1000, 0xffffffffUL, ~0UL };
 
 	for (unsigned int i = 0; i < ARRAY_SIZE(unknown); i++) {
 		long v = cap(unknown[i]);
@@ -1329,6 +1329,23 @@ out:
 	return r;
 }
 
+/*
+ * docs/abi.md: the supported table offers the local APIC's bits (leaf 1
+ * EDX.APIC, ECX.x2APIC and TSC-deadline, AMD's 0x80000001 EDX.APIC); a VM
+ * without HV_CAP_LAPIC has them cleared, from HV_SET_CPUID too.
+ */
+static void clear_lapic_bits(struct hv_cpuid *c)
+{
+	for (uint32_t i = 0; i < c->nent; i++) {
+		if (c->entries[i].function == 1) {
+			c->entries[i].edx &= ~(1u << 9);
+			c->entries[i].ecx &= ~((1u << 21) | (1u << 24));
+		} else if (c->entries[i].function == 0x80000001) {
+			c->entries[i].edx &= ~(1u << 9);
+		}
+	}
+}
+
 static int t_cpuid_roundtrip(void)
 {
 	int vm, vcpu, r = FAIL;
@@ -1345,6 +1362,7 @@ static int t_cpuid_roundtrip(void)
 		msg("HV_GET_CPUID: %s\n", strerror(errno));
 		goto out;
 	}
+	clear_lapic_bits(sup);
 	if (out->nent != sup->nent ||
 	    memcmp(out->entries, sup->entries, sup->nent * sizeof(sup->entries[0]))) {
 		msg("HV_GET_CPUID returned %u entries, set %u (or contents differ)\n",

@@ -32,6 +32,8 @@
 /* ---- VM fd ioctls -------------------------------------------------------- */
 #define HV_SET_MEMORY_REGION	_IOW(HVIO, 0x10, struct hv_memory_region)
 #define HV_CREATE_VCPU		_IO(HVIO, 0x11)		/* arg: vCPU id; returns vCPU fd */
+#define HV_ENABLE_CAP		_IOW(HVIO, 0x12, struct hv_enable_cap)
+#define HV_SIGNAL_MSI		_IOW(HVIO, 0x13, struct hv_msi)	/* returns APICs reached */
 
 /* ---- vCPU fd ioctls ------------------------------------------------------ */
 #define HV_RUN			_IO(HVIO, 0x20)
@@ -45,6 +47,10 @@
 #define HV_INTERRUPT		_IOW(HVIO, 0x28, struct hv_interrupt)
 #define HV_GET_STATS		_IOR(HVIO, 0x29, struct hv_stats)
 #define HV_GET_CPUID		_IOWR(HVIO, 0x2a, struct hv_cpuid)
+#define HV_GET_LAPIC		_IOR(HVIO, 0x2b, struct hv_lapic_state)
+#define HV_SET_LAPIC		_IOW(HVIO, 0x2c, struct hv_lapic_state)
+#define HV_GET_MP_STATE		_IOR(HVIO, 0x2d, struct hv_mp_state)
+#define HV_SET_MP_STATE		_IOW(HVIO, 0x2e, struct hv_mp_state)
 
 /* ---- capabilities (HV_CHECK_CAP) ----------------------------------------- */
 #define HV_CAP_VENDOR		0	/* HV_VENDOR_SVM or HV_VENDOR_VMX */
@@ -57,6 +63,19 @@
 #define HV_CAP_STATS		7	/* HV_GET_STATS; value = HV_STATS_NR_REASONS */
 #define HV_CAP_MAX_CPUID	8	/* entries accepted by HV_SET_CPUID */
 #define HV_CAP_NRIPS		9	/* hardware next-RIP save (1) or decoded (0) */
+/*
+ * In-kernel local APICs, one per vCPU (the split irqchip: the I/O APIC and
+ * the 8259s stay in the VMM).  Turned on per VM with HV_ENABLE_CAP before
+ * the first vCPU is created; it brings HV_SIGNAL_MSI, HV_GET/SET_LAPIC,
+ * HV_GET/SET_MP_STATE and HV_EXIT_EOI, and HLT no longer exits.
+ */
+#define HV_CAP_LAPIC		10
+/*
+ * Halt polling (HV_CAP_LAPIC VMs): the value is the module's limit in ns
+ * (parameter halt_poll_ns); HV_ENABLE_CAP with args[0] = ns sets this VM's
+ * own limit (0: never poll).
+ */
+#define HV_CAP_HALT_POLL	11
 
 #define HV_VENDOR_SVM		1
 #define HV_VENDOR_VMX		2
@@ -166,10 +185,73 @@ struct hv_msrs {
 /*
  * Queues external interrupt @vector (32..255) for injection; it is delivered
  * at the next entry where the guest can take it.  -EBUSY if one is already
- * queued: wait for hv_run.ready_for_interrupt_injection.
+ * queued: wait for hv_run.ready_for_interrupt_injection.  With HV_CAP_LAPIC
+ * this is the 8259's INTR: it is taken only while the local APIC passes
+ * LINT0 in ExtINT mode (or is disabled), as ready_for_interrupt_injection
+ * then also says.
  */
 struct hv_interrupt {
 	__u32 vector;
+	__u32 flags;
+};
+
+/* ---- the in-kernel local APIC (HV_CAP_LAPIC) ------------------------------- */
+/* HV_ENABLE_CAP (VM fd): @cap is an HV_CAP_* that can be turned on; args[] 0. */
+struct hv_enable_cap {
+	__u32 cap;
+	__u32 flags;
+	__u64 args[4];
+};
+
+/*
+ * HV_SIGNAL_MSI (VM fd): an MSI write of @data to @address (0xfeexxxxx),
+ * delivered to the local APICs it names.  Returns how many accepted it (0:
+ * none matched or all were disabled).  The VMM's I/O APIC sends its
+ * redirections this way too.
+ */
+struct hv_msi {
+	__u64 address;
+	__u32 data;
+	__u32 flags;
+	__u64 reserved;
+};
+
+#define HV_LAPIC_NR_REGS		64
+
+/*
+ * HV_GET_LAPIC / HV_SET_LAPIC: a vCPU's whole local APIC.  regs[] is the
+ * register file by offset >> 4 in the xAPIC layout (regs[0x30 >> 4] is
+ * the version); in x2APIC mode ICR high (regs[0x31]) is the 32-bit
+ * destination.  PPR, APR and the timer's current count are filled in on
+ * get and ignored on set; x2apic_id is fixed (the vCPU id) and a set must
+ * repeat it.  tsc_deadline is in guest TSC units, 0 when disarmed;
+ * timer_remaining_ns counts down to the next one-shot/periodic expiry, 0
+ * when the timer is stopped.
+ */
+struct hv_lapic_state {
+	__u64 apic_base;
+	__u64 tsc_deadline;
+	__u64 timer_remaining_ns;
+	__u32 regs[HV_LAPIC_NR_REGS];
+	__u32 x2apic_id;
+	__u32 esr_pending;	/* errors since the last ESR write */
+	__u32 arb_count;	/* lowest-priority interrupts won */
+	__u32 flags;
+};
+
+/*
+ * HV_GET_MP_STATE / HV_SET_MP_STATE: where a vCPU stands with the local
+ * APIC on.  Application processors (every vCPU but id 0) start in
+ * INIT_RECEIVED: HV_RUN blocks until an INIT-SIPI-SIPI from another vCPU
+ * starts them at the SIPI's page, as on a PC.  HALTED is a HLT waiting
+ * for an interrupt it can take; HV_RUN goes on waiting.
+ */
+#define HV_MP_STATE_RUNNABLE		0
+#define HV_MP_STATE_HALTED		1
+#define HV_MP_STATE_INIT_RECEIVED	2
+
+struct hv_mp_state {
+	__u32 state;
 	__u32 flags;
 };
 
@@ -185,6 +267,7 @@ struct hv_interrupt {
 #define HV_EXIT_INTR			7	/* signal pending; HV_RUN returns -EINTR */
 #define HV_EXIT_FAIL_ENTRY		8
 #define HV_EXIT_INTERNAL_ERROR		9
+#define HV_EXIT_EOI			10	/* HV_CAP_LAPIC: EOI of a level-triggered vector */
 
 /* hv_run.io.direction */
 #define HV_IO_DIR_IN			0
@@ -194,7 +277,7 @@ struct hv_interrupt {
  * ---- statistics indices --------------------------------------------------
  * The index of every array in struct hv_stats: one per neutral exit reason,
  * the reason hv classified a VM exit as, whether the kernel handled it or
- * userspace saw it.  The first ten are the exits that reach userspace and
+ * userspace saw it.  The first eleven are the exits that reach userspace and
  * have the value of the HV_EXIT_* of the same name; the others are handled
  * in the kernel and appear only here.
  */
@@ -208,6 +291,7 @@ struct hv_interrupt {
 #define HV_STAT_INTR			HV_EXIT_INTR
 #define HV_STAT_FAIL_ENTRY		HV_EXIT_FAIL_ENTRY
 #define HV_STAT_INTERNAL_ERROR		HV_EXIT_INTERNAL_ERROR
+#define HV_STAT_EOI			HV_EXIT_EOI
 #define HV_STAT_CPUID			16
 #define HV_STAT_MSR			17
 #define HV_STAT_EXTERNAL_INTERRUPT	18
@@ -217,6 +301,8 @@ struct hv_interrupt {
 #define HV_STAT_DR_ACCESS		22
 #define HV_STAT_INVALID_INSN		23	/* VMRUN, VMLOAD, MONITOR...: #UD */
 #define HV_STAT_PAUSE			24
+#define HV_STAT_HALT_POLL		25	/* a halt ended while polling; latency: the poll */
+#define HV_STAT_HALT_SLEEP		26	/* a halt slept; latency: the sleep */
 #define HV_STAT_OTHER			31
 
 #define HV_STATS_NR_REASONS		32
@@ -314,6 +400,16 @@ struct hv_run {
 			__u32 cpu;
 			__u32 padding;
 		} fail_entry;
+		/*
+		 * HV_EXIT_EOI: the guest ended a level-triggered interrupt
+		 * (TMR set) at @vector; the write is complete.  The VMM's I/O
+		 * APIC clears Remote IRR of the pins with that vector and
+		 * delivers again any whose line is still asserted.
+		 */
+		struct {
+			__u8 vector;
+			__u8 padding[7];
+		} eoi;
 		/* HV_EXIT_INTERNAL_ERROR */
 		struct {
 			__u32 suberror;
