@@ -63,6 +63,7 @@ int hv_emulate_wrmsr(struct hv_vcpu *vcpu);
 int hv_emulate_mov_dr(struct hv_vcpu *vcpu);
 int hv_exit_hypercall(struct hv_vcpu *vcpu);
 int hv_exit_irq_window(struct hv_vcpu *vcpu);
+int hv_exit_pause(struct hv_vcpu *vcpu);
 int hv_exit_shutdown(struct hv_vcpu *vcpu);
 int hv_exit_skip(struct hv_vcpu *vcpu);
 int hv_exit_reenter(struct hv_vcpu *vcpu);

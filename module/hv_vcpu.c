@@ -16,7 +16,11 @@
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/pid.h>
+#include <linux/rcupdate.h>
 #include <linux/sched.h>
+#include <linux/sched/task.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/timekeeping.h>
@@ -43,6 +47,7 @@ static void hv_sched_in(struct preempt_notifier *pn, int cpu)
 {
 	struct hv_vcpu *vcpu = preempt_notifier_to_vcpu(pn);
 
+	WRITE_ONCE(vcpu->preempted, false);
 	WRITE_ONCE(vcpu->cpu, cpu);
 	hv_call_cond(vcpu_load)(vcpu, cpu);
 }
@@ -51,8 +56,78 @@ static void hv_sched_out(struct preempt_notifier *pn, struct task_struct *next)
 {
 	struct hv_vcpu *vcpu = preempt_notifier_to_vcpu(pn);
 
+	/* Still runnable: preempted, not blocked (a halt or a wait sleeps). */
+	if (current->on_rq)
+		WRITE_ONCE(vcpu->preempted, true);
 	hv_call_cond(vcpu_put)(vcpu);
 	WRITE_ONCE(vcpu->cpu, -1);
+}
+
+/*
+ * Directed yield (module parameter directed_yield): a vCPU spinning in a
+ * PAUSE loop (VMX PAUSE-loop exiting, SVM pause filter) is probably
+ * waiting for a lock a preempted vCPU of its VM holds.  Give that vCPU's
+ * thread the rest of our time slice (yield_to()), trying the VM's vCPUs
+ * round-robin from where the last search ended.  A research experiment
+ * replaces this function (docs/research.md, "Scheduling hooks").
+ */
+static bool hv_directed_yield = true;
+module_param_named(directed_yield, hv_directed_yield, bool, 0644);
+MODULE_PARM_DESC(directed_yield, "PAUSE-loop exits yield to a preempted vCPU of the VM");
+
+static bool hv_yield_to_vcpu(struct hv_vcpu *target)
+{
+	struct task_struct *task = NULL;
+	struct pid *pid;
+	bool yielded;
+
+	rcu_read_lock();
+	pid = rcu_dereference(target->pid);
+	if (pid)
+		task = get_pid_task(pid, PIDTYPE_PID);
+	rcu_read_unlock();
+	if (!task)
+		return false;
+	yielded = yield_to(task, true) > 0;
+	put_task_struct(task);
+	return yielded;
+}
+
+int hv_exit_pause(struct hv_vcpu *vcpu)
+{
+	struct hv_vm *vm = vcpu->vm;
+	u32 i, n = atomic_read(&vm->online_vcpus);
+
+	if (!READ_ONCE(hv_directed_yield) || n < 2)
+		return 1;
+	/* The count before the pointers: pairs with hv_vcpu_create(). */
+	smp_rmb();
+	for (i = 1; i <= n; i++) {
+		struct hv_vcpu *v = vm->vcpus[(vcpu->yield_from + i) % n];
+
+		if (v == vcpu || !READ_ONCE(v->preempted))
+			continue;
+		if (hv_yield_to_vcpu(v)) {
+			vcpu->yield_from = (vcpu->yield_from + i) % n;
+			hv_stats_count(vcpu, HV_STAT_YIELD);
+			break;
+		}
+	}
+	return 1;
+}
+
+/* The thread running HV_RUN, for hv_yield_to_vcpu(): a new thread replaces the old. */
+static void hv_vcpu_track_pid(struct hv_vcpu *vcpu)
+{
+	struct pid *old = rcu_access_pointer(vcpu->pid);
+
+	if (old == task_pid(current))
+		return;
+	rcu_assign_pointer(vcpu->pid, get_task_pid(current, PIDTYPE_PID));
+	if (old) {
+		synchronize_rcu();
+		put_pid(old);
+	}
 }
 
 static struct preempt_ops hv_preempt_ops = {
@@ -77,6 +152,7 @@ static void hv_vcpu_put(struct hv_vcpu *vcpu)
 	hv_call_cond(vcpu_put)(vcpu);
 	preempt_notifier_unregister(&vcpu->pn);
 	WRITE_ONCE(vcpu->cpu, -1);
+	WRITE_ONCE(vcpu->preempted, false);
 	preempt_enable();
 }
 
@@ -487,7 +563,12 @@ long hv_vcpu_ioctl(struct hv_vcpu *vcpu, unsigned int cmd, unsigned long arg)
 
 	switch (cmd) {
 	case HV_RUN:
-		r = arg ? -EINVAL : hv_vcpu_run(vcpu);
+		if (arg) {
+			r = -EINVAL;
+			break;
+		}
+		hv_vcpu_track_pid(vcpu);
+		r = hv_vcpu_run(vcpu);
 		break;
 	case HV_GET_REGS:
 		r = hv_vcpu_get_regs(vcpu, argp);
@@ -705,6 +786,8 @@ out_unlock:
 
 void hv_vcpu_destroy(struct hv_vcpu *vcpu)
 {
+	/* No vCPU of the VM runs any more: nobody reads the pid. */
+	put_pid(rcu_dereference_protected(vcpu->pid, true));
 	hv_vcpu_lapic_destroy(vcpu);
 	hv_ops->vcpu_free(vcpu);
 	kvfree(vcpu->cpuid);

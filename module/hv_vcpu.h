@@ -76,6 +76,8 @@ struct hv_exit {
  *               the ones below and run (shared with userspace) belong to
  *               the thread that holds it.
  *   mode, cpu - written by the vCPU thread, read locklessly by kickers.
+ *   preempted - the same, read by vCPUs of the VM looking for one to yield to.
+ *   pid       - RCU: replaced under mutex, synchronize_rcu() before the put.
  *   events    - atomic bit operations; sipi_vector is written before
  *               HV_EVENT_SIPI is set and read after it is taken.
  *   wait      - rcuwait: only the vCPU thread waits, anyone wakes.
@@ -90,6 +92,9 @@ struct hv_vcpu {
 	struct preempt_notifier pn;
 	int cpu;			/* CPU the vCPU is loaded on, -1 if none */
 	int mode;
+	bool preempted;			/* scheduled out while runnable (sched_out) */
+	struct pid __rcu *pid;		/* the thread of the last HV_RUN, for directed yield */
+	u32 yield_from;			/* where the last directed yield's search ended */
 
 	u64 regs[HV_NR_GPRS];
 	u64 rip;

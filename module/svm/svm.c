@@ -206,6 +206,17 @@ static void svm_init_vmcb(struct svm_vcpu *svm)
 	c->tsc_offset = to_svm_vm(vm)->tsc_offset;
 	/* Physical interrupts follow the host's IF, not the guest's. */
 	c->int_ctl = V_INTR_MASKING_MASK;
+	/*
+	 * A spinning vCPU (a PAUSE loop) exits once its filter count runs out,
+	 * to yield to a preempted vCPU of its VM (hv_exit_pause()); without
+	 * the pause filter every PAUSE would exit, so PAUSE is left alone.
+	 */
+	if (boot_cpu_has(X86_FEATURE_PAUSEFILTER)) {
+		c->pause_filter_count = SVM_PAUSE_FILTER_COUNT;
+		if (boot_cpu_has(X86_FEATURE_PFTHRESHOLD))
+			c->pause_filter_thresh = SVM_PAUSE_FILTER_THRESH;
+		svm_set_intercept(svm->vmcb, INTERCEPT_PAUSE);
+	}
 	c->nested_ctl = SVM_NESTED_CTL_NP_ENABLE;
 	c->nested_cr3 = hv_ops->tdp_root(vm->tdp.root_pa);
 

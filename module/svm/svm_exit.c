@@ -130,6 +130,7 @@ const struct hv_exit_handler svm_exit_handlers[SVM_EXIT_TABLE_SIZE] = {
 	[SVM_EXIT_NMI]		= { hv_exit_reenter, HV_STAT_NMI },
 	[SVM_EXIT_VINTR]	= { hv_exit_irq_window, HV_STAT_IRQ_WINDOW },
 	[SVM_EXIT_IRET]		= { svm_exit_iret, HV_STAT_OTHER },
+	[SVM_EXIT_PAUSE]	= { hv_exit_pause, HV_STAT_PAUSE },
 	[SVM_EXIT_WRITE_CR8]	= { svm_exit_write_cr8, HV_STAT_OTHER },
 	[SVM_EXIT_RDPMC]	= { hv_inject_gp, HV_STAT_INVALID_INSN },
 	[SVM_EXIT_CPUID]	= { hv_emulate_cpuid, HV_STAT_CPUID },

@@ -89,6 +89,10 @@ void svm_vmrun(u64 vmcb_pa, u64 *regs, u64 host_save_pa);
 /* svm_exit.c */
 /* Up to the highest exit code hv handles, the nested page fault. */
 #define SVM_EXIT_TABLE_SIZE	(SVM_EXIT_NPF + 1)
+
+/* PAUSEs before an exit, and the cycles between two that count as a loop (KVM's defaults). */
+#define SVM_PAUSE_FILTER_COUNT	3000
+#define SVM_PAUSE_FILTER_THRESH	128
 extern const struct hv_exit_handler svm_exit_handlers[SVM_EXIT_TABLE_SIZE];
 void svm_record_exit(struct svm_vcpu *svm);
 void svm_dump_exit(struct hv_vcpu *vcpu, const char *why);

@@ -234,22 +234,22 @@ static void cpuid_limit_lapic(struct kunit *test)
 	};
 
 	hv_cpuid_limit_lapic(t, 2, false);
-	KUNIT_EXPECT_EQ(test, t[0].edx, ~BIT(9));
-	KUNIT_EXPECT_EQ(test, t[0].ecx, ~(BIT(21) | BIT(24)));
-	KUNIT_EXPECT_EQ(test, t[1].edx, ~BIT(9));
+	KUNIT_EXPECT_EQ(test, t[0].edx, (u32)~BIT(9));
+	KUNIT_EXPECT_EQ(test, t[0].ecx, (u32)~(BIT(21) | BIT(24)));
+	KUNIT_EXPECT_EQ(test, t[1].edx, (u32)~BIT(9));
 	KUNIT_EXPECT_EQ(test, t[1].ecx, ~0u);
 
 	t[0].ecx = BIT(21);
 	t[0].edx = BIT(9);
 	t[1].edx = BIT(9);
 	hv_cpuid_limit_lapic(t, 2, true);
-	KUNIT_EXPECT_EQ(test, t[0].ecx, BIT(21));
-	KUNIT_EXPECT_EQ(test, t[0].edx, BIT(9));
-	KUNIT_EXPECT_EQ(test, t[1].edx, BIT(9));
+	KUNIT_EXPECT_EQ(test, t[0].ecx, (u32)BIT(21));
+	KUNIT_EXPECT_EQ(test, t[0].edx, (u32)BIT(9));
+	KUNIT_EXPECT_EQ(test, t[1].edx, (u32)BIT(9));
 	/* TSC-deadline stays only with a known TSC rate (deadlines become host time). */
 	t[0].ecx = BIT(24);
 	hv_cpuid_limit_lapic(t, 2, true);
-	KUNIT_EXPECT_EQ(test, t[0].ecx, tsc_khz ? BIT(24) : 0u);
+	KUNIT_EXPECT_EQ(test, t[0].ecx, tsc_khz ? (u32)BIT(24) : 0u);
 }
 
 static void cpuid_supported_capacity(struct kunit *test)

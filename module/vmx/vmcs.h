@@ -74,6 +74,10 @@ enum { HV_CR_MOV_TO, HV_CR_MOV_FROM, HV_CR_CLTS, HV_CR_LMSW };
 #define HV_VMX_AR_UNUSABLE		BIT(16)
 
 /* What the capability MSRs allow, decided once at module load. */
+/* PAUSE-loop exiting: cycles between PAUSEs of one loop, and the loop's length (KVM's defaults). */
+#define VMX_PLE_GAP		128
+#define VMX_PLE_WINDOW		4096
+
 struct vmx_caps {
 	u64 basic;
 	u32 pin, proc, proc2, exit, entry;	/* control words hv runs with */

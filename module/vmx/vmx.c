@@ -160,7 +160,8 @@ static int vmx_read_caps(void)
 	r = vmx_adjust_controls("secondary processor-based", MSR_IA32_VMX_PROCBASED_CTLS2,
 				SECONDARY_EXEC_ENABLE_EPT | SECONDARY_EXEC_UNRESTRICTED_GUEST,
 				SECONDARY_EXEC_ENABLE_VPID | SECONDARY_EXEC_ENABLE_INVPCID |
-				SECONDARY_EXEC_WBINVD_EXITING, &c->proc2);
+				SECONDARY_EXEC_WBINVD_EXITING | SECONDARY_EXEC_PAUSE_LOOP_EXITING,
+				&c->proc2);
 	if (r)
 		return r;
 	c->vpid = c->proc2 & SECONDARY_EXEC_ENABLE_VPID;
@@ -460,6 +461,11 @@ static void vmx_init_vmcs(struct vmx_vcpu *vmx)
 	vmcs_write(CPU_BASED_VM_EXEC_CONTROL, vmx->proc);
 	vmcs_write(SECONDARY_VM_EXEC_CONTROL, vmx_caps.proc2 &
 		   (vmx->vpid ? ~0u : ~(u32)SECONDARY_EXEC_ENABLE_VPID));
+	/* PAUSE-loop exiting: a spinning vCPU exits to yield (hv_exit_pause()). */
+	if (vmx_caps.proc2 & SECONDARY_EXEC_PAUSE_LOOP_EXITING) {
+		vmcs_write(PLE_GAP, VMX_PLE_GAP);
+		vmcs_write(PLE_WINDOW, VMX_PLE_WINDOW);
+	}
 	vmcs_write(VM_EXIT_CONTROLS, vmx_caps.exit);
 	vmx->entry = vmx_caps.entry;
 	vmcs_write(VM_ENTRY_CONTROLS, vmx->entry);

@@ -310,6 +310,7 @@ const struct hv_exit_handler vmx_exit_handlers[VMX_EXIT_TABLE_SIZE] = {
 	[EXIT_REASON_TRIPLE_FAULT]	= { hv_exit_shutdown, HV_STAT_SHUTDOWN },
 	[EXIT_REASON_INTERRUPT_WINDOW]	= { hv_exit_irq_window, HV_STAT_IRQ_WINDOW },
 	[EXIT_REASON_NMI_WINDOW]	= { vmx_exit_nmi_window, HV_STAT_IRQ_WINDOW },
+	[EXIT_REASON_PAUSE_INSTRUCTION]	= { hv_exit_pause, HV_STAT_PAUSE },
 	[EXIT_REASON_CPUID]		= { hv_emulate_cpuid, HV_STAT_CPUID },
 	[EXIT_REASON_HLT]		= { hv_emulate_hlt, HV_STAT_HLT },
 	/* INVD would discard dirty host cache lines: a no-op is enough. */

@@ -303,6 +303,7 @@ struct hv_mp_state {
 #define HV_STAT_PAUSE			24
 #define HV_STAT_HALT_POLL		25	/* a halt ended while polling; latency: the poll */
 #define HV_STAT_HALT_SLEEP		26	/* a halt slept; latency: the sleep */
+#define HV_STAT_YIELD			27	/* a PAUSE exit yielded to a preempted vCPU */
 #define HV_STAT_OTHER			31
 
 #define HV_STATS_NR_REASONS		32
