@@ -224,13 +224,14 @@ int hv_emulate_hlt(struct hv_vcpu *vcpu)
 }
 
 /*
- * The interrupt window opened: report it if userspace asked for it and no
- * queued interrupt of ours is about to use it; otherwise just re-enter.
+ * The interrupt window opened: report it if userspace asked for it, no
+ * queued interrupt of ours is about to use it and the 8259's vector would
+ * be taken (LINT0); otherwise just re-enter.
  */
 int hv_exit_irq_window(struct hv_vcpu *vcpu)
 {
 	hv_call(set_irq_window)(vcpu, false);
-	if (!vcpu->queued_irq && vcpu->run->request_interrupt_window) {
+	if (!vcpu->queued_irq && vcpu->run->request_interrupt_window && hv_vcpu_accepts_pic(vcpu)) {
 		vcpu->run->ready_for_interrupt_injection = 1;
 		return hv_exit_to_user(vcpu, HV_EXIT_IRQ_WINDOW);
 	}

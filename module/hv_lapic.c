@@ -269,11 +269,12 @@ void hv_vcpu_lapic_destroy(struct hv_vcpu *vcpu)
 
 /* ---- INIT, SIPI, halt ------------------------------------------------------------ */
 
-static void hv_init_segment(struct hv_segment *seg, u16 sel, u64 base, u8 type)
+/* @s: a code or data segment (1), or a system one: LDT, TSS (0). */
+static void hv_init_segment(struct hv_segment *seg, u16 sel, u64 base, u8 type, bool s)
 {
 	*seg = (struct hv_segment) {
 		.base = base, .limit = 0xffff, .selector = sel, .type = type,
-		.present = 1, .s = type != 2 && type != 11,
+		.present = 1, .s = s,
 	};
 }
 
@@ -287,14 +288,14 @@ static void hv_vcpu_do_init(struct hv_vcpu *vcpu)
 	struct hv_sregs s;
 
 	memset(&s, 0, sizeof(s));
-	hv_init_segment(&s.cs, 0xf000, 0xffff0000, 11);
-	hv_init_segment(&s.ds, 0, 0, 3);
-	hv_init_segment(&s.es, 0, 0, 3);
-	hv_init_segment(&s.fs, 0, 0, 3);
-	hv_init_segment(&s.gs, 0, 0, 3);
-	hv_init_segment(&s.ss, 0, 0, 3);
-	hv_init_segment(&s.tr, 0, 0, 11);
-	hv_init_segment(&s.ldt, 0, 0, 2);
+	hv_init_segment(&s.cs, 0xf000, 0xffff0000, 11, true);	/* code, execute/read, accessed */
+	hv_init_segment(&s.ds, 0, 0, 3, true);			/* data, read/write, accessed */
+	hv_init_segment(&s.es, 0, 0, 3, true);
+	hv_init_segment(&s.fs, 0, 0, 3, true);
+	hv_init_segment(&s.gs, 0, 0, 3, true);
+	hv_init_segment(&s.ss, 0, 0, 3, true);
+	hv_init_segment(&s.tr, 0, 0, 11, false);		/* busy 32-bit TSS */
+	hv_init_segment(&s.ldt, 0, 0, 2, false);
 	s.gdt.limit = 0xffff;
 	s.idt.limit = 0xffff;
 	s.cr0 = X86_CR0_ET | X86_CR0_CD | X86_CR0_NW;
@@ -420,16 +421,35 @@ static void hv_vcpu_halt(struct hv_vcpu *vcpu)
 						      HV_HALT_POLL_START_NS), limit);
 }
 
-bool hv_vcpu_lapic_wait_runnable(struct hv_vcpu *vcpu)
+/*
+ * A halted vCPU that can take the 8259's vector now, while the VMM waits
+ * for a window to inject one: tell it (the vCPU stays halted; the vector
+ * it injects ends the halt).  Otherwise the VMM would wait for a window
+ * and the vCPU for an interrupt, each for the other.
+ */
+static bool hv_vcpu_halted_window(struct hv_vcpu *vcpu)
+{
+	if (!vcpu->run->request_interrupt_window || vcpu->queued_irq ||
+	    !(vcpu->rflags & X86_EFLAGS_IF) || !hv_lapic_accepts_pic(vcpu->lapic))
+		return false;
+	vcpu->run->ready_for_interrupt_injection = 1;
+	hv_exit_to_user(vcpu, HV_EXIT_IRQ_WINDOW);
+	hv_stats_exit(vcpu, HV_STAT_IRQ_WINDOW);
+	return true;
+}
+
+int hv_vcpu_lapic_wait_runnable(struct hv_vcpu *vcpu)
 {
 	for (;;) {
 		hv_vcpu_take_events(vcpu);
 		if (vcpu->mp_state == HV_MP_STATE_HALTED && hv_vcpu_halt_ends(vcpu))
 			vcpu->mp_state = HV_MP_STATE_RUNNABLE;
 		if (vcpu->mp_state == HV_MP_STATE_RUNNABLE)
-			return true;
+			return 1;
 		if (signal_pending(current))
-			return false;
+			return -EINTR;
+		if (vcpu->mp_state == HV_MP_STATE_HALTED && hv_vcpu_halted_window(vcpu))
+			return 0;
 		if (vcpu->mp_state == HV_MP_STATE_HALTED)
 			hv_vcpu_halt(vcpu);
 		else

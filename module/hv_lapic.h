@@ -27,9 +27,11 @@ void hv_vcpu_kick(struct hv_vcpu *vcpu);
 
 /*
  * Before an entry, preemptible: take INIT/SIPI/NMI, and wait in the kernel
- * while the vCPU is halted or waiting for SIPI.  false: a signal is pending.
+ * while the vCPU is halted or waiting for SIPI.  1: enter; -EINTR: a signal
+ * is pending; 0: HV_EXIT_IRQ_WINDOW for the VMM (a halted vCPU can take
+ * the 8259's vector it waits to inject).
  */
-bool hv_vcpu_lapic_wait_runnable(struct hv_vcpu *vcpu);
+int hv_vcpu_lapic_wait_runnable(struct hv_vcpu *vcpu);
 /* Before an entry, preemption off: inject what the APIC has; true if it wants a window. */
 bool hv_vcpu_lapic_inject(struct hv_vcpu *vcpu);
 /* May the 8259's INTR (HV_INTERRUPT) reach this vCPU now? */

@@ -163,7 +163,10 @@ static void hv_vcpu_put(struct hv_vcpu *vcpu)
  */
 static void hv_prepare_events(struct hv_vcpu *vcpu)
 {
-	bool want_window = vcpu->run->request_interrupt_window, want_nmi_window = false;
+	bool want_window, want_nmi_window = false;
+
+	/* A window for the 8259 only while LINT0 takes it: else it would never be used. */
+	want_window = vcpu->run->request_interrupt_window && hv_vcpu_accepts_pic(vcpu);
 
 	/* An NMI first: it takes the injection slot, so the interrupts below wait. */
 	if (vcpu->nmi_pending) {
@@ -284,9 +287,18 @@ static int hv_vcpu_run(struct hv_vcpu *vcpu)
 			break;
 		}
 		cond_resched();
-		/* Halted or waiting for SIPI: block here; a signal ends the wait. */
-		if (vcpu->lapic && !hv_vcpu_lapic_wait_runnable(vcpu))
-			continue;
+		/*
+		 * Halted or waiting for SIPI: block here.  A signal ends the wait
+		 * (<0: the top of the loop reports it); so does a window the VMM
+		 * asked for that a halted vCPU opened (0: HV_EXIT_IRQ_WINDOW).
+		 */
+		if (vcpu->lapic) {
+			r = hv_vcpu_lapic_wait_runnable(vcpu);
+			if (r < 0)
+				continue;
+			if (r == 0)
+				break;
+		}
 		r = hv_vcpu_enter_guest(vcpu);
 		if (r <= 0)
 			break;

@@ -50,11 +50,10 @@ static void cpuid_leaf1(struct kunit *test)
 	/* Signature and EBX pass through (the APIC ID is the VMM's: HV_SET_CPUID keeps it). */
 	KUNIT_EXPECT_EQ(test, e.eax, 0x00a00f11u);
 	KUNIT_EXPECT_EQ(test, e.ebx, 0x12345678u);
-	/* EDX: x87..MSR, PAE, CX8, APIC, SEP, PGE, CMOV, PAT, PSE36, CLFSH, MMX, FXSR, SSE(2). */
-	KUNIT_EXPECT_EQ(test, e.edx, 0x078bab7fu);
+	/* EDX: x87..MSR, PAE, CX8, APIC, SEP, PGE, CMOV, PAT, PSE36, CLFSH, MMX, FXSR, SSE(2), HTT. */
+	KUNIT_EXPECT_EQ(test, e.edx, 0x178bab7fu);
 	KUNIT_EXPECT_FALSE(test, e.edx & BIT(7));	/* MCE */
 	KUNIT_EXPECT_FALSE(test, e.edx & BIT(14));	/* MCA */
-	KUNIT_EXPECT_FALSE(test, e.edx & BIT(28));	/* HTT */
 	/*
 	 * ECX: SSE3, PCLMULQDQ, SSSE3, CX16, PCID, SSE4.1/4.2, x2APIC, MOVBE, POPCNT,
 	 * TSC-deadline, AES, RDRAND, and the hypervisor bit.
@@ -111,8 +110,11 @@ static void cpuid_extended(struct kunit *test)
 {
 	struct hv_cpuid_entry e = masked(0x80000001, 0, 0, 0, ~0u, ~0u);
 
-	/* ECX: LAHF, ABM, SSE4A, misaligned SSE, PREFETCHW; never SVM (2) or extended APIC (3). */
-	KUNIT_EXPECT_EQ(test, e.ecx, 0x1e1u);
+	/*
+	 * ECX: LAHF, CmpLegacy, ABM, SSE4A, misaligned SSE, PREFETCHW; never SVM (2) or
+	 * extended APIC (3).
+	 */
+	KUNIT_EXPECT_EQ(test, e.ecx, 0x1e3u);
 	/* EDX: leaf 1's bits 0-17 (APIC included), SYSCALL, NX, MMXEXT, 1G pages, LM; no RDTSCP. */
 	KUNIT_EXPECT_EQ(test, e.edx, 0x2453ab7fu);
 	KUNIT_EXPECT_FALSE(test, e.edx & BIT(27));
@@ -128,7 +130,9 @@ static void cpuid_phys_bits(struct kunit *test)
 	/* EAX[7:0] is capped at the 48 bits nested paging maps; EAX[15:8] is kept. */
 	e = masked(0x80000008, 0, 0x3034, ~0u, ~0u, ~0u);
 	KUNIT_EXPECT_EQ(test, e.eax, 0x3030u);
-	KUNIT_EXPECT_EQ(test, e.ebx | e.ecx | e.edx, 0u);
+	KUNIT_EXPECT_EQ(test, e.ebx | e.edx, 0u);
+	/* ECX: only the VMM's core count (7:0) and its APIC ID width (15:12). */
+	KUNIT_EXPECT_EQ(test, e.ecx, 0xf0ffu);
 	e = masked(0x80000008, 0, 0x3030, 0, 0, 0);
 	KUNIT_EXPECT_EQ(test, e.eax, 0x3030u);
 	e = masked(0x80000008, 0, 0x3031, 0, 0, 0);
@@ -208,6 +212,9 @@ static void cpuid_supported_table(struct kunit *test)
 			/* The local APIC's bits are offered, whatever the host has. */
 			KUNIT_EXPECT_TRUE(test, t[i].edx & BIT(9));
 			KUNIT_EXPECT_TRUE(test, t[i].ecx & BIT(21));
+			/* One logical processor, no HTT: the host's topology is not the guest's. */
+			KUNIT_EXPECT_FALSE(test, t[i].edx & BIT(28));
+			KUNIT_EXPECT_EQ(test, (t[i].ebx >> 16) & 0xff, 1u);
 			/* Not the APIC ID of the CPU this ran on: the same table on every CPU. */
 			KUNIT_EXPECT_EQ(test, t[i].ebx >> 24, 0u);
 		}
@@ -219,8 +226,13 @@ static void cpuid_supported_table(struct kunit *test)
 		}
 		if (fn == 0x80000000)
 			KUNIT_EXPECT_LE(test, t[i].eax, 0x80000008u);
-		if (fn == 0x80000008)
+		if (fn == 0x80000008) {
 			KUNIT_EXPECT_LE(test, t[i].eax & 0xff, 48u);
+			/* One single-core package: no core count of the host's. */
+			KUNIT_EXPECT_EQ(test, t[i].ecx, 0u);
+		}
+		if (fn == 0x80000001)
+			KUNIT_EXPECT_FALSE(test, t[i].ecx & BIT(1));	/* CmpLegacy */
 	}
 	KUNIT_EXPECT_TRUE(test, hv_leaf);
 }

@@ -31,11 +31,12 @@
 
 /*
  * Leaf 1 EDX: x87, VME, DE, PSE, TSC, MSR, PAE, CX8, APIC, SEP, PGE, CMOV, PAT, PSE36,
- * CLFSH, MMX, FXSR, SSE, SSE2
+ * CLFSH, MMX, FXSR, SSE, SSE2, HTT (topology: the VMM's to describe)
  */
 #define L1_EDX_ALLOWED	(BIT(0) | BIT(1) | BIT(2) | BIT(3) | BIT(4) | BIT(5) | BIT(6) | BIT(8) | \
 			 BIT(9) | BIT(11) | BIT(13) | BIT(15) | BIT(16) | BIT(17) | BIT(19) | \
-			 BIT(23) | BIT(24) | BIT(25) | BIT(26))
+			 BIT(23) | BIT(24) | BIT(25) | BIT(26) | L1_EDX_HTT)
+#define L1_EDX_HTT	BIT(28)
 /*
  * Leaf 1 ECX: SSE3, PCLMULQDQ, SSSE3, CX16, SSE4.1, SSE4.2, x2APIC, MOVBE, POPCNT,
  * TSC-deadline, AES, RDRAND, PCID
@@ -53,8 +54,11 @@
 			 BIT(20) | BIT(23) | BIT(24) | BIT(29))
 /* Leaf 7.0 ECX: UMIP */
 #define L7_ECX_ALLOWED	BIT(2)
-/* 0x80000001 ECX: LAHF/SAHF, ABM, SSE4A, misaligned SSE, 3DNow! prefetch */
-#define E1_ECX_ALLOWED	(BIT(0) | BIT(5) | BIT(6) | BIT(7) | BIT(8))
+/* 0x80000001 ECX: LAHF/SAHF, CmpLegacy (topology), ABM, SSE4A, misaligned SSE, 3DNow! prefetch */
+#define E1_ECX_ALLOWED	(BIT(0) | E1_ECX_CMP_LEGACY | BIT(5) | BIT(6) | BIT(7) | BIT(8))
+#define E1_ECX_CMP_LEGACY	BIT(1)
+/* 0x80000008 ECX: cores per package - 1 (7:0) and APIC ID bits for them (15:12) */
+#define E8_ECX_TOPOLOGY	(GENMASK(7, 0) | GENMASK(15, 12))
 /* 0x80000001 EDX: AMD's copies of leaf 1 bits 0-17, SYSCALL, NX, MMXEXT, 1 GiB pages, LM */
 #define E1_EDX_ALLOWED	((L1_EDX_ALLOWED & GENMASK(17, 0)) | BIT(11) | BIT(20) | BIT(22) | \
 			 BIT(26) | BIT(29))
@@ -110,9 +114,10 @@ void hv_cpuid_mask_entry(struct hv_cpuid_entry *e)
 		e->edx &= E7_EDX_ALLOWED;
 		break;
 	case 0x80000008:
-		/* Physical-address width; no speculation-control or core-count bits. */
+		/* Physical-address width, the VMM's core count; no speculation control. */
 		e->eax = (e->eax & ~0xffu) | min_t(u32, e->eax & 0xff, HV_GUEST_PHYS_BITS);
-		e->ebx = e->ecx = e->edx = 0;
+		e->ecx &= E8_ECX_TOPOLOGY;
+		e->ebx = e->edx = 0;
 		break;
 	}
 }
@@ -171,6 +176,29 @@ static void hv_cpuid_offer_lapic(struct hv_cpuid_entry *entries, u32 nent)
 		}
 	}
 	hv_cpuid_limit_lapic(entries, nent, true);
+}
+
+/*
+ * The host's topology is no business of a guest's: the supported table
+ * describes one single-core package, and a VMM with more vCPUs describes
+ * its own (HTT with leaf 1 EBX[23:16], CmpLegacy, 0x80000008 ECX).
+ */
+static void hv_cpuid_one_core(struct hv_cpuid_entry *entries, u32 nent)
+{
+	u32 i;
+
+	for (i = 0; i < nent; i++) {
+		struct hv_cpuid_entry *e = &entries[i];
+
+		if (e->function == 0x1) {
+			e->edx &= ~L1_EDX_HTT;
+			e->ebx = (e->ebx & ~GENMASK(23, 16)) | FIELD_PREP(GENMASK(23, 16), 1);
+		} else if (e->function == 0x80000001) {
+			e->ecx &= ~E1_ECX_CMP_LEGACY;
+		} else if (e->function == 0x80000008) {
+			e->ecx &= ~E8_ECX_TOPOLOGY;
+		}
+	}
 }
 
 static u32 hv_cpuid_add(struct hv_cpuid_entry *entries, u32 n, u32 max,
@@ -245,6 +273,7 @@ int hv_cpuid_supported(struct hv_cpuid_entry *entries, u32 max)
 	 */
 	hv_cpuid_set_apic_id(entries, n, 0);
 	hv_cpuid_offer_lapic(entries, n);
+	hv_cpuid_one_core(entries, n);
 	return n;
 }
 
