@@ -9,6 +9,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,7 +37,9 @@ static void usage(FILE *out)
 		"  --initrd FILE     initramfs (Linux) or the boot module (multiboot)\n"
 		"  --cmdline STR     kernel command line (bzImage default: '" LINUX_DEFAULT_CMDLINE "')\n"
 		"  --mem SIZE        guest RAM; suffix K, M, G or T, plain numbers are MiB (default 256M)\n"
-		"  --cpus N          vCPUs; only 1: SMP guests need a local APIC, which hv does not emulate\n"
+		"  --cpus N          vCPUs, 1 to 64 (default 1); more than 1 needs hv's local APIC\n"
+		"  --no-lapic        no local APIC, I/O APIC or MADT: the 8259-only, single-vCPU PC\n"
+		"  --cpu-affinity LIST  pin vCPU i's thread to the i-th host CPU of LIST (e.g. 0,2-3)\n"
 		"  --console stdio   serial port 0x3f8 on stdin/stdout (default); 'none' detaches it\n"
 		"  --disk PATH[,ro]  a raw disk image as a virtio-blk PCI device (vda, vdb... in the\n"
 		"                    order given; up to 8); ',ro': read-only, guest writes fail\n"
@@ -47,7 +50,8 @@ static void usage(FILE *out)
 		"Each option but --disk may be given once; numbers are decimal.\n"
 		"\n"
 		"Exit status: 0 guest powered off, 1 VMM or hypervisor error, 2 bad usage or input,\n"
-		"3 guest reset, 4 triple fault, 5 every vCPU halted with interrupts disabled;\n"
+		"3 guest reset, 4 triple fault, 5 every vCPU halted with interrupts disabled\n"
+		"(--no-lapic only: with the local APIC an NMI or INIT could still wake them);\n"
 		"a guest write of V to port 0xf4 ends hv-run with status V & 0xff.\n");
 }
 
@@ -140,8 +144,64 @@ static int parse_disk(const char *arg, struct vm_config *cfg)
 	return 0;
 }
 
+/*
+ * --cpu-affinity: a comma-separated list of host CPUs and ranges (taskset's
+ * "0,2-3"), each CPU one hv-run may run on (sched_getaffinity()); entry i is
+ * vCPU i's.  Entries past VM_MAX_CPUS are checked but unused.  The list
+ * must cover --cpus, checked once all options are read.
+ */
+static int parse_affinity(const char *arg, struct vm_config *cfg)
+{
+	const char *p = arg;
+	char why[160];
+	cpu_set_t allowed;
+
+	if (sched_getaffinity(0, sizeof(allowed), &allowed))
+		CPU_ZERO(&allowed);
+	cfg->nr_affinity = 0;
+	for (;;) {
+		uint64_t lo, hi, c;
+		size_t n = strspn(p, "0123456789");
+		char num[24];
+
+		if (!n || n >= sizeof(num))
+			return bad_usage("--cpu-affinity '%s': not a list of host CPUs like 0,2-3", arg);
+		memcpy(num, p, n);
+		num[n] = 0;
+		p += n;
+		if (!parse_u64(num, &lo))
+			return bad_usage("--cpu-affinity '%s': not a list of host CPUs like 0,2-3", arg);
+		hi = lo;
+		if (*p == '-') {
+			n = strspn(++p, "0123456789");
+			if (!n || n >= sizeof(num))
+				return bad_usage("--cpu-affinity '%s': not a list of host CPUs like 0,2-3", arg);
+			memcpy(num, p, n);
+			num[n] = 0;
+			p += n;
+			if (!parse_u64(num, &hi))
+				return bad_usage("--cpu-affinity '%s': not a list of host CPUs like 0,2-3", arg);
+			if (hi < lo)
+				return bad_usage("--cpu-affinity '%s': a range must go upwards (like 2-3)", arg);
+		}
+		for (c = lo; c <= hi; c++) {
+			if (c >= CPU_SETSIZE || !CPU_ISSET((int)c, &allowed)) {
+				snprintf(why, sizeof(why), "--cpu-affinity %.64s: host CPU %" PRIu64
+					 " is not one hv-run may run on", arg, c);
+				return bad_usage("%s", why);
+			}
+			if (cfg->nr_affinity < VM_MAX_CPUS)
+				cfg->cpu_affinity[cfg->nr_affinity++] = (int)c;
+		}
+		if (!*p)
+			return 0;
+		if (*p++ != ',')
+			return bad_usage("--cpu-affinity '%s': not a list of host CPUs like 0,2-3", arg);
+	}
+}
+
 enum { OPT_KERNEL = 256, OPT_INITRD, OPT_CMDLINE, OPT_MEM, OPT_CPUS, OPT_CONSOLE, OPT_STATS,
-       OPT_DEBUG, OPT_VERSION, OPT_RNG, OPT_END, OPT_DISK };
+       OPT_DEBUG, OPT_VERSION, OPT_RNG, OPT_NO_LAPIC, OPT_AFFINITY, OPT_END, OPT_DISK };
 
 static int parse_options(int argc, char **argv, struct vm_config *cfg)
 {
@@ -157,11 +217,14 @@ static int parse_options(int argc, char **argv, struct vm_config *cfg)
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ "rng", no_argument, NULL, OPT_RNG },
+		{ "no-lapic", no_argument, NULL, OPT_NO_LAPIC },
+		{ "cpu-affinity", required_argument, NULL, OPT_AFFINITY },
 		{ "disk", required_argument, NULL, OPT_DISK },	/* repeatable: after OPT_END */
 		{ NULL, 0, NULL, 0 },
 	};
 	uint64_t host_ram = (uint64_t)sysconf(_SC_PHYS_PAGES) * (uint64_t)sysconf(_SC_PAGESIZE);
 	bool seen[OPT_END - OPT_KERNEL] = { false };
+	const char *cpus_arg = "1";
 	int c, longindex, r;
 
 	cfg->mem_size = DEFAULT_MEM;
@@ -188,6 +251,12 @@ static int parse_options(int argc, char **argv, struct vm_config *cfg)
 		case OPT_STATS: cfg->stats = true; break;
 		case OPT_DEBUG: cfg->debug = true; break;
 		case OPT_RNG: cfg->rng = true; break;
+		case OPT_NO_LAPIC: cfg->no_lapic = true; break;
+		case OPT_AFFINITY:
+			r = parse_affinity(arg, cfg);
+			if (r)
+				return r;
+			break;
 		case OPT_DISK:
 			r = parse_disk(arg, cfg);
 			if (r)
@@ -217,9 +286,10 @@ static int parse_options(int argc, char **argv, struct vm_config *cfg)
 				n = *arg && !arg[strspn(arg, "0123456789")] ? UINT64_MAX : 0;
 			if (n < 1)
 				return bad_usage("--cpus '%s': not a positive number", arg);
-			if (n > 1)
-				return bad_usage("--cpus %s: SMP guests need a local APIC, which hv does not emulate; only 1 vCPU is supported", arg);
+			if (n > VM_MAX_CPUS)
+				return bad_usage("--cpus %s: at most 64 vCPUs", arg);
 			cfg->nr_cpus = (unsigned int)n;
+			cpus_arg = arg;
 			break;
 		case OPT_CONSOLE:
 			if (!strcmp(arg, "stdio"))
@@ -239,6 +309,16 @@ static int parse_options(int argc, char **argv, struct vm_config *cfg)
 		return bad_usage("unexpected argument '%s'", argv[optind]);
 	if (!cfg->kernel)
 		return bad_usage("%s", "no --kernel given");
+	if (cfg->no_lapic && cfg->nr_cpus > 1)
+		return bad_usage("--cpus %s: more than one vCPU needs the local APIC, which --no-lapic leaves out",
+				 cpus_arg);
+	if (cfg->nr_affinity && cfg->nr_affinity < cfg->nr_cpus) {
+		char why[96];
+
+		snprintf(why, sizeof(why), "--cpu-affinity names %u host CPUs for %u vCPUs",
+			 cfg->nr_affinity, cfg->nr_cpus);
+		return bad_usage("%s", why);
+	}
 	return 0;
 }
 

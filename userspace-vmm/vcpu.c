@@ -2,15 +2,24 @@
 /*
  * hv-run: the vCPU run loop.  Each vCPU is one thread calling HV_RUN; exits
  * that reach userspace are dispatched through handlers[], indexed by
- * HV_EXIT_*.  Interrupts come from the 8259 pair: before every entry the
- * loop asks the PIC, injects its vector with HV_INTERRUPT when the last exit
- * said the guest can take one, and otherwise asks hv for an interrupt-window
- * exit.  A vCPU that executes HLT sleeps on vm->wake until the PIC's output
- * rises or the VM stops; a running vCPU is kicked out of HV_RUN with
- * immediate_exit plus a signal when the PIC's output rises (vm_irq_kick()).
+ * HV_EXIT_*.  The 8259 pair's interrupts go to vCPU 0: before every entry
+ * the loop asks the PIC, injects its vector with HV_INTERRUPT when the last
+ * exit said the guest can take one, and otherwise asks hv for an
+ * interrupt-window exit.  A running (or, with the local APIC, halted)
+ * vCPU 0 is kicked out of HV_RUN with immediate_exit plus a signal when the
+ * PIC's output rises (vm_irq.c).
+ *
+ * Without the local APIC, a vCPU that executes HLT sleeps on vm->wake
+ * until the PIC's output rises or the VM stops.  With it, HLT, IPIs and the
+ * APIC timers stay in the kernel, and the I/O APIC's messages go straight
+ * to hv (HV_SIGNAL_MSI) from whichever thread raised the line; the loop
+ * only sees the EOIs of level-triggered vectors (HV_EXIT_EOI), and every
+ * vCPU but 0 starts inside HV_RUN waiting for the guest's INIT-SIPI.
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -145,6 +154,13 @@ static int handle_hypercall(struct vcpu *vcpu)
 	return 0;
 }
 
+/* HV_EXIT_EOI: Remote IRR of the I/O APIC pins with that vector. */
+static int handle_eoi(struct vcpu *vcpu)
+{
+	vm_irq_eoi(vcpu->vm, vcpu->run->eoi.vector);
+	return 0;
+}
+
 /* IRQ_WINDOW and INTR: the injection itself happens before the next entry. */
 static int handle_nothing(struct vcpu *vcpu)
 {
@@ -194,12 +210,43 @@ static const exit_handler handlers[] = {
 	[HV_EXIT_INTR]			= handle_nothing,
 	[HV_EXIT_FAIL_ENTRY]		= handle_fail_entry,
 	[HV_EXIT_INTERNAL_ERROR]	= handle_internal_error,
+	[HV_EXIT_EOI]			= handle_eoi,
 };
+
+#define APIC_BASE_ENABLE	(1u << 11)
+#define LAPIC_REG_LVT0		(0x350 >> 4)
+#define LAPIC_LVT_MASKED	(1u << 16)
+#define LAPIC_DM_EXTINT		7
+
+/*
+ * With the local APIC: whether vCPU 0's LINT0 passes the 8259's INTR now
+ * (a disabled APIC passes it as the CPU's INTR pin), the condition hv adds
+ * to ready_for_interrupt_injection.  When in doubt, yes.
+ */
+static bool vcpu_lint0_takes_pic(struct vcpu *vcpu)
+{
+	struct hv_lapic_state st;
+	uint32_t lvt0;
+
+	if (!(vcpu->run->apic_base & APIC_BASE_ENABLE))
+		return true;
+	memset(&st, 0, sizeof(st));
+	if (hv_ioctl_get_lapic(vcpu->fd, &st) < 0)
+		return true;
+	lvt0 = st.regs[LAPIC_REG_LVT0];
+	return !(lvt0 & LAPIC_LVT_MASKED) && ((lvt0 >> 8) & 7) == LAPIC_DM_EXTINT;
+}
 
 /*
  * Called before every HV_RUN.  The PIC is acknowledged only when the guest
  * can take the interrupt now (ready_for_interrupt_injection of the last
  * exit), so its in-service state matches what the guest really received.
+ *
+ * With the local APIC, "not ready" while IF is set and no interrupt shadow
+ * holds usually means that LINT0 does not take the 8259 (masked, or not
+ * ExtINT: the guest runs on the I/O APIC): a window would open at once and
+ * say "not ready" again, a spin of window exits.  Then no window is asked
+ * for; the next exit looks again (the guest reprogramming the 8259 is one).
  */
 static int vcpu_deliver_interrupt(struct vcpu *vcpu)
 {
@@ -212,6 +259,9 @@ static int vcpu_deliver_interrupt(struct vcpu *vcpu)
 	if (vcpu->id != 0 || !pic || !pic_output(pic))
 		return 0;
 	if (!run->ready_for_interrupt_injection) {
+		if (vcpu->vm->lapic && (run->flags & HV_RUN_FLAG_IF) &&
+		    !(run->flags & HV_RUN_FLAG_INTR_SHADOW) && !vcpu_lint0_takes_pic(vcpu))
+			return 0;
 		run->request_interrupt_window = 1;
 		return 0;
 	}
@@ -267,8 +317,22 @@ static void *vcpu_thread(void *arg)
 
 int vcpu_start(struct vcpu *vcpu)
 {
-	int r = pthread_create(&vcpu->thread, NULL, vcpu_thread, vcpu);
+	pthread_attr_t attr;
+	cpu_set_t set;
+	int r;
 
+	r = pthread_attr_init(&attr);
+	if (r)
+		return -r;
+	/* --cpu-affinity: from the thread's first instruction, so its first HV_RUN is there too. */
+	if (vcpu->host_cpu >= 0) {
+		CPU_ZERO(&set);
+		CPU_SET(vcpu->host_cpu, &set);
+		r = pthread_attr_setaffinity_np(&attr, sizeof(set), &set);
+	}
+	if (!r)
+		r = pthread_create(&vcpu->thread, &attr, vcpu_thread, vcpu);
+	pthread_attr_destroy(&attr);
 	if (r)
 		return -r;
 	__atomic_store_n(&vcpu->thread_started, true, __ATOMIC_RELEASE);

@@ -3,17 +3,21 @@
  * hv-run: assembling the VM from an explicit list of devices, running it,
  * and stopping it from any thread.
  *
- * The platform is a PC without local APIC: the 8259 pair delivers every
- * interrupt to vCPU 0.  Devices and their wiring (the contract in
+ * The platform is a PC with hv's in-kernel local APICs (one per vCPU, up to
+ * VM_MAX_CPUS), an I/O APIC and the 8259 pair, or with --no-lapic (or a
+ * hv.ko without them) one vCPU and the 8259 pair alone; vm_irq.c wires
+ * the interrupts for both.  Devices and their wiring (the contract in
  * docs/vmm.md):
  *   UART 0x3f8 IRQ 4, PIT 0x40-0x43 + 0x61 IRQ 0, CMOS/RTC 0x70-0x71 IRQ 8,
  *   i8042 0x60/0x64, PCI host bridge 0xcf8-0xcff, POST port 0x80, exit
- *   device 0xf4, PIC 0x20/0xa0 + ELCR 0x4d0, ACPI PM block 0x600 (boot/acpi.c).
+ *   device 0xf4, PIC 0x20/0xa0 + ELCR 0x4d0, ACPI PM block 0x600 (boot/acpi.c),
+ *   I/O APIC 0xfec00000 (with the local APIC; ISA IRQ 0 on its pin 2).
  * Virtio (virtio-pci, modern): --disk N at PCI 00:(1+N).0, --rng after the
  *   disks; BAR 0 of slot S at PCI_BAR_BASE + S * VIRTIO_BAR_SIZE (a firmware's
  *   choice: the guest may move it anywhere in the window), INTA of slot S on
- *   ISA IRQ pci_intx_irq(S) (10, 11, 5, ..., also in the DSDT's _PRT).  Memory
- *   BARs decode in the 32-bit hole, the window the DSDT gives the root bridge.
+ *   ISA IRQ pci_intx_irq(S) (10, 11, 5, ...) and I/O APIC pin pci_intx_gsi(S)
+ *   (16-23), as the DSDT's _PRT says for PIC and APIC mode.  Memory BARs
+ *   decode in the 32-bit hole, the window the DSDT gives the root bridge.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -27,6 +31,7 @@
 
 #include "boot/boot.h"
 #include "devices/i8042.h"
+#include "devices/ioapic.h"
 #include "devices/misc.h"
 #include "devices/pci.h"
 #include "devices/pic.h"
@@ -48,6 +53,7 @@
 
 struct vm_devices {
 	struct pic pic;
+	struct ioapic ioapic;		/* with the local APIC (vm->ioapic) */
 	struct serial serial;
 	struct pit pit;
 	struct rtc rtc;
@@ -103,37 +109,10 @@ void vm_request_stop_by(struct vm *vm, int exit_status, const char *by)
 		vcpu_kick(&vm->vcpus[i]);
 }
 
-/*
- * The PIC's INTR may have changed (any thread, PIC lock released).  A halted
- * vCPU 0 is woken through the condvar; a running one is kicked out of HV_RUN
- * so that the interrupt is injected at once rather than at its next exit.
- */
-static void vm_pic_output_changed(void *opaque)
-{
-	struct vm *vm = opaque;
-	struct vcpu *bsp = &vm->vcpus[0];
-	bool kick;
-
-	if (!pic_output(vm->pic))
-		return;
-	pthread_mutex_lock(&vm->lock);
-	kick = !bsp->halted;
-	pthread_cond_broadcast(&vm->wake);
-	pthread_mutex_unlock(&vm->lock);
-	if (kick)
-		vcpu_kick(bsp);
-}
-
 static int vm_fail(const char *what, int err)
 {
 	fprintf(stderr, "hv-run: %s: %s\n", what, strerror(err));
 	return VM_EXIT_ERROR;
-}
-
-/* PIC adapter for PCI INTx: pci.c passes the routed IRQ. */
-static void vm_intx_set(void *opaque, unsigned int irq, bool high)
-{
-	pic_set_irq(opaque, irq, high);
 }
 
 static int vm_add_virtio(struct vm *vm)
@@ -147,7 +126,9 @@ static int vm_add_virtio(struct vm *vm)
 
 	if (!vm->cfg.nr_disks && !vm->cfg.rng)
 		return 0;
-	pci_connect_intx(&d->pci, (struct irq_line){ .set_level = vm_intx_set, .opaque = &d->pic });
+	pci_connect_intx(&d->pci, vm_pci_intx_pic_line(vm));
+	if (vm->ioapic)
+		pci_connect_intx_gsi(&d->pci, vm_pci_intx_gsi_line(vm));
 	r = pci_map_mmio(&d->pci, &vm->mmio, hole, PCI_HOLE_END - hole);
 	if (r)
 		return vm_fail("PCI memory window", -r);
@@ -180,18 +161,18 @@ static int vm_add_devices(struct vm *vm)
 	struct vm_devices *d = vm->dev;
 	int r;
 
-	r = pic_init(&d->pic, &vm->pio, vm_pic_output_changed, vm);
+	/* The interrupt controllers first: pit_init() already drives its line. */
+	r = vm_irq_init(vm, &d->pic, &d->ioapic);
 	if (r)
-		return vm_fail("PIC", -r);
-	vm->pic = &d->pic;
+		return vm_fail(vm->pic ? "I/O APIC" : "PIC", -r);
 	r = serial_init(&d->serial, &vm->pio, SERIAL_COM1_BASE, vm->cfg.console ? STDIN_FILENO : -1,
-			vm->cfg.console ? STDOUT_FILENO : -1, pic_irq_line(&d->pic, SERIAL_COM1_IRQ));
+			vm->cfg.console ? STDOUT_FILENO : -1, vm_isa_irq_line(vm, SERIAL_COM1_IRQ));
 	if (r)
 		return vm_fail("serial port", -r);
-	r = pit_init(&d->pit, &vm->pio, pic_irq_line(&d->pic, PIT_IRQ));
+	r = pit_init(&d->pit, &vm->pio, vm_isa_irq_line(vm, PIT_IRQ));
 	if (r)
 		return vm_fail("PIT", -r);
-	r = rtc_init(&d->rtc, &vm->pio, vm->mem.low_end, vm->mem.high_size, pic_irq_line(&d->pic, RTC_IRQ));
+	r = rtc_init(&d->rtc, &vm->pio, vm->mem.low_end, vm->mem.high_size, vm_isa_irq_line(vm, RTC_IRQ));
 	if (r)
 		return vm_fail("RTC", -r);
 	r = i8042_init(&d->i8042, &vm->pio, vm);
@@ -256,26 +237,12 @@ static void vm_stop_devices(struct vm *vm)
 }
 
 /*
- * The topology the guest sees is the VM's, not the host CPU's that answered
- * HV_GET_SUPPORTED_CPUID: initial APIC ID = vCPU id, one logical processor
- * per package, one core per cache.  (Linux otherwise logs "[Firmware Bug]:
- * CPU 0: APIC ID mismatch" when the host CPU was not CPU 0.)
+ * Every vCPU gets hv's supported CPUID table (XSAVE... already masked by hv)
+ * with the VM's topology, not the host CPU's that answered
+ * HV_GET_SUPPORTED_CPUID: initial APIC ID = vCPU id, one package of
+ * nr_cpus single-thread cores (boot/cpuid.c).  (Linux otherwise logs
+ * "[Firmware Bug]: CPU 0: APIC ID mismatch" when the host CPU was not CPU 0.)
  */
-static void vm_cpuid_topology(struct hv_cpuid *c, unsigned int id)
-{
-	unsigned int i;
-
-	for (i = 0; i < c->nent; i++) {
-		struct hv_cpuid_entry *e = &c->entries[i];
-
-		if (e->function == 1)
-			e->ebx = (e->ebx & 0xffff) | (1u << 16) | (id << 24);
-		else if (e->function == 4)
-			e->eax &= 0x3fff;	/* cores per package - 1, threads per cache - 1: 0 */
-	}
-}
-
-/* Every vCPU gets hv's supported CPUID table (APIC, XSAVE... already masked by hv). */
 static int vm_setup_cpuid(struct vm *vm, struct vcpu *vcpu)
 {
 	size_t sz = sizeof(struct hv_cpuid) + HV_MAX_CPUID_ENTRIES * sizeof(struct hv_cpuid_entry);
@@ -288,7 +255,7 @@ static int vm_setup_cpuid(struct vm *vm, struct vcpu *vcpu)
 	if (hv_ioctl_get_supported_cpuid(vm->sys_fd, c) < 0) {
 		r = vm_fail("HV_GET_SUPPORTED_CPUID", errno);
 	} else {
-		vm_cpuid_topology(c, vcpu->id);
+		cpuid_set_topology(c, vcpu->id, vm->cfg.nr_cpus, vm->lapic);
 		if (hv_ioctl_set_cpuid(vcpu->fd, c) < 0)
 			r = vm_fail("HV_SET_CPUID", errno);
 	}
@@ -313,6 +280,7 @@ static int vm_create_vcpus(struct vm *vm)
 
 		v->vm = vm;
 		v->id = i;
+		v->host_cpu = i < vm->cfg.nr_affinity ? vm->cfg.cpu_affinity[i] : -1;
 		v->fd = hv_ioctl_create_vcpu(vm->fd, i);
 		if (v->fd < 0)
 			return vm_fail("HV_CREATE_VCPU", errno);
@@ -374,6 +342,11 @@ int vm_create(struct vm *vm)
 		fprintf(stderr, "hv-run: hv.ko lacks immediate_exit or string I/O, both of which hv-run needs\n");
 		return VM_EXIT_ERROR;
 	}
+	r = hv_ioctl_check_cap(vm->sys_fd, HV_CAP_MAX_VCPUS);
+	if (r > 0 && vm->cfg.nr_cpus > (unsigned int)r) {
+		fprintf(stderr, "hv-run: --cpus %u: this hv.ko runs at most %d vCPUs a VM\n", vm->cfg.nr_cpus, r);
+		return VM_EXIT_ERROR;
+	}
 	vm->fd = hv_ioctl_create_vm(vm->sys_fd, 0);
 	if (vm->fd < 0 && errno == EBUSY) {
 		fprintf(stderr, "hv-run: HV_CREATE_VM: another hypervisor holds SVM/VMX (unload kvm_amd/kvm_intel, or load kvm with enable_virt_at_load=0; see the kernel log)\n");
@@ -387,6 +360,10 @@ int vm_create(struct vm *vm)
 	r = mem_register(&vm->mem, vm->fd);
 	if (r)
 		return vm_fail("HV_SET_MEMORY_REGION", -r);
+	/* Before the first vCPU: the local APICs come with them. */
+	r = vm_irq_enable_lapic(vm);
+	if (r)
+		return r;
 	r = vm_create_vcpus(vm);
 	if (r)
 		return r;
@@ -415,7 +392,7 @@ int vm_load(struct vm *vm, int kind, const struct boot_file *kernel, const struc
 		return vm_fail("HV_SET_SREGS", errno);
 	if (hv_ioctl_set_regs(bsp->fd, &st.regs) < 0)
 		return vm_fail("HV_SET_REGS", errno);
-	return 0;
+	return vm_irq_virtual_wire(vm);
 }
 
 /* Guest RAM the host actually backs (what the guest touched), for the RSS figure of --stats. */
@@ -467,6 +444,9 @@ static void vm_print_stats(struct vm *vm)
 	fprintf(stderr, "hv-run: memory: RSS %" PRIu64 " KiB, guest RAM touched %" PRIu64
 		" KiB, VMM overhead %" PRId64 " KiB\n", rss >> 10, guest >> 10,
 		((int64_t)rss - (int64_t)guest) / 1024);
+	if (vm->ioapic)
+		fprintf(stderr, "hv-run: I/O APIC: %" PRIu64 " messages to the local APICs\n",
+			ioapic_messages(vm->ioapic));
 	for (i = 0; i < vm->nr_vcpus; i++)
 		vcpu_print_stats(&vm->vcpus[i], stderr);
 }
@@ -490,6 +470,13 @@ int vm_run(struct vm *vm)
 		pthread_cond_wait(&vm->wake, &vm->lock);
 	pthread_mutex_unlock(&vm->lock);
 
+	/*
+	 * Once more, now that every thread is started: a stop that came while
+	 * a thread was being created skipped it, and an AP may wait in HV_RUN
+	 * for a SIPI that never comes.
+	 */
+	for (i = 0; i < vm->nr_vcpus; i++)
+		vcpu_kick(&vm->vcpus[i]);
 	for (i = 0; i < vm->nr_vcpus; i++)
 		if (vm->vcpus[i].thread_started)
 			pthread_join(vm->vcpus[i].thread, NULL);

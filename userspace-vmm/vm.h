@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include "iobus.h"
+#include "irq.h"
 #include "mem.h"
 
 #define VM_EXIT_POWEROFF	0
@@ -37,6 +38,7 @@
 struct hv_run;
 struct acpi_pm;
 struct pic;
+struct ioapic;
 struct vm_devices;	/* every device but the PIC, private to vm.c */
 struct vm;
 
@@ -53,7 +55,11 @@ struct vcpu {
 	bool in_run;			/* inside HV_RUN: kick with a signal */
 	bool halted_if_clear;		/* halted with IF=0: only a stop wakes it */
 	uint32_t *port_exits;		/* --stats: I/O exits per port (65536 entries) */
+	int host_cpu;			/* --cpu-affinity: the host CPU its thread runs on, or -1 */
 };
+
+/* --cpus: hv.ko's HV_CAP_MAX_VCPUS, and what the MADT and the APIC IDs are laid out for. */
+#define VM_MAX_CPUS		64
 
 #define VM_MAX_DISKS		8	/* --disk, each a virtio-blk PCI function */
 
@@ -68,6 +74,9 @@ struct vm_config {
 	const char *cmdline;		/* NULL: none given (boot loaders pick a default) */
 	uint64_t mem_size;
 	unsigned int nr_cpus;
+	bool no_lapic;			/* --no-lapic: the 8259-only, single-vCPU platform */
+	int cpu_affinity[VM_MAX_CPUS];	/* --cpu-affinity: host CPU of vCPU i's thread */
+	unsigned int nr_affinity;	/* entries in cpu_affinity; 0: no pinning */
 	bool console;			/* --console stdio (default) rather than none */
 	struct vm_disk disks[VM_MAX_DISKS];	/* --disk, in the order given: vda, vdb... */
 	unsigned int nr_disks;
@@ -84,6 +93,13 @@ struct vm {
 	struct iobus pio;
 	struct iobus mmio;
 	struct pic *pic;
+	/*
+	 * With in-kernel local APICs (HV_CAP_LAPIC enabled, not --no-lapic):
+	 * the I/O APIC, the MADT, and HLT/IPIs/timers in the kernel.  Set by
+	 * vm_create() before anything reads it; constant afterwards.
+	 */
+	bool lapic;
+	struct ioapic *ioapic;		/* NULL without the local APIC */
 	struct vm_devices *dev;
 	struct acpi_pm *acpi_pm;	/* boot/acpi.c: the PM1 register block */
 	unsigned int nr_vcpus;
@@ -123,6 +139,25 @@ void vm_request_stop_by(struct vm *vm, int exit_status, const char *by);
 
 /* True once vm_request_stop() was called.  Any thread. */
 bool vm_stopping(struct vm *vm);
+
+/*
+ * Interrupt wiring (vm_irq.c).  vm_irq_init() sets up the 8259 pair and,
+ * with the local APIC, the I/O APIC (storage from vm.c); then:
+ *   ISA IRQ n  -> 8259 input n and I/O APIC pin n (IRQ 0: pin 2, the MADT's
+ *                 interrupt source override), active high;
+ *   PCI INTx   -> 8259 input pci_intx_irq() (PIC mode of the DSDT's _PRT) and
+ *                 I/O APIC pin pci_intx_gsi() (APIC mode), active low.
+ */
+int vm_irq_init(struct vm *vm, struct pic *pic, struct ioapic *ioapic);
+struct irq_line vm_isa_irq_line(struct vm *vm, unsigned int irq);
+struct irq_line vm_pci_intx_pic_line(struct vm *vm);
+struct irq_line vm_pci_intx_gsi_line(struct vm *vm);
+/* HV_EXIT_EOI: the guest ended level-triggered @vector.  vCPU threads. */
+void vm_irq_eoi(struct vm *vm, uint8_t vector);
+/* Turn on the in-kernel local APICs if hv.ko has them and --no-lapic was not given (vm.c). */
+int vm_irq_enable_lapic(struct vm *vm);
+/* What a PC BIOS leaves the boot CPU's local APIC in: virtual wire mode (LINT0 ExtINT, LINT1 NMI). */
+int vm_irq_virtual_wire(struct vm *vm);
 
 /* Debug log line on stderr when --debug is given (printf format). */
 void vm_debug(struct vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

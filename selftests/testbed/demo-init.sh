@@ -29,7 +29,8 @@ fi
 
 # quiet: without it the guest's whole boot log crosses the emulated UART, one exit per byte.
 cmdline="console=ttyS0 quiet panic=-1"
-args="--kernel /vmlinuz --initrd /guest.gz --mem 256M --stats"
+# Two vCPUs: hv's local APICs, hv-run's I/O APIC and MADT (the guest says how many CPUs it saw).
+args="--kernel /vmlinuz --initrd /guest.gz --mem 256M --cpus 2 --stats"
 echo "# hv-demo: CMD hv-run $args --cmdline '$cmdline'   (the testbed's own kernel, nested, with a busybox initramfs)"
 # shellcheck disable=SC2086 # $args is split into words on purpose
 set -- hv-run $args --cmdline "$cmdline"

@@ -1,14 +1,15 @@
 #!/bin/bash
 # selftests/testbed/demo.sh [SERIES]     (default 6.12; or 6.1): what `make demo` runs.
 #   Inside the SVM testbed (Debian's kernel SERIES under QEMU TCG, -cpu EPYC), hv.ko is loaded and
-#   hv-run boots that same kernel again as a nested guest, with a busybox initramfs whose /init
-#   (selftests/vmm/guest-init.sh) prints `uname -a` and its /proc/cpuinfo model line and powers off:
-#       hv-run --kernel /vmlinuz --initrd /guest.gz --mem 256M --stats --cmdline '...'
+#   hv-run boots that same kernel again as a nested guest with two vCPUs, with a busybox initramfs
+#   whose /init (selftests/vmm/guest-init.sh) prints `uname -a`, its /proc/cpuinfo model line and
+#   how many CPUs it has, and powers off:
+#       hv-run --kernel /vmlinuz --initrd /guest.gz --mem 256M --cpus 2 --stats --cmdline '...'
 #   Then prints the guest's output, the time from hv-run's start to the guest's /init (measured in
 #   the testbed by linetime, when the init's first line reaches hv-run's stdout), the exits by reason
 #   (hv-run --stats) and the wall time of each step.
-#   Exit status 0 only if the guest's /init really ran, printed its uname line, and hv-run exited 0
-#   (the guest powered off); 1 otherwise. Everything is in build/demo/ (serial log: demo.log).
+#   Exit status 0 only if the guest's /init really ran, printed its uname line, saw both CPUs, and
+#   hv-run exited 0 (the guest powered off); 1 otherwise. Everything is in build/demo/ (serial log: demo.log).
 # Environment: HV_SKIP_DEPS=1 (do not run deps.sh), HV_DEMO_OUT (instead of build/demo),
 #   HV_QEMU_TIMEOUT (default 600 here), HV_QEMU_TEE=1 (show the testbed's console live).
 set -euo pipefail
@@ -70,12 +71,18 @@ status=$(sed -n 's/^# linetime: exit status \([0-9]*\) after .*/\1/p' "$log.txt"
 total_t=$(sed -n 's/^# linetime: exit status [0-9]* after \([0-9.]*\) s$/\1/p' "$log.txt")
 uname_line=$(sed -n 's/^hv-guest: uname: //p' "$log.txt" | head -n1)
 model_line=$(sed -n 's/^hv-guest: cpu: //p' "$log.txt" | head -n1)
+cpus_line=$(sed -n 's/^hv-guest: cpus: //p' "$log.txt" | head -n1)
 
 echo "== summary"
 ok=1
 if [ -n "$uname_line" ]; then
 	echo "   guest uname -a:        $uname_line"
 	echo "   guest cpuinfo:         $model_line"
+	echo "   guest CPUs:            ${cpus_line:-not reported}"
+	case "$cpus_line" in
+	"2 online"*) ;;
+	*) echo "   the guest did not see the 2 CPUs hv-run gave it"; ok=0 ;;
+	esac
 else
 	echo "   the guest never printed its uname line"
 	ok=0

@@ -23,7 +23,7 @@ stage=$(mktemp -d "${TMPDIR:-/tmp}/hv-guest.XXXXXX")
 trap 'rm -rf "$stage"' EXIT
 mkdir -p "$stage"/{bin,sbin,proc,sys,dev,tmp}
 cp "$busybox" "$stage/bin/busybox"
-for a in sh mount uname grep cut echo cat sleep dd head crc32 wc sync insmod; do
+for a in sh mount uname grep cut echo cat sleep dd head crc32 wc sync insmod nproc taskset kill dmesg sed; do
 	ln -s busybox "$stage/bin/$a"
 done
 for moddir in "$@"; do

@@ -2,12 +2,18 @@
 /*
  * vmm_test: hv-run end to end, one KTAP document.  Each case runs hv-run as
  * a child with its stdin, stdout (the guest's COM1) and stderr on pipes,
- * then checks the exit status and what the guest printed:
+ * then checks the exit status and what the guest printed (the Linux guest
+ * cases are in vmm_linux.c):
  *   - bad command lines: status 2 and exactly one line on stderr;
  *   - the multiboot test kernels of guests/ (devices, exit statuses);
  *   - linux_boot: the testbed's own vmlinuz with a busybox initramfs;
  *   - virtio_blk_rng: the same guest with two virtio-blk disks (one read-only)
- *     and virtio-rng, checked from inside (guest-init.sh) and on the disk files.
+ *     and virtio-rng, checked from inside (guest-init.sh) and on the disk files,
+ *     on the 8259-only platform (--no-lapic: PCI INTx through the PIC);
+ *   - linux_smp_2, linux_smp_4: the same guest with --cpus 2 and 4 (hv's local
+ *     APICs, the I/O APIC, the MADT): every CPU online, ticking and running
+ *     work, the TSC still the clocksource; linux_smp_2 also does the virtio
+ *     checks, there with PCI INTx through the I/O APIC (level, EOI exits).
  *
  * Environment (defaults are the testbed's initramfs layout):
  *   HV_RUN           hv-run binary                  (/bin/hv-run)
@@ -38,39 +44,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../hv/lib/ktap.h"
+#include "vmm_test.h"
 
 KTAP_DEFINE_STATE;
-
-#define MAX_ARGS	16
-#define TERM_GRACE_S	5	/* from SIGTERM to SIGKILL for a run past its timeout */
-#define OUT_MAX		(1u << 20)	/* more than any test prints; the rest is dropped */
-
-struct env {
-	const char *hv_run, *guests, *kernel, *initrd;
-	bool have_dev_hv;
-	bool linux_enabled;
-	unsigned int pit_min_pct;
-};
-
-/* One hv-run invocation. */
-struct run {
-	const char *argv[MAX_ARGS];
-	unsigned int argc;
-	unsigned int timeout_s;
-	const char *trigger;		/* when stdout contains this... */
-	const char *input;		/* ...write this to hv-run's stdin */
-	const char *marker;		/* record when stdout first contains this */
-
-	/* results */
-	int status;			/* exit status, 128+signal, -1 if it had to be killed */
-	bool timed_out;
-	char out[OUT_MAX], err[OUT_MAX];
-	size_t out_len, err_len;
-	double secs;			/* from fork to exit */
-	double marker_secs;		/* from fork to the marker, < 0 if never seen */
-	time_t wall_start, wall_end;	/* for comparing with the guest's RTC */
-};
 
 static double now(void)
 {
@@ -80,14 +56,14 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static void arg(struct run *r, const char *a)
+void arg(struct run *r, const char *a)
 {
 	if (r->argc < MAX_ARGS - 1)
 		r->argv[r->argc++] = a;
 	r->argv[r->argc] = NULL;
 }
 
-static struct run *run_new(const struct env *e, unsigned int timeout_s)
+struct run *run_new(const struct env *e, unsigned int timeout_s)
 {
 	struct run *r = calloc(1, sizeof(*r));
 
@@ -122,7 +98,7 @@ static bool drain(int fd, char *buf, size_t *len)
  * Serial output carries NUL bytes now and then (e.g. a line discipline's
  * fill); searching must not stop at them.
  */
-static const char *find(const char *buf, size_t len, const char *needle)
+const char *find(const char *buf, size_t len, const char *needle)
 {
 	return memmem(buf, len, needle, strlen(needle));
 }
@@ -221,7 +197,7 @@ static void show_cmd(const struct run *r)
 }
 
 /* Print @buf as diagnostics, one "# <prefix>: " line per line: CR and NUL dropped, tabs as spaces. */
-static void show_lines(const char *prefix, const char *buf, size_t len)
+void show_lines(const char *prefix, const char *buf, size_t len)
 {
 	const char *p = buf, *end = buf + len;
 
@@ -243,7 +219,7 @@ static void show_lines(const char *prefix, const char *buf, size_t len)
 	}
 }
 
-static void show_run(const struct run *r)
+void show_run(const struct run *r)
 {
 	show_lines("guest", r->out, r->out_len);
 	show_lines("stderr", r->err, r->err_len);
@@ -255,7 +231,7 @@ static void show_run(const struct run *r)
 }
 
 /* Run and check the exit status; on a mismatch the whole transcript is shown. */
-static bool run_expect(struct run *r, int want)
+bool run_expect(struct run *r, int want)
 {
 	int ret;
 
@@ -287,8 +263,6 @@ static unsigned int count_lines(const char *buf, size_t len)
 }
 
 /* ---- cases ---- */
-
-enum verdict { PASS, FAIL, SKIP };
 
 struct vmm_case {
 	const char *name;
@@ -349,6 +323,14 @@ static const struct usage_case usage_disk_missing = {
 	{ "--disk", "/nonexistent.img", "--kernel", "@exit" }, "/nonexistent.img" };
 static const struct usage_case usage_disk_option = {
 	{ "--disk", "/etc/passwd,cache=none", "--kernel", "@exit" }, "ro" };
+static const struct usage_case usage_cpus_too_many = { { "--cpus", "65", "--kernel", "@exit" }, "cpus" };
+/* More than one vCPU needs the local APIC that --no-lapic leaves out. */
+static const struct usage_case usage_cpus_no_lapic = {
+	{ "--no-lapic", "--cpus", "2", "--kernel", "@exit" }, "cpus" };
+static const struct usage_case usage_affinity_syntax = {
+	{ "--cpu-affinity", "0,", "--kernel", "@exit" }, "cpu-affinity" };
+static const struct usage_case usage_affinity_short = {
+	{ "--cpu-affinity", "0", "--cpus", "2", "--kernel", "@exit" }, "cpu-affinity" };
 
 static enum verdict help(const struct env *e, const void *p, const char **skip_why __attribute__((unused)))
 {
@@ -392,7 +374,7 @@ static struct run *guest_run(const struct env *e, const char *guest, const char 
  * A file the testbed always ships (test kernel, Linux guest) is missing: a skip
  * elsewhere, a failure inside the testbed (ktap.h).
  */
-static enum verdict missing_file(void)
+enum verdict missing_file(void)
 {
 	return ktap_in_testbed() ? FAIL : SKIP;
 }
@@ -416,9 +398,9 @@ struct guest_case {
 	const char *expect[3];
 };
 
-static enum verdict guest_status(const struct env *e, const void *p, const char **skip_why)
+static enum verdict guest_status_on(const struct env *e, const struct guest_case *g, bool no_lapic,
+				    const char **skip_why)
 {
-	const struct guest_case *g = p;
 	enum verdict v = PASS;
 	char path[512];
 	struct run *r;
@@ -427,6 +409,8 @@ static enum verdict guest_status(const struct env *e, const void *p, const char 
 	if (!guest_present(e, g->guest, skip_why))
 		return missing_file();
 	r = guest_run(e, g->guest, g->cmdline, g->mem, 60, path, sizeof(path));
+	if (no_lapic)
+		arg(r, "--no-lapic");
 	if (!run_expect(r, g->status))
 		v = FAIL;
 	for (i = 0; v == PASS && i < 3 && g->expect[i]; i++) {
@@ -440,6 +424,17 @@ static enum verdict guest_status(const struct env *e, const void *p, const char 
 	return v;
 }
 
+static enum verdict guest_status(const struct env *e, const void *p, const char **skip_why)
+{
+	return guest_status_on(e, p, false, skip_why);
+}
+
+/* The same on the 8259-only platform (--no-lapic). */
+static enum verdict guest_status_no_lapic(const struct env *e, const void *p, const char **skip_why)
+{
+	return guest_status_on(e, p, true, skip_why);
+}
+
 static const struct guest_case exit_byte = { "exit", "code=42 width=1", NULL, 42,
 	{ "ok post_port_write", "ok unclaimed_port_reads_ones" } };
 static const struct guest_case exit_word = { "exit", "code=0x1c07 width=2", NULL, 7, { "width 2" } };
@@ -448,6 +443,10 @@ static const struct guest_case exit_dword = { "exit", "code=0x12345681 width=4",
 static const struct guest_case exit_zero = { "exit", "code=0 width=1", NULL, 0, { "code 0x0" } };
 static const struct guest_case reset = { "reset", NULL, NULL, 3, { "# pulsing the reset line" } };
 static const struct guest_case triple = { "triple", NULL, NULL, 4, { "# loading an empty IDT" } };
+/*
+ * HLT with IF=0 ends the VM (status 5) on the 8259-only platform alone: with
+ * the local APIC, HLT waits in the kernel, where an NMI or INIT could wake it.
+ */
 static const struct guest_case halt = { "halt", NULL, NULL, 5, { "# cli; hlt" } };
 
 static enum verdict uart(const struct env *e, const void *p, const char **skip_why)
@@ -592,338 +591,6 @@ static enum verdict cmos(const struct env *e, const void *p, const char **skip_w
 static const struct cmos_case cmos_32m = { "32M", 32ull << 20, true };
 static const struct cmos_case cmos_256m = { "256M", 256ull << 20, false };
 
-/*
- * The testbed's own kernel with a busybox initramfs whose /init prints
- * these lines, then powers off (selftests/vmm/guest-init.sh).
- */
-#define LINUX_INIT_MARKER	"hv-guest: init started"
-#define LINUX_UNAME		"hv-guest: uname: Linux "
-#define LINUX_DONE		"hv-guest: poweroff"
-/* panic=-1: a guest panic reboots, so it ends hv-run (status 3) instead of hanging the test. */
-#define LINUX_CMDLINE		"console=ttyS0 quiet panic=-1"
-
-#define LINUX_MEM		"256M"
-#define LINUX_MEM_BYTES		(256ull << 20)
-
-/* hv-run booting the testbed's Linux guest with LINUX_MEM and @cmdline; the caller adds devices. */
-static struct run *linux_run_new(const struct env *e, unsigned int timeout_s, const char *cmdline)
-{
-	struct run *r = run_new(e, timeout_s);
-
-	arg(r, "--kernel");
-	arg(r, e->kernel);
-	arg(r, "--initrd");
-	arg(r, e->initrd);
-	arg(r, "--mem");
-	arg(r, LINUX_MEM);
-	arg(r, "--cmdline");
-	arg(r, cmdline);
-	return r;
-}
-
-/* The value after @key (hex, "0x..." included) in hv-run's NUL-terminated report @line. */
-static bool report_field(const char *line, const char *key, unsigned long long *val)
-{
-	const char *at = strstr(line, key);
-	char *end;
-
-	if (!at)
-		return false;
-	errno = 0;
-	*val = strtoull(at + strlen(key), &end, 16);
-	return !errno && end != at + strlen(key);
-}
-
-/*
- * Whether a failed Linux boot ended the way QEMU's TCG, which runs the SVM
- * testbed, sometimes breaks a nested guest: it resumes the guest with the
- * host's translation, or hands the host's own state back as the guest's
- * (docs/testing.md, "stress_test").  hv-run's report of the fatal exit
- * (vcpu.c) tells: a triple fault with CR2 on the IDT's #DF entry (the guest
- * could not read its own IDT), or an internal error whose guest CR3 lies
- * outside the guest's memory (it is the host's).  Real hardware does
- * neither, and hv's own bugs in these paths show otherwise.
- */
-static bool emulator_defect(const struct run *r)
-{
-	unsigned long long cr2, cr3, idt;
-	const char *at, *nl;
-	char line[1024];
-	size_t n;
-
-	if (r->timed_out)
-		return false;
-	at = find(r->err, r->err_len, "hv-run: vcpu ");
-	if (!at)
-		return false;
-	nl = memchr(at, '\n', r->err + r->err_len - at);
-	n = (nl ? nl : r->err + r->err_len) - at;
-	if (n >= sizeof(line))
-		n = sizeof(line) - 1;
-	memcpy(line, at, n);
-	line[n] = '\0';
-	if (strstr(line, ": triple fault: "))
-		return report_field(line, " cr2=", &cr2) && report_field(line, " idt=", &idt) &&
-		       cr2 == idt + 8 * 16;
-	if (strstr(line, ": hv internal error "))
-		return report_field(line, " cr3=", &cr3) && cr3 >= LINUX_MEM_BYTES;
-	return false;
-}
-
-/*
- * Run the guest that @make builds (NULL: it could not), expecting status 0;
- * if it fails with the emulator's signature, and only then, run a fresh one
- * once more, saying so.  Returns the run to judge (*ok: its status was 0).
- */
-static struct run *linux_run_expect(struct run *(*make)(const struct env *), const struct env *e,
-				    bool *ok)
-{
-	struct run *r = make(e);
-
-	*ok = r && run_expect(r, 0);
-	if (*ok || !r || !emulator_defect(r))
-		return r;
-	ktap_print_msg("this failure has the signature of QEMU TCG's nested SVM defect, not of hv (docs/testing.md, \"stress_test\"): running the guest once more\n");
-	free(r);
-	r = make(e);
-	*ok = r && run_expect(r, 0);
-	return r;
-}
-
-static struct run *linux_boot_run(const struct env *e)
-{
-	struct run *r = linux_run_new(e, 240, LINUX_CMDLINE);
-
-	r->marker = LINUX_INIT_MARKER;
-	return r;
-}
-
-/*
- * Whether the Linux guest can be booted in this run; if not, @v says how the
- * case ends: skipped when the testbed chose not to boot Linux here, failed
- * when the kernel or initramfs is missing where it must be (missing_file()).
- */
-static bool linux_guest_ready(const struct env *e, const char **skip_why, enum verdict *v)
-{
-	if (!e->linux_enabled) {
-		*skip_why = "HV_VMM_LINUX=0 (not chosen for this testbed run: see HV_VMM_LINUX_SERIES)";
-		*v = SKIP;
-		return false;
-	}
-	if (access(e->kernel, R_OK) || access(e->initrd, R_OK)) {
-		ktap_print_msg("%s or %s is missing\n", e->kernel, e->initrd);
-		*skip_why = "no Linux kernel or guest initramfs";
-		*v = missing_file();
-		return false;
-	}
-	return true;
-}
-
-static enum verdict linux_boot(const struct env *e, const void *p, const char **skip_why)
-{
-	enum verdict v = PASS;
-	struct run *r;
-	bool ok;
-
-	(void)p;
-	if (!linux_guest_ready(e, skip_why, &v))
-		return v;
-	r = linux_run_expect(linux_boot_run, e, &ok);
-	if (!ok) {
-		v = FAIL;
-	} else if (!find(r->out, r->out_len, LINUX_UNAME) || !find(r->out, r->out_len, LINUX_DONE)) {
-		show_run(r);
-		ktap_print_msg("the guest's /init did not print its uname and poweroff lines\n");
-		v = FAIL;
-	} else {
-		show_lines("guest", r->out, r->out_len);
-	}
-	if (r->marker_secs >= 0)
-		ktap_print_msg("guest /init reached %.2f s after hv-run started; exit after %.2f s\n",
-			       r->marker_secs, r->secs);
-	free(r);
-	return v;
-}
-
-/* ---- virtio: block and rng in the Linux guest ---- */
-
-#define VDA_PATH	"/tmp/hv-vda.img"	/* its name is the disk's serial (GET_ID) */
-#define VDB_PATH	"/tmp/hv-vdb.img"
-#define VDA_BYTES	(4u << 20)
-#define VDB_BYTES	(64u << 10)
-#define MIB		(1u << 20)
-
-/* What vda holds at byte @i before the guest runs: a pattern in the first 2 MiB, zeros after. */
-static uint8_t vda_pattern(size_t i)
-{
-	return i < 2 * MIB ? (uint8_t)(i * 7 + i / 512 + 0x31) : 0;
-}
-
-/* CRC-32 as zlib and the guest's busybox crc32 compute it (reflected 0xedb88320, all ones in and out). */
-static uint32_t crc32(const uint8_t *p, size_t len)
-{
-	uint32_t crc = ~0u;
-	size_t i;
-	int b;
-
-	for (i = 0; i < len; i++) {
-		crc ^= p[i];
-		for (b = 0; b < 8; b++)
-			crc = crc & 1 ? crc >> 1 ^ 0xedb88320u : crc >> 1;
-	}
-	return ~crc;
-}
-
-static bool write_file(const char *path, const uint8_t *buf, size_t len)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	bool ok = fd >= 0 && write(fd, buf, len) == (ssize_t)len;
-
-	if (fd >= 0)
-		close(fd);
-	return ok;
-}
-
-static bool read_file(const char *path, uint8_t *buf, size_t len)
-{
-	int fd = open(path, O_RDONLY);
-	bool ok = fd >= 0 && read(fd, buf, len) == (ssize_t)len;
-
-	if (fd >= 0)
-		close(fd);
-	return ok;
-}
-
-/* The guest's line starting with @prefix must be followed by exactly @rest. */
-static bool guest_says(const struct run *r, const char *prefix, const char *rest)
-{
-	char want[256];
-
-	snprintf(want, sizeof(want), "%s%s\n", prefix, rest);
-	if (find(r->out, r->out_len, want))
-		return true;
-	snprintf(want, sizeof(want), "%s%s\r\n", prefix, rest);
-	if (find(r->out, r->out_len, want))
-		return true;
-	ktap_print_msg("no guest line \"%s%s\"\n", prefix, rest);
-	return false;
-}
-
-/* Checks of the disk files after the guest powered off. */
-static bool virtio_check_disks(const struct run *r, uint8_t *vda, uint8_t *vdb)
-{
-	const char *line = find(r->out, r->out_len, "hv-guest: hwrng ");
-	unsigned int distinct = 0, crc = 0, len = 0;
-	bool seen[256] = { false }, ok = true;
-	size_t i;
-
-	if (!read_file(VDA_PATH, vda, VDA_BYTES) || !read_file(VDB_PATH, vdb, VDB_BYTES)) {
-		ktap_print_msg("cannot read the disk files back\n");
-		return false;
-	}
-	for (i = 0; i < 3 * MIB; i++) {
-		uint8_t want = i < 2 * MIB ? vda_pattern(i) : vda_pattern(i - 2 * MIB);
-
-		if (vda[i] != want) {
-			ktap_print_msg("vda byte %#zx is %#x, want %#x (the guest's copy of its first MiB)\n",
-				       i, vda[i], want);
-			ok = false;
-			break;
-		}
-	}
-	for (i = 0; i < VDB_BYTES; i++) {
-		if (vdb[i] != 0x5a) {
-			ktap_print_msg("read-only vdb changed at byte %#zx\n", i);
-			ok = false;
-			break;
-		}
-	}
-	if (!line)
-		return ok;	/* a kernel without hw_random: said so in virtio_blk_rng */
-	if (sscanf(line, "hv-guest: hwrng %x %u", &crc, &len) != 2 || len != 65536) {
-		ktap_print_msg("malformed hwrng line\n");
-		return false;
-	}
-	if (crc32(vda + 3 * MIB, 65536) != crc) {
-		ktap_print_msg("vda at 3 MiB does not hold the 64 KiB the guest read from /dev/hwrng\n");
-		ok = false;
-	}
-	for (i = 0; i < 65536; i++) {
-		distinct += !seen[vda[3 * MIB + i]];
-		seen[vda[3 * MIB + i]] = true;
-	}
-	if (distinct < 250) {
-		ktap_print_msg("64 KiB from /dev/hwrng use only %u byte values\n", distinct);
-		ok = false;
-	}
-	return ok;
-}
-
-static uint8_t vda[VDA_BYTES], vdb[VDB_BYTES];
-
-/* Fresh disk images and the hv-run of the virtio guest; NULL if the images cannot be written. */
-static struct run *virtio_run(const struct env *e)
-{
-	struct run *r;
-	size_t i;
-
-	for (i = 0; i < VDA_BYTES; i++)
-		vda[i] = vda_pattern(i);
-	memset(vdb, 0x5a, VDB_BYTES);
-	if (!write_file(VDA_PATH, vda, VDA_BYTES) || !write_file(VDB_PATH, vdb, VDB_BYTES)) {
-		ktap_print_msg("cannot write the disk images: %s\n", strerror(errno));
-		return NULL;
-	}
-	r = linux_run_new(e, 300, LINUX_CMDLINE " hvguest=virtio");
-	arg(r, "--disk");
-	arg(r, VDA_PATH);
-	arg(r, "--disk");
-	arg(r, VDB_PATH ",ro");
-	arg(r, "--rng");
-	return r;
-}
-
-static enum verdict virtio_blk_rng(const struct env *e, const void *p, const char **skip_why)
-{
-	enum verdict v = PASS;
-	char want[64];
-	struct run *r;
-	bool ok;
-
-	(void)p;
-	if (!linux_guest_ready(e, skip_why, &v))
-		return v;
-	r = linux_run_expect(virtio_run, e, &ok);
-	if (!ok) {
-		v = FAIL;
-		goto out;
-	}
-	snprintf(want, sizeof(want), "%08x", crc32(vda, MIB));
-	if (!guest_says(r, "hv-guest: vda serial ", "hv-vda.img") ||
-	    !guest_says(r, "hv-guest: vdb ro ", "1") ||
-	    !guest_says(r, "hv-guest: vda read ", want) ||
-	    !guest_says(r, "hv-guest: vdb write ", "refused") ||
-	    !guest_says(r, "hv-guest: virtio ", "done") ||
-	    find(r->out, r->out_len, "failed") || find(r->err, r->err_len, "needs reset")) {
-		v = FAIL;
-	} else if (find(r->out, r->out_len, "no hw_random core")) {
-		ktap_print_msg("this guest kernel has no hw_random core: virtio-rng not checked\n");
-	} else if (!guest_says(r, "hv-guest: rng ", "virtio_rng.0")) {
-		v = FAIL;
-	}
-	if (v == PASS && !virtio_check_disks(r, vda, vdb))
-		v = FAIL;
-	if (v == FAIL)
-		show_run(r);
-	else
-		show_lines("guest", r->out, r->out_len);
-out:
-	unlink(VDA_PATH);
-	unlink(VDB_PATH);
-	free(r);
-	return v;
-}
-
 static const struct vmm_case cases[] = {
 	{ "usage_mem_zero", usage_error, &usage_mem_zero, false },
 	{ "usage_mem_too_large", usage_error, &usage_mem_huge, false },
@@ -937,6 +604,10 @@ static const struct vmm_case cases[] = {
 	{ "usage_console_twice", usage_error, &usage_console_twice, false },
 	{ "usage_disk_missing", usage_error, &usage_disk_missing, false },
 	{ "usage_disk_bad_option", usage_error, &usage_disk_option, false },
+	{ "usage_cpus_too_many", usage_error, &usage_cpus_too_many, false },
+	{ "usage_cpus_without_lapic", usage_error, &usage_cpus_no_lapic, false },
+	{ "usage_cpu_affinity_syntax", usage_error, &usage_affinity_syntax, false },
+	{ "usage_cpu_affinity_too_short", usage_error, &usage_affinity_short, false },
 	{ "help", help, NULL, false },
 	{ "exit_device_byte", guest_status, &exit_byte, true },
 	{ "exit_device_word", guest_status, &exit_word, true },
@@ -948,9 +619,11 @@ static const struct vmm_case cases[] = {
 	{ "cmos_mem_256m", cmos, &cmos_256m, true },
 	{ "i8042_reset", guest_status, &reset, true },
 	{ "triple_fault", guest_status, &triple, true },
-	{ "halt_with_if_clear", guest_status, &halt, true },
+	{ "halt_with_if_clear", guest_status_no_lapic, &halt, true },
 	{ "linux_boot", linux_boot, NULL, true },
 	{ "virtio_blk_rng", virtio_blk_rng, NULL, true },
+	{ "linux_smp_2", linux_smp, &linux_smp_2, true },
+	{ "linux_smp_4", linux_smp, &linux_smp_4, true },
 };
 
 static const char *env_or(const char *name, const char *def)

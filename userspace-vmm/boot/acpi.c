@@ -4,9 +4,23 @@
  * reset, and its PM register block.
  *
  * Tables (in the read-only BIOS area, found through boot_params or by the
- * usual scan of 0xe0000-0xfffff): RSDP -> RSDT/XSDT -> FADT -> FACS, DSDT.
- * There is deliberately no MADT: the guest then has no local APIC or I/O
+ * usual scan of 0xe0000-0xfffff): RSDP -> RSDT/XSDT -> FADT -> FACS, DSDT,
+ * and the MADT when the VM has local APICs (vm->lapic).
+ *
+ * Without the local APIC (--no-lapic, or a hv.ko without HV_CAP_LAPIC)
+ * there is deliberately no MADT: the guest then has no local APIC or I/O
  * APIC to look for and keeps the 8259 PIC (CPUID hides the APIC too).
+ * With it, the MADT (ACPI 6.x, 5.2.12) describes the platform of vm_irq.c:
+ *   local APIC address 0xfee00000, flags PCAT_COMPAT (the 8259s are there
+ *     too, and the guest must mask them when it uses the I/O APIC);
+ *   one Processor Local APIC entry per vCPU: processor UID = APIC ID = the
+ *     vCPU id, enabled (CPUID's initial APIC IDs say the same, boot/cpuid.c);
+ *   the I/O APIC: ID nr_cpus (after the local APICs'), 0xfec00000, GSI 0-23;
+ *   interrupt source overrides: ISA IRQ 0 (the PIT) is GSI 2, edge, active
+ *     high; the SCI, IRQ 9, level and active high, as ACPI's SCI is (the
+ *     ISA default would be edge).  The other ISA IRQs are identity-mapped
+ *     with the ISA defaults, and PCI INTx has GSIs 16-23 (dsdt.c);
+ *   a Local APIC NMI entry: LINT1 of every processor (UID 0xff) is NMI.
  *
  * The FADT is a classic (not hardware-reduced) one: x86 Linux treats a
  * hardware-reduced platform as having no legacy PIC and no PIT timer
@@ -54,14 +68,30 @@
 #define ACPI_XSDT_ADDR		0xe0080ull
 #define ACPI_FACS_ADDR		0xe0100ull	/* 64-byte aligned */
 #define ACPI_FADT_ADDR		0xe0200ull
-#define ACPI_DSDT_ADDR		0xe0400ull
-#define ACPI_AREA_LEN		0x1000		/* all tables within 4 KiB */
+#define ACPI_MADT_ADDR		0xe0400ull	/* up to 1 KiB: 44 + 8 * 64 + 12 + 2 * 10 + 6 bytes */
+#define ACPI_DSDT_ADDR		0xe0800ull
+#define ACPI_AREA_LEN		0x2000		/* all tables within 8 KiB */
 
 #define ACPI_OEM_ID		"HVRUN "
 #define ACPI_OEM_TABLE_ID	"HVRUNVM "
 #define ACPI_HDR_LEN		36
 #define FADT_LEN		244		/* the ACPI 2.0-4.0 layout, revision 4 */
 #define FACS_LEN		64
+
+#define MADT_LAPIC_ADDR		0xfee00000u
+#define MADT_PCAT_COMPAT	0x1
+#define MADT_TYPE_LAPIC		0
+#define MADT_TYPE_IOAPIC	1
+#define MADT_TYPE_OVERRIDE	2
+#define MADT_TYPE_LAPIC_NMI	4
+#define MADT_LAPIC_ENABLED	0x1
+#define MADT_IOAPIC_ADDR	0xfec00000u	/* devices/ioapic.h's IOAPIC_BASE */
+/* MPS INTI flags: polarity bits 1-0 (1 high, 3 low), trigger mode bits 3-2 (1 edge, 3 level). */
+#define MPS_HIGH_EDGE		0x5
+#define MPS_HIGH_LEVEL		0xd
+#define MPS_CONFORMS		0x0
+#define ACPI_PIT_IRQ		0
+#define ACPI_PIT_GSI		2
 
 struct acpi_pm {
 	struct vm *vm;
@@ -215,10 +245,57 @@ static void acpi_write_fadt(uint8_t *t)
 	t[9] = acpi_checksum(t, FADT_LEN);
 }
 
-/* DefinitionBlock around dsdt.c's AML; false if it does not fit. */
-static bool acpi_write_dsdt(uint8_t *t, size_t max, uint64_t ram_low_end)
+static size_t madt_override(uint8_t *p, uint8_t irq, uint32_t gsi, uint16_t flags)
 {
-	size_t aml = dsdt_write(t + ACPI_HDR_LEN, max - ACPI_HDR_LEN, ram_low_end);
+	p[0] = MADT_TYPE_OVERRIDE;
+	p[1] = 10;
+	p[2] = 0;				/* bus: ISA */
+	p[3] = irq;
+	put32(p, 4, gsi);
+	put16(p, 8, flags);
+	return 10;
+}
+
+/* The MADT for @nr_cpus processors (at most VM_MAX_CPUS); its length. */
+static size_t acpi_write_madt(uint8_t *t, unsigned int nr_cpus)
+{
+	size_t n = ACPI_HDR_LEN;
+	unsigned int i;
+
+	put32(t, n, MADT_LAPIC_ADDR);
+	put32(t, n + 4, MADT_PCAT_COMPAT);
+	n += 8;
+	for (i = 0; i < nr_cpus; i++, n += 8) {
+		t[n] = MADT_TYPE_LAPIC;
+		t[n + 1] = 8;
+		t[n + 2] = (uint8_t)i;		/* ACPI processor UID */
+		t[n + 3] = (uint8_t)i;		/* APIC ID */
+		put32(t, n + 4, MADT_LAPIC_ENABLED);
+	}
+	t[n] = MADT_TYPE_IOAPIC;
+	t[n + 1] = 12;
+	t[n + 2] = (uint8_t)nr_cpus;		/* I/O APIC ID */
+	t[n + 3] = 0;
+	put32(t, n + 4, MADT_IOAPIC_ADDR);
+	put32(t, n + 8, 0);			/* GSI base */
+	n += 12;
+	n += madt_override(t + n, ACPI_PIT_IRQ, ACPI_PIT_GSI, MPS_HIGH_EDGE);
+	n += madt_override(t + n, ACPI_SCI_IRQ, ACPI_SCI_IRQ, MPS_HIGH_LEVEL);
+	t[n] = MADT_TYPE_LAPIC_NMI;
+	t[n + 1] = 6;
+	t[n + 2] = 0xff;			/* all processors */
+	put16(t, n + 3, MPS_CONFORMS);		/* NMI is edge and active high by definition */
+	t[n + 5] = 1;				/* LINT1 */
+	n += 6;
+	acpi_header(t, "APIC", (uint32_t)n, 3);
+	t[9] = acpi_checksum(t, n);
+	return n;
+}
+
+/* DefinitionBlock around dsdt.c's AML; false if it does not fit. */
+static bool acpi_write_dsdt(uint8_t *t, size_t max, uint64_t ram_low_end, bool apic)
+{
+	size_t aml = dsdt_write(t + ACPI_HDR_LEN, max - ACPI_HDR_LEN, ram_low_end, apic);
 
 	if (!aml)
 		return false;
@@ -235,14 +312,21 @@ static void acpi_write_facs(uint8_t *t)
 	t[32] = 2;				/* version */
 }
 
-static void acpi_write_rsdt_xsdt(uint8_t *rsdt, uint8_t *xsdt)
+/* The FADT and, with @madt, the MADT: RSDT at 0xe0040 (up to 0x40 bytes), XSDT at 0xe0080. */
+static void acpi_write_rsdt_xsdt(uint8_t *rsdt, uint8_t *xsdt, bool madt)
 {
-	acpi_header(rsdt, "RSDT", ACPI_HDR_LEN + 4, 1);
+	unsigned int n = madt ? 2 : 1;
+
+	acpi_header(rsdt, "RSDT", ACPI_HDR_LEN + 4 * n, 1);
 	put32(rsdt, ACPI_HDR_LEN, ACPI_FADT_ADDR);
-	rsdt[9] = acpi_checksum(rsdt, ACPI_HDR_LEN + 4);
-	acpi_header(xsdt, "XSDT", ACPI_HDR_LEN + 8, 1);
+	if (madt)
+		put32(rsdt, ACPI_HDR_LEN + 4, ACPI_MADT_ADDR);
+	rsdt[9] = acpi_checksum(rsdt, ACPI_HDR_LEN + 4 * n);
+	acpi_header(xsdt, "XSDT", ACPI_HDR_LEN + 8 * n, 1);
 	put64(xsdt, ACPI_HDR_LEN, ACPI_FADT_ADDR);
-	xsdt[9] = acpi_checksum(xsdt, ACPI_HDR_LEN + 8);
+	if (madt)
+		put64(xsdt, ACPI_HDR_LEN + 8, ACPI_MADT_ADDR);
+	xsdt[9] = acpi_checksum(xsdt, ACPI_HDR_LEN + 8 * n);
 }
 
 static void acpi_write_rsdp(uint8_t *p)
@@ -294,12 +378,17 @@ uint64_t acpi_setup(struct vm *vm)
 		return 0;
 	if (!vm->acpi_pm && acpi_pm_register(vm))
 		return 0;
+	if (vm->lapic && (!vm->cfg.nr_cpus || vm->cfg.nr_cpus > VM_MAX_CPUS))
+		return 0;
 	acpi_write_facs(area + (ACPI_FACS_ADDR - ACPI_RSDP_ADDR));
 	if (!acpi_write_dsdt(area + (ACPI_DSDT_ADDR - ACPI_RSDP_ADDR),
-			     ACPI_AREA_LEN - (ACPI_DSDT_ADDR - ACPI_RSDP_ADDR), vm->mem.low_end))
+			     ACPI_AREA_LEN - (ACPI_DSDT_ADDR - ACPI_RSDP_ADDR), vm->mem.low_end, vm->lapic))
 		return 0;
 	acpi_write_fadt(area + (ACPI_FADT_ADDR - ACPI_RSDP_ADDR));
-	acpi_write_rsdt_xsdt(area + (ACPI_RSDT_ADDR - ACPI_RSDP_ADDR), area + (ACPI_XSDT_ADDR - ACPI_RSDP_ADDR));
+	if (vm->lapic)
+		acpi_write_madt(area + (ACPI_MADT_ADDR - ACPI_RSDP_ADDR), vm->cfg.nr_cpus);
+	acpi_write_rsdt_xsdt(area + (ACPI_RSDT_ADDR - ACPI_RSDP_ADDR), area + (ACPI_XSDT_ADDR - ACPI_RSDP_ADDR),
+			     vm->lapic);
 	acpi_write_rsdp(area);
 	return ACPI_RSDP_ADDR;
 }

@@ -109,16 +109,27 @@ bool boot_write_cmdline(const struct guest_mem *mem, const char *cmdline, size_t
 /* The host TSC rate in kHz, measured over 20 ms against CLOCK_MONOTONIC; 0 if unusable. */
 uint32_t boot_tsc_khz(void);
 
+/*
+ * The VM's topology in a vCPU's CPUID table (boot/cpuid.c): vCPU @id of
+ * @nr_cpus, one package of single-thread cores, APIC ID = @id; @lapic sets
+ * leaf 1's APIC bit (clears it otherwise).
+ */
+void cpuid_set_topology(struct hv_cpuid *c, unsigned int id, unsigned int nr_cpus, bool lapic);
+
 /* ---- ACPI (boot/acpi.c) ---- */
 /*
- * Write RSDP, RSDT, XSDT, FADT, FACS and a DSDT with \_S5 into the BIOS
- * area and register the PM register block (PM1 event/control, PM timer,
+ * Write RSDP, RSDT, XSDT, FADT, FACS, a DSDT with \_S5 and, with the local
+ * APIC (vm->lapic), a MADT for vm->cfg.nr_cpus processors into the BIOS
+ * area, and register the PM register block (PM1 event/control, PM timer,
  * reset register) on vm->pio.  Returns the RSDP's address, 0 on failure.
  */
 uint64_t acpi_setup(struct vm *vm);
 
-/* The DSDT's AML (after its header) into @out; its length, 0 if @max is too small. */
-size_t dsdt_write(uint8_t *out, size_t max, uint64_t ram_low_end);
+/*
+ * The DSDT's AML (after its header) into @out; its length, 0 if @max is too
+ * small.  @apic: the platform has an I/O APIC, so _PRT answers per \_PIC.
+ */
+size_t dsdt_write(uint8_t *out, size_t max, uint64_t ram_low_end, bool apic);
 void acpi_destroy(struct vm *vm);
 
 #endif /* HV_RUN_BOOT_H */

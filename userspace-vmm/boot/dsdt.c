@@ -24,6 +24,27 @@
  * ACPI for IRQ routing"); without an entry it falls back to the interrupt
  * line register with a warning.  In PIC mode (no MADT) a GSI is the 8259
  * input, which Linux makes level-triggered in the ELCR.
+ *
+ * With the I/O APIC (hv-run's local APIC platform) the routing depends on
+ * the interrupt model the OS chose, which it tells through \_PIC (0 PIC,
+ * 1 APIC), so _PRT becomes a method, as on PC firmware:
+ *
+ *   Name (PICM, Zero)
+ *   Method (_PIC, 1) { Store (Arg0, PICM) }
+ *   ... in PCI0:
+ *     Name (PRTP, Package () { ...the PIC-mode table above... })
+ *     Name (PRTA, Package () { Package () { 0x0001FFFF, 0, 0, 17 }, ... })
+ *     Method (_PRT) { If (PICM) { Return (PRTA) } Return (PRTP) }
+ *
+ * In APIC mode INTx of slot S pin P is GSI 16 + (S + P) % 8: I/O APIC pins
+ * 16-23, which nothing else uses, rather than the ISA IRQs 5/10/11 of PIC
+ * mode.  An ISA pin would need an interrupt source override per IRQ to turn
+ * it level and active low, and would sit on a pin whose 8259 twin the ISA
+ * side also drives; pins above 15 are PCI's by convention, and Linux gives
+ * a _PRT GSI without a link device the PCI defaults, level and active low
+ * (acpi_pci_irq_enable()), exactly what the wires are (vm_irq.c).  The
+ * guest booted with "noapic" still evaluates \_PIC (0) and gets the PIC
+ * table.
  */
 #include <string.h>
 
@@ -167,8 +188,13 @@ static void dsdt_pci0_crs(struct aml *crs, uint64_t ram_low_end)
 	aml_byte(crs, 0x00);				/* checksum 0: not checked */
 }
 
-/* Package (4) { slot << 16 | 0xffff, pin, 0 (no link device), GSI } per slot 1-31 and pin. */
-static void dsdt_pci0_prt(struct aml *prt)
+static const uint8_t method_op[] = { 0x14 }, if_op[] = { 0xa0 }, package_op[] = { 0x12 };
+
+/*
+ * Package (4) { slot << 16 | 0xffff, pin, 0 (no link device), GSI } per slot
+ * 1-31 and pin; @apic: the I/O APIC's GSIs, else the 8259's inputs.
+ */
+static void dsdt_pci0_prt(struct aml *prt, bool apic)
 {
 	unsigned int slot, pin;
 	uint8_t b_entry[32];
@@ -177,37 +203,68 @@ static void dsdt_pci0_prt(struct aml *prt)
 	for (slot = 1; slot < 32; slot++) {
 		for (pin = 0; pin < 4; pin++) {
 			struct aml e = { .buf = b_entry, .cap = sizeof(b_entry) };
-			static const uint8_t package_op[] = { 0x12 };
 
 			aml_byte(&e, 4);
 			aml_byte(&e, 0x0c);		/* DWordPrefix: keep the address's width */
 			aml_le(&e, slot << 16 | 0xffff, 4);
 			aml_integer(&e, pin);
 			aml_integer(&e, 0);
-			aml_integer(&e, pci_intx_irq(slot + pin));
+			aml_integer(&e, apic ? pci_intx_gsi(slot + pin) : pci_intx_irq(slot + pin));
 			aml_package_op(prt, package_op, sizeof(package_op), &e);
 		}
 	}
 }
 
-size_t dsdt_write(uint8_t *out, size_t max, uint64_t ram_low_end)
+/* Name (PICM, Zero); Method (_PIC, 1) { Store (Arg0, PICM) } */
+static void dsdt_pic_method(struct aml *a)
+{
+	static const uint8_t body[] = {
+		'_', 'P', 'I', 'C', 0x01,		/* one argument, not serialized */
+		0x70, 0x68, 'P', 'I', 'C', 'M',		/* StoreOp Arg0Op PICM */
+	};
+	const struct aml m = { .buf = (uint8_t *)body, .len = sizeof(body), .cap = sizeof(body) };
+
+	aml_name(a, "PICM");
+	aml_integer(a, 0);
+	aml_package_op(a, method_op, sizeof(method_op), &m);
+}
+
+/* Method (_PRT) { If (PICM) { Return (PRTA) } Return (PRTP) } */
+static void dsdt_prt_method(struct aml *dev)
+{
+	static const uint8_t then[] = { 'P', 'I', 'C', 'M', 0xa4, 'P', 'R', 'T', 'A' };
+	static const uint8_t other[] = { 0xa4, 'P', 'R', 'T', 'P' };
+	const struct aml t = { .buf = (uint8_t *)then, .len = sizeof(then), .cap = sizeof(then) };
+	uint8_t b[32];
+	struct aml m = { .buf = b, .cap = sizeof(b) };
+
+	aml_bytes(&m, "_PRT", 4);
+	aml_byte(&m, 0x00);				/* no arguments, not serialized */
+	aml_package_op(&m, if_op, sizeof(if_op), &t);
+	aml_bytes(&m, other, sizeof(other));
+	aml_package_op(dev, method_op, sizeof(method_op), &m);
+}
+
+size_t dsdt_write(uint8_t *out, size_t max, uint64_t ram_low_end, bool apic)
 {
 	static const uint8_t s5[] = {
 		0x12, 0x08, 0x04,			/* PackageOp, PkgLength 8, 4 elements */
 		0x0a, 5, 0x0a, 5, 0x00, 0x00,		/* SLP_TYPa 5, SLP_TYPb 5, reserved */
 	};
 	static const uint8_t scope_op[] = { 0x10 }, device_op[] = { 0x5b, 0x82 }, buffer_op[] = { 0x11 };
-	static const uint8_t package_op[] = { 0x12 };
-	uint8_t b_crs[256], b_buf[280], b_prt[2048], b_dev[2400], b_scope[2420];
+	uint8_t b_crs[256], b_buf[280], b_prt[2048], b_prta[2048], b_dev[4600], b_scope[4620];
 	struct aml a = { .buf = out, .cap = max };
 	struct aml crs = { .buf = b_crs, .cap = sizeof(b_crs) };
 	struct aml buf = { .buf = b_buf, .cap = sizeof(b_buf) };
 	struct aml prt = { .buf = b_prt, .cap = sizeof(b_prt) };
+	struct aml prta = { .buf = b_prta, .cap = sizeof(b_prta) };
 	struct aml dev = { .buf = b_dev, .cap = sizeof(b_dev) };
 	struct aml scope = { .buf = b_scope, .cap = sizeof(b_scope) };
 
 	aml_name(&a, "_S5_");
 	aml_bytes(&a, s5, sizeof(s5));
+	if (apic)
+		dsdt_pic_method(&a);
 
 	dsdt_pci0_crs(&crs, ram_low_end);
 	aml_integer(&buf, crs.len);			/* BufferSize */
@@ -222,9 +279,18 @@ size_t dsdt_write(uint8_t *out, size_t max, uint64_t ram_low_end)
 	aml_integer(&dev, 0);
 	aml_name(&dev, "_CRS");
 	aml_package_op(&dev, buffer_op, sizeof(buffer_op), &buf);
-	dsdt_pci0_prt(&prt);
-	aml_name(&dev, "_PRT");
-	aml_package_op(&dev, package_op, sizeof(package_op), &prt);
+	dsdt_pci0_prt(&prt, false);
+	if (apic) {
+		dsdt_pci0_prt(&prta, true);
+		aml_name(&dev, "PRTP");
+		aml_package_op(&dev, package_op, sizeof(package_op), &prt);
+		aml_name(&dev, "PRTA");
+		aml_package_op(&dev, package_op, sizeof(package_op), &prta);
+		dsdt_prt_method(&dev);
+	} else {
+		aml_name(&dev, "_PRT");
+		aml_package_op(&dev, package_op, sizeof(package_op), &prt);
+	}
 
 	aml_bytes(&scope, "\\_SB_", 5);
 	aml_package_op(&scope, device_op, sizeof(device_op), &dev);

@@ -27,9 +27,9 @@
  * Memory BARs are decoded in one MMIO window (pci_map_mmio(): the 32-bit
  * hole the DSDT gives the root bridge): an access goes to the device whose
  * memory-enabled BAR covers it, wherever the guest moved the BAR.  INTx:
- * every device uses INTA; slot S is wired to ISA IRQ pci_intx_irq(S),
- * level-triggered and shared, so a line is high while any of its devices
- * asserts it.
+ * every device uses INTA; slot S is wired to ISA IRQ pci_intx_irq(S) and to
+ * I/O APIC pin pci_intx_gsi(S), level-triggered and shared, so a line is
+ * asserted while any of its devices asserts it.
  *
  * Left out: configuration mechanism 2, extended (PCIe) configuration space,
  * buses behind bridges, I/O BAR decoding, MSI/MSI-X.
@@ -139,21 +139,41 @@ unsigned int pci_intx_irq(unsigned int slot_plus_pin)
 	return irqs[slot_plus_pin % sizeof(irqs)];
 }
 
+unsigned int pci_intx_gsi(unsigned int slot_plus_pin)
+{
+	/* All eight pins above the ISA ones, so that at most every eighth slot shares a line. */
+	return PCI_INTX_GSI_BASE + slot_plus_pin % PCI_INTX_NR_GSIS;
+}
+
 void pci_connect_intx(struct pci *pci, struct irq_line out)
 {
 	pci->intx_out = out;
 }
 
+void pci_connect_intx_gsi(struct pci *pci, struct irq_line out)
+{
+	pci->intx_gsi_out = out;
+}
+
+/*
+ * Both outputs are driven whatever mode the guest chose, as the wires of a
+ * PC chipset are: in APIC mode the guest masks the PIC inputs, in PIC mode
+ * it leaves the I/O APIC entries masked.
+ */
 void pci_set_intx(struct pci *pci, struct pci_device *dev, unsigned int slot, bool level)
 {
-	unsigned int irq = pci_intx_irq(slot);
+	unsigned int irq = pci_intx_irq(slot), gsi = pci_intx_gsi(slot);
+	unsigned int *gsi_count = &pci->intx_gsi_count[gsi - PCI_INTX_GSI_BASE];
 
 	pthread_mutex_lock(&pci->intx_lock);
 	if (dev->intx_asserted != level) {
 		dev->intx_asserted = level;
 		pci->intx_count[irq] += level ? 1 : -1;
+		*gsi_count += level ? 1 : -1;
 		if (pci->intx_out.set_level)
 			pci->intx_out.set_level(pci->intx_out.opaque, irq, pci->intx_count[irq] > 0);
+		if (pci->intx_gsi_out.set_level)
+			pci->intx_gsi_out.set_level(pci->intx_gsi_out.opaque, gsi, *gsi_count > 0);
 	}
 	pthread_mutex_unlock(&pci->intx_lock);
 }

@@ -26,6 +26,10 @@ struct pci_device;
 #define PCI_BAR_PREFETCH	0x8
 
 /* hv-run's host bridge: Red Hat's vendor ID for emulated parts, QEMU's host bridge device ID. */
+/* The I/O APIC pins PCI INTx lines use in APIC mode: GSIs 16-23 (pci_intx_gsi()). */
+#define PCI_INTX_GSI_BASE	16
+#define PCI_INTX_NR_GSIS	8
+
 #define PCI_HOST_VENDOR		0x1b36
 #define PCI_HOST_DEVICE		0x0008
 
@@ -72,12 +76,15 @@ struct pci {
 
 	/*
 	 * INTx: every function uses pin A; slot S raises PIC input
-	 * pci_intx_irq(S), which several slots share, so the line is the OR
-	 * of its devices (a count of asserted ones per IRQ).
+	 * pci_intx_irq(S) and I/O APIC pin pci_intx_gsi(S), each shared by
+	 * several slots (differently), so a line is the OR of its devices (a
+	 * count of asserted ones per line).
 	 */
-	pthread_mutex_t intx_lock;	/* guards intx_count and each device's intx_asserted */
+	pthread_mutex_t intx_lock;	/* guards the counts and each device's intx_asserted */
 	unsigned int intx_count[16];
+	unsigned int intx_gsi_count[PCI_INTX_NR_GSIS];
 	struct irq_line intx_out;	/* set_level(opaque, irq, level) into the PIC; irq unused */
+	struct irq_line intx_gsi_out;	/* set_level(opaque, gsi, asserted) or unset; irq unused */
 	struct pci_window {
 		struct pci *pci;
 		uint64_t base;
@@ -102,8 +109,15 @@ void pci_device_set_bar_address(struct pci_device *dev, unsigned int bar, uint32
  * pin P (0 = INTA) of slot S raises pci_intx_irq(S + P).
  */
 unsigned int pci_intx_irq(unsigned int slot_plus_pin);
-/* Connect the INTx outputs to the interrupt controller (before the vCPUs start). */
+/*
+ * The I/O APIC pin (GSI) the same INTx line reaches in APIC mode, as the
+ * DSDT's APIC-mode _PRT says: PCI_INTX_GSI_BASE + (S + P) % 8.
+ */
+unsigned int pci_intx_gsi(unsigned int slot_plus_pin);
+/* Connect the INTx outputs to the PIC (before the vCPUs start). */
 void pci_connect_intx(struct pci *pci, struct irq_line out);
+/* ...and to the I/O APIC, when there is one: @out gets the GSI and whether the line is asserted. */
+void pci_connect_intx_gsi(struct pci *pci, struct irq_line out);
 /* Drive @dev's INTA (at 00:@slot) to @level.  Any thread. */
 void pci_set_intx(struct pci *pci, struct pci_device *dev, unsigned int slot, bool level);
 /*

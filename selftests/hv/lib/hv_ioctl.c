@@ -42,6 +42,16 @@ int hv_ioctl_create_vcpu(int vm_fd, unsigned long id)
 	return ioctl(vm_fd, HV_CREATE_VCPU, id);
 }
 
+int hv_ioctl_enable_cap(int vm_fd, const struct hv_enable_cap *cap)
+{
+	return ioctl(vm_fd, HV_ENABLE_CAP, cap);
+}
+
+int hv_ioctl_signal_msi(int vm_fd, const struct hv_msi *msi)
+{
+	return ioctl(vm_fd, HV_SIGNAL_MSI, msi);
+}
+
 int hv_ioctl_run(int vcpu_fd)
 {
 	return ioctl(vcpu_fd, HV_RUN, 0);
@@ -97,6 +107,26 @@ int hv_ioctl_get_stats(int vcpu_fd, struct hv_stats *stats)
 	return ioctl(vcpu_fd, HV_GET_STATS, stats);
 }
 
+int hv_ioctl_get_lapic(int vcpu_fd, struct hv_lapic_state *lapic)
+{
+	return ioctl(vcpu_fd, HV_GET_LAPIC, lapic);
+}
+
+int hv_ioctl_set_lapic(int vcpu_fd, const struct hv_lapic_state *lapic)
+{
+	return ioctl(vcpu_fd, HV_SET_LAPIC, lapic);
+}
+
+int hv_ioctl_get_mp_state(int vcpu_fd, struct hv_mp_state *mp)
+{
+	return ioctl(vcpu_fd, HV_GET_MP_STATE, mp);
+}
+
+int hv_ioctl_set_mp_state(int vcpu_fd, const struct hv_mp_state *mp)
+{
+	return ioctl(vcpu_fd, HV_SET_MP_STATE, mp);
+}
+
 const char *hv_exit_name(unsigned int reason)
 {
 	static const char *const names[HV_STATS_NR_REASONS] = {
@@ -110,6 +140,7 @@ const char *hv_exit_name(unsigned int reason)
 		[HV_EXIT_INTR] = "intr",
 		[HV_EXIT_FAIL_ENTRY] = "fail_entry",
 		[HV_EXIT_INTERNAL_ERROR] = "internal_error",
+		[HV_EXIT_EOI] = "eoi",
 		[HV_STAT_CPUID] = "cpuid",
 		[HV_STAT_MSR] = "msr",
 		[HV_STAT_EXTERNAL_INTERRUPT] = "external_interrupt",
@@ -119,6 +150,9 @@ const char *hv_exit_name(unsigned int reason)
 		[HV_STAT_DR_ACCESS] = "dr_access",
 		[HV_STAT_INVALID_INSN] = "invalid_insn",
 		[HV_STAT_PAUSE] = "pause",
+		[HV_STAT_HALT_POLL] = "halt_poll",
+		[HV_STAT_HALT_SLEEP] = "halt_sleep",
+		[HV_STAT_YIELD] = "yield",
 		[HV_STAT_OTHER] = "other",
 	};
 

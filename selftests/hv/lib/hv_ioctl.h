@@ -31,6 +31,8 @@ int hv_ioctl_get_supported_cpuid(int dev_fd, struct hv_cpuid *cpuid);
 /* On a VM fd. */
 int hv_ioctl_set_memory_region(int vm_fd, const struct hv_memory_region *region);
 int hv_ioctl_create_vcpu(int vm_fd, unsigned long id);
+int hv_ioctl_enable_cap(int vm_fd, const struct hv_enable_cap *cap);
+int hv_ioctl_signal_msi(int vm_fd, const struct hv_msi *msi);
 
 /* On a vCPU fd. */
 int hv_ioctl_run(int vcpu_fd);
@@ -44,6 +46,10 @@ int hv_ioctl_get_msrs(int vcpu_fd, struct hv_msrs *msrs);
 int hv_ioctl_set_msrs(int vcpu_fd, const struct hv_msrs *msrs);
 int hv_ioctl_interrupt(int vcpu_fd, const struct hv_interrupt *irq);
 int hv_ioctl_get_stats(int vcpu_fd, struct hv_stats *stats);
+int hv_ioctl_get_lapic(int vcpu_fd, struct hv_lapic_state *lapic);
+int hv_ioctl_set_lapic(int vcpu_fd, const struct hv_lapic_state *lapic);
+int hv_ioctl_get_mp_state(int vcpu_fd, struct hv_mp_state *mp);
+int hv_ioctl_set_mp_state(int vcpu_fd, const struct hv_mp_state *mp);
 
 /*
  * Name of an exit reason or stats index (HV_EXIT_IO: "io", HV_STAT_CPUID:

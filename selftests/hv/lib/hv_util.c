@@ -19,6 +19,7 @@
 #include "hv_util.h"
 #include "processor.h"
 #include "ucall.h"
+#include "apic.h"
 
 /*
  * Reason of a TEST_SKIP, written by the test point's child and read by the
@@ -582,4 +583,313 @@ void __vcpu_assert_exit(struct vcpu *vcpu, uint32_t reason, const char *file, in
 	errno = 0;
 	__test_assert_fail(file, line, "exit reason", "expected %s, got %s",
 			   exit_reason_str(reason), exit_reason_str(vcpu->run->exit_reason));
+}
+
+/* ---- the in-kernel local APIC ---------------------------------------------------- */
+
+int __vm_enable_cap(struct vm *vm, uint32_t cap, uint32_t flags, uint64_t arg0)
+{
+	struct hv_enable_cap c = { .cap = cap, .flags = flags, .args = { arg0 } };
+
+	return hv_ioctl_enable_cap(vm->fd, &c);
+}
+
+void vm_enable_lapic(struct vm *vm)
+{
+	static uint64_t khz;
+
+	TEST_ASSERT(__vm_enable_cap(vm, HV_CAP_LAPIC, 0, 0) == 0, "HV_ENABLE_CAP(HV_CAP_LAPIC)");
+	if (!vm->long_mode)
+		return;
+	virt_map(vm, APIC_DEFAULT_GPA, APIC_DEFAULT_GPA, PAGE_SIZE);
+	if (!khz)
+		khz = host_tsc_khz(20);
+	*guest_global_ptr(vm, guest_tsc_khz) = khz;
+}
+
+struct vm *vm_create_lapic(uint64_t ram_size)
+{
+	struct vm *vm = vm_create(ram_size);
+
+	vm_enable_lapic(vm);
+	return vm;
+}
+
+int __vm_signal_msi(struct vm *vm, uint64_t address, uint32_t data)
+{
+	struct hv_msi msi = { .address = address, .data = data };
+
+	return hv_ioctl_signal_msi(vm->fd, &msi);
+}
+
+int vm_signal_msi(struct vm *vm, uint64_t address, uint32_t data)
+{
+	int r = __vm_signal_msi(vm, address, data);
+
+	TEST_ASSERT(r >= 0, "HV_SIGNAL_MSI address %#llx data %#x",
+		    (unsigned long long)address, data);
+	return r;
+}
+
+void vcpu_get_lapic(struct vcpu *vcpu, struct hv_lapic_state *s)
+{
+	memset(s, 0, sizeof(*s));
+	TEST_ASSERT(hv_ioctl_get_lapic(vcpu->fd, s) == 0, "HV_GET_LAPIC vCPU %u", vcpu->id);
+}
+
+void vcpu_set_lapic(struct vcpu *vcpu, const struct hv_lapic_state *s)
+{
+	TEST_ASSERT(hv_ioctl_set_lapic(vcpu->fd, s) == 0, "HV_SET_LAPIC vCPU %u", vcpu->id);
+}
+
+uint32_t vcpu_get_mp_state(struct vcpu *vcpu)
+{
+	struct hv_mp_state mp = { .state = ~0u };
+
+	TEST_ASSERT(hv_ioctl_get_mp_state(vcpu->fd, &mp) == 0, "HV_GET_MP_STATE vCPU %u",
+		    vcpu->id);
+	return mp.state;
+}
+
+void vcpu_set_mp_state(struct vcpu *vcpu, uint32_t state)
+{
+	struct hv_mp_state mp = { .state = state };
+
+	TEST_ASSERT(hv_ioctl_set_mp_state(vcpu->fd, &mp) == 0, "HV_SET_MP_STATE vCPU %u state %u",
+		    vcpu->id, state);
+}
+
+const char *mp_state_str(uint32_t state)
+{
+	switch (state) {
+	case HV_MP_STATE_RUNNABLE: return "RUNNABLE";
+	case HV_MP_STATE_HALTED: return "HALTED";
+	case HV_MP_STATE_INIT_RECEIVED: return "INIT_RECEIVED";
+	default: return "(invalid)";
+	}
+}
+
+uint64_t host_tsc_khz(unsigned int ms)
+{
+	struct timespec t0, t1, ts = { ms / 1000, (ms % 1000) * 1000000L };
+	uint64_t c0, c1, ns;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	c0 = rdtsc();
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	c1 = rdtsc();
+	ns = (t1.tv_sec - t0.tv_sec) * 1000000000ULL + t1.tv_nsec - t0.tv_nsec;
+	TEST_ASSERT(ns && c1 > c0, "TSC calibration: %llu ns, %llu ticks",
+		    (unsigned long long)ns, (unsigned long long)(c1 - c0));
+	return (c1 - c0) * 1000000ULL / ns;
+}
+
+/* ---- a vCPU in a thread of its own ---------------------------------------------- */
+
+static void vcpu_thread_sig(int sig)
+{
+	(void)sig;
+}
+
+static void vcpu_thread_finish(struct vcpu_thread *t, bool by_signal)
+{
+	pthread_mutex_lock(&t->lock);
+	t->finished = true;
+	t->stopped_by_signal = by_signal;
+	pthread_cond_broadcast(&t->cond);
+	pthread_mutex_unlock(&t->lock);
+}
+
+static void *vcpu_thread_fn(void *arg)
+{
+	struct vcpu_thread *t = arg;
+	struct vcpu *vcpu = t->vcpu;
+	struct ucall uc;
+	uint64_t cmd;
+	int r;
+
+	for (;;) {
+		r = __vcpu_run(vcpu);
+		if (r < 0 && errno == EINTR) {
+			bool stop;
+
+			TEST_ASSERT(vcpu->run->exit_reason == HV_EXIT_INTR,
+				    "vCPU %u: HV_RUN returned EINTR with exit %s", vcpu->id,
+				    exit_reason_str(vcpu->run->exit_reason));
+			pthread_mutex_lock(&t->lock);
+			t->eintr++;
+			stop = t->stop;
+			pthread_mutex_unlock(&t->lock);
+			if (stop) {
+				vcpu_thread_finish(t, true);
+				return NULL;
+			}
+			continue;
+		}
+		if (r) {
+			int err = errno;
+
+			vcpu_dump_exit(vcpu);
+			errno = err;
+			TEST_FAIL("vCPU %u: HV_RUN returned %d", vcpu->id, r);
+		}
+		cmd = vcpu_get_ucall(vcpu, &uc);
+		if (cmd == UCALL_NONE) {
+			vcpu_dump_exit(vcpu);
+			errno = 0;
+			TEST_FAIL("vCPU %u: expected a ucall, got exit %s", vcpu->id,
+				  exit_reason_str(vcpu->run->exit_reason));
+		}
+		if (cmd == UCALL_ASSERT || cmd == UCALL_UNHANDLED) {
+			ucall_print(vcpu, &uc);
+			errno = 0;
+			TEST_FAIL("vCPU %u: guest reported %s", vcpu->id, ucall_name(cmd));
+		}
+		if (cmd == UCALL_PRINT) {
+			ucall_print(vcpu, &uc);
+			continue;
+		}
+		pthread_mutex_lock(&t->lock);
+		TEST_ASSERT(t->queued - t->taken < VCPU_THREAD_QUEUE,
+			    "vCPU %u: more than %u ucalls not taken by the test", vcpu->id,
+			    VCPU_THREAD_QUEUE);
+		t->queue[t->queued++ % VCPU_THREAD_QUEUE] = uc;
+		pthread_cond_broadcast(&t->cond);
+		pthread_mutex_unlock(&t->lock);
+		if (cmd == UCALL_DONE) {
+			vcpu_thread_finish(t, false);
+			return NULL;
+		}
+	}
+}
+
+void vcpu_thread_start(struct vcpu_thread *t, struct vcpu *vcpu)
+{
+	pthread_condattr_t ca;
+	struct sigaction sa;
+	int e;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = vcpu_thread_sig;	/* no SA_RESTART: HV_RUN returns EINTR */
+	TEST_ASSERT(sigaction(SIGUSR1, &sa, NULL) == 0, "sigaction");
+	memset(t, 0, sizeof(*t));
+	t->vcpu = vcpu;
+	t->queue = calloc(VCPU_THREAD_QUEUE, sizeof(*t->queue));
+	TEST_ASSERT(t->queue, "calloc");
+	pthread_mutex_init(&t->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&t->cond, &ca);
+	pthread_condattr_destroy(&ca);
+	e = pthread_create(&t->thread, NULL, vcpu_thread_fn, t);
+	errno = e;
+	TEST_ASSERT(!e, "pthread_create for vCPU %u", vcpu->id);
+}
+
+static void deadline_in(struct timespec *ts, unsigned int ms)
+{
+	clock_gettime(CLOCK_MONOTONIC, ts);
+	ts->tv_sec += ms / 1000;
+	ts->tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}
+
+uint64_t vcpu_thread_next(struct vcpu_thread *t, struct ucall *uc, unsigned int timeout_ms)
+{
+	struct timespec dl;
+	int r = 0;
+
+	deadline_in(&dl, timeout_ms);
+	pthread_mutex_lock(&t->lock);
+	while (t->queued == t->taken && !t->finished && r != ETIMEDOUT)
+		r = pthread_cond_timedwait(&t->cond, &t->lock, &dl);
+	if (t->queued == t->taken) {
+		bool finished = t->finished;
+
+		pthread_mutex_unlock(&t->lock);
+		errno = 0;
+		TEST_FAIL("vCPU %u: no ucall within %u ms%s", t->vcpu->id, timeout_ms,
+			  finished ? " (its thread stopped)" : " (still in HV_RUN)");
+	}
+	*uc = t->queue[t->taken++ % VCPU_THREAD_QUEUE];
+	pthread_mutex_unlock(&t->lock);
+	return uc->cmd;
+}
+
+void __vcpu_thread_expect_sync(struct vcpu_thread *t, uint64_t arg0, struct ucall *uc,
+			       unsigned int timeout_ms, const char *file, int line)
+{
+	struct ucall u;
+	uint64_t cmd = vcpu_thread_next(t, &u, timeout_ms);
+
+	errno = 0;
+	if (cmd != UCALL_SYNC || u.args[0] != arg0) {
+		ucall_print(t->vcpu, &u);
+		__test_assert_fail(file, line, "ucall", "vCPU %u: expected SYNC %#llx, got %s %#llx",
+				   t->vcpu->id, (unsigned long long)arg0, ucall_name(cmd),
+				   (unsigned long long)u.args[0]);
+	}
+	if (uc)
+		*uc = u;
+}
+
+void __vcpu_thread_expect_done(struct vcpu_thread *t, unsigned int timeout_ms,
+			       const char *file, int line)
+{
+	struct ucall u;
+	uint64_t cmd = vcpu_thread_next(t, &u, timeout_ms);
+
+	errno = 0;
+	if (cmd != UCALL_DONE) {
+		ucall_print(t->vcpu, &u);
+		__test_assert_fail(file, line, "ucall", "vCPU %u: expected DONE, got %s",
+				   t->vcpu->id, ucall_name(cmd));
+	}
+	pthread_join(t->thread, NULL);
+	free(t->queue);
+	t->queue = NULL;
+}
+
+bool vcpu_thread_has_news(struct vcpu_thread *t)
+{
+	bool news;
+
+	pthread_mutex_lock(&t->lock);
+	news = t->queued != t->taken || t->finished;
+	pthread_mutex_unlock(&t->lock);
+	return news;
+}
+
+bool vcpu_thread_stop(struct vcpu_thread *t, unsigned int timeout_ms)
+{
+	struct timespec ts = { 0, 2 * 1000 * 1000 };
+	unsigned int waited = 0;
+	bool finished, by_signal;
+
+	pthread_mutex_lock(&t->lock);
+	t->stop = true;
+	pthread_mutex_unlock(&t->lock);
+	for (;;) {
+		pthread_mutex_lock(&t->lock);
+		finished = t->finished;
+		by_signal = t->stopped_by_signal;
+		pthread_mutex_unlock(&t->lock);
+		if (finished)
+			break;
+		errno = 0;
+		TEST_ASSERT(waited < timeout_ms, "vCPU %u: HV_RUN did not return on signals for %u ms",
+			    t->vcpu->id, timeout_ms);
+		pthread_kill(t->thread, SIGUSR1);
+		nanosleep(&ts, NULL);
+		waited += 2;
+	}
+	pthread_join(t->thread, NULL);
+	free(t->queue);
+	t->queue = NULL;
+	return by_signal;
 }

@@ -32,6 +32,7 @@
 #ifndef HV_SELFTEST_UTIL_H
 #define HV_SELFTEST_UTIL_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -214,5 +215,85 @@ static inline void *vcpu_io_data(struct vcpu *vcpu)
 {
 	return (uint8_t *)vcpu->run + vcpu->run->io.data_offset;
 }
+
+/* ---- the in-kernel local APIC (HV_CAP_LAPIC) ------------------------------ */
+
+/* HV_ENABLE_CAP on @vm: returns the ioctl result (-1 and errno), nothing asserted. */
+int __vm_enable_cap(struct vm *vm, uint32_t cap, uint32_t flags, uint64_t arg0);
+/*
+ * HV_ENABLE_CAP(HV_CAP_LAPIC) (before any vCPU); for long-mode VMs also the
+ * xAPIC page mapped at its GPA in the guest page tables and the guest's
+ * guest_tsc_khz (apic.h) set.  TEST_ASSERTs success.
+ */
+void vm_enable_lapic(struct vm *vm);
+/* vm_create() + vm_enable_lapic(). */
+struct vm *vm_create_lapic(uint64_t ram_size);
+/* HV_SIGNAL_MSI: returns the ioctl result (APICs reached, or -1 and errno). */
+int __vm_signal_msi(struct vm *vm, uint64_t address, uint32_t data);
+/* Same, TEST_ASSERTs it did not fail; returns the APICs reached. */
+int vm_signal_msi(struct vm *vm, uint64_t address, uint32_t data);
+
+void vcpu_get_lapic(struct vcpu *vcpu, struct hv_lapic_state *s);
+void vcpu_set_lapic(struct vcpu *vcpu, const struct hv_lapic_state *s);
+/* HV_GET_MP_STATE / HV_SET_MP_STATE (flags 0), asserting. */
+uint32_t vcpu_get_mp_state(struct vcpu *vcpu);
+void vcpu_set_mp_state(struct vcpu *vcpu, uint32_t state);
+const char *mp_state_str(uint32_t state);
+
+/*
+ * The TSC rate in kHz measured against CLOCK_MONOTONIC over about @ms
+ * milliseconds.  Guest TSCs run at the host's rate (hv offsets, never
+ * scales, them), so guest code can time itself with it.
+ */
+uint64_t host_tsc_khz(unsigned int ms);
+
+/* ---- a vCPU in a thread of its own -------------------------------------------- */
+
+#define VCPU_THREAD_QUEUE	64
+
+struct ucall;
+
+/*
+ * The thread runs the vCPU until UCALL_DONE, queueing every SYNC and the
+ * DONE for the test to take with vcpu_thread_next().  Any other exit, a
+ * failed HV_RUN, UCALL_ASSERT or UCALL_UNHANDLED fails the test point from
+ * the thread (with the usual diagnostics, naming the vCPU); UCALL_PRINT is
+ * printed.  HV_RUN interrupted by a signal (EINTR, HV_EXIT_INTR) is run
+ * again unless vcpu_thread_stop() asked the thread to stop.
+ */
+struct vcpu_thread {
+	struct vcpu *vcpu;
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct ucall *queue;		/* VCPU_THREAD_QUEUE entries */
+	unsigned int queued, taken;
+	bool finished;			/* the thread has returned */
+	bool stop;			/* stop at the next EINTR */
+	bool stopped_by_signal;		/* it did: HV_RUN returned EINTR, exit HV_EXIT_INTR */
+	unsigned int eintr;		/* EINTR returns seen */
+};
+
+/* Starts @t running @vcpu (installs a no-op SIGUSR1 handler without SA_RESTART). */
+void vcpu_thread_start(struct vcpu_thread *t, struct vcpu *vcpu);
+/* The next SYNC or DONE of the vCPU; fails the point after @timeout_ms. */
+uint64_t vcpu_thread_next(struct vcpu_thread *t, struct ucall *uc, unsigned int timeout_ms);
+/* vcpu_thread_next() and asserts SYNC @arg0 (returns the ucall in @uc if not NULL). */
+void __vcpu_thread_expect_sync(struct vcpu_thread *t, uint64_t arg0, struct ucall *uc,
+			       unsigned int timeout_ms, const char *file, int line);
+#define vcpu_thread_expect_sync(t, arg0, uc, ms) \
+	__vcpu_thread_expect_sync(t, arg0, uc, ms, __FILE__, __LINE__)
+/* Waits for DONE (after any SYNCs not taken yet: they fail the point) and joins. */
+void __vcpu_thread_expect_done(struct vcpu_thread *t, unsigned int timeout_ms,
+			       const char *file, int line);
+#define vcpu_thread_expect_done(t, ms) __vcpu_thread_expect_done(t, ms, __FILE__, __LINE__)
+/* True if the thread has a ucall queued that was not taken yet, or has returned. */
+bool vcpu_thread_has_news(struct vcpu_thread *t);
+/*
+ * Signals the thread (SIGUSR1, every 2 ms) until HV_RUN returns EINTR, then
+ * joins it; returns true if it stopped that way, false if it had already
+ * finished (DONE).  Fails the point if it does neither within @timeout_ms.
+ */
+bool vcpu_thread_stop(struct vcpu_thread *t, unsigned int timeout_ms);
 
 #endif /* HV_SELFTEST_UTIL_H */

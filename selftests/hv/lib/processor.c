@@ -11,6 +11,7 @@
 #include "hv_util.h"
 #include "processor.h"
 #include "ucall.h"
+#include "apic.h"
 
 /* ---- guest side ---------------------------------------------------------------- */
 
@@ -91,6 +92,60 @@ int guest_memcmp(const void *a, const void *b, uint64_t n)
 		if (*x != *y)
 			return *x < *y ? -1 : 1;
 	return 0;
+}
+
+/* ---- guest side: local APIC test helpers (apic.h) ------------------------------------- */
+
+uint64_t guest_tsc_khz;
+volatile uint32_t guest_irq_log[GUEST_IRQ_LOG_MAX];
+volatile uint32_t guest_irq_n;
+volatile uint64_t guest_irq_tsc;
+
+void guest_log_irq(uint32_t vector)
+{
+	uint32_t n = guest_irq_n;
+
+	if (n < GUEST_IRQ_LOG_MAX)
+		guest_irq_log[n] = vector;
+	guest_irq_tsc = rdtsc();
+	guest_irq_n = n + 1;
+}
+
+void guest_irq_log_eoi(struct ex_regs *regs)
+{
+	guest_log_irq(regs->vector);
+	xapic_eoi();
+}
+
+void guest_delay_ms(uint64_t ms)
+{
+	uint64_t end = rdtsc() + ms * guest_tsc_khz;
+
+	while (rdtsc() < end)
+		cpu_pause();
+}
+
+int guest_wait_count(volatile uint32_t *counter, uint32_t n, uint64_t ms)
+{
+	uint64_t end = rdtsc() + ms * guest_tsc_khz;
+
+	while (*counter < n && rdtsc() < end)
+		cpu_pause();
+	return *counter >= n;
+}
+
+int guest_prompt_count(volatile uint32_t *counter, uint32_t n)
+{
+	volatile uint32_t i;
+
+	for (i = 0; i < 2000 && *counter < n; i++)
+		__asm__ volatile("nop");
+	return *counter >= n;
+}
+
+uint64_t guest_tsc_to_us(uint64_t tsc)
+{
+	return guest_tsc_khz ? tsc * 1000 / guest_tsc_khz : 0;
 }
 
 /* ---- host side: page tables ------------------------------------------------------ */

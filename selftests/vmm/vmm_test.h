@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * vmm_test: what the harness (vmm_test.c: running hv-run as a child, the
+ * usage and test-kernel cases, main) shares with the Linux guest cases
+ * (vmm_linux.c).  See vmm_test.c for the environment it reads.
+ */
+#ifndef HV_VMM_TEST_H
+#define HV_VMM_TEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "../hv/lib/ktap.h"
+
+#define MAX_ARGS	24
+#define TERM_GRACE_S	5	/* from SIGTERM to SIGKILL for a run past its timeout */
+#define OUT_MAX		(1u << 20)	/* more than any test prints; the rest is dropped */
+
+struct env {
+	const char *hv_run, *guests, *kernel, *initrd;
+	bool have_dev_hv;
+	bool linux_enabled;
+	unsigned int pit_min_pct;
+};
+
+/* One hv-run invocation. */
+struct run {
+	const char *argv[MAX_ARGS];
+	unsigned int argc;
+	unsigned int timeout_s;
+	const char *trigger;		/* when stdout contains this... */
+	const char *input;		/* ...write this to hv-run's stdin */
+	const char *marker;		/* record when stdout first contains this */
+
+	/* results */
+	int status;			/* exit status, 128+signal, -1 if it had to be killed */
+	bool timed_out;
+	char out[OUT_MAX], err[OUT_MAX];
+	size_t out_len, err_len;
+	double secs;			/* from fork to exit */
+	double marker_secs;		/* from fork to the marker, < 0 if never seen */
+	time_t wall_start, wall_end;	/* for comparing with the guest's RTC */
+};
+
+enum verdict { PASS, FAIL, SKIP };
+
+/* A new hv-run invocation (argv[0] set) that must end within @timeout_s; exits on ENOMEM. */
+struct run *run_new(const struct env *e, unsigned int timeout_s);
+/* Append an argument (silently dropped past MAX_ARGS - 1: size MAX_ARGS for the longest case). */
+void arg(struct run *r, const char *a);
+/* @needle in @buf (NUL bytes in @buf allowed), or NULL. */
+const char *find(const char *buf, size_t len, const char *needle);
+/* @buf as "# <prefix>: " diagnostics, a line each. */
+void show_lines(const char *prefix, const char *buf, size_t len);
+/* The whole transcript of a run: stdout, stderr, status. */
+void show_run(const struct run *r);
+/* Run and check the exit status; on a mismatch the transcript is shown. */
+bool run_expect(struct run *r, int want);
+/* A file the testbed always ships is missing: FAIL inside the testbed, else SKIP. */
+enum verdict missing_file(void);
+
+/* The Linux guest cases (vmm_linux.c); @arg of linux_smp: linux_smp_2 or linux_smp_4. */
+struct smp_case;
+extern const struct smp_case linux_smp_2, linux_smp_4;
+enum verdict linux_boot(const struct env *e, const void *arg, const char **skip_why);
+enum verdict virtio_blk_rng(const struct env *e, const void *arg, const char **skip_why);
+enum verdict linux_smp(const struct env *e, const void *arg, const char **skip_why);
+
+#endif /* HV_VMM_TEST_H */
