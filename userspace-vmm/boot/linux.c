@@ -112,12 +112,19 @@ static void linux_fill_e820(const struct guest_mem *mem, struct boot_params *bp)
  *    fixed offset, but the guest's only early watchdog is jiffies, which
  *    lags whenever timer interrupts coalesce while a slow vCPU has
  *    interrupts off; the watchdog would then declare the TSC unstable.
+ *  - no_timer_check: with the I/O APIC, Linux first checks that the PIT
+ *    ticks through it by counting more than 4 jiffies within about 16 tick
+ *    periods; ticks that coalesce the same way fail that check on a loaded
+ *    host, and Linux then panics ("IO-APIC + timer doesn't work"): seen
+ *    under nested emulation on a busy 2-core machine.  KVM's in-kernel PIT
+ *    re-injects lost ticks; hv-run's PIT does not, and its wiring is fixed.
  */
 static char *linux_cmdline(const char *user)
 {
 	uint32_t khz = strstr(user, "tsc_early_khz=") ? 0 : boot_tsc_khz();
 	bool reliable = !strstr(user, "tsc=");
-	size_t len = strlen(user) + 64;
+	bool timer_check = !strstr(user, "no_timer_check");
+	size_t len = strlen(user) + 80;
 	char *s = malloc(len);
 	int n;
 
@@ -127,7 +134,9 @@ static char *linux_cmdline(const char *user)
 	if (khz)
 		n += snprintf(s + n, len - n, "%stsc_early_khz=%u", n ? " " : "", khz);
 	if (reliable)
-		snprintf(s + n, len - n, "%stsc=reliable", n ? " " : "");
+		n += snprintf(s + n, len - n, "%stsc=reliable", n ? " " : "");
+	if (timer_check)
+		snprintf(s + n, len - n, "%sno_timer_check", n ? " " : "");
 	return s;
 }
 
