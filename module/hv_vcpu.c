@@ -160,10 +160,12 @@ static void hv_vcpu_put(struct hv_vcpu *vcpu)
  * Queue or deliver interrupts before entry; interrupt window as asked.  The
  * 8259's vector (HV_INTERRUPT) goes first, when the local APIC lets LINT0
  * through; then the local APIC's, and a window if one of them has to wait.
+ * Returns the CR8 the guest enters with (the APIC's TPR[7:4]; 0 without it).
  */
-static void hv_prepare_events(struct hv_vcpu *vcpu)
+static u8 hv_prepare_events(struct hv_vcpu *vcpu)
 {
 	bool want_window, want_nmi_window = false;
+	u8 cr8 = 0;
 
 	/* A window for the 8259 only while LINT0 takes it: else it would never be used. */
 	want_window = vcpu->run->request_interrupt_window && hv_vcpu_accepts_pic(vcpu);
@@ -186,13 +188,15 @@ static void hv_prepare_events(struct hv_vcpu *vcpu)
 		}
 	}
 	if (vcpu->lapic) {
-		hv_call(set_cr8)(vcpu, hv_vcpu_lapic_cr8(vcpu));
+		cr8 = hv_vcpu_lapic_cr8(vcpu);
+		hv_call(set_cr8)(vcpu, cr8);
 		if (hv_vcpu_lapic_inject(vcpu))
 			want_window = true;
 	}
 	hv_call(set_irq_window)(vcpu, want_window);
 	if (vcpu->lapic)
 		hv_ops->set_nmi_window(vcpu, want_nmi_window);
+	return cr8;
 }
 
 /*
@@ -216,16 +220,14 @@ static u8 hv_sync_cr8(struct hv_vcpu *vcpu, u8 before)
 static int hv_vcpu_enter_guest(struct hv_vcpu *vcpu)
 {
 	struct hv_vm *vm = vcpu->vm;
-	u8 cr8 = 0;
 	u64 now;
+	u8 cr8;
 	int r;
 
 	preempt_disable();
 	if (test_thread_flag(TIF_NEED_FPU_LOAD))
 		switch_fpu_return();
-	hv_prepare_events(vcpu);
-	if (vcpu->lapic)
-		cr8 = hv_call(get_cr8)(vcpu);
+	cr8 = hv_prepare_events(vcpu);
 
 	local_irq_disable();
 	WRITE_ONCE(vcpu->mode, HV_IN_GUEST);

@@ -401,6 +401,18 @@ static void svm_seg_from_hv(struct vmcb_seg *v, const struct hv_segment *s)
 		    (s->db ? SVM_SEG_DB : 0) | (s->g ? SVM_SEG_G : 0);
 }
 
+static u8 svm_get_cr8(struct hv_vcpu *vcpu)
+{
+	return to_svm(vcpu)->vmcb->control.int_ctl & V_TPR_MASK;
+}
+
+static void svm_set_cr8(struct hv_vcpu *vcpu, u8 cr8)
+{
+	struct vmcb_control_area *c = &to_svm(vcpu)->vmcb->control;
+
+	c->int_ctl = (c->int_ctl & ~V_TPR_MASK) | (cr8 & V_TPR_MASK);
+}
+
 static void svm_get_sregs(struct hv_vcpu *vcpu, struct hv_sregs *sregs)
 {
 	struct vmcb_save_area *s = &to_svm(vcpu)->vmcb->save;
@@ -421,7 +433,7 @@ static void svm_get_sregs(struct hv_vcpu *vcpu, struct hv_sregs *sregs)
 	sregs->cr2 = s->cr2;
 	sregs->cr3 = s->cr3;
 	sregs->cr4 = s->cr4;
-	sregs->cr8 = to_svm(vcpu)->vmcb->control.int_ctl & V_TPR_MASK;
+	sregs->cr8 = svm_get_cr8(vcpu);
 	sregs->efer = s->efer & ~EFER_SVME;
 }
 
@@ -448,7 +460,7 @@ static int svm_set_sregs(struct hv_vcpu *vcpu, const struct hv_sregs *sregs)
 	s->cr3 = sregs->cr3;
 	s->cr4 = sregs->cr4;
 	s->efer = sregs->efer | EFER_SVME;
-	vmcb->control.int_ctl = (vmcb->control.int_ctl & ~V_TPR_MASK) | (sregs->cr8 & V_TPR_MASK);
+	svm_set_cr8(vcpu, sregs->cr8);
 	return 0;
 }
 
@@ -618,18 +630,6 @@ static void svm_set_nmi_window(struct hv_vcpu *vcpu, bool enable)
 {
 	if (enable && !to_svm(vcpu)->nmi_masked)
 		svm_set_irq_window(vcpu, true);
-}
-
-static u8 svm_get_cr8(struct hv_vcpu *vcpu)
-{
-	return to_svm(vcpu)->vmcb->control.int_ctl & V_TPR_MASK;
-}
-
-static void svm_set_cr8(struct hv_vcpu *vcpu, u8 cr8)
-{
-	struct vmcb_control_area *c = &to_svm(vcpu)->vmcb->control;
-
-	c->int_ctl = (c->int_ctl & ~V_TPR_MASK) | (cr8 & V_TPR_MASK);
 }
 
 static void svm_set_cr8_write_exit(struct hv_vcpu *vcpu, bool enable)

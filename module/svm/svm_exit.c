@@ -104,7 +104,6 @@ static int svm_exit_iret(struct hv_vcpu *vcpu)
  */
 static int svm_exit_write_cr8(struct hv_vcpu *vcpu)
 {
-	struct vmcb_control_area *c = &to_svm(vcpu)->vmcb->control;
 	struct hv_insn insn;
 	u64 val;
 
@@ -114,7 +113,7 @@ static int svm_exit_write_cr8(struct hv_vcpu *vcpu)
 	val = hv_gpr_read(vcpu, (insn.modrm & 7) | (insn.rex & 1 ? 8 : 0));
 	if (val & ~0xfull)
 		return hv_inject_gp(vcpu);
-	c->int_ctl = (c->int_ctl & ~V_TPR_MASK) | val;
+	hv_call(set_cr8)(vcpu, val);
 	hv_complete_insn(vcpu, vcpu->rip + insn.len);
 	return 1;
 }
