@@ -112,8 +112,9 @@ static int hv_route_lowest(struct hv_vm *vm, struct hv_vcpu *src,
 	struct hv_vcpu **match;
 	int i, m = 0, win;
 
-	t = kmalloc_array(n, sizeof(*t) + sizeof(*match), GFP_KERNEL);
-	if (!t) {
+	/* The pointers first: the 4-byte-aligned targets may follow them, not precede. */
+	match = kmalloc_array(n, sizeof(*match) + sizeof(*t), GFP_KERNEL);
+	if (!match) {
 		for (i = 0; i < n; i++) {
 			struct hv_apic_target one;
 
@@ -123,7 +124,7 @@ static int hv_route_lowest(struct hv_vm *vm, struct hv_vcpu *src,
 		}
 		return 0;
 	}
-	match = (struct hv_vcpu **)(t + n);
+	t = (struct hv_apic_target *)(match + n);
 	for (i = 0; i < n; i++) {
 		hv_lapic_target(vm->vcpus[i]->lapic, &t[m]);
 		if (hv_apic_match(&t[m], irq, vm->vcpus[i] == src))
@@ -131,7 +132,7 @@ static int hv_route_lowest(struct hv_vm *vm, struct hv_vcpu *src,
 	}
 	win = m ? hv_apic_lowest_priority(t, m) : -1;
 	i = win >= 0 ? hv_vcpu_accept(match[win], irq) : 0;
-	kfree(t);
+	kfree(match);
 	return i;
 }
 
