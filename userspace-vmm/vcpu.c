@@ -213,40 +213,14 @@ static const exit_handler handlers[] = {
 	[HV_EXIT_EOI]			= handle_eoi,
 };
 
-#define APIC_BASE_ENABLE	(1u << 11)
-#define LAPIC_REG_LVT0		(0x350 >> 4)
-#define LAPIC_LVT_MASKED	(1u << 16)
-#define LAPIC_DM_EXTINT		7
-
-/*
- * With the local APIC: whether vCPU 0's LINT0 passes the 8259's INTR now
- * (a disabled APIC passes it as the CPU's INTR pin), the condition hv adds
- * to ready_for_interrupt_injection.  When in doubt, yes.
- */
-static bool vcpu_lint0_takes_pic(struct vcpu *vcpu)
-{
-	struct hv_lapic_state st;
-	uint32_t lvt0;
-
-	if (!(vcpu->run->apic_base & APIC_BASE_ENABLE))
-		return true;
-	memset(&st, 0, sizeof(st));
-	if (hv_ioctl_get_lapic(vcpu->fd, &st) < 0)
-		return true;
-	lvt0 = st.regs[LAPIC_REG_LVT0];
-	return !(lvt0 & LAPIC_LVT_MASKED) && ((lvt0 >> 8) & 7) == LAPIC_DM_EXTINT;
-}
-
 /*
  * Called before every HV_RUN.  The PIC is acknowledged only when the guest
  * can take the interrupt now (ready_for_interrupt_injection of the last
  * exit), so its in-service state matches what the guest really received.
  *
- * With the local APIC, "not ready" while IF is set and no interrupt shadow
- * holds usually means that LINT0 does not take the 8259 (masked, or not
- * ExtINT: the guest runs on the I/O APIC): a window would open at once and
- * say "not ready" again, a spin of window exits.  Then no window is asked
- * for; the next exit looks again (the guest reprogramming the 8259 is one).
+ * With the local APIC, hv opens no window while vCPU 0's LINT0 does not
+ * take the 8259 (the guest runs on the I/O APIC): asking for one then costs
+ * nothing, and it opens once the guest passes LINT0 through again.
  */
 static int vcpu_deliver_interrupt(struct vcpu *vcpu)
 {
@@ -259,9 +233,6 @@ static int vcpu_deliver_interrupt(struct vcpu *vcpu)
 	if (vcpu->id != 0 || !pic || !pic_output(pic))
 		return 0;
 	if (!run->ready_for_interrupt_injection) {
-		if (vcpu->vm->lapic && (run->flags & HV_RUN_FLAG_IF) &&
-		    !(run->flags & HV_RUN_FLAG_INTR_SHADOW) && !vcpu_lint0_takes_pic(vcpu))
-			return 0;
 		run->request_interrupt_window = 1;
 		return 0;
 	}
