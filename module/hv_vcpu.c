@@ -253,6 +253,15 @@ static int hv_vcpu_enter_guest(struct hv_vcpu *vcpu)
 	now = ktime_get_ns();
 	hv_stats_entry(vcpu, now);
 
+	/*
+	 * Guest mode is to RCU what user mode is: nothing of the host's is
+	 * read under RCU until the exit.  Say so, or a CPU that runs nothing
+	 * but this vCPU passes no quiescent state (its tick always lands with
+	 * preemption off, right after an exit) until RCU forces a reschedule,
+	 * and every grace period in the host waits for that.
+	 */
+	rcu_note_context_switch(false);
+
 	hv_call(enter)(vcpu);
 
 	vcpu->last_exit_ns = ktime_get_ns();
