@@ -33,6 +33,7 @@ int hv_cpuid_supported(struct hv_cpuid_entry *entries, u32 max);
 void hv_cpuid_mask_entry(struct hv_cpuid_entry *e);
 void hv_cpuid_set_apic_id(struct hv_cpuid_entry *entries, u32 nent, u32 apic_id);
 void hv_cpuid_limit_lapic(struct hv_cpuid_entry *entries, u32 nent, bool lapic);
+u64 hv_cpuid_cr4_valid(const struct hv_cpuid_entry *entries, u32 nent, u64 host_valid);
 const struct hv_cpuid_entry *hv_cpuid_find(const struct hv_cpuid_entry *table, u32 nent,
 					   u32 function, u32 index);
 

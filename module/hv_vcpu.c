@@ -441,7 +441,7 @@ static int hv_vcpu_check_sregs(struct hv_vcpu *vcpu, const struct hv_sregs *sreg
 {
 	const struct hv_cpuid_entry *e;
 	struct hv_sregs_limits lim = {
-		.cr4_valid = hv_cr4_valid(),
+		.cr4_valid = vcpu->cr4_valid,
 		.efer_valid = HV_EFER_VALID,
 	};
 
@@ -504,6 +504,7 @@ static long hv_vcpu_set_cpuid(struct hv_vcpu *vcpu, struct hv_cpuid __user *ucpu
 	kvfree(vcpu->cpuid);
 	vcpu->cpuid = entries;
 	vcpu->cpuid_nent = hdr.nent;
+	vcpu->cr4_valid = hv_cpuid_cr4_valid(entries, hdr.nent, hv_cr4_valid());
 	return 0;
 }
 
@@ -718,6 +719,7 @@ static int hv_vcpu_default_cpuid(struct hv_vcpu *vcpu)
 	hv_cpuid_mask_vendor(vcpu->cpuid, vcpu->cpuid_nent);
 	hv_cpuid_set_apic_id(vcpu->cpuid, vcpu->cpuid_nent, vcpu->id);
 	hv_cpuid_limit_lapic(vcpu->cpuid, vcpu->cpuid_nent, vcpu->vm->lapic_enabled);
+	vcpu->cr4_valid = hv_cpuid_cr4_valid(vcpu->cpuid, vcpu->cpuid_nent, hv_cr4_valid());
 	return 0;
 }
 

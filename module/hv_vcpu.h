@@ -126,6 +126,7 @@ struct hv_vcpu {
 	/* Guest state the core emulates. */
 	struct hv_cpuid_entry *cpuid;
 	u32 cpuid_nent;
+	u64 cr4_valid;			/* CR4 bits host and CPUID allow: hv_cpuid_cr4_valid() */
 	u64 misc_enable;
 	u64 apic_base;
 	u64 db[4];			/* DR0-3, never loaded into hardware */

@@ -18,6 +18,7 @@
 #include "../hv_main.h"
 #include "../hv_vcpu.h"
 #include "../x86/insn.h"
+#include "../x86/sregs.h"
 #include "vmcb.h"
 
 /*
@@ -97,20 +98,60 @@ static int svm_exit_iret(struct hv_vcpu *vcpu)
 }
 
 /*
- * MOV to CR8, intercepted only while the local APIC holds back a vector
- * with the TPR (svm_set_cr8_write_exit()).  Without decode assists the
+ * The value an intercepted MOV to CRn writes.  Without decode assists the
  * source register comes from the decoder: 0F 22 /r, ModRM.rm (REX.B) the
- * GPR.  The new V_TPR reaches the APIC after the exit (hv_sync_cr8()).
+ * GPR, of which a 32-bit mode writes the low half.  Returns false if the
+ * instruction at RIP is not a MOV to a control register.
+ */
+static bool svm_mov_to_cr_value(struct hv_vcpu *vcpu, struct hv_insn *insn, u64 *val)
+{
+	if (hv_fetch_insn(vcpu, insn) || insn->opcode_len != 2 || insn->opcode[1] != 0x22 ||
+	    !insn->has_modrm)
+		return false;
+	*val = hv_gpr_read(vcpu, (insn->modrm & 7) | (insn->rex & 1 ? 8 : 0));
+	if (insn->mode_bits != 64)
+		*val = (u32)*val;
+	return true;
+}
+
+/*
+ * MOV to CR4, always intercepted (as KVM does): the hardware checks only
+ * what the host CPU supports, so a bit the guest's CPUID does not offer
+ * (OSXSAVE, SMEP, ...) would be taken, and a bit the emulated CPU lacks
+ * would fail the next VMRUN instead of raising #GP in the guest.  A change
+ * may alter the guest's translations (PGE, PAE, PSE, PCIDE, SMEP): the
+ * next entry flushes its TLB.
+ */
+static int svm_exit_write_cr4(struct hv_vcpu *vcpu)
+{
+	struct vmcb_save_area *s = &to_svm(vcpu)->vmcb->save;
+	struct hv_insn insn;
+	u64 val;
+
+	if (!svm_mov_to_cr_value(vcpu, &insn, &val))
+		return hv_exit_emulation_error(vcpu, 0);
+	if (!hv_cr4_write_ok(s->cr4, val, s->cr3, s->efer & EFER_LMA, vcpu->cr4_valid))
+		return hv_inject_gp(vcpu);
+	if (val != s->cr4) {
+		s->cr4 = val;
+		vcpu->need_tlb_flush = true;
+	}
+	hv_complete_insn(vcpu, vcpu->rip + insn.len);
+	return 1;
+}
+
+/*
+ * MOV to CR8, intercepted only while the local APIC holds back a vector
+ * with the TPR (svm_set_cr8_write_exit()).  The new V_TPR reaches the
+ * APIC after the exit (hv_sync_cr8()).
  */
 static int svm_exit_write_cr8(struct hv_vcpu *vcpu)
 {
 	struct hv_insn insn;
 	u64 val;
 
-	if (hv_fetch_insn(vcpu, &insn) || insn.opcode_len != 2 || insn.opcode[1] != 0x22 ||
-	    !insn.has_modrm)
+	if (!svm_mov_to_cr_value(vcpu, &insn, &val))
 		return hv_exit_emulation_error(vcpu, 0);
-	val = hv_gpr_read(vcpu, (insn.modrm & 7) | (insn.rex & 1 ? 8 : 0));
 	if (val & ~0xfull)
 		return hv_inject_gp(vcpu);
 	hv_call(set_cr8)(vcpu, val);
@@ -130,6 +171,7 @@ const struct hv_exit_handler svm_exit_handlers[SVM_EXIT_TABLE_SIZE] = {
 	[SVM_EXIT_VINTR]	= { hv_exit_irq_window, HV_STAT_IRQ_WINDOW },
 	[SVM_EXIT_IRET]		= { svm_exit_iret, HV_STAT_OTHER },
 	[SVM_EXIT_PAUSE]	= { hv_exit_pause, HV_STAT_PAUSE },
+	[SVM_EXIT_WRITE_CR4]	= { svm_exit_write_cr4, HV_STAT_OTHER },
 	[SVM_EXIT_WRITE_CR8]	= { svm_exit_write_cr8, HV_STAT_OTHER },
 	[SVM_EXIT_RDPMC]	= { hv_inject_gp, HV_STAT_INVALID_INSN },
 	[SVM_EXIT_CPUID]	= { hv_emulate_cpuid, HV_STAT_CPUID },

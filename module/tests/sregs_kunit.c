@@ -220,6 +220,27 @@ static void sregs_maxphyaddr(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hv_sregs_maxphyaddr(true, 0x30ff), S_MAX_MAXPHYADDR);
 }
 
+/* A guest's MOV to CR4: the bits it was offered, PAE in long mode, PCIDE's preconditions. */
+static void sregs_cr4_write_rules(struct kunit *test)
+{
+	u64 v = lim.cr4_valid, lm = S_CR4_PAE;
+
+	KUNIT_EXPECT_TRUE(test, hv_cr4_write_ok(lm, lm | T_CR4_PGE, 0x1000, true, v));
+	KUNIT_EXPECT_FALSE(test, hv_cr4_write_ok(lm, lm | T_CR4_VMXE, 0x1000, true, v));
+	/* Offered by the host but not to this guest: reserved for it. */
+	KUNIT_EXPECT_FALSE(test, hv_cr4_write_ok(lm, lm | T_CR4_PGE, 0x1000, true,
+						 v & ~T_CR4_PGE));
+	KUNIT_EXPECT_FALSE(test, hv_cr4_write_ok(lm, 0, 0x1000, true, v));
+	KUNIT_EXPECT_TRUE(test, hv_cr4_write_ok(lm, 0, 0x1000, false, v));
+	/* PCIDE: long mode and PCID 0 to set it; clearing is always fine. */
+	KUNIT_EXPECT_TRUE(test, hv_cr4_write_ok(lm, lm | S_CR4_PCIDE, 0x1000, true, v));
+	KUNIT_EXPECT_FALSE(test, hv_cr4_write_ok(lm, lm | S_CR4_PCIDE, 0x1001, true, v));
+	KUNIT_EXPECT_FALSE(test, hv_cr4_write_ok(lm, lm | S_CR4_PCIDE, 0x1000, false, v));
+	KUNIT_EXPECT_TRUE(test, hv_cr4_write_ok(lm | S_CR4_PCIDE, lm | S_CR4_PCIDE, 0x1001,
+						true, v));
+	KUNIT_EXPECT_TRUE(test, hv_cr4_write_ok(lm | S_CR4_PCIDE, lm, 0x1001, true, v));
+}
+
 static struct kunit_case sregs_cases[] = {
 	KUNIT_CASE(sregs_accepts_modes),
 	KUNIT_CASE(sregs_cr0_rules),
@@ -228,6 +249,7 @@ static struct kunit_case sregs_cases[] = {
 	KUNIT_CASE(sregs_legacy_mode_rules),
 	KUNIT_CASE(sregs_cr3_width),
 	KUNIT_CASE(sregs_maxphyaddr),
+	KUNIT_CASE(sregs_cr4_write_rules),
 	{}
 };
 

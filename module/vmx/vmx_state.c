@@ -18,6 +18,7 @@
 #include "../hv_arch.h"
 #include "../hv_emulate.h"
 #include "../hv_main.h"
+#include "../x86/sregs.h"
 #include "vmcs.h"
 
 #define VMX_DEFAULT_PAT		0x0007040600070406ULL
@@ -35,8 +36,14 @@
  * CR0 and CR4 bits the host owns: those VMX forces to 1 (NE, VMXE; PE and
  * PG are free with unrestricted guest) and those it forces to 0.  Guest
  * writes that change an owned bit exit (vmx_exit.c); reads of it return
- * the read shadow, which holds the guest's own value.
+ * the read shadow, which holds the guest's own value.  Of CR4 the guest
+ * owns only the bits every guest may toggle (PGE is toggled to flush the
+ * TLB), as KVM does: a write to any other bit exits and is checked
+ * against what the guest's CPUID offers (vmx_set_cr4()).
  */
+#define VMX_CR4_GUEST_OWNED	(X86_CR4_PVI | X86_CR4_TSD | X86_CR4_DE | X86_CR4_PGE | \
+				 X86_CR4_PCE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT)
+
 static u64 vmx_cr0_forced(void)
 {
 	return vmx_caps.cr0_fixed0 & ~(u64)(X86_CR0_PE | X86_CR0_PG);
@@ -49,7 +56,7 @@ static u64 vmx_cr0_owned(void)
 
 static u64 vmx_cr4_owned(void)
 {
-	return vmx_caps.cr4_fixed0 | ~vmx_caps.cr4_fixed1;
+	return vmx_caps.cr4_fixed0 | ~vmx_caps.cr4_fixed1 | ~(u64)VMX_CR4_GUEST_OWNED;
 }
 
 u64 vmx_guest_cr0(void)
@@ -282,10 +289,10 @@ int vmx_set_cr3(struct vmx_vcpu *vmx, u64 cr3)
 
 int vmx_set_cr4(struct vmx_vcpu *vmx, u64 cr4)
 {
-	/* VMX is not offered to guests (CPUID hides it), so CR4.VMXE is reserved. */
-	if ((cr4 & ~vmx_caps.cr4_fixed1) || (cr4 & X86_CR4_VMXE))
-		return -EINVAL;
-	if ((vmcs_read(GUEST_IA32_EFER) & EFER_LMA) && !(cr4 & X86_CR4_PAE))
+	/* cr4_valid has no VMXE: VMX is not offered to guests (CPUID hides it). */
+	if ((cr4 & ~vmx_caps.cr4_fixed1) ||
+	    !hv_cr4_write_ok(vmx_guest_cr4(), cr4, vmcs_read(GUEST_CR3),
+			     vmcs_read(GUEST_IA32_EFER) & EFER_LMA, vmx->vcpu.cr4_valid))
 		return -EINVAL;
 	vmx_load_cr4(cr4);
 	vmx_load_pdptrs(vmx);

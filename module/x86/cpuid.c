@@ -122,6 +122,40 @@ void hv_cpuid_mask_entry(struct hv_cpuid_entry *e)
 	}
 }
 
+/*
+ * CR4 bits that exist only with a CPUID feature: with the feature missing
+ * from the guest's table, the bit is reserved for that guest and a MOV to
+ * CR4 setting it is #GP, as on a CPU without the feature (the same bits
+ * KVM gates).  Leaf, subleaf, register (0 EBX, 1 ECX), feature bit.
+ */
+static const struct {
+	u64 cr4;
+	u32 function, ecx_reg, bit;
+} hv_cr4_features[] = {
+	{ X86_CR4_OSXSAVE,	0x1, 1, 26 },	/* XSAVE */
+	{ X86_CR4_PCIDE,	0x1, 1, 17 },	/* PCID */
+	{ X86_CR4_FSGSBASE,	0x7, 0, 0 },
+	{ X86_CR4_SMEP,		0x7, 0, 7 },
+	{ X86_CR4_SMAP,		0x7, 0, 20 },
+	{ X86_CR4_UMIP,		0x7, 1, 2 },
+};
+
+u64 hv_cpuid_cr4_valid(const struct hv_cpuid_entry *entries, u32 nent, u64 host_valid)
+{
+	const struct hv_cpuid_entry *e;
+	u64 valid = host_valid;
+	unsigned int i;
+	u32 reg;
+
+	for (i = 0; i < ARRAY_SIZE(hv_cr4_features); i++) {
+		e = hv_cpuid_find(entries, nent, hv_cr4_features[i].function, 0);
+		reg = !e ? 0 : hv_cr4_features[i].ecx_reg ? e->ecx : e->ebx;
+		if (!(reg & BIT(hv_cr4_features[i].bit)))
+			valid &= ~hv_cr4_features[i].cr4;
+	}
+	return valid;
+}
+
 /* Leaf 1's initial APIC ID in @entries (a vCPU's table) becomes @apic_id. */
 void hv_cpuid_set_apic_id(struct hv_cpuid_entry *entries, u32 nent, u32 apic_id)
 {

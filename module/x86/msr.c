@@ -3,8 +3,15 @@
  * The MSR policy for state the core keeps for every vendor.  MSRs held in
  * the VMCB/VMCS (EFER, PAT, TSC, segment bases, SYSCALL/SYSENTER) are the
  * vendor's; anything neither knows raises #GP in the guest, and HV_GET_MSRS
- * / HV_SET_MSRS stop at it.
+ * / HV_SET_MSRS stop at it.  docs/architecture.md ("MSRs") has the table.
+ *
+ * Beyond the state: MSRs that exist on every CPU of the vendor, which
+ * guests touch at start-up whatever CPUID says, get the answer of a CPU
+ * with the features hv offers, not a #GP that a guest without a fix-up
+ * for it (test kernels, firmware, other systems) dies of.  Like KVM, the
+ * answer does not depend on the vendor string the VMM put in CPUID.
  */
+#include <linux/bits.h>
 #include <linux/errno.h>
 #include <asm/msr-index.h>
 
@@ -55,12 +62,41 @@ int hv_efer_write(u64 *data, u64 cur, u64 cr0)
 	return 0;
 }
 
+/*
+ * The legacy performance counters: four on every AMD64 CPU since the K7,
+ * two on every P6-family Intel CPU.  hv offers no PMU (CPUID hides leaf
+ * 0xa and PerfCtrExtCore), so they read 0 and writes are dropped: the
+ * counters of a CPU whose counters never count.  Guests clear them at
+ * start-up without checking for a PMU first.
+ */
+static bool hv_msr_is_legacy_pmu(u32 index)
+{
+	return (index >= MSR_K7_EVNTSEL0 && index < MSR_K7_EVNTSEL0 + 4) ||
+	       (index >= MSR_K7_PERFCTR0 && index < MSR_K7_PERFCTR0 + 4) ||
+	       index == MSR_P6_PERFCTR0 || index == MSR_P6_PERFCTR0 + 1 ||
+	       index == MSR_P6_EVNTSEL0 || index == MSR_P6_EVNTSEL0 + 1;
+}
+
+/*
+ * AMD HWCR: TscFreqSel (bit 24) is read-only 1 on every family since 10h:
+ * the TSC counts at the P0 frequency, which is what the invariant TSC hv
+ * offers means (Linux warns "TSC doesn't count with P0 frequency" without
+ * it).  Writes may set the legacy cache/flush-filter/IGNNE bits, which
+ * change nothing here and are dropped, as on KVM; any other bit is #GP.
+ */
+#define HV_HWCR_READ		BIT_ULL(24)
+#define HV_HWCR_WRITE_IGNORED	(BIT_ULL(3) | BIT_ULL(6) | BIT_ULL(8) | BIT_ULL(24))
+
 int hv_msr_get(struct hv_vcpu *vcpu, u32 index, u64 *data)
 {
 	int r = hv_vcpu_lapic_msr_get(vcpu, index, data);
 
 	if (r != -ENOENT)
 		return r;
+	if (hv_msr_is_legacy_pmu(index)) {
+		*data = 0;
+		return 0;
+	}
 	switch (index) {
 	case MSR_IA32_APICBASE:
 		*data = vcpu->apic_base;
@@ -75,7 +111,24 @@ int hv_msr_get(struct hv_vcpu *vcpu, u32 index, u64 *data)
 	 * CPU it brings online (amd_bus_cpu_online).  Nothing is behind it.
 	 */
 	case MSR_AMD64_NB_CFG:
+	/* Intel's platform ID (microcode selection) and power-on configuration: none. */
+	case MSR_IA32_PLATFORM_ID:
+	case MSR_IA32_EBL_CR_POWERON:
+	/* AMD SYSCFG: no memory encryption, no MTRR extensions offered. */
+	case MSR_AMD64_SYSCFG:
+	/* AMD's MMIO configuration space (ECAM) base: not enabled, hv-run has none. */
+	case MSR_FAM10H_MMIO_CONF_BASE:
 		*data = 0;
+		return 0;
+	case MSR_K7_HWCR:
+		*data = HV_HWCR_READ;
+		return 0;
+	/*
+	 * AMD DE_CFG: LFENCE is dispatch-serializing, as the host kernel made
+	 * it on the CPU the guest runs on (and as the guest would make it).
+	 */
+	case MSR_AMD64_DE_CFG:
+		*data = MSR_AMD64_DE_CFG_LFENCE_SERIALIZE;
 		return 0;
 	default:
 		return hv_ops->get_msr(vcpu, index, data);
@@ -88,6 +141,8 @@ int hv_msr_set(struct hv_vcpu *vcpu, u32 index, u64 data, bool host)
 
 	if (r != -ENOENT)
 		return r;
+	if (hv_msr_is_legacy_pmu(index))
+		return 0;	/* see hv_msr_is_legacy_pmu(): dropped */
 	switch (index) {
 	case MSR_IA32_APICBASE:
 		if (data & ~HV_APIC_BASE_VALID)
@@ -100,6 +155,14 @@ int hv_msr_set(struct hv_vcpu *vcpu, u32 index, u64 data, bool host)
 	case MSR_IA32_UCODE_REV:	/* written 0 before CPUID 1 by microcode probes */
 	case MSR_AMD64_NB_CFG:		/* see hv_msr_get(): writes are dropped */
 		return 0;
+	/* The rest of hv_msr_get()'s fixed answers: a write may only confirm them. */
+	case MSR_AMD64_SYSCFG:
+	case MSR_FAM10H_MMIO_CONF_BASE:
+		return data ? -EINVAL : 0;
+	case MSR_K7_HWCR:
+		return data & ~HV_HWCR_WRITE_IGNORED ? -EINVAL : 0;
+	case MSR_AMD64_DE_CFG:
+		return data & ~MSR_AMD64_DE_CFG_LFENCE_SERIALIZE ? -EINVAL : 0;
 	default:
 		return hv_ops->set_msr(vcpu, index, data, host);
 	}

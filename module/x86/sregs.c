@@ -61,3 +61,19 @@ enum hv_sregs_rule hv_sregs_check(const struct hv_sregs *s, const struct hv_sreg
 	}
 	return HV_SREGS_OK;
 }
+
+/*
+ * Reserved and not-offered bits; PAE cannot be cleared in IA-32e mode;
+ * PCIDE can be set only in IA-32e mode and with PCID 0 in CR3.  Clearing
+ * PCIDE is always allowed.
+ */
+bool hv_cr4_write_ok(u64 old, u64 cr4, u64 cr3, bool lma, u64 cr4_valid)
+{
+	if (cr4 & ~cr4_valid)
+		return false;
+	if (lma && !(cr4 & S_CR4_PAE))
+		return false;
+	if (!(old & S_CR4_PCIDE) && (cr4 & S_CR4_PCIDE) && (!lma || (cr3 & S_CR3_PCID)))
+		return false;
+	return true;
+}

@@ -30,6 +30,7 @@ struct hv_sregs;
 #define S_CR0_PG	BIT_ULL(31)
 #define S_CR4_PAE	BIT_ULL(5)
 #define S_CR4_PCIDE	BIT_ULL(17)
+#define S_CR3_PCID	0xfffULL
 #define S_EFER_LME	BIT_ULL(8)
 #define S_EFER_LMA	BIT_ULL(10)
 
@@ -66,6 +67,13 @@ enum hv_sregs_rule {
 };
 
 enum hv_sregs_rule hv_sregs_check(const struct hv_sregs *s, const struct hv_sregs_limits *lim);
+
+/*
+ * A guest's MOV to CR4 (SDM Vol. 3 2.5 and 4.10.1, APM Vol. 2 3.1.3): true
+ * if it is allowed, false for #GP.  @cr4_valid: the bits the host supports
+ * and the guest's CPUID offers (hv_cpuid_cr4_valid()); @lma: IA-32e mode.
+ */
+bool hv_cr4_write_ok(u64 old, u64 cr4, u64 cr3, bool lma, u64 cr4_valid);
 
 /* The physical-address width CPUID leaf 0x80000008's EAX announces (@eax 0: no leaf). */
 unsigned int hv_sregs_maxphyaddr(bool has_leaf, u32 eax);

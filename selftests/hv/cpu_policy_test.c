@@ -1,0 +1,431 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cpu_policy_test: a guest sees the CPU its CPUID describes, on both
+ * vendors.  MSRs: those that guests touch at start-up whatever CPUID says
+ * (module/x86/msr.c), from the guest's RDMSR/WRMSR and from the VMM's
+ * HV_GET_MSRS/HV_SET_MSRS, give the answer of a CPU with the features hv
+ * offers, and the MSRs of features hv does not offer still raise #GP.
+ * CR4: a bit the guest's CPUID does not offer, a reserved bit, and the
+ * PAE and PCIDE rules of MOV to CR4 raise #GP in the guest (not a failed
+ * VM entry), checked by hv on both vendors (x86/sregs.c).
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <stdlib.h>
+#include <sys/ioctl.h>
+
+#include "hv_util.h"
+#include "processor.h"
+#include "ucall.h"
+
+KTAP_DEFINE_STATE;
+
+#define MSR_P6_PERFCTR0		0xc1
+#define MSR_P6_EVNTSEL0		0x186
+#define MSR_K7_EVNTSEL0		0xc0010000
+#define MSR_K7_PERFCTR0		0xc0010004
+#define MSR_IA32_PLATFORM_ID	0x17
+#define MSR_IA32_EBL_CR_POWERON	0x2a
+#define MSR_AMD64_SYSCFG	0xc0010010
+#define MSR_K7_HWCR		0xc0010015
+#define MSR_FAM10H_MMCONF_BASE	0xc0010058
+#define MSR_AMD64_DE_CFG	0xc0011029
+#define HWCR_TSC_FREQ_SEL	(1ULL << 24)
+#define DE_CFG_LFENCE_SERIAL	(1ULL << 1)
+
+/* MSRs of features hv hides in CPUID: they must stay #GP. */
+#define MSR_IA32_SPEC_CTRL	0x48
+#define MSR_IA32_MCG_CAP	0x179
+#define MSR_IA32_PERF_CAPS	0x345
+#define MSR_F15H_PERF_CTL0	0xc0010200
+#define MSR_VM_CR		0xc0010114
+
+/* An event-select value that would count and interrupt on a real PMU. */
+#define EVNTSEL_ENABLED		0x530076ULL
+
+static volatile uint64_t gp_count;
+
+static void guest_gp_skip(struct ex_regs *regs)
+{
+	gp_count++;
+	regs->rip += 2;		/* RDMSR and WRMSR are two bytes */
+}
+
+/* RDMSR; true if it raised #GP (then *v is 0). */
+static bool rdmsr_gp(uint32_t msr, uint64_t *v)
+{
+	uint64_t before = gp_count;
+	uint32_t lo = 0, hi = 0;
+
+	__asm__ volatile("rdmsr" : "+a"(lo), "+d"(hi) : "c"(msr) : "memory");
+	*v = lo | ((uint64_t)hi << 32);
+	return gp_count != before;
+}
+
+static bool wrmsr_gp(uint32_t msr, uint64_t v)
+{
+	uint64_t before = gp_count;
+
+	wrmsr(msr, v);
+	return gp_count != before;
+}
+
+static const uint32_t pmu_msrs[] = {
+	MSR_K7_EVNTSEL0, MSR_K7_EVNTSEL0 + 1, MSR_K7_EVNTSEL0 + 2, MSR_K7_EVNTSEL0 + 3,
+	MSR_K7_PERFCTR0, MSR_K7_PERFCTR0 + 1, MSR_K7_PERFCTR0 + 2, MSR_K7_PERFCTR0 + 3,
+	MSR_P6_PERFCTR0, MSR_P6_PERFCTR0 + 1, MSR_P6_EVNTSEL0, MSR_P6_EVNTSEL0 + 1,
+};
+
+static const uint32_t hidden_msrs[] = {
+	MSR_IA32_SPEC_CTRL, MSR_IA32_MCG_CAP, MSR_IA32_PERF_CAPS, MSR_F15H_PERF_CTL0,
+	MSR_VM_CR,
+};
+
+/* Each MSR in a SYNC: arg0 the step, arg1 the MSR, so a failure names it. */
+static void guest_check_read(uint32_t msr, uint64_t want)
+{
+	uint64_t v;
+
+	if (rdmsr_gp(msr, &v))
+		GUEST_SYNC_ARGS(0xbad1, msr, 0, 0);
+	if (v != want)
+		GUEST_SYNC_ARGS(0xbad2, msr, v, want);
+}
+
+static void guest_check_write(uint32_t msr, uint64_t v, bool gp)
+{
+	if (wrmsr_gp(msr, v) != gp)
+		GUEST_SYNC_ARGS(gp ? 0xbad3 : 0xbad4, msr, v, 0);
+}
+
+static void guest_legacy_pmu(void)
+{
+	unsigned int i;
+
+	guest_install_handler(GP_VECTOR, guest_gp_skip);
+	for (i = 0; i < ARRAY_SIZE(pmu_msrs); i++) {
+		guest_check_read(pmu_msrs[i], 0);
+		guest_check_write(pmu_msrs[i], EVNTSEL_ENABLED, false);
+		guest_check_read(pmu_msrs[i], 0);	/* dropped: nothing counts */
+		guest_check_write(pmu_msrs[i], 0, false);
+	}
+	GUEST_DONE();
+}
+
+static void guest_config_msrs(void)
+{
+	guest_install_handler(GP_VECTOR, guest_gp_skip);
+	guest_check_read(MSR_K7_HWCR, HWCR_TSC_FREQ_SEL);
+	guest_check_write(MSR_K7_HWCR, HWCR_TSC_FREQ_SEL, false);	/* what it read */
+	guest_check_write(MSR_K7_HWCR, HWCR_TSC_FREQ_SEL | (1ULL << 8), false);	/* IGNNE: dropped */
+	guest_check_write(MSR_K7_HWCR, 1ULL << 30, true);	/* IRPERF_EN: not offered */
+	guest_check_read(MSR_K7_HWCR, HWCR_TSC_FREQ_SEL);
+
+	guest_check_read(MSR_AMD64_DE_CFG, DE_CFG_LFENCE_SERIAL);
+	guest_check_write(MSR_AMD64_DE_CFG, DE_CFG_LFENCE_SERIAL, false);	/* Linux's write */
+	guest_check_write(MSR_AMD64_DE_CFG, 1ULL << 0, true);
+
+	guest_check_read(MSR_AMD64_SYSCFG, 0);
+	guest_check_write(MSR_AMD64_SYSCFG, 0, false);
+	guest_check_write(MSR_AMD64_SYSCFG, 1ULL << 23, true);	/* memory encryption */
+	guest_check_read(MSR_FAM10H_MMCONF_BASE, 0);
+	guest_check_write(MSR_FAM10H_MMCONF_BASE, 0xe0000001ULL, true);
+
+	guest_check_read(MSR_IA32_PLATFORM_ID, 0);
+	guest_check_write(MSR_IA32_PLATFORM_ID, 0, true);		/* read-only */
+	guest_check_read(MSR_IA32_EBL_CR_POWERON, 0);
+	GUEST_DONE();
+}
+
+static void guest_hidden_msrs(void)
+{
+	unsigned int i;
+	uint64_t v;
+
+	guest_install_handler(GP_VECTOR, guest_gp_skip);
+	for (i = 0; i < ARRAY_SIZE(hidden_msrs); i++) {
+		if (!rdmsr_gp(hidden_msrs[i], &v))
+			GUEST_SYNC_ARGS(0xbad5, hidden_msrs[i], v, 0);
+		guest_check_write(hidden_msrs[i], 0, true);
+	}
+	GUEST_DONE();
+}
+
+/* Runs @guest to DONE; a SYNC is one of the guest's checks failing. */
+static void run_guest(void *guest)
+{
+	static const char *const what[] = {
+		[1] = "RDMSR raised #GP", [2] = "RDMSR read %#llx, expected %#llx",
+		[3] = "WRMSR of %#llx did not raise #GP", [4] = "WRMSR of %#llx raised #GP",
+		[5] = "RDMSR did not raise #GP (read %#llx)",
+	};
+	struct vm *vm = vm_create(0);
+	struct vcpu *vcpu = vm_vcpu_add(vm, 0, guest);
+	struct ucall uc;
+	char msg[96];
+
+	while (vcpu_run_ucall(vcpu, &uc) == UCALL_SYNC) {
+		unsigned int k = uc.args[0] - 0xbad0;
+
+		TEST_ASSERT(k >= 1 && k <= 5, "unexpected SYNC %#llx", (unsigned long long)uc.args[0]);
+		snprintf(msg, sizeof(msg), what[k], (unsigned long long)uc.args[2],
+			 (unsigned long long)uc.args[3]);
+		errno = 0;
+		TEST_FAIL("MSR %#llx: %s", (unsigned long long)uc.args[1], msg);
+	}
+	TEST_ASSERT(uc.cmd == UCALL_DONE, "guest ended with %s", ucall_name(uc.cmd));
+	vm_destroy(vm);
+}
+
+static void test_legacy_pmu(void)
+{
+	run_guest(guest_legacy_pmu);
+}
+
+static void test_config_msrs(void)
+{
+	run_guest(guest_config_msrs);
+}
+
+static void test_hidden_msrs(void)
+{
+	run_guest(guest_hidden_msrs);
+}
+
+/* The VMM sees and restores the same answers (save/restore of a guest). */
+static void test_host_access(void)
+{
+	struct vm *vm = vm_create(0);
+	struct vcpu *vcpu = vm_vcpu_add(vm, 0, guest_hidden_msrs);
+	uint64_t v = 1;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(pmu_msrs); i++) {
+		TEST_ASSERT(vcpu_get_msr(vcpu, pmu_msrs[i], &v) == 1 && v == 0,
+			    "HV_GET_MSRS %#x: %#llx", pmu_msrs[i], (unsigned long long)v);
+		TEST_ASSERT(vcpu_set_msr(vcpu, pmu_msrs[i], EVNTSEL_ENABLED) == 1,
+			    "HV_SET_MSRS %#x", pmu_msrs[i]);
+	}
+	TEST_ASSERT(vcpu_get_msr(vcpu, MSR_K7_HWCR, &v) == 1 && v == HWCR_TSC_FREQ_SEL,
+		    "HV_GET_MSRS HWCR: %#llx", (unsigned long long)v);
+	TEST_ASSERT(vcpu_set_msr(vcpu, MSR_K7_HWCR, v) == 1, "HV_SET_MSRS HWCR of its own value");
+	TEST_ASSERT(vcpu_set_msr(vcpu, MSR_K7_HWCR, 1ULL << 30) == 0,
+		    "HV_SET_MSRS HWCR.IRPERF_EN accepted");
+	TEST_ASSERT(vcpu_set_msr(vcpu, MSR_AMD64_SYSCFG, 1ULL << 23) == 0,
+		    "HV_SET_MSRS SYSCFG.SMEE accepted");
+	for (i = 0; i < ARRAY_SIZE(hidden_msrs); i++)
+		TEST_ASSERT(vcpu_get_msr(vcpu, hidden_msrs[i], &v) == 0,
+			    "HV_GET_MSRS %#x of a hidden feature processed", hidden_msrs[i]);
+	vcpu_expect_done(vcpu);
+	vm_destroy(vm);
+}
+
+/* ---- CR4 -------------------------------------------------------------------------- */
+
+#define CR4_PAE			(1ULL << 5)
+#define CR4_VMXE		(1ULL << 13)
+#define CR4_SMXE		(1ULL << 14)
+#define CR4_FSGSBASE		(1ULL << 16)
+#define CR4_PCIDE		(1ULL << 17)
+#define CR4_OSXSAVE		(1ULL << 18)
+#define CR4_SMEP		(1ULL << 20)
+#define CR4_PKE			(1ULL << 22)
+#define CR4_RESERVED31		(1ULL << 31)
+
+static inline uint64_t read_cr4(void)
+{
+	uint64_t v;
+
+	__asm__ volatile("mov %%cr4, %0" : "=r"(v));
+	return v;
+}
+
+static inline uint64_t read_cr3(void)
+{
+	uint64_t v;
+
+	__asm__ volatile("mov %%cr3, %0" : "=r"(v));
+	return v;
+}
+
+static void guest_gp_skip_mov_cr(struct ex_regs *regs)
+{
+	gp_count++;
+	regs->rip += 3;		/* mov %rax, %crN: 0f 22 c0+N*8 */
+}
+
+/* MOV to CR4 from RAX (three bytes, as the handler skips); true if it raised #GP. */
+static bool write_cr4_gp(uint64_t v)
+{
+	uint64_t before = gp_count;
+
+	__asm__ volatile("mov %%rax, %%cr4" : : "a"(v) : "memory");
+	return gp_count != before;
+}
+
+static void write_cr3(uint64_t v)
+{
+	__asm__ volatile("mov %%rax, %%cr3" : : "a"(v) : "memory");
+}
+
+static bool guest_has(uint32_t leaf, int reg, unsigned int bit)
+{
+	uint32_t r[4];
+
+	cpuid_count(leaf, 0, &r[0], &r[1], &r[2], &r[3]);
+	return r[reg] & (1u << bit);
+}
+
+/* SYNC 0xbad6 (bit, expected #GP) when a write did not do what @gp says; CR4 must hold. */
+static void guest_cr4_expect(uint64_t bit, bool gp)
+{
+	uint64_t before = read_cr4();
+
+	if (write_cr4_gp(before | bit) != gp)
+		GUEST_SYNC_ARGS(0xbad6, bit, gp, read_cr4());
+	if (gp && read_cr4() != before)
+		GUEST_SYNC_ARGS(0xbad7, bit, before, read_cr4());
+	if (!gp && (read_cr4() & bit) != bit)
+		GUEST_SYNC_ARGS(0xbad7, bit, before, read_cr4());
+	if (!gp && write_cr4_gp(before))
+		GUEST_SYNC_ARGS(0xbad6, bit, 1, read_cr4());
+}
+
+/*
+ * Each CPUID-gated bit follows the guest's own CPUID (the host test hides
+ * FSGSBASE and SMEP from it); XSAVE, VMX, SMX and PKU are never offered.
+ */
+static void guest_cr4_cpuid_bits(void)
+{
+	guest_install_handler(GP_VECTOR, guest_gp_skip_mov_cr);
+	guest_cr4_expect(CR4_FSGSBASE, !guest_has(7, 1, 0));
+	guest_cr4_expect(CR4_SMEP, !guest_has(7, 1, 7));
+	guest_cr4_expect(CR4_OSXSAVE, true);
+	guest_cr4_expect(CR4_VMXE, true);
+	guest_cr4_expect(CR4_SMXE, true);
+	guest_cr4_expect(CR4_PKE, true);
+	guest_cr4_expect(CR4_RESERVED31, true);
+	GUEST_SYNC(1);		/* the host offers FSGSBASE and SMEP now, if it can */
+	guest_cr4_expect(CR4_FSGSBASE, !guest_has(7, 1, 0));
+	guest_cr4_expect(CR4_SMEP, !guest_has(7, 1, 7));
+	GUEST_DONE();
+}
+
+/* Long mode: PAE stays; PCIDE needs PCID offered and a CR3 with PCID 0. */
+static void guest_cr4_mode_rules(void)
+{
+	uint64_t cr3 = read_cr3(), cr4 = read_cr4();
+
+	guest_install_handler(GP_VECTOR, guest_gp_skip_mov_cr);
+	if (!write_cr4_gp(cr4 & ~CR4_PAE))
+		GUEST_SYNC_ARGS(0xbad6, CR4_PAE, 1, read_cr4());
+	if (guest_has(1, 2, 17)) {
+		write_cr3(cr3 | 1);		/* PCID 1 once PCIDE is on; ignored now */
+		if (!write_cr4_gp(cr4 | CR4_PCIDE))
+			GUEST_SYNC_ARGS(0xbad6, CR4_PCIDE, 1, read_cr4());
+		write_cr3(cr3);
+		if (write_cr4_gp(cr4 | CR4_PCIDE))
+			GUEST_SYNC_ARGS(0xbad6, CR4_PCIDE, 0, read_cr4());
+		if (write_cr4_gp(cr4))
+			GUEST_SYNC_ARGS(0xbad6, CR4_PCIDE, 0, read_cr4());
+	} else {
+		guest_cr4_expect(CR4_PCIDE, true);
+	}
+	if (read_cr4() != cr4)
+		GUEST_SYNC_ARGS(0xbad7, 0, cr4, read_cr4());
+	GUEST_DONE();
+}
+
+static const char *const cr4_what[] = {
+	[6] = "MOV to CR4 setting bit %#llx: #GP expected %llu, CR4 now %#llx",
+	[7] = "MOV to CR4 setting bit %#llx: CR4 was %#llx, is %#llx",
+};
+
+static void cr4_fail(const struct ucall *uc)
+{
+	char msg[128];
+	unsigned int k = uc->args[0] - 0xbad0;
+
+	TEST_ASSERT(k == 6 || k == 7, "unexpected SYNC %#llx", (unsigned long long)uc->args[0]);
+	snprintf(msg, sizeof(msg), cr4_what[k], (unsigned long long)uc->args[1],
+		 (unsigned long long)uc->args[2], (unsigned long long)uc->args[3]);
+	errno = 0;
+	TEST_FAIL("%s", msg);
+}
+
+static void set_leaf7_bits(struct vcpu *vcpu, struct hv_cpuid *sup, bool on)
+{
+	struct hv_cpuid_entry *e = hv_cpuid_find(sup, 7, 0);
+	static uint32_t orig;
+	static bool saved;
+
+	TEST_ASSERT(e, "the supported CPUID has no leaf 7");
+	if (!saved) {
+		orig = e->ebx;
+		saved = true;
+	}
+	e->ebx = on ? orig : orig & ~((1u << 0) | (1u << 7));	/* FSGSBASE, SMEP */
+	TEST_ASSERT(ioctl(vcpu->fd, HV_SET_CPUID, sup) == 0, "HV_SET_CPUID");
+}
+
+static void test_cr4_cpuid_bits(void)
+{
+	struct hv_cpuid *sup = hv_get_supported_cpuid();
+	struct vm *vm = vm_create(0);
+	struct vcpu *vcpu = vm_vcpu_add(vm, 0, guest_cr4_cpuid_bits);
+	struct ucall uc;
+
+	set_leaf7_bits(vcpu, sup, false);
+	while (vcpu_run_ucall(vcpu, &uc) == UCALL_SYNC) {
+		if (uc.args[0] != 1)
+			cr4_fail(&uc);
+		set_leaf7_bits(vcpu, sup, true);
+	}
+	TEST_ASSERT(uc.cmd == UCALL_DONE, "guest ended with %s", ucall_name(uc.cmd));
+	free(sup);
+	vm_destroy(vm);
+}
+
+static void test_cr4_mode_rules(void)
+{
+	struct vm *vm = vm_create(0);
+	struct vcpu *vcpu = vm_vcpu_add(vm, 0, guest_cr4_mode_rules);
+	struct ucall uc;
+
+	if (vcpu_run_ucall(vcpu, &uc) == UCALL_SYNC)
+		cr4_fail(&uc);
+	TEST_ASSERT(uc.cmd == UCALL_DONE, "guest ended with %s", ucall_name(uc.cmd));
+	vm_destroy(vm);
+}
+
+/* HV_SET_SREGS follows the guest's CPUID too: OSXSAVE is never offered. */
+static void test_cr4_sregs(void)
+{
+	struct vm *vm = vm_create(0);
+	struct vcpu *vcpu = vm_vcpu_add(vm, 0, guest_hidden_msrs);
+	struct hv_sregs s;
+
+	vcpu_sregs_get(vcpu, &s);
+	s.cr4 |= CR4_OSXSAVE;
+	TEST_ASSERT(__vcpu_sregs_set(vcpu, &s) < 0 && errno == EINVAL,
+		    "HV_SET_SREGS with CR4.OSXSAVE (XSAVE not offered) accepted");
+	vm_destroy(vm);
+}
+
+static const struct hv_test tests[] = {
+	{ "msr_legacy_pmu_read_zero_writes_dropped", test_legacy_pmu, 0 },
+	{ "msr_amd_and_intel_config", test_config_msrs, 0 },
+	{ "msr_hidden_features_gp", test_hidden_msrs, 0 },
+	{ "msr_vmm_get_set", test_host_access, 0 },
+	{ "cr4_bits_follow_guest_cpuid", test_cr4_cpuid_bits, 0 },
+	{ "cr4_pae_and_pcide_rules", test_cr4_mode_rules, 0 },
+	{ "cr4_sregs_follow_guest_cpuid", test_cr4_sregs, 0 },
+};
+
+int main(void)
+{
+	hv_test_main(tests, ARRAY_SIZE(tests));
+}
