@@ -34,13 +34,14 @@ void hv_cpuid_mask_entry(struct hv_cpuid_entry *e);
 void hv_cpuid_set_apic_id(struct hv_cpuid_entry *entries, u32 nent, u32 apic_id);
 void hv_cpuid_limit_lapic(struct hv_cpuid_entry *entries, u32 nent, bool lapic);
 u64 hv_cpuid_cr4_valid(const struct hv_cpuid_entry *entries, u32 nent, u64 host_valid);
+u64 hv_cpuid_efer_valid(const struct hv_cpuid_entry *entries, u32 nent, u64 hv_valid);
 const struct hv_cpuid_entry *hv_cpuid_find(const struct hv_cpuid_entry *table, u32 nent,
 					   u32 function, u32 index);
 
 /* x86/msr.c: the MSRs the core emulates for every vendor. */
 bool hv_pat_valid(u64 pat);
 bool hv_canonical(u64 addr);
-int hv_efer_write(u64 *data, u64 cur, u64 cr0);
+int hv_efer_write(u64 *data, u64 cur, u64 cr0, u64 valid);
 int hv_msr_get(struct hv_vcpu *vcpu, u32 index, u64 *data);
 int hv_msr_set(struct hv_vcpu *vcpu, u32 index, u64 data, bool host);
 

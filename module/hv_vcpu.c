@@ -442,7 +442,7 @@ static int hv_vcpu_check_sregs(struct hv_vcpu *vcpu, const struct hv_sregs *sreg
 	const struct hv_cpuid_entry *e;
 	struct hv_sregs_limits lim = {
 		.cr4_valid = vcpu->cr4_valid,
-		.efer_valid = HV_EFER_VALID,
+		.efer_valid = vcpu->efer_valid,
 	};
 
 	e = hv_cpuid_find(vcpu->cpuid, vcpu->cpuid_nent, 0x80000008, 0);
@@ -505,6 +505,7 @@ static long hv_vcpu_set_cpuid(struct hv_vcpu *vcpu, struct hv_cpuid __user *ucpu
 	vcpu->cpuid = entries;
 	vcpu->cpuid_nent = hdr.nent;
 	vcpu->cr4_valid = hv_cpuid_cr4_valid(entries, hdr.nent, hv_cr4_valid());
+	vcpu->efer_valid = hv_cpuid_efer_valid(entries, hdr.nent, HV_EFER_VALID);
 	return 0;
 }
 
@@ -720,6 +721,7 @@ static int hv_vcpu_default_cpuid(struct hv_vcpu *vcpu)
 	hv_cpuid_set_apic_id(vcpu->cpuid, vcpu->cpuid_nent, vcpu->id);
 	hv_cpuid_limit_lapic(vcpu->cpuid, vcpu->cpuid_nent, vcpu->vm->lapic_enabled);
 	vcpu->cr4_valid = hv_cpuid_cr4_valid(vcpu->cpuid, vcpu->cpuid_nent, hv_cr4_valid());
+	vcpu->efer_valid = hv_cpuid_efer_valid(vcpu->cpuid, vcpu->cpuid_nent, HV_EFER_VALID);
 	return 0;
 }
 

@@ -127,6 +127,7 @@ struct hv_vcpu {
 	struct hv_cpuid_entry *cpuid;
 	u32 cpuid_nent;
 	u64 cr4_valid;			/* CR4 bits host and CPUID allow: hv_cpuid_cr4_valid() */
+	u64 efer_valid;			/* EFER bits the same way: hv_cpuid_efer_valid() */
 	u64 misc_enable;
 	u64 apic_base;
 	u64 db[4];			/* DR0-3, never loaded into hardware */

@@ -521,7 +521,7 @@ static int svm_set_msr(struct hv_vcpu *vcpu, u32 index, u64 data, bool host)
 	}
 	switch (index) {
 	case MSR_EFER:
-		if (hv_efer_write(&data, vmcb->save.efer, vmcb->save.cr0))
+		if (hv_efer_write(&data, vmcb->save.efer, vmcb->save.cr0, vcpu->efer_valid))
 			return -EINVAL;
 		vmcb->save.efer = data | EFER_SVME;
 		return 0;

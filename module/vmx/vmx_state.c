@@ -378,7 +378,8 @@ int vmx_set_msr(struct hv_vcpu *vcpu, u32 index, u64 data, bool host)
 	}
 	switch (index) {
 	case MSR_EFER:
-		if (hv_efer_write(&data, vmcs_read(GUEST_IA32_EFER), vmx_guest_cr0()))
+		if (hv_efer_write(&data, vmcs_read(GUEST_IA32_EFER), vmx_guest_cr0(),
+				  vcpu->efer_valid))
 			return -EINVAL;
 		vmx_load_efer(vmx, data);
 		return 0;

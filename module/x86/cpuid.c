@@ -156,6 +156,24 @@ u64 hv_cpuid_cr4_valid(const struct hv_cpuid_entry *entries, u32 nent, u64 host_
 	return valid;
 }
 
+/*
+ * EFER bits gated the same way, on leaf 0x80000001 EDX: LME (and LMA) with
+ * LM, NX with NX.  SCE is not gated: Intel CPUs report SYSCALL there only
+ * when CPUID runs in 64-bit mode, and KVM does not gate it either.
+ */
+u64 hv_cpuid_efer_valid(const struct hv_cpuid_entry *entries, u32 nent, u64 hv_valid)
+{
+	const struct hv_cpuid_entry *e = hv_cpuid_find(entries, nent, 0x80000001, 0);
+	u32 edx = e ? e->edx : 0;
+	u64 valid = hv_valid;
+
+	if (!(edx & BIT(29)))
+		valid &= ~(u64)(EFER_LME | EFER_LMA);
+	if (!(edx & BIT(20)))
+		valid &= ~(u64)EFER_NX;
+	return valid;
+}
+
 /* Leaf 1's initial APIC ID in @entries (a vCPU's table) becomes @apic_id. */
 void hv_cpuid_set_apic_id(struct hv_cpuid_entry *entries, u32 nent, u32 apic_id)
 {

@@ -47,14 +47,15 @@ bool hv_canonical(u64 addr)
 
 /*
  * A write of @data to EFER whose current value is @cur, with CR0 @cr0:
- * -EINVAL (#GP for a guest) for bits hv does not support, or for toggling
- * LME while paging is on.  LMA is the CPU's to set, so every write keeps
+ * -EINVAL (#GP for a guest) for bits outside @valid (the vCPU's efer_valid:
+ * what hv supports and the guest's CPUID offers), or for toggling LME
+ * while paging is on.  LMA is the CPU's to set, so every write keeps
  * it, HV_SET_MSRS's too (as KVM): the long-mode state changes only through
  * HV_SET_SREGS, whose checks (x86/sregs.c) it would otherwise get around.
  */
-int hv_efer_write(u64 *data, u64 cur, u64 cr0)
+int hv_efer_write(u64 *data, u64 cur, u64 cr0, u64 valid)
 {
-	if (*data & ~HV_EFER_VALID)
+	if (*data & ~valid)
 		return -EINVAL;
 	if ((cr0 & X86_CR0_PG) && ((*data ^ cur) & EFER_LME))
 		return -EINVAL;

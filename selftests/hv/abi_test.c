@@ -1236,7 +1236,7 @@ static int t_sregs_cr3_maxphyaddr(void)
 {
 	int vm, vcpu;
 	struct hv_sregs s;
-	struct hv_cpuid *c = cpuid_alloc(1);
+	struct hv_cpuid *c = cpuid_alloc(2);
 	int r = PASS;
 
 	if (!c)
@@ -1244,6 +1244,9 @@ static int t_sregs_cr3_maxphyaddr(void)
 	CHECK(vm_vcpu(&vm, &vcpu));
 	c->entries[0].function = 0x80000008;
 	c->entries[0].eax = 0x3028;		/* 40 physical, 48 linear address bits */
+	/* Long mode (LM, EDX bit 29) must be offered for EFER.LME to be accepted. */
+	c->entries[1].function = 0x80000001;
+	c->entries[1].edx = 1u << 29;
 	if (ioctl(vcpu, HV_SET_CPUID, c) < 0) {
 		msg("HV_SET_CPUID: %s\n", strerror(errno));
 		r = FAIL;
@@ -1264,7 +1267,7 @@ static int t_sregs_cr3_maxphyaddr(void)
 	c->entries[0].function = 0;
 	c->entries[0].eax = 1;
 	if (ioctl(vcpu, HV_SET_CPUID, c) < 0) {
-		msg("HV_SET_CPUID(leaf 0 only): %s\n", strerror(errno));
+		msg("HV_SET_CPUID(leaves 0 and 0x80000001): %s\n", strerror(errno));
 		r = FAIL;
 		goto out;
 	}

@@ -5,9 +5,9 @@
  * (module/x86/msr.c), from the guest's RDMSR/WRMSR and from the VMM's
  * HV_GET_MSRS/HV_SET_MSRS, give the answer of a CPU with the features hv
  * offers, and the MSRs of features hv does not offer still raise #GP.
- * CR4: a bit the guest's CPUID does not offer, a reserved bit, and the
- * PAE and PCIDE rules of MOV to CR4 raise #GP in the guest (not a failed
- * VM entry), checked by hv on both vendors (x86/sregs.c).
+ * CR4 and EFER: a bit the guest's CPUID does not offer, a reserved bit,
+ * and the PAE and PCIDE rules of MOV to CR4 raise #GP in the guest (not a
+ * failed VM entry), checked by hv on both vendors (x86/sregs.c, msr.c).
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -154,28 +154,33 @@ static void guest_hidden_msrs(void)
 	GUEST_DONE();
 }
 
-/* Runs @guest to DONE; a SYNC is one of the guest's checks failing. */
-static void run_guest(void *guest)
+/* A SYNC from one of the guest's MSR checks failing: name the MSR and what it did. */
+static void run_guest_fail(const struct ucall *uc)
 {
 	static const char *const what[] = {
 		[1] = "RDMSR raised #GP", [2] = "RDMSR read %#llx, expected %#llx",
 		[3] = "WRMSR of %#llx did not raise #GP", [4] = "WRMSR of %#llx raised #GP",
 		[5] = "RDMSR did not raise #GP (read %#llx)",
 	};
+	unsigned int k = uc->args[0] - 0xbad0;
+	char msg[96];
+
+	TEST_ASSERT(k >= 1 && k <= 5, "unexpected SYNC %#llx", (unsigned long long)uc->args[0]);
+	snprintf(msg, sizeof(msg), what[k], (unsigned long long)uc->args[2],
+		 (unsigned long long)uc->args[3]);
+	errno = 0;
+	TEST_FAIL("MSR %#llx: %s", (unsigned long long)uc->args[1], msg);
+}
+
+/* Runs @guest to DONE; a SYNC is one of the guest's checks failing. */
+static void run_guest(void *guest)
+{
 	struct vm *vm = vm_create(0);
 	struct vcpu *vcpu = vm_vcpu_add(vm, 0, guest);
 	struct ucall uc;
-	char msg[96];
 
-	while (vcpu_run_ucall(vcpu, &uc) == UCALL_SYNC) {
-		unsigned int k = uc.args[0] - 0xbad0;
-
-		TEST_ASSERT(k >= 1 && k <= 5, "unexpected SYNC %#llx", (unsigned long long)uc.args[0]);
-		snprintf(msg, sizeof(msg), what[k], (unsigned long long)uc.args[2],
-			 (unsigned long long)uc.args[3]);
-		errno = 0;
-		TEST_FAIL("MSR %#llx: %s", (unsigned long long)uc.args[1], msg);
-	}
+	while (vcpu_run_ucall(vcpu, &uc) == UCALL_SYNC)
+		run_guest_fail(&uc);
 	TEST_ASSERT(uc.cmd == UCALL_DONE, "guest ended with %s", ucall_name(uc.cmd));
 	vm_destroy(vm);
 }
@@ -401,17 +406,79 @@ static void test_cr4_mode_rules(void)
 	vm_destroy(vm);
 }
 
-/* HV_SET_SREGS follows the guest's CPUID too: OSXSAVE is never offered. */
-static void test_cr4_sregs(void)
+/* ---- EFER ------------------------------------------------------------------------- */
+
+#define MSR_EFER		0xc0000080
+#define EFER_NX			(1ULL << 11)
+#define E1_EDX_NX		(1u << 20)
+
+/* NX is the guest's only while its CPUID offers it (the host test hides it, then offers it). */
+static void guest_efer_nx(void)
 {
+	uint64_t efer = rdmsr(MSR_EFER);
+
+	guest_install_handler(GP_VECTOR, guest_gp_skip);
+	guest_check_write(MSR_EFER, efer & ~EFER_NX, false);	/* hv's page tables use no NX bit */
+	guest_check_write(MSR_EFER, efer | EFER_NX, true);
+	GUEST_SYNC(1);
+	guest_check_write(MSR_EFER, efer | EFER_NX, false);
+	guest_check_read(MSR_EFER, efer | EFER_NX);
+	GUEST_DONE();
+}
+
+static void set_nx(struct vcpu *vcpu, struct hv_cpuid *sup, bool on)
+{
+	struct hv_cpuid_entry *e = hv_cpuid_find(sup, 0x80000001, 0);
+
+	TEST_ASSERT(e, "the supported CPUID has no leaf 0x80000001");
+	e->edx = on ? e->edx | E1_EDX_NX : e->edx & ~E1_EDX_NX;
+	TEST_ASSERT(ioctl(vcpu->fd, HV_SET_CPUID, sup) == 0, "HV_SET_CPUID");
+}
+
+static void test_efer_cpuid_bits(void)
+{
+	struct hv_cpuid *sup = hv_get_supported_cpuid();
+	struct vm *vm = vm_create(0);
+	struct vcpu *vcpu = vm_vcpu_add(vm, 0, guest_efer_nx);
+	struct hv_cpuid_entry *e = hv_cpuid_find(sup, 0x80000001, 0);
+	struct ucall uc;
+
+	if (!e || !(e->edx & E1_EDX_NX))
+		TEST_SKIP("hv offers no NX on this host (CPUID.80000001:EDX.NX clear)");
+	set_nx(vcpu, sup, false);
+	while (vcpu_run_ucall(vcpu, &uc) == UCALL_SYNC) {
+		if (uc.args[0] != 1)
+			run_guest_fail(&uc);
+		set_nx(vcpu, sup, true);
+	}
+	TEST_ASSERT(uc.cmd == UCALL_DONE, "guest ended with %s", ucall_name(uc.cmd));
+	free(sup);
+	vm_destroy(vm);
+}
+
+/*
+ * HV_SET_SREGS follows the guest's CPUID too: OSXSAVE is never offered, and
+ * EFER.NX needs NX, EFER.LME long mode.
+ */
+static void test_sregs_cpuid(void)
+{
+	struct hv_cpuid *sup = hv_get_supported_cpuid();
 	struct vm *vm = vm_create(0);
 	struct vcpu *vcpu = vm_vcpu_add(vm, 0, guest_hidden_msrs);
-	struct hv_sregs s;
+	struct hv_cpuid_entry *e = hv_cpuid_find(sup, 0x80000001, 0);
+	struct hv_sregs s, saved;
 
-	vcpu_sregs_get(vcpu, &s);
+	vcpu_sregs_get(vcpu, &saved);
+	s = saved;
 	s.cr4 |= CR4_OSXSAVE;
 	TEST_ASSERT(__vcpu_sregs_set(vcpu, &s) < 0 && errno == EINVAL,
 		    "HV_SET_SREGS with CR4.OSXSAVE (XSAVE not offered) accepted");
+	TEST_ASSERT(e, "the supported CPUID has no leaf 0x80000001");
+	e->edx &= ~(E1_EDX_NX | (1u << 29));		/* no NX, no long mode */
+	TEST_ASSERT(ioctl(vcpu->fd, HV_SET_CPUID, sup) == 0, "HV_SET_CPUID");
+	TEST_ASSERT(__vcpu_sregs_set(vcpu, &saved) < 0 && errno == EINVAL,
+		    "HV_SET_SREGS in long mode with EFER.NX accepted, CPUID offering neither");
+	free(sup);
 	vm_destroy(vm);
 }
 
@@ -422,7 +489,8 @@ static const struct hv_test tests[] = {
 	{ "msr_vmm_get_set", test_host_access, 0 },
 	{ "cr4_bits_follow_guest_cpuid", test_cr4_cpuid_bits, 0 },
 	{ "cr4_pae_and_pcide_rules", test_cr4_mode_rules, 0 },
-	{ "cr4_sregs_follow_guest_cpuid", test_cr4_sregs, 0 },
+	{ "efer_nx_follows_guest_cpuid", test_efer_cpuid_bits, 0 },
+	{ "sregs_follow_guest_cpuid", test_sregs_cpuid, 0 },
 };
 
 int main(void)
