@@ -443,6 +443,9 @@ static const struct guest_case exit_dword = { "exit", "code=0x12345681 width=4",
 static const struct guest_case exit_zero = { "exit", "code=0 width=1", NULL, 0, { "code 0x0" } };
 static const struct guest_case reset = { "reset", NULL, NULL, 3, { "# pulsing the reset line" } };
 static const struct guest_case triple = { "triple", NULL, NULL, 4, { "# loading an empty IDT" } };
+/* A multiboot image at 0x8000, where hv-run once kept its own tables (0x1000-0x30000). */
+static const struct guest_case lowload = { "lowload", "code=0x2a", NULL, 0x2a,
+	{ "ok loaded_at_0x8000", "ok boot_info_outside_image", "ok cmdline_outside_image" } };
 /*
  * HLT with IF=0 ends the VM (status 5) on the 8259-only platform alone: with
  * the local APIC, HLT waits in the kernel, where an NMI or INIT could wake it.
@@ -619,6 +622,7 @@ static const struct vmm_case cases[] = {
 	{ "cmos_mem_256m", cmos, &cmos_256m, true },
 	{ "i8042_reset", guest_status, &reset, true },
 	{ "triple_fault", guest_status, &triple, true },
+	{ "multiboot_image_at_0x8000", guest_status, &lowload, true },
 	{ "halt_with_if_clear", guest_status_no_lapic, &halt, true },
 	{ "linux_boot", linux_boot, NULL, true },
 	{ "virtio_blk_rng", virtio_blk_rng, NULL, true },

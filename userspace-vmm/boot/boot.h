@@ -21,10 +21,10 @@
 struct vm;
 struct guest_mem;
 
+/* The Linux boot's fixed places (a multiboot image chooses its own: boot/multiboot.c). */
 #define BOOT_GDT_ADDR		0x1000ull
 #define BOOT_ZERO_PAGE_ADDR	0x7000ull
 #define BOOT_STACK_TOP		0x7000ull
-#define BOOT_MB_INFO_ADDR	0x8000ull
 #define BOOT_PML4_ADDR		0x9000ull
 #define BOOT_CMDLINE_ADDR	0x20000ull
 #define BOOT_CMDLINE_MAX	0x10000ull
@@ -93,8 +93,8 @@ struct e820_entry {
 /* The guest's physical memory map (see mem.h); returns the number of entries. */
 unsigned int boot_e820(const struct guest_mem *mem, struct e820_entry *e, unsigned int max);
 
-/* Write the GDT at BOOT_GDT_ADDR and point @s's GDTR at it; false if memory is too small. */
-bool boot_write_gdt(const struct guest_mem *mem, struct hv_sregs *s);
+/* Write the GDT at @gpa (Linux: BOOT_GDT_ADDR) and point @s's GDTR at it; false if outside RAM. */
+bool boot_write_gdt(const struct guest_mem *mem, uint64_t gpa, struct hv_sregs *s);
 
 /* Identity-map [0, 4 GiB) with 2 MiB pages at BOOT_PML4_ADDR. */
 bool boot_write_identity_map(const struct guest_mem *mem);
@@ -103,8 +103,11 @@ bool boot_write_identity_map(const struct guest_mem *mem);
 void boot_flat_code(struct hv_segment *seg, uint16_t sel, bool long_mode);
 void boot_flat_data(struct hv_segment *seg, uint16_t sel);
 
-/* Copy the command line to BOOT_CMDLINE_ADDR; false if longer than @max (excluding NUL). */
-bool boot_write_cmdline(const struct guest_mem *mem, const char *cmdline, size_t max);
+/*
+ * Copy the command line to @gpa (Linux: BOOT_CMDLINE_ADDR); false if longer
+ * than @max or BOOT_CMDLINE_MAX - 1 (excluding the NUL), or outside RAM.
+ */
+bool boot_write_cmdline(const struct guest_mem *mem, uint64_t gpa, const char *cmdline, size_t max);
 
 /* The host TSC rate in kHz, measured over 20 ms against CLOCK_MONOTONIC; 0 if unusable. */
 uint32_t boot_tsc_khz(void);

@@ -227,7 +227,7 @@ int linux_load(struct vm *vm, const struct boot_file *k, const struct boot_file 
 	guest_cmdline = linux_cmdline(cmdline ? cmdline : LINUX_DEFAULT_CMDLINE);
 	if (!guest_cmdline)
 		return VM_EXIT_ERROR;
-	cmdline_ok = boot_write_cmdline(mem, guest_cmdline, h.cmdline_size);
+	cmdline_ok = boot_write_cmdline(mem, BOOT_CMDLINE_ADDR, guest_cmdline, h.cmdline_size);
 	vm_debug(vm, "linux: command line '%s'", guest_cmdline);
 	free(guest_cmdline);
 	if (!cmdline_ok) {
@@ -257,7 +257,7 @@ int linux_load(struct vm *vm, const struct boot_file *k, const struct boot_file 
 	if (!mem_write(mem, BOOT_ZERO_PAGE_ADDR, &bp, sizeof(bp)))
 		return VM_EXIT_ERROR;
 
-	if (!boot_write_gdt(mem, &st->sregs) || !boot_write_identity_map(mem))
+	if (!boot_write_gdt(mem, BOOT_GDT_ADDR, &st->sregs) || !boot_write_identity_map(mem))
 		return VM_EXIT_ERROR;
 	linux_set_state(st, load + LINUX_ENTRY64_OFFSET);
 	vm_debug(vm, "linux: protocol %u.%02u, kernel at 0x%" PRIx64 " (%zu bytes, init_size %" PRIu64

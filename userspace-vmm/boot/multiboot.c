@@ -6,6 +6,11 @@
  * flag 16 is set.  The initrd, if any, becomes the one boot module.  The
  * vCPU starts in 32-bit protected mode with paging off, EAX = 0x2BADB002
  * and EBX = the multiboot information structure.
+ *
+ * The image may load anywhere in RAM but the BIOS area below 1 MiB (a
+ * real-mode test kernel at 0x8000 is fine): hv-run's own structures (GDT,
+ * information structure, command line) go in one block where no segment
+ * and no module is, the first free one from 4 KiB up (mb_place_block()).
  */
 #include <elf.h>
 #include <inttypes.h>
@@ -43,16 +48,46 @@
 #define MBI_HAS_MMAP		(1u << 6)
 #define MBI_HAS_LOADER_NAME	(1u << 9)
 
-/* Where the pieces of the information structure go (all in the 0x8000 page). */
-#define MB_MODS_ADDR		(BOOT_MB_INFO_ADDR + 0x100)
-#define MB_MMAP_ADDR		(BOOT_MB_INFO_ADDR + 0x200)
-#define MB_LOADER_NAME_ADDR	(BOOT_MB_INFO_ADDR + 0x400)
-#define MB_MOD_STRING_ADDR	(BOOT_MB_INFO_ADDR + 0x500)
+/*
+ * The loader's block: a page for the GDT, a page for the information
+ * structure and what it points to, then the command line.  Offsets.
+ */
+#define MB_GDT_OFF		0x0
+#define MB_INFO_OFF		0x1000
+#define MB_MODS_OFF		(MB_INFO_OFF + 0x100)
+#define MB_MMAP_OFF		(MB_INFO_OFF + 0x200)
+#define MB_LOADER_NAME_OFF	(MB_INFO_OFF + 0x400)
+#define MB_MOD_STRING_OFF	(MB_INFO_OFF + 0x500)
 #define MB_MOD_STRING_MAX	0xb00
+#define MB_CMDLINE_OFF		0x2000
+#define MB_PAGE			0x1000ull
 
-/* The loader's own structures: no kernel byte may land here. */
-#define MB_RESERVED_START	BOOT_GDT_ADDR
-#define MB_RESERVED_END		(BOOT_CMDLINE_ADDR + BOOT_CMDLINE_MAX)
+/* What the image and its module occupy: the loader's block must miss all of it. */
+#define MB_MAX_RANGES		32
+struct mb_ranges {
+	uint64_t start[MB_MAX_RANGES], end[MB_MAX_RANGES];
+	unsigned int n;
+	uint64_t max_end;
+};
+
+static bool mb_overlaps(const struct mb_ranges *rg, uint64_t start, uint64_t end)
+{
+	unsigned int i;
+
+	for (i = 0; i < rg->n; i++)
+		if (start < rg->end[i] && end > rg->start[i])
+			return true;
+	return false;
+}
+
+static void mb_add_range(struct mb_ranges *rg, uint64_t start, uint64_t end)
+{
+	rg->start[rg->n] = start;
+	rg->end[rg->n] = end;
+	rg->n++;
+	if (end > rg->max_end)
+		rg->max_end = end;
+}
 
 struct mb_header {
 	size_t offset;			/* of the header in the file */
@@ -99,29 +134,36 @@ bool multiboot_detect(const struct boot_file *k)
 	return mb_find(k, &h);
 }
 
-/* Put [gpa, gpa+filesz) from @src and zero up to memsz; refuse anything outside RAM or over our tables. */
+/*
+ * Put [gpa, gpa+filesz) from @src and zero up to memsz; refuse anything
+ * outside RAM or over the EBDA and BIOS area (the ACPI tables live there).
+ */
 static int mb_place(struct vm *vm, const struct boot_file *k, uint64_t gpa, const uint8_t *src,
-		    uint64_t filesz, uint64_t memsz, uint64_t *end)
+		    uint64_t filesz, uint64_t memsz, struct mb_ranges *rg)
 {
 	uint8_t *dst;
 
 	if (filesz > memsz || gpa + memsz < gpa || gpa + memsz > 0xffffffffull ||
 	    !(dst = mem_gpa_to_hva(&vm->mem, gpa, memsz)) ||
-	    (gpa < MB_RESERVED_END && gpa + memsz > MB_RESERVED_START)) {
+	    (gpa < MEM_HIGH_BASE && gpa + memsz > MEM_EBDA_BASE)) {
 		fprintf(stderr, "hv-run: %s: segment [0x%" PRIx64 ", 0x%" PRIx64 ") is outside the guest's RAM"
-			" (--mem %" PRIu64 "M) or over the loader's area below 0x%llx\n", k->path, gpa,
-			gpa + memsz, vm->mem.size >> 20, (unsigned long long)MB_RESERVED_END);
+			" (--mem %" PRIu64 "M) or over the BIOS area [0x%llx, 0x%llx)\n", k->path, gpa,
+			gpa + memsz, vm->mem.size >> 20, (unsigned long long)MEM_EBDA_BASE,
+			(unsigned long long)MEM_HIGH_BASE);
+		return VM_EXIT_USAGE;
+	}
+	if (rg->n == MB_MAX_RANGES) {
+		fprintf(stderr, "hv-run: %s: more than %u loadable segments\n", k->path, MB_MAX_RANGES);
 		return VM_EXIT_USAGE;
 	}
 	memcpy(dst, src, filesz);
 	memset(dst + filesz, 0, memsz - filesz);
-	if (gpa + memsz > *end)
-		*end = gpa + memsz;
+	mb_add_range(rg, gpa, gpa + memsz);
 	return 0;
 }
 
 static int mb_load_aout(struct vm *vm, const struct boot_file *k, const struct mb_header *h,
-			uint64_t *entry, uint64_t *end)
+			uint64_t *entry, struct mb_ranges *rg)
 {
 	uint64_t file_off, filesz, memsz;
 
@@ -140,7 +182,7 @@ static int mb_load_aout(struct vm *vm, const struct boot_file *k, const struct m
 		memsz = (uint64_t)h->bss_end_addr - h->load_addr;
 	}
 	*entry = h->entry_addr;
-	return mb_place(vm, k, h->load_addr, k->data + file_off, filesz, memsz, end);
+	return mb_place(vm, k, h->load_addr, k->data + file_off, filesz, memsz, rg);
 bad:
 	fprintf(stderr, "hv-run: %s: inconsistent multiboot load addresses\n", k->path);
 	return VM_EXIT_USAGE;
@@ -152,7 +194,8 @@ struct mb_phdr {
 	uint64_t offset, paddr, filesz, memsz;
 };
 
-static int mb_load_elf(struct vm *vm, const struct boot_file *k, uint64_t *entry, uint64_t *end)
+static int mb_load_elf(struct vm *vm, const struct boot_file *k, uint64_t *entry,
+		       struct mb_ranges *rg)
 {
 	const uint8_t *d = k->data;
 	bool is64;
@@ -209,7 +252,7 @@ static int mb_load_elf(struct vm *vm, const struct boot_file *k, uint64_t *entry
 			continue;
 		if (ph.offset > k->size || ph.filesz > k->size - ph.offset)
 			goto bad;
-		r = mb_place(vm, k, ph.paddr, d + ph.offset, ph.filesz, ph.memsz, end);
+		r = mb_place(vm, k, ph.paddr, d + ph.offset, ph.filesz, ph.memsz, rg);
 		if (r)
 			return r;
 		loaded++;
@@ -223,7 +266,7 @@ bad:
 	return VM_EXIT_USAGE;
 }
 
-static bool mb_write_mmap(const struct guest_mem *mem, uint32_t *len)
+static bool mb_write_mmap(const struct guest_mem *mem, uint64_t gpa, uint32_t *len)
 {
 	struct e820_entry e[E820_MAX];
 	unsigned int i, n = boot_e820(mem, e, E820_MAX);
@@ -238,35 +281,72 @@ static bool mb_write_mmap(const struct guest_mem *mem, uint32_t *len)
 		memcpy(buf + i * 24 + 20, &e[i].type, 4);
 	}
 	*len = n * 24;
-	return mem_write(mem, MB_MMAP_ADDR, buf, *len);
+	return mem_write(mem, gpa, buf, *len);
 }
 
-/* The initrd as module 0, page aligned after the kernel; its string is the file's name. */
-static int mb_load_module(struct vm *vm, const struct boot_file *initrd, uint64_t kernel_end, uint8_t *mbi)
+/*
+ * The initrd as module 0, page aligned after the kernel (at 1 MiB if it
+ * would reach the EBDA from below it).  Its place joins @rg.
+ */
+static int mb_load_module(struct vm *vm, const struct boot_file *initrd, struct mb_ranges *rg,
+			  uint64_t *start_out)
 {
-	uint64_t start = (kernel_end + 0xfff) & ~0xfffull;
-	uint32_t mod[4];
-	size_t namelen = strlen(initrd->path);
+	uint64_t start = (rg->max_end + MB_PAGE - 1) & ~(MB_PAGE - 1);
 
+	if (start < MEM_HIGH_BASE && (start >= MEM_EBDA_BASE ||
+				      initrd->size > MEM_EBDA_BASE - start))
+		start = MEM_HIGH_BASE;
 	if (start > vm->mem.low_end || initrd->size > vm->mem.low_end - start) {
 		fprintf(stderr, "hv-run: %s: module of %zu bytes does not fit in --mem %" PRIu64 "M after the kernel\n",
 			initrd->path, initrd->size, vm->mem.size >> 20);
 		return VM_EXIT_USAGE;
 	}
+	if (!mem_write(&vm->mem, start, initrd->data, initrd->size))
+		return VM_EXIT_ERROR;
+	mb_add_range(rg, start, start + initrd->size);
+	*start_out = start;
+	return 0;
+}
+
+/* The module list entry and its string (the file's name), in the loader's block at @block. */
+static bool mb_write_module_entry(struct vm *vm, const struct boot_file *initrd, uint64_t start,
+				  uint64_t block, uint8_t *mbi)
+{
+	size_t namelen = strlen(initrd->path);
+	uint32_t mod[4];
+
 	if (namelen >= MB_MOD_STRING_MAX)
 		namelen = MB_MOD_STRING_MAX - 1;
-	if (!mem_write(&vm->mem, start, initrd->data, initrd->size) ||
-	    !mem_write(&vm->mem, MB_MOD_STRING_ADDR, initrd->path, namelen) ||
-	    !mem_write(&vm->mem, MB_MOD_STRING_ADDR + namelen, "", 1))
-		return VM_EXIT_ERROR;
+	if (!mem_write(&vm->mem, block + MB_MOD_STRING_OFF, initrd->path, namelen) ||
+	    !mem_write(&vm->mem, block + MB_MOD_STRING_OFF + namelen, "", 1))
+		return false;
 	mod[0] = start;
 	mod[1] = start + initrd->size;
-	mod[2] = MB_MOD_STRING_ADDR;
+	mod[2] = block + MB_MOD_STRING_OFF;
 	mod[3] = 0;
-	if (!mem_write(&vm->mem, MB_MODS_ADDR, mod, sizeof(mod)))
-		return VM_EXIT_ERROR;
+	if (!mem_write(&vm->mem, block + MB_MODS_OFF, mod, sizeof(mod)))
+		return false;
 	memcpy(mbi + MBI_MODS_COUNT, &(uint32_t){ 1 }, 4);
-	memcpy(mbi + MBI_MODS_ADDR, &(uint32_t){ MB_MODS_ADDR }, 4);
+	memcpy(mbi + MBI_MODS_ADDR, &(uint32_t){ block + MB_MODS_OFF }, 4);
+	return true;
+}
+
+/*
+ * The loader's block of @size bytes: the first page-aligned place from
+ * 4 KiB up that misses the image and the module, below the EBDA; else the
+ * first one above them from 1 MiB on.  0 if RAM has none.
+ */
+static uint64_t mb_place_block(const struct vm *vm, const struct mb_ranges *rg, uint64_t size)
+{
+	uint64_t base;
+
+	for (base = MB_PAGE; base + size <= MEM_EBDA_BASE; base += MB_PAGE)
+		if (!mb_overlaps(rg, base, base + size))
+			return base;
+	base = rg->max_end > MEM_HIGH_BASE ? rg->max_end : MEM_HIGH_BASE;
+	base = (base + MB_PAGE - 1) & ~(MB_PAGE - 1);
+	if (base <= vm->mem.low_end && size <= vm->mem.low_end - base)
+		return base;
 	return 0;
 }
 
@@ -274,10 +354,12 @@ int multiboot_load(struct vm *vm, const struct boot_file *k, const struct boot_f
 		   const char *cmdline, struct boot_state *st)
 {
 	static const char loader_name[] = "hv-run";
+	struct mb_ranges rg = { .n = 0 };
 	struct mb_header h;
-	uint64_t entry = 0, end = 0;
+	uint64_t entry = 0, mod_start = 0, block, info;
 	uint32_t flags = MBI_HAS_MEM | MBI_HAS_CMDLINE | MBI_HAS_MMAP | MBI_HAS_LOADER_NAME;
 	uint32_t v, mmap_len;
+	size_t cmdline_len;
 	uint8_t *mbi;
 	int r;
 
@@ -288,47 +370,61 @@ int multiboot_load(struct vm *vm, const struct boot_file *k, const struct boot_f
 			k->path, h.flags & MB_FLAG_VIDEO ? " a video mode" : " unknown features", h.flags);
 		return VM_EXIT_USAGE;
 	}
-	r = (h.flags & MB_FLAG_AOUT) ? mb_load_aout(vm, k, &h, &entry, &end) : mb_load_elf(vm, k, &entry, &end);
+	cmdline = cmdline ? cmdline : "";
+	cmdline_len = strlen(cmdline);
+	if (cmdline_len >= BOOT_CMDLINE_MAX) {
+		fprintf(stderr, "hv-run: --cmdline is longer than %llu bytes\n", BOOT_CMDLINE_MAX - 1);
+		return VM_EXIT_USAGE;
+	}
+	r = (h.flags & MB_FLAG_AOUT) ? mb_load_aout(vm, k, &h, &entry, &rg) :
+				       mb_load_elf(vm, k, &entry, &rg);
 	if (r)
 		return r;
 	if (entry > 0xffffffffull || !mem_gpa_to_hva(&vm->mem, entry, 1)) {
 		fprintf(stderr, "hv-run: %s: entry point 0x%" PRIx64 " is not in the guest's RAM\n", k->path, entry);
 		return VM_EXIT_USAGE;
 	}
-
-	mbi = mem_gpa_to_hva(&vm->mem, BOOT_MB_INFO_ADDR, 0x1000);
-	if (!mbi)
-		return VM_EXIT_ERROR;
-	memset(mbi, 0, 0x1000);
 	if (initrd && initrd->data) {
-		r = mb_load_module(vm, initrd, end, mbi);
+		r = mb_load_module(vm, initrd, &rg, &mod_start);
 		if (r)
 			return r;
-		flags |= MBI_HAS_MODS;
 	}
-	if (!boot_write_cmdline(&vm->mem, cmdline ? cmdline : "", BOOT_CMDLINE_MAX - 1)) {
-		fprintf(stderr, "hv-run: --cmdline is longer than %llu bytes\n", BOOT_CMDLINE_MAX - 1);
+	block = mb_place_block(vm, &rg, MB_CMDLINE_OFF + cmdline_len + 1);
+	if (!block) {
+		fprintf(stderr, "hv-run: %s: no room in --mem %" PRIu64 "M for the boot information next to the image\n",
+			k->path, vm->mem.size >> 20);
 		return VM_EXIT_USAGE;
 	}
-	if (!mb_write_mmap(&vm->mem, &mmap_len) ||
-	    !mem_write(&vm->mem, MB_LOADER_NAME_ADDR, loader_name, sizeof(loader_name)))
+	info = block + MB_INFO_OFF;
+	mbi = mem_gpa_to_hva(&vm->mem, info, MB_PAGE);
+	if (!mbi)
+		return VM_EXIT_ERROR;
+	memset(mbi, 0, MB_PAGE);
+	if (initrd && initrd->data) {
+		if (!mb_write_module_entry(vm, initrd, mod_start, block, mbi))
+			return VM_EXIT_ERROR;
+		flags |= MBI_HAS_MODS;
+	}
+	if (!boot_write_cmdline(&vm->mem, block + MB_CMDLINE_OFF, cmdline, BOOT_CMDLINE_MAX - 1) ||
+	    !mb_write_mmap(&vm->mem, block + MB_MMAP_OFF, &mmap_len) ||
+	    !mem_write(&vm->mem, block + MB_LOADER_NAME_OFF, loader_name, sizeof(loader_name)))
 		return VM_EXIT_ERROR;
 	memcpy(mbi + MBI_FLAGS, &flags, 4);
 	v = MEM_EBDA_BASE >> 10;			/* KiB below the EBDA */
 	memcpy(mbi + MBI_MEM_LOWER, &v, 4);
 	v = (vm->mem.low_end - MEM_HIGH_BASE) >> 10;	/* KiB from 1 MiB to the first hole */
 	memcpy(mbi + MBI_MEM_UPPER, &v, 4);
-	memcpy(mbi + MBI_CMDLINE, &(uint32_t){ BOOT_CMDLINE_ADDR }, 4);
+	memcpy(mbi + MBI_CMDLINE, &(uint32_t){ block + MB_CMDLINE_OFF }, 4);
 	memcpy(mbi + MBI_MMAP_LENGTH, &mmap_len, 4);
-	memcpy(mbi + MBI_MMAP_ADDR, &(uint32_t){ MB_MMAP_ADDR }, 4);
-	memcpy(mbi + MBI_LOADER_NAME, &(uint32_t){ MB_LOADER_NAME_ADDR }, 4);
+	memcpy(mbi + MBI_MMAP_ADDR, &(uint32_t){ block + MB_MMAP_OFF }, 4);
+	memcpy(mbi + MBI_LOADER_NAME, &(uint32_t){ block + MB_LOADER_NAME_OFF }, 4);
 
-	if (!acpi_setup(vm) || !boot_write_gdt(&vm->mem, &st->sregs))
+	if (!acpi_setup(vm) || !boot_write_gdt(&vm->mem, block + MB_GDT_OFF, &st->sregs))
 		return VM_EXIT_ERROR;
 
 	memset(&st->regs, 0, sizeof(st->regs));
 	st->regs.rax = MB_BOOTLOADER_MAGIC;
-	st->regs.rbx = BOOT_MB_INFO_ADDR;
+	st->regs.rbx = info;
 	st->regs.rip = entry;
 	st->regs.rflags = 0x2;
 	boot_flat_code(&st->sregs.cs, BOOT_CS32, false);
@@ -338,7 +434,7 @@ int multiboot_load(struct vm *vm, const struct boot_file *k, const struct boot_f
 	st->sregs.cr3 = 0;
 	st->sregs.cr4 = 0;
 	st->sregs.efer = 0;
-	vm_debug(vm, "multiboot: %s load, entry 0x%" PRIx64 ", image end 0x%" PRIx64,
-		 h.flags & MB_FLAG_AOUT ? "a.out-kludge" : "ELF", entry, end);
+	vm_debug(vm, "multiboot: %s load, entry 0x%" PRIx64 ", image end 0x%" PRIx64 ", boot information at 0x%" PRIx64,
+		 h.flags & MB_FLAG_AOUT ? "a.out-kludge" : "ELF", entry, rg.max_end, info);
 	return 0;
 }

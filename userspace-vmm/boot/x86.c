@@ -100,7 +100,7 @@ unsigned int boot_e820(const struct guest_mem *mem, struct e820_entry *e, unsign
 	return n;
 }
 
-bool boot_write_gdt(const struct guest_mem *mem, struct hv_sregs *s)
+bool boot_write_gdt(const struct guest_mem *mem, uint64_t gpa, struct hv_sregs *s)
 {
 	static const uint64_t gdt[] = {
 		0,
@@ -109,9 +109,9 @@ bool boot_write_gdt(const struct guest_mem *mem, struct hv_sregs *s)
 		0x00cf93000000ffffull,	/* 0x18: data, flat */
 	};
 
-	if (!mem_write(mem, BOOT_GDT_ADDR, gdt, sizeof(gdt)))
+	if (!mem_write(mem, gpa, gdt, sizeof(gdt)))
 		return false;
-	s->gdt.base = BOOT_GDT_ADDR;
+	s->gdt.base = gpa;
 	s->gdt.limit = sizeof(gdt) - 1;
 	return true;
 }
@@ -160,13 +160,13 @@ void boot_flat_data(struct hv_segment *seg, uint16_t sel)
 	boot_flat(seg, sel, 0x3);		/* read/write, accessed */
 }
 
-bool boot_write_cmdline(const struct guest_mem *mem, const char *cmdline, size_t max)
+bool boot_write_cmdline(const struct guest_mem *mem, uint64_t gpa, const char *cmdline, size_t max)
 {
 	size_t len = strlen(cmdline);
 
 	if (len > max || len >= BOOT_CMDLINE_MAX)
 		return false;
-	return mem_write(mem, BOOT_CMDLINE_ADDR, cmdline, len + 1);
+	return mem_write(mem, gpa, cmdline, len + 1);
 }
 
 static uint64_t boot_now_ns(void)
