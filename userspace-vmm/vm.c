@@ -61,6 +61,7 @@ struct vm_devices {
 	struct pci pci;
 	struct post_port post;
 	struct exit_port exit;
+	struct sysctl_port_a sysctl_a;
 	struct virtio_blk blk[VM_MAX_DISKS];
 	struct virtio_rng rng;
 	unsigned int nr_blk;		/* initialized (their files are open) */
@@ -190,6 +191,9 @@ static int vm_add_devices(struct vm *vm)
 	r = exit_init(&d->exit, &vm->pio, vm);
 	if (r)
 		return vm_fail("exit device", -r);
+	r = sysctl_port_a_init(&d->sysctl_a, &vm->pio, vm);
+	if (r)
+		return vm_fail("port 0x92", -r);
 	return 0;
 }
 

@@ -34,6 +34,7 @@
 
 #define VM_EXIT_PORT		0xf4	/* exit device */
 #define VM_POST_PORT		0x80	/* POST codes: accepted, logged with --debug */
+#define VM_SYSCTL_A_PORT	0x92	/* fast A20 and reset */
 
 struct hv_run;
 struct acpi_pm;

@@ -442,6 +442,8 @@ static const struct guest_case exit_dword = { "exit", "code=0x12345681 width=4",
 	{ "width 4" } };
 static const struct guest_case exit_zero = { "exit", "code=0 width=1", NULL, 0, { "code 0x0" } };
 static const struct guest_case reset = { "reset", NULL, NULL, 3, { "# pulsing the reset line" } };
+static const struct guest_case reset92 = { "reset", "port92=1", NULL, 3,
+	{ "ok port92_a20_on_reset_off", "# pulsing the reset line (port 0x92" } };
 static const struct guest_case triple = { "triple", NULL, NULL, 4, { "# loading an empty IDT" } };
 /* A multiboot image at 0x8000, where hv-run once kept its own tables (0x1000-0x30000). */
 static const struct guest_case lowload = { "lowload", "code=0x2a", NULL, 0x2a,
@@ -621,6 +623,7 @@ static const struct vmm_case cases[] = {
 	{ "cmos_rtc_and_mem_32m", cmos, &cmos_32m, true },
 	{ "cmos_mem_256m", cmos, &cmos_256m, true },
 	{ "i8042_reset", guest_status, &reset, true },
+	{ "port92_reset", guest_status, &reset92, true },
 	{ "triple_fault", guest_status, &triple, true },
 	{ "multiboot_image_at_0x8000", guest_status, &lowload, true },
 	{ "halt_with_if_clear", guest_status_no_lapic, &halt, true },

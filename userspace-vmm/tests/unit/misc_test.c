@@ -55,6 +55,38 @@ static bool post_port_ignored(void)
 	return true;
 }
 
+/* Port 0x92: A20 on after reset, bits read back, the fast reset on a 0 -> 1 write of bit 0. */
+static bool sysctl_port_a_reset(void)
+{
+	struct sysctl_port_a p;
+	struct iobus bus;
+	struct vm vm;
+
+	memset(&vm, 0, sizeof(vm));
+	iobus_init(&bus, "pio");
+	CHECK_EQ(sysctl_port_a_init(&p, &bus, &vm), 0);
+	CHECK_EQ(inb(&bus, 0x92), 0x02);
+	outb(&bus, 0x92, 0x00);				/* A20 off: remembered */
+	CHECK_EQ(inb(&bus, 0x92), 0x00);
+	outb(&bus, 0x92, 0xf2);				/* other bits: not kept */
+	CHECK_EQ(inb(&bus, 0x92), 0x02);
+	CHECK(!vm.stopping);
+	outb(&bus, 0x92, 0x03);				/* the reset bit set: reset */
+	CHECK(vm.stopping);
+	CHECK_EQ(vm.exit_status, 3);
+	iobus_destroy(&bus);
+
+	/* Bit 0 already set: writing it again is no new pulse. */
+	memset(&vm, 0, sizeof(vm));
+	iobus_init(&bus, "pio");
+	CHECK_EQ(sysctl_port_a_init(&p, &bus, &vm), 0);
+	atomic_store(&p.value, 0x03);
+	outb(&bus, 0x92, 0x03);
+	CHECK(!vm.stopping);
+	iobus_destroy(&bus);
+	return true;
+}
+
 static bool devices_refuse_overlap(void)
 {
 	struct iobus bus;
@@ -71,6 +103,7 @@ static bool devices_refuse_overlap(void)
 const struct unit_case misc_cases[] = {
 	{ "exit_port_status", exit_port_status },
 	{ "post_port_ignored", post_port_ignored },
+	{ "sysctl_port_a_reset", sysctl_port_a_reset },
 	{ "devices_refuse_overlap", devices_refuse_overlap },
 	{ NULL, NULL },
 };
