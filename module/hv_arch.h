@@ -128,11 +128,14 @@ struct hv_arch_ops {
 	u8 (*get_cr8)(struct hv_vcpu *vcpu);
 	void (*set_cr8)(struct hv_vcpu *vcpu, u8 cr8);
 	/*
-	 * Exit on the guest's CR8 writes while a requested vector is held back
-	 * by the TPR, so that lowering CR8 delivers it at once (SVM's V_TPR
-	 * writes do not exit otherwise; VMX's always do).
+	 * Exit on the guest's CR8 writes while a requested vector is held back,
+	 * so that lowering CR8 delivers it at once.  @held_irr: the highest
+	 * pending vector the PPR holds back, -1 if none.  SVM intercepts every
+	 * CR8 write then (V_TPR writes do not exit otherwise); VMX with the TPR
+	 * shadow sets TPR_THRESHOLD to the vector's class; VMX without it
+	 * exits on every CR8 access anyway.
 	 */
-	void (*set_cr8_write_exit)(struct hv_vcpu *vcpu, bool enable);
+	void (*set_cr8_write_exit)(struct hv_vcpu *vcpu, int held_irr);
 
 	/* Guest paging state for the software page walker. */
 	void (*get_paging)(struct hv_vcpu *vcpu, u64 *cr0, u64 *cr3, u64 *cr4, u64 *efer);

@@ -477,7 +477,7 @@ bool hv_vcpu_lapic_inject(struct hv_vcpu *vcpu)
 	int vec = hv_lapic_pending(vcpu->lapic);
 
 	/* Held back by PPR: a CR8 write that lowers TPR must be seen. */
-	hv_ops->set_cr8_write_exit(vcpu, vec < 0 && hv_lapic_highest_irr(vcpu->lapic) >= 0);
+	hv_ops->set_cr8_write_exit(vcpu, vec < 0 ? hv_lapic_highest_irr(vcpu->lapic) : -1);
 	if (vec < 0)
 		return false;
 	if (!hv_call(interrupt_allowed)(vcpu))

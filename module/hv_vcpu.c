@@ -200,9 +200,10 @@ static u8 hv_prepare_events(struct hv_vcpu *vcpu)
 }
 
 /*
- * A guest CR8 write since @before goes to the APIC's TPR: SVM's V_TPR
- * changes without an exit (synced before the exit is handled, so an APIC
- * access it made sees the TPR it set), VMX's in its CR8 exit (synced after).
+ * A guest CR8 write since @before goes to the APIC's TPR: SVM's V_TPR and
+ * VMX's TPR shadow change without an exit (synced before the exit is
+ * handled, so an APIC access it made sees the TPR it set), VMX's CR8
+ * without the shadow in its CR8 exit (synced after).
  */
 static u8 hv_sync_cr8(struct hv_vcpu *vcpu, u8 before)
 {

@@ -634,11 +634,11 @@ static void svm_set_nmi_window(struct hv_vcpu *vcpu, bool enable)
 		svm_set_irq_window(vcpu, true);
 }
 
-static void svm_set_cr8_write_exit(struct hv_vcpu *vcpu, bool enable)
+static void svm_set_cr8_write_exit(struct hv_vcpu *vcpu, int held_irr)
 {
 	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
 
-	if (enable)
+	if (held_irr >= 0)
 		svm_set_intercept(vmcb, INTERCEPT_CR8_WRITE);
 	else
 		svm_clr_intercept(vmcb, INTERCEPT_CR8_WRITE);

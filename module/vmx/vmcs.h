@@ -87,6 +87,7 @@ struct vmx_caps {
 	bool ept_ad;				/* EPT accessed/dirty flags in use */
 	bool preemption_timer;			/* usable, see vmx_enter() */
 	bool virtual_nmis;			/* virtual NMIs and NMI-window exiting */
+	bool tpr_shadow;			/* usable: vmx_tpr_shadow_usable() */
 	u32 timer_value;			/* about 1 ms of TSC, in timer ticks */
 	u32 vmcs_size;
 };
@@ -139,7 +140,9 @@ struct vmx_vcpu {
 	struct vmx_guest_msrs msrs;
 	u64 cr2;			/* guest CR2: VMX does not switch it */
 	u64 dr6;			/* guest DR6: kept in software, like DR0-3 */
-	u8 cr8;				/* guest TPR: CR8 accesses exit */
+	u8 cr8;				/* guest CR8 without a TPR shadow: CR8 accesses exit */
+	u8 *vapic;			/* virtual-APIC page with the TPR shadow, else NULL */
+	u32 tpr_threshold;		/* as written into the VMCS */
 
 	/* The last exit, read while the VMCS was current. */
 	u32 exit_reason;		/* full field: bit 31 = VM-entry failure */
@@ -258,7 +261,7 @@ void vmx_inject_nmi(struct hv_vcpu *vcpu);
 void vmx_set_nmi_window(struct hv_vcpu *vcpu, bool enable);
 u8 vmx_get_cr8(struct hv_vcpu *vcpu);
 void vmx_set_cr8(struct hv_vcpu *vcpu, u8 cr8);
-void vmx_set_cr8_write_exit(struct hv_vcpu *vcpu, bool enable);
+void vmx_set_cr8_write_exit(struct hv_vcpu *vcpu, int held_irr);
 void vmx_get_paging(struct hv_vcpu *vcpu, u64 *cr0, u64 *cr3, u64 *cr4, u64 *efer);
 void vmx_get_code_segment(struct hv_vcpu *vcpu, u64 *base, int *bits);
 unsigned int vmx_get_cpl(struct hv_vcpu *vcpu);

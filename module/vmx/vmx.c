@@ -101,6 +101,28 @@ static int vmx_adjust_controls(const char *what, u32 msr, u32 min, u32 opt, u32 
 	return 0;
 }
 
+/*
+ * The TPR shadow (SDM 29.1.2): with it, MOV to/from CR8 reads and writes
+ * the TPR byte of a virtual-APIC page without an exit, and a write that
+ * lowers it below TPR_THRESHOLD exits afterwards ("TPR below threshold"),
+ * which is where an interrupt the old TPR held back becomes deliverable.
+ * Usable when the control exists and the CR8 exits can be switched off.
+ * Used for vCPUs with the in-kernel local APIC (the module parameter turns
+ * it off, to measure what it saves: docs/research.md).
+ */
+static bool tpr_shadow = true;
+module_param(tpr_shadow, bool, 0644);
+MODULE_PARM_DESC(tpr_shadow, "VMX: local APIC vCPUs created from now on use the TPR shadow (CR8 accesses without exits)");
+
+static bool vmx_tpr_shadow_usable(u32 msr)
+{
+	u64 cap;
+
+	rdmsrl(msr, cap);
+	return (cap >> 32) & CPU_BASED_TPR_SHADOW &&
+	       !((u32)cap & (CPU_BASED_CR8_LOAD_EXITING | CPU_BASED_CR8_STORE_EXITING));
+}
+
 static int vmx_read_caps(void)
 {
 	struct vmx_caps *c = &vmx_caps;
@@ -157,6 +179,8 @@ static int vmx_read_caps(void)
 	c->proc &= ~CPU_BASED_NMI_WINDOW_EXITING;
 	if (!c->virtual_nmis)
 		c->pin &= ~PIN_BASED_VIRTUAL_NMIS;
+	c->tpr_shadow = vmx_tpr_shadow_usable(true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS :
+					      MSR_IA32_VMX_PROCBASED_CTLS);
 	r = vmx_adjust_controls("secondary processor-based", MSR_IA32_VMX_PROCBASED_CTLS2,
 				SECONDARY_EXEC_ENABLE_EPT | SECONDARY_EXEC_UNRESTRICTED_GUEST,
 				SECONDARY_EXEC_ENABLE_VPID | SECONDARY_EXEC_ENABLE_INVPCID |
@@ -414,6 +438,14 @@ static int vmx_vcpu_init(struct hv_vcpu *vcpu)
 	vmx->loaded_cpu = -1;
 	INIT_LIST_HEAD(&vmx->loaded_link);
 	vmx->vpid = vmx_vpid_alloc();
+	if (vcpu->lapic && vmx_caps.tpr_shadow && READ_ONCE(tpr_shadow)) {
+		vmx->vapic = (u8 *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+		if (!vmx->vapic) {
+			vmx_vpid_free(vmx->vpid);
+			free_page((unsigned long)vmx->vmcs);
+			return -ENOMEM;
+		}
+	}
 	/* The fields are written at the first vcpu_load(), with the VMCS current. */
 	return 0;
 }
@@ -428,6 +460,7 @@ static void vmx_vcpu_free(struct hv_vcpu *vcpu)
 		on_each_cpu(vmx_flush_vpid_ipi, (void *)(unsigned long)vmx->vpid, 1);
 		vmx_vpid_free(vmx->vpid);
 	}
+	free_page((unsigned long)vmx->vapic);
 	free_page((unsigned long)vmx->vmcs);
 }
 
@@ -458,6 +491,13 @@ static void vmx_init_vmcs(struct vmx_vcpu *vmx)
 	if (vmx_caps.preemption_timer)
 		vmcs_write(VMX_PREEMPTION_TIMER_VALUE, vmx_caps.timer_value);
 	vmx->proc = vmx_caps.proc;
+	if (vmx->vapic) {
+		vmx->proc = (vmx->proc | CPU_BASED_TPR_SHADOW) &
+			    ~(CPU_BASED_CR8_LOAD_EXITING | CPU_BASED_CR8_STORE_EXITING);
+		vmcs_write(VIRTUAL_APIC_PAGE_ADDR, __pa(vmx->vapic));
+		vmcs_write(TPR_THRESHOLD, 0);
+		vmx->tpr_threshold = 0;
+	}
 	vmcs_write(CPU_BASED_VM_EXEC_CONTROL, vmx->proc);
 	vmcs_write(SECONDARY_VM_EXEC_CONTROL, vmx_caps.proc2 &
 		   (vmx->vpid ? ~0u : ~(u32)SECONDARY_EXEC_ENABLE_VPID));

@@ -330,6 +330,8 @@ const struct hv_exit_handler vmx_exit_handlers[VMX_EXIT_TABLE_SIZE] = {
 	[EXIT_REASON_VMOFF]		= INVALID_INSN,
 	[EXIT_REASON_VMON]		= INVALID_INSN,
 	[EXIT_REASON_CR_ACCESS]		= { vmx_exit_cr, HV_STAT_OTHER },
+	/* A CR8 write lowered the TPR shadow below a held-back vector: hv_sync_cr8() takes it. */
+	[EXIT_REASON_TPR_BELOW_THRESHOLD] = { hv_exit_reenter, HV_STAT_OTHER },
 	[EXIT_REASON_DR_ACCESS]		= { vmx_exit_dr, HV_STAT_DR_ACCESS },
 	[EXIT_REASON_IO_INSTRUCTION]	= { vmx_exit_io, HV_STAT_IO },
 	[EXIT_REASON_MSR_READ]		= { hv_emulate_rdmsr, HV_STAT_MSR },

@@ -210,7 +210,7 @@ void vmx_get_sregs(struct hv_vcpu *vcpu, struct hv_sregs *sregs)
 	sregs->cr2 = vmx->cr2;
 	sregs->cr3 = vmcs_read(GUEST_CR3);
 	sregs->cr4 = vmx_guest_cr4();
-	sregs->cr8 = vmx->cr8;
+	sregs->cr8 = vmx_get_cr8(vcpu);
 	sregs->efer = vmcs_read(GUEST_IA32_EFER);
 }
 
@@ -240,7 +240,7 @@ int vmx_set_sregs(struct hv_vcpu *vcpu, const struct hv_sregs *sregs)
 	vmx->cr2 = sregs->cr2;
 	vmcs_write(GUEST_CR3, sregs->cr3);
 	vmx_load_cr4(sregs->cr4);
-	vmx->cr8 = sregs->cr8;
+	vmx_set_cr8(vcpu, sregs->cr8);
 	vmx_load_efer(vmx, sregs->efer);
 	vmx_load_pdptrs(vmx);
 	/* New paging state: drop what this CPU cached for the old one. */
@@ -472,20 +472,49 @@ void vmx_set_nmi_window(struct hv_vcpu *vcpu, bool enable)
 			      vmx->proc & ~CPU_BASED_NMI_WINDOW_EXITING);
 }
 
-/* CR8 accesses exit (vmx_exit.c) and use vmx->cr8. */
+/*
+ * CR8 is the TPR shadow's byte (bits 7:4 of the virtual-APIC page's TPR)
+ * where the vCPU has one; otherwise CR8 accesses exit (vmx_exit.c) and
+ * use vmx->cr8.
+ */
+#define VMX_VAPIC_TPR		0x80
+
 u8 vmx_get_cr8(struct hv_vcpu *vcpu)
 {
-	return to_vmx(vcpu)->cr8;
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+
+	return vmx->vapic ? READ_ONCE(vmx->vapic[VMX_VAPIC_TPR]) >> 4 : vmx->cr8;
 }
 
 void vmx_set_cr8(struct hv_vcpu *vcpu, u8 cr8)
 {
-	to_vmx(vcpu)->cr8 = cr8 & 0xf;
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+
+	if (vmx->vapic)
+		WRITE_ONCE(vmx->vapic[VMX_VAPIC_TPR], (cr8 & 0xf) << 4);
+	else
+		vmx->cr8 = cr8 & 0xf;
 }
 
-/* CR8 writes always exit on VMX (no TPR shadow in use): nothing to switch. */
-void vmx_set_cr8_write_exit(struct hv_vcpu *vcpu, bool enable)
+/*
+ * @held_irr: the highest pending vector the TPR or the ISR holds back, or
+ * -1.  If the TPR holds it, a CR8 write that lowers the TPR below its
+ * priority class must exit; VM entry requires TPR_THRESHOLD <= the TPR's
+ * class, so a vector held only by the ISR (its EOI exits anyway) sets 0.
+ */
+void vmx_set_cr8_write_exit(struct hv_vcpu *vcpu, int held_irr)
 {
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	u32 threshold = 0;
+
+	if (!vmx->vapic)
+		return;
+	if (held_irr >= 0 && (u32)held_irr >> 4 <= vmx_get_cr8(vcpu))
+		threshold = (u32)held_irr >> 4;
+	if (threshold != vmx->tpr_threshold) {
+		vmx->tpr_threshold = threshold;
+		vmcs_write(TPR_THRESHOLD, threshold);
+	}
 }
 
 void vmx_get_paging(struct hv_vcpu *vcpu, u64 *cr0, u64 *cr3, u64 *cr4, u64 *efer)
