@@ -130,6 +130,7 @@ struct hv_vcpu {
 	u64 efer_valid;			/* EFER bits the same way: hv_cpuid_efer_valid() */
 	u64 misc_enable;
 	u64 apic_base;
+	u64 tsc_adjust;			/* IA32_TSC_ADJUST: x86/msr.c */
 	u64 db[4];			/* DR0-3, never loaded into hardware */
 
 	u64 last_exit_ns;		/* ktime_get_ns() at the last exit */

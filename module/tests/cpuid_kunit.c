@@ -74,8 +74,11 @@ static void cpuid_leaf7(struct kunit *test)
 	struct hv_cpuid_entry e = masked(7, 0, 2, ~0u, ~0u, ~0u);
 
 	KUNIT_EXPECT_EQ(test, e.eax, 0u);	/* no subleaf 1, 2 */
-	/* EBX: FSGSBASE, BMI1, SMEP, BMI2, ERMS, INVPCID, ADX, SMAP, CLFLUSHOPT, CLWB, SHA. */
-	KUNIT_EXPECT_EQ(test, e.ebx, 0x21980789u);
+	/*
+	 * EBX: FSGSBASE, TSC_ADJUST, BMI1, SMEP, BMI2, ERMS, INVPCID, ADX, SMAP,
+	 * CLFLUSHOPT, CLWB, SHA.
+	 */
+	KUNIT_EXPECT_EQ(test, e.ebx, 0x2198078bu);
 	KUNIT_EXPECT_FALSE(test, e.ebx & BIT(5));	/* AVX2 */
 	KUNIT_EXPECT_FALSE(test, e.ebx & BIT(16));	/* AVX512F */
 	KUNIT_EXPECT_FALSE(test, e.ebx & BIT(11));	/* RTM */

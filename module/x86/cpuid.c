@@ -49,9 +49,14 @@
 #define L1_EDX_APIC		BIT(9)
 #define L1_ECX_X2APIC		BIT(21)
 #define L1_ECX_TSC_DEADLINE	BIT(24)
-/* Leaf 7.0 EBX: FSGSBASE, BMI1, SMEP, BMI2, ERMS, INVPCID, ADX, SMAP, CLFLUSHOPT, CLWB, SHA */
-#define L7_EBX_ALLOWED	(BIT(0) | BIT(3) | BIT(7) | BIT(8) | BIT(9) | BIT(10) | BIT(19) | \
-			 BIT(20) | BIT(23) | BIT(24) | BIT(29))
+/*
+ * Leaf 7.0 EBX: FSGSBASE, TSC_ADJUST, BMI1, SMEP, BMI2, ERMS, INVPCID, ADX, SMAP, CLFLUSHOPT,
+ * CLWB, SHA
+ */
+#define L7_EBX_ALLOWED	(BIT(0) | L7_EBX_TSC_ADJUST | BIT(3) | BIT(7) | BIT(8) | BIT(9) | \
+			 BIT(10) | BIT(19) | BIT(20) | BIT(23) | BIT(24) | BIT(29))
+/* IA32_TSC_ADJUST is hv's own (x86/msr.c), whatever the host has: always offered. */
+#define L7_EBX_TSC_ADJUST	BIT(1)
 /* Leaf 7.0 ECX: UMIP */
 #define L7_ECX_ALLOWED	BIT(2)
 /* 0x80000001 ECX: LAHF/SAHF, CmpLegacy (topology), ABM, SSE4A, misaligned SSE, 3DNow! prefetch */
@@ -324,6 +329,9 @@ int hv_cpuid_supported(struct hv_cpuid_entry *entries, u32 max)
 	 * its own ID; a VMM that sets the table (HV_SET_CPUID) chooses it.
 	 */
 	hv_cpuid_set_apic_id(entries, n, 0);
+	for (fn = 0; fn < n; fn++)
+		if (entries[fn].function == 0x7 && entries[fn].index == 0)
+			entries[fn].ebx |= L7_EBX_TSC_ADJUST;
 	hv_cpuid_offer_lapic(entries, n);
 	hv_cpuid_one_core(entries, n);
 	return n;

@@ -88,6 +88,45 @@ static bool hv_msr_is_legacy_pmu(u32 index)
 #define HV_HWCR_READ		BIT_ULL(24)
 #define HV_HWCR_WRITE_IGNORED	(BIT_ULL(3) | BIT_ULL(6) | BIT_ULL(8) | BIT_ULL(24))
 
+/* CPUID.7.0:EBX.TSC_ADJUST in the vCPU's table: the guest may use the MSR. */
+static bool hv_guest_has_tsc_adjust(struct hv_vcpu *vcpu)
+{
+	const struct hv_cpuid_entry *e = hv_cpuid_find(vcpu->cpuid, vcpu->cpuid_nent, 0x7, 0);
+
+	return e && (e->ebx & BIT(1));
+}
+
+/*
+ * IA32_TSC_ADJUST (SDM 18.17.3): a guest's write to it moves the TSC by
+ * the difference, and a guest's write to the TSC adds the TSC's change to
+ * it, so that it always says how far software moved this vCPU's TSC.
+ * The VMM's writes (state restore) set either without touching the other,
+ * as on KVM.  The vendor keeps the TSC itself (an offset).
+ */
+static int hv_tsc_write(struct hv_vcpu *vcpu, u32 index, u64 data, bool host)
+{
+	u64 tsc;
+	int r;
+
+	if (index == MSR_IA32_TSC_ADJUST && host) {
+		vcpu->tsc_adjust = data;
+		return 0;
+	}
+	r = hv_ops->get_msr(vcpu, MSR_IA32_TSC, &tsc);
+	if (r)
+		return r;
+	if (index == MSR_IA32_TSC_ADJUST) {
+		r = hv_ops->set_msr(vcpu, MSR_IA32_TSC, tsc + (data - vcpu->tsc_adjust), false);
+		if (!r)
+			vcpu->tsc_adjust = data;
+		return r;
+	}
+	r = hv_ops->set_msr(vcpu, MSR_IA32_TSC, data, host);
+	if (!r && !host)
+		vcpu->tsc_adjust += data - tsc;
+	return r;
+}
+
 int hv_msr_get(struct hv_vcpu *vcpu, u32 index, u64 *data)
 {
 	int r = hv_vcpu_lapic_msr_get(vcpu, index, data);
@@ -123,6 +162,11 @@ int hv_msr_get(struct hv_vcpu *vcpu, u32 index, u64 *data)
 		return 0;
 	case MSR_K7_HWCR:
 		*data = HV_HWCR_READ;
+		return 0;
+	case MSR_IA32_TSC_ADJUST:	/* exists as CPUID says, for the VMM too */
+		if (!hv_guest_has_tsc_adjust(vcpu))
+			return -EINVAL;
+		*data = vcpu->tsc_adjust;
 		return 0;
 	/*
 	 * AMD DE_CFG: LFENCE is dispatch-serializing, as the host kernel made
@@ -164,6 +208,12 @@ int hv_msr_set(struct hv_vcpu *vcpu, u32 index, u64 data, bool host)
 		return data & ~HV_HWCR_WRITE_IGNORED ? -EINVAL : 0;
 	case MSR_AMD64_DE_CFG:
 		return data & ~MSR_AMD64_DE_CFG_LFENCE_SERIALIZE ? -EINVAL : 0;
+	case MSR_IA32_TSC_ADJUST:
+		if (!hv_guest_has_tsc_adjust(vcpu))
+			return -EINVAL;
+		return hv_tsc_write(vcpu, index, data, host);
+	case MSR_IA32_TSC:
+		return hv_tsc_write(vcpu, index, data, host);
 	default:
 		return hv_ops->set_msr(vcpu, index, data, host);
 	}

@@ -228,6 +228,85 @@ static void test_host_access(void)
 	vm_destroy(vm);
 }
 
+/* ---- IA32_TSC_ADJUST ------------------------------------------------------------- */
+
+#define MSR_IA32_TSC_ADJUST	0x3b
+#define TSC_STEP		(1ULL << 40)
+#define TSC_SLACK		(1ULL << 36)	/* the TSC cycles between two reads, generously */
+
+/*
+ * A write to TSC_ADJUST moves the TSC by the difference; a write to the
+ * TSC adds its change to TSC_ADJUST (SDM 18.17.3).  Values are reported in
+ * SYNC 2 for the host to compare with HV_GET_MSRS.
+ */
+static void guest_tsc_adjust(void)
+{
+	uint64_t t0, t1, adj;
+	uint32_t a, b, c, d;
+
+	cpuid_count(7, 0, &a, &b, &c, &d);
+	GUEST_ASSERT(b & (1u << 1));			/* CPUID.7.0:EBX.TSC_ADJUST */
+	GUEST_ASSERT_EQ(rdmsr(MSR_IA32_TSC_ADJUST), 0);
+	t0 = rdtsc();
+	wrmsr(MSR_IA32_TSC_ADJUST, TSC_STEP);
+	t1 = rdtsc();
+	GUEST_ASSERT(t1 - t0 >= TSC_STEP && t1 - t0 < TSC_STEP + TSC_SLACK);
+	GUEST_ASSERT_EQ(rdmsr(MSR_IA32_TSC_ADJUST), TSC_STEP);
+
+	t0 = rdtsc();
+	wrmsr(MSR_IA32_TSC, 0x1000);			/* back by about t0 */
+	adj = rdmsr(MSR_IA32_TSC_ADJUST);
+	GUEST_ASSERT(rdtsc() < 0x1000 + TSC_SLACK);
+	/* TSC_STEP + 0x1000 - (t0 + a few cycles): within the slack of that. */
+	GUEST_ASSERT(adj <= TSC_STEP + 0x1000 - t0 && adj > TSC_STEP + 0x1000 - t0 - TSC_SLACK);
+	GUEST_SYNC_ARGS(2, adj, 0, 0);
+	/* The host set TSC_ADJUST to 5 without moving the TSC. */
+	GUEST_ASSERT_EQ(rdmsr(MSR_IA32_TSC_ADJUST), 5);
+	GUEST_ASSERT(rdtsc() < 0x1000 + 2 * TSC_SLACK);
+	GUEST_DONE();
+}
+
+static void guest_tsc_adjust_hidden(void)
+{
+	guest_install_handler(GP_VECTOR, guest_gp_skip);
+	guest_check_write(MSR_IA32_TSC_ADJUST, 0, true);
+	guest_check_write(MSR_IA32_TSC, rdtsc(), false);	/* the TSC itself stays writable */
+	GUEST_DONE();
+}
+
+static void test_tsc_adjust(void)
+{
+	struct hv_cpuid *sup = hv_get_supported_cpuid();
+	struct hv_cpuid_entry *e = hv_cpuid_find(sup, 7, 0);
+	struct vm *vm = vm_create(0);
+	struct vcpu *vcpu = vm_vcpu_add(vm, 0, guest_tsc_adjust);
+	struct ucall uc;
+	uint64_t v = 0;
+
+	TEST_ASSERT(e && (e->ebx & (1u << 1)), "HV_GET_SUPPORTED_CPUID does not offer TSC_ADJUST");
+	TEST_ASSERT(vcpu_run_ucall(vcpu, &uc) == UCALL_SYNC && uc.args[0] == 2,
+		    "expected SYNC 2, got %s %#llx", ucall_name(uc.cmd), (unsigned long long)uc.args[0]);
+	TEST_ASSERT(vcpu_get_msr(vcpu, MSR_IA32_TSC_ADJUST, &v) == 1 && v == uc.args[1],
+		    "HV_GET_MSRS TSC_ADJUST %#llx, the guest read %#llx", (unsigned long long)v,
+		    (unsigned long long)uc.args[1]);
+	TEST_ASSERT(vcpu_set_msr(vcpu, MSR_IA32_TSC_ADJUST, 5) == 1, "HV_SET_MSRS TSC_ADJUST");
+	vcpu_expect_done(vcpu);
+	vm_destroy(vm);
+
+	/* Hidden by the VMM: the MSR does not exist, for the guest or the VMM. */
+	vm = vm_create(0);
+	vcpu = vm_vcpu_add(vm, 0, guest_tsc_adjust_hidden);
+	e->ebx &= ~(1u << 1);
+	TEST_ASSERT(ioctl(vcpu->fd, HV_SET_CPUID, sup) == 0, "HV_SET_CPUID");
+	TEST_ASSERT(vcpu_get_msr(vcpu, MSR_IA32_TSC_ADJUST, &v) == 0,
+		    "HV_GET_MSRS TSC_ADJUST processed with TSC_ADJUST hidden from CPUID");
+	while (vcpu_run_ucall(vcpu, &uc) == UCALL_SYNC)
+		run_guest_fail(&uc);
+	TEST_ASSERT(uc.cmd == UCALL_DONE, "guest ended with %s", ucall_name(uc.cmd));
+	free(sup);
+	vm_destroy(vm);
+}
+
 /* ---- CR4 -------------------------------------------------------------------------- */
 
 #define CR4_PAE			(1ULL << 5)
@@ -487,6 +566,7 @@ static const struct hv_test tests[] = {
 	{ "msr_amd_and_intel_config", test_config_msrs, 0 },
 	{ "msr_hidden_features_gp", test_hidden_msrs, 0 },
 	{ "msr_vmm_get_set", test_host_access, 0 },
+	{ "msr_tsc_adjust", test_tsc_adjust, 0 },
 	{ "cr4_bits_follow_guest_cpuid", test_cr4_cpuid_bits, 0 },
 	{ "cr4_pae_and_pcide_rules", test_cr4_mode_rules, 0 },
 	{ "efer_nx_follows_guest_cpuid", test_efer_cpuid_bits, 0 },
