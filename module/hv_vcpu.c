@@ -433,6 +433,13 @@ static u64 hv_cr4_valid(void)
 	return valid;
 }
 
+/* The CR4 and EFER bits the vCPU's CPUID table allows: after every change of the table. */
+static void hv_vcpu_cpuid_limits(struct hv_vcpu *vcpu)
+{
+	vcpu->cr4_valid = hv_cpuid_cr4_valid(vcpu->cpuid, vcpu->cpuid_nent, hv_cr4_valid());
+	vcpu->efer_valid = hv_cpuid_efer_valid(vcpu->cpuid, vcpu->cpuid_nent, HV_EFER_VALID);
+}
+
 /*
  * The whole set is checked (x86/sregs.c) before any of it is stored, so a
  * refused set leaves the vCPU as it was.  CR3 is judged against the
@@ -505,8 +512,7 @@ static long hv_vcpu_set_cpuid(struct hv_vcpu *vcpu, struct hv_cpuid __user *ucpu
 	kvfree(vcpu->cpuid);
 	vcpu->cpuid = entries;
 	vcpu->cpuid_nent = hdr.nent;
-	vcpu->cr4_valid = hv_cpuid_cr4_valid(entries, hdr.nent, hv_cr4_valid());
-	vcpu->efer_valid = hv_cpuid_efer_valid(entries, hdr.nent, HV_EFER_VALID);
+	hv_vcpu_cpuid_limits(vcpu);
 	return 0;
 }
 
@@ -721,8 +727,7 @@ static int hv_vcpu_default_cpuid(struct hv_vcpu *vcpu)
 	hv_cpuid_mask_vendor(vcpu->cpuid, vcpu->cpuid_nent);
 	hv_cpuid_set_apic_id(vcpu->cpuid, vcpu->cpuid_nent, vcpu->id);
 	hv_cpuid_limit_lapic(vcpu->cpuid, vcpu->cpuid_nent, vcpu->vm->lapic_enabled);
-	vcpu->cr4_valid = hv_cpuid_cr4_valid(vcpu->cpuid, vcpu->cpuid_nent, hv_cr4_valid());
-	vcpu->efer_valid = hv_cpuid_efer_valid(vcpu->cpuid, vcpu->cpuid_nent, HV_EFER_VALID);
+	hv_vcpu_cpuid_limits(vcpu);
 	return 0;
 }
 

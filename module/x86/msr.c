@@ -108,7 +108,9 @@ static int hv_tsc_write(struct hv_vcpu *vcpu, u32 index, u64 data, bool host)
 	u64 tsc;
 	int r;
 
-	if (index == MSR_IA32_TSC_ADJUST && host) {
+	if (host) {
+		if (index == MSR_IA32_TSC)
+			return hv_ops->set_msr(vcpu, MSR_IA32_TSC, data, true);
 		vcpu->tsc_adjust = data;
 		return 0;
 	}
@@ -121,8 +123,8 @@ static int hv_tsc_write(struct hv_vcpu *vcpu, u32 index, u64 data, bool host)
 			vcpu->tsc_adjust = data;
 		return r;
 	}
-	r = hv_ops->set_msr(vcpu, MSR_IA32_TSC, data, host);
-	if (!r && !host)
+	r = hv_ops->set_msr(vcpu, MSR_IA32_TSC, data, false);
+	if (!r)
 		vcpu->tsc_adjust += data - tsc;
 	return r;
 }

@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -154,35 +155,67 @@ static void guest_hidden_msrs(void)
 	GUEST_DONE();
 }
 
-/* A SYNC from one of the guest's MSR checks failing: name the MSR and what it did. */
-static void run_guest_fail(const struct ucall *uc)
+/*
+ * A SYNC 0xbad1-0xbad7 from one of the guest's checks failing (MSRs:
+ * guest_check_read(), guest_check_write(); CR4: guest_cr4_expect() and
+ * the mode rules): say what it did, with arg1-3.
+ */
+static void guest_check_failed(const struct ucall *uc)
 {
 	static const char *const what[] = {
-		[1] = "RDMSR raised #GP", [2] = "RDMSR read %#llx, expected %#llx",
-		[3] = "WRMSR of %#llx did not raise #GP", [4] = "WRMSR of %#llx raised #GP",
-		[5] = "RDMSR did not raise #GP (read %#llx)",
+		[1] = "MSR %#llx: RDMSR raised #GP",
+		[2] = "MSR %#llx: RDMSR read %#llx, expected %#llx",
+		[3] = "MSR %#llx: WRMSR of %#llx did not raise #GP",
+		[4] = "MSR %#llx: WRMSR of %#llx raised #GP",
+		[5] = "MSR %#llx: RDMSR did not raise #GP (read %#llx)",
+		[6] = "MOV to CR4 setting bit %#llx: #GP expected %llu, CR4 now %#llx",
+		[7] = "MOV to CR4 setting bit %#llx: CR4 was %#llx, is %#llx",
 	};
 	unsigned int k = uc->args[0] - 0xbad0;
-	char msg[96];
+	char msg[128];
 
-	TEST_ASSERT(k >= 1 && k <= 5, "unexpected SYNC %#llx", (unsigned long long)uc->args[0]);
-	snprintf(msg, sizeof(msg), what[k], (unsigned long long)uc->args[2],
-		 (unsigned long long)uc->args[3]);
+	TEST_ASSERT(k >= 1 && k <= 7, "unexpected SYNC %#llx", (unsigned long long)uc->args[0]);
+	snprintf(msg, sizeof(msg), what[k], (unsigned long long)uc->args[1],
+		 (unsigned long long)uc->args[2], (unsigned long long)uc->args[3]);
 	errno = 0;
-	TEST_FAIL("MSR %#llx: %s", (unsigned long long)uc->args[1], msg);
+	TEST_FAIL("%s", msg);
+}
+
+/*
+ * Runs @guest to DONE with @bits of the supported CPUID's leaf @function
+ * (register at @reg in struct hv_cpuid_entry) hidden from it; at the
+ * guest's SYNC 1 they are offered again, as the supported table has them.
+ * Any other SYNC is one of the guest's checks failing.
+ */
+static void run_guest_cpuid_hidden(void *guest, uint32_t function, size_t reg, uint32_t bits)
+{
+	struct hv_cpuid *sup = hv_get_supported_cpuid();
+	struct vm *vm = vm_create(0);
+	struct vcpu *vcpu = vm_vcpu_add(vm, 0, guest);
+	struct hv_cpuid_entry *e = bits ? hv_cpuid_find(sup, function, 0) : NULL;
+	uint32_t *r = e ? (uint32_t *)((char *)e + reg) : NULL, had = r ? *r & bits : 0;
+	struct ucall uc;
+
+	TEST_ASSERT(!bits || e, "the supported CPUID has no leaf %#x", function);
+	if (r) {
+		*r &= ~bits;
+		TEST_ASSERT(ioctl(vcpu->fd, HV_SET_CPUID, sup) == 0, "HV_SET_CPUID");
+	}
+	while (vcpu_run_ucall(vcpu, &uc) == UCALL_SYNC) {
+		if (!r || uc.args[0] != 1)
+			guest_check_failed(&uc);
+		*r |= had;
+		TEST_ASSERT(ioctl(vcpu->fd, HV_SET_CPUID, sup) == 0, "HV_SET_CPUID");
+	}
+	TEST_ASSERT(uc.cmd == UCALL_DONE, "guest ended with %s", ucall_name(uc.cmd));
+	free(sup);
+	vm_destroy(vm);
 }
 
 /* Runs @guest to DONE; a SYNC is one of the guest's checks failing. */
 static void run_guest(void *guest)
 {
-	struct vm *vm = vm_create(0);
-	struct vcpu *vcpu = vm_vcpu_add(vm, 0, guest);
-	struct ucall uc;
-
-	while (vcpu_run_ucall(vcpu, &uc) == UCALL_SYNC)
-		run_guest_fail(&uc);
-	TEST_ASSERT(uc.cmd == UCALL_DONE, "guest ended with %s", ucall_name(uc.cmd));
-	vm_destroy(vm);
+	run_guest_cpuid_hidden(guest, 0, 0, 0);
 }
 
 static void test_legacy_pmu(void)
@@ -301,7 +334,7 @@ static void test_tsc_adjust(void)
 	TEST_ASSERT(vcpu_get_msr(vcpu, MSR_IA32_TSC_ADJUST, &v) == 0,
 		    "HV_GET_MSRS TSC_ADJUST processed with TSC_ADJUST hidden from CPUID");
 	while (vcpu_run_ucall(vcpu, &uc) == UCALL_SYNC)
-		run_guest_fail(&uc);
+		guest_check_failed(&uc);
 	TEST_ASSERT(uc.cmd == UCALL_DONE, "guest ended with %s", ucall_name(uc.cmd));
 	free(sup);
 	vm_destroy(vm);
@@ -423,66 +456,16 @@ static void guest_cr4_mode_rules(void)
 	GUEST_DONE();
 }
 
-static const char *const cr4_what[] = {
-	[6] = "MOV to CR4 setting bit %#llx: #GP expected %llu, CR4 now %#llx",
-	[7] = "MOV to CR4 setting bit %#llx: CR4 was %#llx, is %#llx",
-};
-
-static void cr4_fail(const struct ucall *uc)
-{
-	char msg[128];
-	unsigned int k = uc->args[0] - 0xbad0;
-
-	TEST_ASSERT(k == 6 || k == 7, "unexpected SYNC %#llx", (unsigned long long)uc->args[0]);
-	snprintf(msg, sizeof(msg), cr4_what[k], (unsigned long long)uc->args[1],
-		 (unsigned long long)uc->args[2], (unsigned long long)uc->args[3]);
-	errno = 0;
-	TEST_FAIL("%s", msg);
-}
-
-static void set_leaf7_bits(struct vcpu *vcpu, struct hv_cpuid *sup, bool on)
-{
-	struct hv_cpuid_entry *e = hv_cpuid_find(sup, 7, 0);
-	static uint32_t orig;
-	static bool saved;
-
-	TEST_ASSERT(e, "the supported CPUID has no leaf 7");
-	if (!saved) {
-		orig = e->ebx;
-		saved = true;
-	}
-	e->ebx = on ? orig : orig & ~((1u << 0) | (1u << 7));	/* FSGSBASE, SMEP */
-	TEST_ASSERT(ioctl(vcpu->fd, HV_SET_CPUID, sup) == 0, "HV_SET_CPUID");
-}
-
+/* FSGSBASE and SMEP hidden from the guest, then offered again. */
 static void test_cr4_cpuid_bits(void)
 {
-	struct hv_cpuid *sup = hv_get_supported_cpuid();
-	struct vm *vm = vm_create(0);
-	struct vcpu *vcpu = vm_vcpu_add(vm, 0, guest_cr4_cpuid_bits);
-	struct ucall uc;
-
-	set_leaf7_bits(vcpu, sup, false);
-	while (vcpu_run_ucall(vcpu, &uc) == UCALL_SYNC) {
-		if (uc.args[0] != 1)
-			cr4_fail(&uc);
-		set_leaf7_bits(vcpu, sup, true);
-	}
-	TEST_ASSERT(uc.cmd == UCALL_DONE, "guest ended with %s", ucall_name(uc.cmd));
-	free(sup);
-	vm_destroy(vm);
+	run_guest_cpuid_hidden(guest_cr4_cpuid_bits, 7, offsetof(struct hv_cpuid_entry, ebx),
+			       (1u << 0) | (1u << 7));
 }
 
 static void test_cr4_mode_rules(void)
 {
-	struct vm *vm = vm_create(0);
-	struct vcpu *vcpu = vm_vcpu_add(vm, 0, guest_cr4_mode_rules);
-	struct ucall uc;
-
-	if (vcpu_run_ucall(vcpu, &uc) == UCALL_SYNC)
-		cr4_fail(&uc);
-	TEST_ASSERT(uc.cmd == UCALL_DONE, "guest ended with %s", ucall_name(uc.cmd));
-	vm_destroy(vm);
+	run_guest(guest_cr4_mode_rules);
 }
 
 /* ---- EFER ------------------------------------------------------------------------- */
@@ -505,34 +488,17 @@ static void guest_efer_nx(void)
 	GUEST_DONE();
 }
 
-static void set_nx(struct vcpu *vcpu, struct hv_cpuid *sup, bool on)
-{
-	struct hv_cpuid_entry *e = hv_cpuid_find(sup, 0x80000001, 0);
-
-	TEST_ASSERT(e, "the supported CPUID has no leaf 0x80000001");
-	e->edx = on ? e->edx | E1_EDX_NX : e->edx & ~E1_EDX_NX;
-	TEST_ASSERT(ioctl(vcpu->fd, HV_SET_CPUID, sup) == 0, "HV_SET_CPUID");
-}
-
 static void test_efer_cpuid_bits(void)
 {
 	struct hv_cpuid *sup = hv_get_supported_cpuid();
-	struct vm *vm = vm_create(0);
-	struct vcpu *vcpu = vm_vcpu_add(vm, 0, guest_efer_nx);
 	struct hv_cpuid_entry *e = hv_cpuid_find(sup, 0x80000001, 0);
-	struct ucall uc;
+	bool nx = e && (e->edx & E1_EDX_NX);
 
-	if (!e || !(e->edx & E1_EDX_NX))
-		TEST_SKIP("hv offers no NX on this host (CPUID.80000001:EDX.NX clear)");
-	set_nx(vcpu, sup, false);
-	while (vcpu_run_ucall(vcpu, &uc) == UCALL_SYNC) {
-		if (uc.args[0] != 1)
-			run_guest_fail(&uc);
-		set_nx(vcpu, sup, true);
-	}
-	TEST_ASSERT(uc.cmd == UCALL_DONE, "guest ended with %s", ucall_name(uc.cmd));
 	free(sup);
-	vm_destroy(vm);
+	if (!nx)
+		TEST_SKIP("hv offers no NX on this host (CPUID.80000001:EDX.NX clear)");
+	run_guest_cpuid_hidden(guest_efer_nx, 0x80000001, offsetof(struct hv_cpuid_entry, edx),
+			       E1_EDX_NX);
 }
 
 /*
