@@ -35,6 +35,10 @@ void hv_cpuid_set_apic_id(struct hv_cpuid_entry *entries, u32 nent, u32 apic_id)
 void hv_cpuid_limit_lapic(struct hv_cpuid_entry *entries, u32 nent, bool lapic);
 u64 hv_cpuid_cr4_valid(const struct hv_cpuid_entry *entries, u32 nent, u64 host_valid);
 u64 hv_cpuid_efer_valid(const struct hv_cpuid_entry *entries, u32 nent, u64 hv_valid);
+void hv_tsc_aux_load(struct hv_vcpu *vcpu);
+void hv_tsc_aux_put(void);
+bool hv_cpuid_has_rdtscp(const struct hv_cpuid_entry *entries, u32 nent);
+bool hv_cpuid_has_rdpid(const struct hv_cpuid_entry *entries, u32 nent);
 const struct hv_cpuid_entry *hv_cpuid_find(const struct hv_cpuid_entry *table, u32 nent,
 					   u32 function, u32 index);
 

@@ -60,6 +60,7 @@ static void hv_sched_out(struct preempt_notifier *pn, struct task_struct *next)
 	if (current->on_rq)
 		WRITE_ONCE(vcpu->preempted, true);
 	hv_call_cond(vcpu_put)(vcpu);
+	hv_tsc_aux_put();
 	WRITE_ONCE(vcpu->cpu, -1);
 }
 
@@ -150,6 +151,7 @@ static void hv_vcpu_put(struct hv_vcpu *vcpu)
 {
 	preempt_disable();
 	hv_call_cond(vcpu_put)(vcpu);
+	hv_tsc_aux_put();
 	preempt_notifier_unregister(&vcpu->pn);
 	WRITE_ONCE(vcpu->cpu, -1);
 	WRITE_ONCE(vcpu->preempted, false);
@@ -263,6 +265,7 @@ static int hv_vcpu_enter_guest(struct hv_vcpu *vcpu)
 	 */
 	rcu_note_context_switch(false);
 
+	hv_tsc_aux_load(vcpu);
 	hv_call(enter)(vcpu);
 
 	vcpu->last_exit_ns = ktime_get_ns();
@@ -433,11 +436,18 @@ static u64 hv_cr4_valid(void)
 	return valid;
 }
 
-/* The CR4 and EFER bits the vCPU's CPUID table allows: after every change of the table. */
+/*
+ * What the vCPU's CPUID table allows, after every change of the table: CR4
+ * and EFER bits, and RDTSCP/RDPID with IA32_TSC_AUX (the vendors read
+ * guest_rdtscp and guest_tsc_aux at entry).
+ */
 static void hv_vcpu_cpuid_limits(struct hv_vcpu *vcpu)
 {
 	vcpu->cr4_valid = hv_cpuid_cr4_valid(vcpu->cpuid, vcpu->cpuid_nent, hv_cr4_valid());
 	vcpu->efer_valid = hv_cpuid_efer_valid(vcpu->cpuid, vcpu->cpuid_nent, HV_EFER_VALID);
+	vcpu->guest_rdtscp = hv_cpuid_has_rdtscp(vcpu->cpuid, vcpu->cpuid_nent);
+	vcpu->guest_tsc_aux = vcpu->guest_rdtscp ||
+			      hv_cpuid_has_rdpid(vcpu->cpuid, vcpu->cpuid_nent);
 }
 
 /*

@@ -131,6 +131,9 @@ struct hv_vcpu {
 	u64 misc_enable;
 	u64 apic_base;
 	u64 tsc_adjust;			/* IA32_TSC_ADJUST: x86/msr.c */
+	u32 tsc_aux;			/* IA32_TSC_AUX: x86/msr.c, hv_tsc_aux_load() */
+	bool guest_rdtscp;		/* CPUID offers RDTSCP: hv_vcpu_cpuid_limits() */
+	bool guest_tsc_aux;		/* ... RDTSCP or RDPID: TSC_AUX exists */
 	u64 db[4];			/* DR0-3, never loaded into hardware */
 
 	u64 last_exit_ns;		/* ktime_get_ns() at the last exit */

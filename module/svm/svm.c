@@ -343,6 +343,16 @@ static void svm_enter(struct hv_vcpu *vcpu)
 	vmcb->save.rip = vcpu->rip;
 	vmcb->save.rflags = vcpu->rflags;
 	vmcb->control.clean = 0;
+	/*
+	 * RDTSCP runs natively, with the guest's TSC_AUX (hv_tsc_aux_load()),
+	 * unless the guest's CPUID hides it: then it is #UD, as on a CPU
+	 * without it.  (RDPID cannot be intercepted: hidden, it still reads
+	 * TSC_AUX, the guest's or the host's.)
+	 */
+	if (vcpu->guest_rdtscp)
+		svm_clr_intercept(vmcb, INTERCEPT_RDTSCP);
+	else
+		svm_set_intercept(vmcb, INTERCEPT_RDTSCP);
 
 	if (hw_breakpoint_active())
 		get_debugreg(host_dr7, 7);

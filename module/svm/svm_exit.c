@@ -194,6 +194,7 @@ const struct hv_exit_handler svm_exit_handlers[SVM_EXIT_TABLE_SIZE] = {
 	[SVM_EXIT_MWAIT_COND]	= { hv_inject_ud, HV_STAT_INVALID_INSN },
 	[SVM_EXIT_XSETBV]	= { hv_inject_ud, HV_STAT_INVALID_INSN },
 	[SVM_EXIT_RDPRU]	= { hv_inject_ud, HV_STAT_INVALID_INSN },
+	[SVM_EXIT_RDTSCP]	= { hv_inject_ud, HV_STAT_INVALID_INSN },	/* hidden */
 	[SVM_EXIT_NPF]		= { svm_exit_npf, HV_STAT_NPF },
 };
 

@@ -82,7 +82,7 @@ static void cpuid_leaf7(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, e.ebx & BIT(5));	/* AVX2 */
 	KUNIT_EXPECT_FALSE(test, e.ebx & BIT(16));	/* AVX512F */
 	KUNIT_EXPECT_FALSE(test, e.ebx & BIT(11));	/* RTM */
-	KUNIT_EXPECT_EQ(test, e.ecx, BIT(2));		/* UMIP only: no PKU, no LA57 */
+	KUNIT_EXPECT_EQ(test, e.ecx, BIT(2) | BIT(22));	/* UMIP, RDPID: no PKU, no LA57 */
 	KUNIT_EXPECT_EQ(test, e.edx, 0u);		/* no speculation-control bits */
 	e = masked(7, 1, ~0u, ~0u, ~0u, ~0u);
 	KUNIT_EXPECT_EQ(test, e.eax | e.ebx | e.ecx | e.edx, 0u);
@@ -118,9 +118,9 @@ static void cpuid_extended(struct kunit *test)
 	 * extended APIC (3).
 	 */
 	KUNIT_EXPECT_EQ(test, e.ecx, 0x1e3u);
-	/* EDX: leaf 1's bits 0-17 (APIC included), SYSCALL, NX, MMXEXT, 1G pages, LM; no RDTSCP. */
-	KUNIT_EXPECT_EQ(test, e.edx, 0x2453ab7fu);
-	KUNIT_EXPECT_FALSE(test, e.edx & BIT(27));
+	/* EDX: leaf 1's bits 0-17 (APIC included), SYSCALL, NX, MMXEXT, 1G pages, RDTSCP, LM. */
+	KUNIT_EXPECT_EQ(test, e.edx, 0x2c53ab7fu);
+	KUNIT_EXPECT_FALSE(test, e.edx & BIT(25));	/* FFXSR */
 	e = masked(0x80000007, 0, ~0u, ~0u, ~0u, ~0u);
 	KUNIT_EXPECT_EQ(test, e.eax | e.ebx | e.ecx, 0u);
 	KUNIT_EXPECT_EQ(test, e.edx, BIT(8));		/* invariant TSC */

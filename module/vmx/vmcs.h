@@ -133,6 +133,7 @@ struct vmx_vcpu {
 
 	u32 pin;			/* current pin-based controls */
 	u32 proc;			/* current primary processor-based controls */
+	u32 proc2;			/* current secondary processor-based controls */
 	u32 entry;			/* current VM-entry controls */
 	u64 host_cr3, host_cr4;		/* as written into the VMCS */
 	bool host_state_saved;

@@ -184,7 +184,8 @@ static int vmx_read_caps(void)
 	r = vmx_adjust_controls("secondary processor-based", MSR_IA32_VMX_PROCBASED_CTLS2,
 				SECONDARY_EXEC_ENABLE_EPT | SECONDARY_EXEC_UNRESTRICTED_GUEST,
 				SECONDARY_EXEC_ENABLE_VPID | SECONDARY_EXEC_ENABLE_INVPCID |
-				SECONDARY_EXEC_WBINVD_EXITING | SECONDARY_EXEC_PAUSE_LOOP_EXITING,
+				SECONDARY_EXEC_WBINVD_EXITING | SECONDARY_EXEC_PAUSE_LOOP_EXITING |
+				SECONDARY_EXEC_ENABLE_RDTSCP,
 				&c->proc2);
 	if (r)
 		return r;
@@ -499,8 +500,10 @@ static void vmx_init_vmcs(struct vmx_vcpu *vmx)
 		vmx->tpr_threshold = 0;
 	}
 	vmcs_write(CPU_BASED_VM_EXEC_CONTROL, vmx->proc);
-	vmcs_write(SECONDARY_VM_EXEC_CONTROL, vmx_caps.proc2 &
-		   (vmx->vpid ? ~0u : ~(u32)SECONDARY_EXEC_ENABLE_VPID));
+	/* RDTSCP as the guest's CPUID says: vmx_update_rdtscp() at entry. */
+	vmx->proc2 = vmx_caps.proc2 & ~(u32)SECONDARY_EXEC_ENABLE_RDTSCP &
+		     (vmx->vpid ? ~0u : ~(u32)SECONDARY_EXEC_ENABLE_VPID);
+	vmcs_write(SECONDARY_VM_EXEC_CONTROL, vmx->proc2);
 	/* PAUSE-loop exiting: a spinning vCPU exits to yield (hv_exit_pause()). */
 	if (vmx_caps.proc2 & SECONDARY_EXEC_PAUSE_LOOP_EXITING) {
 		vmcs_write(PLE_GAP, VMX_PLE_GAP);
@@ -738,6 +741,23 @@ static void vmx_set_preemption_timer(struct vmx_vcpu *vmx, bool on)
 	vmcs_write(PIN_BASED_VM_EXEC_CONTROL, pin);
 }
 
+/*
+ * "Enable RDTSCP" while the guest's CPUID offers RDTSCP or RDPID: both
+ * then run natively with the guest's TSC_AUX (hv_tsc_aux_load()); without
+ * the control both raise #UD, as on a CPU without them.
+ */
+static void vmx_update_rdtscp(struct vmx_vcpu *vmx)
+{
+	u32 proc2 = vmx->proc2 & ~(u32)SECONDARY_EXEC_ENABLE_RDTSCP;
+
+	if (vmx->vcpu.guest_tsc_aux)
+		proc2 |= vmx_caps.proc2 & SECONDARY_EXEC_ENABLE_RDTSCP;
+	if (proc2 != vmx->proc2) {
+		vmx->proc2 = proc2;
+		vmcs_write(SECONDARY_VM_EXEC_CONTROL, proc2);
+	}
+}
+
 static void vmx_enter(struct hv_vcpu *vcpu)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
@@ -750,6 +770,7 @@ static void vmx_enter(struct hv_vcpu *vcpu)
 		vmx_flush_ept(vmx_tdp_root(vcpu->vm->tdp.root_pa));
 	vmx->need_cpu_flush = false;
 	vcpu->need_tlb_flush = false;
+	vmx_update_rdtscp(vmx);
 
 	vmcs_write(GUEST_RSP, vcpu->regs[HV_RSP]);
 	vmcs_write(GUEST_RIP, vcpu->rip);
@@ -812,13 +833,21 @@ static bool vmx_has_next_rip(void)
 
 /*
  * CPUID may offer only what the controls hv runs with back: without the
- * secondary control "enable INVPCID", INVPCID raises #UD in the guest.
+ * secondary control "enable INVPCID", INVPCID raises #UD in the guest, and
+ * without "enable RDTSCP", RDTSCP and RDPID do.
  */
 static void vmx_cpuid_mask(struct hv_cpuid_entry *e)
 {
-	if (e->function == 7 && e->index == 0 &&
-	    !(vmx_caps.proc2 & SECONDARY_EXEC_ENABLE_INVPCID))
-		e->ebx &= ~BIT(10);
+	bool rdtscp = vmx_caps.proc2 & SECONDARY_EXEC_ENABLE_RDTSCP;
+
+	if (e->function == 7 && e->index == 0) {
+		if (!(vmx_caps.proc2 & SECONDARY_EXEC_ENABLE_INVPCID))
+			e->ebx &= ~BIT(10);
+		if (!rdtscp)
+			e->ecx &= ~BIT(22);
+	}
+	if (e->function == 0x80000001 && !rdtscp)
+		e->edx &= ~BIT(27);
 }
 
 const struct hv_arch_ops vmx_ops = {

@@ -57,16 +57,24 @@
 			 BIT(10) | BIT(19) | BIT(20) | BIT(23) | BIT(24) | BIT(29))
 /* IA32_TSC_ADJUST is hv's own (x86/msr.c), whatever the host has: always offered. */
 #define L7_EBX_TSC_ADJUST	BIT(1)
-/* Leaf 7.0 ECX: UMIP */
-#define L7_ECX_ALLOWED	BIT(2)
+/*
+ * Leaf 7.0 ECX: UMIP, RDPID (reads IA32_TSC_AUX, which hv loads with the
+ * guest's value around entry: x86/msr.c)
+ */
+#define L7_ECX_ALLOWED	(BIT(2) | L7_ECX_RDPID)
+#define L7_ECX_RDPID	BIT(22)
 /* 0x80000001 ECX: LAHF/SAHF, CmpLegacy (topology), ABM, SSE4A, misaligned SSE, 3DNow! prefetch */
 #define E1_ECX_ALLOWED	(BIT(0) | E1_ECX_CMP_LEGACY | BIT(5) | BIT(6) | BIT(7) | BIT(8))
 #define E1_ECX_CMP_LEGACY	BIT(1)
 /* 0x80000008 ECX: cores per package - 1 (7:0) and APIC ID bits for them (15:12) */
 #define E8_ECX_TOPOLOGY	(GENMASK(7, 0) | GENMASK(15, 12))
-/* 0x80000001 EDX: AMD's copies of leaf 1 bits 0-17, SYSCALL, NX, MMXEXT, 1 GiB pages, LM */
+/*
+ * 0x80000001 EDX: AMD's copies of leaf 1 bits 0-17, SYSCALL, NX, MMXEXT, 1 GiB pages, RDTSCP
+ * (with the guest's IA32_TSC_AUX, as RDPID), LM
+ */
 #define E1_EDX_ALLOWED	((L1_EDX_ALLOWED & GENMASK(17, 0)) | BIT(11) | BIT(20) | BIT(22) | \
-			 BIT(26) | BIT(29))
+			 BIT(26) | E1_EDX_RDTSCP | BIT(29))
+#define E1_EDX_RDTSCP	BIT(27)
 /* 0x80000007 EDX: invariant TSC (the TSC offset keeps it invariant) */
 #define E7_EDX_ALLOWED	BIT(8)
 
@@ -177,6 +185,22 @@ u64 hv_cpuid_efer_valid(const struct hv_cpuid_entry *entries, u32 nent, u64 hv_v
 	if (!(edx & BIT(20)))
 		valid &= ~(u64)EFER_NX;
 	return valid;
+}
+
+/* RDTSCP in the table: 0x80000001 EDX. */
+bool hv_cpuid_has_rdtscp(const struct hv_cpuid_entry *entries, u32 nent)
+{
+	const struct hv_cpuid_entry *e = hv_cpuid_find(entries, nent, 0x80000001, 0);
+
+	return e && (e->edx & E1_EDX_RDTSCP);
+}
+
+/* RDPID in the table: 7.0 ECX. */
+bool hv_cpuid_has_rdpid(const struct hv_cpuid_entry *entries, u32 nent)
+{
+	const struct hv_cpuid_entry *e = hv_cpuid_find(entries, nent, 0x7, 0);
+
+	return e && (e->ecx & L7_ECX_RDPID);
 }
 
 /* Leaf 1's initial APIC ID in @entries (a vCPU's table) becomes @apic_id. */

@@ -13,6 +13,9 @@
  */
 #include <linux/bits.h>
 #include <linux/errno.h>
+#include <linux/percpu.h>
+#include <asm/cpufeature.h>
+#include <asm/msr.h>
 #include <asm/msr-index.h>
 
 #include "../hv_arch.h"
@@ -129,6 +132,58 @@ static int hv_tsc_write(struct hv_vcpu *vcpu, u32 index, u64 data, bool host)
 	return r;
 }
 
+/*
+ * IA32_TSC_AUX is the one MSR whose hardware register the guest reads
+ * directly: RDTSCP and RDPID return it, neither vendor switches it, and
+ * SVM cannot even intercept RDPID.  So the guest's value is loaded around
+ * entry and the host's put back before this thread returns to userspace
+ * or another task runs here, where the vDSO's getcpu() reads the CPU
+ * number from it.  In between, host kernel code may run with the guest's
+ * value: the kernel does not rely on it (its paranoid entry stopped
+ * reading the CPU number with RDPID because KVM does the same).  Per CPU,
+ * only touched by its own CPU with preemption off.
+ */
+struct hv_tsc_aux_cpu {
+	bool loaded;		/* a guest's value may be in the MSR */
+	u32 host;		/* the MSR's value before: restored at put */
+	u32 cur;		/* what the MSR holds while loaded */
+};
+
+static DEFINE_PER_CPU(struct hv_tsc_aux_cpu, hv_tsc_aux_cpu);
+
+/* Before entry, preemption off: the guest's TSC_AUX, if it can read it. */
+void hv_tsc_aux_load(struct hv_vcpu *vcpu)
+{
+	struct hv_tsc_aux_cpu *c = this_cpu_ptr(&hv_tsc_aux_cpu);
+	u64 host;
+
+	if (!vcpu->guest_tsc_aux ||
+	    !(static_cpu_has(X86_FEATURE_RDTSCP) || static_cpu_has(X86_FEATURE_RDPID)))
+		return;
+	if (!c->loaded) {
+		rdmsrl(MSR_TSC_AUX, host);
+		c->host = host;
+		c->cur = host;
+		c->loaded = true;
+	}
+	if (c->cur != vcpu->tsc_aux) {
+		wrmsrl(MSR_TSC_AUX, vcpu->tsc_aux);
+		c->cur = vcpu->tsc_aux;
+	}
+}
+
+/* At sched-out and at the end of a vCPU ioctl, preemption off: the host's back. */
+void hv_tsc_aux_put(void)
+{
+	struct hv_tsc_aux_cpu *c = this_cpu_ptr(&hv_tsc_aux_cpu);
+
+	if (!c->loaded)
+		return;
+	if (c->cur != c->host)
+		wrmsrl(MSR_TSC_AUX, c->host);
+	c->loaded = false;
+}
+
 int hv_msr_get(struct hv_vcpu *vcpu, u32 index, u64 *data)
 {
 	int r = hv_vcpu_lapic_msr_get(vcpu, index, data);
@@ -169,6 +224,11 @@ int hv_msr_get(struct hv_vcpu *vcpu, u32 index, u64 *data)
 		if (!hv_guest_has_tsc_adjust(vcpu))
 			return -EINVAL;
 		*data = vcpu->tsc_adjust;
+		return 0;
+	case MSR_TSC_AUX:		/* with RDTSCP or RDPID, for the VMM too */
+		if (!vcpu->guest_tsc_aux)
+			return -EINVAL;
+		*data = vcpu->tsc_aux;
 		return 0;
 	/*
 	 * AMD DE_CFG: LFENCE is dispatch-serializing, as the host kernel made
@@ -216,6 +276,11 @@ int hv_msr_set(struct hv_vcpu *vcpu, u32 index, u64 data, bool host)
 		return hv_tsc_write(vcpu, index, data, host);
 	case MSR_IA32_TSC:
 		return hv_tsc_write(vcpu, index, data, host);
+	case MSR_TSC_AUX:		/* bits 63:32 are reserved (SDM) */
+		if (!vcpu->guest_tsc_aux || data >> 32)
+			return -EINVAL;
+		vcpu->tsc_aux = data;	/* in the hardware at the next entry */
+		return 0;
 	default:
 		return hv_ops->set_msr(vcpu, index, data, host);
 	}

@@ -15,8 +15,11 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <sched.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/ioctl.h>
+#include <unistd.h>
 
 #include "hv_util.h"
 #include "processor.h"
@@ -340,6 +343,192 @@ static void test_tsc_adjust(void)
 	vm_destroy(vm);
 }
 
+/* ---- RDTSCP and IA32_TSC_AUX ------------------------------------------------------ */
+
+#define MSR_TSC_AUX		0xc0000103
+#define E1_EDX_RDTSCP		(1u << 27)
+#define L7_ECX_RDPID		(1u << 22)
+#define TSC_AUX_ROUNDS		16
+#define TSC_AUX_GUEST		0x12345678u
+#define TSC_AUX_VMM(i)		(0xa000u + (i))
+
+static inline uint32_t rdtscp_aux(void)
+{
+	uint32_t lo, hi, aux;
+
+	__asm__ volatile("rdtscp" : "=a"(lo), "=d"(hi), "=c"(aux));
+	return aux;
+}
+
+/*
+ * RDTSCP returns the guest's TSC_AUX, written by the guest or by the VMM,
+ * whichever host CPU the vCPU runs on: the host moves the vCPU's thread
+ * between CPUs at each SYNC 2 and sets a new value.  Bits 63:32 are
+ * reserved.
+ */
+static void guest_tsc_aux(void)
+{
+	uint32_t a, b, c, d, i;
+
+	cpuid_count(0x80000001, 0, &a, &b, &c, &d);
+	GUEST_ASSERT(d & E1_EDX_RDTSCP);
+	guest_install_handler(GP_VECTOR, guest_gp_skip);
+	guest_check_read(MSR_TSC_AUX, 0);		/* its reset value */
+	guest_check_write(MSR_TSC_AUX, TSC_AUX_GUEST, false);
+	GUEST_ASSERT_EQ(rdtscp_aux(), TSC_AUX_GUEST);
+	guest_check_write(MSR_TSC_AUX, 1ULL << 32, true);
+	guest_check_read(MSR_TSC_AUX, TSC_AUX_GUEST);
+	for (i = 0; i < TSC_AUX_ROUNDS; i++) {
+		GUEST_SYNC_ARGS(2, i, 0, 0);
+		GUEST_ASSERT_EQ(rdtscp_aux(), TSC_AUX_VMM(i));
+		guest_check_read(MSR_TSC_AUX, TSC_AUX_VMM(i));
+	}
+	GUEST_DONE();
+}
+
+static volatile uint64_t ud_count;
+
+static void guest_ud_skip_rdtscp(struct ex_regs *regs)
+{
+	ud_count++;
+	regs->rip += 3;		/* 0f 01 f9 */
+}
+
+/* With RDTSCP and RDPID hidden, TSC_AUX does not exist. */
+static void guest_tsc_aux_msr_hidden(void)
+{
+	uint64_t v;
+
+	guest_install_handler(GP_VECTOR, guest_gp_skip);
+	guest_check_write(MSR_TSC_AUX, 1, true);
+	if (!rdmsr_gp(MSR_TSC_AUX, &v))
+		GUEST_SYNC_ARGS(0xbad5, MSR_TSC_AUX, v, 0);
+	GUEST_DONE();
+}
+
+/* ... and RDTSCP is #UD, as on a CPU without it. */
+static void guest_rdtscp_hidden(void)
+{
+	guest_install_handler(UD_VECTOR, guest_ud_skip_rdtscp);
+	rdtscp_aux();
+	GUEST_ASSERT_EQ(ud_count, 1);
+	GUEST_DONE();
+}
+
+/* A vCPU running @guest with RDTSCP and RDPID hidden from its CPUID. */
+static struct vcpu *vcpu_add_tsc_aux_hidden(struct vm *vm, void *guest)
+{
+	struct hv_cpuid *sup = hv_get_supported_cpuid();
+	struct hv_cpuid_entry *e1 = hv_cpuid_find(sup, 0x80000001, 0);
+	struct hv_cpuid_entry *e7 = hv_cpuid_find(sup, 7, 0);
+	struct vcpu *vcpu = vm_vcpu_add(vm, 0, guest);
+
+	TEST_ASSERT(e1, "the supported CPUID has no leaf 0x80000001");
+	e1->edx &= ~E1_EDX_RDTSCP;
+	if (e7)
+		e7->ecx &= ~L7_ECX_RDPID;
+	TEST_ASSERT(ioctl(vcpu->fd, HV_SET_CPUID, sup) == 0, "HV_SET_CPUID");
+	free(sup);
+	return vcpu;
+}
+
+/* Runs @vcpu to DONE; a SYNC is one of the guest's checks failing. */
+static void vcpu_expect_checks_pass(struct vcpu *vcpu)
+{
+	struct ucall uc;
+
+	while (vcpu_run_ucall(vcpu, &uc) == UCALL_SYNC)
+		guest_check_failed(&uc);
+	TEST_ASSERT(uc.cmd == UCALL_DONE, "guest ended with %s", ucall_name(uc.cmd));
+}
+
+/* The host's own TSC_AUX, as Linux set it ((node << 12) | CPU), seen from here. */
+static void expect_host_tsc_aux(int cpu)
+{
+	cpu_set_t set;
+	uint32_t aux;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	TEST_ASSERT(sched_setaffinity(0, sizeof(set), &set) == 0, "sched_setaffinity to CPU %d: %s",
+		    cpu, strerror(errno));
+	aux = rdtscp_aux();
+	TEST_ASSERT((aux & 0xfff) == (uint32_t)cpu,
+		    "the host's TSC_AUX on CPU %d is %#x after HV_RUN: the guest's was left in it",
+		    cpu, aux);
+}
+
+static void test_tsc_aux(void)
+{
+	struct hv_cpuid *sup = hv_get_supported_cpuid();
+	struct hv_cpuid_entry *e1 = hv_cpuid_find(sup, 0x80000001, 0);
+	long ncpus = sysconf(_SC_NPROCESSORS_ONLN);
+	uint32_t a, b, c, d;
+	struct vcpu *vcpu;
+	struct ucall uc;
+	struct vm *vm;
+	uint64_t v;
+	int i = 0;
+
+	cpuid_count(0x80000001, 0, &a, &b, &c, &d);
+	if (!(d & E1_EDX_RDTSCP))
+		TEST_SKIP("the host CPU has no RDTSCP");
+	TEST_ASSERT(e1 && (e1->edx & E1_EDX_RDTSCP), "HV_GET_SUPPORTED_CPUID does not offer RDTSCP");
+
+	vm = vm_create(0);
+	vcpu = vm_vcpu_add(vm, 0, guest_tsc_aux);
+	while (vcpu_run_ucall(vcpu, &uc) == UCALL_SYNC) {
+		if (uc.args[0] != 2)
+			guest_check_failed(&uc);
+		TEST_ASSERT(uc.args[1] == (uint64_t)i && i < TSC_AUX_ROUNDS, "SYNC 2 of round %llu",
+			    (unsigned long long)uc.args[1]);
+		expect_host_tsc_aux(i % ncpus);
+		TEST_ASSERT(vcpu_get_msr(vcpu, MSR_TSC_AUX, &v) == 1 &&
+			    v == (i ? TSC_AUX_VMM(i - 1) : TSC_AUX_GUEST),
+			    "HV_GET_MSRS TSC_AUX %#llx in round %d", (unsigned long long)v, i);
+		TEST_ASSERT(vcpu_set_msr(vcpu, MSR_TSC_AUX, 1ULL << 32) == 0,
+			    "HV_SET_MSRS TSC_AUX with bit 32 accepted");
+		TEST_ASSERT(vcpu_set_msr(vcpu, MSR_TSC_AUX, TSC_AUX_VMM(i)) == 1, "HV_SET_MSRS TSC_AUX");
+		i++;
+	}
+	TEST_ASSERT(uc.cmd == UCALL_DONE && i == TSC_AUX_ROUNDS, "guest ended with %s after %d rounds",
+		    ucall_name(uc.cmd), i);
+	expect_host_tsc_aux(0);
+	free(sup);
+	vm_destroy(vm);
+
+	vm = vm_create(0);
+	vcpu = vcpu_add_tsc_aux_hidden(vm, guest_tsc_aux_msr_hidden);
+	TEST_ASSERT(vcpu_get_msr(vcpu, MSR_TSC_AUX, &v) == 0,
+		    "HV_GET_MSRS TSC_AUX processed with RDTSCP and RDPID hidden from CPUID");
+	vcpu_expect_checks_pass(vcpu);
+	vm_destroy(vm);
+}
+
+/* The CPU this runs on is QEMU's TCG (its hypervisor leaf says so). */
+static bool host_is_qemu_tcg(void)
+{
+	uint32_t sig[4] = { 0 };
+
+	cpuid_count(0x40000000, 0, &sig[3], &sig[0], &sig[1], &sig[2]);
+	return !memcmp(sig, "TCGTCGTCGTCG", 12);
+}
+
+static void test_tsc_aux_hidden(void)
+{
+	struct vm *vm = vm_create(0);
+
+	/*
+	 * hv intercepts RDTSCP for this guest on SVM (svm.c), but QEMU 7.2's
+	 * TCG checks the RDTSC intercept for RDTSCP (helper_rdtscp() calls
+	 * helper_rdtsc()), so the guest's RDTSCP never exits there.
+	 */
+	if (vm->vendor == HV_VENDOR_SVM && host_is_qemu_tcg())
+		TEST_SKIP("QEMU's TCG SVM checks the RDTSC intercept for RDTSCP, not the RDTSCP intercept");
+	vcpu_expect_checks_pass(vcpu_add_tsc_aux_hidden(vm, guest_rdtscp_hidden));
+	vm_destroy(vm);
+}
+
 /* ---- CR4 -------------------------------------------------------------------------- */
 
 #define CR4_PAE			(1ULL << 5)
@@ -533,6 +722,8 @@ static const struct hv_test tests[] = {
 	{ "msr_hidden_features_gp", test_hidden_msrs, 0 },
 	{ "msr_vmm_get_set", test_host_access, 0 },
 	{ "msr_tsc_adjust", test_tsc_adjust, 0 },
+	{ "rdtscp_tsc_aux", test_tsc_aux, 0 },
+	{ "rdtscp_hidden_ud", test_tsc_aux_hidden, 0 },
 	{ "cr4_bits_follow_guest_cpuid", test_cr4_cpuid_bits, 0 },
 	{ "cr4_pae_and_pcide_rules", test_cr4_mode_rules, 0 },
 	{ "efer_nx_follows_guest_cpuid", test_efer_cpuid_bits, 0 },
