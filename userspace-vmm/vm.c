@@ -11,6 +11,7 @@
  *   UART 0x3f8 IRQ 4, PIT 0x40-0x43 + 0x61 IRQ 0, CMOS/RTC 0x70-0x71 IRQ 8,
  *   i8042 0x60/0x64, PCI host bridge 0xcf8-0xcff, POST port 0x80, exit
  *   device 0xf4, PIC 0x20/0xa0 + ELCR 0x4d0, ACPI PM block 0x600 (boot/acpi.c),
+ *   fw_cfg 0x510-0x511 + DMA 0x514 (its items: vm_add_fw_cfg()),
  *   I/O APIC 0xfec00000 (with the local APIC; ISA IRQ 0 on its pin 2).
  * Virtio (virtio-pci, modern): --disk N at PCI 00:(1+N).0, --rng after the
  *   disks; BAR 0 of slot S at PCI_BAR_BASE + S * VIRTIO_BAR_SIZE (a firmware's
@@ -30,6 +31,7 @@
 #include <unistd.h>
 
 #include "boot/boot.h"
+#include "devices/fw_cfg.h"
 #include "devices/i8042.h"
 #include "devices/ioapic.h"
 #include "devices/misc.h"
@@ -39,6 +41,7 @@
 #include "devices/rtc.h"
 #include "devices/serial.h"
 #include "hv_ioctl.h"
+#include "le.h"
 #include "vcpu.h"
 #include "virtio/blk.h"
 #include "virtio/rng.h"
@@ -62,6 +65,7 @@ struct vm_devices {
 	struct post_port post;
 	struct exit_port exit;
 	struct sysctl_port_a sysctl_a;
+	struct fw_cfg fw_cfg;
 	struct virtio_blk blk[VM_MAX_DISKS];
 	struct virtio_rng rng;
 	unsigned int nr_blk;		/* initialized (their files are open) */
@@ -157,6 +161,52 @@ static int vm_add_virtio(struct vm *vm)
 	return 0;
 }
 
+/*
+ * fw_cfg and the items a QEMU guest expects: the machine as hv-run built it
+ * (one source of truth: the e820 map is boot_e820()'s, the one the boot
+ * loaders hand over).  MAX_CPUS = NB_CPUS: there is no CPU hotplug.
+ */
+static int vm_add_fw_cfg(struct vm *vm)
+{
+	static const uint8_t uuid[16];		/* no UUID: all zeros */
+	struct fw_cfg *fw = &vm->dev->fw_cfg;
+	struct e820_entry e820[E820_MAX];
+	uint8_t e820_file[E820_MAX * 20];
+	unsigned int n, i;
+	int r;
+
+	r = fw_cfg_init(fw, &vm->pio, &vm->mem);
+	if (!r)
+		r = fw_cfg_add_item(fw, FW_CFG_UUID, uuid, sizeof(uuid));
+	if (!r)
+		r = fw_cfg_add_le64(fw, FW_CFG_RAM_SIZE, vm->mem.size);
+	if (!r)
+		r = fw_cfg_add_le16(fw, FW_CFG_NOGRAPHIC, 1);
+	if (!r)
+		r = fw_cfg_add_le16(fw, FW_CFG_NB_CPUS, (uint16_t)vm->cfg.nr_cpus);
+	if (!r)
+		r = fw_cfg_add_le16(fw, FW_CFG_MAX_CPUS, (uint16_t)vm->cfg.nr_cpus);
+	if (!r && vm->cfg.cmdline) {
+		size_t len = strlen(vm->cfg.cmdline) + 1;	/* with its NUL, as QEMU gives it */
+
+		r = fw_cfg_add_le32(fw, FW_CFG_CMDLINE_SIZE, (uint32_t)len);
+		if (!r)
+			r = fw_cfg_add_item(fw, FW_CFG_CMDLINE_DATA, vm->cfg.cmdline, (uint32_t)len);
+	}
+	/* etc/e820: packed { le64 address, le64 length, le32 type } entries. */
+	n = boot_e820(&vm->mem, e820, E820_MAX);
+	for (i = 0; i < n; i++) {
+		put_le(e820_file + i * 20, 8, e820[i].addr);
+		put_le(e820_file + i * 20 + 8, 8, e820[i].size);
+		put_le(e820_file + i * 20 + 16, 4, e820[i].type);
+	}
+	if (!r) {
+		r = fw_cfg_add_file(fw, "etc/e820", e820_file, n * 20);
+		r = r < 0 ? r : 0;
+	}
+	return r;
+}
+
 static int vm_add_devices(struct vm *vm)
 {
 	struct vm_devices *d = vm->dev;
@@ -194,6 +244,9 @@ static int vm_add_devices(struct vm *vm)
 	r = sysctl_port_a_init(&d->sysctl_a, &vm->pio, vm);
 	if (r)
 		return vm_fail("port 0x92", -r);
+	r = vm_add_fw_cfg(vm);
+	if (r)
+		return vm_fail("fw_cfg", -r);
 	return 0;
 }
 
@@ -510,8 +563,10 @@ void vm_destroy(struct vm *vm)
 	free(vm->vcpus);
 	vm->vcpus = NULL;
 	vm->nr_vcpus = 0;
-	if (vm->dev)
+	if (vm->dev) {
 		vm_stop_devices(vm);	/* closes the disks a failed vm_create() opened */
+		fw_cfg_destroy(&vm->dev->fw_cfg);
+	}
 	free(vm->dev);
 	vm->dev = NULL;
 	vm->pic = NULL;

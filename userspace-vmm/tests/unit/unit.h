@@ -102,6 +102,7 @@ static inline struct dev_clock fake_clock_of(struct fake_clock *c)
 /* Case tables, one per test file. */
 extern const struct unit_case pic_cases[], serial_cases[], pit_cases[], rtc_cases[],
 	i8042_cases[], pci_cases[], misc_cases[], linux_boot_cases[], virtq_cases[],
-	virtio_pci_cases[], virtio_blk_cases[], ioapic_cases[], acpi_cases[], multiboot_cases[];
+	virtio_pci_cases[], virtio_blk_cases[], ioapic_cases[], acpi_cases[], multiboot_cases[],
+	fw_cfg_cases[];
 
 #endif /* HV_RUN_UNIT_H */
