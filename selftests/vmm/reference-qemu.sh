@@ -10,13 +10,13 @@ set -uo pipefail
 cd "$(dirname "$0")" || exit 1
 out=${OUTPUT:-$PWD/../../build/vmm-reference}
 make -s OUTPUT="$out" guests || exit 1
-[ $# -gt 0 ] || set -- uart timer cmos exit reset triple halt
+[ $# -gt 0 ] || set -- uart timer cmos exit reset triple halt fwcfg
 
 # expected QEMU status for each guest: (code << 1) | 1 for the exit device, 0 when QEMU stops the
 # machine itself, 124 when only the timeout can end it
 declare -A want=([uart]=1 [timer]=1 [cmos]=1 [exit]=$(((0x1c07 & 0xff) << 1 | 1)) [reset]=0
 	[triple]=0 [halt]=124)
-declare -A args=([exit]="code=0x1c07 width=2")
+declare -A args=([exit]="code=0x1c07 width=2" [fwcfg]="mem_mib=32 cpus=1")
 fail=0
 for g in "$@"; do
 	log=$out/$g.qemu.log

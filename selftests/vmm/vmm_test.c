@@ -395,11 +395,12 @@ static bool guest_present(const struct env *e, const char *guest, const char **s
 struct guest_case {
 	const char *guest, *cmdline, *mem;
 	int status;
-	const char *expect[3];
+	const char *expect[6];
 };
 
+/* @cpus: the --cpus argument, or NULL for hv-run's default. */
 static enum verdict guest_status_on(const struct env *e, const struct guest_case *g, bool no_lapic,
-				    const char **skip_why)
+				    const char *cpus, const char **skip_why)
 {
 	enum verdict v = PASS;
 	char path[512];
@@ -411,9 +412,13 @@ static enum verdict guest_status_on(const struct env *e, const struct guest_case
 	r = guest_run(e, g->guest, g->cmdline, g->mem, 60, path, sizeof(path));
 	if (no_lapic)
 		arg(r, "--no-lapic");
+	if (cpus) {
+		arg(r, "--cpus");
+		arg(r, cpus);
+	}
 	if (!run_expect(r, g->status))
 		v = FAIL;
-	for (i = 0; v == PASS && i < 3 && g->expect[i]; i++) {
+	for (i = 0; v == PASS && i < sizeof(g->expect) / sizeof(g->expect[0]) && g->expect[i]; i++) {
 		if (!find(r->out, r->out_len, g->expect[i])) {
 			show_run(r);
 			ktap_print_msg("the guest did not print \"%s\"\n", g->expect[i]);
@@ -426,13 +431,19 @@ static enum verdict guest_status_on(const struct env *e, const struct guest_case
 
 static enum verdict guest_status(const struct env *e, const void *p, const char **skip_why)
 {
-	return guest_status_on(e, p, false, skip_why);
+	return guest_status_on(e, p, false, NULL, skip_why);
+}
+
+/* The same with two vCPUs: the test kernel runs on the first, the second waits for a SIPI. */
+static enum verdict guest_status_2_cpus(const struct env *e, const void *p, const char **skip_why)
+{
+	return guest_status_on(e, p, false, "2", skip_why);
 }
 
 /* The same on the 8259-only platform (--no-lapic). */
 static enum verdict guest_status_no_lapic(const struct env *e, const void *p, const char **skip_why)
 {
-	return guest_status_on(e, p, true, skip_why);
+	return guest_status_on(e, p, true, NULL, skip_why);
 }
 
 static const struct guest_case exit_byte = { "exit", "code=42 width=1", NULL, 42,
@@ -453,6 +464,14 @@ static const struct guest_case lowload = { "lowload", "code=0x2a", NULL, 0x2a,
  * the local APIC, HLT waits in the kernel, where an NMI or INIT could wake it.
  */
 static const struct guest_case halt = { "halt", NULL, NULL, 5, { "# cli; hlt" } };
+/*
+ * fw_cfg, run with --cpus 2 (guest_status_2_cpus): the items the test kernel
+ * reads must say what hv-run was started with, and strict=1 adds hv-run's
+ * own choices (guests/fwcfg.c).
+ */
+static const struct guest_case fwcfg = { "fwcfg", "mem_mib=256 cpus=2 strict=1", "256M", 0,
+	{ "ok nb_cpus", "ok ram_size", "ok cmdline_data", "ok e820_matches_multiboot_mmap",
+	  "ok dma_to_vga_hole_is_error", "ok dma_after_errors" } };
 
 static enum verdict uart(const struct env *e, const void *p, const char **skip_why)
 {
@@ -627,6 +646,7 @@ static const struct vmm_case cases[] = {
 	{ "triple_fault", guest_status, &triple, true },
 	{ "multiboot_image_at_0x8000", guest_status, &lowload, true },
 	{ "halt_with_if_clear", guest_status_no_lapic, &halt, true },
+	{ "fw_cfg_items_and_dma", guest_status_2_cpus, &fwcfg, true },
 	{ "linux_boot", linux_boot, NULL, true },
 	{ "virtio_blk_rng", virtio_blk_rng, NULL, true },
 	{ "linux_smp_2", linux_smp, &linux_smp_2, true },
