@@ -109,6 +109,8 @@ struct hv_arch_ops {
 	/* Arrange the next entry to deliver / to exit when delivery is possible. */
 	void (*inject_irq)(struct hv_vcpu *vcpu, u8 vector);
 	void (*inject_exception)(struct hv_vcpu *vcpu, u8 vector, bool has_error, u32 error);
+	/* OR @bits into the guest's DR6: the #DB of a single-step that hv completed. */
+	void (*add_dr6)(struct hv_vcpu *vcpu, u64 bits);
 	void (*set_irq_window)(struct hv_vcpu *vcpu, bool enable);
 	/* Drop the event queued for the next entry (re-injection too) and NMI blocking: INIT. */
 	void (*cancel_event)(struct hv_vcpu *vcpu);

@@ -13,6 +13,7 @@
 #include <linux/kernel.h>
 #include <linux/mm.h>
 #include <linux/string.h>
+#include <asm/debugreg.h>
 #include <asm/processor-flags.h>
 #include <asm/msr-index.h>
 
@@ -121,6 +122,14 @@ void hv_complete_insn(struct hv_vcpu *vcpu, u64 rip)
 {
 	vcpu->rip = rip;
 	hv_call(clear_interrupt_shadow)(vcpu);
+	/*
+	 * hv, not the CPU, executed it, so the CPU did not single-step it:
+	 * raise the #DB trap it would have, with DR6.BS (SDM 17.3.1.4).
+	 */
+	if (vcpu->rflags & X86_EFLAGS_TF) {
+		hv_ops->add_dr6(vcpu, DR_STEP);
+		hv_call(inject_exception)(vcpu, HV_VEC_DB, false, 0);
+	}
 }
 
 /* The RIP after the exiting instruction: the hardware's, or decoded. */
@@ -274,9 +283,9 @@ int hv_emulate_wrmsr(struct hv_vcpu *vcpu)
 }
 
 /*
- * DR0-3 are kept in software and never loaded into the hardware: a guest
- * cannot disturb the host's breakpoints, at the price of guest hardware
- * breakpoints not firing.  DR6/DR7 live in the vendor state.
+ * SVM's MOV to/from DR0-3 (DR6/DR7 live in the VMCB, not intercepted):
+ * the values go to vcpu->db[], which x86/debugreg.c loads into the
+ * hardware around entry once the guest uses them.
  */
 int hv_emulate_mov_dr(struct hv_vcpu *vcpu)
 {
@@ -288,7 +297,7 @@ int hv_emulate_mov_dr(struct hv_vcpu *vcpu)
 	    dr > 3)
 		return hv_inject_ud(vcpu);
 	if (is_write)
-		vcpu->db[dr] = hv_gpr_read(vcpu, gpr);
+		hv_set_db(vcpu, dr, hv_gpr_read(vcpu, gpr));
 	else
 		hv_gpr_write(vcpu, gpr, vcpu->db[dr]);
 	hv_complete_insn(vcpu, vcpu->rip + insn.len);

@@ -152,9 +152,9 @@ static bool hv_arch_ops_valid(const struct hv_arch_ops *o)
 	       o->nr_exit_handlers && o->dump_exit && o->has_next_rip && o->get_sregs &&
 	       o->set_sregs && o->get_msr && o->set_msr && o->interrupt_allowed &&
 	       o->interrupt_shadow && o->clear_interrupt_shadow && o->inject_irq &&
-	       o->inject_exception && o->set_irq_window && o->cancel_event && o->nmi_allowed &&
-	       o->inject_nmi && o->set_nmi_window && o->get_cr8 && o->set_cr8_write_exit &&
-	       o->set_cr8 && o->get_paging &&
+	       o->inject_exception && o->add_dr6 && o->set_irq_window && o->cancel_event &&
+	       o->nmi_allowed && o->inject_nmi && o->set_nmi_window && o->get_cr8 &&
+	       o->set_cr8_write_exit && o->set_cr8 && o->get_paging &&
 	       o->get_code_segment && o->get_segment_base && o->get_cpl && o->tdp_leaf &&
 	       o->tdp_table && o->tdp_root && o->tdp_present_mask;
 }

@@ -35,6 +35,11 @@ void hv_cpuid_set_apic_id(struct hv_cpuid_entry *entries, u32 nent, u32 apic_id)
 void hv_cpuid_limit_lapic(struct hv_cpuid_entry *entries, u32 nent, bool lapic);
 u64 hv_cpuid_cr4_valid(const struct hv_cpuid_entry *entries, u32 nent, u64 host_valid);
 u64 hv_cpuid_efer_valid(const struct hv_cpuid_entry *entries, u32 nent, u64 hv_valid);
+/* x86/debugreg.c */
+void hv_set_db(struct hv_vcpu *vcpu, unsigned int n, u64 value);
+bool hv_debugregs_load(struct hv_vcpu *vcpu, unsigned long guest_dr7, unsigned long host_dr7);
+void hv_debugregs_put(bool loaded, unsigned long host_dr7);
+/* x86/msr.c */
 void hv_tsc_aux_load(struct hv_vcpu *vcpu);
 void hv_tsc_aux_put(void);
 bool hv_cpuid_has_rdtscp(const struct hv_cpuid_entry *entries, u32 nent);

@@ -134,7 +134,8 @@ struct hv_vcpu {
 	u32 tsc_aux;			/* IA32_TSC_AUX: x86/msr.c, hv_tsc_aux_load() */
 	bool guest_rdtscp;		/* CPUID offers RDTSCP: hv_vcpu_cpuid_limits() */
 	bool guest_tsc_aux;		/* ... RDTSCP or RDPID: TSC_AUX exists */
-	u64 db[4];			/* DR0-3, never loaded into hardware */
+	u64 db[4];			/* DR0-3: hv_set_db(), loaded by hv_debugregs_load() */
+	bool db_used;			/* one of them is non-zero */
 
 	u64 last_exit_ns;		/* ktime_get_ns() at the last exit */
 	struct hv_exit exit;		/* the last VM exit */

@@ -333,6 +333,7 @@ static void svm_enter(struct hv_vcpu *vcpu)
 	int cpu = smp_processor_id();
 	struct svm_entry_state before;
 	unsigned long host_dr7 = 0;
+	bool guest_db;
 
 	if (svm->asid_cpu != cpu || svm->asid_gen != sd->asid_gen || vcpu->need_tlb_flush)
 		svm_assign_asid(svm, sd, cpu);
@@ -356,6 +357,7 @@ static void svm_enter(struct hv_vcpu *vcpu)
 
 	if (hw_breakpoint_active())
 		get_debugreg(host_dr7, 7);
+	guest_db = hv_debugregs_load(vcpu, vmcb->save.dr7, host_dr7);
 	svm_entry_state_save(&vmcb->save, &before);
 
 	asm volatile("clgi" ::: "memory");
@@ -363,8 +365,7 @@ static void svm_enter(struct hv_vcpu *vcpu)
 	/* Before preemption can move this thread: see hv_compat.h (VMSCAPE). */
 	hv_vmexit_mark_ibpb_to_user();
 	/* #VMEXIT left DR7 disabled; give the host its breakpoints back. */
-	if (host_dr7)
-		set_debugreg(host_dr7, 7);
+	hv_debugregs_put(guest_db, host_dr7);
 	asm volatile("stgi" ::: "memory");
 
 	vmcb->control.tlb_ctl = TLB_CONTROL_DO_NOTHING;
@@ -576,6 +577,12 @@ static void svm_inject_irq(struct hv_vcpu *vcpu, u8 vector)
 	to_svm(vcpu)->vmcb->control.event_inj = vector | SVM_EVTINJ_TYPE_INTR | SVM_EVTINJ_VALID;
 }
 
+/* The guest's DR6 is the VMCB's: VMRUN loads it, #VMEXIT saves it. */
+static void svm_add_dr6(struct hv_vcpu *vcpu, u64 bits)
+{
+	to_svm(vcpu)->vmcb->save.dr6 |= bits;
+}
+
 static void svm_inject_exception(struct hv_vcpu *vcpu, u8 vector, bool has_error, u32 error)
 {
 	struct vmcb_control_area *c = &to_svm(vcpu)->vmcb->control;
@@ -764,6 +771,7 @@ const struct hv_arch_ops svm_ops = {
 	.clear_interrupt_shadow	= svm_clear_interrupt_shadow,
 	.inject_irq		= svm_inject_irq,
 	.inject_exception	= svm_inject_exception,
+	.add_dr6		= svm_add_dr6,
 	.set_irq_window		= svm_set_irq_window,
 	.cancel_event		= svm_cancel_event,
 	.nmi_allowed		= svm_nmi_allowed,

@@ -255,6 +255,7 @@ bool vmx_interrupt_shadow(struct hv_vcpu *vcpu);
 void vmx_clear_interrupt_shadow(struct hv_vcpu *vcpu);
 void vmx_inject_irq(struct hv_vcpu *vcpu, u8 vector);
 void vmx_inject_exception(struct hv_vcpu *vcpu, u8 vector, bool has_error, u32 error);
+void vmx_add_dr6(struct hv_vcpu *vcpu, u64 bits);
 void vmx_set_irq_window(struct hv_vcpu *vcpu, bool enable);
 void vmx_cancel_event(struct hv_vcpu *vcpu);
 bool vmx_nmi_allowed(struct hv_vcpu *vcpu);

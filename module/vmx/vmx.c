@@ -36,6 +36,7 @@
 #include "../hv_arch.h"
 #include "../hv_compat.h"
 #include "../hv_emulate.h"
+#include "../hv_main.h"
 #include "vmcs.h"
 
 struct vmx_caps vmx_caps;
@@ -762,6 +763,7 @@ static void vmx_enter(struct hv_vcpu *vcpu)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	unsigned long host_dr7 = 0;
+	bool guest_db;
 
 	if (!vmx->host_state_saved)
 		vmx_save_host_state(vmx);
@@ -783,6 +785,7 @@ static void vmx_enter(struct hv_vcpu *vcpu)
 	vmx_set_preemption_timer(vmx, !(vcpu->rflags & X86_EFLAGS_IF));
 	if (hw_breakpoint_active())
 		get_debugreg(host_dr7, 7);
+	guest_db = hv_debugregs_load(vcpu, vmcs_read(GUEST_DR7), host_dr7);
 	/* CR2 is not in the VMCS; the NMI handler preserves it across NMIs. */
 	if (native_read_cr2() != vmx->cr2)
 		native_write_cr2(vmx->cr2);
@@ -794,8 +797,7 @@ static void vmx_enter(struct hv_vcpu *vcpu)
 	vmx->cr2 = native_read_cr2();
 
 	/* A VM exit leaves DR7 = 0x400 and DEBUGCTL = 0. */
-	if (host_dr7)
-		set_debugreg(host_dr7, 7);
+	hv_debugregs_put(guest_db, host_dr7);
 	if (vmx->host.debugctl)
 		update_debugctlmsr(vmx->host.debugctl);
 
@@ -883,6 +885,7 @@ const struct hv_arch_ops vmx_ops = {
 	.clear_interrupt_shadow	= vmx_clear_interrupt_shadow,
 	.inject_irq		= vmx_inject_irq,
 	.inject_exception	= vmx_inject_exception,
+	.add_dr6		= vmx_add_dr6,
 	.set_irq_window		= vmx_set_irq_window,
 	.cancel_event		= vmx_cancel_event,
 	.nmi_allowed		= vmx_nmi_allowed,

@@ -211,9 +211,10 @@ static int vmx_exit_cr(struct hv_vcpu *vcpu)
 }
 
 /*
- * MOV to/from DRn.  DR0-3 are the core's software copies (as on SVM, the
- * host's breakpoints stay in hardware); DR6 is software too, DR7 is the
- * VMCS's.  DR4/5 alias DR6/7 unless CR4.DE makes them #UD.
+ * MOV to/from DRn.  DR0-3 are the core's copies (x86/debugreg.c loads
+ * them around entry when the guest uses them); DR6 is software (VMX does
+ * not switch it: a #DB that exits leaves it alone), DR7 is the VMCS's.
+ * DR4/5 alias DR6/7 unless CR4.DE makes them #UD.
  */
 static int vmx_exit_dr(struct hv_vcpu *vcpu)
 {
@@ -234,7 +235,7 @@ static int vmx_exit_dr(struct hv_vcpu *vcpu)
 	}
 	val = hv_gpr_read(vcpu, gpr);
 	if (dr < 4) {
-		vcpu->db[dr] = val;
+		hv_set_db(vcpu, dr, val);
 	} else if (val >> 32) {
 		return hv_inject_gp(vcpu);
 	} else if (dr == 6) {

@@ -418,6 +418,12 @@ void vmx_inject_irq(struct hv_vcpu *vcpu, u8 vector)
 	vmcs_write(VM_ENTRY_INTR_INFO_FIELD, vector | INTR_TYPE_EXT_INTR | INTR_INFO_VALID_MASK);
 }
 
+/* The guest's DR6 is software on VMX (vmx_exit_dr()). */
+void vmx_add_dr6(struct hv_vcpu *vcpu, u64 bits)
+{
+	to_vmx(vcpu)->dr6 |= bits;
+}
+
 void vmx_inject_exception(struct hv_vcpu *vcpu, u8 vector, bool has_error, u32 error)
 {
 	u32 info = vector | INTR_TYPE_HARD_EXCEPTION | INTR_INFO_VALID_MASK;
