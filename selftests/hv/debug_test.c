@@ -238,9 +238,11 @@ static void pin_to_cpu(int cpu)
 }
 
 /*
- * Runs @guest, moving the vCPU thread between CPUs at each SYNC; with
- * @host_fd >= 0 the host writes its own watched variable there and the
- * perf counter must see every write.
+ * Runs @guest.  Without @host_fd (-1), the vCPU thread moves to another
+ * CPU at each SYNC.  With it, the thread stays on one CPU (a migration
+ * would reinstall the host's breakpoint by itself), writes its own
+ * watched variable at each SYNC, and the perf counter must see every
+ * write: only hv can have put the host's DR0-3 back.
  */
 static void run_breakpoint_guest(void *guest, int host_fd)
 {
@@ -251,11 +253,15 @@ static void run_breakpoint_guest(void *guest, int host_fd)
 	struct ucall uc;
 	int round = 0;
 
+	if (host_fd >= 0)
+		pin_to_cpu(0);
 	while (vcpu_run_ucall(vcpu, &uc) == UCALL_SYNC) {
 		TEST_ASSERT(uc.args[0] == (uint64_t)round, "SYNC %llu, expected %d",
 			    (unsigned long long)uc.args[0], round);
-		pin_to_cpu(round++ % ncpus);
-		if (host_fd >= 0) {
+		round++;
+		if (host_fd < 0) {
+			pin_to_cpu(round % ncpus);
+		} else {
 			host_watched = round;
 			writes++;
 			TEST_ASSERT(host_watch_count(host_fd) == before + writes,
