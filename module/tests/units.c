@@ -13,6 +13,7 @@
 #include <linux/module.h>
 
 #include "../x86/insn.c"
+#include "../x86/mmio_emulate.c"
 #include "../x86/walk.c"
 #include "../x86/cpuid.c"
 #include "../x86/sregs.c"
