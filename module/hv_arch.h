@@ -111,6 +111,8 @@ struct hv_arch_ops {
 	void (*inject_exception)(struct hv_vcpu *vcpu, u8 vector, bool has_error, u32 error);
 	/* OR @bits into the guest's DR6: the #DB of a single-step that hv completed. */
 	void (*add_dr6)(struct hv_vcpu *vcpu, u64 bits);
+	/* The guest's CR2, for a #PF the emulator injects. */
+	void (*set_cr2)(struct hv_vcpu *vcpu, u64 cr2);
 	void (*set_irq_window)(struct hv_vcpu *vcpu, bool enable);
 	/* Drop the event queued for the next entry (re-injection too) and NMI blocking: INIT. */
 	void (*cancel_event)(struct hv_vcpu *vcpu);
@@ -176,6 +178,7 @@ DECLARE_STATIC_CALL(hv_set_irq_window, *((struct hv_arch_ops *)NULL)->set_irq_wi
 DECLARE_STATIC_CALL(hv_get_cr8, *((struct hv_arch_ops *)NULL)->get_cr8);
 DECLARE_STATIC_CALL(hv_set_cr8, *((struct hv_arch_ops *)NULL)->set_cr8);
 DECLARE_STATIC_CALL(hv_get_cpl, *((struct hv_arch_ops *)NULL)->get_cpl);
+DECLARE_STATIC_CALL(hv_set_cr2, *((struct hv_arch_ops *)NULL)->set_cr2);
 DECLARE_STATIC_CALL(hv_get_paging, *((struct hv_arch_ops *)NULL)->get_paging);
 DECLARE_STATIC_CALL(hv_get_code_segment, *((struct hv_arch_ops *)NULL)->get_code_segment);
 DECLARE_STATIC_CALL(hv_get_segment_base, *((struct hv_arch_ops *)NULL)->get_segment_base);

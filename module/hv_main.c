@@ -138,6 +138,7 @@ DEFINE_STATIC_CALL_NULL(hv_set_irq_window, *((struct hv_arch_ops *)NULL)->set_ir
 DEFINE_STATIC_CALL_NULL(hv_get_cr8, *((struct hv_arch_ops *)NULL)->get_cr8);
 DEFINE_STATIC_CALL_NULL(hv_set_cr8, *((struct hv_arch_ops *)NULL)->set_cr8);
 DEFINE_STATIC_CALL_NULL(hv_get_cpl, *((struct hv_arch_ops *)NULL)->get_cpl);
+DEFINE_STATIC_CALL_NULL(hv_set_cr2, *((struct hv_arch_ops *)NULL)->set_cr2);
 DEFINE_STATIC_CALL_NULL(hv_get_paging, *((struct hv_arch_ops *)NULL)->get_paging);
 DEFINE_STATIC_CALL_NULL(hv_get_code_segment, *((struct hv_arch_ops *)NULL)->get_code_segment);
 DEFINE_STATIC_CALL_NULL(hv_get_segment_base, *((struct hv_arch_ops *)NULL)->get_segment_base);
@@ -155,7 +156,8 @@ static bool hv_arch_ops_valid(const struct hv_arch_ops *o)
 	       o->inject_exception && o->add_dr6 && o->set_irq_window && o->cancel_event &&
 	       o->nmi_allowed && o->inject_nmi && o->set_nmi_window && o->get_cr8 &&
 	       o->set_cr8_write_exit && o->set_cr8 && o->get_paging &&
-	       o->get_code_segment && o->get_segment_base && o->get_cpl && o->tdp_leaf &&
+	       o->get_code_segment && o->get_segment_base && o->get_cpl && o->set_cr2 &&
+	       o->tdp_leaf &&
 	       o->tdp_table && o->tdp_root && o->tdp_present_mask;
 }
 
@@ -176,6 +178,7 @@ int hv_arch_ops_install(const struct hv_arch_ops *ops)
 	static_call_update(hv_get_cr8, ops->get_cr8);
 	static_call_update(hv_set_cr8, ops->set_cr8);
 	static_call_update(hv_get_cpl, ops->get_cpl);
+	static_call_update(hv_set_cr2, ops->set_cr2);
 	static_call_update(hv_get_paging, ops->get_paging);
 	static_call_update(hv_get_code_segment, ops->get_code_segment);
 	static_call_update(hv_get_segment_base, ops->get_segment_base);

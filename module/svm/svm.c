@@ -559,6 +559,11 @@ static void svm_clear_interrupt_shadow(struct hv_vcpu *vcpu)
 	to_svm(vcpu)->vmcb->control.int_state &= ~SVM_INTERRUPT_SHADOW_MASK;
 }
 
+static void svm_set_cr2(struct hv_vcpu *vcpu, u64 cr2)
+{
+	to_svm(vcpu)->vmcb->save.cr2 = cr2;
+}
+
 static bool svm_has_next_rip(void)
 {
 	return boot_cpu_has(X86_FEATURE_NRIPS);
@@ -784,6 +789,7 @@ const struct hv_arch_ops svm_ops = {
 	.get_code_segment	= svm_get_code_segment,
 	.get_segment_base	= svm_get_segment_base,
 	.get_cpl		= svm_get_cpl,
+	.set_cr2		= svm_set_cr2,
 	.tdp_leaf		= svm_tdp_leaf,
 	.tdp_table		= svm_tdp_table,
 	.tdp_root		= svm_tdp_root,

@@ -253,6 +253,7 @@ int vmx_set_cr4(struct vmx_vcpu *vmx, u64 cr4);
 bool vmx_interrupt_allowed(struct hv_vcpu *vcpu);
 bool vmx_interrupt_shadow(struct hv_vcpu *vcpu);
 void vmx_clear_interrupt_shadow(struct hv_vcpu *vcpu);
+void vmx_set_cr2(struct hv_vcpu *vcpu, u64 cr2);
 void vmx_inject_irq(struct hv_vcpu *vcpu, u8 vector);
 void vmx_inject_exception(struct hv_vcpu *vcpu, u8 vector, bool has_error, u32 error);
 void vmx_add_dr6(struct hv_vcpu *vcpu, u64 bits);

@@ -897,6 +897,7 @@ const struct hv_arch_ops vmx_ops = {
 	.get_paging		= vmx_get_paging,
 	.get_code_segment	= vmx_get_code_segment,
 	.get_cpl		= vmx_get_cpl,
+	.set_cr2		= vmx_set_cr2,
 	.get_segment_base	= vmx_get_segment_base,
 	.tdp_leaf		= vmx_tdp_leaf,
 	.tdp_table		= vmx_tdp_table,

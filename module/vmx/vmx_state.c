@@ -396,6 +396,12 @@ bool vmx_interrupt_shadow(struct hv_vcpu *vcpu)
 	return to_vmx(vcpu)->interruptibility & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS);
 }
 
+/* CR2 is not in the VMCS: the entry path loads it into the CPU's CR2. */
+void vmx_set_cr2(struct hv_vcpu *vcpu, u64 cr2)
+{
+	to_vmx(vcpu)->cr2 = cr2;
+}
+
 void vmx_clear_interrupt_shadow(struct hv_vcpu *vcpu)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
