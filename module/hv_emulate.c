@@ -24,6 +24,7 @@
 #include "hv_vm.h"
 #include "hv_vcpu.h"
 #include "x86/insn.h"
+#include "x86/mmio_emulate.h"
 #include "x86/walk.h"
 
 static int hv_walk_read(void *opaque, u64 gpa, void *buf, unsigned int len)
@@ -421,37 +422,164 @@ int hv_exit_io(struct hv_vcpu *vcpu, const struct hv_io_exit *io)
 	return hv_exit_to_user(vcpu, HV_EXIT_IO);
 }
 
-int hv_exit_mmio(struct hv_vcpu *vcpu, u64 gpa)
+/* ---- MMIO: the emulator's glue (x86/mmio_emulate.c decides, this moves data) ---- */
+
+static void hv_mmio_user_exit(struct hv_vcpu *vcpu, u64 gpa, unsigned int len, bool write,
+			      u64 value)
 {
 	struct hv_run *run = vcpu->run;
-	struct hv_mmio_op op;
-	struct hv_insn insn;
-	u64 value;
 
+	run->mmio.phys_addr = gpa;
+	run->mmio.len = len;
+	run->mmio.is_write = write;
+	memset(run->mmio.data, 0, sizeof(run->mmio.data));
+	if (write)
+		memcpy(run->mmio.data, &value, len);
+	hv_exit_to_user(vcpu, HV_EXIT_MMIO);
+}
+
+/*
+ * The second half of an MMIO instruction: compute with @value, the memory
+ * operand it read (if it reads one), write back registers and flags,
+ * step a string instruction, then store the result: to guest RAM (the
+ * RAM side of a MOVS), to the local APIC, or as a write exit.  The
+ * instruction is complete before the write exit goes out, as for a MOV.
+ * Returns 1 to re-enter the guest, 0 for userspace.
+ */
+static int hv_mmio_finish(struct hv_vcpu *vcpu, u64 value)
+{
+	struct hv_mmio_pending *p = &vcpu->pending_mmio;
+	u64 store = 0;
+	bool stores;
+
+	stores = hv_mmio_exec(&p->e, vcpu->regs, &vcpu->rflags, value, &store);
+	if (p->e.kind >= HV_MMIO_MOVS && !hv_mmio_string_step(&p->e, vcpu->regs, vcpu->rflags))
+		vcpu->pending_rip = vcpu->rip;	/* REP not finished: execute it again */
+	hv_complete_insn(vcpu, vcpu->pending_rip);
+	if (!stores)
+		return 1;
+	if (p->write_ram && !hv_write_gpa(vcpu->vm, p->write_gpa, &store, p->e.size))
+		return 1;
+	if (!hv_vcpu_lapic_access(vcpu, p->write_gpa, p->e.size, true, &store))
+		return 1;
+	hv_mmio_user_exit(vcpu, p->write_gpa, p->e.size, true, store);
+	return 0;
+}
+
+/* The first half: read the memory operand, from RAM, the APIC or a read exit. */
+static int hv_mmio_start(struct hv_vcpu *vcpu)
+{
+	struct hv_mmio_pending *p = &vcpu->pending_mmio;
+	u64 value = 0;
+
+	if (!hv_mmio_reads(&p->e))
+		return hv_mmio_finish(vcpu, 0);
+	if (p->read_ram && !hv_read_gpa(vcpu->vm, p->read_gpa, &value, p->e.size))
+		return hv_mmio_finish(vcpu, value);
+	if (!hv_vcpu_lapic_access(vcpu, p->read_gpa, p->e.size, false, &value))
+		return hv_mmio_finish(vcpu, value);
+	hv_mmio_user_exit(vcpu, p->read_gpa, p->e.size, false, 0);
+	vcpu->pending = HV_PENDING_MMIO_READ;
+	return 0;
+}
+
+/*
+ * The guest-physical address of a string operand at @seg:@reg, translated
+ * as the CPU would: 0, or 1 with #GP/#SS/#PF injected, or -EFAULT when
+ * the walk itself failed or the element crosses a page (not emulated).
+ * Segment limits are not checked: in 64-bit mode there are none, and
+ * outside it the CPU checked the operand it faulted on, not always the
+ * other one.
+ */
+static int hv_mmio_string_gpa(struct hv_vcpu *vcpu, int seg, unsigned int reg, bool write,
+			      int bits, u64 *gpa)
+{
+	const struct hv_mmio_emul *e = &vcpu->pending_mmio.e;
+	struct hv_walk_ctx ctx = { .read_gpa = hv_walk_read, .opaque = vcpu->vm };
+	unsigned int access = write ? HV_WALK_WRITE : 0;
+	u64 linear = vcpu->regs[reg] & hv_addr_mask(e->addr_size);
+	u32 error_code = 0;
 	int r;
 
-	if (hv_fetch_insn(vcpu, &insn) || hv_insn_decode_mmio(&insn, &op) ||
-	    offset_in_page(gpa) + op.size > PAGE_SIZE)
+	linear += hv_call(get_segment_base)(vcpu, seg);
+	if (bits != 64)
+		linear = (u32)linear;
+	if (offset_in_page(linear) + e->size > PAGE_SIZE)
+		return -EFAULT;
+	if (hv_call(get_cpl)(vcpu) == 3)
+		access |= HV_WALK_USER;
+	hv_call(get_paging)(vcpu, &ctx.cr0, &ctx.cr3, &ctx.cr4, &ctx.efer);
+	r = hv_walk_gva(&ctx, linear, access, gpa, &error_code);
+	if (r == HV_WALK_PAGE_FAULT) {
+		hv_call(set_cr2)(vcpu, linear);
+		hv_call(inject_exception)(vcpu, HV_VEC_PF, true, error_code);
+		return 1;
+	}
+	if (r == HV_WALK_GP) {
+		/* Non-canonical: #SS(0) through SS, #GP(0) otherwise. */
+		hv_call(inject_exception)(vcpu, seg == HV_SEG_SS ? HV_VEC_SS : HV_VEC_GP, true, 0);
+		return 1;
+	}
+	return r ? -EFAULT : 0;
+}
+
+/*
+ * MOVS/STOS/LODS: one element per exit.  STOS and LODS touch only the
+ * MMIO at @gpa.  MOVS has two sides: both are translated, each is tried
+ * as guest RAM first and is MMIO otherwise; one of them must be @gpa.
+ * Returns 0 to go on, 1 when the instruction is over (nothing to move,
+ * an exception injected), -EFAULT for an emulation error.
+ */
+static int hv_mmio_string_setup(struct hv_vcpu *vcpu, u64 gpa, int bits)
+{
+	struct hv_mmio_pending *p = &vcpu->pending_mmio;
+	u64 src, dst;
+	int r;
+
+	/* rCX may be 0 by now if another vCPU rewrote the code: nothing to do. */
+	if (!hv_mmio_string_count(&p->e, vcpu->regs)) {
+		hv_complete_insn(vcpu, vcpu->pending_rip);
+		return 1;
+	}
+	if (p->e.kind != HV_MMIO_MOVS)
+		return 0;
+	r = hv_mmio_string_gpa(vcpu, p->e.src_seg, HV_RSI, false, bits, &src);
+	if (r)
+		return r;
+	r = hv_mmio_string_gpa(vcpu, HV_SEG_ES, HV_RDI, true, bits, &dst);
+	if (r)
+		return r;
+	if (src != gpa && dst != gpa)
+		return -EFAULT;
+	p->read_gpa = src;
+	p->write_gpa = dst;
+	p->read_ram = true;
+	p->write_ram = true;
+	return 0;
+}
+
+int hv_exit_mmio(struct hv_vcpu *vcpu, u64 gpa)
+{
+	struct hv_mmio_pending *p = &vcpu->pending_mmio;
+	struct hv_insn insn;
+	int r;
+
+	*p = (struct hv_mmio_pending){ .read_gpa = gpa, .write_gpa = gpa };
+	if (hv_fetch_insn(vcpu, &insn) || hv_mmio_decode(&insn, &p->e))
 		return hv_exit_emulation_error(vcpu, gpa);
-	if (vcpu->lapic) {
-		r = hv_vcpu_lapic_mmio(vcpu, gpa, &op, vcpu->rip + insn.len);
-		if (r != -EOPNOTSUPP)
+	vcpu->pending_rip = vcpu->rip + insn.len;
+	if (p->e.kind >= HV_MMIO_MOVS) {
+		r = hv_mmio_string_setup(vcpu, gpa, insn.mode_bits);
+		if (r < 0)
+			return hv_exit_emulation_error(vcpu, gpa);
+		if (r)
 			return r;
 	}
-	run->mmio.phys_addr = gpa;
-	run->mmio.len = op.size;
-	run->mmio.is_write = op.is_write;
-	memset(run->mmio.data, 0, sizeof(run->mmio.data));
-	if (op.is_write) {
-		value = hv_mmio_store_value(&op, op.has_imm ? 0 : hv_gpr_read(vcpu, op.reg));
-		memcpy(run->mmio.data, &value, op.size);
-		hv_complete_insn(vcpu, vcpu->rip + insn.len);
-	} else {
-		vcpu->pending = HV_PENDING_MMIO_READ;
-		vcpu->pending_mmio = op;
-		vcpu->pending_rip = vcpu->rip + insn.len;
-	}
-	return hv_exit_to_user(vcpu, HV_EXIT_MMIO);
+	/* An access across a page boundary: its second page is not emulated. */
+	if (offset_in_page(p->read_gpa) + p->e.size > PAGE_SIZE ||
+	    offset_in_page(p->write_gpa) + p->e.size > PAGE_SIZE)
+		return hv_exit_emulation_error(vcpu, gpa);
+	return hv_mmio_start(vcpu);
 }
 
 /*
@@ -508,32 +636,34 @@ static int hv_complete_pio_in(struct hv_vcpu *vcpu)
 
 /*
  * Finish the exit that last went to userspace with what userspace left in
- * struct hv_run: IN data, MMIO read data or a hypercall result.
+ * struct hv_run: IN data, MMIO read data or a hypercall result.  Returns
+ * 1 to enter the guest, 0 when struct hv_run holds a new exit for
+ * userspace (the write exit of an MMIO read-modify-write), or -errno.
  */
 int hv_complete_userspace_exit(struct hv_vcpu *vcpu)
 {
 	struct hv_run *run = vcpu->run;
-	const struct hv_mmio_op *op = &vcpu->pending_mmio;
+	enum hv_pending pending = vcpu->pending;
 	u64 value = 0;
 	int r = 0;
 
-	switch (vcpu->pending) {
+	vcpu->pending = HV_PENDING_NONE;
+	switch (pending) {
 	case HV_PENDING_NONE:
-		return 0;
+		return 1;
 	case HV_PENDING_PIO_IN:
 		r = hv_complete_pio_in(vcpu);
 		break;
 	case HV_PENDING_MMIO_READ:
-		memcpy(&value, run->mmio.data, op->size);
-		hv_gpr_write(vcpu, op->reg,
-			     hv_mmio_load_result(op, hv_gpr_read(vcpu, op->reg), value));
-		break;
+		/* The size is hv's own (at most 8), not run->mmio.len. */
+		memcpy(&value, run->mmio.data, vcpu->pending_mmio.e.size);
+		return hv_mmio_finish(vcpu, value);
 	case HV_PENDING_HYPERCALL:
 		vcpu->regs[HV_RAX] = run->hypercall.ret;
 		break;
 	}
-	vcpu->pending = HV_PENDING_NONE;
-	if (!r)
-		hv_complete_insn(vcpu, vcpu->pending_rip);
-	return r;
+	if (r)
+		return r;
+	hv_complete_insn(vcpu, vcpu->pending_rip);
+	return 1;
 }

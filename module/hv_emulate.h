@@ -29,6 +29,7 @@ enum hv_seg { HV_SEG_ES, HV_SEG_CS, HV_SEG_SS, HV_SEG_DS, HV_SEG_FS, HV_SEG_GS }
 #define HV_VEC_DB	1
 #define HV_VEC_NMI	2
 #define HV_VEC_UD	6
+#define HV_VEC_SS	12
 #define HV_VEC_GP	13
 #define HV_VEC_PF	14
 #define HV_VEC_AC	17

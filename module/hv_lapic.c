@@ -494,28 +494,30 @@ u64 hv_vcpu_apic_base(struct hv_vcpu *vcpu)
 	return vcpu->lapic ? hv_lapic_get_base(vcpu->lapic) : vcpu->apic_base;
 }
 
-int hv_vcpu_lapic_mmio(struct hv_vcpu *vcpu, u64 gpa, const struct hv_mmio_op *op, u64 next_rip)
+int hv_vcpu_lapic_access(struct hv_vcpu *vcpu, u64 gpa, unsigned int len, bool write,
+			 u64 *value)
 {
-	u64 base = hv_lapic_get_base(vcpu->lapic) & GENMASK_ULL(47, 12);
-	u64 value = 0;
+	u64 base;
 	int r;
 
+	if (!vcpu->lapic)
+		return -EOPNOTSUPP;
+	base = hv_lapic_get_base(vcpu->lapic) & GENMASK_ULL(47, 12);
 	if (gpa - base >= HV_LAPIC_MMIO_SIZE)
 		return -EOPNOTSUPP;
-	if (op->is_write) {
-		value = hv_mmio_store_value(op, op->has_imm ? 0 : hv_gpr_read(vcpu, op->reg));
-		r = hv_lapic_mmio_write(vcpu->lapic, gpa - base, op->size, value);
+	if (write) {
+		r = hv_lapic_mmio_write(vcpu->lapic, gpa - base, len, *value);
 	} else {
-		r = hv_lapic_mmio_read(vcpu->lapic, gpa - base, op->size, &value);
-		if (!r)
-			hv_gpr_write(vcpu, op->reg,
-				     hv_mmio_load_result(op, hv_gpr_read(vcpu, op->reg), value));
+		*value = 0;
+		r = hv_lapic_mmio_read(vcpu->lapic, gpa - base, len, value);
 	}
 	/* Disabled or in x2APIC mode, the page is not decoded: ordinary MMIO. */
 	if (r == -EOPNOTSUPP)
 		return r;
-	hv_complete_insn(vcpu, next_rip);
-	return 1;
+	/* Other refusals (sizes the decoder never produces) read 0 and drop the write. */
+	if (r && !write)
+		*value = 0;
+	return 0;
 }
 
 int hv_vcpu_lapic_eoi_exit(struct hv_vcpu *vcpu, int r)

@@ -39,8 +39,13 @@ bool hv_vcpu_accepts_pic(struct hv_vcpu *vcpu);
 
 /* HLT with the APIC: halt in the kernel (after the HLT is skipped). */
 int hv_vcpu_lapic_halt(struct hv_vcpu *vcpu);
-/* An access to guest-physical @gpa: 1 done by the APIC, -EOPNOTSUPP not its page. */
-int hv_vcpu_lapic_mmio(struct hv_vcpu *vcpu, u64 gpa, const struct hv_mmio_op *op, u64 next_rip);
+/*
+ * One MMIO access of @len bytes (1, 2, 4, 8) at guest-physical @gpa, read
+ * into or written from *@value: 0 done by the APIC, -EOPNOTSUPP not its
+ * page (no APIC, another address, disabled or x2APIC mode).
+ */
+int hv_vcpu_lapic_access(struct hv_vcpu *vcpu, u64 gpa, unsigned int len, bool write,
+			 u64 *value);
 /* After a handled exit: a level-triggered EOI to report (HV_EXIT_EOI)?  0 if so, else @r. */
 int hv_vcpu_lapic_eoi_exit(struct hv_vcpu *vcpu, int r);
 

@@ -290,8 +290,10 @@ static int hv_vcpu_run(struct hv_vcpu *vcpu)
 	if (READ_ONCE(vcpu->vm->dead))
 		return -EIO;
 	r = hv_complete_userspace_exit(vcpu);
-	if (r)
+	if (r < 0)
 		return r;
+	if (!r)
+		goto out;	/* a new exit for userspace: an MMIO RMW's write */
 
 	fpu_swap_kvm_fpstate(&vcpu->guest_fpu, true);
 	for (;;) {
@@ -323,7 +325,7 @@ static int hv_vcpu_run(struct hv_vcpu *vcpu)
 		}
 	}
 	fpu_swap_kvm_fpstate(&vcpu->guest_fpu, false);
-
+out:
 	run->ready_for_interrupt_injection = !vcpu->queued_irq && hv_vcpu_accepts_pic(vcpu) &&
 					     hv_call(interrupt_allowed)(vcpu);
 	run->flags = (vcpu->rflags & X86_EFLAGS_IF ? HV_RUN_FLAG_IF : 0) |

@@ -10,6 +10,7 @@
 #include <asm/fpu/types.h>
 #include "../uapi/linux/hv.h"
 #include "x86/insn.h"
+#include "x86/mmio_emulate.h"
 
 struct hv_vm;
 struct hv_lapic;
@@ -25,8 +26,22 @@ enum hv_gpr {
 enum hv_pending {
 	HV_PENDING_NONE,
 	HV_PENDING_PIO_IN,		/* copy run->io data into RAX or memory */
-	HV_PENDING_MMIO_READ,		/* write run->mmio.data into a register */
+	HV_PENDING_MMIO_READ,		/* run the MMIO instruction with run->mmio.data */
 	HV_PENDING_HYPERCALL,		/* RAX = run->hypercall.ret */
+};
+
+/*
+ * An MMIO instruction in flight (hv_emulate.c): decoded at the exit, run
+ * once its memory operand has been read.  Per-vCPU state, guarded like the
+ * rest of the vCPU by the vCPU mutex (only its HV_RUN touches it).
+ */
+struct hv_mmio_pending {
+	struct hv_mmio_emul e;
+	u64 read_gpa;		/* where the memory operand (MOVS: source) is read */
+	u64 write_gpa;		/* where the result (MOVS: destination) is stored */
+	bool read_ram;		/* MOVS: the source is guest RAM, not MMIO */
+	bool write_ram;		/* MOVS: the destination is guest RAM, not MMIO */
+	bool done;		/* finished: resume after it (a REP not done: at it again) */
 };
 
 /* vcpu->mode, read by kickers without locks. */
@@ -104,7 +119,7 @@ struct hv_vcpu {
 
 	/* Completion of the last userspace exit. */
 	enum hv_pending pending;
-	struct hv_mmio_op pending_mmio;	/* the decoded load of an MMIO read */
+	struct hv_mmio_pending pending_mmio;	/* the MMIO instruction in flight */
 	bool pending_string;		/* INS: data goes to guest memory */
 	u64 pending_gpa;		/* INS destination */
 	u32 pending_bytes;		/* IN: operand size; INS: bytes to copy (not taken from run) */
