@@ -308,12 +308,12 @@ static void test_mmio_read(void)
 
 /*
  * HV_INTERNAL_ERROR_EMULATION has one layout (uapi/linux/hv.h): an MMIO
- * access hv cannot decode (ADD to memory) reports RIP, the vendor exit
+ * access hv does not emulate (a rotate of memory) reports RIP, the vendor exit
  * code and qualification, the instruction bytes and the MMIO address.
  */
 static void guest_mmio_undecodable(void)
 {
-	__asm__ volatile("addl $0x5a, (%0)" : : "r"((uintptr_t)MMIO_GPA + 0x40) : "memory");
+	__asm__ volatile("roll $3, (%0)" : : "r"((uintptr_t)MMIO_GPA + 0x40) : "memory");
 	GUEST_DONE();
 }
 
