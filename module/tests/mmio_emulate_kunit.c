@@ -60,7 +60,8 @@ static void alu_flags_table(struct kunit *test)
 						    "row %u op %u size %u %#llx,%#llx: %#llx, want %#llx",
 						    i, row->op, row->size,
 						    (unsigned long long)row->dst,
-						    (unsigned long long)row->src, (unsigned long long)r,
+						    (unsigned long long)row->src,
+						    (unsigned long long)r,
 						    (unsigned long long)row->result);
 		}
 		/* NOT changes no flag at all. */
@@ -394,4 +395,5 @@ static struct kunit_suite hv_mmio_emulate_test_suite = {
 	.name = "hv_mmio_emulate",
 	.test_cases = hv_mmio_emulate_test_cases,
 };
+
 kunit_test_suite(hv_mmio_emulate_test_suite);
