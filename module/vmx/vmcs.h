@@ -187,6 +187,12 @@ static inline struct vmx_vcpu *to_vmx(struct hv_vcpu *vcpu)
 
 void vmx_insn_failed(const char *insn, u64 operand);
 
+/* vmx_caps.c: the capabilities, read at probe time. */
+int vmx_probe(void);
+int vmx_feature_control(bool may_write);
+bool vmx_tpr_shadow_enabled(void);
+void vmx_cpuid_mask(struct hv_cpuid_entry *e);
+
 /* CF or ZF set after a VMX instruction means VMfailInvalid or VMfailValid. */
 static __always_inline unsigned long vmcs_read(unsigned long field)
 {
