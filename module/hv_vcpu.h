@@ -164,6 +164,15 @@ int hv_vcpu_create(struct hv_vm *vm, u32 id);
 void hv_vcpu_destroy(struct hv_vcpu *vcpu);
 long hv_vcpu_ioctl(struct hv_vcpu *vcpu, unsigned int cmd, unsigned long arg);
 
+/* hv_vcpu_state.c: the state ioctls (vCPU mutex held, vCPU loaded). */
+long hv_vcpu_get_regs(struct hv_vcpu *vcpu, void __user *argp);
+long hv_vcpu_set_regs(struct hv_vcpu *vcpu, void __user *argp);
+long hv_vcpu_get_sregs(struct hv_vcpu *vcpu, void __user *argp);
+long hv_vcpu_set_sregs(struct hv_vcpu *vcpu, void __user *argp);
+long hv_vcpu_set_cpuid(struct hv_vcpu *vcpu, struct hv_cpuid __user *ucpuid);
+long hv_vcpu_msrs(struct hv_vcpu *vcpu, struct hv_msrs __user *umsrs, bool set);
+void hv_vcpu_cpuid_limits(struct hv_vcpu *vcpu);
+
 static inline u64 hv_gpr_read(struct hv_vcpu *vcpu, unsigned int reg)
 {
 	return vcpu->regs[reg & (HV_NR_GPRS - 1)];
