@@ -35,24 +35,6 @@
 #define FW_CFG_DIR_ENTRY_SIZE	64	/* be32 size, be16 select, be16 reserved, name[56] */
 #define FW_CFG_DMA_ACCESS_SIZE	16	/* be32 control, be32 length, be64 address */
 
-static void put_be(uint8_t *p, unsigned int size, uint64_t v)
-{
-	unsigned int i;
-
-	for (i = 0; i < size; i++)
-		p[i] = (uint8_t)(v >> (8 * (size - 1 - i)));
-}
-
-static uint64_t get_be(const uint8_t *p, unsigned int size)
-{
-	uint64_t v = 0;
-	unsigned int i;
-
-	for (i = 0; i < size; i++)
-		v = v << 8 | p[i];
-	return v;
-}
-
 static uint32_t swap32(uint32_t v)
 {
 	return __builtin_bswap32(v);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "../../devices/fw_cfg.h"
+#include "../../le.h"
 #include "../../mem.h"
 #include "unit.h"
 
@@ -64,16 +65,6 @@ static uint64_t read_le(struct fw_env *e, uint16_t key, unsigned int size)
 	return v;
 }
 
-static uint64_t be(const uint8_t *p, unsigned int size)
-{
-	uint64_t v = 0;
-	unsigned int i;
-
-	for (i = 0; i < size; i++)
-		v = v << 8 | p[i];
-	return v;
-}
-
 static void put_be_bytes(uint8_t *p, unsigned int size, uint64_t v)
 {
 	unsigned int i;
@@ -92,7 +83,7 @@ static uint32_t dma(struct fw_env *e, uint32_t control, uint32_t length, uint64_
 	put_be_bytes(ctl + 8, 8, addr);
 	io_out(&e->bus, FW_CFG_PORT_DMA, 4, __builtin_bswap32((uint32_t)(DMA_CTL_GPA >> 32)));
 	io_out(&e->bus, FW_CFG_PORT_DMA + 4, 4, __builtin_bswap32((uint32_t)DMA_CTL_GPA));
-	return (uint32_t)be(ctl, 4);
+	return (uint32_t)get_be(ctl, 4);
 }
 
 static bool fw_cfg_signature_and_id(void)
@@ -161,7 +152,7 @@ static bool fw_cfg_file_directory(void)
 	CHECK(env_init(&e));
 	select_item(&e, FW_CFG_FILE_DIR);
 	read_data(&e, dir, 4);
-	CHECK_EQ(be(dir, 4), 0);		/* empty until a file is added */
+	CHECK_EQ(get_be(dir, 4), 0);		/* empty until a file is added */
 	CHECK_EQ(fw_cfg_add_file(&e.fw, "etc/e820", e820, sizeof(e820)), FW_CFG_FILE_FIRST);
 	CHECK_EQ(fw_cfg_add_file(&e.fw, "etc/boot-fail-wait", "\xff\xff\xff\xff", 4), FW_CFG_FILE_FIRST + 1);
 	CHECK_EQ(fw_cfg_add_file(&e.fw, "etc/e820", e820, 1), -EINVAL);	/* duplicate */
@@ -171,14 +162,14 @@ static bool fw_cfg_file_directory(void)
 	CHECK_EQ(fw_cfg_add_file(&e.fw, "", e820, 1), -EINVAL);
 	select_item(&e, FW_CFG_FILE_DIR);
 	read_data(&e, dir, sizeof(dir));
-	CHECK_EQ(be(dir, 4), 2);
-	CHECK_EQ(be(dir + 4, 4), sizeof(e820));
-	CHECK_EQ(be(dir + 8, 2), FW_CFG_FILE_FIRST);
-	CHECK_EQ(be(dir + 10, 2), 0);
+	CHECK_EQ(get_be(dir, 4), 2);
+	CHECK_EQ(get_be(dir + 4, 4), sizeof(e820));
+	CHECK_EQ(get_be(dir + 8, 2), FW_CFG_FILE_FIRST);
+	CHECK_EQ(get_be(dir + 10, 2), 0);
 	CHECK(!strcmp((const char *)dir + 12, "etc/e820"));
 	CHECK_EQ(dir[12 + FW_CFG_FILE_NAME_MAX - 1], 0);
-	CHECK_EQ(be(dir + 68, 4), 4);
-	CHECK_EQ(be(dir + 72, 2), FW_CFG_FILE_FIRST + 1);
+	CHECK_EQ(get_be(dir + 68, 4), 4);
+	CHECK_EQ(get_be(dir + 72, 2), FW_CFG_FILE_FIRST + 1);
 	CHECK(!strcmp((const char *)dir + 76, "etc/boot-fail-wait"));
 	CHECK_EQ(inb(&e.bus, FW_CFG_PORT_DATA), 0);	/* past the directory's end */
 	select_item(&e, FW_CFG_FILE_FIRST);
@@ -237,14 +228,14 @@ static bool fw_cfg_dma_read_skip_select(void)
 	put_be_bytes(mem_gpa_to_hva(&e.mem, DMA_CTL_GPA + 8, 8), 8, DMA_BUF_GPA);
 	io_out(&e.bus, FW_CFG_PORT_DMA, 8, __builtin_bswap64(DMA_CTL_GPA));
 	CHECK(!memcmp(buf, "QEMU", 4));
-	CHECK_EQ(be(mem_gpa_to_hva(&e.mem, DMA_CTL_GPA, 4), 4), 0);
+	CHECK_EQ(get_be(mem_gpa_to_hva(&e.mem, DMA_CTL_GPA, 4), 4), 0);
 	/* A select alone rewinds, and a read of an unknown key gives zeros. */
 	CHECK_EQ(dma(&e, (uint32_t)FW_CFG_FILE_FIRST << 16 | FW_CFG_DMA_SELECT, 0, 0), 0);
 	CHECK_EQ(inb(&e.bus, FW_CFG_PORT_DATA), 0);
 	CHECK_EQ(inb(&e.bus, FW_CFG_PORT_DATA), 1);
 	memset(buf, 0xaa, 64);
 	CHECK_EQ(dma(&e, 0x1234u << 16 | FW_CFG_DMA_SELECT | FW_CFG_DMA_READ, 8, DMA_BUF_GPA), 0);
-	CHECK_EQ(be(buf, 8), 0);
+	CHECK_EQ(get_be(buf, 8), 0);
 	env_destroy(&e);
 	return true;
 }
