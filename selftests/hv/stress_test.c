@@ -160,6 +160,7 @@ struct runner {
 	atomic_bool stop;
 	atomic_bool done;
 	bool lax;
+	bool emulator_defect;	/* stopped with the signature of QEMU's nested-SVM defect */
 	unsigned long runs;
 	char err[1024];
 };
@@ -186,6 +187,13 @@ static void describe_stop(struct runner *r)
 	vcpu_regs_get(r->vcpu, &regs);
 	vcpu_sregs_get(r->vcpu, &sregs);
 	vcpu_get_stats(r->vcpu, &st);
+	/*
+	 * A triple fault whose last fault was reading the IDT's #DF entry: the
+	 * face of QEMU's defect (docs/testing.md, "stress_test"), as vmm_test
+	 * reads it too.  These guests never touch their IDT or page tables.
+	 */
+	r->emulator_defect = run->exit_reason == HV_EXIT_SHUTDOWN &&
+			     sregs.cr2 == sregs.idt.base + 8 * 16;
 	code_ok = vm_read_guest(vm, regs.rip, code, sizeof(code));
 	stack_ok = vm_read_guest(vm, regs.rsp, stack, sizeof(stack));
 	snprintf(r->err, sizeof(r->err),
@@ -287,8 +295,11 @@ static void runner_stop(struct runner *r)
 	r->vcpu->run->immediate_exit = 0;
 }
 
-/* Wait until each writer finished @n more rounds; fails if one stalls or broke. */
-static void wait_rounds(volatile uint64_t *rounds, struct runner *rs, int nr, uint64_t n)
+/*
+ * Wait until each writer finished @n more rounds; fails if one stalls or
+ * broke, but returns false for a writer stopped by the emulator's defect.
+ */
+static bool wait_rounds(volatile uint64_t *rounds, struct runner *rs, int nr, uint64_t n)
 {
 	uint64_t start[MAX_WRITERS];
 	uint64_t limit = now_ms() + PROGRESS_LIMIT_S * 1000;
@@ -298,17 +309,23 @@ static void wait_rounds(volatile uint64_t *rounds, struct runner *rs, int nr, ui
 		start[i] = rounds[i];
 	for (i = 0; i < nr; i++) {
 		while (rounds[i] < start[i] + n) {
+			if (atomic_load(&rs[i].done) && rs[i].emulator_defect) {
+				ktap_print_msg("vCPU %d stopped: %s\n", i, rs[i].err);
+				return false;
+			}
 			TEST_ASSERT(!atomic_load(&rs[i].done), "vCPU %d stopped: %s", i, rs[i].err);
 			TEST_ASSERT(now_ms() < limit, "vCPU %d made no progress for %d s (round %llu)",
 				    i, PROGRESS_LIMIT_S, (unsigned long long)rounds[i]);
 			usleep(100);
 		}
 	}
+	return true;
 }
 
 /* ---- slot churn ------------------------------------------------------------------ */
 
-static void slot_churn(int nr_vcpus)
+/* Returns false when a vCPU stopped with the emulator's defect (and nothing else failed). */
+static bool slot_churn(int nr_vcpus)
 {
 	struct vm *vm = vm_create(0);
 	struct runner rs[MAX_WRITERS];
@@ -333,7 +350,8 @@ static void slot_churn(int nr_vcpus)
 	}
 	for (i = 0; i < nr_vcpus; i++)
 		runner_start(&rs[i], vm->vcpus[i], false);
-	wait_rounds(rounds, rs, nr_vcpus, 1);
+	if (!wait_rounds(rounds, rs, nr_vcpus, 1))
+		goto emulator_defect;
 
 	while (now_ms() < end) {
 		bool unmap_first = iters & 1;
@@ -354,7 +372,8 @@ static void slot_churn(int nr_vcpus)
 		if (!unmap_first) {
 			/* Deleted: the old backing must be frozen, whatever the vCPUs do next. */
 			memcpy(snap, old, CHURN_SIZE);
-			wait_rounds(rounds, rs, nr_vcpus, 2);
+			if (!wait_rounds(rounds, rs, nr_vcpus, 2))
+				goto emulator_defect;
 			for (i = 0; i < (int)(CHURN_SIZE / 8); i++) {
 				uint64_t was = ((uint64_t *)snap)[i], is = ((uint64_t *)old)[i];
 
@@ -369,7 +388,8 @@ static void slot_churn(int nr_vcpus)
 		TEST_ASSERT(!__vm_set_memory_region(vm, CHURN_SLOT, 0, CHURN_GPA, CHURN_SIZE, backing),
 			    "re-adding the slot: %s", strerror(errno));
 		/* Two rounds: the second one certainly wrote the new backing. */
-		wait_rounds(rounds, rs, nr_vcpus, 2);
+		if (!wait_rounds(rounds, rs, nr_vcpus, 2))
+			goto emulator_defect;
 		iters++;
 	}
 	for (i = 0; i < nr_vcpus; i++) {
@@ -382,6 +402,15 @@ static void slot_churn(int nr_vcpus)
 	munmap(backing, CHURN_SIZE);
 	free(snap);
 	vm_destroy(vm);
+	return true;
+
+emulator_defect:
+	for (i = 0; i < nr_vcpus; i++)
+		runner_stop(&rs[i]);
+	munmap(backing, CHURN_SIZE);
+	free(snap);
+	vm_destroy(vm);
+	return false;
 }
 
 /* Skip the calling churn point when the testbed says so (HV_STRESS_CHURN_OFF). */
@@ -393,10 +422,17 @@ static void skip_if_churn_off(void)
 		TEST_SKIP("%s", off);
 }
 
+/*
+ * A vCPU stopped by the emulator's defect, and only that, gets the point
+ * run once more, saying so (as vmm_test does for its Linux guests).
+ */
 static void slot_churn_unless_off(int nr_vcpus)
 {
 	skip_if_churn_off();
-	slot_churn(nr_vcpus);
+	if (slot_churn(nr_vcpus))
+		return;
+	ktap_print_msg("this failure has the signature of QEMU TCG's nested SVM defect, not of hv (docs/testing.md, \"stress_test\"): running the point once more\n");
+	TEST_ASSERT(slot_churn(nr_vcpus), "the emulator defect's signature twice in a row");
 }
 
 static void test_slot_churn_one_vcpu(void)
