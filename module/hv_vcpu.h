@@ -41,7 +41,6 @@ struct hv_mmio_pending {
 	u64 write_gpa;		/* where the result (MOVS: destination) is stored */
 	bool read_ram;		/* MOVS: the source is guest RAM, not MMIO */
 	bool write_ram;		/* MOVS: the destination is guest RAM, not MMIO */
-	bool done;		/* finished: resume after it (a REP not done: at it again) */
 };
 
 /* vcpu->mode, read by kickers without locks. */

@@ -603,11 +603,6 @@ int hv_insn_decode_mmio(const struct hv_insn *insn, struct hv_mmio_op *op)
 	return -EINVAL;
 }
 
-static u64 hv_mask(unsigned int bytes)
-{
-	return bytes >= 8 ? ~0ull : (1ull << (8 * bytes)) - 1;
-}
-
 u64 hv_mmio_load_result(const struct hv_mmio_op *op, u64 old_reg, u64 value)
 {
 	u64 v = value & hv_mask(op->size);

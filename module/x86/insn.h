@@ -48,6 +48,12 @@ struct hv_insn {
 int hv_insn_decode(struct hv_insn *insn, const u8 *bytes, unsigned int avail,
 		   int mode_bits);
 
+/* The low @bytes bytes of a value (8 or more: all of it). */
+static inline u64 hv_mask(unsigned int bytes)
+{
+	return bytes >= 8 ? ~0ULL : (1ULL << (8 * bytes)) - 1;
+}
+
 enum { HV_MMIO_EXT_NONE, HV_MMIO_EXT_ZERO, HV_MMIO_EXT_SIGN };
 
 struct hv_mmio_op {

@@ -16,11 +16,6 @@
 #define GPR_RSI	6
 #define GPR_RDI	7
 
-static u64 mask_of(unsigned int size)
-{
-	return size >= 8 ? ~0ULL : (1ULL << (8 * size)) - 1;
-}
-
 static u64 sext_of(u64 v, unsigned int bytes)
 {
 	unsigned int shift;
@@ -46,7 +41,7 @@ static u64 reg_get(const u64 *regs, const struct hv_mmio_emul *e, unsigned int s
 
 	if (e->high_byte)
 		v >>= 8;
-	return v & mask_of(size);
+	return v & hv_mask(size);
 }
 
 /* A register write of @size bytes: 8/16-bit writes merge, 32-bit ones zero-extend. */
@@ -135,7 +130,7 @@ static int decode_map1(const struct hv_insn *insn, struct hv_mmio_emul *e, u8 op
 		e->kind = HV_MMIO_ALU;
 		e->op = reg;
 		e->has_imm = true;
-		e->imm = sext_of(insn->imm, insn->imm_size) & mask_of(e->size);
+		e->imm = sext_of(insn->imm, insn->imm_size) & hv_mask(e->size);
 		lockable = e->op != HV_ALU_CMP;
 	} else if (opc == 0x84 || opc == 0x85) {
 		e->kind = HV_MMIO_ALU;
@@ -151,7 +146,7 @@ static int decode_map1(const struct hv_insn *insn, struct hv_mmio_emul *e, u8 op
 		if (reg <= 1) {
 			e->op = HV_ALU_TEST;
 			e->has_imm = true;
-			e->imm = sext_of(insn->imm, insn->imm_size) & mask_of(e->size);
+			e->imm = sext_of(insn->imm, insn->imm_size) & hv_mask(e->size);
 		} else if (reg == 2 || reg == 3) {
 			e->op = reg == 2 ? HV_ALU_NOT : HV_ALU_NEG;
 			lockable = true;
@@ -259,7 +254,7 @@ static bool parity_even(u64 v)
 
 u64 hv_alu_exec(unsigned int op, unsigned int size, u64 dst, u64 src, u64 *rflags)
 {
-	u64 m = mask_of(size), msb = 1ULL << (8 * size - 1);
+	u64 m = hv_mask(size), msb = 1ULL << (8 * size - 1);
 	u64 c = (*rflags & HV_FL_CF) ? 1 : 0, r, fl = 0;
 	bool cf = false, of = false, af = false;
 
@@ -343,7 +338,7 @@ u64 hv_bitop_exec(unsigned int op, u64 val, unsigned int bit, u64 *rflags)
 bool hv_mmio_exec(const struct hv_mmio_emul *e, u64 *regs, u64 *rflags, u64 mem, u64 *store)
 {
 	unsigned int size = e->size, bit;
-	u64 m = mask_of(size), src, r;
+	u64 m = hv_mask(size), src, r;
 
 	mem &= m;
 	switch (e->kind) {
@@ -406,7 +401,7 @@ static void addr_reg_add(u64 *regs, unsigned int reg, unsigned int addr_size, s6
 
 u64 hv_mmio_string_count(const struct hv_mmio_emul *e, const u64 *regs)
 {
-	return e->rep ? regs[GPR_RCX] & mask_of(e->addr_size) : 1;
+	return e->rep ? regs[GPR_RCX] & hv_mask(e->addr_size) : 1;
 }
 
 bool hv_mmio_string_step(const struct hv_mmio_emul *e, u64 *regs, u64 rflags)

@@ -15,9 +15,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include <sched.h>
 #include <stdlib.h>
-#include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -215,6 +213,16 @@ static void run_guest_cpuid_hidden(void *guest, uint32_t function, size_t reg, u
 	vm_destroy(vm);
 }
 
+/* Runs @vcpu to DONE; a SYNC is one of the guest's checks failing. */
+static void vcpu_expect_checks_pass(struct vcpu *vcpu)
+{
+	struct ucall uc;
+
+	while (vcpu_run_ucall(vcpu, &uc) == UCALL_SYNC)
+		guest_check_failed(&uc);
+	TEST_ASSERT(uc.cmd == UCALL_DONE, "guest ended with %s", ucall_name(uc.cmd));
+}
+
 /* Runs @guest to DONE; a SYNC is one of the guest's checks failing. */
 static void run_guest(void *guest)
 {
@@ -336,9 +344,7 @@ static void test_tsc_adjust(void)
 	TEST_ASSERT(ioctl(vcpu->fd, HV_SET_CPUID, sup) == 0, "HV_SET_CPUID");
 	TEST_ASSERT(vcpu_get_msr(vcpu, MSR_IA32_TSC_ADJUST, &v) == 0,
 		    "HV_GET_MSRS TSC_ADJUST processed with TSC_ADJUST hidden from CPUID");
-	while (vcpu_run_ucall(vcpu, &uc) == UCALL_SYNC)
-		guest_check_failed(&uc);
-	TEST_ASSERT(uc.cmd == UCALL_DONE, "guest ended with %s", ucall_name(uc.cmd));
+	vcpu_expect_checks_pass(vcpu);
 	free(sup);
 	vm_destroy(vm);
 }
@@ -432,26 +438,12 @@ static struct vcpu *vcpu_add_tsc_aux_hidden(struct vm *vm, void *guest)
 	return vcpu;
 }
 
-/* Runs @vcpu to DONE; a SYNC is one of the guest's checks failing. */
-static void vcpu_expect_checks_pass(struct vcpu *vcpu)
-{
-	struct ucall uc;
-
-	while (vcpu_run_ucall(vcpu, &uc) == UCALL_SYNC)
-		guest_check_failed(&uc);
-	TEST_ASSERT(uc.cmd == UCALL_DONE, "guest ended with %s", ucall_name(uc.cmd));
-}
-
 /* The host's own TSC_AUX, as Linux set it ((node << 12) | CPU), seen from here. */
 static void expect_host_tsc_aux(int cpu)
 {
-	cpu_set_t set;
 	uint32_t aux;
 
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	TEST_ASSERT(sched_setaffinity(0, sizeof(set), &set) == 0, "sched_setaffinity to CPU %d: %s",
-		    cpu, strerror(errno));
+	pin_to_cpu(cpu);
 	aux = rdtscp_aux();
 	TEST_ASSERT((aux & 0xfff) == (uint32_t)cpu,
 		    "the host's TSC_AUX on CPU %d is %#x after HV_RUN: the guest's was left in it",
@@ -503,15 +495,6 @@ static void test_tsc_aux(void)
 		    "HV_GET_MSRS TSC_AUX processed with RDTSCP and RDPID hidden from CPUID");
 	vcpu_expect_checks_pass(vcpu);
 	vm_destroy(vm);
-}
-
-/* The CPU this runs on is QEMU's TCG (its hypervisor leaf says so). */
-static bool host_is_qemu_tcg(void)
-{
-	uint32_t sig[4] = { 0 };
-
-	cpuid_count(0x40000000, 0, &sig[3], &sig[0], &sig[1], &sig[2]);
-	return !memcmp(sig, "TCGTCGTCGTCG", 12);
 }
 
 static void test_tsc_aux_hidden(void)

@@ -11,7 +11,6 @@
  * keeps counting across HV_RUNs of a guest that loads DR0-3 of its own.
  */
 #include <errno.h>
-#include <sched.h>
 #include <stdint.h>
 #include <string.h>
 #include <unistd.h>
@@ -191,15 +190,6 @@ static void guest_arms_breakpoints(void)
 	GUEST_DONE();
 }
 
-/* The CPU this runs on is QEMU's TCG (its hypervisor leaf says so). */
-static bool host_is_qemu_tcg(void)
-{
-	uint32_t sig[4] = { 0 };
-
-	cpuid_count(0x40000000, 0, &sig[3], &sig[0], &sig[1], &sig[2]);
-	return !memcmp(sig, "TCGTCGTCGTCG", 12);
-}
-
 /* A perf hardware breakpoint on writes to host_watched by this thread. */
 static int host_watch(void)
 {
@@ -225,16 +215,6 @@ static uint64_t host_watch_count(int fd)
 
 	TEST_ASSERT(read(fd, &count, sizeof(count)) == sizeof(count), "read of the perf counter");
 	return count;
-}
-
-static void pin_to_cpu(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	TEST_ASSERT(sched_setaffinity(0, sizeof(set), &set) == 0, "sched_setaffinity to CPU %d: %s",
-		    cpu, strerror(errno));
 }
 
 /*

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -892,4 +893,22 @@ bool vcpu_thread_stop(struct vcpu_thread *t, unsigned int timeout_ms)
 	free(t->queue);
 	t->queue = NULL;
 	return by_signal;
+}
+
+void pin_to_cpu(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	TEST_ASSERT(sched_setaffinity(0, sizeof(set), &set) == 0, "sched_setaffinity to CPU %d: %s",
+		    cpu, strerror(errno));
+}
+
+bool host_is_qemu_tcg(void)
+{
+	uint32_t sig[4] = { 0 };
+
+	cpuid_count(0x40000000, 0, &sig[3], &sig[0], &sig[1], &sig[2]);
+	return !memcmp(sig, "TCGTCGTCGTCG", 12);
 }

@@ -247,6 +247,15 @@ const char *mp_state_str(uint32_t state);
  */
 uint64_t host_tsc_khz(unsigned int ms);
 
+/* Bind the calling thread to host CPU @cpu (the test fails if it cannot). */
+void pin_to_cpu(int cpu);
+
+/*
+ * The CPU this runs on is QEMU's TCG (its hypervisor leaf says so): for
+ * the skips that name a defect of QEMU's nested SVM, never a real CPU's.
+ */
+bool host_is_qemu_tcg(void);
+
 /* ---- a vCPU in a thread of its own -------------------------------------------- */
 
 #define VCPU_THREAD_QUEUE	64
