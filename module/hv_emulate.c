@@ -26,6 +26,7 @@
 #include "x86/insn.h"
 #include "x86/mmio_emulate.h"
 #include "x86/walk.h"
+#include "x86/xsave.h"
 
 static int hv_walk_read(void *opaque, u64 gpa, void *buf, unsigned int len)
 {
@@ -253,11 +254,36 @@ int hv_emulate_cpuid(struct hv_vcpu *vcpu)
 	u32 function = vcpu->regs[HV_RAX], index = vcpu->regs[HV_RCX];
 	const struct hv_cpuid_entry *e;
 
+	u32 ebx = 0, ecx = 0;
+
 	e = hv_cpuid_find(vcpu->cpuid, vcpu->cpuid_nent, function, index);
+	if (e) {
+		ebx = e->ebx;
+		ecx = e->ecx;
+		hv_xsave_cpuid_runtime(vcpu, function, index, &ebx, &ecx);
+	}
 	vcpu->regs[HV_RAX] = e ? e->eax : 0;
-	vcpu->regs[HV_RBX] = e ? e->ebx : 0;
-	vcpu->regs[HV_RCX] = e ? e->ecx : 0;
+	vcpu->regs[HV_RBX] = ebx;
+	vcpu->regs[HV_RCX] = ecx;
 	vcpu->regs[HV_RDX] = e ? e->edx : 0;
+	return hv_skip_or_error(vcpu);
+}
+
+/*
+ * XSETBV, intercepted on both vendors.  The CPU raises #UD without
+ * CR4.OSXSAVE and #GP at CPL > 0 before the intercept, but the checks cost
+ * nothing and keep the rules in one place; the value's are x86/xsave.c's.
+ */
+int hv_emulate_xsetbv(struct hv_vcpu *vcpu)
+{
+	u64 xcr0 = (u32)vcpu->regs[HV_RAX] | ((u64)(u32)vcpu->regs[HV_RDX] << 32);
+
+	if (!vcpu->guest_osxsave || !vcpu->xcr0_allowed)
+		return hv_inject_ud(vcpu);
+	if (hv_call(get_cpl)(vcpu) || (u32)vcpu->regs[HV_RCX] != 0 || !hv_xcr0_valid(vcpu, xcr0))
+		return hv_inject_gp(vcpu);
+	vcpu->xcr0 = xcr0;
+	hv_xsave_update_switch(vcpu);
 	return hv_skip_or_error(vcpu);
 }
 

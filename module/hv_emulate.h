@@ -58,6 +58,7 @@ void hv_read_bytes_at_rip(struct hv_vcpu *vcpu, void *buf, unsigned int len);
 
 /* Exit handlers an exit table may name directly. */
 int hv_emulate_cpuid(struct hv_vcpu *vcpu);
+int hv_emulate_xsetbv(struct hv_vcpu *vcpu);
 int hv_emulate_hlt(struct hv_vcpu *vcpu);
 int hv_emulate_rdmsr(struct hv_vcpu *vcpu);
 int hv_emulate_wrmsr(struct hv_vcpu *vcpu);

@@ -19,6 +19,7 @@
 
 #include "hv_arch.h"
 #include "hv_main.h"
+#include "x86/xsave.h"
 
 const struct hv_arch_ops *hv_ops;
 
@@ -218,6 +219,7 @@ static int __init hv_init(void)
 	r = hv_ops->probe();
 	if (r)
 		return r;
+	hv_xsave_init();	/* the host's XCR0: the CPUID policy depends on it */
 	r = hv_ops->setup();
 	if (r)
 		return r;

@@ -33,6 +33,7 @@
 #include "hv_main.h"
 #include "hv_vm.h"
 #include "hv_vcpu.h"
+#include "x86/xsave.h"
 
 #define CREATE_TRACE_POINTS
 #include "hv_trace.h"
@@ -265,7 +266,9 @@ static int hv_vcpu_enter_guest(struct hv_vcpu *vcpu)
 	rcu_note_context_switch(false);
 
 	hv_tsc_aux_load(vcpu);
+	hv_xsave_load_guest(vcpu);
 	hv_call(enter)(vcpu);
+	hv_xsave_load_host(vcpu);
 
 	vcpu->last_exit_ns = ktime_get_ns();
 	WRITE_ONCE(vcpu->mode, HV_OUTSIDE_GUEST);
@@ -498,6 +501,8 @@ static void hv_vcpu_reset(struct hv_vcpu *vcpu)
 	vcpu->rflags = X86_EFLAGS_FIXED;
 	vcpu->apic_base = HV_APIC_BASE_DEFAULT | (vcpu->id == 0 ? MSR_IA32_APICBASE_BSP : 0);
 	vcpu->misc_enable = MSR_IA32_MISC_ENABLE_FAST_STRING;
+	vcpu->xcr0 = XFEATURE_MASK_FP;
+	hv_xsave_update_switch(vcpu);
 }
 
 static int hv_vcpu_default_cpuid(struct hv_vcpu *vcpu)

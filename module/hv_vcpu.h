@@ -148,6 +148,12 @@ struct hv_vcpu {
 	u32 tsc_aux;			/* IA32_TSC_AUX: x86/msr.c, hv_tsc_aux_load() */
 	bool guest_rdtscp;		/* CPUID offers RDTSCP: hv_vcpu_cpuid_limits() */
 	bool guest_tsc_aux;		/* ... RDTSCP or RDPID: TSC_AUX exists */
+	u64 xcr0;			/* XCR0 as the guest set it: x86/xsave.c */
+	u64 xcr0_allowed;		/* what XSETBV may set, from CPUID (0: no XSAVE) */
+	bool guest_xsaves;		/* CPUID offers XSAVES: IA32_XSS exists (always 0) */
+	bool guest_osxsave;		/* CR4.OSXSAVE, followed by hv_xsave_set_cr4() */
+	bool xcr0_switch;		/* entries load xcr0: hv_xsave_update_switch() */
+	bool xss_switch;		/* ... and IA32_XSS */
 	u64 db[4];			/* DR0-3: hv_set_db(), loaded by hv_debugregs_load() */
 	bool db_used;			/* one of them is non-zero */
 

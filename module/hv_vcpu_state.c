@@ -24,6 +24,7 @@
 #include "hv_vm.h"
 #include "hv_vcpu.h"
 #include "x86/sregs.h"
+#include "x86/xsave.h"
 
 long hv_vcpu_get_regs(struct hv_vcpu *vcpu, void __user *argp)
 {
@@ -139,6 +140,7 @@ void hv_vcpu_cpuid_limits(struct hv_vcpu *vcpu)
 	vcpu->guest_rdtscp = hv_cpuid_has_rdtscp(vcpu->cpuid, vcpu->cpuid_nent);
 	vcpu->guest_tsc_aux = vcpu->guest_rdtscp ||
 			      hv_cpuid_has_rdpid(vcpu->cpuid, vcpu->cpuid_nent);
+	hv_xsave_cpuid_limits(vcpu);
 }
 
 /*

@@ -21,6 +21,7 @@
 #include "../hv_compat.h"
 #include "../hv_emulate.h"
 #include "../hv_main.h"
+#include "../x86/xsave.h"
 #include "vmcb.h"
 
 #define SVM_IOPM_ORDER		2	/* 12 KiB map, 16 KiB allocation */
@@ -472,6 +473,7 @@ static int svm_set_sregs(struct hv_vcpu *vcpu, const struct hv_sregs *sregs)
 	s->cr2 = sregs->cr2;
 	s->cr3 = sregs->cr3;
 	s->cr4 = sregs->cr4;
+	hv_xsave_set_cr4(vcpu, sregs->cr4);
 	s->efer = sregs->efer | EFER_SVME;
 	svm_set_cr8(vcpu, sregs->cr8);
 	return 0;

@@ -19,6 +19,7 @@
 #include "../hv_vcpu.h"
 #include "../x86/insn.h"
 #include "../x86/sregs.h"
+#include "../x86/xsave.h"
 #include "vmcb.h"
 
 /*
@@ -134,6 +135,7 @@ static int svm_exit_write_cr4(struct hv_vcpu *vcpu)
 		return hv_inject_gp(vcpu);
 	if (val != s->cr4) {
 		s->cr4 = val;
+		hv_xsave_set_cr4(vcpu, val);
 		vcpu->need_tlb_flush = true;
 	}
 	hv_complete_insn(vcpu, vcpu->rip + insn.len);
@@ -181,7 +183,7 @@ const struct hv_exit_handler svm_exit_handlers[SVM_EXIT_TABLE_SIZE] = {
 	[SVM_EXIT_MSR]		= { svm_exit_msr, HV_STAT_MSR },
 	[SVM_EXIT_SHUTDOWN]	= { hv_exit_shutdown, HV_STAT_SHUTDOWN },
 	[SVM_EXIT_VMMCALL]	= { hv_exit_hypercall, HV_STAT_HYPERCALL },
-	/* SVM instructions, MONITOR/MWAIT, XSETBV, RDPRU: not offered to guests. */
+	/* SVM instructions, MONITOR/MWAIT, RDPRU: not offered to guests. */
 	[SVM_EXIT_INVLPGA]	= { hv_inject_ud, HV_STAT_INVALID_INSN },
 	[SVM_EXIT_VMRUN]	= { hv_inject_ud, HV_STAT_INVALID_INSN },
 	[SVM_EXIT_VMLOAD]	= { hv_inject_ud, HV_STAT_INVALID_INSN },
@@ -192,7 +194,7 @@ const struct hv_exit_handler svm_exit_handlers[SVM_EXIT_TABLE_SIZE] = {
 	[SVM_EXIT_MONITOR]	= { hv_inject_ud, HV_STAT_INVALID_INSN },
 	[SVM_EXIT_MWAIT]	= { hv_inject_ud, HV_STAT_INVALID_INSN },
 	[SVM_EXIT_MWAIT_COND]	= { hv_inject_ud, HV_STAT_INVALID_INSN },
-	[SVM_EXIT_XSETBV]	= { hv_inject_ud, HV_STAT_INVALID_INSN },
+	[SVM_EXIT_XSETBV]	= { hv_emulate_xsetbv, HV_STAT_OTHER },
 	[SVM_EXIT_RDPRU]	= { hv_inject_ud, HV_STAT_INVALID_INSN },
 	[SVM_EXIT_RDTSCP]	= { hv_inject_ud, HV_STAT_INVALID_INSN },	/* hidden */
 	[SVM_EXIT_NPF]		= { svm_exit_npf, HV_STAT_NPF },

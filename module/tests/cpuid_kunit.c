@@ -1,17 +1,33 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * KUnit tests for the CPUID policy (module/x86/cpuid.c).  The expected bits
- * are spelled out here from what hv virtualizes (the in-kernel local APIC; no
- * XSAVE, PMU, MCE or nested virtualization), independently of the masks in cpuid.c, so
- * a policy change shows up as a failing case to update on purpose.
+ * are spelled out here from what hv virtualizes (the in-kernel local APIC;
+ * XSAVE and the vector extensions as far as the host kernel's XCR0 goes; no
+ * PMU, MCE or nested virtualization), independently of the masks in cpuid.c,
+ * so a policy change shows up as a failing case to update on purpose.
  */
 #include <kunit/test.h>
 #include <linux/bits.h>
+#include <linux/slab.h>
 #include <linux/string.h>
+#include <asm/fpu/api.h>
 #include <asm/tsc.h>
 
 #include "../hv_main.h"
+#include "../hv_vcpu.h"
+#include "../x86/xsave.h"
 #include "../../uapi/linux/hv.h"
+
+/* The components hv offers on this host (x86/xsave.c), which some bits depend on. */
+static bool host_ymm(void)
+{
+	return hv_xsave_supported_xcr0() & XFEATURE_MASK_YMM;
+}
+
+static bool host_avx512(void)
+{
+	return hv_xsave_supported_xcr0() & XFEATURE_MASK_AVX512;
+}
 
 static struct hv_cpuid_entry masked(u32 function, u32 index, u32 eax, u32 ebx, u32 ecx, u32 edx)
 {
@@ -56,13 +72,14 @@ static void cpuid_leaf1(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, e.edx & BIT(14));	/* MCA */
 	/*
 	 * ECX: SSE3, PCLMULQDQ, SSSE3, CX16, PCID, SSE4.1/4.2, x2APIC, MOVBE, POPCNT,
-	 * TSC-deadline, AES, RDRAND, and the hypervisor bit.
+	 * TSC-deadline, AES, RDRAND, and the hypervisor bit; XSAVE with any XSAVE
+	 * component on offer, FMA, AVX and F16C with the AVX one.
 	 */
-	KUNIT_EXPECT_EQ(test, e.ecx, 0xc3fa2203u);
+	KUNIT_EXPECT_EQ(test, e.ecx, 0xc3fa2203u |
+			(hv_xsave_supported_xcr0() ? BIT(26) : 0) |
+			(host_ymm() ? BIT(12) | BIT(28) | BIT(29) : 0));
 	KUNIT_EXPECT_FALSE(test, e.ecx & BIT(5));	/* VMX */
-	KUNIT_EXPECT_FALSE(test, e.ecx & BIT(26));	/* XSAVE */
-	KUNIT_EXPECT_FALSE(test, e.ecx & BIT(27));	/* OSXSAVE */
-	KUNIT_EXPECT_FALSE(test, e.ecx & BIT(28));	/* AVX */
+	KUNIT_EXPECT_FALSE(test, e.ecx & BIT(27));	/* OSXSAVE: the guest's CR4 sets it */
 	/* The hypervisor bit is set even when the host's leaf has none of the bits. */
 	e = masked(1, 0, 0, 0, 0, 0);
 	KUNIT_EXPECT_EQ(test, e.ecx, BIT(31));
@@ -76,21 +93,26 @@ static void cpuid_leaf7(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, e.eax, 0u);	/* no subleaf 1, 2 */
 	/*
 	 * EBX: FSGSBASE, TSC_ADJUST, BMI1, SMEP, BMI2, ERMS, INVPCID, ADX, SMAP,
-	 * CLFLUSHOPT, CLWB, SHA.
+	 * CLFLUSHOPT, CLWB, SHA; AVX2 with AVX; F, DQ, IFMA, CD, BW, VL with AVX-512.
 	 */
-	KUNIT_EXPECT_EQ(test, e.ebx, 0x2198078bu);
-	KUNIT_EXPECT_FALSE(test, e.ebx & BIT(5));	/* AVX2 */
-	KUNIT_EXPECT_FALSE(test, e.ebx & BIT(16));	/* AVX512F */
+	KUNIT_EXPECT_EQ(test, e.ebx, 0x2198078bu | (host_ymm() ? BIT(5) : 0) |
+			(host_avx512() ? 0xd0230000u : 0));
 	KUNIT_EXPECT_FALSE(test, e.ebx & BIT(11));	/* RTM */
-	KUNIT_EXPECT_EQ(test, e.ecx, BIT(2) | BIT(22));	/* UMIP, RDPID: no PKU, no LA57 */
-	KUNIT_EXPECT_EQ(test, e.edx, 0u);		/* no speculation-control bits */
+	/*
+	 * ECX: UMIP, GFNI, RDPID (no PKU, no LA57); VAES and VPCLMULQDQ with AVX;
+	 * VBMI, VBMI2, VNNI, BITALG, VPOPCNTDQ with AVX-512.
+	 */
+	KUNIT_EXPECT_EQ(test, e.ecx, BIT(2) | BIT(8) | BIT(22) |
+			(host_ymm() ? BIT(9) | BIT(10) : 0) | (host_avx512() ? 0x5842u : 0));
+	/* EDX: no speculation-control bits; 4VNNIW, 4FMAPS, VP2INTERSECT, FP16 with AVX-512. */
+	KUNIT_EXPECT_EQ(test, e.edx, host_avx512() ? 0x0080010cu : 0u);
 	e = masked(7, 1, ~0u, ~0u, ~0u, ~0u);
 	KUNIT_EXPECT_EQ(test, e.eax | e.ebx | e.ecx | e.edx, 0u);
 }
 
 static void cpuid_hidden_leaves(struct kunit *test)
 {
-	static const u32 hidden[] = { 0x3, 0x5, 0x6, 0xa, 0xd, 0xf, 0x10, 0x12, 0x14,
+	static const u32 hidden[] = { 0x3, 0x5, 0x6, 0xa, 0xf, 0x10, 0x12, 0x14,
 				      0x8000000a, 0x8000001f };
 	static const u32 kept[] = { 0x2, 0x4, 0xb, 0x80000002, 0x80000006 };
 	struct hv_cpuid_entry e;
@@ -193,7 +215,7 @@ static void cpuid_supported_table(struct kunit *test)
 	KUNIT_ASSERT_GT(test, n, 2);
 	KUNIT_ASSERT_LT(test, n, (int)max);
 	KUNIT_EXPECT_EQ(test, t[0].function, 0u);
-	KUNIT_EXPECT_LE(test, t[0].eax, 7u);
+	KUNIT_EXPECT_LE(test, t[0].eax, 0xdu);
 	for (i = 0; i < n; i++) {
 		u32 fn = t[i].function;
 
@@ -283,6 +305,70 @@ static void cpuid_supported_capacity(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, t[3].function, 0x5a5a5a5au);
 }
 
+/*
+ * Leaf 0xD: the components on offer and no other, no supervisor component,
+ * the host's layout for each, sizes that add up; nothing without XSAVE.
+ */
+static void cpuid_xsave_leaf(struct kunit *test)
+{
+	u64 xcr0 = hv_xsave_supported_xcr0();
+	struct hv_cpuid_entry e = masked(0xd, 0, ~0u, ~0u, ~0u, ~0u);
+
+	KUNIT_EXPECT_EQ(test, e.eax | ((u64)e.edx << 32), xcr0);
+	if (!xcr0) {
+		KUNIT_EXPECT_EQ(test, e.ebx | e.ecx, 0u);
+		return;
+	}
+	KUNIT_EXPECT_EQ(test, xcr0 & ~(u64)(XFEATURE_MASK_FP | XFEATURE_MASK_SSE |
+					    XFEATURE_MASK_YMM | XFEATURE_MASK_AVX512), 0ull);
+	KUNIT_EXPECT_EQ(test, e.ebx, 576u);	/* for XCR0 = x87 | SSE: legacy area and header */
+	KUNIT_EXPECT_EQ(test, e.ecx, hv_xsave_size(xcr0));
+	if (xcr0 & XFEATURE_MASK_YMM) {
+		KUNIT_EXPECT_GE(test, e.ecx, 832u);
+		KUNIT_EXPECT_EQ(test, hv_xsave_size(XFEATURE_MASK_FP | XFEATURE_MASK_YMM), 832u);
+		KUNIT_EXPECT_EQ(test, hv_xsave_compacted_size(XFEATURE_MASK_FP | XFEATURE_MASK_YMM),
+				832u);
+		e = masked(0xd, 2, ~0u, ~0u, ~0u, ~0u);
+		KUNIT_EXPECT_EQ(test, e.eax, 256u);
+		KUNIT_EXPECT_EQ(test, e.ebx, 576u);
+		KUNIT_EXPECT_EQ(test, e.ecx & BIT(0), 0u);	/* a user component */
+	}
+	e = masked(0xd, 1, ~0u, ~0u, ~0u, ~0u);
+	KUNIT_EXPECT_EQ(test, e.eax, HV_XSAVE_1_EAX_ALLOWED);
+	KUNIT_EXPECT_EQ(test, e.ecx | e.edx, 0u);		/* no supervisor component */
+	e = masked(0xd, 9, ~0u, ~0u, ~0u, ~0u);		/* PKRU: never */
+	KUNIT_EXPECT_EQ(test, e.eax | e.ebx | e.ecx | e.edx, 0u);
+	e = masked(0xd, 63, ~0u, ~0u, ~0u, ~0u);
+	KUNIT_EXPECT_EQ(test, e.eax | e.ebx | e.ecx | e.edx, 0u);
+}
+
+/* XSETBV's value rules (SDM XSETBV), against what the vCPU's CPUID allows. */
+static void cpuid_xcr0_rules(struct kunit *test)
+{
+	const u64 fp = XFEATURE_MASK_FP, sse = XFEATURE_MASK_SSE, ymm = XFEATURE_MASK_YMM;
+	const u64 avx512 = XFEATURE_MASK_AVX512;
+	struct hv_vcpu *vcpu = kunit_kzalloc(test, sizeof(*vcpu), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, vcpu);
+	vcpu->xcr0_allowed = fp | sse | ymm | avx512;
+	KUNIT_EXPECT_TRUE(test, hv_xcr0_valid(vcpu, fp));
+	KUNIT_EXPECT_TRUE(test, hv_xcr0_valid(vcpu, fp | sse));
+	KUNIT_EXPECT_TRUE(test, hv_xcr0_valid(vcpu, fp | sse | ymm));
+	KUNIT_EXPECT_TRUE(test, hv_xcr0_valid(vcpu, fp | sse | ymm | avx512));
+	KUNIT_EXPECT_FALSE(test, hv_xcr0_valid(vcpu, 0));
+	/* No x87; AVX without SSE; AVX-512 without AVX, or in part; PKRU, not allowed. */
+	KUNIT_EXPECT_FALSE(test, hv_xcr0_valid(vcpu, sse | ymm));
+	KUNIT_EXPECT_FALSE(test, hv_xcr0_valid(vcpu, fp | ymm));
+	KUNIT_EXPECT_FALSE(test, hv_xcr0_valid(vcpu, fp | sse | avx512));
+	KUNIT_EXPECT_FALSE(test, hv_xcr0_valid(vcpu, fp | sse | ymm | BIT_ULL(5)));
+	KUNIT_EXPECT_FALSE(test, hv_xcr0_valid(vcpu, fp | sse | ymm | BIT_ULL(6) | BIT_ULL(7)));
+	KUNIT_EXPECT_FALSE(test, hv_xcr0_valid(vcpu, fp | sse | BIT_ULL(9)));
+	/* What the vCPU's CPUID does not offer is refused, even where the rules allow it. */
+	vcpu->xcr0_allowed = fp | sse;
+	KUNIT_EXPECT_FALSE(test, hv_xcr0_valid(vcpu, fp | sse | ymm));
+	KUNIT_EXPECT_TRUE(test, hv_xcr0_valid(vcpu, fp | sse));
+}
+
 static struct kunit_case hv_cpuid_test_cases[] = {
 	KUNIT_CASE(cpuid_leaf1),
 	KUNIT_CASE(cpuid_apic_id),
@@ -294,10 +380,20 @@ static struct kunit_case hv_cpuid_test_cases[] = {
 	KUNIT_CASE(cpuid_supported_table),
 	KUNIT_CASE(cpuid_limit_lapic),
 	KUNIT_CASE(cpuid_supported_capacity),
+	KUNIT_CASE(cpuid_xsave_leaf),
+	KUNIT_CASE(cpuid_xcr0_rules),
 	{}
 };
 
+/* The XSAVE policy reads the host's XCR0 once (hv.ko does it at load). */
+static int cpuid_test_init(struct kunit *test)
+{
+	hv_xsave_init();
+	return 0;
+}
+
 static struct kunit_suite hv_cpuid_test_suite = {
+	.init = cpuid_test_init,
 	.name = "hv_cpuid",
 	.test_cases = hv_cpuid_test_cases,
 };

@@ -16,6 +16,7 @@
 #include "../x86/mmio_emulate.c"
 #include "../x86/walk.c"
 #include "../x86/cpuid.c"
+#include "../x86/xsave.c"
 #include "../x86/sregs.c"
 #include "../hv_memslot.c"
 #include "../irq/apic_deliver.c"

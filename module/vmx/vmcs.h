@@ -24,6 +24,8 @@
 #define HV_VMX_BASIC_SIZE(b)		(((b) >> 32) & 0x1fff)
 #define HV_VMX_BASIC_INOUT		BIT_ULL(54)	/* instruction info for INS/OUTS */
 #define HV_VMX_BASIC_TRUE_CTLS		BIT_ULL(55)
+/* Secondary control "enable XSAVES/XRSTORS" (bit 20): the kernel's name changed in 6.x. */
+#define HV_SECONDARY_EXEC_XSAVES	BIT(20)
 
 /* IA32_VMX_EPT_VPID_CAP bits hv relies on. */
 #define HV_EPT_CAP_WALK4		BIT_ULL(6)

@@ -314,10 +314,13 @@ static void vmx_init_vmcs(struct vmx_vcpu *vmx)
 		vmx->tpr_threshold = 0;
 	}
 	vmcs_write(CPU_BASED_VM_EXEC_CONTROL, vmx->proc);
-	/* RDTSCP as the guest's CPUID says: vmx_update_rdtscp() at entry. */
-	vmx->proc2 = vmx_caps.proc2 & ~(u32)SECONDARY_EXEC_ENABLE_RDTSCP &
+	/* RDTSCP and XSAVES as the guest's CPUID says: vmx_update_cpuid_controls(). */
+	vmx->proc2 = vmx_caps.proc2 &
+		     ~(u32)(SECONDARY_EXEC_ENABLE_RDTSCP | HV_SECONDARY_EXEC_XSAVES) &
 		     (vmx->vpid ? ~0u : ~(u32)SECONDARY_EXEC_ENABLE_VPID);
 	vmcs_write(SECONDARY_VM_EXEC_CONTROL, vmx->proc2);
+	if (vmx_caps.proc2 & HV_SECONDARY_EXEC_XSAVES)
+		vmcs_write(XSS_EXIT_BITMAP, 0);
 	/* PAUSE-loop exiting: a spinning vCPU exits to yield (hv_exit_pause()). */
 	if (vmx_caps.proc2 & SECONDARY_EXEC_PAUSE_LOOP_EXITING) {
 		vmcs_write(PLE_GAP, VMX_PLE_GAP);
@@ -556,16 +559,21 @@ static void vmx_set_preemption_timer(struct vmx_vcpu *vmx, bool on)
 }
 
 /*
- * "Enable RDTSCP" while the guest's CPUID offers RDTSCP or RDPID: both
- * then run natively with the guest's TSC_AUX (hv_tsc_aux_load()); without
- * the control both raise #UD, as on a CPU without them.
+ * The controls that follow the guest's CPUID.  "Enable RDTSCP" while it
+ * offers RDTSCP or RDPID: both then run natively with the guest's TSC_AUX
+ * (hv_tsc_aux_load()); "enable XSAVES/XRSTORS" while it offers XSAVES
+ * (with the XSS-exiting bitmap 0: the guest's IA32_XSS, loaded around
+ * entry, is 0).  Without them the instructions raise #UD, as on a CPU
+ * without them.
  */
-static void vmx_update_rdtscp(struct vmx_vcpu *vmx)
+static void vmx_update_cpuid_controls(struct vmx_vcpu *vmx)
 {
-	u32 proc2 = vmx->proc2 & ~(u32)SECONDARY_EXEC_ENABLE_RDTSCP;
+	u32 proc2 = vmx->proc2 & ~(u32)(SECONDARY_EXEC_ENABLE_RDTSCP | HV_SECONDARY_EXEC_XSAVES);
 
 	if (vmx->vcpu.guest_tsc_aux)
 		proc2 |= vmx_caps.proc2 & SECONDARY_EXEC_ENABLE_RDTSCP;
+	if (vmx->vcpu.guest_xsaves)
+		proc2 |= vmx_caps.proc2 & HV_SECONDARY_EXEC_XSAVES;
 	if (proc2 != vmx->proc2) {
 		vmx->proc2 = proc2;
 		vmcs_write(SECONDARY_VM_EXEC_CONTROL, proc2);
@@ -585,7 +593,7 @@ static void vmx_enter(struct hv_vcpu *vcpu)
 		vmx_flush_ept(vmx_tdp_root(vcpu->vm->tdp.root_pa));
 	vmx->need_cpu_flush = false;
 	vcpu->need_tlb_flush = false;
-	vmx_update_rdtscp(vmx);
+	vmx_update_cpuid_controls(vmx);
 
 	vmcs_write(GUEST_RSP, vcpu->regs[HV_RSP]);
 	vmcs_write(GUEST_RIP, vcpu->rip);

@@ -20,6 +20,7 @@
 
 #include "../hv_arch.h"
 #include "../hv_main.h"
+#include "../x86/xsave.h"
 #include "vmcs.h"
 
 struct vmx_caps vmx_caps;
@@ -128,7 +129,7 @@ static int vmx_read_caps(void)
 				SECONDARY_EXEC_ENABLE_EPT | SECONDARY_EXEC_UNRESTRICTED_GUEST,
 				SECONDARY_EXEC_ENABLE_VPID | SECONDARY_EXEC_ENABLE_INVPCID |
 				SECONDARY_EXEC_WBINVD_EXITING | SECONDARY_EXEC_PAUSE_LOOP_EXITING |
-				SECONDARY_EXEC_ENABLE_RDTSCP,
+				SECONDARY_EXEC_ENABLE_RDTSCP | HV_SECONDARY_EXEC_XSAVES,
 				&c->proc2);
 	if (r)
 		return r;
@@ -213,8 +214,9 @@ bool vmx_tpr_shadow_enabled(void)
 
 /*
  * CPUID may offer only what the controls hv runs with back: without the
- * secondary control "enable INVPCID", INVPCID raises #UD in the guest, and
- * without "enable RDTSCP", RDTSCP and RDPID do.
+ * secondary control "enable INVPCID", INVPCID raises #UD in the guest,
+ * without "enable RDTSCP", RDTSCP and RDPID do, and without "enable
+ * XSAVES/XRSTORS", those two do.
  */
 void vmx_cpuid_mask(struct hv_cpuid_entry *e)
 {
@@ -228,4 +230,6 @@ void vmx_cpuid_mask(struct hv_cpuid_entry *e)
 	}
 	if (e->function == 0x80000001 && !rdtscp)
 		e->edx &= ~BIT(27);
+	if (e->function == 0xd && e->index == 1 && !(vmx_caps.proc2 & HV_SECONDARY_EXEC_XSAVES))
+		e->eax &= ~HV_XSAVE_1_EAX_XSAVES;
 }

@@ -26,6 +26,7 @@
 #include "../hv_arch.h"
 #include "../hv_emulate.h"
 #include "../hv_main.h"
+#include "../x86/xsave.h"
 #include "vmcs.h"
 
 #define HV_DR6_WRITABLE		(DR_TRAP_BITS | BIT(13) | DR_STEP | BIT(15) | BIT(16))
@@ -320,7 +321,7 @@ const struct hv_exit_handler vmx_exit_handlers[VMX_EXIT_TABLE_SIZE] = {
 	/* No performance counters are virtualized: the guest sees #GP. */
 	[EXIT_REASON_RDPMC]		= { hv_inject_gp, HV_STAT_INVALID_INSN },
 	[EXIT_REASON_VMCALL]		= { hv_exit_hypercall, HV_STAT_HYPERCALL },
-	/* VMX instructions, MONITOR/MWAIT, XSETBV: not offered to guests. */
+	/* VMX instructions, MONITOR/MWAIT: not offered to guests. */
 	[EXIT_REASON_VMCLEAR]		= INVALID_INSN,
 	[EXIT_REASON_VMLAUNCH]		= INVALID_INSN,
 	[EXIT_REASON_VMPTRLD]		= INVALID_INSN,
@@ -347,7 +348,7 @@ const struct hv_exit_handler vmx_exit_handlers[VMX_EXIT_TABLE_SIZE] = {
 	[EXIT_REASON_INVVPID]		= INVALID_INSN,
 	/* WBINVD would flush every host cache line: a no-op is enough. */
 	[EXIT_REASON_WBINVD]		= { hv_exit_skip, HV_STAT_OTHER },
-	[EXIT_REASON_XSETBV]		= INVALID_INSN,
+	[EXIT_REASON_XSETBV]		= { hv_emulate_xsetbv, HV_STAT_OTHER },
 };
 
 /*

@@ -19,6 +19,7 @@
 #include "../hv_emulate.h"
 #include "../hv_main.h"
 #include "../x86/sregs.h"
+#include "../x86/xsave.h"
 #include "vmcs.h"
 
 #define VMX_DEFAULT_PAT		0x0007040600070406ULL
@@ -79,8 +80,9 @@ static void vmx_load_cr0(u64 cr0)
 	vmcs_write(GUEST_CR0, (cr0 | vmx_cr0_forced()) & vmx_caps.cr0_fixed1);
 }
 
-static void vmx_load_cr4(u64 cr4)
+static void vmx_load_cr4(struct vmx_vcpu *vmx, u64 cr4)
 {
+	hv_xsave_set_cr4(&vmx->vcpu, cr4);
 	vmcs_write(CR4_READ_SHADOW, cr4);
 	vmcs_write(GUEST_CR4, (cr4 | vmx_caps.cr4_fixed0) & vmx_caps.cr4_fixed1);
 }
@@ -138,7 +140,7 @@ void vmx_init_guest_state(struct vmx_vcpu *vmx)
 	vmcs_write(CR0_GUEST_HOST_MASK, vmx_cr0_owned());
 	vmcs_write(CR4_GUEST_HOST_MASK, vmx_cr4_owned());
 	vmx_load_cr0(X86_CR0_ET | X86_CR0_CD | X86_CR0_NW);
-	vmx_load_cr4(0);
+	vmx_load_cr4(vmx, 0);
 	vmcs_write(GUEST_CR3, 0);
 	vmx_load_efer(vmx, 0);
 	vmcs_write(GUEST_IA32_PAT, VMX_DEFAULT_PAT);
@@ -239,7 +241,7 @@ int vmx_set_sregs(struct hv_vcpu *vcpu, const struct hv_sregs *sregs)
 	vmx_load_cr0(sregs->cr0);
 	vmx->cr2 = sregs->cr2;
 	vmcs_write(GUEST_CR3, sregs->cr3);
-	vmx_load_cr4(sregs->cr4);
+	vmx_load_cr4(vmx, sregs->cr4);
 	vmx_set_cr8(vcpu, sregs->cr8);
 	vmx_load_efer(vmx, sregs->efer);
 	vmx_load_pdptrs(vmx);
@@ -294,7 +296,7 @@ int vmx_set_cr4(struct vmx_vcpu *vmx, u64 cr4)
 	    !hv_cr4_write_ok(vmx_guest_cr4(), cr4, vmcs_read(GUEST_CR3),
 			     vmcs_read(GUEST_IA32_EFER) & EFER_LMA, vmx->vcpu.cr4_valid))
 		return -EINVAL;
-	vmx_load_cr4(cr4);
+	vmx_load_cr4(vmx, cr4);
 	vmx_load_pdptrs(vmx);
 	vmx->need_cpu_flush = true;
 	return 0;

@@ -3,9 +3,11 @@
  * The CPUID policy: which leaves and feature bits a guest may see.
  *
  * A feature bit survives only if hv virtualizes what it announces.  hv has
- * no XSAVE state management, no performance counters, no machine-check
- * banks and no nested virtualization yet, so those bits are cleared, and
- * leaves that only describe them are zeroed.  The same masks apply to
+ * no performance counters, no machine-check banks and no nested
+ * virtualization yet, so those bits are cleared, and leaves that only
+ * describe them are zeroed.  XSAVE and the vector extensions whose state it
+ * holds (AVX, AVX2, AVX-512) are offered as far as the XSAVE components
+ * behind them are (x86/xsave.c).  The same masks apply to
  * tables that userspace installs with HV_SET_CPUID, so a VMM cannot switch
  * on something the module would not back.  The local APIC's bits (APIC,
  * x2APIC, TSC-deadline) are hv's to set, whatever the host has: the
@@ -16,15 +18,17 @@
 #include <linux/bits.h>
 #include <linux/kernel.h>
 #include <linux/string.h>
+#include <asm/fpu/api.h>
 #include <asm/processor.h>
 #include <asm/tsc.h>
 
 #include "../hv_main.h"
 #include "../../uapi/linux/hv.h"
+#include "xsave.h"
 
 #define HV_CPUID_SIGNATURE	"hvhvhvhvhvhv"
 #define HV_CPUID_HV_BASE	0x40000000u
-#define HV_CPUID_MAX_BASIC	0x7u
+#define HV_CPUID_MAX_BASIC	0xdu
 #define HV_CPUID_MAX_EXT	0x80000008u
 /* Guest-physical addresses are limited to 48 bits (4-level nested paging). */
 #define HV_GUEST_PHYS_BITS	48u
@@ -38,11 +42,18 @@
 			 BIT(23) | BIT(24) | BIT(25) | BIT(26) | L1_EDX_HTT)
 #define L1_EDX_HTT	BIT(28)
 /*
- * Leaf 1 ECX: SSE3, PCLMULQDQ, SSSE3, CX16, SSE4.1, SSE4.2, x2APIC, MOVBE, POPCNT,
- * TSC-deadline, AES, RDRAND, PCID
+ * Leaf 1 ECX: SSE3, PCLMULQDQ, SSSE3, FMA, CX16, SSE4.1, SSE4.2, x2APIC, MOVBE, POPCNT,
+ * TSC-deadline, AES, XSAVE, AVX, F16C, RDRAND, PCID.  Not OSXSAVE: the guest's
+ * CR4 sets it at each CPUID (hv_xsave_cpuid_runtime()).
  */
-#define L1_ECX_ALLOWED	(BIT(0) | BIT(1) | BIT(9) | BIT(13) | BIT(17) | BIT(19) | BIT(20) | \
-			 BIT(21) | BIT(22) | BIT(23) | BIT(24) | BIT(25) | BIT(30))
+#define L1_ECX_ALLOWED	(BIT(0) | BIT(1) | BIT(9) | L1_ECX_FMA | BIT(13) | BIT(17) | BIT(19) | \
+			 BIT(20) | BIT(21) | BIT(22) | BIT(23) | BIT(24) | BIT(25) | \
+			 HV_CPUID_1_ECX_XSAVE | L1_ECX_AVX | L1_ECX_F16C | BIT(30))
+/* The VEX-encoded ones need the AVX state component (YMM) in XCR0. */
+#define L1_ECX_FMA	BIT(12)
+#define L1_ECX_AVX	BIT(28)
+#define L1_ECX_F16C	BIT(29)
+#define L1_ECX_NEED_YMM	(L1_ECX_FMA | L1_ECX_AVX | L1_ECX_F16C)
 #define L1_ECX_HYPERVISOR	BIT(31)
 #define HV_CPUID_1_EBX_APIC_ID	GENMASK(31, 24)	/* leaf 1 EBX: initial APIC ID */
 /* The in-kernel local APIC's: leaf 1 EDX APIC (and 0x80000001's copy), ECX x2APIC, TSC-deadline */
@@ -50,19 +61,27 @@
 #define L1_ECX_X2APIC		BIT(21)
 #define L1_ECX_TSC_DEADLINE	BIT(24)
 /*
- * Leaf 7.0 EBX: FSGSBASE, TSC_ADJUST, BMI1, SMEP, BMI2, ERMS, INVPCID, ADX, SMAP, CLFLUSHOPT,
- * CLWB, SHA
+ * Leaf 7.0 EBX: FSGSBASE, TSC_ADJUST, BMI1, AVX2, SMEP, BMI2, ERMS, INVPCID, AVX512F,
+ * AVX512DQ, ADX, SMAP, AVX512_IFMA, CLFLUSHOPT, CLWB, AVX512CD, SHA, AVX512BW, AVX512VL
  */
-#define L7_EBX_ALLOWED	(BIT(0) | L7_EBX_TSC_ADJUST | BIT(3) | BIT(7) | BIT(8) | BIT(9) | \
-			 BIT(10) | BIT(19) | BIT(20) | BIT(23) | BIT(24) | BIT(29))
+#define L7_EBX_ALLOWED	(BIT(0) | L7_EBX_TSC_ADJUST | BIT(3) | L7_EBX_AVX2 | BIT(7) | BIT(8) | \
+			 BIT(9) | BIT(10) | BIT(19) | BIT(20) | BIT(23) | BIT(24) | BIT(29) | \
+			 L7_EBX_AVX512)
+#define L7_EBX_AVX2	BIT(5)
+#define L7_EBX_AVX512	(BIT(16) | BIT(17) | BIT(21) | BIT(28) | BIT(30) | BIT(31))
 /* IA32_TSC_ADJUST is hv's own (x86/msr.c), whatever the host has: always offered. */
 #define L7_EBX_TSC_ADJUST	BIT(1)
 /*
- * Leaf 7.0 ECX: UMIP, RDPID (reads IA32_TSC_AUX, which hv loads with the
- * guest's value around entry: x86/msr.c)
+ * Leaf 7.0 ECX: AVX512_VBMI, UMIP, AVX512_VBMI2, GFNI, VAES, VPCLMULQDQ, AVX512_VNNI,
+ * AVX512_BITALG, AVX512_VPOPCNTDQ, RDPID (reads IA32_TSC_AUX, which hv loads with
+ * the guest's value around entry: x86/msr.c)
  */
-#define L7_ECX_ALLOWED	(BIT(2) | L7_ECX_RDPID)
+#define L7_ECX_ALLOWED	(BIT(2) | BIT(8) | L7_ECX_NEED_YMM | L7_ECX_AVX512 | L7_ECX_RDPID)
+#define L7_ECX_NEED_YMM	(BIT(9) | BIT(10))	/* VAES, VPCLMULQDQ: VEX/EVEX only */
+#define L7_ECX_AVX512	(BIT(1) | BIT(6) | BIT(11) | BIT(12) | BIT(14))
 #define L7_ECX_RDPID	BIT(22)
+/* Leaf 7.0 EDX: AVX512_4VNNIW, AVX512_4FMAPS, AVX512_VP2INTERSECT, AVX512_FP16 */
+#define L7_EDX_AVX512	(BIT(2) | BIT(3) | BIT(8) | BIT(23))
 /* 0x80000001 ECX: LAHF/SAHF, CmpLegacy (topology), ABM, SSE4A, misaligned SSE, 3DNow! prefetch */
 #define E1_ECX_ALLOWED	(BIT(0) | E1_ECX_CMP_LEGACY | BIT(5) | BIT(6) | BIT(7) | BIT(8))
 #define E1_ECX_CMP_LEGACY	BIT(1)
@@ -85,7 +104,6 @@ static bool hv_cpuid_leaf_hidden(u32 function)
 	case 0x5:		/* MONITOR/MWAIT: intercepted, #UD */
 	case 0x6:		/* thermal and power management */
 	case 0xa:		/* performance monitoring */
-	case 0xd:		/* XSAVE state components */
 	case 0xf: case 0x10:	/* resource director technology */
 	case 0x12:		/* SGX */
 	case 0x14:		/* processor trace */
@@ -99,6 +117,8 @@ static bool hv_cpuid_leaf_hidden(u32 function)
 
 void hv_cpuid_mask_entry(struct hv_cpuid_entry *e)
 {
+	u64 xcr0 = hv_xsave_supported_xcr0();
+
 	if (hv_cpuid_leaf_hidden(e->function)) {
 		e->eax = e->ebx = e->ecx = e->edx = 0;
 		return;
@@ -106,6 +126,10 @@ void hv_cpuid_mask_entry(struct hv_cpuid_entry *e)
 	switch (e->function) {
 	case 0x1:
 		e->ecx = (e->ecx & L1_ECX_ALLOWED) | L1_ECX_HYPERVISOR;
+		if (!xcr0)
+			e->ecx &= ~HV_CPUID_1_ECX_XSAVE;
+		if (!(xcr0 & XFEATURE_MASK_YMM))
+			e->ecx &= ~L1_ECX_NEED_YMM;
 		e->edx &= L1_EDX_ALLOWED;
 		break;
 	case 0x7:
@@ -113,10 +137,22 @@ void hv_cpuid_mask_entry(struct hv_cpuid_entry *e)
 			e->eax = 0;	/* no further subleaves */
 			e->ebx &= L7_EBX_ALLOWED;
 			e->ecx &= L7_ECX_ALLOWED;
-			e->edx = 0;
+			e->edx &= L7_EDX_AVX512;
+			if (!(xcr0 & XFEATURE_MASK_YMM)) {
+				e->ebx &= ~L7_EBX_AVX2;
+				e->ecx &= ~L7_ECX_NEED_YMM;
+			}
+			if (!(xcr0 & XFEATURE_MASK_AVX512)) {
+				e->ebx &= ~L7_EBX_AVX512;
+				e->ecx &= ~L7_ECX_AVX512;
+				e->edx = 0;
+			}
 		} else {
 			e->eax = e->ebx = e->ecx = e->edx = 0;
 		}
+		break;
+	case 0xd:
+		hv_xsave_mask_cpuid(e);
 		break;
 	case 0x80000001:
 		e->ecx &= E1_ECX_ALLOWED;
@@ -312,6 +348,20 @@ static u32 hv_cpuid_add_cache_leaf(struct hv_cpuid_entry *entries, u32 n, u32 ma
 	return n;
 }
 
+/* XSAVE: subleaves 0 and 1, then one per offered component (none without XSAVE). */
+static u32 hv_cpuid_add_xsave_leaf(struct hv_cpuid_entry *entries, u32 n, u32 max)
+{
+	u64 xcr0 = hv_xsave_supported_xcr0();
+	u32 i;
+
+	if (!xcr0)
+		return n;
+	for (i = 0; i < 64; i++)
+		if (i < 2 || (xcr0 & BIT_ULL(i)))
+			n = hv_cpuid_add(entries, n, max, 0xd, i, HV_CPUID_FLAG_SIGNIFICANT_INDEX);
+	return n;
+}
+
 /* Fill @entries with what hv offers; returns the number of entries. */
 int hv_cpuid_supported(struct hv_cpuid_entry *entries, u32 max)
 {
@@ -324,8 +374,14 @@ int hv_cpuid_supported(struct hv_cpuid_entry *entries, u32 max)
 			n = hv_cpuid_add_cache_leaf(entries, n, max, fn);
 		else if (fn == 7)
 			n = hv_cpuid_add(entries, n, max, fn, 0, HV_CPUID_FLAG_SIGNIFICANT_INDEX);
-		else
+		else if (fn == 0xd)
+			n = hv_cpuid_add_xsave_leaf(entries, n, max);
+		else if (fn < 8)
 			n = hv_cpuid_add(entries, n, max, fn, 0, 0);
+		/*
+		 * 8-0xC are not listed: reserved, DCA, the host's x2APIC
+		 * topology (its CPUs' IDs, a VMM's to describe) and reserved.
+		 */
 	}
 	if (n && entries[0].function == 0)
 		entries[0].eax = basic;

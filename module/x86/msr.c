@@ -23,6 +23,7 @@
 #include "../hv_lapic.h"
 #include "../hv_main.h"
 #include "../hv_vcpu.h"
+#include "xsave.h"
 
 /* APIC base: address bits 47:12, enable (11) and BSP (8); no x2APIC. */
 #define HV_APIC_BASE_VALID	(GENMASK_ULL(47, 12) | MSR_IA32_APICBASE_ENABLE | \
@@ -230,6 +231,8 @@ int hv_msr_get(struct hv_vcpu *vcpu, u32 index, u64 *data)
 			return -EINVAL;
 		*data = vcpu->tsc_aux;
 		return 0;
+	case MSR_IA32_XSS:		/* with XSAVES: x86/xsave.c */
+		return hv_xss_get(vcpu, data);
 	/*
 	 * AMD DE_CFG: LFENCE is dispatch-serializing, as the host kernel made
 	 * it on the CPU the guest runs on (and as the guest would make it).
@@ -276,6 +279,8 @@ int hv_msr_set(struct hv_vcpu *vcpu, u32 index, u64 data, bool host)
 		return hv_tsc_write(vcpu, index, data, host);
 	case MSR_IA32_TSC:
 		return hv_tsc_write(vcpu, index, data, host);
+	case MSR_IA32_XSS:
+		return hv_xss_set(vcpu, data);
 	case MSR_TSC_AUX:		/* bits 63:32 are reserved (SDM) */
 		if (!vcpu->guest_tsc_aux || data >> 32)
 			return -EINVAL;

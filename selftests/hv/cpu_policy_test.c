@@ -585,14 +585,13 @@ static void guest_cr4_expect(uint64_t bit, bool gp)
 
 /*
  * Each CPUID-gated bit follows the guest's own CPUID (the host test hides
- * FSGSBASE and SMEP from it); XSAVE, VMX, SMX and PKU are never offered.
+ * FSGSBASE and SMEP from it); VMX, SMX and PKU are never offered.
  */
 static void guest_cr4_cpuid_bits(void)
 {
 	guest_install_handler(GP_VECTOR, guest_gp_skip_mov_cr);
 	guest_cr4_expect(CR4_FSGSBASE, !guest_has(7, 1, 0));
 	guest_cr4_expect(CR4_SMEP, !guest_has(7, 1, 7));
-	guest_cr4_expect(CR4_OSXSAVE, true);
 	guest_cr4_expect(CR4_VMXE, true);
 	guest_cr4_expect(CR4_SMXE, true);
 	guest_cr4_expect(CR4_PKE, true);
@@ -600,6 +599,17 @@ static void guest_cr4_cpuid_bits(void)
 	GUEST_SYNC(1);		/* the host offers FSGSBASE and SMEP now, if it can */
 	guest_cr4_expect(CR4_FSGSBASE, !guest_has(7, 1, 0));
 	guest_cr4_expect(CR4_SMEP, !guest_has(7, 1, 7));
+	GUEST_DONE();
+}
+
+/* OSXSAVE with XSAVE hidden (#GP), then offered where the host has it. */
+static void guest_cr4_osxsave(void)
+{
+	guest_install_handler(GP_VECTOR, guest_gp_skip_mov_cr);
+	GUEST_ASSERT(!guest_has(1, 2, 26));
+	guest_cr4_expect(CR4_OSXSAVE, true);
+	GUEST_SYNC(1);
+	guest_cr4_expect(CR4_OSXSAVE, !guest_has(1, 2, 26));
 	GUEST_DONE();
 }
 
@@ -633,6 +643,12 @@ static void test_cr4_cpuid_bits(void)
 {
 	run_guest_cpuid_hidden(guest_cr4_cpuid_bits, 7, offsetof(struct hv_cpuid_entry, ebx),
 			       (1u << 0) | (1u << 7));
+}
+
+static void test_cr4_osxsave(void)
+{
+	run_guest_cpuid_hidden(guest_cr4_osxsave, 1, offsetof(struct hv_cpuid_entry, ecx),
+			       1u << 26);
 }
 
 static void test_cr4_mode_rules(void)
@@ -674,8 +690,8 @@ static void test_efer_cpuid_bits(void)
 }
 
 /*
- * HV_SET_SREGS follows the guest's CPUID too: OSXSAVE is never offered, and
- * EFER.NX needs NX, EFER.LME long mode.
+ * HV_SET_SREGS follows the guest's CPUID too: OSXSAVE needs XSAVE, EFER.NX
+ * needs NX, EFER.LME long mode.
  */
 static void test_sregs_cpuid(void)
 {
@@ -683,8 +699,12 @@ static void test_sregs_cpuid(void)
 	struct vm *vm = vm_create(0);
 	struct vcpu *vcpu = vm_vcpu_add(vm, 0, guest_hidden_msrs);
 	struct hv_cpuid_entry *e = hv_cpuid_find(sup, 0x80000001, 0);
+	struct hv_cpuid_entry *l1 = hv_cpuid_find(sup, 1, 0);
 	struct hv_sregs s, saved;
 
+	TEST_ASSERT(l1, "the supported CPUID has no leaf 1");
+	l1->ecx &= ~(1u << 26);
+	TEST_ASSERT(ioctl(vcpu->fd, HV_SET_CPUID, sup) == 0, "HV_SET_CPUID");
 	vcpu_sregs_get(vcpu, &saved);
 	s = saved;
 	s.cr4 |= CR4_OSXSAVE;
@@ -708,6 +728,7 @@ static const struct hv_test tests[] = {
 	{ "rdtscp_tsc_aux", test_tsc_aux, 0 },
 	{ "rdtscp_hidden_ud", test_tsc_aux_hidden, 0 },
 	{ "cr4_bits_follow_guest_cpuid", test_cr4_cpuid_bits, 0 },
+	{ "cr4_osxsave_follows_guest_cpuid", test_cr4_osxsave, 0 },
 	{ "cr4_pae_and_pcide_rules", test_cr4_mode_rules, 0 },
 	{ "efer_nx_follows_guest_cpuid", test_efer_cpuid_bits, 0 },
 	{ "sregs_follow_guest_cpuid", test_sregs_cpuid, 0 },
