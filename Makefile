@@ -14,6 +14,8 @@
 #   make testbed-expected  regenerate selftests/testbed/expected/<series>.txt (the test points each
 #                     testbed must report) from the last full, passing run; review with git diff
 #   make demo         the main job (see README.md)
+#   make fuzz         the /dev/hv fuzzer for DURATION seconds (default 600) in the debug testbed
+#                     kernel (FUZZ_KERNEL=6.1|6.12 for another); corpus and findings in build/fuzz/
 #   make checkpatch   the kernel's checkpatch.pl --strict over module/ and uapi/: every finding
 #                     printed, a summary line, non-zero exit on any ERROR (scripts/checkpatch.sh)
 #   make install      see install.mk
@@ -26,7 +28,7 @@ KDIR ?= /lib/modules/$(KVER)/build
 TESTBED := selftests/testbed
 
 .PHONY: all module selftests check check-svm check-vmx check-kunit check-unit check-vmm testbed-expected \
-	demo deps clean
+	demo deps clean fuzz
 
 all: module selftests
 
@@ -57,6 +59,11 @@ check-kunit: deps
 
 check: deps
 	bash $(TESTBED)/check-all.sh
+
+DURATION ?= 600
+FUZZ_KERNEL ?= debug
+fuzz: deps
+	HV_SKIP_DEPS=1 bash $(TESTBED)/fuzz.sh $(DURATION) $(FUZZ_KERNEL)
 
 testbed-expected:
 	bash $(TESTBED)/expected.sh update

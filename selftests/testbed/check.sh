@@ -376,6 +376,17 @@ elif [ -f "$HV_REPO_DIR/selftests/hv/Makefile" ]; then
 else
 	res fail selftests_build "selftests/hv/Makefile is missing"
 fi
+# The fuzzer (selftests/fuzz), a binary like the others, bounded in time per series (below).
+if [ -z "${HV_TEST_BINARIES:-}" ] && [ "${HV_KUNIT_ONLY:-0}" != 1 ] &&
+	[ -f "$HV_REPO_DIR/selftests/fuzz/Makefile" ]; then
+	if make -C "$HV_REPO_DIR/selftests/fuzz" OUTPUT="$out/fuzz" >"$out/fuzz-build.log" 2>&1; then
+		res ok fuzz_build
+		tests+=("$out/fuzz/hv_fuzz")
+	else
+		grep -E 'error|Error' "$out/fuzz-build.log" | head -n 30 | sed 's/^/#   /'
+		res fail fuzz_build "make -C selftests/fuzz failed, log: $out/fuzz-build.log"
+	fi
+fi
 
 # The hv-run VMM, its test kernels and the Linux guest's initramfs, built once (static, kernel-independent).
 vmmdir=""
@@ -462,6 +473,17 @@ for series in "$@"; do
 	# translation, or host code with the guest's); docs/testing.md, "stress_test", has the evidence.
 	[ "$vendor" != svm ] || [ "$series" = debug ] ||
 		series_envs+=(-e "HV_STRESS_CHURN_OFF=QEMU TCG nested SVM defect hits the churn tests on Debian kernels (docs/testing.md: stress_test)")
+	# The fuzzer's time: longest under KASAN, lockdep and kmemleak (make fuzz sets its own).
+	if [ -n "${HV_FUZZ_SECS:-}" ]; then
+		series_envs+=(-e "HV_FUZZ_SECS=$HV_FUZZ_SECS")
+	elif [ "$series" = debug ]; then
+		series_envs+=(-e HV_FUZZ_SECS=120)
+	else
+		series_envs+=(-e HV_FUZZ_SECS=20)
+	fi
+	[ -z "${HV_FUZZ_SEED:-}" ] || series_envs+=(-e "HV_FUZZ_SEED=$HV_FUZZ_SEED")
+	[ -z "${HV_FUZZ_CORPUS:-}" ] || series_envs+=(-e "HV_FUZZ_CORPUS=$HV_FUZZ_CORPUS")
+	[ -z "${HV_FUZZ_PROGRAM:-}" ] || series_envs+=(-e "HV_FUZZ_PROGRAM=$HV_FUZZ_PROGRAM")
 	sdir=$out/$s
 	log=$out/$s.log
 	rm -rf "$sdir" "$log" "$log.qemu" "$log.bochs" "$log.times"
