@@ -327,6 +327,8 @@ static void test_guest_code(void)
 	while (now_ms() < end) {
 		uint64_t s = fuzz_next(&rng);
 
+		/* Printed first: if the emulator under the testbed dies, the log names the guest. */
+		ktap_print_msg("guest %#" PRIx64 "\n", s);
 		TEST_ASSERT(fuzz_guest_code(s, 200), "finding with guest seed %#" PRIx64, s);
 		guests++;
 	}
