@@ -101,6 +101,8 @@ testbed svm "$@"
 detail() { # detail SERIES/BINARY/CASE: the "#" lines that precede the case's "not ok" in the log
 	local series=${1%%/*} rest=${1#*/}
 	local log=${HV_TESTBED_OUT:-build/testbed}/$series.log
+	# The kselftest series' log, with run_kselftest.sh's nesting undone (check.sh).
+	[ ! -f "${log%.log}.ktap" ] || log=${log%.log}.ktap
 	[ "$rest" != "$1" ] && [ "${rest#*/}" != "$rest" ] && [ -f "$log" ] || return 0
 	awk -v bin="${rest%%/*}" -v case="${rest#*/}" '
 		{ sub(/\r$/, "") }

@@ -32,7 +32,7 @@
 # Files: build/testbed/<series>.log (full serial log), build/testbed/<series>/ (hv.ko, build.log,
 #   initrd.gz), the emulator's own output in <series>.log.qemu or <series>.log.bochs/,
 #   build/testbed/results.txt (SVM) or results-vmx.txt (the result lines),
-#   build/testbed/selftests/ (the test binaries), build/testbed/<series>.points (the guest's points
+#   build/testbed/selftests/ (the test binaries), build/testbed/kselftest/ (the kselftest install), build/testbed/<series>.points (the guest's points
 #   before the expected list is applied) and <series>.scope ("full", or the binaries of a partial
 #   run), read by expected.sh update. Runs sharing an output directory are serialized (flock).
 # Environment:
@@ -56,6 +56,10 @@
 #   HV_VMX_CASES      the VMX run's selection (default selftests/testbed/vmx.list; "all": every
 #                     binary and case, as on SVM)
 #   HV_EXPECTED=0     do not hold the run against the expected lists (while debugging)
+#   HV_KSELFTEST_SERIES  the SVM series whose selftests/hv binaries run through the kernel's
+#                     kselftest framework (make -C selftests/hv install, then run_kselftest.sh in
+#                     the guest) instead of /init's loop (default 6.12; none: no series); its log
+#                     unnested is <series>.ktap, and kselftest/run_kselftest is the framework's point
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -182,7 +186,7 @@ parse_log() {
 	/^# hv-test: BEGIN / {
 		if (cur != "") emit("fail", S "/" cur, "no END marker before the next binary")
 		cur = substr($0, length("# hv-test: BEGIN ") + 1)
-		nres = 0; nfail = 0; plan = -1; skipall = ""; timedout = ""; bail = ""
+		nres = 0; nfail = 0; nskip = 0; plan = -1; skipall = ""; timedout = ""; bail = ""
 		next
 	}
 	cur != "" && /^Bail out!/ { if (bail == "") bail = $0; next }
@@ -194,10 +198,12 @@ parse_log() {
 		if (cur == "" || name != cur) { emit("fail", S "/" name, "END without BEGIN"); cur = ""; next }
 		b = S "/" cur
 		if (timedout != "") emit("fail", b, "timed out (" unmark(timedout) "), rc=" rc)
-		# Exit status 4 is a skip of the whole binary only when it planned and reported
-		# nothing; after a plan it may have dropped points it never reported.
+		# Exit status 4 is a skip of the whole binary when it planned and reported nothing,
+		# or when every point it planned was reported as skipped (each is held against the
+		# expected list); else it may have dropped points it never reported.
 		else if (rc == 4 && nres == 0 && plan <= 0) emit("skip", b, skipall == "" ? "exit status 4 (skip)" : skipall)
-		else if (rc == 4) emit("fail", b, "exit status 4 (skip) after planning " plan " points and reporting " nres)
+		else if (rc == 4 && !(plan > 0 && nres == plan && nskip == nres))
+			emit("fail", b, "exit status 4 (skip) after planning " plan " points and reporting " nres ", " nskip " of them skipped")
 		else if (rc != 0 && nfail == 0) emit("fail", b, bail != "" ? bail : "exit status " rc " and no failed test point (crash?)")
 		else if (rc == 0 && nres == 0 && plan != 0) emit("fail", b, "exit status 0 but no test result")
 		else if (plan < 0 && nres > 0) emit("fail", b, "no KTAP plan line")
@@ -223,6 +229,7 @@ parse_log() {
 		nres++
 		name = S "/" cur "/" line
 		if (toupper(substr(dir, 1, 4)) == "SKIP") {
+			nskip++
 			r = substr(dir, 5); sub(/^ +/, "", r)
 			emit("skip", name, r)
 		} else if (toupper(substr(dir, 1, 4)) == "TODO") {
@@ -241,6 +248,65 @@ parse_log() {
 		if (!done) emit("fail", S "/testbed_complete", qemu_to != "" ? unmark(qemu_to) : "the run did not finish (panic, hang or emulator error)")
 		else emit("ok", S "/testbed_complete", "")
 	}' "$2"
+}
+
+# The serial log with run_kselftest.sh's output (between "# hv-test: KSELFTEST BEGIN" and "END",
+# see init.sh) turned into /init's own protocol, so that parse_log sees the same BEGIN/END documents
+# in every series. The runner (the kernel's kselftest/runner.sh) prints a TAP plan, then per binary
+# "# selftests: hv: <binary>", the binary's output with each line prefixed "# ", and
+# "ok N selftests: hv: <binary>" with " # SKIP" (exit status 4), or "not ok N ... # exit=<rc>" or
+# "# TIMEOUT <secs> seconds" (its timeout stopped the binary: the rest of the run goes on). The
+# framework's own result, kselftest/run_kselftest, is a RESULT point at the end: ok when every
+# runner document had its plan, reported that many results, none "not ok", and ended with rc 0.
+kselftest_unnest() { # LOG
+	awk '
+	function fail(why) { if (bad == "") bad = why }
+	function end_binary(rc) { print "# hv-test: END " cur " rc=" rc; cur = "" }
+	{ sub(/\r$/, "") }
+	/^# hv-test: KSELFTEST BEGIN / {
+		if (inks) fail("a runner document without its END")
+		inks = 1; ran = 1; plan = -1; nres = 0; cur = ""; next
+	}
+	/^# hv-test: KSELFTEST END / {
+		rc = $0; sub(/.* rc=/, "", rc)
+		if (cur != "") { fail(cur " has no result line"); end_binary(-1) }
+		if (rc != 0) fail("run_kselftest.sh exited with status " rc)
+		if (plan < 0) fail("no TAP plan from run_kselftest.sh")
+		else if (nres != plan) fail("run_kselftest.sh planned " plan " binaries and reported " nres)
+		inks = 0; next
+	}
+	!inks { print; next }
+	/^TAP version / { next }
+	cur == "" && /^1\.\.[0-9]+$/ { plan = substr($0, 4) + 0; next }
+	/^# selftests: hv: / {
+		if (cur != "") { fail(cur " has no result line"); end_binary(-1) }
+		cur = substr($0, length("# selftests: hv: ") + 1)
+		print "# hv-test: BEGIN " cur; next
+	}
+	/^(not )?ok [0-9]+ selftests: hv: / {
+		nres++
+		name = $0; sub(/^(not )?ok [0-9]+ selftests: hv: /, "", name); sub(/ #.*/, "", name)
+		rc = 0
+		if ($0 ~ /^not ok/) {
+			fail("not ok " name)
+			rc = 1
+			if (match($0, /# exit=[0-9]+/)) rc = substr($0, RSTART + 7, RLENGTH - 7)
+			if ($0 ~ /# TIMEOUT/) {
+				rc = 124
+				print "# hv-test: TIMEOUT " name " after the settings file timeout (" $0 ")"
+			}
+		} else if ($0 ~ /# SKIP/) rc = 4
+		if (cur != name) fail("result for " name " inside " cur)
+		end_binary(rc); next
+	}
+	cur != "" && /^# / { print substr($0, 3); next }
+	cur != "" && /^#$/ { next }
+	{ print }
+	END {
+		if (inks) fail("the runner did not finish (no KSELFTEST END)")
+		if (ran && bad == "") print "# hv-test: RESULT ok kselftest/run_kselftest"
+		else if (ran) print "# hv-test: RESULT not ok kselftest/run_kselftest # " bad
+	}' "$1"
 }
 
 # The serial log without the WARN splats listed in allow_splats: each splat from its "cut here"
@@ -415,11 +481,38 @@ if [ "$vendor" = vmx ] && [ "${HV_VMX_CASES:-}" != all ] && [ ${#tests[@]} -gt 0
 	tests=("${kept[@]}")
 fi
 echo "# testbed: ${#tests[@]} test binaries: ${tests[*]##*/}"
-# What expected.sh must require: every binary of a full run, else only the ones run.
+
+# The kselftest series: selftests/hv installed by the kernel's kselftest framework (its own
+# Makefile and lib.mk, from linux-source-6.1, with selftests/hv linked in as TARGETS=hv: the
+# Makefile's install target), whose binaries then run through its run_kselftest.sh in place of
+# /init's loop (init.sh). One SVM series, not all: the points are the same, only the runner differs.
+ksft_series=""
+ksft_dir=$out/kselftest
+if [ "$vendor" = svm ] && [ "${HV_KSELFTEST_SERIES:-6.12}" != none ] && [ ${#tests[@]} -gt 0 ]; then
+	for x in "$@"; do [ "$x" = "${HV_KSELFTEST_SERIES:-6.12}" ] && ksft_series=$x; done
+fi
+if [ -n "$ksft_series" ]; then
+	rm -rf "$ksft_dir"
+	if make -s -C "$HV_REPO_DIR/selftests/hv" OUTPUT="$out/selftests" install INSTALL_PATH="$ksft_dir" \
+		>"$out/kselftest-install.log" 2>&1 && [ -x "$ksft_dir/run_kselftest.sh" ]; then
+		res ok "$ksft_series/kselftest_install"
+	else
+		sed 's/^/#   /' "$out/kselftest-install.log" | tail -n 20
+		res fail "$ksft_series/kselftest_install" "make -C selftests/hv install failed, log: $out/kselftest-install.log"
+		ksft_series=""
+	fi
+fi
+
+# What expected.sh must require: every binary of a full run, else only the ones run (and the
+# framework's point when one of them runs through it).
 scope=full
 if [ -n "${HV_TEST_BINARIES:-}" ] || [ "${HV_KUNIT_ONLY:-0}" = 1 ]; then
 	scope="-"
-	for t in "${tests[@]}"; do scope="$scope $(basename "$t")"; done
+	for t in "${tests[@]}"; do
+		scope="$scope $(basename "$t")"
+		[ -z "$ksft_series" ] || ! grep -qxF "hv:$(basename "$t")" "$ksft_dir/kselftest-list.txt" ||
+			[[ "$scope" == *" kselftest"* ]] || scope="$scope kselftest"
+	done
 fi
 
 # build_helper KVER DIR: the hv_tb_cr4 helper module for KVER, built in DIR (warnings are errors
@@ -464,7 +557,7 @@ for series in "$@"; do
 		series_envs+=(-e "HV_STRESS_CHURN_OFF=QEMU TCG nested SVM defect hits the churn tests on Debian kernels (docs/testing.md: stress_test)")
 	sdir=$out/$s
 	log=$out/$s.log
-	rm -rf "$sdir" "$log" "$log.qemu" "$log.bochs" "$log.times"
+	rm -rf "$sdir" "$log" "$log.qemu" "$log.bochs" "$log.times" "$out/$s.ktap"
 	mkdir -p "$sdir"
 	echo "# testbed: === $s ==="
 	[ "$series" = debug ] && echo "# testbed: the debug kernel is built on first use (about 20 min on 2 cores)"
@@ -512,9 +605,11 @@ for series in "$@"; do
 			res fail "$s/build_cr4_helper" "hv_tb_cr4.ko did not build cleanly, log: $sdir/cr4probe/build.log"
 		fi
 	fi
+	ksftargs=()
+	[ "$series" != "$ksft_series" ] || ksftargs=(-K "$ksft_dir")
 	if ! "$tb/mkinitramfs.sh" ${hvko:+-m "$hvko"} ${kunitko:+-k "$kunitko"} -t "$test_timeout" -v "$vendor" \
 		${cases_file:+-c "$cases_file"} "${helpers[@]}" "${envs[@]}" "${series_envs[@]}" "${vmmargs[@]}" \
-		"$kver" "$sdir/initrd.gz" "${tests[@]}"; then
+		"${ksftargs[@]}" "$kver" "$sdir/initrd.gz" "${tests[@]}"; then
 		res fail "$s/initramfs" "mkinitramfs.sh failed"
 		continue
 	fi
@@ -531,7 +626,9 @@ for series in "$@"; do
 	echo "# testbed: $s: build $((t1 - t0))s, boot and tests $((t2 - t1))s"
 	[ "$erc" -eq 0 ] || res fail "$s/$emu" "run-$emu.sh failed (status $erc), log: $log"
 	rm -f "$out/$s.points" "$out/$s.scope"
-	parse_log "$s" "$log" >"$out/$s.points"
+	# The kselftest series' runner output unnested (the log as /init's loop would have printed it).
+	kselftest_unnest "$log" >"$out/$s.ktap"
+	parse_log "$s" "$out/$s.ktap" >"$out/$s.points"
 	echo "$scope" >"$out/$s.scope"
 	if [ "${HV_EXPECTED:-1}" = 0 ]; then
 		tee -a "$results" <"$out/$s.points"
