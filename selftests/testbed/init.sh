@@ -287,6 +287,43 @@ else
 	point not ok load_module "insmod: $out"
 fi
 
+# 1b. hv-info (userspace-vmm/hv-info.c, shipped with hv-run), the first thing a user runs on a
+# test host: it must pass (its tiny guest ran), name this vendor, and say yes or no to each
+# feature as this kernel's /proc/cpuinfo does: hv-info asks hv (HV_CAP_HW_FEATURES), the kernel
+# read the same CPUID and capability-MSR bits on its own. Features whose meaning in hv differs
+# from the kernel's flag (VMX's TPR shadow and virtual NMIs need more controls) are not compared.
+hv_info_check() {
+	case $vendor in
+	svm) want="AMD SVM (svm)" keys="npt nrip_save decodeassists pausefilter pfthreshold avic" ;;
+	*) want="Intel VMX (vmx)" keys="ept unrestricted_guest ept_ad vpid ple preemption_timer posted_intr pml" ;;
+	esac
+	out=$(cd /tmp && hv-info 2>&1)
+	rc=$?
+	printf '%s\n' "$out" | sed 's/^/# hv-info: /'
+	if [ $rc = 0 ]; then
+		point ok hv_info/runs_tiny_guest
+	else
+		point not ok hv_info/runs_tiny_guest "exit status $rc"
+	fi
+	if printf '%s\n' "$out" | grep -qxF "vendor: $want"; then
+		point ok hv_info/names_vendor
+	else
+		point not ok hv_info/names_vendor "no line 'vendor: $want'"
+	fi
+	bad=""
+	for k in $keys; do
+		said=$(printf '%s\n' "$out" | awk -v k="$k" '$1 == k { print $2 }')
+		if grep -qw "$k" /proc/cpuinfo; then has=yes; else has=no; fi
+		[ "$said" = "$has" ] || bad="$bad $k: hv-info '${said:-nothing}', /proc/cpuinfo $has;"
+	done
+	if [ -z "$bad" ]; then
+		point ok hv_info/features_match_cpuinfo
+	else
+		point not ok hv_info/features_match_cpuinfo "${bad# }"
+	fi
+}
+[ -x /bin/hv-info ] && hv_info_check
+
 # 2. the selftests
 echo "# hv-test: PHASE main"
 if [ -f /etc/testbed.kselftest ]; then
