@@ -197,7 +197,7 @@ parse_log() {
 		name = f[1]; rc = f[2] + 0
 		if (cur == "" || name != cur) { emit("fail", S "/" name, "END without BEGIN"); cur = ""; next }
 		b = S "/" cur
-		# Exit status 4 (kselftest's skip) after a plan whose every point was reported as
+		# Exit status 4 (the kselftest skip) after a plan whose every point was reported as
 		# skipped: those points are held against the expected list, the binary is fine.
 		if (rc == 4 && plan > 0 && nres == plan && nskip == nres) rc = 0
 		if (timedout != "") emit("fail", b, "timed out (" unmark(timedout) "), rc=" rc)
