@@ -127,7 +127,7 @@ while IFS= read -r line; do
 	name=${line#*selftests: hv: }
 	case $line in
 	"not ok "*) res fail "host/${name%% *}" "${name#* # }" ;;
-	"ok "*"# SKIP"*) res skip "host/${name%% *}" "every point skipped (see $out/kselftest.log)" ;;
+	"ok "*"# SKIP"*) res skip "host/${name%% *}" "skipped, the reasons are in $out/kselftest.log" ;;
 	"ok "*) res ok "host/$name" ;;
 	esac
 done < <(grep -E '^(not )?ok [0-9]+ selftests: hv: ' "$out/kselftest.log")
