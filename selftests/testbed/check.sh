@@ -60,6 +60,7 @@
 #                     kselftest framework (make -C selftests/hv install, then run_kselftest.sh in
 #                     the guest) instead of /init's loop (default 6.12; none: no series); its log
 #                     unnested is <series>.ktap, and kselftest/run_kselftest is the framework's point
+#                     (listed in expected/6.12.txt: another value makes the lists disagree)
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
