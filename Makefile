@@ -18,10 +18,14 @@
 #                     kernel (FUZZ_KERNEL=6.1|6.12 for another); corpus and findings in build/fuzz/
 #   make checkpatch   the kernel's checkpatch.pl --strict over module/ and uapi/: every finding
 #                     printed, a summary line, non-zero exit on any ERROR (scripts/checkpatch.sh)
+#   make check-host   on a test host with real VT-x/AMD-V only, as root, with
+#                     HV_CHECK_HOST=i-may-crash-this-host: loads hv.ko into THIS machine's kernel and
+#                     runs the kselftests (scripts/check-host.sh, docs/test-hosts.md); without the
+#                     opt-in it refuses; never part of make check
 #   make install      see install.mk
 #
 # Nothing here loads a module on the build machine: modules are loaded only
-# inside the emulated testbed.
+# inside the emulated testbed (check-host aside, behind its opt-in).
 
 KVER ?= $(shell uname -r)
 KDIR ?= /lib/modules/$(KVER)/build
@@ -75,6 +79,11 @@ demo: deps
 .PHONY: checkpatch
 checkpatch:
 	bash scripts/checkpatch.sh
+
+# No `deps`: a test host is not ours to install packages on (docs/test-hosts.md lists them).
+.PHONY: check-host
+check-host:
+	bash scripts/check-host.sh
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null || true

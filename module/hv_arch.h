@@ -92,6 +92,8 @@ struct hv_arch_ops {
 	void (*dump_exit)(struct hv_vcpu *vcpu, const char *why);
 	/* HV_CAP_NRIPS: the CPU reports the next RIP of every exiting instruction. */
 	bool (*has_next_rip)(void);
+	/* HV_CAP_HW_FEATURES: the HV_HW_* bits of this vendor that the backend found. */
+	u32 (*hw_features)(void);
 	/* Optional: clear CPUID bits the vendor's controls do not back (after x86/cpuid.c). */
 	void (*cpuid_mask)(struct hv_cpuid_entry *e);
 

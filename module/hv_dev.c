@@ -39,6 +39,8 @@ static long hv_check_cap(unsigned long cap)
 		return hv_ops->has_next_rip();
 	case HV_CAP_HALT_POLL:
 		return hv_halt_poll_ns;
+	case HV_CAP_HW_FEATURES:
+		return hv_ops->hw_features();
 	default:
 		return 0;
 	}

@@ -10,14 +10,12 @@
 #   package the debug testbed kernel is built from (installed through selftests/testbed/deps.sh
 #   when missing, unless HV_SKIP_DEPS=1). Only scripts/checkpatch.pl and the two files it reads
 #   (spelling.txt, const_structs.checkpatch) are extracted from its tarball, once per package
-#   version, into $HV_CACHE/checkpatch/ (default /var/cache/hv-testbed; build/checkpatch/ when
-#   that is not writable). About 20 s the first time, nothing after that.
+#   version, by scripts/linux-source.sh into $HV_CACHE/checkpatch/ (default /var/cache/hv-testbed;
+#   build/checkpatch/ when that is not writable). About 20 s the first time, nothing after that.
 #   HV_CHECKPATCH=/path/to/checkpatch.pl uses that copy instead.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
-cache=${HV_CACHE:-/var/cache/hv-testbed}
-srcpkg=linux-source-6.1
 
 die() {
 	echo "checkpatch: $*" >&2
@@ -26,44 +24,15 @@ die() {
 
 # Prints the path of a checkpatch.pl with its data files next to it.
 find_checkpatch() {
-	local st ver dir tarball top tmp f
+	local dir
 	if [ -n "${HV_CHECKPATCH:-}" ]; then
 		[ -f "$HV_CHECKPATCH" ] || die "HV_CHECKPATCH=$HV_CHECKPATCH does not exist"
 		echo "$HV_CHECKPATCH"
 		return
 	fi
-	st=$(dpkg-query -W -f='${db:Status-Status}' "$srcpkg" 2>/dev/null || true)
-	if [ "$st" != installed ]; then
-		[ "${HV_SKIP_DEPS:-0}" != 1 ] ||
-			die "$srcpkg is not installed and HV_SKIP_DEPS=1 (bash selftests/testbed/deps.sh installs it)"
-		bash "$repo/selftests/testbed/deps.sh" "$srcpkg" >&2 || die "cannot install $srcpkg"
-	fi
-	ver=$(dpkg-query -W -f='${Version}' "$srcpkg")
-	dir=$cache/checkpatch/$srcpkg-$ver
-	if ! { mkdir -p "$dir" 2>/dev/null && [ -w "$dir" ]; }; then
-		dir=$repo/build/checkpatch/$srcpkg-$ver
-		mkdir -p "$dir"
-	fi
-	if [ ! -f "$dir/checkpatch.pl" ]; then
-		tarball=$(dpkg-query -L "$srcpkg" | grep -E '/linux-source-[0-9.]+\.tar\.xz$' | head -n1)
-		[ -f "$tarball" ] || die "$srcpkg installs no source tarball"
-		top=$(basename "$tarball" .tar.xz)
-		echo "checkpatch: extracting checkpatch.pl from $tarball into $dir (once)" >&2
-		# Into a scratch directory first: an interrupted extraction leaves no half cache.
-		tmp=$(mktemp -d "$dir/.extract.XXXXXX")
-		# --occurrence=1: stop reading the 140 MB archive once each file is found.
-		if ! tar -xJf "$tarball" -C "$tmp" --strip-components=2 --occurrence=1 \
-			"$top/scripts/checkpatch.pl" "$top/scripts/spelling.txt" \
-			"$top/scripts/const_structs.checkpatch"; then
-			rm -rf "$tmp"
-			die "cannot extract checkpatch.pl from $tarball"
-		fi
-		for f in spelling.txt const_structs.checkpatch checkpatch.pl; do
-			mv "$tmp/$f" "$dir/$f"
-		done
-		rmdir "$tmp"
-	fi
-	echo "$dir/checkpatch.pl"
+	dir=$(bash "$repo/scripts/linux-source.sh" checkpatch scripts/checkpatch.pl scripts/spelling.txt \
+		scripts/const_structs.checkpatch) || die "cannot extract checkpatch.pl from linux-source-6.1"
+	echo "$dir/scripts/checkpatch.pl"
 }
 
 cp=$(find_checkpatch)

@@ -571,6 +571,29 @@ static bool svm_has_next_rip(void)
 	return boot_cpu_has(X86_FEATURE_NRIPS);
 }
 
+/* HV_CAP_HW_FEATURES: the CPUID bits svm.c and svm_exit.c look at, and two hv leaves unused. */
+static u32 svm_hw_features(void)
+{
+	static const struct {
+		u16 feature;
+		u32 bit;
+	} map[] = {
+		{ X86_FEATURE_NPT, HV_HW_SVM_NPT },
+		{ X86_FEATURE_NRIPS, HV_HW_SVM_NRIPS },
+		{ X86_FEATURE_DECODEASSISTS, HV_HW_SVM_DECODE_ASSISTS },
+		{ X86_FEATURE_PAUSEFILTER, HV_HW_SVM_PAUSE_FILTER },
+		{ X86_FEATURE_PFTHRESHOLD, HV_HW_SVM_PAUSE_THRESHOLD },
+		{ X86_FEATURE_AVIC, HV_HW_SVM_AVIC },
+	};
+	u32 features = 0;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(map); i++)
+		if (boot_cpu_has(map[i].feature))
+			features |= map[i].bit;
+	return features;
+}
+
 static bool svm_interrupt_allowed(struct hv_vcpu *vcpu)
 {
 	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
@@ -769,6 +792,7 @@ const struct hv_arch_ops svm_ops = {
 	.nr_exit_handlers	= ARRAY_SIZE(svm_exit_handlers),
 	.dump_exit		= svm_dump_exit,
 	.has_next_rip		= svm_has_next_rip,
+	.hw_features		= svm_hw_features,
 	.get_sregs		= svm_get_sregs,
 	.set_sregs		= svm_set_sregs,
 	.get_msr		= svm_get_msr,

@@ -193,6 +193,7 @@ void vmx_insn_failed(const char *insn, u64 operand);
 int vmx_probe(void);
 int vmx_feature_control(bool may_write);
 bool vmx_tpr_shadow_enabled(void);
+u32 vmx_hw_features(void);
 void vmx_cpuid_mask(struct hv_cpuid_entry *e);
 
 /* CF or ZF set after a VMX instruction means VMfailInvalid or VMfailValid. */

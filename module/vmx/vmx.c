@@ -677,6 +677,7 @@ const struct hv_arch_ops vmx_ops = {
 	.nr_exit_handlers	= ARRAY_SIZE(vmx_exit_handlers),
 	.dump_exit		= vmx_dump_exit,
 	.has_next_rip		= vmx_has_next_rip,
+	.hw_features		= vmx_hw_features,
 	.cpuid_mask		= vmx_cpuid_mask,
 	.get_sregs		= vmx_get_sregs,
 	.set_sregs		= vmx_set_sregs,

@@ -206,6 +206,42 @@ int vmx_probe(void)
 	return 0;
 }
 
+/*
+ * HV_CAP_HW_FEATURES: what hv runs with (vmx_caps), and three controls the
+ * CPU allows that hv does not use (APICv, posted interrupts, PML).
+ */
+u32 vmx_hw_features(void)
+{
+	const struct vmx_caps *c = &vmx_caps;
+	u32 features = HV_HW_VMX_EPT | HV_HW_VMX_UNRESTRICTED_GUEST;
+	u64 pin, proc2;
+
+	rdmsrl(c->basic & HV_VMX_BASIC_TRUE_CTLS ? MSR_IA32_VMX_TRUE_PINBASED_CTLS :
+	       MSR_IA32_VMX_PINBASED_CTLS, pin);
+	rdmsrl(MSR_IA32_VMX_PROCBASED_CTLS2, proc2);
+	if (c->ept_ad)
+		features |= HV_HW_VMX_EPT_AD;
+	if (c->vpid)
+		features |= HV_HW_VMX_VPID;
+	if (c->tpr_shadow)
+		features |= HV_HW_VMX_TPR_SHADOW;
+	if (c->virtual_nmis)
+		features |= HV_HW_VMX_VIRTUAL_NMIS;
+	if (c->preemption_timer)
+		features |= HV_HW_VMX_PREEMPTION_TIMER;
+	if (c->proc2 & SECONDARY_EXEC_PAUSE_LOOP_EXITING)
+		features |= HV_HW_VMX_PAUSE_LOOP;
+	/* Allowed-1 settings are the high half of a capability MSR. */
+	if ((proc2 >> 32) & SECONDARY_EXEC_APIC_REGISTER_VIRT &&
+	    (proc2 >> 32) & SECONDARY_EXEC_VIRTUAL_INTR_DELIVERY)
+		features |= HV_HW_VMX_APICV;
+	if ((pin >> 32) & PIN_BASED_POSTED_INTR)
+		features |= HV_HW_VMX_POSTED_INTR;
+	if ((proc2 >> 32) & SECONDARY_EXEC_ENABLE_PML)
+		features |= HV_HW_VMX_PML;
+	return features;
+}
+
 /* The TPR shadow for a new local APIC vCPU: the CPU has it and the parameter allows it. */
 bool vmx_tpr_shadow_enabled(void)
 {

@@ -267,9 +267,46 @@ static int t_cap_booleans(void)
 	return ret;
 }
 
+/*
+ * HV_CAP_HW_FEATURES: only bits of the module's own vendor, none the header
+ * does not define, the features hv requires always there, and NRIPS the
+ * same answer as HV_CAP_NRIPS.
+ */
+static int t_cap_hw_features(void)
+{
+	const unsigned long svm_known = HV_HW_SVM_NPT | HV_HW_SVM_NRIPS |
+		HV_HW_SVM_DECODE_ASSISTS | HV_HW_SVM_PAUSE_FILTER |
+		HV_HW_SVM_PAUSE_THRESHOLD | HV_HW_SVM_AVIC;
+	const unsigned long vmx_known = HV_HW_VMX_EPT | HV_HW_VMX_UNRESTRICTED_GUEST |
+		HV_HW_VMX_EPT_AD | HV_HW_VMX_VPID | HV_HW_VMX_TPR_SHADOW |
+		HV_HW_VMX_VIRTUAL_NMIS | HV_HW_VMX_PREEMPTION_TIMER |
+		HV_HW_VMX_PAUSE_LOOP | HV_HW_VMX_APICV | HV_HW_VMX_POSTED_INTR |
+		HV_HW_VMX_PML;
+	long vendor = cap(HV_CAP_VENDOR), v = cap(HV_CAP_HW_FEATURES);
+	unsigned long known, required;
+
+	if (v < 0)
+		fail("HV_CAP_HW_FEATURES failed: errno %d\n", errno);
+	msg("HV_CAP_HW_FEATURES = %#lx\n", v);
+	known = vendor == HV_VENDOR_SVM ? svm_known : vmx_known;
+	required = vendor == HV_VENDOR_SVM ? HV_HW_SVM_NPT :
+		   HV_HW_VMX_EPT | HV_HW_VMX_UNRESTRICTED_GUEST;
+	if ((unsigned long)v & ~known)
+		fail("bits %#lx are not %s features of uapi/linux/hv.h\n",
+		     (unsigned long)v & ~known, vendor == HV_VENDOR_SVM ? "SVM" : "VMX");
+	if (((unsigned long)v & required) != required)
+		fail("required features %#lx missing\n", required & ~(unsigned long)v);
+	if (vendor == HV_VENDOR_SVM && !!(v & HV_HW_SVM_NRIPS) != cap(HV_CAP_NRIPS))
+		fail("HV_HW_SVM_NRIPS is %d, HV_CAP_NRIPS %ld\n",
+		     !!(v & HV_HW_SVM_NRIPS), cap(HV_CAP_NRIPS));
+	return PASS;
+}
+
 static int t_cap_unknown(void)
 {
-	static const unsigned long unknown[] = { 31, 0x1000, 0xffffffffUL, ~0UL };
+	static const unsigned long unknown[] = {
+		HV_CAP_HW_FEATURES + 1, 31, 0x1000, 0xffffffffUL, ~0UL
+	};
 
 	for (unsigned int i = 0; i < ARRAY_SIZE(unknown); i++) {
 		long v = cap(unknown[i]);
@@ -2044,6 +2081,7 @@ static const struct test tests[] = {
 	{ "check_cap_max_cpuid_in_range", t_cap_max_cpuid },
 	{ "check_cap_stats_is_nr_reasons", t_cap_stats },
 	{ "check_cap_boolean_caps_are_0_or_1", t_cap_booleans },
+	{ "check_cap_hw_features_match_vendor", t_cap_hw_features },
 	{ "check_cap_unknown_returns_0", t_cap_unknown },
 	{ "system_ioctls_nonzero_arg_einval", t_sys_nonzero_arg },
 	{ "create_vm_nonzero_flags_einval", t_create_vm_flags },

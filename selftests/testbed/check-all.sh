@@ -3,6 +3,8 @@
 #   1. the host build of the decoder and walker KUnit suites (module/tests/host), as ONE result
 #      point host/check-unit (failing cases are listed as host/<suite>.<case>): the same cases run
 #      in-kernel under debug/kunit.<suite>/ and are counted there, so they are not counted twice;
+#   1b. host/check-host_refuses_without_opt_in: make check-host, run here without its opt-in,
+#      refuses, non-zero, and loads nothing (scripts/check-host.sh; never run for real here);
 #   2. the host unit tests of hv-run's device models (make -C userspace-vmm unit), one point a case
 #      (vmm-unit/<case>);
 #   3. the SVM testbed (check.sh --svm) on SERIES, default Debian 6.1 and 6.12 and the debug kernel
@@ -38,6 +40,38 @@ else
 	sed 's/^/#   /' "$out/unit.log" | grep -v '^#   ok ' | tail -20
 	failed=$((failed + 1 + unit_bad))
 fi
+
+# 1b. make check-host loads hv.ko into the machine it runs on: here it must refuse, without its
+# opt-in (unset, or any other value), with its one line and a non-zero status, before anything
+# is built or loaded. insmod, modprobe and rmmod are stubs first in PATH that record any call.
+check_host_refuses() {
+	local stub why="" optin had_out=0
+	stub=$(mktemp -d "${TMPDIR:-/tmp}/hv-check-host.XXXXXX")
+	[ ! -e build/host ] || had_out=1
+	for c in insmod modprobe rmmod; do
+		printf '#!/bin/sh\necho "%s $*" >>"%s/calls"\nexit 1\n' "$c" "$stub" >"$stub/$c"
+		chmod +x "$stub/$c"
+	done
+	for optin in "" yes; do
+		if HV_CHECK_HOST=$optin PATH="$stub:$PATH" make -s check-host >"$stub/out" 2>&1; then
+			why="$why exit status 0 with HV_CHECK_HOST='$optin';"
+		elif ! grep -q '^check-host: not running: .*HV_CHECK_HOST=i-may-crash-this-host' "$stub/out"; then
+			why="$why no refusal line with HV_CHECK_HOST='$optin': $(head -c 200 "$stub/out");"
+		fi
+	done
+	[ ! -s "$stub/calls" ] || why="$why it called: $(tr '\n' ';' <"$stub/calls")"
+	! grep -qs '^hv ' /proc/modules || why="$why hv is loaded on this machine;"
+	[ "$had_out" = 1 ] || [ ! -e build/host ] || why="$why it made build/host;"
+	rm -rf "$stub"
+	if [ -z "$why" ]; then
+		echo "ok host/check-host_refuses_without_opt_in"
+		passed=$((passed + 1))
+	else
+		echo "not ok host/check-host_refuses_without_opt_in #$why"
+		failed=$((failed + 1))
+	fi
+}
+[ "$kunit_only" = 1 ] || check_host_refuses
 
 # 2. hv-run's device models on the host: one KTAP document, results as vmm-unit/<case>.
 if [ "$kunit_only" != 1 ]; then
@@ -101,6 +135,8 @@ testbed svm "$@"
 detail() { # detail SERIES/BINARY/CASE: the "#" lines that precede the case's "not ok" in the log
 	local series=${1%%/*} rest=${1#*/}
 	local log=${HV_TESTBED_OUT:-build/testbed}/$series.log
+	# The kselftest series' log, with run_kselftest.sh's nesting undone (check.sh).
+	[ ! -f "${log%.log}.ktap" ] || log=${log%.log}.ktap
 	[ "$rest" != "$1" ] && [ "${rest#*/}" != "$rest" ] && [ -f "$log" ] || return 0
 	awk -v bin="${rest%%/*}" -v case="${rest#*/}" '
 		{ sub(/\r$/, "") }

@@ -20,7 +20,7 @@
 #       ok <series>/<binary>/<test>      a KTAP result line of a selftest binary
 #       not ok <series>/<name> # <why>
 #       skip <series>/<name>: <reason>
-#   plus testbed points (<series>/load_module, kvm_load, <vendor>_seen_with_kvm, kvm_unload,
+#   plus testbed points (<series>/load_module, hv_info/*, kvm_load, <vendor>_seen_with_kvm, kvm_unload,
 #   unload_module, svm_off_after_unload or vmx_off_after_unload, build_module, boot, vendor,
 #   testbed_complete, kernel_log_clean) and a <series>/<binary> failure for a binary that crashed,
 #   timed out or broke its plan.
@@ -32,7 +32,7 @@
 # Files: build/testbed/<series>.log (full serial log), build/testbed/<series>/ (hv.ko, build.log,
 #   initrd.gz), the emulator's own output in <series>.log.qemu or <series>.log.bochs/,
 #   build/testbed/results.txt (SVM) or results-vmx.txt (the result lines),
-#   build/testbed/selftests/ (the test binaries), build/testbed/<series>.points (the guest's points
+#   build/testbed/selftests/ (the test binaries), build/testbed/kselftest/ (the kselftest install), build/testbed/<series>.points (the guest's points
 #   before the expected list is applied) and <series>.scope ("full", or the binaries of a partial
 #   run), read by expected.sh update. Runs sharing an output directory are serialized (flock).
 # Environment:
@@ -56,6 +56,11 @@
 #   HV_VMX_CASES      the VMX run's selection (default selftests/testbed/vmx.list; "all": every
 #                     binary and case, as on SVM)
 #   HV_EXPECTED=0     do not hold the run against the expected lists (while debugging)
+#   HV_KSELFTEST_SERIES  the SVM series whose selftests/hv binaries run through the kernel's
+#                     kselftest framework (make -C selftests/hv install, then run_kselftest.sh in
+#                     the guest) instead of /init's loop (default 6.12; none: no series); its log
+#                     unnested is <series>.ktap, and kselftest/run_kselftest is the framework's point
+#                     (listed in expected/6.12.txt: another value makes the lists disagree)
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -81,13 +86,9 @@ fi
 results=$(mktemp "${TMPDIR:-/tmp}/hv-results.XXXXXX")
 trap 'cp "$results" "$resfile" 2>/dev/null; rm -f "$results"' EXIT
 
-# Lines in the serial log that look bad but are not (ERE, matched against the whole line).
-allow=(
-	'Speculative Return Stack Overflow: WARNING: See https'
-	'WARNING: Unprivileged eBPF is enabled'
-)
-# Whole WARN splats (cut here ... end trace) that are not hv's, by their WARNING line (ERE).
-allow_splats=()
+# The kernel-log classifier: allow, allow_splats, sanitizer_re, kernel_log_check.
+# shellcheck source-path=SCRIPTDIR source=logcheck.sh
+. "$HV_TESTBED_DIR/logcheck.sh"
 if [ "$vendor" = vmx ]; then
 	allow+=(
 		# Mitigation notice for the CPU model Bochs presents.
@@ -102,9 +103,6 @@ if [ "$vendor" = vmx ]; then
 		'at arch/x86/kernel/fpu/xstate\.c:[0-9]+ fpu__init_system_xstate'
 	)
 fi
-# Sanitizer reports that do not say WARNING/BUG themselves: kmemleak's summary and its giving up,
-# lockdep's unannotated lock (its stack dump says Call Trace too).
-sanitizer_re='suspected memory leak|kmemleak: .*(disabl|pool empty)|INFO: trying to register non-static key'
 
 # The KUnit suites hv_kunit.ko must report (debug series): every .name of module/tests/*_kunit.c.
 kunit_expected() {
@@ -182,7 +180,7 @@ parse_log() {
 	/^# hv-test: BEGIN / {
 		if (cur != "") emit("fail", S "/" cur, "no END marker before the next binary")
 		cur = substr($0, length("# hv-test: BEGIN ") + 1)
-		nres = 0; nfail = 0; plan = -1; skipall = ""; timedout = ""; bail = ""
+		nres = 0; nfail = 0; nskip = 0; plan = -1; skipall = ""; timedout = ""; bail = ""
 		next
 	}
 	cur != "" && /^Bail out!/ { if (bail == "") bail = $0; next }
@@ -193,11 +191,14 @@ parse_log() {
 		name = f[1]; rc = f[2] + 0
 		if (cur == "" || name != cur) { emit("fail", S "/" name, "END without BEGIN"); cur = ""; next }
 		b = S "/" cur
+		# Exit status 4 (the kselftest skip) after a plan whose every point was reported as
+		# skipped: those points are held against the expected list, the binary is fine.
+		if (rc == 4 && plan > 0 && nres == plan && nskip == nres) rc = 0
 		if (timedout != "") emit("fail", b, "timed out (" unmark(timedout) "), rc=" rc)
-		# Exit status 4 is a skip of the whole binary only when it planned and reported
+		# Otherwise exit status 4 is a skip of the whole binary when it planned and reported
 		# nothing; after a plan it may have dropped points it never reported.
 		else if (rc == 4 && nres == 0 && plan <= 0) emit("skip", b, skipall == "" ? "exit status 4 (skip)" : skipall)
-		else if (rc == 4) emit("fail", b, "exit status 4 (skip) after planning " plan " points and reporting " nres)
+		else if (rc == 4) emit("fail", b, "exit status 4 (skip) after planning " plan " points and reporting " nres ", " nskip " of them skipped")
 		else if (rc != 0 && nfail == 0) emit("fail", b, bail != "" ? bail : "exit status " rc " and no failed test point (crash?)")
 		else if (rc == 0 && nres == 0 && plan != 0) emit("fail", b, "exit status 0 but no test result")
 		else if (plan < 0 && nres > 0) emit("fail", b, "no KTAP plan line")
@@ -223,6 +224,7 @@ parse_log() {
 		nres++
 		name = S "/" cur "/" line
 		if (toupper(substr(dir, 1, 4)) == "SKIP") {
+			nskip++
 			r = substr(dir, 5); sub(/^ +/, "", r)
 			emit("skip", name, r)
 		} else if (toupper(substr(dir, 1, 4)) == "TODO") {
@@ -243,98 +245,63 @@ parse_log() {
 	}' "$2"
 }
 
-# The serial log without the WARN splats listed in allow_splats: each splat from its "cut here"
-# line to its "end trace" line is dropped when its WARNING line matches; a splat longer than 100
-# lines or without an end is kept whole (it may have swallowed other messages).
-strip_allowed_splats() { # LOG
-	# Through the environment: awk -v would take the backslashes of the ERE as escapes.
-	HV_SPLAT_RE=$(IFS='|'; echo "${allow_splats[*]}") awk '
-	BEGIN { re = ENVIRON["HV_SPLAT_RE"] }
-	function flush() { printf "%s", buf; buf = ""; n = 0; inblk = 0 }
-	/-+\[ cut here \]-+/ { if (inblk) flush(); inblk = 1; allowed = 0 }
-	inblk {
-		buf = buf $0 ORS; n++
-		if (re != "" && $0 ~ /WARNING: CPU: / && $0 ~ re) allowed = 1
-		if ($0 ~ /---\[ end trace/) { if (allowed) { buf = ""; n = 0; inblk = 0 } else flush() }
-		else if (n > 100) flush()
-		next
+# The serial log with run_kselftest.sh's output (between "# hv-test: KSELFTEST BEGIN" and "END",
+# see init.sh) turned into /init's own protocol, so that parse_log sees the same BEGIN/END documents
+# in every series. The runner (the kernel's kselftest/runner.sh) prints a TAP plan, then per binary
+# "# selftests: hv: <binary>", the binary's output with each line prefixed "# ", and
+# "ok N selftests: hv: <binary>" with " # SKIP" (exit status 4), or "not ok N ... # exit=<rc>" or
+# "# TIMEOUT <secs> seconds" (its timeout stopped the binary: the rest of the run goes on). The
+# framework's own result, kselftest/run_kselftest, is a RESULT point at the end: ok when every
+# runner document had its plan, reported that many results, none "not ok", and ended with rc 0.
+kselftest_unnest() { # LOG
+	awk '
+	function fail(why) { if (bad == "") bad = why }
+	function end_binary(rc) { print "# hv-test: END " cur " rc=" rc; cur = "" }
+	{ sub(/\r$/, "") }
+	/^# hv-test: KSELFTEST BEGIN / {
+		if (inks) fail("a runner document without its END")
+		inks = 1; ran = 1; plan = -1; nres = 0; cur = ""; next
 	}
-	{ print }
-	END { if (inblk) flush() }' "$1"
-}
-
-# The serial log without the soft lockups that only say the emulator stood still, with a note
-# for each on stderr. A soft lockup in the idle task (swapper/N) whose dmesg splat has no frame
-# of hv or KVM (RIP and Call Trace up to </TASK>) is an emulated CPU that executed nothing for
-# that long: it sat idle and not even its own timer interrupt ran (seen once in CI, 36 s, under
-# QEMU's multi-threaded TCG). Everything in the testbed stalls with it, nested guests too: an idle
-# nested-guest CPU whose wake-up timer is an hrtimer on that host CPU reports its own soft lockup
-# (a "# guest:" line), so those are excused too, but only in a log that shows such a stall. A
-# soft lockup of a busy task, one with hv or KVM in its trace, or one whose dmesg copy with the
-# trace is missing (the run did not finish), stays a bad line.
-strip_emulator_stalls() { # LOG
-	awk -v notes=/dev/stderr '
-	function idle_lockup(l) { return l ~ /watchdog: BUG: soft lockup - CPU#[0-9]+ stuck for [0-9]+s! \[swapper\/[0-9]+:0\]/ }
-	function finish() {
-		if (open && closed && !ours) { for (i = start; i <= last; i++) drop[i] = 1; stall[bugline] = 1; nstall++ }
-		open = 0
+	/^# hv-test: KSELFTEST END / {
+		rc = $0; sub(/.* rc=/, "", rc)
+		if (cur != "") { fail(cur " has no result line"); end_binary(-1) }
+		if (rc != 0) fail("run_kselftest.sh exited with status " rc)
+		if (plan < 0) fail("no TAP plan from run_kselftest.sh")
+		else if (nres != plan) fail("run_kselftest.sh planned " plan " binaries and reported " nres)
+		inks = 0; next
 	}
-	FNR == NR {
-		if ($0 ~ /^\[ *[0-9.]+\] watchdog: BUG: soft lockup/) {
-			finish()
-			if (idle_lockup($0)) { open = 1; closed = 0; ours = 0; start = FNR; last = FNR; bugline = $0 }
-			next
-		}
-		if (open) {
-			last = FNR
-			if ($0 ~ /\[(hv|kvm|kvm_amd|kvm_intel)\]/) ours = 1
-			if ($0 ~ /<\/TASK>/) { closed = 1; finish() }
-			else if (FNR - start > 80) open = 0
-		}
-		next
+	!inks { print; next }
+	/^TAP version / { next }
+	cur == "" && /^1\.\.[0-9]+$/ { plan = substr($0, 4) + 0; next }
+	/^# selftests: hv: / {
+		if (cur != "") { fail(cur " has no result line"); end_binary(-1) }
+		cur = substr($0, length("# selftests: hv: ") + 1)
+		print "# hv-test: BEGIN " cur; next
 	}
-	FNR == 1 { finish() }
-	drop[FNR] || ($0 in stall) { next }
-	nstall && /^# guest: / && idle_lockup($0) { excused++; next }
+	/^(not )?ok [0-9]+ selftests: hv: / {
+		nres++
+		name = $0; sub(/^(not )?ok [0-9]+ selftests: hv: /, "", name); sub(/ #.*/, "", name)
+		rc = 0
+		if ($0 ~ /^not ok/) {
+			fail("not ok " name)
+			rc = 1
+			if (match($0, /# exit=[0-9]+/)) rc = substr($0, RSTART + 7, RLENGTH - 7)
+			if ($0 ~ /# TIMEOUT/) {
+				rc = 124
+				print "# hv-test: TIMEOUT " name " after the settings file timeout (" $0 ")"
+			}
+		} else if ($0 ~ /# SKIP/) rc = 4
+		if (cur != name) fail("result for " name " inside " cur)
+		end_binary(rc); next
+	}
+	cur != "" && /^# / { print substr($0, 3); next }
+	cur != "" && /^#$/ { next }
 	{ print }
 	END {
-		for (l in stall) {
-			sub(/^\[ *[0-9.]+\] watchdog: BUG: soft lockup - /, "", l)
-			printf "# testbed: emulator stall, not counted: %s (idle task, no hv or kvm frame)\n", l > notes
-		}
-		if (excused) printf "# testbed: %d idle soft lockup(s) of nested guests excused by it\n", excused > notes
-	}' "$1" "$1"
-}
-
-# The dmesg copy (the last one in the log) of the first bad line that starts a splat, with the 40
-# lines after it: the console copy has only the emergency line, and a CI excerpt shows no more than
-# what check.sh prints.
-splat_context() { # LOG BAD-LINES
-	local first n
-	first=$(printf '%s\n' "$2" | grep -aE -m1 "BUG:|Oops|general protection fault|soft lockup|hard LOCKUP|detected stall|blocked for more than" || true)
-	[ -n "$first" ] || return 0
-	n=$(grep -anF -x -- "$first" "$1" | tail -n1 | cut -d: -f1)
-	[ -n "$n" ] || return 0
-	echo "#   the splat of the first (log line $n):"
-	sed -n "$n,$((n + 40))p" "$1" | sed 's/^/#     /'
-}
-
-# Bad kernel messages anywhere in the serial log (the console copy and the dmesg copy are deduplicated).
-kernel_log_check() { # SERIES LOG
-	local bad allow_re stripped
-	allow_re=$(IFS='|'; echo "${allow[*]}")
-	stripped=$(mktemp "${TMPDIR:-/tmp}/hv-log.XXXXXX")
-	strip_allowed_splats "$2" >"$stripped"
-	bad=$(strip_emulator_stalls "$stripped" | grep -aE "WARNING:|BUG:|Oops|general protection fault|Call Trace|KASAN|UBSAN|kernel BUG|Kernel panic|soft lockup|hard LOCKUP|blocked for more than|detected stall|\\bhv[a-z_]*: .*leak|unreferenced object|$sanitizer_re" |
-		grep -avE "$allow_re" | grep -av '^# hv-test: RESULT' | awk '!seen[$0]++' || true)
-	rm -f "$stripped"
-	if [ -n "$bad" ]; then
-		res fail "$1/kernel_log_clean" "$(printf '%s\n' "$bad" | wc -l) bad kernel log lines:"
-		printf '%s\n' "$bad" | head -n 60 | sed 's/^/#   /'
-		splat_context "$2" "$bad"
-	else
-		res ok "$1/kernel_log_clean"
-	fi
+		if (inks) fail("the runner did not finish (no KSELFTEST END)")
+		if (ran && bad == "") print "# hv-test: RESULT ok kselftest/run_kselftest"
+		else if (ran) print "# hv-test: RESULT not ok kselftest/run_kselftest # " bad
+	}' "$1"
 }
 
 [ "${HV_SKIP_DEPS:-0}" = 1 ] || "$tb/deps.sh" || res fail deps "deps.sh failed"
@@ -426,11 +393,39 @@ if [ "$vendor" = vmx ] && [ "${HV_VMX_CASES:-}" != all ] && [ ${#tests[@]} -gt 0
 	tests=("${kept[@]}")
 fi
 echo "# testbed: ${#tests[@]} test binaries: ${tests[*]##*/}"
-# What expected.sh must require: every binary of a full run, else only the ones run.
+
+# The kselftest series: selftests/hv installed by the kernel's kselftest framework (its own
+# Makefile and lib.mk, from linux-source-6.1, with selftests/hv linked in as TARGETS=hv: the
+# Makefile's install target), whose binaries then run through its run_kselftest.sh in place of
+# /init's loop (init.sh). One SVM series, not all: the points are the same, only the runner differs.
+ksft_series=""
+ksft_dir=$out/kselftest
+if [ "$vendor" = svm ] && [ "${HV_KSELFTEST_SERIES:-6.12}" != none ] && [ ${#tests[@]} -gt 0 ]; then
+	for x in "$@"; do [ "$x" = "${HV_KSELFTEST_SERIES:-6.12}" ] && ksft_series=$x; done
+fi
+if [ -n "$ksft_series" ]; then
+	rm -rf "$ksft_dir"
+	if make -s -C "$HV_REPO_DIR/selftests/hv" OUTPUT="$out/selftests" install INSTALL_PATH="$ksft_dir" \
+		>"$out/kselftest-install.log" 2>&1 && [ -x "$ksft_dir/run_kselftest.sh" ]; then
+		res ok "$ksft_series/kselftest_install"
+	else
+		sed 's/^/#   /' "$out/kselftest-install.log" | tail -n 20
+		res fail "$ksft_series/kselftest_install" "make -C selftests/hv install failed, log: $out/kselftest-install.log"
+		ksft_series=""
+	fi
+fi
+
+# What expected.sh must require: every binary of a full run, else only the ones run (and the
+# framework's point when one of them runs through it, and hv-info's when hv-run is built).
 scope=full
 if [ -n "${HV_TEST_BINARIES:-}" ] || [ "${HV_KUNIT_ONLY:-0}" = 1 ]; then
 	scope="-"
-	for t in "${tests[@]}"; do scope="$scope $(basename "$t")"; done
+	[ -z "$vmmdir" ] || scope="$scope hv_info"
+	for t in "${tests[@]}"; do
+		scope="$scope $(basename "$t")"
+		[ -z "$ksft_series" ] || ! grep -qxF "hv:$(basename "$t")" "$ksft_dir/kselftest-list.txt" ||
+			[[ "$scope" == *" kselftest"* ]] || scope="$scope kselftest"
+	done
 fi
 
 # build_helper KVER DIR: the hv_tb_cr4 helper module for KVER, built in DIR (warnings are errors
@@ -486,7 +481,7 @@ for series in "$@"; do
 	[ -z "${HV_FUZZ_PROGRAM:-}" ] || series_envs+=(-e "HV_FUZZ_PROGRAM=$HV_FUZZ_PROGRAM")
 	sdir=$out/$s
 	log=$out/$s.log
-	rm -rf "$sdir" "$log" "$log.qemu" "$log.bochs" "$log.times"
+	rm -rf "$sdir" "$log" "$log.qemu" "$log.bochs" "$log.times" "$out/$s.ktap"
 	mkdir -p "$sdir"
 	echo "# testbed: === $s ==="
 	[ "$series" = debug ] && echo "# testbed: the debug kernel is built on first use (about 20 min on 2 cores)"
@@ -534,9 +529,11 @@ for series in "$@"; do
 			res fail "$s/build_cr4_helper" "hv_tb_cr4.ko did not build cleanly, log: $sdir/cr4probe/build.log"
 		fi
 	fi
+	ksftargs=()
+	[ "$series" != "$ksft_series" ] || ksftargs=(-K "$ksft_dir")
 	if ! "$tb/mkinitramfs.sh" ${hvko:+-m "$hvko"} ${kunitko:+-k "$kunitko"} -t "$test_timeout" -v "$vendor" \
 		${cases_file:+-c "$cases_file"} "${helpers[@]}" "${envs[@]}" "${series_envs[@]}" "${vmmargs[@]}" \
-		"$kver" "$sdir/initrd.gz" "${tests[@]}"; then
+		"${ksftargs[@]}" "$kver" "$sdir/initrd.gz" "${tests[@]}"; then
 		res fail "$s/initramfs" "mkinitramfs.sh failed"
 		continue
 	fi
@@ -553,7 +550,9 @@ for series in "$@"; do
 	echo "# testbed: $s: build $((t1 - t0))s, boot and tests $((t2 - t1))s"
 	[ "$erc" -eq 0 ] || res fail "$s/$emu" "run-$emu.sh failed (status $erc), log: $log"
 	rm -f "$out/$s.points" "$out/$s.scope"
-	parse_log "$s" "$log" >"$out/$s.points"
+	# The kselftest series' runner output unnested (the log as /init's loop would have printed it).
+	kselftest_unnest "$log" >"$out/$s.ktap"
+	parse_log "$s" "$out/$s.ktap" >"$out/$s.points"
 	echo "$scope" >"$out/$s.scope"
 	if [ "${HV_EXPECTED:-1}" = 0 ]; then
 		tee -a "$results" <"$out/$s.points"

@@ -7,7 +7,10 @@
 # HVTB_TIMEOUT, HVTB_DMESG, and exported HV_* settings for the test binaries), /kunit/*.ko
 # (optional, debug kernel: KUnit test modules, whose suites run when they are loaded),
 # /etc/testbed.cases (optional: "<binary> [case pattern...]" a line; a listed binary runs with
-# HV_TEST_CASES set to its patterns, see selftests/testbed/vmx.list).
+# HV_TEST_CASES set to its patterns, see selftests/testbed/vmx.list), /kselftest (optional: the
+# kselftest series, a kselftest install of selftests/hv made by the kernel's framework) with
+# /etc/testbed.kselftest (the binaries, one a line, that run through its run_kselftest.sh instead
+# of the loop below).
 # Every binary runs with HV_TESTBED=1: inside the testbed a missing /dev/hv, hv-run or guest image
 # is a failure, not a skip (selftests/hv/lib/ktap.h).
 # HVTB_DMESG=full (default) prints the whole kernel log at the end; HVTB_DMESG=since-init prints
@@ -34,6 +37,8 @@
 #   # hv-test: DONE                          everything ran; poweroff follows
 #   # hv-test: ALIVE                         while a binary runs, every HVTB_HEARTBEAT guest seconds
 #                                            (set: VMX run; the host's progress bound, run-bochs.sh)
+#   # hv-test: KSELFTEST BEGIN <phase>       run_kselftest.sh's own output follows: nested KTAP, each
+#   # hv-test: KSELFTEST END rc=<rc>         binary's lines prefixed "# " (check.sh unnests it)
 # Binaries run in sorted order with cwd /tmp; kvm_coexist runs only in the kvm phase.
 
 PATH=/bin:/sbin:/usr/bin:/usr/sbin
@@ -47,6 +52,12 @@ mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 mount -t tmpfs tmpfs /tmp
 mount -t tmpfs tmpfs /run
 [ -c /dev/console ] && exec </dev/console >/dev/console 2>&1
+# What udev would add: the kselftest runner writes to /dev/stdout (devtmpfs has no such link, and
+# the runner's `>>/dev/stdout` would quietly create a regular file instead).
+[ -e /dev/fd ] || ln -s /proc/self/fd /dev/fd
+[ -e /dev/stdin ] || ln -s /proc/self/fd/0 /dev/stdin
+[ -e /dev/stdout ] || ln -s /proc/self/fd/1 /dev/stdout
+[ -e /dev/stderr ] || ln -s /proc/self/fd/2 /dev/stderr
 
 HVTB_TIMEOUT=600
 # The test binaries know they are in the testbed (see the header).
@@ -111,6 +122,20 @@ run_test() { # run_test PATH
 	echo "# hv-test: END $name rc=$rc"
 	# Guest time (under Bochs: emulated ticks / ips), to size timeouts and iteration counts.
 	echo "# hv-test: INFO $name took $((end - start))s of guest time"
+}
+
+# The binaries that run through the kselftest framework (/etc/testbed.kselftest), and a runner.
+ksft_listed() { [ -f /etc/testbed.kselftest ] && grep -qxF "$1" /etc/testbed.kselftest; }
+ksft_run() { # ksft_run PHASE BINARY...: run_kselftest.sh -t hv:BINARY...
+	phase=$1
+	shift
+	[ $# -gt 0 ] || return 0
+	args=""
+	for b in "$@"; do args="$args -t hv:$b"; done
+	echo "# hv-test: KSELFTEST BEGIN $phase"
+	# shellcheck disable=SC2086 # one word per argument
+	/kselftest/run_kselftest.sh $args </dev/null 2>&1
+	echo "# hv-test: KSELFTEST END rc=$?"
 }
 
 # EFER.SVME (bit 12 of MSR 0xc0000080) of every CPU as "cpu0=0 cpu1=1", through the msr driver.
@@ -262,8 +287,49 @@ else
 	point not ok load_module "insmod: $out"
 fi
 
+# 1b. hv-info (userspace-vmm/hv-info.c, shipped with hv-run), the first thing a user runs on a
+# test host: it must pass (its tiny guest ran), name this vendor, and say yes or no to each
+# feature as this kernel's /proc/cpuinfo does: hv-info asks hv (HV_CAP_HW_FEATURES), the kernel
+# read the same CPUID and capability-MSR bits on its own. Features whose meaning in hv differs
+# from the kernel's flag (VMX's TPR shadow and virtual NMIs need more controls) are not compared.
+hv_info_check() {
+	case $vendor in
+	svm) want="AMD SVM (svm)" keys="npt nrip_save decodeassists pausefilter pfthreshold avic" ;;
+	*) want="Intel VMX (vmx)" keys="ept unrestricted_guest ept_ad vpid ple preemption_timer posted_intr pml" ;;
+	esac
+	out=$(cd /tmp && hv-info 2>&1)
+	rc=$?
+	printf '%s\n' "$out" | sed 's/^/# hv-info: /'
+	if [ $rc = 0 ]; then
+		point ok hv_info/runs_tiny_guest
+	else
+		point not ok hv_info/runs_tiny_guest "exit status $rc"
+	fi
+	if printf '%s\n' "$out" | grep -qxF "vendor: $want"; then
+		point ok hv_info/names_vendor
+	else
+		point not ok hv_info/names_vendor "no line 'vendor: $want'"
+	fi
+	bad=""
+	for k in $keys; do
+		said=$(printf '%s\n' "$out" | awk -v k="$k" '$1 == k { print $2 }')
+		if grep -qw "$k" /proc/cpuinfo; then has=yes; else has=no; fi
+		[ "$said" = "$has" ] || bad="$bad $k: hv-info '${said:-nothing}', /proc/cpuinfo $has;"
+	done
+	if [ -z "$bad" ]; then
+		point ok hv_info/features_match_cpuinfo
+	else
+		point not ok hv_info/features_match_cpuinfo "${bad# }"
+	fi
+}
+[ -x /bin/hv-info ] && hv_info_check
+
 # 2. the selftests
 echo "# hv-test: PHASE main"
+if [ -f /etc/testbed.kselftest ]; then
+	# shellcheck disable=SC2046 # one binary name a line
+	ksft_run main $(grep -vxF kvm_coexist /etc/testbed.kselftest)
+fi
 for t in /tests/*; do
 	[ -f "$t" ] || continue
 	[ "${t##*/}" = kvm_coexist ] && continue
@@ -271,6 +337,13 @@ for t in /tests/*; do
 done
 
 # 3. kvm next to hv
+coexist() {
+	if ksft_listed kvm_coexist; then
+		ksft_run kvm kvm_coexist
+	elif [ -f /tests/kvm_coexist ]; then
+		run_test /tests/kvm_coexist
+	fi
+}
 echo "# hv-test: PHASE kvm"
 loaded=""
 if [ -s /kvm/order ]; then
@@ -312,7 +385,7 @@ if [ -s /kvm/order ]; then
 	else
 		point not ok kvm_load "$why"
 	fi
-	[ -f /tests/kvm_coexist ] && run_test /tests/kvm_coexist
+	coexist
 	ok=1
 	why=""
 	for m in $loaded; do
@@ -326,7 +399,7 @@ if [ -s /kvm/order ]; then
 	fi
 else
 	point skip kvm_load "no kvm modules in the initramfs"
-	[ -f /tests/kvm_coexist ] && run_test /tests/kvm_coexist
+	coexist
 fi
 
 # 4. hv must unload cleanly

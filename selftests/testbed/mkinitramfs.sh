@@ -1,6 +1,6 @@
 #!/bin/bash
 # selftests/testbed/mkinitramfs.sh [-m HV_KO] [-k KUNIT_KO] [-t SECS] [-v svm|vmx] [-x HELPER_KO]...
-#                                  [-V VMM_DIR] [-i INIT] [-e NAME=VALUE]... [-c CASES]
+#                                  [-V VMM_DIR] [-i INIT] [-e NAME=VALUE]... [-c CASES] [-K KSFT_DIR]
 #                                  KVER OUT.cpio.gz [TEST_BINARY...]
 #   Builds the testbed initramfs (gzip'd newc cpio) for kernel KVER and the vendor of the emulated
 #   CPU (-v, default svm):
@@ -21,8 +21,14 @@
 #     /etc/passwd      a one-line passwd (a readable file that is not a kernel, for vmm_test)
 #     /etc/testbed.cases  from -c CASES: "<binary> [case pattern...]" lines, comments and blank
 #                      lines dropped; /init runs a listed binary with HV_TEST_CASES=<patterns>
+#   With -K KSFT_DIR (a kselftest install: run_kselftest.sh, kselftest/, kselftest-list.txt, hv/):
+#     /kselftest       that install; each TEST_BINARY it lists as hv:<name> goes to /kselftest/hv/
+#                      instead of /tests (replacing the installed copy: the run uses the binaries
+#                      it was given), and its name to /etc/testbed.kselftest (/init runs those
+#                      through run_kselftest.sh); /usr/bin/timeout becomes busybox-timeout.sh
+#                      (the kselftest runner calls coreutils' `timeout --foreground`)
 #   With -V VMM_DIR (the output of build-vmm.sh), the hv-run VMM and what it boots:
-#     /bin/hv-run, /bin/linetime, /guests/*.elf (test kernels), /guest.gz (Linux guest initramfs),
+#     /bin/hv-run, /bin/hv-info, /bin/linetime, /guests/*.elf (test kernels), /guest.gz (Linux guest initramfs),
 #     /vmlinuz         the testbed's own kernel KVER, booted again as a nested guest; on the
 #                      debug kernel Debian's 6.1 kernel instead (its sanitizers would only slow the
 #                      guest: what they check is hv.ko, in the testbed's own kernel)
@@ -34,7 +40,7 @@ set -euo pipefail
 
 usage() {
 	hv_die "usage: mkinitramfs.sh [-m HV_KO] [-k KUNIT_KO] [-t SECS] [-v svm|vmx] [-x HELPER_KO]..." \
-		"[-V VMM_DIR] [-i INIT] [-e NAME=VALUE]... [-c CASES] KVER OUT.cpio.gz [TEST_BINARY...]"
+		"[-V VMM_DIR] [-i INIT] [-e NAME=VALUE]... [-c CASES] [-K KSFT_DIR] KVER OUT.cpio.gz [TEST_BINARY...]"
 }
 hvko=""
 kunitko=""
@@ -45,7 +51,8 @@ vmmdir=""
 init=$HV_TESTBED_DIR/init.sh
 envs=()
 cases=""
-while getopts m:k:t:v:x:V:i:e:c: opt; do
+ksft=""
+while getopts m:k:t:v:x:V:i:e:c:K: opt; do
 	case "$opt" in
 	m) hvko=$OPTARG ;;
 	k) kunitko=$OPTARG ;;
@@ -57,6 +64,7 @@ while getopts m:k:t:v:x:V:i:e:c: opt; do
 	e) [[ "$OPTARG" =~ ^[A-Z_][A-Z0-9_]*=[^[:cntrl:]]*$ ]] || hv_die "bad -e setting '$OPTARG'"
 	   envs+=("$OPTARG") ;;
 	c) cases=$OPTARG ;;
+	K) ksft=$OPTARG ;;
 	*) usage ;;
 	esac
 done
@@ -98,10 +106,10 @@ if [ -n "$cases" ]; then
 fi
 
 if [ -n "$vmmdir" ]; then
-	for f in hv-run linetime guest.gz; do
+	for f in hv-run hv-info linetime guest.gz; do
 		[ -f "$vmmdir/$f" ] || hv_die "$vmmdir/$f is missing (run build-vmm.sh)"
 	done
-	install -m 0755 "$vmmdir/hv-run" "$vmmdir/linetime" "$stage/bin/"
+	install -m 0755 "$vmmdir/hv-run" "$vmmdir/hv-info" "$vmmdir/linetime" "$stage/bin/"
 	install -m 0644 "$vmmdir/guest.gz" "$stage/guest.gz"
 	mkdir -p "$stage/guests"
 	for g in "$vmmdir"/guests/*.elf; do
@@ -131,12 +139,26 @@ if [ -n "$kunitko" ]; then
 	cp "$kunitko" "$stage/kunit/"
 fi
 
+if [ -n "$ksft" ]; then
+	{ [ -x "$ksft/run_kselftest.sh" ] && [ -f "$ksft/kselftest-list.txt" ]; } ||
+		hv_die "$ksft is not a kselftest install (run_kselftest.sh, kselftest-list.txt)"
+	cp -a "$ksft" "$stage/kselftest"
+	rm -f "$stage/usr/bin/timeout"
+	install -m 0755 "$HV_TESTBED_DIR/busybox-timeout.sh" "$stage/usr/bin/timeout"
+	: >"$stage/etc/testbed.kselftest"
+fi
 for t in "$@"; do
 	[ -f "$t" ] || hv_die "test binary $t does not exist"
 	if readelf -l "$t" 2>/dev/null | grep -q 'Requesting program interpreter'; then
 		hv_log "warning: $t is dynamically linked and will not run in the initramfs"
 	fi
-	install -m 0755 "$t" "$stage/tests/$(basename "$t")"
+	name=$(basename "$t")
+	if [ -n "$ksft" ] && grep -qxF "hv:$name" "$ksft/kselftest-list.txt"; then
+		install -m 0755 "$t" "$stage/kselftest/hv/$name"
+		echo "$name" >>"$stage/etc/testbed.kselftest"
+	else
+		install -m 0755 "$t" "$stage/tests/$name"
+	fi
 done
 
 # Modules of KVER copied into a directory of the initramfs in load order: for each wanted module,

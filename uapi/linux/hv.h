@@ -76,6 +76,33 @@
  * own limit (0: never poll).
  */
 #define HV_CAP_HALT_POLL	11
+/*
+ * The hardware features hv's backend found on this CPU, as HV_HW_* bits:
+ * the SVM ones (low 16 bits) on SVM, the VMX ones (high 16 bits) on VMX,
+ * never a bit of the other vendor.  Informational (hv-info prints them):
+ * hv runs without each one it does not require, see docs/abi.md.
+ */
+#define HV_CAP_HW_FEATURES	12
+
+#define HV_HW_SVM_NPT			0x00000001u	/* nested paging (required) */
+#define HV_HW_SVM_NRIPS			0x00000002u	/* next-RIP save (= HV_CAP_NRIPS) */
+#define HV_HW_SVM_DECODE_ASSISTS	0x00000004u	/* present; hv decodes itself */
+#define HV_HW_SVM_PAUSE_FILTER		0x00000008u	/* PAUSE exits after a count */
+#define HV_HW_SVM_PAUSE_THRESHOLD	0x00000010u	/* ... within a cycle window */
+#define HV_HW_SVM_AVIC			0x00000020u	/* present; not used */
+#define HV_HW_SVM_MASK			0x0000ffffu
+#define HV_HW_VMX_EPT			0x00010000u	/* required */
+#define HV_HW_VMX_UNRESTRICTED_GUEST	0x00020000u	/* required */
+#define HV_HW_VMX_EPT_AD		0x00040000u	/* EPT accessed/dirty flags */
+#define HV_HW_VMX_VPID			0x00080000u	/* with INVVPID */
+#define HV_HW_VMX_TPR_SHADOW		0x00100000u	/* CR8 without exits */
+#define HV_HW_VMX_VIRTUAL_NMIS		0x00200000u	/* NMI injection, NMI windows */
+#define HV_HW_VMX_PREEMPTION_TIMER	0x00400000u
+#define HV_HW_VMX_PAUSE_LOOP		0x00800000u	/* PAUSE-loop exiting */
+#define HV_HW_VMX_APICV			0x01000000u	/* present; not used */
+#define HV_HW_VMX_POSTED_INTR		0x02000000u	/* present; not used */
+#define HV_HW_VMX_PML			0x04000000u	/* present; not used */
+#define HV_HW_VMX_MASK			0xffff0000u
 
 #define HV_VENDOR_SVM		1
 #define HV_VENDOR_VMX		2

@@ -164,6 +164,11 @@ static inline unsigned int ktap_count_selected(const void *names, size_t n, size
 #define KTAP_COUNT_SELECTED(table) \
 	ktap_count_selected(table, sizeof(table) / sizeof((table)[0]), sizeof((table)[0]))
 
+/*
+ * The kselftest exit status: 1 for a failure or a broken plan, 4 when every
+ * point of the plan skipped (run_kselftest.sh then reports the binary as
+ * "# SKIP", as for a 1..0 plan), else 0.
+ */
 static inline void __attribute__((noreturn)) ktap_finished(void)
 {
 	printf("# Totals: pass:%u fail:%u skip:%u\n",
@@ -171,6 +176,8 @@ static inline void __attribute__((noreturn)) ktap_finished(void)
 	fflush(stdout);
 	if (ktap.failed || ktap.number != ktap.planned)
 		exit(KSFT_FAIL);
+	if (ktap.planned && ktap.skipped == ktap.planned)
+		exit(KSFT_SKIP);
 	exit(KSFT_PASS);
 }
 

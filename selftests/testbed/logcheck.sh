@@ -1,0 +1,112 @@
+# shellcheck shell=bash
+# selftests/testbed/logcheck.sh: the kernel-log classifier (sourced, not run), shared by check.sh
+# (the testbed's serial logs) and scripts/check-host.sh (a real host's dmesg).
+#   kernel_log_check NAME LOG   one result point NAME/kernel_log_clean through the caller's
+#                               res() (res ok|fail NAME [WHY]), and the bad lines as comments
+#   allow, allow_splats         EREs of lines and of whole WARN splats that are not hv's; a caller
+#                               adds its environment's own (check.sh: Bochs' CPU model)
+
+# Lines in the serial log that look bad but are not (ERE, matched against the whole line).
+allow=(
+	'Speculative Return Stack Overflow: WARNING: See https'
+	'WARNING: Unprivileged eBPF is enabled'
+)
+# Whole WARN splats (cut here ... end trace) that are not hv's, by their WARNING line (ERE).
+allow_splats=()
+# Sanitizer reports that do not say WARNING/BUG themselves: kmemleak's summary and its giving up,
+# lockdep's unannotated lock (its stack dump says Call Trace too).
+sanitizer_re='suspected memory leak|kmemleak: .*(disabl|pool empty)|INFO: trying to register non-static key'
+
+# The serial log without the WARN splats listed in allow_splats: each splat from its "cut here"
+# line to its "end trace" line is dropped when its WARNING line matches; a splat longer than 100
+# lines or without an end is kept whole (it may have swallowed other messages).
+strip_allowed_splats() { # LOG
+	# Through the environment: awk -v would take the backslashes of the ERE as escapes.
+	HV_SPLAT_RE=$(IFS='|'; echo "${allow_splats[*]}") awk '
+	BEGIN { re = ENVIRON["HV_SPLAT_RE"] }
+	function flush() { printf "%s", buf; buf = ""; n = 0; inblk = 0 }
+	/-+\[ cut here \]-+/ { if (inblk) flush(); inblk = 1; allowed = 0 }
+	inblk {
+		buf = buf $0 ORS; n++
+		if (re != "" && $0 ~ /WARNING: CPU: / && $0 ~ re) allowed = 1
+		if ($0 ~ /---\[ end trace/) { if (allowed) { buf = ""; n = 0; inblk = 0 } else flush() }
+		else if (n > 100) flush()
+		next
+	}
+	{ print }
+	END { if (inblk) flush() }' "$1"
+}
+
+# The serial log without the soft lockups that only say the emulator stood still, with a note
+# for each on stderr. A soft lockup in the idle task (swapper/N) whose dmesg splat has no frame
+# of hv or KVM (RIP and Call Trace up to </TASK>) is an emulated CPU that executed nothing for
+# that long: it sat idle and not even its own timer interrupt ran (seen once in CI, 36 s, under
+# QEMU's multi-threaded TCG). Everything in the testbed stalls with it, nested guests too: an idle
+# nested-guest CPU whose wake-up timer is an hrtimer on that host CPU reports its own soft lockup
+# (a "# guest:" line), so those are excused too, but only in a log that shows such a stall. A
+# soft lockup of a busy task, one with hv or KVM in its trace, or one whose dmesg copy with the
+# trace is missing (the run did not finish), stays a bad line.
+strip_emulator_stalls() { # LOG
+	awk -v notes=/dev/stderr '
+	function idle_lockup(l) { return l ~ /watchdog: BUG: soft lockup - CPU#[0-9]+ stuck for [0-9]+s! \[swapper\/[0-9]+:0\]/ }
+	function finish() {
+		if (open && closed && !ours) { for (i = start; i <= last; i++) drop[i] = 1; stall[bugline] = 1; nstall++ }
+		open = 0
+	}
+	FNR == NR {
+		if ($0 ~ /^\[ *[0-9.]+\] watchdog: BUG: soft lockup/) {
+			finish()
+			if (idle_lockup($0)) { open = 1; closed = 0; ours = 0; start = FNR; last = FNR; bugline = $0 }
+			next
+		}
+		if (open) {
+			last = FNR
+			if ($0 ~ /\[(hv|kvm|kvm_amd|kvm_intel)\]/) ours = 1
+			if ($0 ~ /<\/TASK>/) { closed = 1; finish() }
+			else if (FNR - start > 80) open = 0
+		}
+		next
+	}
+	FNR == 1 { finish() }
+	drop[FNR] || ($0 in stall) { next }
+	nstall && /^# guest: / && idle_lockup($0) { excused++; next }
+	{ print }
+	END {
+		for (l in stall) {
+			sub(/^\[ *[0-9.]+\] watchdog: BUG: soft lockup - /, "", l)
+			printf "# testbed: emulator stall, not counted: %s (idle task, no hv or kvm frame)\n", l > notes
+		}
+		if (excused) printf "# testbed: %d idle soft lockup(s) of nested guests excused by it\n", excused > notes
+	}' "$1" "$1"
+}
+
+# The dmesg copy (the last one in the log) of the first bad line that starts a splat, with the 40
+# lines after it: the console copy has only the emergency line, and a CI excerpt shows no more than
+# what check.sh prints.
+splat_context() { # LOG BAD-LINES
+	local first n
+	first=$(printf '%s\n' "$2" | grep -aE -m1 "BUG:|Oops|general protection fault|soft lockup|hard LOCKUP|detected stall|blocked for more than" || true)
+	[ -n "$first" ] || return 0
+	n=$(grep -anF -x -- "$first" "$1" | tail -n1 | cut -d: -f1)
+	[ -n "$n" ] || return 0
+	echo "#   the splat of the first (log line $n):"
+	sed -n "$n,$((n + 40))p" "$1" | sed 's/^/#     /'
+}
+
+# Bad kernel messages anywhere in the serial log (the console copy and the dmesg copy are deduplicated).
+kernel_log_check() { # SERIES LOG
+	local bad allow_re stripped
+	allow_re=$(IFS='|'; echo "${allow[*]}")
+	stripped=$(mktemp "${TMPDIR:-/tmp}/hv-log.XXXXXX")
+	strip_allowed_splats "$2" >"$stripped"
+	bad=$(strip_emulator_stalls "$stripped" | grep -aE "WARNING:|BUG:|Oops|general protection fault|Call Trace|KASAN|UBSAN|kernel BUG|Kernel panic|soft lockup|hard LOCKUP|blocked for more than|detected stall|\\bhv[a-z_]*: .*leak|unreferenced object|$sanitizer_re" |
+		grep -avE "$allow_re" | grep -av '^# hv-test: RESULT' | awk '!seen[$0]++' || true)
+	rm -f "$stripped"
+	if [ -n "$bad" ]; then
+		res fail "$1/kernel_log_clean" "$(printf '%s\n' "$bad" | wc -l) bad kernel log lines:"
+		printf '%s\n' "$bad" | head -n 60 | sed 's/^/#   /'
+		splat_context "$2" "$bad"
+	else
+		res ok "$1/kernel_log_clean"
+	fi
+}
