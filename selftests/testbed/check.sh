@@ -468,14 +468,16 @@ for series in "$@"; do
 	# translation, or host code with the guest's); docs/testing.md, "stress_test", has the evidence.
 	[ "$vendor" != svm ] || [ "$series" = debug ] ||
 		series_envs+=(-e "HV_STRESS_CHURN_OFF=QEMU TCG nested SVM defect hits the churn tests on Debian kernels (docs/testing.md: stress_test)")
-	# The fuzzer's time: longest under KASAN, lockdep and kmemleak (make fuzz sets its own).
-	if [ -n "${HV_FUZZ_SECS:-}" ]; then
-		series_envs+=(-e "HV_FUZZ_SECS=$HV_FUZZ_SECS")
-	elif [ "$series" = debug ]; then
-		series_envs+=(-e HV_FUZZ_SECS=120)
-	else
-		series_envs+=(-e HV_FUZZ_SECS=20)
-	fi
+	# The fuzzer runs in make check on the debug kernel, under KASAN, lockdep and kmemleak, for
+	# 120 s; make fuzz (HV_FUZZ_SECS) runs it on the series it names. The Debian series leave it
+	# out: there it adds little the debug series does not, and QEMU 7.2 once died of a
+	# segmentation fault under its random guest code (docs/testing.md, "The fuzzer").
+	series_tests=()
+	for t in "${tests[@]}"; do
+		[ "${t##*/}" != hv_fuzz ] || [ "$series" = debug ] || [ -n "${HV_FUZZ_SECS:-}" ] || continue
+		series_tests+=("$t")
+	done
+	series_envs+=(-e "HV_FUZZ_SECS=${HV_FUZZ_SECS:-120}")
 	[ -z "${HV_FUZZ_SEED:-}" ] || series_envs+=(-e "HV_FUZZ_SEED=$HV_FUZZ_SEED")
 	[ -z "${HV_FUZZ_CORPUS:-}" ] || series_envs+=(-e "HV_FUZZ_CORPUS=$HV_FUZZ_CORPUS")
 	[ -z "${HV_FUZZ_PROGRAM:-}" ] || series_envs+=(-e "HV_FUZZ_PROGRAM=$HV_FUZZ_PROGRAM")
@@ -533,7 +535,7 @@ for series in "$@"; do
 	[ "$series" != "$ksft_series" ] || ksftargs=(-K "$ksft_dir")
 	if ! "$tb/mkinitramfs.sh" ${hvko:+-m "$hvko"} ${kunitko:+-k "$kunitko"} -t "$test_timeout" -v "$vendor" \
 		${cases_file:+-c "$cases_file"} "${helpers[@]}" "${envs[@]}" "${series_envs[@]}" "${vmmargs[@]}" \
-		"${ksftargs[@]}" "$kver" "$sdir/initrd.gz" "${tests[@]}"; then
+		"${ksftargs[@]}" "$kver" "$sdir/initrd.gz" "${series_tests[@]}"; then
 		res fail "$s/initramfs" "mkinitramfs.sh failed"
 		continue
 	fi
