@@ -334,7 +334,11 @@ static void cpuid_xsave_leaf(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, e.ecx & BIT(0), 0u);	/* a user component */
 	}
 	e = masked(0xd, 1, ~0u, ~0u, ~0u, ~0u);
-	KUNIT_EXPECT_EQ(test, e.eax, HV_XSAVE_1_EAX_ALLOWED);
+	/* XSAVEOPT, XSAVEC, XGETBV1, XSAVES: where the host kernel has them on. */
+	KUNIT_EXPECT_EQ(test, e.eax, (boot_cpu_has(X86_FEATURE_XSAVEOPT) ? BIT(0) : 0) |
+			(boot_cpu_has(X86_FEATURE_XSAVEC) ? BIT(1) : 0) |
+			(boot_cpu_has(X86_FEATURE_XGETBV1) ? BIT(2) : 0) |
+			(boot_cpu_has(X86_FEATURE_XSAVES) ? BIT(3) : 0));
 	KUNIT_EXPECT_EQ(test, e.ecx | e.edx, 0u);		/* no supervisor component */
 	e = masked(0xd, 9, ~0u, ~0u, ~0u, ~0u);		/* PKRU: never */
 	KUNIT_EXPECT_EQ(test, e.eax | e.ebx | e.ecx | e.edx, 0u);

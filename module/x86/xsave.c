@@ -127,6 +127,19 @@ static void hv_cpuid_zero(struct hv_cpuid_entry *e)
 }
 
 /*
+ * Leaf 0xD.1 EAX as the host kernel uses it: XSAVEOPT, XSAVEC, XGETBV with
+ * ECX=1 and XSAVES only where the kernel has them on (clearcpuid= can
+ * turn them off, as on a CPU whose implementation is broken), as KVM does.
+ */
+static u32 hv_xsave_1_eax_host(void)
+{
+	return (boot_cpu_has(X86_FEATURE_XSAVEOPT) ? BIT(0) : 0) |
+	       (boot_cpu_has(X86_FEATURE_XSAVEC) ? BIT(1) : 0) |
+	       (boot_cpu_has(X86_FEATURE_XGETBV1) ? BIT(2) : 0) |
+	       (boot_cpu_has(X86_FEATURE_XSAVES) ? HV_XSAVE_1_EAX_XSAVES : 0);
+}
+
+/*
  * The guest's subleaf @index of leaf 0xD, as the supported table lists it
  * (sizes for the components on offer; the guest's own EBX is filled in at
  * its CPUID: hv_xsave_cpuid_runtime()).  Subleaf 1 keeps the host's
@@ -150,7 +163,7 @@ void hv_xsave_mask_cpuid(struct hv_cpuid_entry *e)
 		e->ecx = hv_xsave_size(e->eax | ((u64)e->edx << 32));
 		break;
 	case 1:
-		e->eax &= HV_XSAVE_1_EAX_ALLOWED;
+		e->eax &= hv_xsave_1_eax_host();
 		e->ebx = hv_xsave_compacted_size(XFEATURE_MASK_FP | XFEATURE_MASK_SSE);
 		e->ecx = 0;	/* no supervisor component */
 		e->edx = 0;

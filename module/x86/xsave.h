@@ -11,9 +11,8 @@ struct hv_cpuid_entry;
 
 #define HV_CPUID_1_ECX_XSAVE	BIT(26)
 #define HV_CPUID_1_ECX_OSXSAVE	BIT(27)
-/* Leaf 0xD.1 EAX: XSAVEOPT, XSAVEC, XGETBV with ECX=1, XSAVES. */
+/* Leaf 0xD.1 EAX: XSAVES (bit 3). */
 #define HV_XSAVE_1_EAX_XSAVES	BIT(3)
-#define HV_XSAVE_1_EAX_ALLOWED	(BIT(0) | BIT(1) | BIT(2) | HV_XSAVE_1_EAX_XSAVES)
 
 void hv_xsave_init(void);
 u64 hv_xsave_supported_xcr0(void);

@@ -342,7 +342,7 @@ static void test_interrupt_storm(void)
 /* Unbacked guest-physical windows, mapped at the same guest-virtual addresses. */
 static const uint64_t wild_windows[] = {
 	0xc0000000ULL, 0xfec00000ULL, 0xfee00000ULL, 0xfed00000ULL, 0x100000000ULL,
-	0x7fff00000000ULL,
+	0x7f00000000ULL,	/* below 2^39: every CPU's physical width reaches it */
 };
 
 static void guest_wild_io(void)
@@ -389,6 +389,8 @@ static void test_wild_io(void)
 		vcpu_run(vcpu);
 		if (vcpu_get_ucall(vcpu, &uc) == UCALL_DONE)
 			break;
+		if (uc.cmd != UCALL_NONE)
+			ucall_print(vcpu, &uc);
 		TEST_ASSERT(uc.cmd == UCALL_NONE, "guest reported %s", ucall_name(uc.cmd));
 		if (vcpu->run->exit_reason == HV_EXIT_IO && vcpu->run->io.direction == HV_IO_DIR_IN)
 			memset(vcpu_io_data(vcpu), 0xa5, vcpu->run->io.size * vcpu->run->io.count);
