@@ -6,6 +6,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -376,11 +377,32 @@ static void test_create_destroy(void)
 	TEST_ASSERT(after >= before - MEM_SLACK_KB, "%ld kB not returned", before - after);
 }
 
+/* ---- rmmod while a VM exists ------------------------------------------------------------ */
+
+/*
+ * Unloading hv.ko while a VM (or just /dev/hv) is open must be refused;
+ * the testbed's unload_module point, after every binary has closed its
+ * fds, is the "later succeeds" half.
+ */
+static void test_unload_refused(void)
+{
+	struct vm *vm = vm_create_bare(2 << 20);
+	long r;
+
+	r = syscall(SYS_delete_module, "hv", O_NONBLOCK);
+	TEST_ASSERT(r < 0, "delete_module(hv) succeeded with a VM open");
+	TEST_ASSERT(errno == EWOULDBLOCK || errno == EBUSY,
+		    "delete_module(hv) with a VM open: %s (expected EWOULDBLOCK or EBUSY)",
+		    strerror(errno));
+	vm_destroy(vm);
+}
+
 static const struct hv_test tests[] = {
 	{ "migrate_between_cpus", test_migrate, 300 },
 	{ "signal_storm", test_signal_storm, 300 },
 	{ "sigkill_frees_guest_memory", test_sigkill, 300 },
 	{ "create_destroy_many_vms", test_create_destroy, 300 },
+	{ "module_unload_refused_while_vm_exists", test_unload_refused, 0 },
 };
 
 int main(void)
