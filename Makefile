@@ -14,6 +14,10 @@
 #   make testbed-expected  regenerate selftests/testbed/expected/<series>.txt (the test points each
 #                     testbed must report) from the last full, passing run; review with git diff
 #   make demo         the main job (see README.md)
+#   make bench        not a test: hv_bench (selftests/bench), the same guest code on /dev/hv and
+#                     /dev/kvm in one SVM testbed boot; prints per operation the median and p99
+#                     cycles and the hv/KVM ratio, writes build/bench/results.{txt,csv,svg}
+#                     (docs/research.md, "Benchmark"); `make bench VMX=1` the same under Bochs
 #   make checkpatch   the kernel's checkpatch.pl --strict over module/ and uapi/: every finding
 #                     printed, a summary line, non-zero exit on any ERROR (scripts/checkpatch.sh)
 #   make install      see install.mk
@@ -26,7 +30,7 @@ KDIR ?= /lib/modules/$(KVER)/build
 TESTBED := selftests/testbed
 
 .PHONY: all module selftests check check-svm check-vmx check-kunit check-unit check-vmm testbed-expected \
-	demo deps clean
+	demo bench deps clean
 
 all: module selftests
 
@@ -64,6 +68,9 @@ testbed-expected:
 demo: deps
 	bash $(TESTBED)/demo.sh
 
+bench: deps
+	HV_SKIP_DEPS=1 bash $(TESTBED)/bench.sh $(if $(VMX),--vmx,--svm)
+
 # Fetches checkpatch.pl itself (from linux-source-6.1, once): no dependency on `deps`.
 .PHONY: checkpatch
 checkpatch:
@@ -73,6 +80,7 @@ clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null || true
 	$(MAKE) -C selftests/hv clean
 	$(MAKE) -C selftests/vmm clean
+	$(MAKE) -C selftests/bench clean
 	$(MAKE) -C module/tests/host clean
 	rm -rf build
 
