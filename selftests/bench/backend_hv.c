@@ -6,85 +6,47 @@
  * library hv-run and the selftests share (selftests/hv/lib/hv_ioctl.h).
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include "hv_ioctl.h"
 #include "bench.h"
 
 struct bench_vm {
-	int dev_fd, vm_fd, vcpu_fd;
-	struct hv_run *run;
-	size_t run_size;
+	struct bench_fds f;
+};
+
+static const struct bench_dev hv_dev = {
+	.path = HV_DEV_PATH,
+	.get_api_version = HV_GET_API_VERSION,
+	.api_version = HV_API_VERSION,
+	.create_vm = HV_CREATE_VM,
+	.create_vcpu = HV_CREATE_VCPU,
+	.get_vcpu_mmap_size = HV_GET_VCPU_MMAP_SIZE,
 };
 
 static const char *hv_probe(void)
 {
-	static char why[120];
-	int fd = open(HV_DEV_PATH, O_RDWR | O_CLOEXEC), ver;
-
-	if (fd < 0) {
-		snprintf(why, sizeof(why), "cannot open %s: %s", HV_DEV_PATH, strerror(errno));
-		return why;
-	}
-	ver = hv_ioctl_get_api_version(fd);
-	close(fd);
-	if (ver != HV_API_VERSION) {
-		snprintf(why, sizeof(why), "HV_GET_API_VERSION %d, built for %d", ver, HV_API_VERSION);
-		return why;
-	}
-	return NULL;
+	return bench_dev_probe(&hv_dev);
 }
 
 static void hv_destroy(struct bench_vm *b)
 {
-	if (b->run)
-		munmap(b->run, b->run_size);
-	if (b->vcpu_fd >= 0)
-		close(b->vcpu_fd);
-	if (b->vm_fd >= 0)
-		close(b->vm_fd);
-	if (b->dev_fd >= 0)
-		close(b->dev_fd);
+	bench_fds_close(&b->f);
 	free(b);
 }
 
 static struct bench_vm *hv_create(void)
 {
 	struct bench_vm *b = calloc(1, sizeof(*b));
-	int size, err;
-	void *run;
 
 	if (!b)
 		return NULL;
-	b->vm_fd = b->vcpu_fd = -1;
-	b->dev_fd = open(HV_DEV_PATH, O_RDWR | O_CLOEXEC);
-	if (b->dev_fd < 0)
-		goto fail;
-	b->vm_fd = hv_ioctl_create_vm(b->dev_fd, 0);
-	if (b->vm_fd < 0)
-		goto fail;
-	b->vcpu_fd = hv_ioctl_create_vcpu(b->vm_fd, 0);
-	if (b->vcpu_fd < 0)
-		goto fail;
-	size = hv_ioctl_get_vcpu_mmap_size(b->dev_fd);
-	if (size <= 0)
-		goto fail;
-	run = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, b->vcpu_fd, 0);
-	if (run == MAP_FAILED)
-		goto fail;
-	b->run = run;
-	b->run_size = size;
+	if (bench_fds_open(&b->f, &hv_dev)) {
+		free(b);
+		return NULL;
+	}
 	return b;
-fail:
-	err = errno;
-	hv_destroy(b);
-	errno = err;
-	return NULL;
 }
 
 static int hv_set_memory(struct bench_vm *b, uint32_t slot, uint64_t gpa, uint64_t size, void *hva)
@@ -94,7 +56,7 @@ static int hv_set_memory(struct bench_vm *b, uint32_t slot, uint64_t gpa, uint64
 		.userspace_addr = (uint64_t)(uintptr_t)hva,
 	};
 
-	return hv_ioctl_set_memory_region(b->vm_fd, &r) < 0 ? -1 : 0;
+	return hv_ioctl_set_memory_region(b->f.vm_fd, &r) < 0 ? -1 : 0;
 }
 
 static int hv_set_state(struct bench_vm *b, const struct hv_sregs *sregs, const struct hv_regs *regs)
@@ -102,10 +64,10 @@ static int hv_set_state(struct bench_vm *b, const struct hv_sregs *sregs, const 
 	struct hv_sregs s = *sregs, cur;
 
 	/* The vCPU keeps its reset APIC base; its CPUID is the supported table already. */
-	if (hv_ioctl_get_sregs(b->vcpu_fd, &cur) < 0)
+	if (hv_ioctl_get_sregs(b->f.vcpu_fd, &cur) < 0)
 		return -1;
 	s.apic_base = cur.apic_base;
-	if (hv_ioctl_set_sregs(b->vcpu_fd, &s) < 0 || hv_ioctl_set_regs(b->vcpu_fd, regs) < 0)
+	if (hv_ioctl_set_sregs(b->f.vcpu_fd, &s) < 0 || hv_ioctl_set_regs(b->f.vcpu_fd, regs) < 0)
 		return -1;
 	return 0;
 }
@@ -125,9 +87,9 @@ static const char *hv_kernel_hypercall(struct bench_vm *b)
 
 static int hv_run_vcpu(struct bench_vm *b, struct bench_exit *ex)
 {
-	struct hv_run *run = b->run;
+	struct hv_run *run = b->f.run;
 
-	if (hv_ioctl_run(b->vcpu_fd) < 0) {
+	if (hv_ioctl_run(b->f.vcpu_fd) < 0) {
 		if (errno != EINTR)
 			return -1;
 		ex->kind = BX_INTR;
@@ -175,7 +137,7 @@ static int hv_interrupt(struct bench_vm *b, uint8_t vector)
 {
 	struct hv_interrupt irq = { .vector = vector };
 
-	return hv_ioctl_interrupt(b->vcpu_fd, &irq) < 0 ? -1 : 0;
+	return hv_ioctl_interrupt(b->f.vcpu_fd, &irq) < 0 ? -1 : 0;
 }
 
 const struct bench_backend bench_backend_hv = {

@@ -9,13 +9,11 @@
  * hv's supported table.
  */
 #include <errno.h>
-#include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/mman.h>
-#include <unistd.h>
 #include <linux/kvm.h>
 #include <linux/kvm_para.h>
 
@@ -24,40 +22,27 @@
 #define KVM_DEV_PATH	"/dev/kvm"
 
 struct bench_vm {
-	int dev_fd, vm_fd, vcpu_fd;
-	struct kvm_run *run;
-	size_t run_size;
-	bool exit_hypercall;	/* KVM_CAP_EXIT_HYPERCALL on for KVM_HC_MAP_GPA_RANGE */
+	struct bench_fds f;
+};
+
+static const struct bench_dev kvm_dev = {
+	.path = KVM_DEV_PATH,
+	.get_api_version = KVM_GET_API_VERSION,
+	.api_version = KVM_API_VERSION,
+	.create_vm = KVM_CREATE_VM,
+	.create_vcpu = KVM_CREATE_VCPU,
+	.get_vcpu_mmap_size = KVM_GET_VCPU_MMAP_SIZE,
+	.set_tss_addr = KVM_SET_TSS_ADDR,
 };
 
 static const char *kvm_probe(void)
 {
-	static char why[120];
-	int fd = open(KVM_DEV_PATH, O_RDWR | O_CLOEXEC), ver;
-
-	if (fd < 0) {
-		snprintf(why, sizeof(why), "cannot open %s: %s", KVM_DEV_PATH, strerror(errno));
-		return why;
-	}
-	ver = ioctl(fd, KVM_GET_API_VERSION, 0);
-	close(fd);
-	if (ver != KVM_API_VERSION) {
-		snprintf(why, sizeof(why), "KVM_GET_API_VERSION %d, want %d", ver, KVM_API_VERSION);
-		return why;
-	}
-	return NULL;
+	return bench_dev_probe(&kvm_dev);
 }
 
 static void kvm_destroy(struct bench_vm *b)
 {
-	if (b->run)
-		munmap(b->run, b->run_size);
-	if (b->vcpu_fd >= 0)
-		close(b->vcpu_fd);
-	if (b->vm_fd >= 0)
-		close(b->vm_fd);
-	if (b->dev_fd >= 0)
-		close(b->dev_fd);
+	bench_fds_close(&b->f);
 	free(b);
 }
 
@@ -72,14 +57,14 @@ static int kvm_set_supported_cpuid(struct bench_vm *b)
 		if (!c)
 			return -1;
 		c->nent = n;
-		r = ioctl(b->dev_fd, KVM_GET_SUPPORTED_CPUID, c);
+		r = ioctl(b->f.dev_fd, KVM_GET_SUPPORTED_CPUID, c);
 		if (r == 0 || errno != E2BIG || n >= 4096)
 			break;
 		free(c);
 		n *= 2;
 	}
 	if (r == 0)
-		r = ioctl(b->vcpu_fd, KVM_SET_CPUID2, c);
+		r = ioctl(b->f.vcpu_fd, KVM_SET_CPUID2, c);
 	free(c);
 	return r < 0 ? -1 : 0;
 }
@@ -87,39 +72,21 @@ static int kvm_set_supported_cpuid(struct bench_vm *b)
 static struct bench_vm *kvm_create(void)
 {
 	struct bench_vm *b = calloc(1, sizeof(*b));
-	int size, err;
-	void *run;
+	int err;
 
 	if (!b)
 		return NULL;
-	b->vm_fd = b->vcpu_fd = -1;
-	b->dev_fd = open(KVM_DEV_PATH, O_RDWR | O_CLOEXEC);
-	if (b->dev_fd < 0)
+	if (bench_fds_open(&b->f, &kvm_dev))
 		goto fail;
-	b->vm_fd = ioctl(b->dev_fd, KVM_CREATE_VM, 0);
-	if (b->vm_fd < 0)
+	if (kvm_set_supported_cpuid(b)) {
+		err = errno;
+		bench_fds_close(&b->f);
+		errno = err;
 		goto fail;
-	/* VMX without unrestricted guest needs it for real mode; SVM ignores it. */
-	if (ioctl(b->vm_fd, KVM_SET_TSS_ADDR, 0xfffbd000UL) < 0)
-		goto fail;
-	b->vcpu_fd = ioctl(b->vm_fd, KVM_CREATE_VCPU, 0);
-	if (b->vcpu_fd < 0)
-		goto fail;
-	size = ioctl(b->dev_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
-	if (size <= 0)
-		goto fail;
-	run = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, b->vcpu_fd, 0);
-	if (run == MAP_FAILED)
-		goto fail;
-	b->run = run;
-	b->run_size = size;
-	if (kvm_set_supported_cpuid(b))
-		goto fail;
+	}
 	return b;
 fail:
-	err = errno;
-	kvm_destroy(b);
-	errno = err;
+	free(b);
 	return NULL;
 }
 
@@ -130,7 +97,7 @@ static int kvm_set_memory(struct bench_vm *b, uint32_t slot, uint64_t gpa, uint6
 		.userspace_addr = (uint64_t)(uintptr_t)hva,
 	};
 
-	return ioctl(b->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0 ? -1 : 0;
+	return ioctl(b->f.vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0 ? -1 : 0;
 }
 
 static void seg_to_kvm(struct kvm_segment *k, const struct hv_segment *s)
@@ -155,7 +122,7 @@ static int kvm_set_state(struct bench_vm *b, const struct hv_sregs *s, const str
 	struct kvm_sregs ks;
 	struct kvm_regs kr;
 
-	if (ioctl(b->vcpu_fd, KVM_GET_SREGS, &ks) < 0)
+	if (ioctl(b->f.vcpu_fd, KVM_GET_SREGS, &ks) < 0)
 		return -1;
 	seg_to_kvm(&ks.cs, &s->cs);
 	seg_to_kvm(&ks.ds, &s->ds);
@@ -177,21 +144,16 @@ static int kvm_set_state(struct bench_vm *b, const struct hv_sregs *s, const str
 	ks.efer = s->efer;
 	/* apic_base stays KVM's reset value; no interrupt is pending. */
 	memset(ks.interrupt_bitmap, 0, sizeof(ks.interrupt_bitmap));
-	if (ioctl(b->vcpu_fd, KVM_SET_SREGS, &ks) < 0)
+	if (ioctl(b->f.vcpu_fd, KVM_SET_SREGS, &ks) < 0)
 		return -1;
 
-	memset(&kr, 0, sizeof(kr));
-	kr.rax = r->rax;
-	kr.rbx = r->rbx;
-	kr.rcx = r->rcx;
-	kr.rdx = r->rdx;
-	kr.rsi = r->rsi;
-	kr.rdi = r->rdi;
-	kr.rsp = r->rsp;
-	kr.rbp = r->rbp;
-	kr.rip = r->rip;
-	kr.rflags = r->rflags;
-	return ioctl(b->vcpu_fd, KVM_SET_REGS, &kr) < 0 ? -1 : 0;
+	/* struct hv_regs from rax on is struct kvm_regs, field for field. */
+	_Static_assert(sizeof(kr) == sizeof(*r) - offsetof(struct hv_regs, rax) &&
+		       offsetof(struct kvm_regs, rflags) ==
+		       offsetof(struct hv_regs, rflags) - offsetof(struct hv_regs, rax),
+		       "hv_regs and kvm_regs differ");
+	memcpy(&kr, &r->rax, sizeof(kr));
+	return ioctl(b->f.vcpu_fd, KVM_SET_REGS, &kr) < 0 ? -1 : 0;
 }
 
 /*
@@ -201,14 +163,13 @@ static int kvm_set_state(struct bench_vm *b, const struct hv_sregs *s, const str
 static const char *kvm_user_hypercall(struct bench_vm *b)
 {
 	struct kvm_enable_cap cap = { .cap = KVM_CAP_EXIT_HYPERCALL };
-	int mask = ioctl(b->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_EXIT_HYPERCALL);
+	int mask = ioctl(b->f.vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_EXIT_HYPERCALL);
 
 	if (mask <= 0 || !(mask & (1 << KVM_HC_MAP_GPA_RANGE)))
 		return "KVM lacks KVM_CAP_EXIT_HYPERCALL for KVM_HC_MAP_GPA_RANGE: not comparable";
 	cap.args[0] = 1ULL << KVM_HC_MAP_GPA_RANGE;
-	if (ioctl(b->vm_fd, KVM_ENABLE_CAP, &cap) < 0)
+	if (ioctl(b->f.vm_fd, KVM_ENABLE_CAP, &cap) < 0)
 		return "KVM_ENABLE_CAP(KVM_CAP_EXIT_HYPERCALL) failed: not comparable";
-	b->exit_hypercall = true;
 	return NULL;
 }
 
@@ -221,9 +182,9 @@ static const char *kvm_kernel_hypercall(struct bench_vm *b)
 
 static int kvm_run_vcpu(struct bench_vm *b, struct bench_exit *ex)
 {
-	struct kvm_run *run = b->run;
+	struct kvm_run *run = b->f.run;
 
-	if (ioctl(b->vcpu_fd, KVM_RUN, 0) < 0) {
+	if (ioctl(b->f.vcpu_fd, KVM_RUN, 0) < 0) {
 		if (errno != EINTR)
 			return -1;
 		ex->kind = BX_INTR;
@@ -280,7 +241,7 @@ static int kvm_interrupt(struct bench_vm *b, uint8_t vector)
 {
 	struct kvm_interrupt irq = { .irq = vector };
 
-	return ioctl(b->vcpu_fd, KVM_INTERRUPT, &irq) < 0 ? -1 : 0;
+	return ioctl(b->f.vcpu_fd, KVM_INTERRUPT, &irq) < 0 ? -1 : 0;
 }
 
 const struct bench_backend bench_backend_kvm = {

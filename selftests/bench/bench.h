@@ -67,6 +67,27 @@ struct bench_exit {
 
 struct bench_vm;
 
+/* backend_dev.c: the part of both ABIs that differs only in ioctl numbers. */
+struct bench_dev {
+	const char *path;
+	unsigned long get_api_version;
+	int api_version;
+	unsigned long create_vm, create_vcpu, get_vcpu_mmap_size;
+	unsigned long set_tss_addr;	/* 0: none */
+};
+
+struct bench_fds {
+	int dev_fd, vm_fd, vcpu_fd;
+	void *run;		/* the vCPU's mapped run structure */
+	size_t run_size;
+};
+
+/* NULL if @d can be opened and has its API version, else why not. */
+const char *bench_dev_probe(const struct bench_dev *d);
+/* A VM with vCPU 0 and its run structure mapped; -1 with errno (nothing left open). */
+int bench_fds_open(struct bench_fds *f, const struct bench_dev *d);
+void bench_fds_close(struct bench_fds *f);
+
 struct bench_backend {
 	const char *name;	/* "hv", "kvm" */
 	/* NULL if usable, else why not (the whole backend is then n/a). */
