@@ -9,7 +9,7 @@
 #   Not a test: nothing is compared against a threshold; the exit status is 1 only if a step or
 #   an operation failed (not for "n/a", which names why an operation cannot be compared).
 # Environment: HV_SKIP_DEPS=1 (do not run deps.sh), HV_BENCH_OUT (instead of build/bench),
-#   HV_BENCH_ARGS="BATCHES ITERS WARMUP" (default "5 1000 50" on SVM, "3 200 20" on VMX),
+#   HV_BENCH_ARGS="BATCHES ITERS WARMUP" (default "10 2000 100" on SVM, "3 200 20" on VMX),
 #   HV_QEMU_TIMEOUT (default 1200), HV_QEMU_TEE=1 / HV_BOCHS_TEE=1 (the console live).
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -45,7 +45,7 @@ echo " ok"
 
 envs=()
 if [ "$vendor" = svm ]; then
-	args=${HV_BENCH_ARGS:-5 1000 50}
+	args=${HV_BENCH_ARGS:-10 2000 100}
 else
 	args=${HV_BENCH_ARGS:-3 200 20}
 	envs+=(-e HVTB_HEARTBEAT=0.5)
