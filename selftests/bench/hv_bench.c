@@ -3,16 +3,21 @@
  * hv_bench: round-trip cost of VM exits, the same guest code under /dev/hv
  * and /dev/kvm (make bench; docs/research.md, "Benchmark").
  *
- *   hv_bench run BACKEND [BATCHES ITERS WARMUP]
- *       BACKEND hv or kvm: runs every operation BATCHES times (default 5)
- *       in a fresh VM each time, ITERS timed iterations (default 1000)
- *       after WARMUP untimed ones (default 50), and prints one line per
- *       operation (below).  Exit status 1 if an operation failed.
+ *   hv_bench run BACKEND BATCHES ITERS WARMUP RAWFILE
+ *       BACKEND hv or kvm: runs every operation BATCHES times in a fresh
+ *       VM each time, ITERS timed iterations after WARMUP untimed ones,
+ *       and appends one record per batch to RAWFILE (cycles, or why the
+ *       batch is n/a or failed).  Exit status 1 if an operation failed.
+ *       bench-init.sh calls it once per round, hv and KVM loaded in turn,
+ *       so both sample the same stretches of a busy host's time.
+ *   hv_bench summarize BACKEND RAWFILE
+ *       pools every batch of each operation and prints one line per
+ *       operation (below).
  *   hv_bench report OUTDIR FILE...
  *       reads the BENCH lines of FILEs (serial logs) and writes
  *       OUTDIR/results.txt, results.csv and results.svg (report.c).
  *
- * Lines of `run` (one per operation; cycles are the guest's TSC):
+ * Lines of `summarize` (one per operation; cycles are the guest's TSC):
  *   BENCH <backend> <op> ok <samples> <min> <p1> <p10> <p25> <p50> <p75> <p90> <p99> <max>
  *         <batch medians, comma separated> <batch p99s, comma separated>
  *   BENCH <backend> <op> na <reason>         the backend cannot do it identically
@@ -287,44 +292,132 @@ static uint64_t pct(const uint64_t *v, size_t n, unsigned int p)
 	return v[rank ? rank - 1 : 0];
 }
 
-static int run_op(const struct bench_backend *be, enum bench_op op, unsigned int batches,
-		  unsigned int iters, unsigned int warmup)
+/*
+ * Raw results: one record per batch, appended by `run` to RAWFILE (so that
+ * batches of several runs, with the hypervisors loaded in turn between
+ * them, pool into one distribution) and read back by `summarize`.
+ */
+#define RAW_MAGIC	0x48564231	/* "HVB1" */
+
+struct raw_record {
+	uint32_t magic, op;
+	uint32_t status;	/* 0 ok (iters cycles follow), 1 n/a, 2 failed */
+	uint32_t iters;
+	char why[200];
+};
+
+static int write_record(FILE *raw, enum bench_op op, int status, const struct batch *b)
+{
+	struct raw_record h = { .magic = RAW_MAGIC, .op = op, .status = status,
+				.iters = status ? 0 : b->iters };
+
+	snprintf(h.why, sizeof(h.why), "%s", status ? b->why : "");
+	if (fwrite(&h, sizeof(h), 1, raw) != 1 ||
+	    (h.iters && fwrite(b->cycles, sizeof(uint64_t), h.iters, raw) != h.iters))
+		return -1;
+	return 0;
+}
+
+/* Runs @batches batches of every op, appending their records to @raw. */
+static int run_all(const struct bench_backend *be, unsigned int batches, unsigned int iters,
+		   unsigned int warmup, FILE *raw)
+{
+	struct batch b = { .be = be, .iters = iters, .warmup = warmup };
+	const char *na = be->probe();
+	unsigned int op, i;
+	int r, status = 0;
+
+	b.cycles = calloc(iters, sizeof(uint64_t));
+	if (!b.cycles)
+		return -1;
+	for (op = 0; op < OP_NR; op++) {
+		b.op = op;
+		for (i = 0; i < batches; i++) {
+			if (na) {
+				snprintf(b.why, sizeof(b.why), "%s", na);
+				r = -1;
+			} else {
+				r = run_batch(&b);
+			}
+			if (write_record(raw, op, r < 0 ? 2 : r, &b)) {
+				free(b.cycles);
+				return -1;
+			}
+			if (r < 0)
+				status = -1;
+			if (r)
+				break;	/* n/a or failed: no more batches of this op */
+		}
+	}
+	free(b.cycles);
+	return status;
+}
+
+/* The BENCH line of one op from every record of it in @raw. */
+static void summarize_op(const char *backend, enum bench_op op, FILE *raw)
 {
 	static const unsigned int ps[] = { 0, 1, 10, 25, 50, 75, 90, 99, 100 };
-	uint64_t *all = calloc((size_t)batches * iters, sizeof(uint64_t));
-	uint64_t bmed[64], bp99[64];
-	struct batch b = { .be = be, .op = op, .iters = iters, .warmup = warmup };
-	unsigned int i;
-	int r;
+	uint64_t *all = NULL, *grown, bmed[256], bp99[256];
+	unsigned int nb = 0, i;
+	size_t n = 0;
+	char why[240] = "";
+	int status = -1;	/* -1: no record */
+	struct raw_record h;
 
-	if (!all) {
-		printf("BENCH %s %s fail out of memory\n", be->name, bench_ops[op].name);
-		return -1;
-	}
-	for (i = 0; i < batches; i++) {
-		b.cycles = all + (size_t)i * iters;
-		r = run_batch(&b);
-		if (r) {
-			printf("BENCH %s %s %s %s\n", be->name, bench_ops[op].name,
-			       r > 0 ? "na" : "fail", b.why);
-			free(all);
-			return r > 0 ? 0 : -1;
+	rewind(raw);
+	while (fread(&h, sizeof(h), 1, raw) == 1) {
+		if (h.magic != RAW_MAGIC || h.iters > BENCH_MAX_ITERS) {
+			status = 2;
+			snprintf(why, sizeof(why), "corrupt raw file");
+			break;
 		}
-		qsort(b.cycles, iters, sizeof(uint64_t), cmp_u64);
-		bmed[i] = pct(b.cycles, iters, 50);
-		bp99[i] = pct(b.cycles, iters, 99);
+		if (h.op != op) {
+			if (fseek(raw, (long)h.iters * sizeof(uint64_t), SEEK_CUR))
+				break;
+			continue;
+		}
+		if (h.status) {
+			/* A failure wins over n/a, and either over results. */
+			if ((int)h.status > status) {
+				snprintf(why, sizeof(why), "%.200s", h.why);
+				status = h.status;
+			}
+			continue;
+		}
+		grown = realloc(all, (n + h.iters) * sizeof(uint64_t));
+		if (!grown || fread(grown + n, sizeof(uint64_t), h.iters, raw) != h.iters ||
+		    nb == ARRAY_SIZE(bmed)) {
+			all = grown ? grown : all;
+			status = 2;
+			snprintf(why, sizeof(why), "cannot read the raw file");
+			break;
+		}
+		all = grown;
+		qsort(all + n, h.iters, sizeof(uint64_t), cmp_u64);
+		bmed[nb] = pct(all + n, h.iters, 50);
+		bp99[nb] = pct(all + n, h.iters, 99);
+		nb++;
+		n += h.iters;
+		if (status < 0)
+			status = 0;
 	}
-	qsort(all, (size_t)batches * iters, sizeof(uint64_t), cmp_u64);
-	printf("BENCH %s %s ok %zu", be->name, bench_ops[op].name, (size_t)batches * iters);
+	if (status)
+		printf("BENCH %s %s %s %s\n", backend, bench_ops[op].name,
+		       status == 1 ? "na" : "fail", status < 0 ? "no result recorded" : why);
+	if (status) {
+		free(all);
+		return;
+	}
+	qsort(all, n, sizeof(uint64_t), cmp_u64);
+	printf("BENCH %s %s ok %zu", backend, bench_ops[op].name, n);
 	for (i = 0; i < ARRAY_SIZE(ps); i++)
-		printf(" %lu", (unsigned long)(ps[i] ? pct(all, (size_t)batches * iters, ps[i]) : all[0]));
-	for (i = 0; i < batches; i++)
+		printf(" %lu", (unsigned long)(ps[i] ? pct(all, n, ps[i]) : all[0]));
+	for (i = 0; i < nb; i++)
 		printf("%c%lu", i ? ',' : ' ', (unsigned long)bmed[i]);
-	for (i = 0; i < batches; i++)
+	for (i = 0; i < nb; i++)
 		printf("%c%lu", i ? ',' : ' ', (unsigned long)bp99[i]);
 	printf("\n");
 	free(all);
-	return 0;
 }
 
 static unsigned int arg_uint(const char *s, unsigned int min, unsigned int max, const char *what)
@@ -343,44 +436,58 @@ static unsigned int arg_uint(const char *s, unsigned int min, unsigned int max, 
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: hv_bench run hv|kvm [BATCHES ITERS WARMUP]\n"
+	fprintf(stderr, "usage: hv_bench run hv|kvm BATCHES ITERS WARMUP RAWFILE\n"
+			"       hv_bench summarize hv|kvm RAWFILE\n"
 			"       hv_bench report OUTDIR FILE...\n");
 	return 2;
+}
+
+static const struct bench_backend *backend_named(const char *name)
+{
+	if (!strcmp(name, "hv"))
+		return &bench_backend_hv;
+	if (!strcmp(name, "kvm"))
+		return &bench_backend_kvm;
+	return NULL;
 }
 
 int main(int argc, char **argv)
 {
 	const struct bench_backend *be;
-	unsigned int batches = 5, iters = 1000, warmup = 50, op;
-	const char *na;
-	int status = 0;
+	unsigned int batches, iters, warmup, op;
+	FILE *raw;
+	int status;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc >= 2 && !strcmp(argv[1], "report"))
 		return bench_report(argc - 2, argv + 2);
-	if (argc < 3 || strcmp(argv[1], "run") || (argc != 3 && argc != 6))
+	if (argc < 3 || !(be = backend_named(argv[2])))
 		return usage();
-	if (!strcmp(argv[2], "hv"))
-		be = &bench_backend_hv;
-	else if (!strcmp(argv[2], "kvm"))
-		be = &bench_backend_kvm;
-	else
+	if (!strcmp(argv[1], "summarize") && argc == 4) {
+		raw = fopen(argv[3], "rb");
+		if (!raw) {
+			fprintf(stderr, "hv_bench: %s: %s\n", argv[3], strerror(errno));
+			return 1;
+		}
+		for (op = 0; op < OP_NR; op++)
+			summarize_op(be->name, op, raw);
+		fclose(raw);
+		return 0;
+	}
+	if (strcmp(argv[1], "run") || argc != 7)
 		return usage();
-	if (argc == 6) {
-		batches = arg_uint(argv[3], 1, 64, "BATCHES");
-		iters = arg_uint(argv[4], 1, BENCH_MAX_ITERS, "ITERS");
-		warmup = arg_uint(argv[5], 0, BENCH_MAX_WARMUP, "WARMUP");
+	batches = arg_uint(argv[3], 1, 64, "BATCHES");
+	iters = arg_uint(argv[4], 1, BENCH_MAX_ITERS, "ITERS");
+	warmup = arg_uint(argv[5], 0, BENCH_MAX_WARMUP, "WARMUP");
+	raw = fopen(argv[6], "ab");
+	if (!raw) {
+		fprintf(stderr, "hv_bench: %s: %s\n", argv[6], strerror(errno));
+		return 1;
 	}
 	/* SIGALRM interrupts HV_RUN/KVM_RUN (EINTR): no SA_RESTART. */
 	sigaction(SIGALRM, &(struct sigaction){ .sa_handler = on_alarm }, NULL);
-	na = be->probe();
-	for (op = 0; op < OP_NR; op++) {
-		if (na) {
-			printf("BENCH %s %s fail %s\n", be->name, bench_ops[op].name, na);
-			status = 1;
-		} else if (run_op(be, op, batches, iters, warmup)) {
-			status = 1;
-		}
-	}
-	return status;
+	status = run_all(be, batches, iters, warmup, raw);
+	if (fclose(raw))
+		status = -1;
+	return status ? 1 : 0;
 }

@@ -1,16 +1,19 @@
 #!/bin/sh
 # selftests/testbed/bench-init.sh: the /init of make bench's testbed initramfs (busybox sh;
-# mkinitramfs.sh -i). One boot, both hypervisors in turn, never loaded together:
-#   insmod hv.ko; hv_bench run hv; rmmod hv;
-#   insmod the kvm modules (/kvm/order, as init.sh's kvm phase); hv_bench run kvm; rmmod them.
-# /etc/testbed.conf (mkinitramfs.sh -e) may set HV_BENCH_ARGS="BATCHES ITERS WARMUP" and
-# HVTB_HEARTBEAT (seconds; the VMX run's progress bound in run-bochs.sh).
+# mkinitramfs.sh -i). One boot, both hypervisors in turn, never loaded together, in rounds:
+#   for each round: insmod hv.ko; hv_bench run hv (one batch of every operation); rmmod hv;
+#                   insmod the kvm modules (/kvm/order, as init.sh's kvm phase); hv_bench run kvm;
+#                   rmmod them
+# then hv_bench summarize for each. Rounds rather than all of hv then all of KVM: on a machine
+# whose cores other emulators share, a busy stretch then slows both alike instead of one side.
+# /etc/testbed.conf (mkinitramfs.sh -e) sets HV_BENCH_ARGS="ROUNDS ITERS WARMUP" and, for the
+# VMX run, HVTB_HEARTBEAT (seconds; the progress bound of run-bochs.sh).
 # Serial protocol (the "# hv-test:" markers are those of init.sh, so run-qemu.sh/run-bochs.sh
 # end the run the same way), read by bench.sh:
-#   # hv-test: START kernel=<uname -r> vendor=<svm|vmx|none>
-#   # hv-test: RESULT ok|not ok <step> [# why]     load_hv, unload_hv, load_kvm, unload_kvm
-#   BENCH ...                                     hv_bench's result lines (selftests/bench)
-#   # hv-test: END hv_bench-<backend> rc=<rc>
+#   # hv-test: START kernel=<uname -r> vendor=<svm|vmx|none> cpus=<n>
+#   # hv-test: RESULT not ok <step> # <why>        a module that did not load or unload
+#   # hv-test: INFO round <n>: hv rc=<rc> kvm rc=<rc>
+#   BENCH ...                                     hv_bench summarize's lines (selftests/bench)
 #   # hv-test: KERNEL <line>                       a bad kernel log line (WARNING, BUG, ...)
 #   # hv-test: DONE
 PATH=/bin:/sbin:/usr/bin:/usr/sbin
@@ -22,7 +25,7 @@ mount -t devtmpfs devtmpfs /dev 2>/dev/null
 mount -t tmpfs tmpfs /tmp
 [ -c /dev/console ] && exec </dev/console >/dev/console 2>&1
 echo 1 >/proc/sys/kernel/printk 2>/dev/null
-HV_BENCH_ARGS=""
+
 # shellcheck disable=SC1091
 [ -f /etc/testbed.conf ] && . /etc/testbed.conf
 
@@ -32,49 +35,65 @@ grep -qw vmx /proc/cpuinfo && vendor=vmx
 echo
 echo "# hv-test: START kernel=$(uname -r) vendor=$vendor cpus=$(grep -c '^processor' /proc/cpuinfo)"
 
-step() { # step NAME COMMAND...: one RESULT line
+step() { # step NAME COMMAND...: silent when it works, a RESULT line when not
 	n=$1
 	shift
-	if out=$("$@" 2>&1); then
-		echo "# hv-test: RESULT ok $n"
-	else
-		echo "# hv-test: RESULT not ok $n # $out"
-		return 1
-	fi
+	out=$("$@" 2>&1) && return 0
+	echo "# hv-test: RESULT not ok $n # $out"
+	return 1
 }
 
-bench() { # bench BACKEND
+bench() { # bench BACKEND: one batch of every operation, appended to /tmp/BACKEND.raw
 	hb=""
 	if [ -n "${HVTB_HEARTBEAT:-}" ]; then
 		(while sleep "$HVTB_HEARTBEAT"; do echo "# hv-test: ALIVE"; done) </dev/null &
 		hb=$!
 	fi
-	# shellcheck disable=SC2086 # HV_BENCH_ARGS is three words
-	(cd /tmp && exec /tests/hv_bench run "$1" $HV_BENCH_ARGS) </dev/null 2>&1
+	(cd /tmp && exec /tests/hv_bench run "$1" 1 "$iters" "$warmup" "/tmp/$1.raw") </dev/null 2>&1
 	rc=$?
 	[ -z "$hb" ] || { kill "$hb"; wait "$hb"; } 2>/dev/null
-	echo "# hv-test: END hv_bench-$1 rc=$rc"
+	return $rc
 }
 
-if step load_hv insmod /hv.ko; then
-	bench hv
-	step unload_hv rmmod hv
-fi
+kvm_load() {
+	kvm_loaded=""
+	while read -r ko; do
+		[ -n "$ko" ] || continue
+		step "load_kvm.${ko%.ko}" insmod "/kvm/$ko" || return 1
+		kvm_loaded="$(echo "${ko%.ko}" | tr - _) $kvm_loaded"
+	done </kvm/order
+}
 
-loaded=""
-ok=1
-while read -r ko; do
-	[ -n "$ko" ] || continue
-	if step "load_kvm.${ko%.ko}" insmod "/kvm/$ko"; then
-		loaded="$(echo "${ko%.ko}" | tr - _) $loaded"
-	else
-		ok=0
-		break
+kvm_unload() {
+	for m in $kvm_loaded; do
+		step "unload_kvm.$m" rmmod "$m"
+	done
+}
+
+# shellcheck disable=SC2086 # three words
+set -- ${HV_BENCH_ARGS:-10 2000 100}
+rounds=$1
+iters=$2
+warmup=$3
+r=1
+while [ "$r" -le "$rounds" ]; do
+	hvrc=-
+	kvmrc=-
+	if step load_hv insmod /hv.ko; then
+		bench hv
+		hvrc=$?
+		step unload_hv rmmod hv
 	fi
-done </kvm/order
-[ $ok = 1 ] && bench kvm
-for m in $loaded; do
-	step "unload_kvm.$m" rmmod "$m"
+	if kvm_load; then
+		bench kvm
+		kvmrc=$?
+	fi
+	kvm_unload
+	echo "# hv-test: INFO round $r: hv rc=$hvrc kvm rc=$kvmrc"
+	r=$((r + 1))
+done
+for b in hv kvm; do
+	/tests/hv_bench summarize "$b" "/tmp/$b.raw" 2>&1
 done
 
 # The bad-line test of demo-init.sh (check.sh's full one is for test runs).

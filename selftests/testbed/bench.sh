@@ -1,15 +1,16 @@
 #!/bin/bash
 # selftests/testbed/bench.sh [--svm|--vmx] [SERIES]     what `make bench` (and `make bench VMX=1`) runs.
-#   hv_bench (selftests/bench) in one testbed boot: hv.ko loaded, every operation on /dev/hv,
-#   hv unloaded, kvm loaded (irqbypass, kvm, ccp, kvm-amd; or kvm-intel), every operation on
-#   /dev/kvm (bench-init.sh). Then `hv_bench report` turns the serial log into the table
-#   (printed), build/bench/results.txt, results.csv and results.svg.
+#   hv_bench (selftests/bench) in one testbed boot (bench-init.sh), in rounds: hv.ko loaded, one
+#   batch of every operation on /dev/hv, hv unloaded, kvm loaded (irqbypass, kvm, ccp, kvm-amd; or
+#   kvm-intel), one batch of every operation on /dev/kvm, kvm unloaded. Then `hv_bench report`
+#   turns the serial log into the table (printed), build/bench/results.txt, results.csv and
+#   results.svg.
 #   --svm (default): QEMU TCG, -cpu EPYC, Debian SERIES (default 6.12), one CPU (no second
 #   emulated CPU competing for the host's cores). --vmx: Bochs (corei7_skylake_x), smaller counts.
 #   Not a test: nothing is compared against a threshold; the exit status is 1 only if a step or
 #   an operation failed (not for "n/a", which names why an operation cannot be compared).
 # Environment: HV_SKIP_DEPS=1 (do not run deps.sh), HV_BENCH_OUT (instead of build/bench),
-#   HV_BENCH_ARGS="BATCHES ITERS WARMUP" (default "10 2000 100" on SVM, "3 200 20" on VMX),
+#   HV_BENCH_ARGS="ROUNDS ITERS WARMUP" (default "10 2000 100" on SVM, "3 200 20" on VMX),
 #   HV_QEMU_TIMEOUT (default 1200), HV_QEMU_TEE=1 / HV_BOCHS_TEE=1 (the console live).
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -71,7 +72,7 @@ echo " $(($(date +%s) - t))s"
 tr -d '\r' <"$log" >"$log.txt"
 
 echo
-grep -E '^# hv-test: (START|RESULT not ok|KERNEL|END)' "$log.txt" | sed 's/^# hv-test: /bench: testbed: /' || true
+grep -E '^# hv-test: (START|RESULT not ok|KERNEL|INFO round)' "$log.txt" | sed 's/^# hv-test: /bench: testbed: /' || true
 ok=1
 grep -q '^# hv-test: DONE' "$log.txt" || { echo "bench: the testbed did not finish (see $log)"; ok=0; }
 grep -q '^# hv-test: RESULT not ok' "$log.txt" && ok=0
