@@ -60,11 +60,11 @@ log=$out/bench.log
 rm -f "$log" "$log.txt"
 t=$(date +%s)
 if [ "$vendor" = svm ]; then
-	step "QEMU TCG (EPYC, 1 CPU): hv, then KVM"
+	step "QEMU TCG (EPYC, 1 CPU): hv and KVM in turn"
 	HV_QEMU_TIMEOUT=${HV_QEMU_TIMEOUT:-1200} "$tb/run-qemu.sh" "$kver" "$out/initrd.gz" "$log" 1 \
 		2>"$out/emulator.err" || { echo; cat "$out/emulator.err" >&2; }
 else
-	step "Bochs (corei7_skylake_x, 1 CPU): hv, then KVM"
+	step "Bochs (corei7_skylake_x, 1 CPU): hv and KVM in turn"
 	"$tb/run-bochs.sh" "$kver" "$out/initrd.gz" "$log" 1 2>"$out/emulator.err" ||
 		{ echo; cat "$out/emulator.err" >&2; }
 fi
