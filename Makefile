@@ -16,6 +16,10 @@
 #   make demo         the main job (see README.md)
 #   make fuzz         the /dev/hv fuzzer for DURATION seconds (default 600) in the debug testbed
 #                     kernel (FUZZ_KERNEL=6.1|6.12 for another); corpus and findings in build/fuzz/
+#   make bench        not a test: hv_bench (selftests/bench), the same guest code on /dev/hv and
+#                     /dev/kvm in one SVM testbed boot; prints per operation the median and p99
+#                     cycles and the hv/KVM ratio, writes build/bench/results.{txt,csv,svg}
+#                     (docs/research.md, "Benchmark"); `make bench VMX=1` the same under Bochs
 #   make checkpatch   the kernel's checkpatch.pl --strict over module/ and uapi/: every finding
 #                     printed, a summary line, non-zero exit on any ERROR (scripts/checkpatch.sh)
 #   make check-host   on a test host with real VT-x/AMD-V only, as root, with
@@ -32,7 +36,7 @@ KDIR ?= /lib/modules/$(KVER)/build
 TESTBED := selftests/testbed
 
 .PHONY: all module selftests check check-svm check-vmx check-kunit check-unit check-vmm testbed-expected \
-	demo deps clean fuzz
+	demo bench deps clean fuzz
 
 all: module selftests
 
@@ -75,6 +79,9 @@ testbed-expected:
 demo: deps
 	bash $(TESTBED)/demo.sh
 
+bench: deps
+	HV_SKIP_DEPS=1 bash $(TESTBED)/bench.sh $(if $(VMX),--vmx,--svm)
+
 # Fetches checkpatch.pl itself (from linux-source-6.1, once): no dependency on `deps`.
 .PHONY: checkpatch
 checkpatch:
@@ -89,6 +96,7 @@ clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null || true
 	$(MAKE) -C selftests/hv clean
 	$(MAKE) -C selftests/vmm clean
+	$(MAKE) -C selftests/bench clean
 	$(MAKE) -C module/tests/host clean
 	rm -rf build
 

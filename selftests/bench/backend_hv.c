@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hv_bench's /dev/hv backend: one VM with one vCPU, no in-kernel local
+ * APIC (so HLT exits to userspace and HV_INTERRUPT is the interrupt line,
+ * as KVM_INTERRUPT is without an in-kernel irqchip), through the ioctl
+ * library hv-run and the selftests share (selftests/hv/lib/hv_ioctl.h).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "hv_ioctl.h"
+#include "bench.h"
+
+struct bench_vm {
+	struct bench_fds f;
+};
+
+static const struct bench_dev hv_dev = {
+	.path = HV_DEV_PATH,
+	.get_api_version = HV_GET_API_VERSION,
+	.api_version = HV_API_VERSION,
+	.create_vm = HV_CREATE_VM,
+	.create_vcpu = HV_CREATE_VCPU,
+	.get_vcpu_mmap_size = HV_GET_VCPU_MMAP_SIZE,
+};
+
+static const char *hv_probe(void)
+{
+	return bench_dev_probe(&hv_dev);
+}
+
+static void hv_destroy(struct bench_vm *b)
+{
+	bench_fds_close(&b->f);
+	free(b);
+}
+
+static struct bench_vm *hv_create(void)
+{
+	struct bench_vm *b = calloc(1, sizeof(*b));
+
+	if (!b)
+		return NULL;
+	if (bench_fds_open(&b->f, &hv_dev)) {
+		free(b);
+		return NULL;
+	}
+	return b;
+}
+
+static int hv_set_memory(struct bench_vm *b, uint32_t slot, uint64_t gpa, uint64_t size, void *hva)
+{
+	struct hv_memory_region r = {
+		.slot = slot, .guest_phys_addr = gpa, .memory_size = size,
+		.userspace_addr = (uint64_t)(uintptr_t)hva,
+	};
+
+	return hv_ioctl_set_memory_region(b->f.vm_fd, &r) < 0 ? -1 : 0;
+}
+
+static int hv_set_state(struct bench_vm *b, const struct hv_sregs *sregs, const struct hv_regs *regs)
+{
+	struct hv_sregs s = *sregs, cur;
+
+	/* The vCPU keeps its reset APIC base; its CPUID is the supported table already. */
+	if (hv_ioctl_get_sregs(b->f.vcpu_fd, &cur) < 0)
+		return -1;
+	s.apic_base = cur.apic_base;
+	if (hv_ioctl_set_sregs(b->f.vcpu_fd, &s) < 0 || hv_ioctl_set_regs(b->f.vcpu_fd, regs) < 0)
+		return -1;
+	return 0;
+}
+
+static const char *hv_user_hypercall(struct bench_vm *b)
+{
+	(void)b;
+	/* Every CPL-0 VMMCALL/VMCALL is an HV_EXIT_HYPERCALL. */
+	return NULL;
+}
+
+static const char *hv_kernel_hypercall(struct bench_vm *b)
+{
+	(void)b;
+	return "hv answers no CPL-0 hypercall in the kernel: every number is the VMM's (docs/abi.md)";
+}
+
+static int hv_run_vcpu(struct bench_vm *b, struct bench_exit *ex)
+{
+	struct hv_run *run = b->f.run;
+
+	if (hv_ioctl_run(b->f.vcpu_fd) < 0) {
+		if (errno != EINTR)
+			return -1;
+		ex->kind = BX_INTR;
+		return 0;
+	}
+	switch (run->exit_reason) {
+	case HV_EXIT_IO:
+		ex->kind = BX_IO;
+		ex->io_out = run->io.direction == HV_IO_DIR_OUT;
+		ex->port = run->io.port;
+		ex->size = run->io.size;
+		ex->io_data = (uint8_t *)run + run->io.data_offset;
+		if (run->io.count != 1)
+			ex->kind = BX_OTHER;
+		break;
+	case HV_EXIT_MMIO:
+		ex->kind = BX_MMIO;
+		ex->gpa = run->mmio.phys_addr;
+		ex->len = run->mmio.len;
+		ex->is_write = run->mmio.is_write;
+		ex->mmio_data = run->mmio.data;
+		break;
+	case HV_EXIT_HLT:
+		ex->kind = BX_HLT;
+		break;
+	case HV_EXIT_HYPERCALL:
+		ex->kind = BX_HYPERCALL;
+		ex->hc_nr = run->hypercall.nr;
+		ex->hc_ret = (uint64_t *)&run->hypercall.ret;
+		break;
+	case HV_EXIT_INTR:
+		ex->kind = BX_INTR;
+		break;
+	default:
+		ex->kind = BX_OTHER;
+		break;
+	}
+	snprintf(ex->desc, sizeof(ex->desc), "hv exit %s (%u), io port %#x, mmio gpa %#llx",
+		 hv_exit_name(run->exit_reason), run->exit_reason, run->io.port,
+		 (unsigned long long)run->mmio.phys_addr);
+	return 0;
+}
+
+static int hv_interrupt(struct bench_vm *b, uint8_t vector)
+{
+	struct hv_interrupt irq = { .vector = vector };
+
+	return hv_ioctl_interrupt(b->f.vcpu_fd, &irq) < 0 ? -1 : 0;
+}
+
+const struct bench_backend bench_backend_hv = {
+	.name = "hv",
+	.probe = hv_probe,
+	.create = hv_create,
+	.set_memory = hv_set_memory,
+	.set_state = hv_set_state,
+	.user_hypercall = hv_user_hypercall,
+	.kernel_hypercall = hv_kernel_hypercall,
+	.run = hv_run_vcpu,
+	.interrupt = hv_interrupt,
+	.destroy = hv_destroy,
+};

@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * hv_bench: the same guest code on /dev/hv and /dev/kvm.
+ *
+ * The guest environment (page tables mapping the binary, GDT, IDT, long
+ * mode) is built once per VM by selftests/hv/lib (processor.c) in plain
+ * memory; a backend only hands that memory and the register state to its
+ * hypervisor, runs the vCPU and translates each exit into a struct
+ * bench_exit.  Everything the guest does and everything the host answers
+ * is the same code for both backends.
+ */
+#ifndef HV_BENCH_H
+#define HV_BENCH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <linux/hv.h>
+
+/* Guest physical layout (slot 0 is the selftest library's RAM at GPA 0). */
+#define BENCH_RAM_SIZE		(64UL << 20)
+#define BENCH_FRESH_SLOT	1
+#define BENCH_FRESH_GPA		(1UL << 30)	/* never touched before the op */
+#define BENCH_FRESH_GVA		0x100000000000ULL
+#define BENCH_MMIO_GPA		0xc0000000UL	/* in no slot: MMIO on both */
+#define BENCH_MMIO_GVA		0x200000000000ULL
+
+/* Ports: the op's unclaimed port, and the guest's end-of-run report. */
+#define BENCH_PIO_PORT		0xe0
+#define BENCH_DONE_PORT		0xe4
+
+/* What the host answers an MMIO read with; the guest checks it. */
+#define BENCH_MMIO_PATTERN	0x5a5aa5a5U
+/* KVM_HC_MAP_GPA_RANGE: the one hypercall number KVM can send to userspace. */
+#define BENCH_HC_USER		12
+/* A number KVM answers in the kernel with -KVM_ENOSYS. */
+#define BENCH_HC_KERNEL		0x7ffe
+#define BENCH_KVM_ENOSYS	((uint64_t)-1000)
+#define BENCH_IRQ_VECTOR	0x40
+#define MSR_IA32_MISC_ENABLE	0x1a0
+
+enum bench_exit_kind {
+	BX_IO,
+	BX_MMIO,
+	BX_HLT,
+	BX_HYPERCALL,
+	BX_INTR,	/* the run was interrupted (EINTR): run again */
+	BX_OTHER,	/* anything else: the op fails, with @desc */
+};
+
+struct bench_exit {
+	enum bench_exit_kind kind;
+	/* BX_IO */
+	bool io_out;
+	uint16_t port;
+	uint8_t size;
+	uint8_t *io_data;	/* the backend's data buffer (IN: fill it) */
+	/* BX_MMIO */
+	uint64_t gpa;
+	uint32_t len;
+	bool is_write;
+	uint8_t *mmio_data;	/* 8 bytes (read: fill them) */
+	/* BX_HYPERCALL */
+	uint64_t hc_nr;
+	uint64_t *hc_ret;	/* what the guest gets in RAX */
+	char desc[160];
+};
+
+struct bench_vm;
+
+/* backend_dev.c: the part of both ABIs that differs only in ioctl numbers. */
+struct bench_dev {
+	const char *path;
+	unsigned long get_api_version;
+	int api_version;
+	unsigned long create_vm, create_vcpu, get_vcpu_mmap_size;
+	unsigned long set_tss_addr;	/* 0: none */
+};
+
+struct bench_fds {
+	int dev_fd, vm_fd, vcpu_fd;
+	void *run;		/* the vCPU's mapped run structure */
+	size_t run_size;
+};
+
+/* NULL if @d can be opened and has its API version, else why not. */
+const char *bench_dev_probe(const struct bench_dev *d);
+/* A VM with vCPU 0 and its run structure mapped; -1 with errno (nothing left open). */
+int bench_fds_open(struct bench_fds *f, const struct bench_dev *d);
+void bench_fds_close(struct bench_fds *f);
+
+struct bench_backend {
+	const char *name;	/* "hv", "kvm" */
+	/* NULL if usable, else why not (the whole backend is then n/a). */
+	const char *(*probe)(void);
+	/* Creates the VM (on error: returns NULL with errno and a message on stderr). */
+	struct bench_vm *(*create)(void);
+	int (*set_memory)(struct bench_vm *bvm, uint32_t slot, uint64_t gpa, uint64_t size, void *hva);
+	/* One vCPU with this state (long mode, supported CPUID). */
+	int (*set_state)(struct bench_vm *bvm, const struct hv_sregs *sregs, const struct hv_regs *regs);
+	/* Can a VMMCALL/VMCALL reach userspace, and can one be answered in the kernel? NULL: yes. */
+	const char *(*user_hypercall)(struct bench_vm *bvm);
+	const char *(*kernel_hypercall)(struct bench_vm *bvm);
+	int (*run)(struct bench_vm *bvm, struct bench_exit *ex);
+	/* Queue external interrupt @vector (no in-kernel interrupt controller). */
+	int (*interrupt)(struct bench_vm *bvm, uint8_t vector);
+	void (*destroy)(struct bench_vm *bvm);
+};
+
+extern const struct bench_backend bench_backend_hv;
+extern const struct bench_backend bench_backend_kvm;
+
+/* ---- the operations ------------------------------------------------------------- */
+
+enum bench_op {
+	OP_CONTROL,
+	OP_CPUID,
+	OP_HC_KERNEL,
+	OP_HC_USER,
+	OP_RDMSR,
+	OP_WRMSR,
+	OP_PIO_OUT,
+	OP_MMIO_READ,
+	OP_MMIO_WRITE,
+	OP_HLT_IRQ,
+	OP_FIRST_TOUCH,
+	OP_NR,
+};
+
+struct bench_op_info {
+	const char *name;
+	/* The userspace exit each iteration must give (BX_OTHER: none). */
+	enum bench_exit_kind exit;
+	const char *what;
+};
+
+extern const struct bench_op_info bench_ops[OP_NR];
+
+/* Guest side (guest.c): limits of one batch. */
+#define BENCH_MAX_ITERS		4096
+#define BENCH_MAX_WARMUP	256
+
+struct bench_guest_result {
+	uint64_t status;	/* 1 ok; 2 + line of a failed check */
+	uint64_t check;		/* the value that failed a check */
+	uint64_t irqs;		/* interrupts taken (OP_HLT_IRQ) */
+	uint64_t cycles[BENCH_MAX_ITERS];
+};
+
+extern struct bench_guest_result bench_result;
+/* Runs @op: @warmup iterations untimed, then @iters timed; reports through the done port. */
+void bench_guest_main(uint64_t op, uint64_t iters_warmup);
+#define BENCH_ARGS(iters, warmup)	((uint64_t)(iters) | ((uint64_t)(warmup) << 32))
+
+/* report.c: reads "BENCH ..." lines, writes the table, CSV and SVG. */
+int bench_report(int argc, char **argv);
+
+#endif /* HV_BENCH_H */

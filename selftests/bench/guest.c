@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hv_bench, guest side: one timed loop per operation.  Runs inside the VM
+ * (see selftests/hv/lib/processor.h for what guest code may do), the same
+ * bytes on both backends.
+ *
+ * Each iteration is timed by the guest itself: RDTSC between two LFENCEs
+ * before and after the operation (LFENCE is dispatch serializing on AMD
+ * with DE_CFG[1], which Linux sets, and on Intel: no later instruction
+ * starts before it, so the operation cannot overlap either reading).  The
+ * cycles go to bench_result.cycles[], which the host reads from the
+ * guest's copy of the global after the run.  The no-exit control op times
+ * the two readings alone: the floor of the measurement itself.
+ */
+#include <stdint.h>
+
+#include "processor.h"
+#include "bench.h"
+
+struct bench_guest_result bench_result;
+
+static inline uint64_t tsc_fenced(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("lfence; rdtsc; lfence" : "=a"(lo), "=d"(hi) : : "memory");
+	return lo | ((uint64_t)hi << 32);
+}
+
+/* Guest: the end of the run, whatever happened; the host then reads bench_result. */
+static void __attribute__((noreturn)) guest_report(uint64_t status, uint64_t value)
+{
+	bench_result.status = status;
+	bench_result.check = value;
+	for (;;)
+		outb(BENCH_DONE_PORT, 0);
+}
+
+#define GUEST_CHECK(cond, value)					\
+	do {								\
+		if (!(cond))						\
+			guest_report(2 + __LINE__, (uint64_t)(value));	\
+	} while (0)
+
+static void guest_irq_handler(struct ex_regs *regs)
+{
+	(void)regs;
+	bench_result.irqs++;
+}
+
+static inline uint64_t hypercall(int amd, uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2)
+{
+	uint64_t ret;
+
+	if (amd)
+		__asm__ volatile("vmmcall" : "=a"(ret) : "a"(nr), "b"(a0), "c"(a1), "d"(a2) : "memory");
+	else
+		__asm__ volatile("vmcall" : "=a"(ret) : "a"(nr), "b"(a0), "c"(a1), "d"(a2) : "memory");
+	return ret;
+}
+
+/*
+ * One iteration of @op; @i counts every iteration of the run (warm-up
+ * first), so the first-touch op never touches a page twice.
+ */
+static inline __attribute__((always_inline)) void bench_step(uint64_t op, uint64_t i, int amd,
+							     uint64_t misc)
+{
+	uint32_t a, b, c, d;
+	uint64_t v;
+
+	switch (op) {
+	case OP_CONTROL:
+		break;
+	case OP_CPUID:
+		cpuid_count(0, 0, &a, &b, &c, &d);
+		GUEST_CHECK(a != 0 && b != 0, a);
+		break;
+	case OP_HC_KERNEL:
+		v = hypercall(amd, BENCH_HC_KERNEL, 0, 0, 0);
+		/* KVM's in-kernel answer; a userspace answer would be 0. */
+		GUEST_CHECK(v == BENCH_KVM_ENOSYS, v);
+		break;
+	case OP_HC_USER:
+		/* KVM_HC_MAP_GPA_RANGE(gpa, 1 page, attrs 0): the host answers 0. */
+		v = hypercall(amd, BENCH_HC_USER, BENCH_FRESH_GPA, 1, 0);
+		GUEST_CHECK(v == 0, v);
+		break;
+	case OP_RDMSR:
+		v = rdmsr(MSR_IA32_MISC_ENABLE);
+		GUEST_CHECK(v == misc, v);
+		break;
+	case OP_WRMSR:
+		wrmsr(MSR_IA32_MISC_ENABLE, misc);
+		break;
+	case OP_PIO_OUT:
+		outb(BENCH_PIO_PORT, (uint8_t)i);
+		break;
+	case OP_MMIO_READ:
+		v = *(volatile uint32_t *)BENCH_MMIO_GVA;
+		GUEST_CHECK(v == BENCH_MMIO_PATTERN, v);
+		break;
+	case OP_MMIO_WRITE:
+		*(volatile uint32_t *)BENCH_MMIO_GVA = (uint32_t)i;
+		break;
+	case OP_HLT_IRQ:
+		/* The handler runs at the HLT (STI's shadow covers the HLT itself). */
+		__asm__ volatile("sti; hlt; cli" : : : "memory");
+		GUEST_CHECK(bench_result.irqs == i + 1, bench_result.irqs);
+		break;
+	case OP_FIRST_TOUCH:
+		*(volatile uint64_t *)(BENCH_FRESH_GVA + i * 4096) = i;
+		break;
+	}
+}
+
+void bench_guest_main(uint64_t op, uint64_t args)
+{
+	uint64_t iters = (uint32_t)args, warmup = args >> 32, i, t0, t1;
+	uint64_t misc = 0;
+	uint32_t a, b, c, d;
+	int amd;
+
+	GUEST_CHECK(op < OP_NR && iters <= BENCH_MAX_ITERS && warmup <= BENCH_MAX_WARMUP, op);
+	cpuid_count(0, 0, &a, &b, &c, &d);
+	/* "AuthenticAMD" / "HygonGenuine": VMMCALL; else VMCALL. */
+	amd = b == 0x68747541 || b == 0x6f677948;
+	if (op == OP_RDMSR || op == OP_WRMSR)
+		misc = rdmsr(MSR_IA32_MISC_ENABLE);
+	guest_install_handler(BENCH_IRQ_VECTOR, guest_irq_handler);
+
+	for (i = 0; i < warmup; i++)
+		bench_step(op, i, amd, misc);
+	for (i = 0; i < iters; i++) {
+		t0 = tsc_fenced();
+		bench_step(op, warmup + i, amd, misc);
+		t1 = tsc_fenced();
+		bench_result.cycles[i] = t1 - t0;
+	}
+	if (op == OP_FIRST_TOUCH) {
+		/* Every page holds what was written: the touches really landed in the slot. */
+		for (i = 0; i < warmup + iters; i++)
+			GUEST_CHECK(*(volatile uint64_t *)(BENCH_FRESH_GVA + i * 4096) == i, i);
+	}
+	guest_report(1, 0);
+}

@@ -1,0 +1,119 @@
+#!/bin/sh
+# selftests/testbed/bench-init.sh: the /init of make bench's testbed initramfs (busybox sh;
+# mkinitramfs.sh -i). One boot, both hypervisors in turn, never loaded together, in rounds:
+#   for each round: insmod hv.ko; hv_bench run hv (one batch of every operation); rmmod hv;
+#                   insmod the kvm modules (/kvm/order, as init.sh's kvm phase); hv_bench run kvm;
+#                   rmmod them
+# then hv_bench summarize for each. Rounds rather than all of hv then all of KVM: on a machine
+# whose cores other emulators share, a busy stretch then slows both alike instead of one side.
+# /etc/testbed.conf (mkinitramfs.sh -e) sets HV_BENCH_ARGS="ROUNDS ITERS WARMUP" and, for the
+# VMX run, HVTB_HEARTBEAT (seconds; the progress bound of run-bochs.sh).
+# Serial protocol (the "# hv-test:" markers are those of init.sh, so run-qemu.sh/run-bochs.sh
+# end the run the same way), read by bench.sh:
+#   # hv-test: START kernel=<uname -r> vendor=<svm|vmx|none> cpus=<n>
+#   # hv-test: RESULT not ok <step> # <why>        a module that did not load or unload
+#   # hv-test: INFO round <n>: hv rc=<rc> kvm rc=<rc>
+#   BENCH ...                                     hv_bench summarize's lines (selftests/bench)
+#   # hv-test: KERNEL <line>                       a bad kernel log line (WARNING, BUG, ...) since /init
+#   # hv-test: DONE
+PATH=/bin:/sbin:/usr/bin:/usr/sbin
+export PATH
+mkdir -p /proc /sys /dev /tmp
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev 2>/dev/null
+mount -t tmpfs tmpfs /tmp
+[ -c /dev/console ] && exec </dev/console >/dev/console 2>&1
+echo 1 >/proc/sys/kernel/printk 2>/dev/null
+
+# shellcheck disable=SC1091
+[ -f /etc/testbed.conf ] && . /etc/testbed.conf
+
+boot_lines=$(dmesg | wc -l)
+vendor=none
+grep -qw svm /proc/cpuinfo && vendor=svm
+grep -qw vmx /proc/cpuinfo && vendor=vmx
+echo
+echo "# hv-test: START kernel=$(uname -r) vendor=$vendor cpus=$(grep -c '^processor' /proc/cpuinfo)"
+
+step() { # step NAME COMMAND...: silent when it works, a RESULT line when not
+	n=$1
+	shift
+	out=$("$@" 2>&1) && return 0
+	echo "# hv-test: RESULT not ok $n # $out"
+	return 1
+}
+
+bench() { # bench BACKEND: one batch of every operation, appended to /tmp/BACKEND.raw
+	hb=""
+	if [ -n "${HVTB_HEARTBEAT:-}" ]; then
+		(while sleep "$HVTB_HEARTBEAT"; do echo "# hv-test: ALIVE"; done) </dev/null &
+		hb=$!
+	fi
+	(cd /tmp && exec /tests/hv_bench run "$1" 1 "$iters" "$warmup" "/tmp/$1.raw") </dev/null 2>&1
+	rc=$?
+	[ -z "$hb" ] || { kill "$hb"; wait "$hb"; } 2>/dev/null
+	return $rc
+}
+
+kvm_load() {
+	kvm_loaded=""
+	while read -r ko; do
+		[ -n "$ko" ] || continue
+		step "load_kvm.${ko%.ko}" insmod "/kvm/$ko" || return 1
+		kvm_loaded="$(echo "${ko%.ko}" | tr - _) $kvm_loaded"
+	done </kvm/order
+}
+
+kvm_unload() {
+	for m in $kvm_loaded; do
+		step "unload_kvm.$m" rmmod "$m"
+	done
+}
+
+# shellcheck disable=SC2086 # three words
+set -- ${HV_BENCH_ARGS:-10 2000 100}
+rounds=$1
+iters=$2
+warmup=$3
+r=1
+while [ "$r" -le "$rounds" ]; do
+	hvrc=-
+	kvmrc=-
+	if step load_hv insmod /hv.ko; then
+		bench hv
+		hvrc=$?
+		step unload_hv rmmod hv
+	fi
+	if kvm_load; then
+		bench kvm
+		kvmrc=$?
+	fi
+	kvm_unload
+	echo "# hv-test: INFO round $r: hv rc=$hvrc kvm rc=$kvmrc"
+	r=$((r + 1))
+done
+for b in hv kvm; do
+	/tests/hv_bench summarize "$b" "/tmp/$b.raw" 2>&1
+done
+
+# The bad-line test of demo-init.sh (check.sh's full one is for test runs), over what was logged
+# from /init on: the emulated CPU's own boot-time warnings (Bochs' inconsistent CPUID, which
+# check.sh allows on VMX) are not the bench's business.
+dmesg | tail -n +$((boot_lines + 1)) | grep -E 'WARNING:|BUG:|Oops|Call Trace|general protection' |
+	grep -vE 'Speculative Return Stack Overflow: WARNING: See https|WARNING: Unprivileged eBPF is enabled|RETBleed: WARNING' |
+	sed 's/^/# hv-test: KERNEL /'
+echo "# hv-test: DONE"
+# Bochs' UART sends at its baud rate in guest time (QEMU's at once): wait until its transmit
+# count stops moving, or the end of the output is lost at power-off.
+prev=""
+for _ in $(seq 100); do
+	tx=$(sed -n 's/^0: .* tx:\([0-9]*\).*/\1/p' /proc/tty/driver/serial 2>/dev/null)
+	{ [ -n "$tx" ] && [ "$tx" != "$prev" ]; } || break
+	prev=$tx
+	sleep 0.2
+done
+sync
+poweroff -f
+sleep 5
+reboot -f

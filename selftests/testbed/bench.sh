@@ -1,0 +1,85 @@
+#!/bin/bash
+# selftests/testbed/bench.sh [--svm|--vmx] [SERIES]     what `make bench` (and `make bench VMX=1`) runs.
+#   hv_bench (selftests/bench) in one testbed boot (bench-init.sh), in rounds: hv.ko loaded, one
+#   batch of every operation on /dev/hv, hv unloaded, kvm loaded (irqbypass, kvm, ccp, kvm-amd; or
+#   kvm-intel), one batch of every operation on /dev/kvm, kvm unloaded. Then `hv_bench report`
+#   turns the serial log into the table (printed), build/bench/results.txt, results.csv and
+#   results.svg.
+#   --svm (default): QEMU TCG, -cpu EPYC, Debian SERIES (default 6.12), one CPU (no second
+#   emulated CPU competing for the host's cores). --vmx: Bochs (corei7_skylake_x), smaller counts.
+#   Not a test: nothing is compared against a threshold; the exit status is 1 only if a step or
+#   an operation failed (not for "n/a", which names why an operation cannot be compared).
+# Environment: HV_SKIP_DEPS=1 (do not run deps.sh), HV_BENCH_OUT (instead of build/bench),
+#   HV_BENCH_ARGS="ROUNDS ITERS WARMUP" (default "10 2000 100" on SVM, "3 200 20" on VMX),
+#   HV_QEMU_TIMEOUT (default 1200), HV_QEMU_TEE=1 / HV_BOCHS_TEE=1 (the console live).
+set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+vendor=svm
+case "${1:-}" in
+--svm) shift ;;
+--vmx) vendor=vmx; shift ;;
+-*) hv_die "usage: bench.sh [--svm|--vmx] [SERIES]" ;;
+esac
+series=${1:-6.12}
+tb=$HV_TESTBED_DIR
+out=${HV_BENCH_OUT:-$HV_REPO_DIR/build/bench}
+[ "$vendor" = svm ] || out=$out/vmx
+mkdir -p "$out"
+exec 9>"$out/.lock"
+flock -n 9 || { echo "bench: waiting for another make bench using $out"; flock 9; }
+[ "${HV_SKIP_DEPS:-0}" = 1 ] || "$tb/deps.sh" || hv_die "deps.sh failed"
+
+step() { printf 'bench: %-44s' "$1..."; }
+t_all=$(date +%s)
+step "kernel $series"
+kver=$("$tb/kernel.sh" "$series" 2>"$out/kernel.log") || { cat "$out/kernel.log" >&2; hv_die "no $series kernel"; }
+echo " $kver"
+step "hv.ko for $kver"
+hvko=$("$tb/build-module.sh" "$kver" "$out/module") || hv_die "hv.ko did not build"
+echo " ok"
+step "hv_bench"
+make -s -C "$HV_REPO_DIR/selftests/bench" OUTPUT="$out/bin" >"$out/bin-build.log" 2>&1 ||
+	{ cat "$out/bin-build.log" >&2; hv_die "hv_bench did not build"; }
+echo " ok"
+
+envs=()
+if [ "$vendor" = svm ]; then
+	args=${HV_BENCH_ARGS:-10 2000 100}
+else
+	args=${HV_BENCH_ARGS:-3 200 20}
+	envs+=(-e HVTB_HEARTBEAT=0.5)
+fi
+step "testbed initramfs"
+"$tb/mkinitramfs.sh" -m "$hvko" -i "$tb/bench-init.sh" -v "$vendor" -e "HV_BENCH_ARGS=$args" \
+	"${envs[@]}" "$kver" "$out/initrd.gz" "$out/bin/hv_bench"
+echo " ok"
+
+log=$out/bench.log
+rm -f "$log" "$log.txt"
+t=$(date +%s)
+if [ "$vendor" = svm ]; then
+	step "QEMU TCG (EPYC, 1 CPU): hv and KVM in turn"
+	HV_QEMU_TIMEOUT=${HV_QEMU_TIMEOUT:-1200} "$tb/run-qemu.sh" "$kver" "$out/initrd.gz" "$log" 1 \
+		2>"$out/emulator.err" || { echo; cat "$out/emulator.err" >&2; }
+else
+	step "Bochs (corei7_skylake_x, 1 CPU): hv and KVM in turn"
+	"$tb/run-bochs.sh" "$kver" "$out/initrd.gz" "$log" 1 2>"$out/emulator.err" ||
+		{ echo; cat "$out/emulator.err" >&2; }
+fi
+echo " $(($(date +%s) - t))s"
+tr -d '\r' <"$log" >"$log.txt"
+
+echo
+grep -E '^# hv-test: (START|RESULT not ok|KERNEL|INFO round)' "$log.txt" | sed 's/^# hv-test: /bench: testbed: /' || true
+ok=1
+grep -q '^# hv-test: DONE' "$log.txt" || { echo "bench: the testbed did not finish (see $log)"; ok=0; }
+grep -q '^# hv-test: RESULT not ok' "$log.txt" && ok=0
+grep -q '^# hv-test: KERNEL ' "$log.txt" && ok=0
+echo
+"$out/bin/hv_bench" report "$out" "$log.txt" || ok=0
+echo
+echo "bench: $out/results.txt, results.csv, results.svg; serial log $log; $(($(date +%s) - t_all)) s wall"
+[ $ok = 1 ] || { echo "bench: FAILED"; exit 1; }
+echo "bench: ok"
