@@ -317,9 +317,16 @@ static void test_ioctl_programs(void)
 	TEST_ASSERT(ok, "finding (seed %#" PRIx64 "): see the program above", seed);
 }
 
-static void test_guest_code(void)
+/*
+ * A quarter of the time in rounds of @round(seed, ms), each on a seed from
+ * the point's own stream (the run's seed with @salt mixed in), printed
+ * before the round runs: if the emulator under the testbed dies, the log
+ * still names the round.
+ */
+static void run_rounds(const char *what, uint64_t salt, bool (*round)(uint64_t, unsigned int),
+		       unsigned int ms)
 {
-	uint64_t seed = fuzz_seed() ^ 0x6775657374ULL, rng = seed, end, guests = 0;
+	uint64_t seed = fuzz_seed() ^ salt, rng = seed, end, rounds = 0;
 	unsigned int secs = fuzz_secs() / 4;
 
 	ktap_print_msg("seed %#" PRIx64 ", %u s\n", seed, secs);
@@ -327,28 +334,21 @@ static void test_guest_code(void)
 	while (now_ms() < end) {
 		uint64_t s = fuzz_next(&rng);
 
-		/* Printed first: if the emulator under the testbed dies, the log names the guest. */
-		ktap_print_msg("guest %#" PRIx64 "\n", s);
-		TEST_ASSERT(fuzz_guest_code(s, 200), "finding with guest seed %#" PRIx64, s);
-		guests++;
+		ktap_print_msg("%s %#" PRIx64 "\n", what, s);
+		TEST_ASSERT(round(s, ms), "finding in %s %#" PRIx64, what, s);
+		rounds++;
 	}
-	ktap_print_msg("%" PRIu64 " random guests\n", guests);
+	ktap_print_msg("%" PRIu64 " rounds of %s\n", rounds, what);
+}
+
+static void test_guest_code(void)
+{
+	run_rounds("random guest", 0x6775657374ULL, fuzz_guest_code, 200);
 }
 
 static void test_races(void)
 {
-	uint64_t seed = fuzz_seed() ^ 0x7261636573ULL, rng = seed, end, rounds = 0;
-	unsigned int secs = fuzz_secs() / 4;
-
-	ktap_print_msg("seed %#" PRIx64 ", %u s\n", seed, secs);
-	end = now_ms() + secs * 1000ULL;
-	while (now_ms() < end) {
-		uint64_t s = fuzz_next(&rng);
-
-		TEST_ASSERT(fuzz_race(s, 300), "finding with race seed %#" PRIx64, s);
-		rounds++;
-	}
-	ktap_print_msg("%" PRIu64 " race rounds\n", rounds);
+	run_rounds("race", 0x7261636573ULL, fuzz_race, 300);
 }
 
 int main(void)

@@ -128,6 +128,28 @@ static void witness_stop(struct witness *w)
 	vm_destroy(w->vm);
 }
 
+/* A hostile VM (@vm, or a plain one) running @guest, next to a fresh witness. */
+struct hostile {
+	struct witness w;
+	struct vm *vm;
+	struct vcpu *vcpu;
+};
+
+static void hostile_begin(struct hostile *h, struct vm *vm, void *guest)
+{
+	witness_start(&h->w);
+	h->vm = vm ? vm : vm_create(0);
+	h->vcpu = vm_vcpu_add(h->vm, 0, guest);
+}
+
+/* The witness still runs after what the hostile VM did (@after says what); both go. */
+static void hostile_end(struct hostile *h, const char *after)
+{
+	witness_expect_progress(&h->w, after);
+	vm_destroy(h->vm);
+	witness_stop(&h->w);
+}
+
 /* HV_RUN with an itimer of @ms: returns the ioctl's result (EINTR when the timer ended it). */
 static int run_for_ms(struct vcpu *vcpu, unsigned int ms)
 {
@@ -177,21 +199,15 @@ static void guest_handlers_not_present(void)
 
 static void expect_shutdown(void *guest)
 {
-	struct witness w;
-	struct vm *vm;
-	struct vcpu *vcpu;
+	struct hostile h;
 
-	witness_start(&w);
-	vm = vm_create(0);
-	vcpu = vm_vcpu_add(vm, 0, guest);
-	vcpu_run(vcpu);
-	vcpu_assert_exit(vcpu, HV_EXIT_SHUTDOWN);
+	hostile_begin(&h, NULL, guest);
+	vcpu_run(h.vcpu);
+	vcpu_assert_exit(h.vcpu, HV_EXIT_SHUTDOWN);
 	/* A dead guest stays dead: running it again ends the same way or is refused. */
-	if (__vcpu_run(vcpu) == 0)
-		vcpu_assert_exit(vcpu, HV_EXIT_SHUTDOWN);
-	witness_expect_progress(&w, "a triple fault");
-	vm_destroy(vm);
-	witness_stop(&w);
+	if (__vcpu_run(h.vcpu) == 0)
+		vcpu_assert_exit(h.vcpu, HV_EXIT_SHUTDOWN);
+	hostile_end(&h, "a triple fault");
 }
 
 static void test_idt_not_present(void)
@@ -220,23 +236,18 @@ static void guest_exception_loop(void)
 
 static void test_exception_loop(void)
 {
-	struct witness w;
-	struct vm *vm;
-	struct vcpu *vcpu;
+	struct hostile h;
 	int i;
 
-	witness_start(&w);
-	vm = vm_create(0);
-	vcpu = vm_vcpu_add(vm, 0, guest_exception_loop);
+	hostile_begin(&h, NULL, guest_exception_loop);
 	for (i = 0; i < 3; i++) {
 		/* Each HV_RUN ends only through the signal (the host's timer interrupts exit). */
-		TEST_ASSERT(run_for_ms(vcpu, 300) < 0 && errno == EINTR,
+		TEST_ASSERT(run_for_ms(h.vcpu, 300) < 0 && errno == EINTR,
 			    "HV_RUN of the exception loop ended with %s",
-			    errno == EINTR ? exit_reason_str(vcpu->run->exit_reason) : strerror(errno));
-		witness_expect_progress(&w, "an exception loop");
+			    errno == EINTR ? exit_reason_str(h.vcpu->run->exit_reason) : strerror(errno));
+		witness_expect_progress(&h.w, "an exception loop");
 	}
-	vm_destroy(vm);
-	witness_stop(&w);
+	hostile_end(&h, "an exception loop");
 }
 
 static void guest_window_spin(void)
@@ -248,26 +259,20 @@ static void guest_window_spin(void)
 
 static void test_interrupt_window_spin(void)
 {
-	struct witness w;
-	struct vm *vm;
-	struct vcpu *vcpu;
 	unsigned int windows = 0, i;
+	struct hostile h;
 
-	witness_start(&w);
-	vm = vm_create(0);
-	vcpu = vm_vcpu_add(vm, 0, guest_window_spin);
+	hostile_begin(&h, NULL, guest_window_spin);
 	for (i = 0; i < 2000; i++) {
-		vcpu->run->request_interrupt_window = 1;
-		if (__vcpu_run(vcpu) < 0) {
+		h.vcpu->run->request_interrupt_window = 1;
+		if (__vcpu_run(h.vcpu) < 0) {
 			TEST_ASSERT(errno == EINTR, "HV_RUN: %s", strerror(errno));
 			continue;
 		}
-		windows += vcpu->run->exit_reason == HV_EXIT_IRQ_WINDOW;
+		windows += h.vcpu->run->exit_reason == HV_EXIT_IRQ_WINDOW;
 	}
 	TEST_ASSERT(windows > 1000, "only %u of 2000 entries exited for the window", windows);
-	witness_expect_progress(&w, "2000 interrupt windows");
-	vm_destroy(vm);
-	witness_stop(&w);
+	hostile_end(&h, "2000 interrupt windows");
 }
 
 /* ---- interrupt storm ----------------------------------------------------------------- */
@@ -318,21 +323,17 @@ static void *msi_storm_run(void *arg)
 static void test_interrupt_storm(void)
 {
 	struct msi_storm s = { 0 };
-	struct witness w;
+	struct hostile h;
 	pthread_t t;
-	struct vcpu *vcpu;
 
-	witness_start(&w);
-	s.vm = vm_create_lapic(0);
-	vcpu = vm_vcpu_add(s.vm, 0, guest_interrupt_storm);
+	hostile_begin(&h, vm_create_lapic(0), guest_interrupt_storm);
+	s.vm = h.vm;
 	pthread_create(&t, NULL, msi_storm_run, &s);
-	vcpu_expect_done(vcpu);
+	vcpu_expect_done(h.vcpu);
 	atomic_store(&s.stop, true);
 	pthread_join(t, NULL);
 	TEST_ASSERT(s.sent > 0, "the host sent no MSI");
-	witness_expect_progress(&w, "an interrupt storm");
-	vm_destroy(s.vm);
-	witness_stop(&w);
+	hostile_end(&h, "an interrupt storm");
 }
 
 /* ---- wild I/O -------------------------------------------------------------------- */
@@ -374,39 +375,35 @@ static void guest_wild_io(void)
 
 static void test_wild_io(void)
 {
-	struct witness w;
-	struct vm *vm;
-	struct vcpu *vcpu;
-	struct ucall uc;
+	struct vm *vm = vm_create(0);
 	unsigned int i, exits = 0;
+	struct hostile h;
+	struct ucall uc;
+	struct hv_run *run;
 
-	witness_start(&w);
-	vm = vm_create(0);
 	for (i = 0; i < ARRAY_SIZE(wild_windows); i++)
 		virt_map(vm, wild_windows[i], wild_windows[i], 0x4000);
-	vcpu = vm_vcpu_add(vm, 0, guest_wild_io);
+	hostile_begin(&h, vm, guest_wild_io);
+	run = h.vcpu->run;
 	for (;;) {
-		vcpu_run(vcpu);
-		if (vcpu_get_ucall(vcpu, &uc) == UCALL_DONE)
+		vcpu_run(h.vcpu);
+		if (vcpu_get_ucall(h.vcpu, &uc) == UCALL_DONE)
 			break;
 		if (uc.cmd != UCALL_NONE)
-			ucall_print(vcpu, &uc);
+			ucall_print(h.vcpu, &uc);
 		TEST_ASSERT(uc.cmd == UCALL_NONE, "guest reported %s", ucall_name(uc.cmd));
-		if (vcpu->run->exit_reason == HV_EXIT_IO && vcpu->run->io.direction == HV_IO_DIR_IN)
-			memset(vcpu_io_data(vcpu), 0xa5, vcpu->run->io.size * vcpu->run->io.count);
-		else if (vcpu->run->exit_reason == HV_EXIT_MMIO)
-			memset(vcpu->run->mmio.data, 0x5a, sizeof(vcpu->run->mmio.data));
+		if (run->exit_reason == HV_EXIT_IO && run->io.direction == HV_IO_DIR_IN)
+			memset(vcpu_io_data(h.vcpu), 0xa5, run->io.size * run->io.count);
+		else if (run->exit_reason == HV_EXIT_MMIO)
+			memset(run->mmio.data, 0x5a, sizeof(run->mmio.data));
 		else
-			TEST_ASSERT(vcpu->run->exit_reason == HV_EXIT_IO,
-				    "exit %s in the middle of wild I/O",
-				    exit_reason_str(vcpu->run->exit_reason));
+			TEST_ASSERT(run->exit_reason == HV_EXIT_IO, "exit %s in the middle of wild I/O",
+				    exit_reason_str(run->exit_reason));
 		exits++;
 	}
 	TEST_ASSERT(exits >= WILD_ACCESSES / 2, "only %u of %u accesses reached the VMM", exits,
 		    WILD_ACCESSES);
-	witness_expect_progress(&w, "wild I/O");
-	vm_destroy(vm);
-	witness_stop(&w);
+	hostile_end(&h, "wild I/O");
 }
 
 /* ---- control registers and MSRs --------------------------------------------------------- */
@@ -506,17 +503,11 @@ static void guest_cr_combinations(void)
 
 static void run_with_witness(void *guest)
 {
-	struct witness w;
-	struct vm *vm;
-	struct vcpu *vcpu;
+	struct hostile h;
 
-	witness_start(&w);
-	vm = vm_create(0);
-	vcpu = vm_vcpu_add(vm, 0, guest);
-	vcpu_expect_done(vcpu);
-	witness_expect_progress(&w, "the guest's sweep");
-	vm_destroy(vm);
-	witness_stop(&w);
+	hostile_begin(&h, NULL, guest);
+	vcpu_expect_done(h.vcpu);
+	hostile_end(&h, "the guest's sweep");
 }
 
 static void test_cr_combinations(void)
