@@ -170,7 +170,7 @@ static void *blk_worker(void *opaque)
 			irq |= virtq_push(q, blk->chain.head, (uint32_t)r);
 		}
 		if (irq)
-			virtio_queue_interrupt(vd);
+			virtio_queue_interrupt(vd, 0);
 	}
 	pthread_mutex_unlock(&vd->lock);
 	return NULL;
