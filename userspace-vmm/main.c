@@ -40,7 +40,9 @@ static void usage(FILE *out)
 		"  --cpus N          vCPUs, 1 to 64 (default 1); more than 1 needs hv's local APIC\n"
 		"  --no-lapic        no local APIC, I/O APIC or MADT: the 8259-only, single-vCPU PC\n"
 		"  --cpu-affinity LIST  pin vCPU i's thread to the i-th host CPU of LIST (e.g. 0,2-3)\n"
-		"  --console stdio   serial port 0x3f8 on stdin/stdout (default); 'none' detaches it\n"
+		"  --console stdio   serial port 0x3f8 on stdin/stdout (default); 'none' detaches it;\n"
+		"                    'virtio': a virtio-console PCI device (the guest's hvc0, add\n"
+		"                    console=hvc0) on stdin/stdout, the serial port output only\n"
 		"  --disk PATH[,ro]  a raw disk image as a virtio-blk PCI device (vda, vdb... in the\n"
 		"                    order given; up to 8); ',ro': read-only, guest writes fail\n"
 		"  --rng             a virtio-rng PCI device fed by the host's getrandom()\n"
@@ -292,12 +294,11 @@ static int parse_options(int argc, char **argv, struct vm_config *cfg)
 			cpus_arg = arg;
 			break;
 		case OPT_CONSOLE:
-			if (!strcmp(arg, "stdio"))
-				cfg->console = true;
-			else if (!strcmp(arg, "none"))
-				cfg->console = false;
-			else
-				return bad_usage("--console '%s': only 'stdio' and 'none' exist", arg);
+			cfg->console = strcmp(arg, "none") != 0;
+			cfg->virtio_console = !strcmp(arg, "virtio");
+			if (strcmp(arg, "stdio") && strcmp(arg, "none") && strcmp(arg, "virtio"))
+				return bad_usage("--console '%s': only 'stdio', 'virtio' and 'none' exist",
+						 arg);
 			break;
 		case ':':
 			return bad_usage("%s needs an argument", argv[optind - 1]);
