@@ -14,7 +14,8 @@ echo "hv-guest: cpus: $(nproc) online ($(cat /sys/devices/system/cpu/online))"
 echo "hv-guest: uptime $(cut -d' ' -f1 /proc/uptime) s (guest clock)"
 
 # vmm_test's virtio case (hvguest=virtio on the command line): hv-run gave this guest
-# vda (--disk, a known pattern in its first 2 MiB), vdb (--disk ...,ro) and --rng.
+# vda (--disk, a known pattern in its first 2 MiB), vdb (--disk ...,ro), --rng and, with
+# hvguest=console, --console virtio.
 # The guest reads, writes and syncs; vmm_test checks the lines below and the disk file.
 if grep -q 'hvguest=virtio' /proc/cmdline; then
 	mods=/lib/modules/$(uname -r)
@@ -53,6 +54,27 @@ if grep -q 'hvguest=virtio' /proc/cmdline; then
 		echo "hv-guest: vdb write refused"
 	fi
 	sync
+	# hvguest=console (hv-run --console virtio): hvc0 is the host's stdin and stdout. A line
+	# written only there must reach the host; a line the host types must arrive.
+	if grep -q 'hvguest=console' /proc/cmdline; then
+		i=0
+		while [ ! -c /dev/hvc0 ] && [ $i -lt 30 ]; do
+			i=$((i + 1))
+			sleep 1
+		done
+		if echo "hv-guest: hello on hvc0" >/dev/hvc0; then
+			echo "hv-guest: hvc0 waiting for input"
+			if read -t 120 -r line </dev/hvc0; then
+				echo "hv-guest: hvc0 read '$line'"
+			else
+				echo "hv-guest: hvc0 read failed"
+			fi
+		else
+			echo "hv-guest: hvc0 write failed"
+		fi
+	fi
+	# How the virtio interrupts came (vmm_test: PCI-MSI with the local APIC, else the 8259).
+	grep virtio /proc/interrupts | sed 's/^/hv-guest: irq: /'
 	echo "hv-guest: virtio done"
 fi
 # vmm_test's SMP cases (hvguest=smp: hv-run gave this guest --cpus N). Every CPU must be online,

@@ -12,7 +12,7 @@ src=$(cd "$(dirname "$0")" && pwd)
 out=$1
 shift
 # Dependencies first (modules.dep of Debian's 6.1 and 6.12).
-virtio_modules="virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio_blk virtio-rng"
+guest_modules="virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio_blk virtio-rng virtio_console"
 busybox=$(command -v busybox || true)
 [ -n "$busybox" ] || { echo "mkguest.sh: busybox is not installed (busybox-static)" >&2; exit 1; }
 if readelf -l "$busybox" 2>/dev/null | grep -q 'Requesting program interpreter'; then
@@ -31,7 +31,7 @@ for moddir in "$@"; do
 	dst=$stage/lib/modules/$kver
 	mkdir -p "$dst"
 	: >"$dst/load"
-	for m in $virtio_modules; do
+	for m in $guest_modules; do
 		f=$(find "$moddir/kernel" -name "$m.ko" -o -name "$m.ko.xz" -o -name "$m.ko.zst" | head -n 1)
 		[ -n "$f" ] || continue		# built into that kernel, or not there at all
 		case "$f" in

@@ -67,4 +67,19 @@ enum verdict linux_boot(const struct env *e, const void *arg, const char **skip_
 enum verdict virtio_blk_rng(const struct env *e, const void *arg, const char **skip_why);
 enum verdict linux_smp(const struct env *e, const void *arg, const char **skip_why);
 
+/* Shared by the Linux guest cases (vmm_linux.c). */
+#define LINUX_CMDLINE		"console=ttyS0 quiet panic=-1"
+/* hv-run booting the testbed's Linux guest with @mem of RAM and @cmdline; the caller adds devices. */
+struct run *linux_run_mem(const struct env *e, unsigned int timeout_s, const char *cmdline,
+			  const char *mem);
+/* Whether Linux can be booted here; if not, *v says how the case ends (SKIP or FAIL). */
+bool linux_guest_ready(const struct env *e, const char **skip_why, enum verdict *v);
+/* The guest's line starting with @prefix must be followed by exactly @rest (else a diagnostic). */
+bool guest_says(const struct run *r, const char *prefix, const char *rest);
+/* A "hv-guest: ... failed" line (said as a diagnostic), not the kernel's own log lines. */
+bool virtio_guest_failed(const struct run *r);
+/* Whether a failed run has the signature of QEMU TCG's nested-SVM defect (docs/testing.md). */
+bool emulator_defect(const struct run *r);
+
+
 #endif /* HV_VMM_TEST_H */
