@@ -23,7 +23,6 @@
  * reading; the guest keeps its output.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <string.h>
 #include <unistd.h>
@@ -76,14 +75,10 @@ static void transmit(struct virtio_console *con, struct virtq *q)
 /* Device lock held. */
 static void wake_reader(struct virtio_console *con)
 {
-	char c = 0;
-
 	if (!con->reader_waiting)
 		return;
 	con->reader_waiting = false;
-	/* Non-blocking: a full pipe already holds a wake-up. */
-	if (write(con->wake[1], &c, 1) < 0)
-		return;
+	reader_wake(&con->reader);
 }
 
 static void console_notify(struct virtio_dev *vd, unsigned int q)
@@ -138,18 +133,14 @@ static void *console_reader(void *opaque)
 		if (stopping)
 			break;
 		pfd[0] = (struct pollfd){ .fd = want_input ? con->in_fd : -1, .events = POLLIN };
-		pfd[1] = (struct pollfd){ .fd = con->wake[0], .events = POLLIN };
+		pfd[1] = (struct pollfd){ .fd = con->reader.wake[0], .events = POLLIN };
 		if (poll(pfd, 2, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
 		}
-		if (pfd[1].revents) {
-			char drain[16];
-
-			if (read(con->wake[0], drain, sizeof(drain)) < 0 && errno != EAGAIN)
-				break;
-		}
+		if (pfd[1].revents && !reader_drain(&con->reader))
+			break;
 		if (pfd[0].revents) {
 			ssize_t n = read(con->in_fd, con->buf, sizeof(con->buf));
 
@@ -174,7 +165,7 @@ int virtio_console_init(struct virtio_console *con, int in_fd, int out_fd,
 	memset(con, 0, sizeof(*con));
 	con->in_fd = in_fd;
 	con->out_fd = out_fd;
-	con->wake[0] = con->wake[1] = -1;
+	reader_init(&con->reader);
 	/* class: simple communication controller, other (0x0780), as QEMU presents it */
 	err = virtio_dev_init(&con->vd, "virtio-console", VIRTIO_ID_CONSOLE, 0x078000, 2, 0, mem,
 			      &console_ops, con);
@@ -186,37 +177,17 @@ int virtio_console_init(struct virtio_console *con, int in_fd, int out_fd,
 
 int virtio_console_start(struct virtio_console *con)
 {
-	int err;
-
 	if (con->in_fd < 0)
 		return 0;
-	if (pipe2(con->wake, O_CLOEXEC | O_NONBLOCK) < 0)
-		return -errno;
-	err = -pthread_create(&con->thread, NULL, console_reader, con);
-	if (err) {
-		close(con->wake[0]);
-		close(con->wake[1]);
-		con->wake[0] = con->wake[1] = -1;
-		return err;
-	}
-	con->started = true;
-	return 0;
+	return reader_start(&con->reader, console_reader, con);
 }
 
 void virtio_console_stop(struct virtio_console *con)
 {
-	char c = 0;
-
-	if (!con->started)
+	if (!con->reader.started)
 		return;
 	pthread_mutex_lock(&con->vd.lock);
 	con->stopping = true;
 	pthread_mutex_unlock(&con->vd.lock);
-	if (write(con->wake[1], &c, 1) < 0 && errno != EAGAIN)
-		return;		/* cannot happen with our own pipe open */
-	pthread_join(con->thread, NULL);
-	close(con->wake[0]);
-	close(con->wake[1]);
-	con->wake[0] = con->wake[1] = -1;
-	con->started = false;
+	reader_stop(&con->reader);
 }

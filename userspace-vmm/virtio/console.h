@@ -9,6 +9,7 @@
 
 #include <pthread.h>
 
+#include "../devices/reader.h"
 #include "virtio.h"
 
 #define VIRTIO_CONSOLE_RX	0	/* receiveq0: host to guest */
@@ -19,9 +20,7 @@ struct virtio_console {
 	struct virtio_dev vd;
 	int in_fd;			/* -1: nothing is ever received */
 	int out_fd;			/* -1: what the guest writes is dropped */
-	pthread_t thread;
-	bool started;
-	int wake[2];			/* stops the reader, or tells it there are buffers now */
+	struct reader reader;		/* its pipe stops it, or tells it there are buffers now */
 	/* guarded by vd.lock */
 	bool stopping;
 	bool reader_waiting;		/* holds input and waits for receive buffers */
