@@ -122,6 +122,17 @@ static int vm_fail(const char *what, int err)
 	return VM_EXIT_ERROR;
 }
 
+/*
+ * Put an initialized virtio function at 00:@slot.0 with its BAR where a
+ * firmware would, offering MSI-X when there are local APICs to send to.
+ */
+static int vm_plug_virtio(struct vm *vm, struct virtio_dev *vd, unsigned int slot)
+{
+	int r = vm->lapic ? virtio_dev_use_msix(vd, vm_signal_msi, vm) : 0;
+
+	return r ? r : virtio_dev_plug(vd, &vm->dev->pci, slot, PCI_BAR_BASE + slot * VIRTIO_BAR_SIZE);
+}
+
 static int vm_add_virtio(struct vm *vm)
 {
 	struct vm_devices *d = vm->dev;
@@ -141,37 +152,35 @@ static int vm_add_virtio(struct vm *vm)
 		return vm_fail("PCI memory window", -r);
 	for (i = 0; i < vm->cfg.nr_disks; i++, slot++) {
 		const struct vm_disk *disk = &vm->cfg.disks[i];
+		/* One request queue per vCPU: each vCPU submits on its own (VIRTIO_BLK_F_MQ). */
+		struct virtio_blk_options o = { disk->ro, disk->direct, vm->cfg.nr_cpus };
 
-		r = virtio_blk_init(&d->blk[i], i, disk->path, disk->ro, &vm->mem);
+		r = virtio_blk_init(&d->blk[i], i, disk->path, &o, &vm->mem);
+		if (r == -EINVAL && disk->direct) {
+			fprintf(stderr, "hv-run: --disk %s,cache=none: the host file system cannot do O_DIRECT; use cache=writeback\n",
+				disk->path);
+			return VM_EXIT_USAGE;
+		}
 		if (r) {
 			snprintf(what, sizeof(what), "--disk %s", disk->path);
 			return vm_fail(what, -r);
 		}
 		d->nr_blk++;
-		r = vm->lapic ? virtio_dev_use_msix(&d->blk[i].vd, vm_signal_msi, vm) : 0;
-		if (!r)
-			r = virtio_dev_plug(&d->blk[i].vd, &d->pci, slot, PCI_BAR_BASE + slot * VIRTIO_BAR_SIZE);
+		r = vm_plug_virtio(vm, &d->blk[i].vd, slot);
 		if (r)
 			return vm_fail("virtio-blk", -r);
 	}
 	if (vm->cfg.rng) {
 		r = virtio_rng_init(&d->rng, &vm->mem);
-		if (!r && vm->lapic)
-			r = virtio_dev_use_msix(&d->rng.vd, vm_signal_msi, vm);
 		if (!r)
-			r = virtio_dev_plug(&d->rng.vd, &d->pci, slot,
-					    PCI_BAR_BASE + slot * VIRTIO_BAR_SIZE);
+			r = vm_plug_virtio(vm, &d->rng.vd, slot++);
 		if (r)
 			return vm_fail("virtio-rng", -r);
-		slot++;
 	}
 	if (vm->cfg.virtio_console) {
 		r = virtio_console_init(&d->console, STDIN_FILENO, STDOUT_FILENO, &vm->mem);
-		if (!r && vm->lapic)
-			r = virtio_dev_use_msix(&d->console.vd, vm_signal_msi, vm);
 		if (!r)
-			r = virtio_dev_plug(&d->console.vd, &d->pci, slot,
-					    PCI_BAR_BASE + slot * VIRTIO_BAR_SIZE);
+			r = vm_plug_virtio(vm, &d->console.vd, slot);
 		if (r)
 			return vm_fail("virtio-console", -r);
 	}

@@ -67,6 +67,7 @@ struct vcpu {
 struct vm_disk {
 	const char *path;
 	bool ro;
+	bool direct;			/* cache=none (O_DIRECT); else cache=writeback */
 };
 
 struct vm_config {

@@ -322,7 +322,12 @@ static const struct usage_case usage_console_twice = {
 static const struct usage_case usage_disk_missing = {
 	{ "--disk", "/nonexistent.img", "--kernel", "@exit" }, "/nonexistent.img" };
 static const struct usage_case usage_disk_option = {
-	{ "--disk", "/etc/passwd,cache=none", "--kernel", "@exit" }, "ro" };
+	{ "--disk", "/etc/passwd,cache=bogus", "--kernel", "@exit" }, "cache=" };
+static const struct usage_case usage_disk_ro_twice = {
+	{ "--disk", "/etc/passwd,ro,ro", "--kernel", "@exit" }, "each once" };
+static const struct usage_case usage_disk_cache_twice = {
+	{ "--disk", "/etc/passwd,cache=none,cache=writeback", "--kernel", "@exit" }, "each once" };
+static const struct usage_case usage_console_bad = { { "--console", "tty", "--kernel", "@exit" }, "virtio" };
 static const struct usage_case usage_cpus_too_many = { { "--cpus", "65", "--kernel", "@exit" }, "cpus" };
 /* More than one vCPU needs the local APIC that --no-lapic leaves out. */
 static const struct usage_case usage_cpus_no_lapic = {
@@ -628,6 +633,9 @@ static const struct vmm_case cases[] = {
 	{ "usage_console_twice", usage_error, &usage_console_twice, false },
 	{ "usage_disk_missing", usage_error, &usage_disk_missing, false },
 	{ "usage_disk_bad_option", usage_error, &usage_disk_option, false },
+	{ "usage_disk_ro_twice", usage_error, &usage_disk_ro_twice, false },
+	{ "usage_disk_cache_twice", usage_error, &usage_disk_cache_twice, false },
+	{ "usage_console_bad_value", usage_error, &usage_console_bad, false },
 	{ "usage_cpus_too_many", usage_error, &usage_cpus_too_many, false },
 	{ "usage_cpus_without_lapic", usage_error, &usage_cpus_no_lapic, false },
 	{ "usage_cpu_affinity_syntax", usage_error, &usage_affinity_syntax, false },

@@ -18,7 +18,7 @@
 #include "msix.h"
 #include "queue.h"
 
-#define VIRTIO_MAX_QUEUES	2
+#define VIRTIO_MAX_QUEUES	64	/* virtio-blk: one request queue per vCPU (VM_MAX_CPUS) */
 #define VIRTIO_CONFIG_MAX	64
 
 #define VIRTIO_ID_BLOCK		2
