@@ -17,13 +17,18 @@ echo "hv-guest: uptime $(cut -d' ' -f1 /proc/uptime) s (guest clock)"
 # vda (--disk, a known pattern in its first 2 MiB), vdb (--disk ...,ro), --rng and, with
 # hvguest=console, --console virtio.
 # The guest reads, writes and syncs; vmm_test checks the lines below and the disk file.
-if grep -q 'hvguest=virtio' /proc/cmdline; then
+# The kernel's virtio and ext4 modules (those it has as modules), in mkguest.sh's order.
+load_modules() {
 	mods=/lib/modules/$(uname -r)
 	if [ -f "$mods/load" ]; then
 		while read -r m; do
 			insmod "$mods/$m.ko" || echo "hv-guest: insmod $m failed"
 		done <"$mods/load"
 	fi
+}
+
+if grep -q 'hvguest=virtio' /proc/cmdline; then
+	load_modules
 	rng=/sys/class/misc/hw_random/rng_current
 	i=0
 	while [ ! -b /dev/vda ] || [ ! -b /dev/vdb ] ||
@@ -76,6 +81,64 @@ if grep -q 'hvguest=virtio' /proc/cmdline; then
 	# How the virtio interrupts came (vmm_test: PCI-MSI with the local APIC, else the 8259).
 	grep virtio /proc/interrupts | sed 's/^/hv-guest: irq: /'
 	echo "hv-guest: virtio done"
+fi
+# vmm_test's file-system case (hvguest=ext4; vmm_disk.c): vda is an ext4 image the host made.
+# hvguest=ext4write: files of 1 byte, 4095 bytes, 1 MiB + 3 and hvguest_big MiB (more than this
+# guest's RAM), their SHA-256, sync; 48 MiB more, deleted, fstrim; unmount. hvguest=ext4kill: one more file, its SHA-256, sync,
+# then "synced" (the host SIGKILLs hv-run on that line) and more writes that nobody syncs.
+if grep -q 'hvguest=ext4' /proc/cmdline; then
+	load_modules
+	i=0
+	while [ ! -b /dev/vda ] && [ $i -lt 30 ]; do
+		i=$((i + 1))
+		sleep 1
+	done
+	if mount -t ext4 /dev/vda /mnt; then
+		if grep -q 'hvguest=ext4write' /proc/cmdline; then
+			big=$(sed -n 's/.*hvguest_big=\([0-9]*\).*/\1/p' /proc/cmdline)
+			head -c 1048576 /dev/urandom >/tmp/seed
+			head -c 1 /tmp/seed >/mnt/one
+			head -c 4095 /tmp/seed >/mnt/page
+			cat /tmp/seed /tmp/seed | head -c 1048579 >/mnt/mib
+			for f in one page mib; do
+				echo "hv-guest: ext4 sum $(sha256sum /mnt/$f | cut -d' ' -f1) $f"
+			done
+			# Every MiB differs (its number first), so a block in the wrong place shows.
+			i=0
+			sum=$(while [ $i -lt "$big" ]; do
+				echo "$i"
+				cat /tmp/seed
+				i=$((i + 1))
+			done | tee /mnt/big | sha256sum | cut -d' ' -f1)
+			echo "hv-guest: ext4 sum $sum big"
+			sync
+			echo "hv-guest: ext4 synced"
+			# Discard: 48 MiB written, deleted, then fstrim; the host's image must shrink back.
+			dd if=/dev/zero of=/mnt/scratch bs=1M count=48 2>/dev/null
+			sync
+			rm /mnt/scratch
+			sync
+			if trimmed=$(fstrim -v /mnt 2>&1); then
+				echo "hv-guest: ext4 fstrim: $trimmed"
+			else
+				echo "hv-guest: ext4 fstrim failed: $trimmed"
+			fi
+			if umount /mnt; then
+				echo "hv-guest: ext4 unmounted"
+			else
+				echo "hv-guest: ext4 umount failed"
+			fi
+		else
+			dd if=/dev/urandom of=/mnt/after bs=64k count=64 2>/dev/null
+			echo "hv-guest: ext4 sum $(sha256sum /mnt/after | cut -d' ' -f1) after"
+			sync
+			echo "hv-guest: ext4 synced"
+			dd if=/dev/zero of=/mnt/unsynced bs=64k count=1024 2>/dev/null
+			echo "hv-guest: ext4 still running after the sync"
+		fi
+	else
+		echo "hv-guest: ext4 mount failed"
+	fi
 fi
 # vmm_test's SMP cases (hvguest=smp: hv-run gave this guest --cpus N). Every CPU must be online,
 # take local timer interrupts (LOC in /proc/interrupts) while it runs work pinned to it with

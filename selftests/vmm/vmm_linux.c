@@ -75,7 +75,7 @@ static bool report_field(const char *line, const char *key, unsigned long long *
  * outside the guest's memory (it is the host's).  Real hardware does
  * neither, and hv's own bugs in these paths show otherwise.
  */
-bool emulator_defect(const struct run *r)
+static bool emulator_defect(const struct run *r)
 {
 	unsigned long long cr2, cr3, idt;
 	const char *at, *nl;
@@ -110,8 +110,7 @@ bool emulator_defect(const struct run *r)
  * again (up to LINUX_DEFECT_RETRIES times), saying so.  Returns the run to
  * judge (*ok: its status was 0).
  */
-static struct run *linux_run_expect(struct run *(*make)(const struct env *), const struct env *e,
-				    bool *ok)
+struct run *linux_run_expect(struct run *(*make)(const struct env *), const struct env *e, bool *ok)
 {
 	struct run *r = make(e);
 	int tries = 0;

@@ -106,7 +106,7 @@ const char *find(const char *buf, size_t len, const char *needle)
 static int run_exec(struct run *r)
 {
 	int in[2], out[2], err[2];
-	bool out_open = true, err_open = true, input_sent = !r->input;
+	bool out_open = true, err_open = true, input_sent = !r->input, killed = false;
 	double t0, deadline;
 	pid_t pid;
 	int ws;
@@ -161,6 +161,11 @@ static int run_exec(struct run *r)
 			err_open = false;
 		if (r->marker && r->marker_secs < 0 && find(r->out, r->out_len, r->marker))
 			r->marker_secs = now() - t0;
+		if (r->kill_on && !killed && find(r->out, r->out_len, r->kill_on)) {
+			/* No grace: the point is what a crash of hv-run leaves behind. */
+			kill(-pid, SIGKILL);
+			killed = true;
+		}
 		if (!input_sent && find(r->out, r->out_len, r->trigger)) {
 			if (write(in[1], r->input, strlen(r->input)) < 0)
 				ktap_print_msg("writing hv-run's stdin: %s\n", strerror(errno));
@@ -659,6 +664,7 @@ static const struct vmm_case cases[] = {
 	{ "virtio_blk_rng", virtio_blk_rng, NULL, true },
 	{ "linux_smp_2", linux_smp, &linux_smp_2, true },
 	{ "linux_smp_4", linux_smp, &linux_smp_4, true },
+	{ "virtio_blk_ext4", virtio_blk_ext4, NULL, true },
 };
 
 static const char *env_or(const char *name, const char *def)
