@@ -39,6 +39,9 @@ if grep -q 'hvguest=virtio' /proc/cmdline; then
 	done
 	echo "hv-guest: vda serial $(cat /sys/block/vda/serial 2>&1)"
 	echo "hv-guest: vdb ro $(cat /sys/block/vdb/ro 2>&1)"
+	# one entry per blk-mq hardware queue: one per vCPU (VIRTIO_BLK_F_MQ)
+	set -- /sys/block/vda/mq/*
+	echo "hv-guest: vda queues $#"
 	echo "hv-guest: vda read $(dd if=/dev/vda bs=64k count=16 2>/dev/null | crc32)"
 	# The first MiB again, 2 MiB further on: a write of a pattern the host knows.
 	dd if=/dev/vda of=/dev/vda bs=64k count=16 seek=32 conv=fsync 2>/dev/null ||

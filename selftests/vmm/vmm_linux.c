@@ -304,7 +304,19 @@ static uint8_t vda[VDA_BYTES], vdb[VDB_BYTES];
  * holds hvguest=virtio hvguest=console); NULL if the images cannot be
  * written.  stdin and stdout are hvc0's (--console virtio).
  */
-static struct run *virtio_run_cmdline(const struct env *e, unsigned int timeout_s, const char *cmdline)
+/* Whether the testbed's file system takes O_DIRECT for @path (tmpfs did not always). */
+static bool odirect_ok(const char *path)
+{
+	int fd = open(path, O_RDWR | O_DIRECT);
+
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
+}
+
+static struct run *virtio_run_cmdline(const struct env *e, unsigned int timeout_s, const char *cmdline,
+				      bool direct)
 {
 	struct run *r;
 	size_t i;
@@ -318,7 +330,11 @@ static struct run *virtio_run_cmdline(const struct env *e, unsigned int timeout_
 	}
 	r = linux_run_new(e, timeout_s, cmdline);
 	arg(r, "--disk");
-	arg(r, VDA_PATH);
+	if (direct && !odirect_ok(VDA_PATH)) {
+		ktap_print_msg("this testbed's /tmp cannot do O_DIRECT: vda without cache=none\n");
+		direct = false;
+	}
+	arg(r, direct ? VDA_PATH ",cache=none" : VDA_PATH);
 	arg(r, "--disk");
 	arg(r, VDB_PATH ",ro");
 	arg(r, "--rng");
@@ -332,7 +348,8 @@ static struct run *virtio_run_cmdline(const struct env *e, unsigned int timeout_
 /* On the 8259-only platform: INTx through the PIC (the DSDT's PIC-mode _PRT). */
 static struct run *virtio_run(const struct env *e)
 {
-	struct run *r = virtio_run_cmdline(e, 300, LINUX_CMDLINE " hvguest=virtio hvguest=console");
+	struct run *r = virtio_run_cmdline(e, 300, LINUX_CMDLINE " hvguest=virtio hvguest=console",
+					   false);
 
 	if (r)
 		arg(r, "--no-lapic");
@@ -416,16 +433,19 @@ static bool virtio_irqs_ok(const struct run *r, bool msix)
 
 /*
  * What the virtio guest must have said and written (a run that exited 0);
- * @msix: the local APIC platform, where the devices must interrupt by MSI-X.
+ * @msix: the local APIC platform, where the devices must interrupt by MSI-X;
+ * @cpus: its vCPUs, as many as vda must have request queues.
  */
-static enum verdict virtio_verdict(const struct run *r, bool msix)
+static enum verdict virtio_verdict(const struct run *r, bool msix, unsigned int cpus)
 {
 	enum verdict v = PASS;
-	char want[64];
+	char want[64], queues[16];
 
 	snprintf(want, sizeof(want), "%08x", crc32(vda, MIB));
+	snprintf(queues, sizeof(queues), "%u", cpus);
 	if (!guest_says(r, "hv-guest: vda serial ", "hv-vda.img") ||
 	    !guest_says(r, "hv-guest: vdb ro ", "1") ||
+	    !guest_says(r, "hv-guest: vda queues ", queues) ||
 	    !guest_says(r, "hv-guest: vda read ", want) ||
 	    !guest_says(r, "hv-guest: vdb write ", "refused") ||
 	    !guest_says(r, "hv-guest: virtio ", "done") || virtio_guest_failed(r)) {
@@ -463,7 +483,7 @@ enum verdict virtio_blk_rng(const struct env *e, const void *p, const char **ski
 	if (!linux_guest_ready(e, skip_why, &v))
 		return v;
 	r = linux_run_expect(virtio_run, e, &ok);
-	v = ok ? virtio_verdict(r, false) : FAIL;
+	v = ok ? virtio_verdict(r, false, 1) : FAIL;
 	if (v == PASS)
 		show_lines("guest", r->out, r->out_len);
 	else if (ok)
@@ -496,7 +516,7 @@ static struct run *smp_run(const struct env *e)
 	snprintf(cpus, sizeof(cpus), "%u", smp_now->cpus);
 	if (smp_now->virtio)
 		r = virtio_run_cmdline(e, timeout_s,
-				       LINUX_CMDLINE " hvguest=virtio hvguest=console hvguest=smp");
+				       LINUX_CMDLINE " hvguest=virtio hvguest=console hvguest=smp", true);
 	else
 		r = linux_run_new(e, timeout_s, LINUX_CMDLINE " hvguest=smp");
 	if (r && smp_now->virtio)
@@ -619,7 +639,7 @@ enum verdict linux_smp(const struct env *e, const void *p, const char **skip_why
 	} else {
 		v = smp_verdict(r, c->cpus);
 		if (v == PASS && c->virtio)
-			v = virtio_verdict(r, true);
+			v = virtio_verdict(r, true, c->cpus);
 		if (v == FAIL)
 			show_run(r);
 		else
