@@ -26,7 +26,7 @@ stage=$(mktemp -d "${TMPDIR:-/tmp}/hv-guest.XXXXXX")
 trap 'rm -rf "$stage"' EXIT
 mkdir -p "$stage"/{bin,sbin,proc,sys,dev,tmp,mnt}
 cp "$busybox" "$stage/bin/busybox"
-for a in sh mount umount uname grep cut echo cat sleep dd head tee rm fstrim crc32 sha256sum wc sync \
+for a in sh mount umount uname grep cut echo cat sleep dd head tee rm fstrim crc32 md5sum wc sync \
 	insmod nproc taskset kill dmesg sed; do
 	ln -s busybox "$stage/bin/$a"
 done
