@@ -72,6 +72,7 @@ if grep -q 'hvguest=virtio' /proc/cmdline; then
 		done
 		if echo "hv-guest: hello on hvc0" >/dev/hvc0; then
 			echo "hv-guest: hvc0 waiting for input"
+			# shellcheck disable=SC3045 # busybox ash has read -t
 			if read -t 120 -r line </dev/hvc0; then
 				echo "hv-guest: hvc0 read '$line'"
 			else
