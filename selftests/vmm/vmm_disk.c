@@ -47,9 +47,9 @@
 
 #define EXT4_IMG	"/tmp/hv-ext4.img"
 #define EXT4_IMG_MIB	256
-#define EXT4_MEM	"80M"
-#define EXT4_BIG_MIB	64	/* more than the guest's page cache can hold (checked) */
-#define EXT4_FILES_MIB	66	/* the four files, rounded up */
+#define EXT4_MEM	"96M"	/* the 6.1 guest kernel and its initrd need more than 80M */
+#define EXT4_BIG_MIB	72	/* more than the guest's page cache can hold (checked) */
+#define EXT4_FILES_MIB	74	/* the four files, rounded up */
 #define EXT4_META_MIB	16	/* journal, inode tables, bitmaps written (measured: about 1) */
 #define MKFS_EXT4	"/usr/sbin/mkfs.ext4"
 #define E2FSCK		"/usr/sbin/e2fsck"
