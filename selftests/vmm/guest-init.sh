@@ -88,7 +88,7 @@ if grep -q 'hvguest=virtio' /proc/cmdline; then
 fi
 # vmm_test's file-system case (hvguest=ext4; vmm_disk.c): vda is an ext4 image the host made.
 # hvguest=ext4write: files of 1 byte, 4095 bytes, 1 MiB + 3 and hvguest_big MiB (more than this
-# guest can cache: its MemAvailable is printed), their MD5, sync; 32 MiB more, deleted, fstrim;
+# guest can cache: its MemAvailable is printed), their MD5, sync; 24 MiB more, deleted, fstrim;
 # unmount. hvguest=ext4kill: one more file, its MD5, sync,
 # then "synced" (the host SIGKILLs hv-run on that line) and more writes that nobody syncs.
 if grep -q 'hvguest=ext4' /proc/cmdline; then
@@ -119,8 +119,8 @@ if grep -q 'hvguest=ext4' /proc/cmdline; then
 			echo "hv-guest: ext4 sum $sum big"
 			sync
 			echo "hv-guest: ext4 synced"
-			# Discard: 32 MiB written, deleted, then fstrim; the host's image must shrink back.
-			dd if=/dev/zero of=/mnt/scratch bs=1M count=32 2>/dev/null
+			# Discard: 24 MiB written, deleted, then fstrim; the host's image must shrink back.
+			dd if=/dev/zero of=/mnt/scratch bs=1M count=24 2>/dev/null
 			sync
 			rm /mnt/scratch
 			sync

@@ -9,13 +9,13 @@
  *      4095 bytes, 1 MiB + 3 and EXT4_BIG_MIB MiB (more than its page cache
  *      can hold: the guest prints its MemAvailable just before, and the
  *      big file must exceed it, so writeback runs while the file grows),
- *      prints each file's MD5, syncs, then writes 32 MiB more, deletes
+ *      prints each file's MD5, syncs, then writes 24 MiB more, deletes
  *      them and runs fstrim (DISCARD), unmounts and powers off.  The host
  *      runs `e2fsck -fn` (exit 0: nothing to fix), compares every file's
  *      MD5, read out of the image with debugfs, with the guest's, and
  *      checks that the image's allocated blocks fell back below the files'
  *      size + EXT4_META_MIB (without the holes fstrim punched it would hold
- *      the 32 MiB too).
+ *      the 24 MiB too).
  *   2. hvguest=ext4kill: the guest mounts it again, writes one more file,
  *      prints its MD5, syncs, says "synced" and goes on writing; the
  *      harness SIGKILLs hv-run the moment that line arrives (no SIGTERM:
@@ -48,9 +48,9 @@
 #define EXT4_IMG	"/tmp/hv-ext4.img"
 #define EXT4_IMG_MIB	256
 #define EXT4_MEM	"96M"	/* the 6.1 guest kernel and its initrd need more than 80M */
-#define EXT4_BIG_MIB	72	/* more than the guest's page cache can hold (checked) */
-#define EXT4_FILES_MIB	74	/* the four files, rounded up */
-#define EXT4_META_MIB	16	/* journal, inode tables, bitmaps written (measured: about 1) */
+#define EXT4_BIG_MIB	40	/* more than the guest can cache: about 20 MiB are available (checked) */
+#define EXT4_FILES_MIB	42	/* the four files, rounded up */
+#define EXT4_META_MIB	12	/* journal, inode tables, bitmaps written (measured: about 1) */
 #define MKFS_EXT4	"/usr/sbin/mkfs.ext4"
 #define E2FSCK		"/usr/sbin/e2fsck"
 #define DEBUGFS		"/usr/sbin/debugfs"
@@ -159,7 +159,7 @@ static bool image_trimmed(void)
 	mib = (uint64_t)st.st_blocks * 512 >> 20;
 	ktap_print_msg("the image has %llu MiB allocated after fstrim\n", (unsigned long long)mib);
 	if (mib >= EXT4_FILES_MIB + EXT4_META_MIB) {
-		ktap_print_msg("that is %u MiB or more: the deleted 32 MiB were not discarded\n",
+		ktap_print_msg("that is %u MiB or more: the deleted 24 MiB were not discarded\n",
 			       EXT4_FILES_MIB + EXT4_META_MIB);
 		return false;
 	}
