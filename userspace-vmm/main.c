@@ -40,9 +40,15 @@ static void usage(FILE *out)
 		"  --cpus N          vCPUs, 1 to 64 (default 1); more than 1 needs hv's local APIC\n"
 		"  --no-lapic        no local APIC, I/O APIC or MADT: the 8259-only, single-vCPU PC\n"
 		"  --cpu-affinity LIST  pin vCPU i's thread to the i-th host CPU of LIST (e.g. 0,2-3)\n"
-		"  --console stdio   serial port 0x3f8 on stdin/stdout (default); 'none' detaches it\n"
-		"  --disk PATH[,ro]  a raw disk image as a virtio-blk PCI device (vda, vdb... in the\n"
-		"                    order given; up to 8); ',ro': read-only, guest writes fail\n"
+		"  --console stdio   serial port 0x3f8 on stdin/stdout (default); 'none' detaches it;\n"
+		"                    'virtio': a virtio-console PCI device (the guest's hvc0, add\n"
+		"                    console=hvc0) on stdin/stdout, the serial port output only\n"
+		"  --disk PATH[,ro][,cache=none|writeback]\n"
+		"                    a raw disk image as a virtio-blk PCI device (vda, vdb... in the\n"
+		"                    order given; up to 8; one request queue per vCPU); ',ro':\n"
+		"                    read-only, guest writes fail; cache=writeback (default): through\n"
+		"                    the host's page cache, a guest flush is fdatasync; cache=none:\n"
+		"                    O_DIRECT, bypassing it (refused where the file system cannot)\n"
 		"  --rng             a virtio-rng PCI device fed by the host's getrandom()\n"
 		"  --stats           at exit, print run time, memory and exits per reason on stderr\n"
 		"  --debug           log unclaimed I/O, POST codes and boot details on stderr\n"
@@ -114,26 +120,42 @@ static bool parse_u64(const char *s, uint64_t *out)
 	return true;
 }
 
-/* "PATH" or "PATH,ro": one line and status 2 for anything else, or a file we cannot open so. */
+/*
+ * "PATH[,ro][,cache=none|writeback]": one line and status 2 for anything
+ * else, or a file we cannot open so.
+ */
 static int parse_disk(const char *arg, struct vm_config *cfg)
 {
 	static char paths[VM_MAX_DISKS][4096];
-	const char *comma = strchr(arg, ',');
+	const char *comma = strchr(arg, ','), *opt;
 	struct vm_disk *d;
 	size_t len = comma ? (size_t)(comma - arg) : strlen(arg);
+	bool cache_given = false;
 
 	if (cfg->nr_disks == VM_MAX_DISKS)
 		return bad_usage("--disk %s: at most 8 disks", arg);
 	if (!len || len >= sizeof(paths[0]))
-		return bad_usage("--disk '%s': not PATH or PATH,ro", arg);
+		return bad_usage("--disk '%s': not PATH[,ro][,cache=none|writeback]", arg);
 	d = &cfg->disks[cfg->nr_disks];
+	memset(d, 0, sizeof(*d));
 	memcpy(paths[cfg->nr_disks], arg, len);
 	paths[cfg->nr_disks][len] = 0;
 	d->path = paths[cfg->nr_disks];
-	if (comma) {
-		if (strcmp(comma, ",ro"))
-			return bad_usage("--disk '%s': the only option after PATH is ',ro'", arg);
-		d->ro = true;
+	for (opt = comma; opt; opt = strchr(opt + 1, ',')) {
+		const char *o = opt + 1;
+		size_t n = strcspn(o, ",");
+
+		if (n == 2 && !strncmp(o, "ro", 2) && !d->ro) {
+			d->ro = true;
+		} else if (!cache_given && n == 10 && !strncmp(o, "cache=none", 10)) {
+			d->direct = true;
+			cache_given = true;
+		} else if (!cache_given && n == 15 && !strncmp(o, "cache=writeback", 15)) {
+			cache_given = true;
+		} else {
+			return bad_usage("--disk '%s': the options after PATH are ',ro' and ',cache=none' or ',cache=writeback', each once",
+					 arg);
+		}
 	}
 	if (access(d->path, d->ro ? R_OK : R_OK | W_OK)) {
 		fprintf(stderr, "hv-run: --disk %s: %s%s\n", d->path, strerror(errno),
@@ -292,12 +314,11 @@ static int parse_options(int argc, char **argv, struct vm_config *cfg)
 			cpus_arg = arg;
 			break;
 		case OPT_CONSOLE:
-			if (!strcmp(arg, "stdio"))
-				cfg->console = true;
-			else if (!strcmp(arg, "none"))
-				cfg->console = false;
-			else
-				return bad_usage("--console '%s': only 'stdio' and 'none' exist", arg);
+			cfg->console = strcmp(arg, "none") != 0;
+			cfg->virtio_console = !strcmp(arg, "virtio");
+			if (strcmp(arg, "stdio") && strcmp(arg, "none") && strcmp(arg, "virtio"))
+				return bad_usage("--console '%s': only 'stdio', 'virtio' and 'none' exist",
+						 arg);
 			break;
 		case ':':
 			return bad_usage("%s needs an argument", argv[optind - 1]);

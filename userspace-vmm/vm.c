@@ -14,7 +14,7 @@
  *   fw_cfg 0x510-0x511 + DMA 0x514 (its items: vm_add_fw_cfg()),
  *   I/O APIC 0xfec00000 (with the local APIC; ISA IRQ 0 on its pin 2).
  * Virtio (virtio-pci, modern): --disk N at PCI 00:(1+N).0, --rng after the
- *   disks; BAR 0 of slot S at PCI_BAR_BASE + S * VIRTIO_BAR_SIZE (a firmware's
+ *   disks, then --console virtio; MSI-X with the local APIC (vm_signal_msi()); BAR 0 of slot S at PCI_BAR_BASE + S * VIRTIO_BAR_SIZE (a firmware's
  *   choice: the guest may move it anywhere in the window), INTA of slot S on
  *   ISA IRQ pci_intx_irq(S) (10, 11, 5, ...) and I/O APIC pin pci_intx_gsi(S)
  *   (16-23), as the DSDT's _PRT says for PIC and APIC mode.  Memory BARs
@@ -44,6 +44,7 @@
 #include "le.h"
 #include "vcpu.h"
 #include "virtio/blk.h"
+#include "virtio/console.h"
 #include "virtio/rng.h"
 #include "vm.h"
 
@@ -68,9 +69,10 @@ struct vm_devices {
 	struct fw_cfg fw_cfg;
 	struct virtio_blk blk[VM_MAX_DISKS];
 	struct virtio_rng rng;
+	struct virtio_console console;
 	unsigned int nr_blk;		/* initialized (their files are open) */
 	unsigned int nr_blk_started;
-	bool serial_started, pit_started, rtc_started;
+	bool serial_started, pit_started, rtc_started, console_started;
 };
 
 void vm_debug(struct vm *vm, const char *fmt, ...)
@@ -120,6 +122,17 @@ static int vm_fail(const char *what, int err)
 	return VM_EXIT_ERROR;
 }
 
+/*
+ * Put an initialized virtio function at 00:@slot.0 with its BAR where a
+ * firmware would, offering MSI-X when there are local APICs to send to.
+ */
+static int vm_plug_virtio(struct vm *vm, struct virtio_dev *vd, unsigned int slot)
+{
+	int r = vm->lapic ? virtio_dev_use_msix(vd, vm_signal_msi, vm) : 0;
+
+	return r ? r : virtio_dev_plug(vd, &vm->dev->pci, slot, PCI_BAR_BASE + slot * VIRTIO_BAR_SIZE);
+}
+
 static int vm_add_virtio(struct vm *vm)
 {
 	struct vm_devices *d = vm->dev;
@@ -129,7 +142,7 @@ static int vm_add_virtio(struct vm *vm)
 	char what[64];
 	int r;
 
-	if (!vm->cfg.nr_disks && !vm->cfg.rng)
+	if (!vm->cfg.nr_disks && !vm->cfg.rng && !vm->cfg.virtio_console)
 		return 0;
 	pci_connect_intx(&d->pci, vm_pci_intx_pic_line(vm));
 	if (vm->ioapic)
@@ -139,24 +152,37 @@ static int vm_add_virtio(struct vm *vm)
 		return vm_fail("PCI memory window", -r);
 	for (i = 0; i < vm->cfg.nr_disks; i++, slot++) {
 		const struct vm_disk *disk = &vm->cfg.disks[i];
+		/* One request queue per vCPU: each vCPU submits on its own (VIRTIO_BLK_F_MQ). */
+		struct virtio_blk_options o = { disk->ro, disk->direct, vm->cfg.nr_cpus };
 
-		r = virtio_blk_init(&d->blk[i], i, disk->path, disk->ro, &vm->mem);
+		r = virtio_blk_init(&d->blk[i], i, disk->path, &o, &vm->mem);
+		if (r == -EINVAL && disk->direct) {
+			fprintf(stderr, "hv-run: --disk %s,cache=none: the host file system cannot do O_DIRECT; use cache=writeback\n",
+				disk->path);
+			return VM_EXIT_USAGE;
+		}
 		if (r) {
 			snprintf(what, sizeof(what), "--disk %s", disk->path);
 			return vm_fail(what, -r);
 		}
 		d->nr_blk++;
-		r = virtio_dev_plug(&d->blk[i].vd, &d->pci, slot, PCI_BAR_BASE + slot * VIRTIO_BAR_SIZE);
+		r = vm_plug_virtio(vm, &d->blk[i].vd, slot);
 		if (r)
 			return vm_fail("virtio-blk", -r);
 	}
 	if (vm->cfg.rng) {
 		r = virtio_rng_init(&d->rng, &vm->mem);
 		if (!r)
-			r = virtio_dev_plug(&d->rng.vd, &d->pci, slot,
-					    PCI_BAR_BASE + slot * VIRTIO_BAR_SIZE);
+			r = vm_plug_virtio(vm, &d->rng.vd, slot++);
 		if (r)
 			return vm_fail("virtio-rng", -r);
+	}
+	if (vm->cfg.virtio_console) {
+		r = virtio_console_init(&d->console, STDIN_FILENO, STDOUT_FILENO, &vm->mem);
+		if (!r)
+			r = vm_plug_virtio(vm, &d->console.vd, slot);
+		if (r)
+			return vm_fail("virtio-console", -r);
 	}
 	return 0;
 }
@@ -216,7 +242,9 @@ static int vm_add_devices(struct vm *vm)
 	r = vm_irq_init(vm, &d->pic, &d->ioapic);
 	if (r)
 		return vm_fail(vm->pic ? "I/O APIC" : "PIC", -r);
-	r = serial_init(&d->serial, &vm->pio, SERIAL_COM1_BASE, vm->cfg.console ? STDIN_FILENO : -1,
+	/* With --console virtio stdin is hvc0's: the UART keeps its output, for early boot. */
+	r = serial_init(&d->serial, &vm->pio, SERIAL_COM1_BASE,
+			vm->cfg.console && !vm->cfg.virtio_console ? STDIN_FILENO : -1,
 			vm->cfg.console ? STDOUT_FILENO : -1, vm_isa_irq_line(vm, SERIAL_COM1_IRQ));
 	if (r)
 		return vm_fail("serial port", -r);
@@ -267,6 +295,12 @@ static int vm_start_devices(struct vm *vm)
 	if (r)
 		return vm_fail("RTC thread", -r);
 	d->rtc_started = true;
+	if (vm->cfg.virtio_console) {
+		r = virtio_console_start(&d->console);
+		if (r)
+			return vm_fail("virtio-console thread", -r);
+		d->console_started = true;
+	}
 	for (; d->nr_blk_started < d->nr_blk; d->nr_blk_started++) {
 		r = virtio_blk_start(&d->blk[d->nr_blk_started]);
 		if (r)
@@ -290,7 +324,9 @@ static void vm_stop_devices(struct vm *vm)
 		pit_stop(&d->pit);
 	if (d->serial_started)
 		serial_stop(&d->serial);
-	d->rtc_started = d->pit_started = d->serial_started = false;
+	if (d->console_started)
+		virtio_console_stop(&d->console);
+	d->rtc_started = d->pit_started = d->serial_started = d->console_started = false;
 }
 
 /*
@@ -506,6 +542,12 @@ static void vm_print_stats(struct vm *vm)
 			ioapic_messages(vm->ioapic));
 	for (i = 0; i < vm->nr_vcpus; i++)
 		vcpu_print_stats(&vm->vcpus[i], stderr);
+	for (i = 0; i < vm->cfg.nr_disks; i++)
+		virtio_print_stats(&vm->dev->blk[i].vd, stderr);
+	if (vm->cfg.rng)
+		virtio_print_stats(&vm->dev->rng.vd, stderr);
+	if (vm->cfg.virtio_console)
+		virtio_print_stats(&vm->dev->console.vd, stderr);
 }
 
 int vm_run(struct vm *vm)

@@ -67,6 +67,7 @@ struct vcpu {
 struct vm_disk {
 	const char *path;
 	bool ro;
+	bool direct;			/* cache=none (O_DIRECT); else cache=writeback */
 };
 
 struct vm_config {
@@ -78,7 +79,8 @@ struct vm_config {
 	bool no_lapic;			/* --no-lapic: the 8259-only, single-vCPU platform */
 	int cpu_affinity[VM_MAX_CPUS];	/* --cpu-affinity: host CPU of vCPU i's thread */
 	unsigned int nr_affinity;	/* entries in cpu_affinity; 0: no pinning */
-	bool console;			/* --console stdio (default) rather than none */
+	bool console;			/* --console stdio (default) or virtio rather than none */
+	bool virtio_console;		/* --console virtio: stdin/stdout on hvc0, the UART output only */
 	struct vm_disk disks[VM_MAX_DISKS];	/* --disk, in the order given: vda, vdb... */
 	unsigned int nr_disks;
 	bool rng;			/* --rng: virtio-rng */
@@ -153,6 +155,11 @@ int vm_irq_init(struct vm *vm, struct pic *pic, struct ioapic *ioapic);
 struct irq_line vm_isa_irq_line(struct vm *vm, unsigned int irq);
 struct irq_line vm_pci_intx_pic_line(struct vm *vm);
 struct irq_line vm_pci_intx_gsi_line(struct vm *vm);
+/*
+ * With the local APIC: send the message (@address 0xFEExxxxx, @data) with
+ * HV_SIGNAL_MSI; @opaque is the vm.  How many local APICs took it.  Any thread.
+ */
+unsigned int vm_signal_msi(void *opaque, uint64_t address, uint32_t data);
 /* HV_EXIT_EOI: the guest ended level-triggered @vector.  vCPU threads. */
 void vm_irq_eoi(struct vm *vm, uint8_t vector);
 /* Turn on the in-kernel local APICs if hv.ko has them and --no-lapic was not given (vm.c). */

@@ -75,8 +75,8 @@ static void vm_pic_output_changed(void *opaque)
 		vcpu_kick(bsp);
 }
 
-/* An I/O APIC message to the local APICs: how many took it (0 on any error). */
-static unsigned int vm_msi_deliver(void *opaque, uint64_t address, uint32_t data)
+/* A message to the local APICs (I/O APIC, MSI-X): how many took it (0 on any error). */
+unsigned int vm_signal_msi(void *opaque, uint64_t address, uint32_t data)
 {
 	struct vm *vm = opaque;
 	struct hv_msi msi;
@@ -150,7 +150,7 @@ int vm_irq_init(struct vm *vm, struct pic *pic, struct ioapic *ioapic)
 	if (!vm->lapic)
 		return 0;
 	/* Its ID follows the local APICs' (0 .. nr_cpus - 1), as the MADT says. */
-	r = ioapic_init(ioapic, &vm->mmio, vm->cfg.nr_cpus, vm_msi_deliver, vm);
+	r = ioapic_init(ioapic, &vm->mmio, vm->cfg.nr_cpus, vm_signal_msi, vm);
 	if (r)
 		return r;
 	for (gsi = PCI_INTX_GSI_BASE; gsi < PCI_INTX_GSI_BASE + PCI_INTX_NR_GSIS; gsi++)

@@ -29,6 +29,7 @@
 #                      (the kselftest runner calls coreutils' `timeout --foreground`)
 #   With -V VMM_DIR (the output of build-vmm.sh), the hv-run VMM and what it boots:
 #     /bin/hv-run, /bin/hv-info, /bin/linetime, /guests/*.elf (test kernels), /guest.gz (Linux guest initramfs),
+#     /usr/sbin/{mke2fs,mkfs.ext4,e2fsck,debugfs} with their libraries (vmm_test's ext4 case),
 #     /vmlinuz         the testbed's own kernel KVER, booted again as a nested guest; on the
 #                      debug kernel Debian's 6.1 kernel instead (its sanitizers would only slow the
 #                      guest: what they check is hv.ko, in the testbed's own kernel)
@@ -123,6 +124,17 @@ if [ -n "$vmmdir" ]; then
 		;;
 	esac
 	cp "$(hv_kdir "$guest_kver")/root/boot/vmlinuz-$guest_kver" "$stage/vmlinuz"
+	# vmm_test's file-system case: mkfs.ext4, e2fsck and debugfs (e2fsprogs, dynamically
+	# linked), each with the libraries ldd names and the loader, at the same paths.
+	for tool in /usr/sbin/mke2fs /usr/sbin/e2fsck /usr/sbin/debugfs; do
+		[ -x "$tool" ] || hv_die "$tool is missing (install e2fsprogs)"
+		install -D -m 0755 "$tool" "$stage$tool"
+		for lib in $(ldd "$tool" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'); do
+			[ -e "$stage$lib" ] || install -D -m 0755 "$(readlink -f "$lib")" "$stage$lib"
+		done
+	done
+	ln -sf mke2fs "$stage/usr/sbin/mkfs.ext4"
+	[ ! -f /etc/mke2fs.conf ] || install -D -m 0644 /etc/mke2fs.conf "$stage/etc/mke2fs.conf"
 fi
 
 if [ -n "$hvko" ]; then

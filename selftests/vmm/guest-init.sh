@@ -14,15 +14,21 @@ echo "hv-guest: cpus: $(nproc) online ($(cat /sys/devices/system/cpu/online))"
 echo "hv-guest: uptime $(cut -d' ' -f1 /proc/uptime) s (guest clock)"
 
 # vmm_test's virtio case (hvguest=virtio on the command line): hv-run gave this guest
-# vda (--disk, a known pattern in its first 2 MiB), vdb (--disk ...,ro) and --rng.
+# vda (--disk, a known pattern in its first 2 MiB), vdb (--disk ...,ro), --rng and, with
+# hvguest=console, --console virtio.
 # The guest reads, writes and syncs; vmm_test checks the lines below and the disk file.
-if grep -q 'hvguest=virtio' /proc/cmdline; then
+# The kernel's virtio and ext4 modules (those it has as modules), in mkguest.sh's order.
+load_modules() {
 	mods=/lib/modules/$(uname -r)
 	if [ -f "$mods/load" ]; then
 		while read -r m; do
 			insmod "$mods/$m.ko" || echo "hv-guest: insmod $m failed"
 		done <"$mods/load"
 	fi
+}
+
+if grep -q 'hvguest=virtio' /proc/cmdline; then
+	load_modules
 	rng=/sys/class/misc/hw_random/rng_current
 	i=0
 	while [ ! -b /dev/vda ] || [ ! -b /dev/vdb ] ||
@@ -33,6 +39,9 @@ if grep -q 'hvguest=virtio' /proc/cmdline; then
 	done
 	echo "hv-guest: vda serial $(cat /sys/block/vda/serial 2>&1)"
 	echo "hv-guest: vdb ro $(cat /sys/block/vdb/ro 2>&1)"
+	# one entry per blk-mq hardware queue: one per vCPU (VIRTIO_BLK_F_MQ)
+	set -- /sys/block/vda/mq/*
+	echo "hv-guest: vda queues $#"
 	echo "hv-guest: vda read $(dd if=/dev/vda bs=64k count=16 2>/dev/null | crc32)"
 	# The first MiB again, 2 MiB further on: a write of a pattern the host knows.
 	dd if=/dev/vda of=/dev/vda bs=64k count=16 seek=32 conv=fsync 2>/dev/null ||
@@ -53,7 +62,89 @@ if grep -q 'hvguest=virtio' /proc/cmdline; then
 		echo "hv-guest: vdb write refused"
 	fi
 	sync
+	# hvguest=console (hv-run --console virtio): hvc0 is the host's stdin and stdout. A line
+	# written only there must reach the host; a line the host types must arrive.
+	if grep -q 'hvguest=console' /proc/cmdline; then
+		i=0
+		while [ ! -c /dev/hvc0 ] && [ $i -lt 30 ]; do
+			i=$((i + 1))
+			sleep 1
+		done
+		if echo "hv-guest: hello on hvc0" >/dev/hvc0; then
+			echo "hv-guest: hvc0 waiting for input"
+			# shellcheck disable=SC3045 # busybox ash has read -t
+			if read -t 120 -r line </dev/hvc0; then
+				echo "hv-guest: hvc0 read '$line'"
+			else
+				echo "hv-guest: hvc0 read failed"
+			fi
+		else
+			echo "hv-guest: hvc0 write failed"
+		fi
+	fi
+	# How the virtio interrupts came (vmm_test: PCI-MSI with the local APIC, else the 8259).
+	grep virtio /proc/interrupts | sed 's/^/hv-guest: irq: /'
 	echo "hv-guest: virtio done"
+fi
+# vmm_test's file-system case (hvguest=ext4; vmm_disk.c): vda is an ext4 image the host made.
+# hvguest=ext4write: files of 1 byte, 4095 bytes, 1 MiB + 3 and hvguest_big MiB (more than this
+# guest can cache: its MemAvailable is printed), their MD5, sync; 24 MiB more, deleted, fstrim;
+# unmount. hvguest=ext4kill: one more file, its MD5, sync,
+# then "synced" (the host SIGKILLs hv-run on that line) and more writes that nobody syncs.
+if grep -q 'hvguest=ext4' /proc/cmdline; then
+	load_modules
+	i=0
+	while [ ! -b /dev/vda ] && [ $i -lt 30 ]; do
+		i=$((i + 1))
+		sleep 1
+	done
+	if mount -t ext4 /dev/vda /mnt; then
+		if grep -q 'hvguest=ext4write' /proc/cmdline; then
+			big=$(sed -n 's/.*hvguest_big=\([0-9]*\).*/\1/p' /proc/cmdline)
+			head -c 1048576 /dev/urandom >/tmp/seed
+			head -c 1 /tmp/seed >/mnt/one
+			head -c 4095 /tmp/seed >/mnt/page
+			cat /tmp/seed /tmp/seed | head -c 1048579 >/mnt/mib
+			for f in one page mib; do
+				echo "hv-guest: ext4 sum $(md5sum /mnt/$f | cut -d' ' -f1) $f"
+			done
+			echo "hv-guest: ext4 $(grep MemAvailable /proc/meminfo)"
+			# Every MiB differs (its number first), so a block in the wrong place shows.
+			i=0
+			sum=$(while [ $i -lt "$big" ]; do
+				echo "$i"
+				cat /tmp/seed
+				i=$((i + 1))
+			done | tee /mnt/big | md5sum | cut -d' ' -f1)
+			echo "hv-guest: ext4 sum $sum big"
+			sync
+			echo "hv-guest: ext4 synced"
+			# Discard: 24 MiB written, deleted, then fstrim; the host's image must shrink back.
+			dd if=/dev/zero of=/mnt/scratch bs=1M count=24 2>/dev/null
+			sync
+			rm /mnt/scratch
+			sync
+			if trimmed=$(fstrim -v /mnt 2>&1); then
+				echo "hv-guest: ext4 fstrim: $trimmed"
+			else
+				echo "hv-guest: ext4 fstrim failed: $trimmed"
+			fi
+			if umount /mnt; then
+				echo "hv-guest: ext4 unmounted"
+			else
+				echo "hv-guest: ext4 umount failed"
+			fi
+		else
+			dd if=/dev/urandom of=/mnt/after bs=64k count=64 2>/dev/null
+			echo "hv-guest: ext4 sum $(md5sum /mnt/after | cut -d' ' -f1) after"
+			sync
+			echo "hv-guest: ext4 synced"
+			dd if=/dev/zero of=/mnt/unsynced bs=64k count=1024 2>/dev/null
+			echo "hv-guest: ext4 still running after the sync"
+		fi
+	else
+		echo "hv-guest: ext4 mount failed"
+	fi
 fi
 # vmm_test's SMP cases (hvguest=smp: hv-run gave this guest --cpus N). Every CPU must be online,
 # take local timer interrupts (LOC in /proc/interrupts) while it runs work pinned to it with

@@ -2,9 +2,9 @@
 /*
  * vmm_test's Linux guest cases: the testbed's own kernel booted by hv-run
  * with the busybox initramfs of guest-init.sh (linux_boot), with virtio
- * disks and rng on the 8259-only platform (virtio_blk_rng), and on 2 and 4
- * vCPUs with hv's local APICs (linux_smp_2, also with the virtio devices
- * there, and linux_smp_4).  Each boot takes 40-90 s under the testbed's
+ * disks, rng and console on the 8259-only platform (virtio_blk_rng: INTx),
+ * and on 2 and 4 vCPUs with hv's local APICs (linux_smp_2, also with the
+ * virtio devices there, on MSI-X, and linux_smp_4).  Each boot takes 40-90 s under the testbed's
  * nested TCG, so each case boots once (twice after a failure with the
  * signature of the emulator's defect: linux_run_expect()).
  */
@@ -25,14 +25,13 @@
 #define LINUX_INIT_MARKER	"hv-guest: init started"
 #define LINUX_UNAME		"hv-guest: uname: Linux "
 #define LINUX_DONE		"hv-guest: poweroff"
-/* panic=-1: a guest panic reboots, so it ends hv-run (status 3) instead of hanging the test. */
-#define LINUX_CMDLINE		"console=ttyS0 quiet panic=-1"
+/* LINUX_CMDLINE (vmm_test.h), panic=-1: a guest panic reboots, ending hv-run (status 3), not hanging. */
 
 #define LINUX_MEM		"256M"
 #define LINUX_MEM_BYTES		(256ull << 20)
 
-/* hv-run booting the testbed's Linux guest with LINUX_MEM and @cmdline; the caller adds devices. */
-static struct run *linux_run_new(const struct env *e, unsigned int timeout_s, const char *cmdline)
+struct run *linux_run_mem(const struct env *e, unsigned int timeout_s, const char *cmdline,
+			  const char *mem)
 {
 	struct run *r = run_new(e, timeout_s);
 
@@ -41,10 +40,16 @@ static struct run *linux_run_new(const struct env *e, unsigned int timeout_s, co
 	arg(r, "--initrd");
 	arg(r, e->initrd);
 	arg(r, "--mem");
-	arg(r, LINUX_MEM);
+	arg(r, mem);
 	arg(r, "--cmdline");
 	arg(r, cmdline);
 	return r;
+}
+
+/* hv-run booting the testbed's Linux guest with LINUX_MEM and @cmdline; the caller adds devices. */
+static struct run *linux_run_new(const struct env *e, unsigned int timeout_s, const char *cmdline)
+{
+	return linux_run_mem(e, timeout_s, cmdline, LINUX_MEM);
 }
 
 /* The value after @key (hex, "0x..." included) in hv-run's NUL-terminated report @line. */
@@ -105,8 +110,7 @@ static bool emulator_defect(const struct run *r)
  * again (up to LINUX_DEFECT_RETRIES times), saying so.  Returns the run to
  * judge (*ok: its status was 0).
  */
-static struct run *linux_run_expect(struct run *(*make)(const struct env *), const struct env *e,
-				    bool *ok)
+struct run *linux_run_expect(struct run *(*make)(const struct env *), const struct env *e, bool *ok)
 {
 	struct run *r = make(e);
 	int tries = 0;
@@ -134,7 +138,7 @@ static struct run *linux_boot_run(const struct env *e)
  * case ends: skipped when the testbed chose not to boot Linux here, failed
  * when the kernel or initramfs is missing where it must be (missing_file()).
  */
-static bool linux_guest_ready(const struct env *e, const char **skip_why, enum verdict *v)
+bool linux_guest_ready(const struct env *e, const char **skip_why, enum verdict *v)
 {
 	if (!e->linux_enabled) {
 		*skip_why = "HV_VMM_LINUX=0 (not chosen for this testbed run: see HV_VMM_LINUX_SERIES)";
@@ -225,8 +229,7 @@ static bool read_file(const char *path, uint8_t *buf, size_t len)
 	return ok;
 }
 
-/* The guest's line starting with @prefix must be followed by exactly @rest. */
-static bool guest_says(const struct run *r, const char *prefix, const char *rest)
+bool guest_says(const struct run *r, const char *prefix, const char *rest)
 {
 	char want[256];
 
@@ -292,11 +295,28 @@ static bool virtio_check_disks(const struct run *r, uint8_t *vda, uint8_t *vdb)
 
 static uint8_t vda[VDA_BYTES], vdb[VDB_BYTES];
 
+/* What the host types on hvc0 (--console virtio) once the guest waits for it. */
+#define HVC_TRIGGER	"hv-guest: hvc0 waiting for input"
+#define HVC_INPUT	"typed-on-the-host"
+
 /*
  * Fresh disk images and the hv-run of the virtio guest with @cmdline (it
- * holds hvguest=virtio); NULL if the images cannot be written.
+ * holds hvguest=virtio hvguest=console); NULL if the images cannot be
+ * written.  stdin and stdout are hvc0's (--console virtio).
  */
-static struct run *virtio_run_cmdline(const struct env *e, unsigned int timeout_s, const char *cmdline)
+/* Whether the testbed's file system takes O_DIRECT for @path (tmpfs did not always). */
+static bool odirect_ok(const char *path)
+{
+	int fd = open(path, O_RDWR | O_DIRECT);
+
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
+}
+
+static struct run *virtio_run_cmdline(const struct env *e, unsigned int timeout_s, const char *cmdline,
+				      bool direct)
 {
 	struct run *r;
 	size_t i;
@@ -310,17 +330,26 @@ static struct run *virtio_run_cmdline(const struct env *e, unsigned int timeout_
 	}
 	r = linux_run_new(e, timeout_s, cmdline);
 	arg(r, "--disk");
-	arg(r, VDA_PATH);
+	if (direct && !odirect_ok(VDA_PATH)) {
+		ktap_print_msg("this testbed's /tmp cannot do O_DIRECT: vda without cache=none\n");
+		direct = false;
+	}
+	arg(r, direct ? VDA_PATH ",cache=none" : VDA_PATH);
 	arg(r, "--disk");
 	arg(r, VDB_PATH ",ro");
 	arg(r, "--rng");
+	arg(r, "--console");
+	arg(r, "virtio");
+	r->trigger = HVC_TRIGGER;
+	r->input = HVC_INPUT "\n";
 	return r;
 }
 
 /* On the 8259-only platform: INTx through the PIC (the DSDT's PIC-mode _PRT). */
 static struct run *virtio_run(const struct env *e)
 {
-	struct run *r = virtio_run_cmdline(e, 300, LINUX_CMDLINE " hvguest=virtio");
+	struct run *r = virtio_run_cmdline(e, 300, LINUX_CMDLINE " hvguest=virtio hvguest=console",
+					   false);
 
 	if (r)
 		arg(r, "--no-lapic");
@@ -332,7 +361,7 @@ static struct run *virtio_run(const struct env *e)
  * the kernel's own log lines the SMP checks echo ("Fast TSC calibration
  * failed").
  */
-static bool virtio_guest_failed(const struct run *r)
+bool virtio_guest_failed(const struct run *r)
 {
 	const char *p = r->out, *end = r->out + r->out_len;
 
@@ -349,18 +378,87 @@ static bool virtio_guest_failed(const struct run *r)
 	return false;
 }
 
-/* What the virtio guest must have said and written (a run that exited 0). */
-static enum verdict virtio_verdict(const struct run *r)
+/*
+ * The guest's /proc/interrupts lines of its virtio devices (guest-init.sh's
+ * "hv-guest: irq: " lines): with @msix (the local APIC) every one is a
+ * PCI-MSI(X) vector and they counted interrupts; without, none is (INTx:
+ * XT-PIC).  The chip name is "PCI-MSI" on 6.1, "PCI-MSIX-<device>" on 6.12.
+ */
+static bool virtio_irqs_ok(const struct run *r, bool msix)
+{
+	const char *p = r->out, *end = r->out + r->out_len;
+	unsigned int lines = 0, msi_lines = 0;
+	unsigned long long msi_count = 0;
+
+	while ((p = memmem(p, end - p, "hv-guest: irq: ", 15))) {
+		const char *eol = memchr(p, '\n', end - p);
+		size_t n = (eol ? eol : end) - p;
+		char line[512], *at, *next;
+
+		if (n >= sizeof(line))
+			n = sizeof(line) - 1;
+		memcpy(line, p, n);
+		line[n] = '\0';
+		p += n;
+		lines++;
+		if (!strstr(line, "PCI-MSI"))
+			continue;
+		msi_lines++;
+		/* "IRQ:" then one count per CPU */
+		at = strchr(line + 15, ':');
+		for (at = at ? at + 1 : line + n;; at = next) {
+			unsigned long long c = strtoull(at, &next, 10);
+
+			if (next == at)
+				break;
+			msi_count += c;
+		}
+	}
+	if (!lines) {
+		ktap_print_msg("the guest listed no virtio interrupts\n");
+		return false;
+	}
+	if (msix && (msi_lines != lines || !msi_count)) {
+		ktap_print_msg("with the local APIC, %u of %u virtio interrupt lines are PCI-MSI, with %llu interrupts: MSI-X not used\n",
+			       msi_lines, lines, msi_count);
+		return false;
+	}
+	if (!msix && msi_lines) {
+		ktap_print_msg("--no-lapic offers no MSI-X, yet the guest has %u PCI-MSI virtio lines\n",
+			       msi_lines);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * What the virtio guest must have said and written (a run that exited 0);
+ * @msix: the local APIC platform, where the devices must interrupt by MSI-X;
+ * @cpus: its vCPUs, as many as vda must have request queues.
+ */
+static enum verdict virtio_verdict(const struct run *r, bool msix, unsigned int cpus)
 {
 	enum verdict v = PASS;
-	char want[64];
+	char want[64], queues[16];
 
 	snprintf(want, sizeof(want), "%08x", crc32(vda, MIB));
+	snprintf(queues, sizeof(queues), "%u", cpus);
 	if (!guest_says(r, "hv-guest: vda serial ", "hv-vda.img") ||
 	    !guest_says(r, "hv-guest: vdb ro ", "1") ||
+	    !guest_says(r, "hv-guest: vda queues ", queues) ||
 	    !guest_says(r, "hv-guest: vda read ", want) ||
 	    !guest_says(r, "hv-guest: vdb write ", "refused") ||
 	    !guest_says(r, "hv-guest: virtio ", "done") || virtio_guest_failed(r)) {
+		v = FAIL;
+	} else if (!virtio_irqs_ok(r, msix)) {
+		v = FAIL;
+	} else if (msix && !find(r->err, r->err_len, "virtio-blk0: MSI-X enabled")) {
+		ktap_print_msg("hv-run's --stats does not say the guest enabled MSI-X on virtio-blk0\n");
+		v = FAIL;
+	} else if (!find(r->out, r->out_len, "hv-guest: hello on hvc0")) {
+		ktap_print_msg("the line the guest wrote to /dev/hvc0 did not reach hv-run's stdout\n");
+		v = FAIL;
+	} else if (!guest_says(r, "hv-guest: hvc0 read ", "'" HVC_INPUT "'")) {
 		v = FAIL;
 	} else if (find(r->err, r->err_len, "needs reset")) {
 		ktap_print_msg("hv-run put a virtio device into DEVICE_NEEDS_RESET\n");
@@ -385,7 +483,7 @@ enum verdict virtio_blk_rng(const struct env *e, const void *p, const char **ski
 	if (!linux_guest_ready(e, skip_why, &v))
 		return v;
 	r = linux_run_expect(virtio_run, e, &ok);
-	v = ok ? virtio_verdict(r) : FAIL;
+	v = ok ? virtio_verdict(r, false, 1) : FAIL;
 	if (v == PASS)
 		show_lines("guest", r->out, r->out_len);
 	else if (ok)
@@ -417,9 +515,12 @@ static struct run *smp_run(const struct env *e)
 
 	snprintf(cpus, sizeof(cpus), "%u", smp_now->cpus);
 	if (smp_now->virtio)
-		r = virtio_run_cmdline(e, timeout_s, LINUX_CMDLINE " hvguest=virtio hvguest=smp");
+		r = virtio_run_cmdline(e, timeout_s,
+				       LINUX_CMDLINE " hvguest=virtio hvguest=console hvguest=smp", true);
 	else
 		r = linux_run_new(e, timeout_s, LINUX_CMDLINE " hvguest=smp");
+	if (r && smp_now->virtio)
+		arg(r, "--stats");	/* the MSI-X messages each device sent */
 	if (r) {
 		arg(r, "--cpus");
 		arg(r, cpus);
@@ -538,7 +639,7 @@ enum verdict linux_smp(const struct env *e, const void *p, const char **skip_why
 	} else {
 		v = smp_verdict(r, c->cpus);
 		if (v == PASS && c->virtio)
-			v = virtio_verdict(r);
+			v = virtio_verdict(r, true, c->cpus);
 		if (v == FAIL)
 			show_run(r);
 		else

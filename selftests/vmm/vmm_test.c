@@ -106,7 +106,7 @@ const char *find(const char *buf, size_t len, const char *needle)
 static int run_exec(struct run *r)
 {
 	int in[2], out[2], err[2];
-	bool out_open = true, err_open = true, input_sent = !r->input;
+	bool out_open = true, err_open = true, input_sent = !r->input, killed = false;
 	double t0, deadline;
 	pid_t pid;
 	int ws;
@@ -161,6 +161,11 @@ static int run_exec(struct run *r)
 			err_open = false;
 		if (r->marker && r->marker_secs < 0 && find(r->out, r->out_len, r->marker))
 			r->marker_secs = now() - t0;
+		if (r->kill_on && !killed && find(r->out, r->out_len, r->kill_on)) {
+			/* No grace: the point is what a crash of hv-run leaves behind. */
+			kill(-pid, SIGKILL);
+			killed = true;
+		}
 		if (!input_sent && find(r->out, r->out_len, r->trigger)) {
 			if (write(in[1], r->input, strlen(r->input)) < 0)
 				ktap_print_msg("writing hv-run's stdin: %s\n", strerror(errno));
@@ -322,7 +327,12 @@ static const struct usage_case usage_console_twice = {
 static const struct usage_case usage_disk_missing = {
 	{ "--disk", "/nonexistent.img", "--kernel", "@exit" }, "/nonexistent.img" };
 static const struct usage_case usage_disk_option = {
-	{ "--disk", "/etc/passwd,cache=none", "--kernel", "@exit" }, "ro" };
+	{ "--disk", "/etc/passwd,cache=bogus", "--kernel", "@exit" }, "cache=" };
+static const struct usage_case usage_disk_ro_twice = {
+	{ "--disk", "/etc/passwd,ro,ro", "--kernel", "@exit" }, "each once" };
+static const struct usage_case usage_disk_cache_twice = {
+	{ "--disk", "/etc/passwd,cache=none,cache=writeback", "--kernel", "@exit" }, "each once" };
+static const struct usage_case usage_console_bad = { { "--console", "tty", "--kernel", "@exit" }, "virtio" };
 static const struct usage_case usage_cpus_too_many = { { "--cpus", "65", "--kernel", "@exit" }, "cpus" };
 /* More than one vCPU needs the local APIC that --no-lapic leaves out. */
 static const struct usage_case usage_cpus_no_lapic = {
@@ -628,6 +638,9 @@ static const struct vmm_case cases[] = {
 	{ "usage_console_twice", usage_error, &usage_console_twice, false },
 	{ "usage_disk_missing", usage_error, &usage_disk_missing, false },
 	{ "usage_disk_bad_option", usage_error, &usage_disk_option, false },
+	{ "usage_disk_ro_twice", usage_error, &usage_disk_ro_twice, false },
+	{ "usage_disk_cache_twice", usage_error, &usage_disk_cache_twice, false },
+	{ "usage_console_bad_value", usage_error, &usage_console_bad, false },
 	{ "usage_cpus_too_many", usage_error, &usage_cpus_too_many, false },
 	{ "usage_cpus_without_lapic", usage_error, &usage_cpus_no_lapic, false },
 	{ "usage_cpu_affinity_syntax", usage_error, &usage_affinity_syntax, false },
@@ -651,6 +664,7 @@ static const struct vmm_case cases[] = {
 	{ "virtio_blk_rng", virtio_blk_rng, NULL, true },
 	{ "linux_smp_2", linux_smp, &linux_smp_2, true },
 	{ "linux_smp_4", linux_smp, &linux_smp_4, true },
+	{ "virtio_blk_ext4", virtio_blk_ext4, NULL, true },
 };
 
 static const char *env_or(const char *name, const char *def)

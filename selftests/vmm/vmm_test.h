@@ -32,6 +32,7 @@ struct run {
 	const char *trigger;		/* when stdout contains this... */
 	const char *input;		/* ...write this to hv-run's stdin */
 	const char *marker;		/* record when stdout first contains this */
+	const char *kill_on;		/* SIGKILL hv-run as soon as stdout contains this */
 
 	/* results */
 	int status;			/* exit status, 128+signal, -1 if it had to be killed */
@@ -66,5 +67,26 @@ extern const struct smp_case linux_smp_2, linux_smp_4;
 enum verdict linux_boot(const struct env *e, const void *arg, const char **skip_why);
 enum verdict virtio_blk_rng(const struct env *e, const void *arg, const char **skip_why);
 enum verdict linux_smp(const struct env *e, const void *arg, const char **skip_why);
+
+/* Shared by the Linux guest cases (vmm_linux.c) and the disk cases (vmm_disk.c). */
+#define LINUX_CMDLINE		"console=ttyS0 quiet panic=-1"
+/* hv-run booting the testbed's Linux guest with @mem of RAM and @cmdline; the caller adds devices. */
+struct run *linux_run_mem(const struct env *e, unsigned int timeout_s, const char *cmdline,
+			  const char *mem);
+/* Whether Linux can be booted here; if not, *v says how the case ends (SKIP or FAIL). */
+bool linux_guest_ready(const struct env *e, const char **skip_why, enum verdict *v);
+/* The guest's line starting with @prefix must be followed by exactly @rest (else a diagnostic). */
+bool guest_says(const struct run *r, const char *prefix, const char *rest);
+/* A "hv-guest: ... failed" line (said as a diagnostic), not the kernel's own log lines. */
+bool virtio_guest_failed(const struct run *r);
+/*
+ * Run the guest @make builds, expecting status 0, once more (up to twice)
+ * after a failure with the signature of QEMU TCG's nested-SVM defect
+ * (docs/testing.md); *ok: status 0.
+ */
+struct run *linux_run_expect(struct run *(*make)(const struct env *), const struct env *e, bool *ok);
+
+/* The disk cases (vmm_disk.c). */
+enum verdict virtio_blk_ext4(const struct env *e, const void *arg, const char **skip_why);
 
 #endif /* HV_VMM_TEST_H */

@@ -88,14 +88,10 @@ static void serial_update_irq(struct serial *s)
 /* Tell a reader waiting for room (or for loopback to end) to look again. */
 static void serial_wake_reader(struct serial *s)
 {
-	char c = 0;
-
 	if (!s->reader_waiting)
 		return;
 	s->reader_waiting = false;
-	/* Non-blocking: a full pipe already holds a wake-up. */
-	if (write(s->wake[1], &c, 1) < 0)
-		return;
+	reader_wake(&s->reader);
 }
 
 static bool rx_push(struct serial *s, uint8_t byte)
@@ -349,16 +345,14 @@ static void *serial_reader(void *arg)
 		pthread_mutex_unlock(&s->lock);
 
 		pfd[0] = (struct pollfd){ .fd = want_input ? s->in_fd : -1, .events = POLLIN };
-		pfd[1] = (struct pollfd){ .fd = s->wake[0], .events = POLLIN };
+		pfd[1] = (struct pollfd){ .fd = s->reader.wake[0], .events = POLLIN };
 		if (poll(pfd, 2, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
 		}
 		if (pfd[1].revents) {
-			char drain[16];
-
-			if (read(s->wake[0], drain, sizeof(drain)) < 0 && errno != EAGAIN)
+			if (!reader_drain(&s->reader))
 				break;
 			continue;
 		}
@@ -388,44 +382,24 @@ int serial_init(struct serial *s, struct iobus *pio, uint16_t base, int in_fd, i
 	s->irq = irq;
 	s->in_fd = in_fd;
 	s->out_fd = out_fd;
-	s->wake[0] = s->wake[1] = -1;
+	reader_init(&s->reader);
 	s->msr = modem_inputs(s);
 	return iobus_register(pio, base, 8, &serial_ops, s);
 }
 
 int serial_start(struct serial *s)
 {
-	int err;
-
 	if (s->in_fd < 0)
 		return 0;
-	if (pipe2(s->wake, O_CLOEXEC | O_NONBLOCK) < 0)
-		return -errno;
-	err = -pthread_create(&s->thread, NULL, serial_reader, s);
-	if (err) {
-		close(s->wake[0]);
-		close(s->wake[1]);
-		s->wake[0] = s->wake[1] = -1;
-		return err;
-	}
-	s->started = true;
-	return 0;
+	return reader_start(&s->reader, serial_reader, s);
 }
 
 void serial_stop(struct serial *s)
 {
-	char c = 0;
-
-	if (!s->started)
+	if (!s->reader.started)
 		return;
 	pthread_mutex_lock(&s->lock);
 	s->stopping = true;
 	pthread_mutex_unlock(&s->lock);
-	if (write(s->wake[1], &c, 1) < 0 && errno != EAGAIN)
-		return;		/* cannot happen with our own pipe open; do not join a thread we cannot wake */
-	pthread_join(s->thread, NULL);
-	close(s->wake[0]);
-	close(s->wake[1]);
-	s->wake[0] = s->wake[1] = -1;
-	s->started = false;
+	reader_stop(&s->reader);
 }

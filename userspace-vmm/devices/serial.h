@@ -14,6 +14,7 @@
 
 #include "../iobus.h"
 #include "../irq.h"
+#include "reader.h"
 
 #define SERIAL_FIFO_SIZE	16
 
@@ -34,10 +35,8 @@ struct serial {
 	unsigned int rx_head, rx_count;
 	uint8_t rbr_last;	/* what RBR reads when the FIFO is empty */
 
-	/* the reader thread (serial_start) */
-	pthread_t thread;
-	int wake[2];		/* written to stop the reader or tell it there is room */
-	bool started;
+	/* the reader thread (serial_start); its pipe wakes it to stop or when there is room */
+	struct reader reader;
 	bool stopping;		/* guarded by lock */
 	bool reader_waiting;	/* guarded by lock: the reader sleeps until woken */
 };

@@ -8,13 +8,24 @@
  *   0x1000 ISR status (read-to-clear: bit 0 queue, bit 1 config change)
  *   0x2000 device configuration (the device's config[], read-only here)
  *   0x3000 notifications: queue N at 0x3000 + 4 N (notify_off_multiplier 4)
+ *   0x4000 MSI-X table, 0x5000 MSI-X PBA (with MSI-X only)
  * each announced by a vendor capability (cfg_type 1..4) in config space.
  * Left out: the PCI configuration access capability (cfg_type 5; Linux
- * does not use it), MSI-X (no local APIC yet: config_msix_vector and
- * queue_msix_vector read NO_VECTOR), VIRTIO_F_EVENT_IDX, packed rings.
+ * does not use it), VIRTIO_F_EVENT_IDX, packed rings.
  *
- * Interrupts are INTx, pin A, level: high while ISR is nonzero; reading ISR
- * clears it and lowers the line, as 4.1.4.5 describes.
+ * Interrupts (4.1.4.5, 4.1.5.1.2): with the local APIC the function also
+ * has an MSI-X capability (virtio_dev_use_msix(): one vector per queue and
+ * one for configuration changes, table at 0x4000 and PBA at 0x5000 of the
+ * BAR, msix.c).  Once the driver enables MSI-X in Message Control, a queue
+ * interrupt is its queue_msix_vector's message and a configuration change
+ * config_msix_vector's; NO_VECTOR means none; ISR is left alone and INTx
+ * stays deasserted.  A vector register takes NO_VECTOR or a table entry; any
+ * other value (or any but NO_VECTOR without MSI-X) reads back as NO_VECTOR,
+ * which tells the driver the mapping failed.  Device reset unmaps both.
+ * Otherwise (no local APIC, or a driver that leaves MSI-X off) the
+ * interrupt is INTx, pin A, level: high while ISR is nonzero (and the
+ * command register's INTx disable bit clear); reading ISR clears it and
+ * lowers the line.
  *
  * Status state machine (2.1, 3.1.1): 0 written resets the device; other
  * writes may only add bits.  FEATURES_OK sticks only if the driver's
@@ -33,12 +44,15 @@
  * (Linux writes queue addresses as two 32-bit halves) all work.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "virtio.h"
 #include "../le.h"
 
+#define PCI_COMMAND		0x04
+#define PCI_COMMAND_INTX_OFF	0x0400
 #define PCI_STATUS		0x06
 #define PCI_STATUS_CAP_LIST	0x10
 #define PCI_SUBSYSTEM_VENDOR_ID	0x2c
@@ -47,6 +61,14 @@
 #define PCI_INTERRUPT_LINE	0x3c
 #define PCI_INTERRUPT_PIN	0x3d
 #define PCI_CAP_ID_VNDR		0x09
+#define PCI_CAP_ID_MSIX		0x11
+
+/* The MSI-X capability (PCI 3.0, 6.8.2), after the virtio ones; Message Control at +2. */
+#define NOTIFY_CAP		0x70	/* the last virtio capability, 20 bytes */
+#define MSIX_CAP		0x84
+#define MSIX_CTRL		(MSIX_CAP + 2)
+#define MSIX_CTRL_ENABLE	0x8000
+#define MSIX_CTRL_MASKALL	0x4000
 
 #define VIRTIO_PCI_VENDOR	0x1af4
 #define VIRTIO_PCI_DEVICE_BASE	0x1040
@@ -56,7 +78,7 @@
 #define CAP_ISR			3
 #define CAP_DEVICE		4
 
-#define NO_VECTOR		0xffff
+#define NO_VECTOR		MSIX_NO_VECTOR
 
 /* Common configuration layout (4.1.4.3). */
 #define C_DFSELECT	0x00
@@ -76,11 +98,18 @@
 #define C_QDRIVER	0x28
 #define C_QDEVICE	0x30
 
+/* Device lock held: the driver turned MSI-X on, so interrupts are messages. */
+static bool msix_active(const struct virtio_dev *vd)
+{
+	return vd->msix_offered && vd->msix.enabled;
+}
+
 /* Device lock held. */
 static void update_intx(struct virtio_dev *vd)
 {
 	if (vd->bus)
-		pci_set_intx(vd->bus, &vd->pci, vd->slot, vd->isr != 0);
+		pci_set_intx(vd->bus, &vd->pci, vd->slot,
+			     vd->isr && !vd->intx_disabled && !msix_active(vd));
 }
 
 bool virtio_dev_live(const struct virtio_dev *vd)
@@ -88,10 +117,41 @@ bool virtio_dev_live(const struct virtio_dev *vd)
 	return (vd->status & VIRTIO_STATUS_DRIVER_OK) && !(vd->status & VIRTIO_STATUS_NEEDS_RESET);
 }
 
-void virtio_queue_interrupt(struct virtio_dev *vd)
+void virtio_queue_interrupt(struct virtio_dev *vd, unsigned int q)
 {
+	if (msix_active(vd)) {
+		if (q < vd->nr_queues)
+			msix_notify(&vd->msix, vd->queue_vector[q]);
+		return;
+	}
 	vd->isr |= 1;
 	update_intx(vd);
+}
+
+/* Device lock held: the configuration changed (here: the device needs reset). */
+static void config_interrupt(struct virtio_dev *vd)
+{
+	if (msix_active(vd)) {
+		msix_notify(&vd->msix, vd->config_vector);
+		return;
+	}
+	vd->isr |= 2;
+	update_intx(vd);
+}
+
+/* What a vector register keeps of @v: NO_VECTOR unless it names a table entry. */
+static uint16_t vector_or_none(const struct virtio_dev *vd, uint16_t v)
+{
+	return vd->msix_offered && msix_vector_valid(&vd->msix, v) ? v : NO_VECTOR;
+}
+
+static void unmap_vectors(struct virtio_dev *vd)
+{
+	unsigned int i;
+
+	vd->config_vector = NO_VECTOR;
+	for (i = 0; i < VIRTIO_MAX_QUEUES; i++)
+		vd->queue_vector[i] = NO_VECTOR;
 }
 
 void virtio_dev_broken(struct virtio_dev *vd, const char *why)
@@ -105,10 +165,8 @@ void virtio_dev_broken(struct virtio_dev *vd, const char *why)
 	for (i = 0; i < vd->nr_queues; i++)
 		vd->vq[i].enabled = false;
 	vd->config_generation++;
-	if (vd->status & VIRTIO_STATUS_DRIVER_OK) {
-		vd->isr |= 2;
-		update_intx(vd);
-	}
+	if (vd->status & VIRTIO_STATUS_DRIVER_OK)
+		config_interrupt(vd);
 }
 
 static void device_reset(struct virtio_dev *vd)
@@ -122,6 +180,7 @@ static void device_reset(struct virtio_dev *vd)
 	for (i = 0; i < vd->nr_queues; i++)
 		virtq_reset(&vd->vq[i]);
 	vd->isr = 0;
+	unmap_vectors(vd);
 	vd->broken_logged = false;
 	vd->generation++;
 	update_intx(vd);
@@ -144,14 +203,16 @@ static void common_image(struct virtio_dev *vd, uint8_t *img)
 	put_le(img + C_DF, 4, vd->dfselect < 2 ? vd->host_features >> (32 * vd->dfselect) : 0);
 	put_le(img + C_GFSELECT, 4, vd->gfselect);
 	put_le(img + C_GF, 4, vd->gfselect < 2 ? vd->guest_features >> (32 * vd->gfselect) : 0);
-	put_le(img + C_MSIX, 2, NO_VECTOR);
+	put_le(img + C_MSIX, 2, vd->config_vector);
 	put_le(img + C_NUMQ, 2, vd->nr_queues);
 	img[C_STATUS] = vd->status;
 	img[C_CFGGEN] = vd->config_generation;
 	put_le(img + C_QSEL, 2, vd->queue_sel);
-	put_le(img + C_QMSIX, 2, NO_VECTOR);
-	if (!q)
+	if (!q) {
+		put_le(img + C_QMSIX, 2, NO_VECTOR);
 		return;		/* a queue that does not exist reads size 0 */
+	}
+	put_le(img + C_QMSIX, 2, vd->queue_vector[vd->queue_sel]);
 	put_le(img + C_QSIZE, 2, q->size);
 	put_le(img + C_QENABLE, 2, q->enabled);
 	put_le(img + C_QNOTIFYOFF, 2, vd->queue_sel);
@@ -228,6 +289,14 @@ static void apply_field(struct virtio_dev *vd, unsigned int field, const uint8_t
 	case C_STATUS:
 		write_status(vd, img[field]);
 		break;
+	case C_MSIX:
+		vd->config_vector = vector_or_none(vd, (uint16_t)get_le(img + field, 2));
+		break;
+	case C_QMSIX:
+		if (q)
+			vd->queue_vector[vd->queue_sel] =
+				vector_or_none(vd, (uint16_t)get_le(img + field, 2));
+		break;
 	case C_QSEL:
 		vd->queue_sel = (uint16_t)get_le(img + field, 2);
 		break;
@@ -252,7 +321,7 @@ static void apply_field(struct virtio_dev *vd, unsigned int field, const uint8_t
 			q->used_gpa = get_le(img + field, 8);
 		break;
 	default:
-		break;		/* read-only fields, MSI-X vectors (none) */
+		break;		/* read-only fields */
 	}
 }
 
@@ -307,6 +376,12 @@ uint64_t virtio_bar_read(struct virtio_dev *vd, uint64_t offset, unsigned int si
 		if (n > vd->config_len - o)
 			n = vd->config_len - o;
 		v = get_le(vd->config + o, n);
+	} else if (vd->msix_offered && offset >= VIRTIO_MSIX_TABLE_OFF &&
+		   offset < VIRTIO_MSIX_PBA_OFF) {
+		v = msix_table_read(&vd->msix, offset - VIRTIO_MSIX_TABLE_OFF, size);
+	} else if (vd->msix_offered && offset >= VIRTIO_MSIX_PBA_OFF &&
+		   offset < VIRTIO_MSIX_PBA_OFF + 0x1000) {
+		v = msix_pba_read(&vd->msix, offset - VIRTIO_MSIX_PBA_OFF, size);
 	}
 	pthread_mutex_unlock(&vd->lock);
 	return v;
@@ -323,8 +398,11 @@ void virtio_bar_write(struct virtio_dev *vd, uint64_t offset, unsigned int size,
 
 		if (virtio_dev_live(vd) && vd->vq[q].enabled)
 			vd->ops->notify(vd, q);
+	} else if (vd->msix_offered && offset >= VIRTIO_MSIX_TABLE_OFF &&
+		   offset < VIRTIO_MSIX_PBA_OFF) {
+		msix_table_write(&vd->msix, offset - VIRTIO_MSIX_TABLE_OFF, size, value);
 	}
-	/* ISR and device config are read-only. */
+	/* ISR, device config and the PBA are read-only. */
 	pthread_mutex_unlock(&vd->lock);
 }
 
@@ -341,7 +419,35 @@ static void bar_write(struct pci_device *dev, unsigned int bar, uint64_t offset,
 	virtio_bar_write(dev->opaque, offset, size, value);
 }
 
-static const struct pci_device_ops virtio_pci_ops = { .bar_read = bar_read, .bar_write = bar_write };
+/*
+ * PCI lock held (then the device lock: that order only).  The register file
+ * took the write already; follow the command register's INTx disable bit
+ * and Message Control's enable and function mask bits.
+ */
+static void config_write(struct pci_device *dev, unsigned int offset, unsigned int size,
+			 uint32_t value)
+{
+	struct virtio_dev *vd = dev->opaque;
+	bool command = offset < PCI_COMMAND + 2 && offset + size > PCI_COMMAND;
+	bool msix = vd->msix_offered && offset < MSIX_CTRL + 2 && offset + size > MSIX_CTRL;
+	uint16_t ctrl;
+
+	(void)value;
+	if (!command && !msix)
+		return;
+	pthread_mutex_lock(&vd->lock);
+	vd->intx_disabled = get_le(&dev->config[PCI_COMMAND], 2) & PCI_COMMAND_INTX_OFF;
+	if (vd->msix_offered) {
+		ctrl = (uint16_t)get_le(&dev->config[MSIX_CTRL], 2);
+		msix_set_control(&vd->msix, ctrl & MSIX_CTRL_ENABLE, ctrl & MSIX_CTRL_MASKALL);
+	}
+	update_intx(vd);
+	pthread_mutex_unlock(&vd->lock);
+}
+
+static const struct pci_device_ops virtio_pci_ops = {
+	.config_write = config_write, .bar_read = bar_read, .bar_write = bar_write,
+};
 
 /* A virtio_pci_cap (4.1.4) at config offset @at, linked to @next. */
 static void add_cap(struct pci_device *p, unsigned int at, unsigned int next, uint8_t type,
@@ -381,6 +487,7 @@ int virtio_dev_init(struct virtio_dev *vd, const char *name, uint16_t device_id,
 	vd->opaque = opaque;
 	for (i = 0; i < nr_queues; i++)
 		virtq_init(&vd->vq[i], mem, VIRTQ_MAX_SIZE);
+	unmap_vectors(vd);
 
 	pci_device_init(p, VIRTIO_PCI_VENDOR, VIRTIO_PCI_DEVICE_BASE + device_id, class_code, 1);
 	put_le(&p->config[PCI_SUBSYSTEM_VENDOR_ID], 2, VIRTIO_PCI_VENDOR);
@@ -389,12 +496,46 @@ int virtio_dev_init(struct virtio_dev *vd, const char *name, uint16_t device_id,
 	p->config[PCI_CAPABILITY_LIST] = 0x40;
 	add_cap(p, 0x40, 0x50, CAP_COMMON, VIRTIO_COMMON_OFF, VIRTIO_COMMON_LEN, 16);
 	add_cap(p, 0x50, 0x60, CAP_ISR, VIRTIO_ISR_OFF, 1, 16);
-	add_cap(p, 0x60, 0x70, CAP_DEVICE, VIRTIO_DEVCFG_OFF, VIRTIO_CONFIG_MAX, 16);
-	add_cap(p, 0x70, 0x00, CAP_NOTIFY, VIRTIO_NOTIFY_OFF, VIRTIO_NOTIFY_MULT * nr_queues, 20);
+	add_cap(p, 0x60, NOTIFY_CAP, CAP_DEVICE, VIRTIO_DEVCFG_OFF, VIRTIO_CONFIG_MAX, 16);
+	add_cap(p, NOTIFY_CAP, 0x00, CAP_NOTIFY, VIRTIO_NOTIFY_OFF, VIRTIO_NOTIFY_MULT * nr_queues, 20);
 	p->config[PCI_INTERRUPT_PIN] = 1;	/* INTA */
 	p->ops = &virtio_pci_ops;
 	p->opaque = vd;
 	return pci_device_set_bar(p, 0, VIRTIO_BAR_SIZE, 0);
+}
+
+void virtio_print_stats(struct virtio_dev *vd, FILE *out)
+{
+	if (!vd->msix_offered)
+		return;
+	pthread_mutex_lock(&vd->lock);
+	fprintf(out, "hv-run: %s: MSI-X %s, %" PRIu64 " messages sent, %" PRIu64
+		" held pending, %" PRIu64 " dropped\n", vd->name,
+		vd->msix.enabled ? "enabled" : "not enabled by the guest", vd->msix.sent,
+		vd->msix.pended, vd->msix.dropped);
+	pthread_mutex_unlock(&vd->lock);
+}
+
+int virtio_dev_use_msix(struct virtio_dev *vd, msix_send_fn send, void *opaque)
+{
+	struct pci_device *p = &vd->pci;
+	uint8_t *c = &p->config[MSIX_CAP];
+	int err;
+
+	if (vd->bus)
+		return -EBUSY;		/* plugged already */
+	err = msix_init(&vd->msix, vd->name, vd->nr_queues + 1, send, opaque);
+	if (err)
+		return err;
+	c[0] = PCI_CAP_ID_MSIX;
+	c[1] = 0;
+	put_le(c + 2, 2, vd->msix.nr - 1);	/* table size - 1; enable and mask off */
+	put_le(c + 4, 4, VIRTIO_MSIX_TABLE_OFF);	/* BIR 0 */
+	put_le(c + 8, 4, VIRTIO_MSIX_PBA_OFF);
+	p->wmask[MSIX_CTRL + 1] = (MSIX_CTRL_ENABLE | MSIX_CTRL_MASKALL) >> 8;
+	p->config[NOTIFY_CAP + 1] = MSIX_CAP;	/* linked after the notify capability */
+	vd->msix_offered = true;
+	return 0;
 }
 
 int virtio_dev_plug(struct virtio_dev *vd, struct pci *bus, unsigned int slot, uint32_t bar_addr)

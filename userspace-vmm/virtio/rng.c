@@ -55,7 +55,7 @@ static void rng_notify(struct virtio_dev *vd, unsigned int qi)
 	if (r < 0)
 		virtio_dev_broken(vd, q->error);
 	if (irq)
-		virtio_queue_interrupt(vd);
+		virtio_queue_interrupt(vd, qi);
 }
 
 static const struct virtio_dev_ops rng_ops = { .notify = rng_notify };
