@@ -40,7 +40,7 @@
 #   HV_TEST_BINARIES  space-separated test binaries to use instead of building selftests/hv
 #   HV_MODULE_SRC     source root of the module (default: the repository; see build-module.sh)
 #   HV_TEST_TIMEOUT   per-binary timeout inside the guest, in guest seconds (default 600 on SVM,
-#                     where vmm_test's four nested Linux boots take about 310 s on the debug kernel;
+#                     where vmm_test's six nested Linux boots took 280 s on the debug kernel;
 #                     60 on VMX, where guest time is Bochs ticks / HV_BOCHS_IPS and crawls while
 #                     a VM runs: the longest binary, abi_test, took 2 guest seconds for 97 wall
 #                     seconds; run-bochs.sh's progress bound, HV_BOCHS_STALL, is the outer guard)
