@@ -137,7 +137,7 @@ static int run_exec(struct run *r)
 	while (out_open || err_open) {
 		struct pollfd p[2] = { { out_open ? out[0] : -1, POLLIN, 0 },
 				       { err_open ? err[0] : -1, POLLIN, 0 } };
-		double left = deadline - now();
+		double left = deadline - now(), kill_left = r->kill_after_s + t0 - now();
 
 		if (left <= 0 && !r->timed_out) {
 			/*
@@ -152,6 +152,15 @@ static int run_exec(struct run *r)
 		if (left <= 0) {
 			kill(-pid, SIGKILL);
 			break;
+		}
+		if (r->kill_after_s > 0 && !killed) {
+			if (kill_left <= 0) {
+				kill(-pid, SIGKILL);	/* at a time, wherever hv-run is */
+				killed = true;
+				continue;
+			}
+			if (kill_left < left)
+				left = kill_left;
 		}
 		if (poll(p, 2, (int)(left * 1000) + 1) < 0 && errno != EINTR)
 			break;
@@ -665,6 +674,7 @@ static const struct vmm_case cases[] = {
 	{ "linux_smp_2", linux_smp, &linux_smp_2, true },
 	{ "linux_smp_4", linux_smp, &linux_smp_4, true },
 	{ "virtio_blk_ext4", virtio_blk_ext4, NULL, true },
+	{ "linux_sigkill_at_random_points", linux_sigkill, NULL, true },
 };
 
 static const char *env_or(const char *name, const char *def)

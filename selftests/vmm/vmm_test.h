@@ -33,6 +33,7 @@ struct run {
 	const char *input;		/* ...write this to hv-run's stdin */
 	const char *marker;		/* record when stdout first contains this */
 	const char *kill_on;		/* SIGKILL hv-run as soon as stdout contains this */
+	double kill_after_s;		/* SIGKILL hv-run this long after it started (0: never) */
 
 	/* results */
 	int status;			/* exit status, 128+signal, -1 if it had to be killed */
@@ -67,6 +68,7 @@ extern const struct smp_case linux_smp_2, linux_smp_4;
 enum verdict linux_boot(const struct env *e, const void *arg, const char **skip_why);
 enum verdict virtio_blk_rng(const struct env *e, const void *arg, const char **skip_why);
 enum verdict linux_smp(const struct env *e, const void *arg, const char **skip_why);
+enum verdict linux_sigkill(const struct env *e, const void *arg, const char **skip_why);
 
 /* Shared by the Linux guest cases (vmm_linux.c) and the disk cases (vmm_disk.c). */
 #define LINUX_CMDLINE		"console=ttyS0 quiet panic=-1"
