@@ -30,6 +30,7 @@
  *                               written back
  */
 #include <errno.h>
+#include <setjmp.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -150,6 +151,29 @@ static void hostile_end(struct hostile *h, const char *after)
 	witness_stop(&h->w);
 }
 
+/*
+ * QEMU's nested-SVM defect (docs/testing.md, "stress_test") stops a busy
+ * guest now and then with a triple fault or an internal error that these
+ * guests cannot cause (they never touch their IDT or page tables in the
+ * cases that check it), and two busy VMs side by side are what it needs.
+ * After an unexpected exit, a case calls hostile_check_defect(): on QEMU,
+ * with the defect's signature, the case starts over once from its
+ * sigsetjmp(), saying so; a second hit, or any other exit, fails it.
+ */
+static sigjmp_buf defect_retry;
+static bool defect_retried;
+
+static void hostile_check_defect(struct hostile *h)
+{
+	if (defect_retried || !host_is_qemu_tcg() || !vcpu_exit_is_emulator_defect(h->vcpu))
+		return;
+	defect_retried = true;
+	ktap_print_msg("the guest stopped with the signature of QEMU's nested-SVM defect: once more\n");
+	vm_destroy(h->vm);
+	witness_stop(&h->w);
+	siglongjmp(defect_retry, 1);
+}
+
 /* HV_RUN with an itimer of @ms: returns the ioctl's result (EINTR when the timer ended it). */
 static int run_for_ms(struct vcpu *vcpu, unsigned int ms)
 {
@@ -220,6 +244,21 @@ static void test_handlers_not_present(void)
 	expect_shutdown(guest_handlers_not_present);
 }
 
+/*
+ * The last ucall of @vcpu, @uc, must be @cmd (DONE): otherwise the exit or
+ * the guest's report is printed and the case fails.
+ */
+static void expect_last_ucall(struct vcpu *vcpu, struct ucall *uc, uint64_t cmd)
+{
+	uint64_t got = vcpu_get_ucall(vcpu, uc);
+
+	if (got == UCALL_NONE)
+		vcpu_dump_exit(vcpu);
+	else if (got != cmd)
+		ucall_print(vcpu, uc);
+	TEST_ASSERT(got == cmd, "the guest ended with %s", ucall_name(got));
+}
+
 /* ---- loops without exits, and exits without end ------------------------------------ */
 
 static void guest_retry(struct ex_regs *regs)
@@ -239,10 +278,13 @@ static void test_exception_loop(void)
 	struct hostile h;
 	int i;
 
+	(void)sigsetjmp(defect_retry, 0);
 	hostile_begin(&h, NULL, guest_exception_loop);
 	for (i = 0; i < 3; i++) {
 		/* Each HV_RUN ends only through the signal (the host's timer interrupts exit). */
-		TEST_ASSERT(run_for_ms(h.vcpu, 300) < 0 && errno == EINTR,
+		if (run_for_ms(h.vcpu, 300) == 0)
+			hostile_check_defect(&h);
+		TEST_ASSERT(errno == EINTR && h.vcpu->run->exit_reason == HV_EXIT_INTR,
 			    "HV_RUN of the exception loop ended with %s",
 			    errno == EINTR ? exit_reason_str(h.vcpu->run->exit_reason) : strerror(errno));
 		witness_expect_progress(&h.w, "an exception loop");
@@ -259,9 +301,11 @@ static void guest_window_spin(void)
 
 static void test_interrupt_window_spin(void)
 {
-	unsigned int windows = 0, i;
+	unsigned int windows, i;
 	struct hostile h;
 
+	(void)sigsetjmp(defect_retry, 0);
+	windows = 0;
 	hostile_begin(&h, NULL, guest_window_spin);
 	for (i = 0; i < 2000; i++) {
 		h.vcpu->run->request_interrupt_window = 1;
@@ -269,6 +313,8 @@ static void test_interrupt_window_spin(void)
 			TEST_ASSERT(errno == EINTR, "HV_RUN: %s", strerror(errno));
 			continue;
 		}
+		if (h.vcpu->run->exit_reason != HV_EXIT_IRQ_WINDOW)
+			hostile_check_defect(&h);
 		windows += h.vcpu->run->exit_reason == HV_EXIT_IRQ_WINDOW;
 	}
 	TEST_ASSERT(windows > 1000, "only %u of 2000 entries exited for the window", windows);
@@ -322,16 +368,24 @@ static void *msi_storm_run(void *arg)
 
 static void test_interrupt_storm(void)
 {
-	struct msi_storm s = { 0 };
+	static struct msi_storm s;
 	struct hostile h;
+	struct ucall uc;
 	pthread_t t;
+	int r;
 
+	(void)sigsetjmp(defect_retry, 0);
+	memset(&s, 0, sizeof(s));
 	hostile_begin(&h, vm_create_lapic(0), guest_interrupt_storm);
 	s.vm = h.vm;
 	pthread_create(&t, NULL, msi_storm_run, &s);
-	vcpu_expect_done(h.vcpu);
+	r = __vcpu_run(h.vcpu);
 	atomic_store(&s.stop, true);
 	pthread_join(t, NULL);
+	TEST_ASSERT(r == 0, "HV_RUN: %s", strerror(errno));
+	if (vcpu_get_ucall(h.vcpu, &uc) == UCALL_NONE)
+		hostile_check_defect(&h);
+	expect_last_ucall(h.vcpu, &uc, UCALL_DONE);
 	TEST_ASSERT(s.sent > 0, "the host sent no MSI");
 	hostile_end(&h, "an interrupt storm");
 }
@@ -375,12 +429,15 @@ static void guest_wild_io(void)
 
 static void test_wild_io(void)
 {
-	struct vm *vm = vm_create(0);
-	unsigned int i, exits = 0;
+	unsigned int i, exits;
 	struct hostile h;
 	struct ucall uc;
 	struct hv_run *run;
+	struct vm *vm;
 
+	(void)sigsetjmp(defect_retry, 0);
+	exits = 0;
+	vm = vm_create(0);
 	for (i = 0; i < ARRAY_SIZE(wild_windows); i++)
 		virt_map(vm, wild_windows[i], wild_windows[i], 0x4000);
 	hostile_begin(&h, vm, guest_wild_io);
@@ -392,6 +449,8 @@ static void test_wild_io(void)
 		if (uc.cmd != UCALL_NONE)
 			ucall_print(h.vcpu, &uc);
 		TEST_ASSERT(uc.cmd == UCALL_NONE, "guest reported %s", ucall_name(uc.cmd));
+		if (run->exit_reason != HV_EXIT_IO && run->exit_reason != HV_EXIT_MMIO)
+			hostile_check_defect(&h);
 		if (run->exit_reason == HV_EXIT_IO && run->io.direction == HV_IO_DIR_IN)
 			memset(vcpu_io_data(h.vcpu), 0xa5, run->io.size * run->io.count);
 		else if (run->exit_reason == HV_EXIT_MMIO)
@@ -501,12 +560,20 @@ static void guest_cr_combinations(void)
 	GUEST_DONE();
 }
 
+/* @guest to DONE next to the witness. */
 static void run_with_witness(void *guest)
 {
 	struct hostile h;
+	struct ucall uc;
+	int r;
 
+	(void)sigsetjmp(defect_retry, 0);
 	hostile_begin(&h, NULL, guest);
-	vcpu_expect_done(h.vcpu);
+	r = __vcpu_run(h.vcpu);
+	TEST_ASSERT(r == 0, "HV_RUN: %s", strerror(errno));
+	if (vcpu_get_ucall(h.vcpu, &uc) == UCALL_NONE)
+		hostile_check_defect(&h);
+	expect_last_ucall(h.vcpu, &uc, UCALL_DONE);
 	hostile_end(&h, "the guest's sweep");
 }
 

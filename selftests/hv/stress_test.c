@@ -166,28 +166,6 @@ struct runner {
 };
 
 /*
- * Whether the exit @vcpu just made is one of the two faces of QEMU's
- * nested-SVM defect (docs/testing.md, "stress_test"), which these guests
- * cannot cause: a triple fault whose last fault read the IDT's #DF entry
- * (they never touch their IDT or page tables), or an internal error that
- * carries the host's own state (a RIP in the kernel half: they run at low
- * addresses).  False when the state cannot be read (a closed fd).
- */
-static bool exit_is_emulator_defect(struct vcpu *vcpu)
-{
-	struct hv_run *run = vcpu->run;
-	struct hv_sregs sregs;
-	struct hv_regs regs;
-
-	if (run->exit_reason == HV_EXIT_SHUTDOWN)
-		return !ioctl(vcpu->fd, HV_GET_SREGS, &sregs) &&
-		       sregs.cr2 == sregs.idt.base + 8 * 16;
-	if (run->exit_reason == HV_EXIT_INTERNAL_ERROR)
-		return !ioctl(vcpu->fd, HV_GET_REGS, &regs) && regs.rip >= 0xffff800000000000ULL;
-	return false;
-}
-
-/*
  * Everything a guest state gone wrong can tell, for an unexpected exit in
  * the slot churn (a SHUTDOWN there has no known cause, and happens about
  * once in ten runs): registers, the bytes at RIP, the top of the stack and
@@ -209,7 +187,7 @@ static void describe_stop(struct runner *r)
 	vcpu_regs_get(r->vcpu, &regs);
 	vcpu_sregs_get(r->vcpu, &sregs);
 	vcpu_get_stats(r->vcpu, &st);
-	r->emulator_defect = exit_is_emulator_defect(r->vcpu);
+	r->emulator_defect = vcpu_exit_is_emulator_defect(r->vcpu);
 	code_ok = vm_read_guest(vm, regs.rip, code, sizeof(code));
 	stack_ok = vm_read_guest(vm, regs.rsp, stack, sizeof(stack));
 	snprintf(r->err, sizeof(r->err),
@@ -272,7 +250,7 @@ static void *runner_fn(void *arg)
 			break;
 		}
 		if (r->lax) {
-			r->emulator_defect = exit_is_emulator_defect(r->vcpu);
+			r->emulator_defect = vcpu_exit_is_emulator_defect(r->vcpu);
 			snprintf(r->err, sizeof(r->err), "vCPU %u: unexpected exit %s (%u)",
 				 r->vcpu->id, exit_reason_str(run->exit_reason), run->exit_reason);
 		} else {
@@ -543,7 +521,7 @@ static void one_vm_life(unsigned int round, bool die)
 	/* The guests work before the threads start: the setup is sound. */
 	for (i = 0; i < nr; i++) {
 		vcpu_run(vm->vcpus[i]);
-		if (exit_is_emulator_defect(vm->vcpus[i]))
+		if (vcpu_exit_is_emulator_defect(vm->vcpus[i]))
 			emulator_defect_exit("a vCPU stopped before its first SYNC");
 		TEST_ASSERT(vcpu_get_ucall(vm->vcpus[i], &uc) == UCALL_SYNC,
 			    "vCPU %d did not reach its first SYNC (exit %s)", i,

@@ -912,3 +912,17 @@ bool host_is_qemu_tcg(void)
 	cpuid_count(0x40000000, 0, &sig[3], &sig[0], &sig[1], &sig[2]);
 	return !memcmp(sig, "TCGTCGTCGTCG", 12);
 }
+
+bool vcpu_exit_is_emulator_defect(struct vcpu *vcpu)
+{
+	struct hv_run *run = vcpu->run;
+	struct hv_sregs sregs;
+	struct hv_regs regs;
+
+	if (run->exit_reason == HV_EXIT_SHUTDOWN)
+		return !ioctl(vcpu->fd, HV_GET_SREGS, &sregs) &&
+		       sregs.cr2 == sregs.idt.base + 8 * 16;
+	if (run->exit_reason == HV_EXIT_INTERNAL_ERROR)
+		return !ioctl(vcpu->fd, HV_GET_REGS, &regs) && regs.rip >= 0xffff800000000000ULL;
+	return false;
+}

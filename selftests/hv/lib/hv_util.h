@@ -256,6 +256,17 @@ void pin_to_cpu(int cpu);
  */
 bool host_is_qemu_tcg(void);
 
+/*
+ * Whether the exit @vcpu just made is one of the two faces of QEMU's
+ * nested-SVM defect (docs/testing.md, "stress_test"), for guests that
+ * cannot cause it themselves: a triple fault whose last fault read the
+ * IDT's #DF entry (they never touch their IDT or page tables), or an
+ * internal error that carries the host's own state (a RIP in the kernel
+ * half: they run at low addresses).  False when the state cannot be read
+ * (a closed fd).
+ */
+bool vcpu_exit_is_emulator_defect(struct vcpu *vcpu);
+
 /* ---- a vCPU in a thread of its own -------------------------------------------- */
 
 #define VCPU_THREAD_QUEUE	64
