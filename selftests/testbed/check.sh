@@ -472,7 +472,7 @@ for series in "$@"; do
 	[ "$vendor" != svm ] || [ "$series" = debug ] ||
 		series_envs+=(-e "HV_STRESS_CHURN_OFF=QEMU TCG nested SVM defect hits the churn tests on Debian kernels (docs/testing.md: stress_test)")
 	# The fuzzer runs in make check on the debug kernel, under KASAN, lockdep and kmemleak, for
-	# 120 s; make fuzz (HV_FUZZ_SECS) runs it on the series it names. The Debian series leave it
+	# 90 s; make fuzz (HV_FUZZ_SECS) runs it on the series it names. The Debian series leave it
 	# out: there it adds little the debug series does not, and QEMU 7.2 once died of a
 	# segmentation fault under its random guest code (docs/testing.md, "The fuzzer").
 	series_tests=()
@@ -480,7 +480,7 @@ for series in "$@"; do
 		[ "${t##*/}" != hv_fuzz ] || [ "$series" = debug ] || [ -n "${HV_FUZZ_SECS:-}" ] || continue
 		series_tests+=("$t")
 	done
-	series_envs+=(-e "HV_FUZZ_SECS=${HV_FUZZ_SECS:-120}")
+	series_envs+=(-e "HV_FUZZ_SECS=${HV_FUZZ_SECS:-90}")
 	[ -z "${HV_FUZZ_SEED:-}" ] || series_envs+=(-e "HV_FUZZ_SEED=$HV_FUZZ_SEED")
 	[ -z "${HV_FUZZ_CORPUS:-}" ] || series_envs+=(-e "HV_FUZZ_CORPUS=$HV_FUZZ_CORPUS")
 	[ -z "${HV_FUZZ_PROGRAM:-}" ] || series_envs+=(-e "HV_FUZZ_PROGRAM=$HV_FUZZ_PROGRAM")
