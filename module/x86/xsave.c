@@ -257,12 +257,13 @@ void hv_xsave_load_host(struct hv_vcpu *vcpu)
 		hw = xgetbv(XCR_XFEATURE_ENABLED_MASK);
 		if (hw != (vcpu->xcr0_switch ? vcpu->xcr0 : hv_host_xcr0)) {
 			pr_info_once("hv: the CPU ran a guest's XSETBV without its intercept: XCR0 is read back at each exit\n");
-			if (hv_xcr0_valid(vcpu, hw))
+			if (hv_xcr0_valid(vcpu, hw)) {
 				vcpu->xcr0 = hw;
+				hv_xsave_update_switch(vcpu);
+			}
 		}
 		if (hw != hv_host_xcr0)
 			xsetbv(XCR_XFEATURE_ENABLED_MASK, hv_host_xcr0);
-		hv_xsave_update_switch(vcpu);
 	}
 }
 
