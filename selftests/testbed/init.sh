@@ -35,8 +35,9 @@
 #                                            parameters, sanitizers)
 #   # hv-test: DMESG BEGIN / DMESG END        the kernel log after the last step (see HVTB_DMESG)
 #   # hv-test: DONE                          everything ran; poweroff follows
-#   # hv-test: ALIVE                         while a binary runs, every HVTB_HEARTBEAT guest seconds
-#                                            (set: VMX run; the host's progress bound, run-bochs.sh)
+#   # hv-test: ALIVE                         while a binary or run_kselftest.sh runs, every
+#                                            HVTB_HEARTBEAT guest seconds (the host's progress
+#                                            bound: run-bochs.sh's and run-qemu.sh's stall limits)
 #   # hv-test: KSELFTEST BEGIN <phase>       run_kselftest.sh's own output follows: nested KTAP, each
 #   # hv-test: KSELFTEST END rc=<rc>         binary's lines prefixed "# " (check.sh unnests it)
 # Binaries run in sorted order with cwd /tmp; kvm_coexist runs only in the kvm phase.
@@ -95,6 +96,20 @@ cases_of() {
 		END { if (found) print l; exit !found }' /etc/testbed.cases
 }
 
+# A heartbeat in guest time while a step runs: it stops when the guest kernel stops scheduling,
+# not when a step is merely slow in wall time on a busy host (Bochs' guest time is emulated
+# ticks), so the host's stall limit tells a dead test host from a slow one.
+hb=""
+heartbeat_start() {
+	[ -n "${HVTB_HEARTBEAT:-}" ] || return 0
+	(while sleep "$HVTB_HEARTBEAT"; do echo "# hv-test: ALIVE"; done) </dev/null &
+	hb=$!
+}
+heartbeat_stop() {
+	[ -z "$hb" ] || { kill "$hb"; wait "$hb"; } 2>/dev/null
+	hb=""
+}
+
 run_test() { # run_test PATH
 	name=${1##*/}
 	echo "# hv-test: BEGIN $name"
@@ -105,16 +120,10 @@ run_test() { # run_test PATH
 		HV_TEST_CASES=
 	fi
 	start=$(date +%s)
-	# A heartbeat in guest time: it stops when the guest kernel stops scheduling, not when a
-	# step is merely slow in wall time on a busy host (Bochs' guest time is emulated ticks).
-	hb=""
-	if [ -n "${HVTB_HEARTBEAT:-}" ]; then
-		(while sleep "$HVTB_HEARTBEAT"; do echo "# hv-test: ALIVE"; done) </dev/null &
-		hb=$!
-	fi
+	heartbeat_start
 	(cd /tmp && export HV_TEST_CASES && exec timeout -k 10 "$HVTB_TIMEOUT" "$1") </dev/null 2>&1
 	rc=$?
-	[ -z "$hb" ] || { kill "$hb"; wait "$hb"; } 2>/dev/null
+	heartbeat_stop
 	end=$(date +%s)
 	if [ $((end - start)) -ge "$HVTB_TIMEOUT" ] && [ $rc -ge 124 ]; then
 		echo "# hv-test: TIMEOUT $name after $((end - start))s"
@@ -133,9 +142,12 @@ ksft_run() { # ksft_run PHASE BINARY...: run_kselftest.sh -t hv:BINARY...
 	args=""
 	for b in "$@"; do args="$args -t hv:$b"; done
 	echo "# hv-test: KSELFTEST BEGIN $phase"
+	heartbeat_start
 	# shellcheck disable=SC2086 # one word per argument
 	/kselftest/run_kselftest.sh $args </dev/null 2>&1
-	echo "# hv-test: KSELFTEST END rc=$?"
+	rc=$?
+	heartbeat_stop
+	echo "# hv-test: KSELFTEST END rc=$rc"
 }
 
 # EFER.SVME (bit 12 of MSR 0xc0000080) of every CPU as "cpu0=0 cpu1=1", through the msr driver.

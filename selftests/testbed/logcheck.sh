@@ -93,15 +93,22 @@ splat_context() { # LOG BAD-LINES
 	sed -n "$n,$((n + 40))p" "$1" | sed 's/^/#     /'
 }
 
-# Bad kernel messages anywhere in the serial log (the console copy and the dmesg copy are deduplicated).
-kernel_log_check() { # SERIES LOG
-	local bad allow_re stripped
+# The bad kernel messages anywhere in the serial log, one per line (the console copy and the dmesg
+# copy are deduplicated); nothing when the log is clean.
+kernel_log_bad() { # LOG
+	local allow_re stripped
 	allow_re=$(IFS='|'; echo "${allow[*]}")
 	stripped=$(mktemp "${TMPDIR:-/tmp}/hv-log.XXXXXX")
-	strip_allowed_splats "$2" >"$stripped"
-	bad=$(strip_emulator_stalls "$stripped" | grep -aE "WARNING:|BUG:|Oops|general protection fault|Call Trace|KASAN|UBSAN|kernel BUG|Kernel panic|soft lockup|hard LOCKUP|blocked for more than|detected stall|\\bhv[a-z_]*: .*leak|unreferenced object|$sanitizer_re" |
-		grep -avE "$allow_re" | grep -av '^# hv-test: RESULT' | awk '!seen[$0]++' || true)
+	strip_allowed_splats "$1" >"$stripped"
+	strip_emulator_stalls "$stripped" | grep -aE "WARNING:|BUG:|Oops|general protection fault|Call Trace|KASAN|UBSAN|kernel BUG|Kernel panic|soft lockup|hard LOCKUP|blocked for more than|detected stall|\\bhv[a-z_]*: .*leak|unreferenced object|$sanitizer_re" |
+		grep -avE "$allow_re" | grep -av '^# hv-test: RESULT' | awk '!seen[$0]++' || true
 	rm -f "$stripped"
+}
+
+# One result point for the serial log: NAME/kernel_log_clean.
+kernel_log_check() { # SERIES LOG
+	local bad
+	bad=$(kernel_log_bad "$2")
 	if [ -n "$bad" ]; then
 		res fail "$1/kernel_log_clean" "$(printf '%s\n' "$bad" | wc -l) bad kernel log lines:"
 		printf '%s\n' "$bad" | head -n 60 | sed 's/^/#   /'
