@@ -14,6 +14,9 @@
  *                   exits completed with random data (fuzz_guest.c)
  *   races           HV_RUN against close, slot deletion, munmap, signals
  *                   and fork in other threads (fuzz_race.c)
+ *   memory_returned after the three, the host's MemAvailable is back where
+ *                   it was before them (within MEM_SLACK_KB): whatever the
+ *                   programs pinned, hv released with the fds that held it
  * Every point prints its seed first; a finding prints the program that
  * made it and writes it to $HV_FUZZ_OUT/finding-<seed>.txt (default /tmp).
  *
@@ -351,6 +354,32 @@ static void test_races(void)
 	run_rounds("race", 0x7261636573ULL, fuzz_race, 300);
 }
 
+/*
+ * The fuzzing points run in children of this process (hv_test_main()): when
+ * the last has exited, every VM, vCPU and slot they made is gone, and so must
+ * be every page hv pinned for them. Freeing may lag the exits a little (an
+ * mm's teardown, RCU), hence the wait.
+ */
+#define MEM_SLACK_KB	(32 * 1024)
+
+static long mem_before_kb;
+
+static void test_memory_returned(void)
+{
+	long now = 0;
+	int i;
+
+	for (i = 0; i < 100; i++) {
+		now = meminfo_available_kb();
+		if (now >= mem_before_kb - MEM_SLACK_KB)
+			break;
+		usleep(100 * 1000);
+	}
+	ktap_print_msg("MemAvailable %ld kB before the fuzzing, %ld kB after\n", mem_before_kb, now);
+	TEST_ASSERT(now >= mem_before_kb - MEM_SLACK_KB,
+		    "%ld kB did not come back after the fuzzing ended", mem_before_kb - now);
+}
+
 int main(void)
 {
 	unsigned int secs = fuzz_secs();
@@ -359,7 +388,9 @@ int main(void)
 		{ "ioctl_programs", test_ioctl_programs, secs / 2 + 120 },
 		{ "guest_code", test_guest_code, secs / 4 + 120 },
 		{ "races", test_races, secs / 4 + 120 },
+		{ "memory_returned", test_memory_returned, 30 },
 	};
 
+	mem_before_kb = meminfo_available_kb();
 	hv_test_main(tests, ARRAY_SIZE(tests));
 }

@@ -146,6 +146,33 @@ if grep -q 'hvguest=ext4' /proc/cmdline; then
 		echo "hv-guest: ext4 mount failed"
 	fi
 fi
+# vmm_test's SIGKILL-during-I/O rounds (hvguest=ioloop): every CPU writes and reads vda with
+# O_DIRECT, 64 KiB at a time all over the disk, until the host SIGKILLs hv-run at a random time
+# after "io loop" (the loops have begun).
+if grep -q 'hvguest=ioloop' /proc/cmdline; then
+	load_modules
+	i=0
+	while [ ! -b /dev/vda ] && [ $i -lt 30 ]; do
+		i=$((i + 1))
+		sleep 1
+	done
+	chunks=$(($(cat /sys/block/vda/size) / 128))
+	c=0
+	while [ $c -lt "$(nproc)" ]; do
+		(
+			n=$c
+			while :; do
+				at=$((n % chunks * 16))
+				dd if=/dev/urandom of=/dev/vda bs=4k count=16 seek=$at oflag=direct conv=notrunc 2>/dev/null
+				dd if=/dev/vda of=/dev/null bs=4k count=16 skip=$at iflag=direct 2>/dev/null
+				n=$((n + 7))
+			done
+		) &
+		c=$((c + 1))
+	done
+	echo "hv-guest: io loop"
+	wait
+fi
 # vmm_test's SMP cases (hvguest=smp: hv-run gave this guest --cpus N). Every CPU must be online,
 # take local timer interrupts (LOC in /proc/interrupts) while it runs work pinned to it with
 # taskset, and the TSC must stay the clocksource; vmm_test checks the lines below.

@@ -107,6 +107,7 @@ static int run_exec(struct run *r)
 {
 	int in[2], out[2], err[2];
 	bool out_open = true, err_open = true, input_sent = !r->input, killed = false;
+	bool kill_armed = false;
 	double t0, deadline;
 	pid_t pid;
 	int ws;
@@ -170,10 +171,15 @@ static int run_exec(struct run *r)
 			err_open = false;
 		if (r->marker && r->marker_secs < 0 && find(r->out, r->out_len, r->marker))
 			r->marker_secs = now() - t0;
-		if (r->kill_on && !killed && find(r->out, r->out_len, r->kill_on)) {
+		if (r->kill_on && !killed && !kill_armed && find(r->out, r->out_len, r->kill_on)) {
 			/* No grace: the point is what a crash of hv-run leaves behind. */
-			kill(-pid, SIGKILL);
-			killed = true;
+			if (r->kill_delay_s > 0) {
+				r->kill_after_s = now() - t0 + r->kill_delay_s;
+				kill_armed = true;
+			} else {
+				kill(-pid, SIGKILL);
+				killed = true;
+			}
 		}
 		if (!input_sent && find(r->out, r->out_len, r->trigger)) {
 			if (write(in[1], r->input, strlen(r->input)) < 0)

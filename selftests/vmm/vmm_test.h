@@ -32,7 +32,8 @@ struct run {
 	const char *trigger;		/* when stdout contains this... */
 	const char *input;		/* ...write this to hv-run's stdin */
 	const char *marker;		/* record when stdout first contains this */
-	const char *kill_on;		/* SIGKILL hv-run as soon as stdout contains this */
+	const char *kill_on;		/* SIGKILL hv-run as soon as stdout contains this... */
+	double kill_delay_s;		/* ...or this long after (0: at once) */
 	double kill_after_s;		/* SIGKILL hv-run this long after it started (0: never) */
 
 	/* results */
