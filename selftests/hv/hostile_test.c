@@ -281,8 +281,12 @@ static void test_exception_loop(void)
 	(void)sigsetjmp(defect_retry, 0);
 	hostile_begin(&h, NULL, guest_exception_loop);
 	for (i = 0; i < 3; i++) {
-		/* Each HV_RUN ends only through the signal (the host's timer interrupts exit). */
-		if (run_for_ms(h.vcpu, 300) == 0)
+		/*
+		 * Each HV_RUN ends only through the signal (the host's timer
+		 * interrupts exit). 100 ms is 25 host ticks or more; under Bochs
+		 * it is also about 25 s of wall time, so no longer.
+		 */
+		if (run_for_ms(h.vcpu, 100) == 0)
 			hostile_check_defect(&h);
 		TEST_ASSERT(errno == EINTR && h.vcpu->run->exit_reason == HV_EXIT_INTR,
 			    "HV_RUN of the exception loop ended with %s",
