@@ -2,8 +2,10 @@
 # selftests/testbed/run-qemu.sh KVER INITRAMFS LOG [SMP]
 #   Boots kernel KVER (vmlinuz from the kernel.sh cache) with INITRAMFS under QEMU TCG on an EPYC CPU
 #   (svm, npt), SMP vCPUs (default 2), with the serial console written to LOG (and to stdout too
-#   when HV_QEMU_TEE=1). QEMU runs with -no-reboot and the kernel with panic=-1, so both poweroff
-#   and a panic end the run.
+#   when HV_QEMU_TEE=1). QEMU runs with -no-reboot and the kernel with panic=-1, so poweroff, a
+#   panic and a triple fault all end the run: QEMU pauses (-action shutdown=pause), and this script
+#   has it quit, after writing each CPU's state to LOG ("# hv-test: QEMU SHUTDOWN before DONE")
+#   when /init had not finished.
 # Environment:
 #   HV_QEMU_TIMEOUT   wall-clock limit in seconds (default 1200); QEMU is killed after it
 #   HV_QEMU_STALL     seconds of wall time without console output (default 300) after which the
@@ -18,7 +20,7 @@
 #                     of step between nested SVM guest and host state now and then;
 #                     tcg,thread=single avoids that but has failures of its own: docs/testing.md,
 #                     "stress_test".
-# Exit status: 0 when QEMU ended by itself (poweroff, or a reset of the test host: -no-reboot),
+# Exit status: 0 when the test host shut down (powered off, panicked or triple-faulted),
 # 1 on timeout or a QEMU error, 3 when the console stalled (HV_QEMU_STALL), 4 when QEMU itself
 # died of a signal (a crash of the emulator, which no guest can cause). QEMU's own messages (e.g.
 # the TCG nrip-save warning) go to LOG.qemu.
@@ -40,26 +42,38 @@ mkdir -p "$(dirname "$log")"
 
 stall=${HV_QEMU_STALL:-300}
 [[ "$stall" =~ ^[1-9][0-9]*$ ]] || hv_die "HV_QEMU_STALL must be a number of seconds"
-# The monitor on two FIFOs (QEMU opens them read-write, so nothing blocks while nobody reads):
-# the stall report asks it for each vCPU's registers.
+# The monitor on two FIFOs, held open here read-write (so neither side blocks while the other is
+# away). With -action shutdown=pause a test host that powers off, panics (panic=-1) or
+# triple-faults (-no-reboot makes its reset a shutdown) stays paused with its CPUs' last state:
+# the watch below reads that state when the run had not finished, then quits QEMU.
 mon=$log.mon
 rm -f "$mon.in" "$mon.out"
 mkfifo "$mon.in" "$mon.out"
+exec 7<>"$mon.out" 8<>"$mon.in"
 args=(-accel "${HV_QEMU_ACCEL:-tcg}" -cpu "${HV_QEMU_CPU:-EPYC}" -smp "$smp" -m "${HV_QEMU_MEM:-2048}"
-	-nodefaults -nographic -no-reboot -serial stdio -monitor "pipe:$mon"
+	-nodefaults -nographic -no-reboot -action shutdown=pause -serial stdio -monitor "pipe:$mon"
 	-kernel "$vmlinuz" -initrd "$initrd"
 	-append "console=ttyS0 quiet panic=-1 ${HV_QEMU_APPEND:-}")
 
-# Each vCPU's RIP, flags and halt state from the monitor (one line per vCPU), for a stall report.
-vcpu_states() {
-	local out
-	exec 7<>"$mon.out" 8<>"$mon.in"
-	# Whatever the monitor printed so far (its banner) is read and dropped first.
-	timeout 1 cat <&7 >/dev/null || true
-	echo "info registers -a" >&8
-	out=$(timeout 3 cat <&7 || true)
-	exec 7>&- 8>&-
-	printf '%s\n' "$out" | tr -d '\r' | awk '/^CPU#[0-9]+/ { cpu = $1 } /^RIP=/ { print cpu, $1, $2, $4, $NF }'
+# A monitor command's output: what came back until it was quiet for half a second.
+monitor() { # COMMAND
+	local line out=""
+	while IFS= read -r -t 0.1 -u 7 line; do :; done	# earlier output (the banner, prompts)
+	printf '%s\n' "$1" >&8
+	while IFS= read -r -t 0.5 -u 7 line || [ -n "$line" ]; do
+		out+=$line$'\n'
+		line=""
+	done
+	printf '%s' "$out" | tr -d '\r'
+}
+
+# Each vCPU's state as "# hv-test: INFO qemu CPU#n ..." lines: RIP, flags, CPL and halt state; with
+# "full", also CS, the descriptor tables, the control registers and EFER (for a host that died).
+vcpu_states() { # [full]
+	monitor "info registers -a" | awk -v full="${1:-}" '
+	/^CPU#[0-9]+/ { cpu = $1 }
+	/^RIP=/ { print "# hv-test: INFO qemu " cpu, $1, $2, $4, $NF; next }
+	full != "" && /^(CS |GDT=|IDT=|CR0=|EFER=)/ { gsub(/  +/, " "); print "# hv-test: INFO qemu " cpu " " $0 }'
 }
 
 start=$(date +%s)
@@ -71,22 +85,35 @@ if [ "${HV_QEMU_TEE:-0}" = 1 ]; then
 	tail -n +1 -f --pid="$qpid" "$log" &
 	tailpid=$!
 fi
-# The stall watch: the console log's size, every 5 s.
+# The watch, every 2 s: the console log's size (the stall limit), and, whenever it did not move,
+# whether the test host has shut down (then QEMU is told to quit).
 size=0
 moved=$start
 stalled=""
 while kill -0 "$qpid" 2>/dev/null; do
-	sleep 5
+	sleep 2
 	now=$(date +%s)
 	cur=$(stat -c %s "$log" 2>/dev/null || echo 0)
 	if [ "$cur" != "$size" ]; then
 		size=$cur
 		moved=$now
-	elif [ $((now - moved)) -ge "$stall" ] && kill -0 "$qpid" 2>/dev/null; then
+		continue
+	fi
+	if monitor "info status" | grep -q 'paused (shutdown)'; then
+		if ! grep -aq '^# hv-test: DONE' "$log"; then
+			{
+				printf "\n# hv-test: QEMU SHUTDOWN before DONE after %ss: the test host powered off, panicked or triple-faulted; its CPUs then:\n" $((now - start))
+				vcpu_states full
+			} >>"$log"
+		fi
+		monitor quit >/dev/null
+		break
+	fi
+	if [ $((now - moved)) -ge "$stall" ] && kill -0 "$qpid" 2>/dev/null; then
 		stalled="no console output for $((now - moved))s after $((now - start))s"
 		{
 			printf "\n# hv-test: QEMU STALL: %s (HV_QEMU_STALL)\n" "$stalled"
-			vcpu_states | sed 's/^/# hv-test: INFO qemu /'
+			vcpu_states
 		} >>"$log"
 		kill "$qpid" 2>/dev/null || true
 		break
@@ -95,6 +122,7 @@ done
 rc=0
 wait "$qpid" || rc=$?
 [ -z "$tailpid" ] || wait "$tailpid" 2>/dev/null || true
+exec 7>&- 8>&-
 rm -f "$mon.in" "$mon.out"
 secs=$(($(date +%s) - start))
 if [ -n "$stalled" ]; then
