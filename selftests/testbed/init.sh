@@ -295,6 +295,10 @@ if [ ! -f /hv.ko ]; then
 	point not ok load_module "/hv.ko is missing from the initramfs"
 elif out=$(insmod /hv.ko 2>&1); then
 	point ok load_module
+	# Where the kernel and hv's code lie (KASLR), to place a RIP that run-qemu.sh reports
+	# from a test host that died.
+	echo "# hv-test: INFO text: kernel $(awk '$3 == "_text" { print $1; exit }' /proc/kallsyms)" \
+		"hv $(cat /sys/module/hv/sections/.text 2>/dev/null)"
 else
 	point not ok load_module "insmod: $out"
 fi
