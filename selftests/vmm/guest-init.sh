@@ -27,6 +27,16 @@ load_modules() {
 	fi
 }
 
+# The modules, then up to 30 s for the disk vda to appear (its probe runs asynchronously).
+load_modules_wait_vda() {
+	load_modules
+	i=0
+	while [ ! -b /dev/vda ] && [ $i -lt 30 ]; do
+		i=$((i + 1))
+		sleep 1
+	done
+}
+
 if grep -q 'hvguest=virtio' /proc/cmdline; then
 	load_modules
 	rng=/sys/class/misc/hw_random/rng_current
@@ -92,12 +102,7 @@ fi
 # unmount. hvguest=ext4kill: one more file, its MD5, sync,
 # then "synced" (the host SIGKILLs hv-run on that line) and more writes that nobody syncs.
 if grep -q 'hvguest=ext4' /proc/cmdline; then
-	load_modules
-	i=0
-	while [ ! -b /dev/vda ] && [ $i -lt 30 ]; do
-		i=$((i + 1))
-		sleep 1
-	done
+	load_modules_wait_vda
 	if mount -t ext4 /dev/vda /mnt; then
 		if grep -q 'hvguest=ext4write' /proc/cmdline; then
 			big=$(sed -n 's/.*hvguest_big=\([0-9]*\).*/\1/p' /proc/cmdline)
@@ -150,12 +155,7 @@ fi
 # O_DIRECT, 64 KiB at a time all over the disk, until the host SIGKILLs hv-run at a random time
 # after "io loop" (the loops have begun).
 if grep -q 'hvguest=ioloop' /proc/cmdline; then
-	load_modules
-	i=0
-	while [ ! -b /dev/vda ] && [ $i -lt 30 ]; do
-		i=$((i + 1))
-		sleep 1
-	done
+	load_modules_wait_vda
 	chunks=$(($(cat /sys/block/vda/size) / 128))
 	c=0
 	while [ $c -lt "$(nproc)" ]; do
