@@ -223,7 +223,7 @@ static u8 hv_sync_cr8(struct hv_vcpu *vcpu, u8 before)
 static int hv_vcpu_enter_guest(struct hv_vcpu *vcpu)
 {
 	struct hv_vm *vm = vcpu->vm;
-	u64 now;
+	u64 now, exit_rip;
 	u8 cr8;
 	int r;
 
@@ -253,6 +253,7 @@ static int hv_vcpu_enter_guest(struct hv_vcpu *vcpu)
 	 * while the clocksource (HPET, ACPI PM) still has fine resolution.  It
 	 * is also monotonic across CPUs, as a latency spanning a migration needs.
 	 */
+	trace_hv_entry(vcpu->id, vcpu->rip);
 	now = ktime_get_ns();
 	hv_stats_entry(vcpu, now);
 
@@ -277,10 +278,12 @@ static int hv_vcpu_enter_guest(struct hv_vcpu *vcpu)
 
 	if (vcpu->lapic)
 		cr8 = hv_sync_cr8(vcpu, cr8);
+	exit_rip = vcpu->rip;	/* the handler may move it past the instruction */
 	r = hv_handle_exit(vcpu);
 	if (vcpu->lapic)
 		hv_sync_cr8(vcpu, cr8);
-	trace_hv_exit(vcpu->id, vcpu->exit.hw_reason, vcpu->stat_reason, vcpu->rip, r);
+	trace_hv_exit(vcpu->id, vcpu->exit.hw_reason, vcpu->stat_reason, exit_rip,
+		      vcpu->exit.qual, vcpu->exit.info, r);
 	return r;
 }
 
@@ -291,6 +294,7 @@ static int hv_vcpu_run(struct hv_vcpu *vcpu)
 
 	if (READ_ONCE(vcpu->vm->dead))
 		return -EIO;
+	trace_hv_userspace_return(vcpu->id, vcpu->exit.user_reason);
 	r = hv_complete_userspace_exit(vcpu);
 	if (r < 0)
 		return r;
@@ -335,6 +339,7 @@ out:
 	run->apic_base = hv_vcpu_apic_base(vcpu);
 	if (vcpu->lapic)
 		run->cr8 = hv_vcpu_lapic_cr8(vcpu);
+	trace_hv_userspace_exit(vcpu->id, vcpu->exit.user_reason, r);
 	return r;
 }
 

@@ -21,6 +21,7 @@
 #include "../hv_compat.h"
 #include "../hv_emulate.h"
 #include "../hv_main.h"
+#include "../hv_trace.h"
 #include "../x86/xsave.h"
 #include "vmcb.h"
 
@@ -605,6 +606,7 @@ static bool svm_interrupt_allowed(struct hv_vcpu *vcpu)
 static void svm_inject_irq(struct hv_vcpu *vcpu, u8 vector)
 {
 	to_svm(vcpu)->vmcb->control.event_inj = vector | SVM_EVTINJ_TYPE_INTR | SVM_EVTINJ_VALID;
+	trace_hv_inject(vcpu->id, to_svm(vcpu)->vmcb->control.event_inj, 0, false);
 }
 
 /* The guest's DR6 is the VMCB's: VMRUN loads it, #VMEXIT saves it. */
@@ -620,6 +622,7 @@ static void svm_inject_exception(struct hv_vcpu *vcpu, u8 vector, bool has_error
 	c->event_inj = vector | SVM_EVTINJ_TYPE_EXEPT | SVM_EVTINJ_VALID |
 		       (has_error ? SVM_EVTINJ_VALID_ERR : 0);
 	c->event_inj_err = error;
+	trace_hv_inject(vcpu->id, c->event_inj, error, false);
 }
 
 /*
@@ -665,6 +668,7 @@ static void svm_inject_nmi(struct hv_vcpu *vcpu)
 	struct svm_vcpu *svm = to_svm(vcpu);
 
 	svm->vmcb->control.event_inj = HV_VEC_NMI | SVM_EVTINJ_TYPE_NMI | SVM_EVTINJ_VALID;
+	trace_hv_inject(vcpu->id, svm->vmcb->control.event_inj, 0, false);
 	svm->nmi_masked = true;
 	svm_set_intercept(svm->vmcb, INTERCEPT_IRET);
 }

@@ -16,6 +16,7 @@
 #include "../hv_arch.h"
 #include "../hv_emulate.h"
 #include "../hv_main.h"
+#include "../hv_trace.h"
 #include "../hv_vcpu.h"
 #include "../x86/insn.h"
 #include "../x86/sregs.h"
@@ -221,6 +222,7 @@ static void svm_reinject_event(struct svm_vcpu *svm)
 		return;
 	c->event_inj = info;
 	c->event_inj_err = c->exit_int_info_err;
+	trace_hv_inject(svm->vcpu.id, info, c->exit_int_info_err, true);
 }
 
 void svm_dump_exit(struct hv_vcpu *vcpu, const char *why)

@@ -26,6 +26,7 @@
 #include "../hv_arch.h"
 #include "../hv_emulate.h"
 #include "../hv_main.h"
+#include "../hv_trace.h"
 #include "../x86/xsave.h"
 #include "vmcs.h"
 
@@ -370,6 +371,7 @@ static void vmx_reinject_event(struct vmx_vcpu *vmx)
 	if (info & VECTORING_INFO_DELIVER_CODE_MASK)
 		vmcs_write(VM_ENTRY_EXCEPTION_ERROR_CODE, vmx->idt_vectoring_err);
 	vmcs_write(VM_ENTRY_INTR_INFO_FIELD, info & ~INTR_INFO_RESVD_BITS_MASK);
+	trace_hv_inject(vmx->vcpu.id, info, vmx->idt_vectoring_err, true);
 }
 
 /* The failed entry's hardware_entry_failure_reason (see the top). */

@@ -18,6 +18,7 @@
 #include "../hv_arch.h"
 #include "../hv_emulate.h"
 #include "../hv_main.h"
+#include "../hv_trace.h"
 #include "../x86/sregs.h"
 #include "../x86/xsave.h"
 #include "vmcs.h"
@@ -423,7 +424,10 @@ bool vmx_interrupt_allowed(struct hv_vcpu *vcpu)
 
 void vmx_inject_irq(struct hv_vcpu *vcpu, u8 vector)
 {
-	vmcs_write(VM_ENTRY_INTR_INFO_FIELD, vector | INTR_TYPE_EXT_INTR | INTR_INFO_VALID_MASK);
+	u32 info = vector | INTR_TYPE_EXT_INTR | INTR_INFO_VALID_MASK;
+
+	vmcs_write(VM_ENTRY_INTR_INFO_FIELD, info);
+	trace_hv_inject(vcpu->id, info, 0, false);
 }
 
 /* The guest's DR6 is software on VMX (vmx_exit_dr()). */
@@ -442,6 +446,7 @@ void vmx_inject_exception(struct hv_vcpu *vcpu, u8 vector, bool has_error, u32 e
 		vmcs_write(VM_ENTRY_EXCEPTION_ERROR_CODE, error);
 	}
 	vmcs_write(VM_ENTRY_INTR_INFO_FIELD, info);
+	trace_hv_inject(vcpu->id, info, error, false);
 }
 
 /* Interrupt-window exiting: an exit as soon as the guest can take an interrupt. */
@@ -473,7 +478,10 @@ bool vmx_nmi_allowed(struct hv_vcpu *vcpu)
 
 void vmx_inject_nmi(struct hv_vcpu *vcpu)
 {
-	vmcs_write(VM_ENTRY_INTR_INFO_FIELD, HV_VEC_NMI | INTR_TYPE_NMI_INTR | INTR_INFO_VALID_MASK);
+	u32 info = HV_VEC_NMI | INTR_TYPE_NMI_INTR | INTR_INFO_VALID_MASK;
+
+	vmcs_write(VM_ENTRY_INTR_INFO_FIELD, info);
+	trace_hv_inject(vcpu->id, info, 0, false);
 }
 
 void vmx_set_nmi_window(struct hv_vcpu *vcpu, bool enable)
