@@ -74,12 +74,33 @@ static bool report_field(const char *line, const char *key, unsigned long long *
  * (docs/testing.md, "stress_test").  hv-run's report of the fatal exit
  * (vcpu.c) tells: a triple fault with CR2 on the IDT's #DF entry (the guest
  * could not read its own IDT), or an internal error whose guest CR3 lies
- * outside the guest's memory (it is the host's).  Real hardware does
- * neither, and hv's own bugs in these paths show otherwise.
+ * outside the guest's memory or whose guest RIP lies in hv.ko's own code
+ * (both the host's: seen with RIP right after svm_vmrun()'s VMRUN and a
+ * host CR3 that happened to be below the guest's memory size).  Real
+ * hardware does neither, and hv's own bugs in these paths show otherwise.
  */
+static bool rip_in_hv_module(unsigned long long rip)
+{
+	unsigned long long text = 0, size = 0;
+	FILE *f = fopen("/sys/module/hv/sections/.text", "r");
+
+	if (f) {
+		if (fscanf(f, "%llx", &text) != 1)
+			text = 0;
+		fclose(f);
+	}
+	f = fopen("/sys/module/hv/coresize", "r");
+	if (f) {
+		if (fscanf(f, "%llu", &size) != 1)
+			size = 0;
+		fclose(f);
+	}
+	return text && size && rip >= text && rip - text < size;
+}
+
 static bool emulator_defect(const struct run *r)
 {
-	unsigned long long cr2, cr3, idt;
+	unsigned long long cr2, cr3, idt, rip;
 	const char *at, *nl;
 	char line[1024];
 	size_t n;
@@ -99,7 +120,8 @@ static bool emulator_defect(const struct run *r)
 		return report_field(line, " cr2=", &cr2) && report_field(line, " idt=", &idt) &&
 		       cr2 == idt + 8 * 16;
 	if (strstr(line, ": hv internal error "))
-		return report_field(line, " cr3=", &cr3) && cr3 >= LINUX_MEM_BYTES;
+		return (report_field(line, " cr3=", &cr3) && cr3 >= LINUX_MEM_BYTES) ||
+		       (report_field(line, " rip=", &rip) && rip_in_hv_module(rip));
 	return false;
 }
 
@@ -697,7 +719,7 @@ enum verdict linux_sigkill(const struct env *e, const void *unused, const char *
 	enum verdict v = PASS;
 	long before, after = 0;
 	unsigned int i, waited;
-	int fd;
+	int fd, defects = 0;
 
 	(void)unused;
 	if (!linux_guest_ready(e, skip_why, &v))
@@ -728,8 +750,14 @@ enum verdict linux_sigkill(const struct env *e, const void *unused, const char *
 		} else {
 			r->kill_after_s = 0.3 + (double)(rand_r(&seed) % 38) / 10;
 		}
-		if (!run_expect(r, 128 + SIGKILL))
-			v = FAIL;
+		if (!run_expect(r, 128 + SIGKILL)) {
+			if (emulator_defect(r) && defects++ < LINUX_DEFECT_RETRIES) {
+				ktap_print_msg("this failure has the signature of QEMU TCG's nested SVM defect, not of hv (docs/testing.md, \"stress_test\"): this round once more\n");
+				i--;
+			} else {
+				v = FAIL;
+			}
+		}
 		free(r);
 	}
 	unlink(VDB_PATH);
