@@ -484,9 +484,10 @@ envs=()
 # A heartbeat from /init while a binary runs, so that the emulator's progress bound sees a slow
 # step that is still moving. Bochs: every half guest second (20-40 s of wall time on an idle
 # machine while a VM runs; the nested Linux boot is one KTAP point of 100 s idle, 800 s on a
-# busy machine). QEMU: every 20 s, against run-qemu.sh's stall limit (HV_QEMU_STALL).
+# busy machine). QEMU: every 20 s, from every CPU in turn, against run-qemu.sh's stall limit
+# (HV_QEMU_STALL).
 if [ "$vendor" = svm ]; then
-	envs+=(-e HVTB_HEARTBEAT=20)
+	envs+=(-e HVTB_HEARTBEAT=20 -e HVTB_HEARTBEAT_CPUS=1)
 else
 	envs+=(-e HVTB_HEARTBEAT=0.5)
 fi

@@ -99,10 +99,25 @@ cases_of() {
 # A heartbeat in guest time while a step runs: it stops when the guest kernel stops scheduling,
 # not when a step is merely slow in wall time on a busy host (Bochs' guest time is emulated
 # ticks), so the host's stall limit tells a dead test host from a slow one.
+# With HVTB_HEARTBEAT_CPUS=1 each beat first runs a process on every CPU in turn: a CPU that
+# stopped running anything (seen under QEMU's TCG: one kept in a nested guest for good, a SIGKILL
+# to its task never delivered) then silences the heartbeat too.
 hb=""
 heartbeat_start() {
 	[ -n "${HVTB_HEARTBEAT:-}" ] || return 0
-	(while sleep "$HVTB_HEARTBEAT"; do echo "# hv-test: ALIVE"; done) </dev/null &
+	(
+		ncpu=$(grep -c '^processor' /proc/cpuinfo)
+		while sleep "$HVTB_HEARTBEAT"; do
+			if [ "${HVTB_HEARTBEAT_CPUS:-0}" = 1 ]; then
+				c=0
+				while [ $c -lt "$ncpu" ]; do
+					taskset -c "$c" true
+					c=$((c + 1))
+				done
+			fi
+			echo "# hv-test: ALIVE"
+		done
+	) </dev/null &
 	hb=$!
 }
 heartbeat_stop() {
