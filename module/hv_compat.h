@@ -34,8 +34,23 @@
 
 #else /* !__ASSEMBLY__ */
 
+#include <linux/eventfd.h>
 #include <linux/percpu.h>
+#include <linux/version.h>
 #include <asm/cpufeature.h>
+
+/*
+ * Add one to an eventfd's counter.  6.8 dropped eventfd_signal()'s count
+ * argument (always 1 since), and no symbol tells the two apart.
+ */
+static inline void hv_eventfd_signal(struct eventfd_ctx *ctx)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 8, 0)
+	eventfd_signal(ctx);
+#else
+	eventfd_signal(ctx, 1);
+#endif
+}
 
 /*
  * VMSCAPE: branch predictions a guest trained may steer the VMM in

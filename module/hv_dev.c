@@ -41,6 +41,10 @@ static long hv_check_cap(unsigned long cap)
 		return hv_halt_poll_ns;
 	case HV_CAP_HW_FEATURES:
 		return hv_ops->hw_features();
+	case HV_CAP_IOEVENTFD:
+		return HV_MAX_IOEVENTFDS;
+	case HV_CAP_IRQFD:
+		return HV_MAX_IRQFDS;
 	default:
 		return 0;
 	}

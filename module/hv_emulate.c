@@ -442,8 +442,12 @@ int hv_exit_io(struct hv_vcpu *vcpu, const struct hv_io_exit *io)
 		vcpu->pending_bytes = io->size;
 		vcpu->pending_rip = io->next_rip;
 	} else {
-		memcpy(vcpu->pio_data, &rax, io->size);
 		hv_complete_insn(vcpu, io->next_rip);
+		if (hv_ioeventfd_write(vcpu->vm, true, io->port, io->size, rax)) {
+			vcpu->exit.reason = HV_STAT_IOEVENTFD;
+			return 1;
+		}
+		memcpy(vcpu->pio_data, &rax, io->size);
 	}
 	return hv_exit_to_user(vcpu, HV_EXIT_IO);
 }
@@ -488,6 +492,10 @@ static int hv_mmio_finish(struct hv_vcpu *vcpu, u64 value)
 		return 1;
 	if (!hv_vcpu_lapic_access(vcpu, p->write_gpa, p->e.size, true, &store))
 		return 1;
+	if (hv_ioeventfd_write(vcpu->vm, false, p->write_gpa, p->e.size, store)) {
+		vcpu->exit.reason = HV_STAT_IOEVENTFD;
+		return 1;
+	}
 	hv_mmio_user_exit(vcpu, p->write_gpa, p->e.size, true, store);
 	return 0;
 }

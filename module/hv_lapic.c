@@ -215,9 +215,31 @@ int hv_vm_enable_lapic(struct hv_vm *vm)
 	return r;
 }
 
-long hv_vm_signal_msi(struct hv_vm *vm, void __user *argp)
+int hv_msi_check(u64 address, u32 data)
 {
 	struct hv_apic_irq irq;
+
+	return hv_apic_decode_msi(address, data, &irq) ? -EINVAL : 0;
+}
+
+/*
+ * Without @may_sleep (an irqfd's wake function: a wait-queue lock held,
+ * interrupts off) only what routing does without allocating: every mode
+ * but lowest priority, whose arbitration snapshot is allocated.
+ */
+int hv_vm_deliver_msi(struct hv_vm *vm, u64 address, u32 data, bool may_sleep)
+{
+	struct hv_apic_irq irq;
+
+	if (hv_apic_decode_msi(address, data, &irq))
+		return -EINVAL;
+	if (!may_sleep && hv_apic_is_lowest_priority(&irq))
+		return -EWOULDBLOCK;
+	return hv_route(vm, NULL, &irq);
+}
+
+long hv_vm_signal_msi(struct hv_vm *vm, void __user *argp)
+{
 	struct hv_msi msi;
 
 	if (copy_from_user(&msi, argp, sizeof(msi)))
@@ -226,9 +248,7 @@ long hv_vm_signal_msi(struct hv_vm *vm, void __user *argp)
 		return -EINVAL;
 	if (!READ_ONCE(vm->lapic_enabled))
 		return -ENXIO;
-	if (hv_apic_decode_msi(msi.address, msi.data, &irq))
-		return -EINVAL;
-	return hv_route(vm, NULL, &irq);
+	return hv_vm_deliver_msi(vm, msi.address, msi.data, true);
 }
 
 /* ---- vCPU life cycle ------------------------------------------------------------ */

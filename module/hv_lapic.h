@@ -17,6 +17,13 @@ struct hv_mmio_op;
 /* VM: HV_ENABLE_CAP(HV_CAP_LAPIC) and HV_SIGNAL_MSI. */
 int hv_vm_enable_lapic(struct hv_vm *vm);
 long hv_vm_signal_msi(struct hv_vm *vm, void __user *argp);
+/* An MSI (@address, @data) hv can deliver: 0, else -EINVAL. */
+int hv_msi_check(u64 address, u32 data);
+/*
+ * Deliver an MSI to the APICs it names: how many accepted it, -EINVAL if
+ * it is no MSI, -EWOULDBLOCK if it needs @may_sleep and that is false.
+ */
+int hv_vm_deliver_msi(struct hv_vm *vm, u64 address, u32 data, bool may_sleep);
 
 /* vCPU creation and teardown (no-ops without the capability). */
 int hv_vcpu_lapic_create(struct hv_vcpu *vcpu);

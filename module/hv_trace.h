@@ -49,7 +49,8 @@
 		{ HV_STAT_PAUSE, "pause" },				\
 		{ HV_STAT_HALT_POLL, "halt_poll" },			\
 		{ HV_STAT_HALT_SLEEP, "halt_sleep" },			\
-		{ HV_STAT_YIELD, "yield" }, { HV_STAT_OTHER, "other" })
+		{ HV_STAT_YIELD, "yield" }, { HV_STAT_IOEVENTFD, "ioeventfd" },	\
+		{ HV_STAT_OTHER, "other" })
 
 /*
  * An injected event as both vendors encode it (SVM EVENTINJ, VMX VM-entry

@@ -31,6 +31,8 @@ static void hv_vm_free(struct kref *kref)
 	struct hv_vm *vm = container_of(kref, struct hv_vm, ref);
 	int i;
 
+	/* First: an irqfd can deliver to the vCPUs until it is gone. */
+	hv_eventfds_destroy(&vm->eventfds);
 	for (i = 0; i < atomic_read(&vm->online_vcpus); i++)
 		hv_vcpu_destroy(vm->vcpus[i]);
 	hv_mmu_destroy(vm);
@@ -178,6 +180,10 @@ long hv_vm_ioctl(struct hv_vm *vm, unsigned int cmd, unsigned long arg)
 		return hv_vm_enable_cap(vm, (void __user *)arg);
 	case HV_SIGNAL_MSI:
 		return hv_vm_signal_msi(vm, (void __user *)arg);
+	case HV_IOEVENTFD:
+		return hv_vm_ioeventfd(vm, (void __user *)arg);
+	case HV_IRQFD:
+		return hv_vm_irqfd(vm, (void __user *)arg);
 	default:
 		return -ENOTTY;
 	}
@@ -223,6 +229,7 @@ int hv_vm_create(unsigned long flags)
 	mmgrab(current->mm);
 	vm->mm = current->mm;
 	vm->halt_poll_max_ns = -1;
+	hv_eventfds_init(&vm->eventfds);
 
 	r = hv_mmu_init(vm);
 	if (r)

@@ -7,6 +7,7 @@
 #include <linux/mutex.h>
 #include <linux/types.h>
 #include "../uapi/linux/hv.h"
+#include "hv_eventfd.h"
 
 struct hv_vcpu;
 
@@ -40,6 +41,7 @@ struct hv_tdp {
  *               slot changes and its mappings are zapped.
  *   tlb_gen   - atomic; bumped after a zap, checked by every vCPU with
  *               interrupts off before entry (see hv_vm_flush_tlbs()).
+ *   eventfds  - its own lock and RCU (hv_eventfd.h has the legend).
  */
 struct hv_vm {
 	struct kref ref;
@@ -54,6 +56,7 @@ struct hv_vm {
 	bool dead;			/* WARN_ON_ONCE fired: refuse to run */
 	bool lapic_enabled;		/* HV_CAP_LAPIC: every vCPU has a local APIC */
 	s64 halt_poll_max_ns;		/* HV_CAP_HALT_POLL; -1: the module's; atomic r/w */
+	struct hv_eventfds eventfds;	/* HV_IOEVENTFD, HV_IRQFD */
 };
 
 int hv_vm_create(unsigned long flags);

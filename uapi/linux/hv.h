@@ -34,6 +34,8 @@
 #define HV_CREATE_VCPU		_IO(HVIO, 0x11)		/* arg: vCPU id; returns vCPU fd */
 #define HV_ENABLE_CAP		_IOW(HVIO, 0x12, struct hv_enable_cap)
 #define HV_SIGNAL_MSI		_IOW(HVIO, 0x13, struct hv_msi)	/* returns APICs reached */
+#define HV_IOEVENTFD		_IOW(HVIO, 0x14, struct hv_ioeventfd)
+#define HV_IRQFD		_IOW(HVIO, 0x15, struct hv_irqfd)
 
 /* ---- vCPU fd ioctls ------------------------------------------------------ */
 #define HV_RUN			_IO(HVIO, 0x20)
@@ -83,6 +85,13 @@
  * hv runs without each one it does not require, see docs/abi.md.
  */
 #define HV_CAP_HW_FEATURES	12
+/*
+ * Fast paths (docs/abi.md, "Eventfds"): the value is how many registrations
+ * a VM may hold.  HV_IOEVENTFD: guest writes that signal an eventfd in the
+ * kernel; HV_IRQFD (needs HV_CAP_LAPIC): an eventfd whose signal is an MSI.
+ */
+#define HV_CAP_IOEVENTFD	13
+#define HV_CAP_IRQFD		14
 
 #define HV_HW_SVM_NPT			0x00000001u	/* nested paging (required) */
 #define HV_HW_SVM_NRIPS			0x00000002u	/* next-RIP save (= HV_CAP_NRIPS) */
@@ -243,6 +252,55 @@ struct hv_msi {
 	__u64 reserved;
 };
 
+/* ---- eventfds: ioeventfd and irqfd ------------------------------------------ */
+#define HV_MAX_IOEVENTFDS		256	/* per VM: HV_CHECK_CAP(HV_CAP_IOEVENTFD) */
+#define HV_MAX_IRQFDS			256	/* per VM: HV_CHECK_CAP(HV_CAP_IRQFD) */
+
+#define HV_IOEVENTFD_FLAG_PIO		(1u << 0)	/* @addr is a port; else guest-physical */
+#define HV_IOEVENTFD_FLAG_DATAMATCH	(1u << 1)	/* only writes of @datamatch */
+#define HV_IOEVENTFD_FLAG_DEASSIGN	(1u << 2)	/* remove the registration */
+
+/*
+ * HV_IOEVENTFD (VM fd): a guest write of exactly @len bytes to port or
+ * guest-physical address @addr (an OUT, or a store to memory no slot backs
+ * or a read-only slot) signals eventfd @fd in the kernel and the guest goes
+ * on; userspace never sees the exit.  With DATAMATCH only a write of the
+ * value @datamatch (which must fit in @len bytes) does; without it
+ * @datamatch must be 0.  @len is 1, 2, 4 or 8 (8: MMIO only); the range must
+ * lie inside the 64 KiB port space or below 2^48.  A registration that
+ * overlaps another of the same space is refused (-EEXIST) unless both
+ * have the same @addr and @len, both match data, and their values differ.
+ * DEASSIGN removes the registration with the same space, @addr, @len,
+ * match and eventfd (-ENOENT if none).  String I/O (INS/OUTS) and reads
+ * always go to userspace.
+ */
+struct hv_ioeventfd {
+	__u64 addr;
+	__u64 datamatch;
+	__u32 len;
+	__s32 fd;
+	__u32 flags;			/* HV_IOEVENTFD_FLAG_* */
+	__u32 reserved[3];
+};
+
+#define HV_IRQFD_FLAG_DEASSIGN		(1u << 0)
+
+/*
+ * HV_IRQFD (VM fd, HV_CAP_LAPIC): each signal of eventfd @fd delivers the
+ * MSI @msi_address/@msi_data (as HV_SIGNAL_MSI) to the local APICs; signals
+ * that arrive before the previous one was delivered are merged, as edges
+ * are.  An eventfd already signalled when it is assigned delivers at once.
+ * One irqfd per eventfd (-EEXIST).  DEASSIGN removes the irqfd of @fd with
+ * the same message (-ENOENT if none); closing the eventfd removes it too.
+ */
+struct hv_irqfd {
+	__s32 fd;
+	__u32 flags;			/* HV_IRQFD_FLAG_* */
+	__u64 msi_address;
+	__u32 msi_data;
+	__u32 reserved[3];
+};
+
 #define HV_LAPIC_NR_REGS		64
 
 /*
@@ -331,6 +389,7 @@ struct hv_mp_state {
 #define HV_STAT_HALT_POLL		25	/* a halt ended while polling; latency: the poll */
 #define HV_STAT_HALT_SLEEP		26	/* a halt slept; latency: the sleep */
 #define HV_STAT_YIELD			27	/* a PAUSE exit yielded to a preempted vCPU */
+#define HV_STAT_IOEVENTFD		28	/* an OUT or MMIO write that signalled an ioeventfd */
 #define HV_STAT_OTHER			31
 
 #define HV_STATS_NR_REASONS		32

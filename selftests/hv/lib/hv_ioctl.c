@@ -52,6 +52,16 @@ int hv_ioctl_signal_msi(int vm_fd, const struct hv_msi *msi)
 	return ioctl(vm_fd, HV_SIGNAL_MSI, msi);
 }
 
+int hv_ioctl_ioeventfd(int vm_fd, const struct hv_ioeventfd *args)
+{
+	return ioctl(vm_fd, HV_IOEVENTFD, args);
+}
+
+int hv_ioctl_irqfd(int vm_fd, const struct hv_irqfd *args)
+{
+	return ioctl(vm_fd, HV_IRQFD, args);
+}
+
 int hv_ioctl_run(int vcpu_fd)
 {
 	return ioctl(vcpu_fd, HV_RUN, 0);
@@ -153,6 +163,7 @@ const char *hv_exit_name(unsigned int reason)
 		[HV_STAT_HALT_POLL] = "halt_poll",
 		[HV_STAT_HALT_SLEEP] = "halt_sleep",
 		[HV_STAT_YIELD] = "yield",
+		[HV_STAT_IOEVENTFD] = "ioeventfd",
 		[HV_STAT_OTHER] = "other",
 	};
 

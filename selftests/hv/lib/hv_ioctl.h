@@ -33,6 +33,8 @@ int hv_ioctl_set_memory_region(int vm_fd, const struct hv_memory_region *region)
 int hv_ioctl_create_vcpu(int vm_fd, unsigned long id);
 int hv_ioctl_enable_cap(int vm_fd, const struct hv_enable_cap *cap);
 int hv_ioctl_signal_msi(int vm_fd, const struct hv_msi *msi);
+int hv_ioctl_ioeventfd(int vm_fd, const struct hv_ioeventfd *args);
+int hv_ioctl_irqfd(int vm_fd, const struct hv_irqfd *args);
 
 /* On a vCPU fd. */
 int hv_ioctl_run(int vcpu_fd);
