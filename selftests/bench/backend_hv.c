@@ -140,6 +140,15 @@ static int hv_interrupt(struct bench_vm *b, uint8_t vector)
 	return hv_ioctl_interrupt(b->f.vcpu_fd, &irq) < 0 ? -1 : 0;
 }
 
+static int hv_ioeventfd_port(struct bench_vm *b, uint16_t port, int efd)
+{
+	struct hv_ioeventfd a = {
+		.addr = port, .len = 1, .fd = efd, .flags = HV_IOEVENTFD_FLAG_PIO,
+	};
+
+	return hv_ioctl_ioeventfd(b->f.vm_fd, &a) < 0 ? -1 : 0;
+}
+
 const struct bench_backend bench_backend_hv = {
 	.name = "hv",
 	.probe = hv_probe,
@@ -150,5 +159,6 @@ const struct bench_backend bench_backend_hv = {
 	.kernel_hypercall = hv_kernel_hypercall,
 	.run = hv_run_vcpu,
 	.interrupt = hv_interrupt,
+	.ioeventfd = hv_ioeventfd_port,
 	.destroy = hv_destroy,
 };

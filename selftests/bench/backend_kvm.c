@@ -244,6 +244,15 @@ static int kvm_interrupt(struct bench_vm *b, uint8_t vector)
 	return ioctl(b->f.vcpu_fd, KVM_INTERRUPT, &irq) < 0 ? -1 : 0;
 }
 
+static int kvm_ioeventfd_port(struct bench_vm *b, uint16_t port, int efd)
+{
+	struct kvm_ioeventfd a = {
+		.addr = port, .len = 1, .fd = efd, .flags = KVM_IOEVENTFD_FLAG_PIO,
+	};
+
+	return ioctl(b->f.vm_fd, KVM_IOEVENTFD, &a) < 0 ? -1 : 0;
+}
+
 const struct bench_backend bench_backend_kvm = {
 	.name = "kvm",
 	.probe = kvm_probe,
@@ -254,5 +263,6 @@ const struct bench_backend bench_backend_kvm = {
 	.kernel_hypercall = kvm_kernel_hypercall,
 	.run = kvm_run_vcpu,
 	.interrupt = kvm_interrupt,
+	.ioeventfd = kvm_ioeventfd_port,
 	.destroy = kvm_destroy,
 };

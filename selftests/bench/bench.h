@@ -27,6 +27,7 @@
 /* Ports: the op's unclaimed port, and the guest's end-of-run report. */
 #define BENCH_PIO_PORT		0xe0
 #define BENCH_DONE_PORT		0xe4
+#define BENCH_EVENTFD_PORT	0xe8	/* registered as an ioeventfd (OP_PIO_IOEVENTFD) */
 
 /* What the host answers an MMIO read with; the guest checks it. */
 #define BENCH_MMIO_PATTERN	0x5a5aa5a5U
@@ -103,6 +104,8 @@ struct bench_backend {
 	int (*run)(struct bench_vm *bvm, struct bench_exit *ex);
 	/* Queue external interrupt @vector (no in-kernel interrupt controller). */
 	int (*interrupt)(struct bench_vm *bvm, uint8_t vector);
+	/* 1-byte OUTs to @port signal eventfd @efd in the kernel (ioeventfd, no data match). */
+	int (*ioeventfd)(struct bench_vm *bvm, uint16_t port, int efd);
 	void (*destroy)(struct bench_vm *bvm);
 };
 
@@ -119,6 +122,7 @@ enum bench_op {
 	OP_RDMSR,
 	OP_WRMSR,
 	OP_PIO_OUT,
+	OP_PIO_IOEVENTFD,
 	OP_MMIO_READ,
 	OP_MMIO_WRITE,
 	OP_HLT_IRQ,

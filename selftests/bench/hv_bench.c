@@ -34,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -52,6 +53,8 @@ const struct bench_op_info bench_ops[OP_NR] = {
 	[OP_RDMSR] = { "rdmsr", BX_OTHER, "RDMSR IA32_MISC_ENABLE, in the kernel" },
 	[OP_WRMSR] = { "wrmsr", BX_OTHER, "WRMSR IA32_MISC_ENABLE (same value), in the kernel" },
 	[OP_PIO_OUT] = { "pio_out", BX_IO, "OUT to an unclaimed port, to userspace" },
+	[OP_PIO_IOEVENTFD] = { "pio_ioeventfd", BX_OTHER,
+			       "OUT to a port registered as an ioeventfd, signalled in the kernel" },
 	[OP_MMIO_READ] = { "mmio_read", BX_MMIO, "4-byte read of an unbacked GPA, to userspace" },
 	[OP_MMIO_WRITE] = { "mmio_write", BX_MMIO, "4-byte write to an unbacked GPA, to userspace" },
 	[OP_HLT_IRQ] = { "hlt_irq", BX_HLT, "STI;HLT to userspace, woken by an injected interrupt" },
@@ -174,7 +177,7 @@ static int run_batch(struct batch *b)
 	const char *na = NULL;
 	struct bench_exit ex;
 	struct vm *vm;
-	int ret = -1, r;
+	int ret = -1, r, efd = -1;
 
 	vm = env_create();
 	if (!vm) {
@@ -227,6 +230,14 @@ static int run_batch(struct batch *b)
 		ret = 1;
 		goto out;
 	}
+	if (b->op == OP_PIO_IOEVENTFD) {
+		efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (efd < 0 || b->be->ioeventfd(bvm, BENCH_EVENTFD_PORT, efd)) {
+			snprintf(b->why, sizeof(b->why), "%s ioeventfd: %s", b->be->name,
+				 strerror(errno));
+			goto out;
+		}
+	}
 
 	batch_timed_out = 0;
 	alarm(BATCH_TIMEOUT_S);
@@ -263,12 +274,24 @@ static int run_batch(struct batch *b)
 		snprintf(b->why, sizeof(b->why), "%u userspace exits, want %u", counted, want);
 		goto out;
 	}
+	if (efd >= 0) {
+		uint64_t signals = 0;
+
+		if (read(efd, &signals, sizeof(signals)) != sizeof(signals) ||
+		    signals != b->iters + b->warmup) {
+			snprintf(b->why, sizeof(b->why), "the ioeventfd counted %llu OUTs, want %u",
+				 (unsigned long long)signals, b->iters + b->warmup);
+			goto out;
+		}
+	}
 	memcpy(b->cycles, res->cycles, b->iters * sizeof(uint64_t));
 	ret = 0;
 out:
 	alarm(0);
 	if (bvm)
 		b->be->destroy(bvm);
+	if (efd >= 0)
+		close(efd);
 	if (fresh)
 		munmap(fresh, fresh_size);
 	env_destroy(vm);

@@ -41,11 +41,12 @@ struct guest_mem;
  */
 #define LINUX_DEFAULT_CMDLINE	"console=ttyS0 panic=-1"
 
-/* A file read whole into memory. */
+/* A kernel or initrd, mapped read-only (the file must not shrink while hv-run loads it). */
 struct boot_file {
 	const char *path;
-	uint8_t *data;
+	uint8_t *data;			/* read-only when mapped */
 	size_t size;
+	bool mapped;			/* data is a mapping of size bytes */
 };
 
 /* Initial state of the boot vCPU, applied by vm.c. */
@@ -57,7 +58,7 @@ struct boot_state {
 enum boot_kind { BOOT_NONE, BOOT_LINUX, BOOT_MULTIBOOT };
 
 /*
- * Read @path whole; 0, or prints "hv-run: <path>: <why>" and returns -1.
+ * Map @path whole; 0, or prints "hv-run: <path>: <why>" and returns -1.
  * Files larger than @max are refused the same way.
  */
 int boot_file_read(struct boot_file *f, const char *path, size_t max);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -16,10 +17,16 @@
 #include "../mem.h"
 #include "boot.h"
 
+/*
+ * The file is mapped, not read: its pages come from the page cache as the
+ * loader copies them into guest RAM, and hv-run never holds a second
+ * anonymous copy of a kernel and initrd it has already put in the guest.
+ */
 int boot_file_read(struct boot_file *f, const char *path, size_t max)
 {
+	static uint8_t empty[1];
 	struct stat st;
-	size_t done = 0;
+	void *p;
 	int fd;
 
 	memset(f, 0, sizeof(*f));
@@ -38,29 +45,23 @@ int boot_file_read(struct boot_file *f, const char *path, size_t max)
 			(long long)st.st_size, max);
 		goto out_close;
 	}
-	f->data = malloc(st.st_size ? st.st_size : 1);
-	if (!f->data) {
-		fprintf(stderr, "hv-run: %s: out of memory\n", path);
+	if (!st.st_size) {
+		f->data = empty;
+		close(fd);
+		return 0;
+	}
+	p = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (p == MAP_FAILED) {
+		fprintf(stderr, "hv-run: %s: %s\n", path, strerror(errno));
 		goto out_close;
 	}
-	while (done < (size_t)st.st_size) {
-		ssize_t n = read(fd, f->data + done, st.st_size - done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			fprintf(stderr, "hv-run: %s: %s\n", path, n ? strerror(errno) : "file shrank while reading");
-			goto out_free;
-		}
-		done += n;
-	}
-	f->size = done;
+	madvise(p, st.st_size, MADV_SEQUENTIAL);
+	f->data = p;
+	f->size = st.st_size;
+	f->mapped = true;
 	close(fd);
 	return 0;
 
-out_free:
-	free(f->data);
-	f->data = NULL;
 out_close:
 	close(fd);
 	return -1;
@@ -68,9 +69,11 @@ out_close:
 
 void boot_file_free(struct boot_file *f)
 {
-	free(f->data);
+	if (f->mapped)
+		munmap(f->data, f->size);
 	f->data = NULL;
 	f->size = 0;
+	f->mapped = false;
 }
 
 enum boot_kind boot_detect(const struct boot_file *kernel)

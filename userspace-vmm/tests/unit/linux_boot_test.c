@@ -104,7 +104,7 @@ static long zero_page_diff(const uint8_t *zp, const uint8_t *k, uint64_t initrd_
 
 static bool linux_zero_page(void)
 {
-	struct boot_file kernel = { "bzImage", NULL, 0 }, initrd = { "initrd", NULL, INITRD_SIZE };
+	struct boot_file kernel = { .path = "bzImage" }, initrd = { .path = "initrd", .size = INITRD_SIZE };
 	uint64_t initrd_addr, kernel_end = PREF_ADDRESS + INIT_SIZE;
 	struct boot_state st;
 	struct vm *vm;
@@ -189,7 +189,7 @@ out:
 /* Protocol 2.11: no 64-bit entry point promise; refused with status 2. */
 static bool linux_old_protocol_refused(void)
 {
-	struct boot_file kernel = { "bzImage", NULL, 0 };
+	struct boot_file kernel = { .path = "bzImage" };
 	struct boot_state st;
 	struct vm *vm = calloc(1, sizeof(*vm));
 	bool ok = false;
