@@ -73,6 +73,8 @@ struct vm_devices {
 	unsigned int nr_blk;		/* initialized (their files are open) */
 	unsigned int nr_blk_started;
 	bool serial_started, pit_started, rtc_started, console_started;
+	struct doorbells doorbells;	/* virtio notifications by ioeventfd */
+	bool doorbells_ready;		/* initialized: not --no-ioeventfd, hv has them */
 };
 
 void vm_debug(struct vm *vm, const char *fmt, ...)
@@ -116,6 +118,18 @@ void vm_request_stop_by(struct vm *vm, int exit_status, const char *by)
 		vcpu_kick(&vm->vcpus[i]);
 }
 
+/* doorbell.h's assign callback: hv's ioeventfd for a virtio queue's notify address. */
+static int vm_ioeventfd(void *opaque, uint64_t gpa, unsigned int len, int efd, bool assign)
+{
+	struct vm *vm = opaque;
+	struct hv_ioeventfd a = {
+		.addr = gpa, .len = len, .fd = efd,
+		.flags = assign ? 0 : HV_IOEVENTFD_FLAG_DEASSIGN,
+	};
+
+	return hv_ioctl_ioeventfd(vm->fd, &a) < 0 ? -errno : 0;
+}
+
 static int vm_fail(const char *what, int err)
 {
 	fprintf(stderr, "hv-run: %s: %s\n", what, strerror(err));
@@ -129,6 +143,10 @@ static int vm_fail(const char *what, int err)
 static int vm_plug_virtio(struct vm *vm, struct virtio_dev *vd, unsigned int slot)
 {
 	int r = vm->lapic ? virtio_dev_use_msix(vd, vm_signal_msi, vm) : 0;
+
+	/* Without a doorbell (none left, no eventfd) a queue's notifications exit as before. */
+	if (!r && vm->dev->doorbells_ready)
+		virtio_dev_use_doorbells(vd, &vm->dev->doorbells);
 
 	return r ? r : virtio_dev_plug(vd, &vm->dev->pci, slot, PCI_BAR_BASE + slot * VIRTIO_BAR_SIZE);
 }
@@ -144,6 +162,12 @@ static int vm_add_virtio(struct vm *vm)
 
 	if (!vm->cfg.nr_disks && !vm->cfg.rng && !vm->cfg.virtio_console)
 		return 0;
+	if (!vm->cfg.no_ioeventfd && hv_ioctl_check_cap(vm->sys_fd, HV_CAP_IOEVENTFD) > 0) {
+		r = doorbells_init(&d->doorbells, vm_ioeventfd, vm);
+		if (r)
+			return vm_fail("virtio doorbells", -r);
+		d->doorbells_ready = true;
+	}
 	pci_connect_intx(&d->pci, vm_pci_intx_pic_line(vm));
 	if (vm->ioapic)
 		pci_connect_intx_gsi(&d->pci, vm_pci_intx_gsi_line(vm));
@@ -306,6 +330,11 @@ static int vm_start_devices(struct vm *vm)
 		if (r)
 			return vm_fail("virtio-blk thread", -r);
 	}
+	if (d->doorbells_ready) {
+		r = doorbells_start(&d->doorbells);
+		if (r)
+			return vm_fail("virtio doorbell thread", -r);
+	}
 	return 0;
 }
 
@@ -314,7 +343,13 @@ static void vm_stop_devices(struct vm *vm)
 	struct vm_devices *d = vm->dev;
 	unsigned int i;
 
-	/* The vCPUs are gone: finish each disk's request in flight, then fdatasync. */
+	/*
+	 * The vCPUs are gone.  First the notifications hv signalled that the
+	 * doorbell thread has not rung yet (a console line, a request), then
+	 * each disk's requests in flight, then fdatasync.
+	 */
+	if (d->doorbells_ready)
+		doorbells_stop(&d->doorbells);
 	for (i = 0; i < d->nr_blk; i++)
 		virtio_blk_stop(&d->blk[i]);
 	d->nr_blk = d->nr_blk_started = 0;
@@ -608,6 +643,8 @@ void vm_destroy(struct vm *vm)
 	if (vm->dev) {
 		vm_stop_devices(vm);	/* closes the disks a failed vm_create() opened */
 		fw_cfg_destroy(&vm->dev->fw_cfg);
+		if (vm->dev->doorbells_ready)
+			doorbells_destroy(&vm->dev->doorbells);
 	}
 	free(vm->dev);
 	vm->dev = NULL;

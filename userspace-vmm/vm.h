@@ -77,6 +77,7 @@ struct vm_config {
 	uint64_t mem_size;
 	unsigned int nr_cpus;
 	bool no_lapic;			/* --no-lapic: the 8259-only, single-vCPU platform */
+	bool no_ioeventfd;		/* --no-ioeventfd: virtio notifications exit to hv-run */
 	int cpu_affinity[VM_MAX_CPUS];	/* --cpu-affinity: host CPU of vCPU i's thread */
 	unsigned int nr_affinity;	/* entries in cpu_affinity; 0: no pinning */
 	bool console;			/* --console stdio (default) or virtio rather than none */

@@ -375,9 +375,31 @@ static struct run *virtio_run(const struct env *e)
 	struct run *r = virtio_run_cmdline(e, 300, LINUX_CMDLINE " hvguest=virtio hvguest=console",
 					   false);
 
-	if (r)
+	if (r) {
 		arg(r, "--no-lapic");
+		/* The notifications as before the doorbells: MMIO exits (linux_smp_2 has the doorbells). */
+		arg(r, "--no-ioeventfd");
+		arg(r, "--stats");
+	}
 	return r;
+}
+
+/*
+ * hv-run's --stats count of virtio-blk0's queue notifications that came
+ * @how ("by doorbell", "by MMIO exit"); -1 if the line is missing.
+ */
+static long long blk0_notifications(const struct run *r, const char *how)
+{
+	const char *key = "virtio-blk0: ", *p = r->err, *end = r->err + r->err_len;
+	unsigned long long door, exits;
+
+	while (p < end && (p = find(p, end - p, key))) {
+		p += strlen(key);
+		if (sscanf(p, "%llu queue notifications by doorbell (ioeventfd), %llu by MMIO exit",
+			   &door, &exits) == 2)
+			return (long long)(strcmp(how, "by doorbell") ? exits : door);
+	}
+	return -1;
 }
 
 /*
@@ -478,6 +500,14 @@ static enum verdict virtio_verdict(const struct run *r, bool msix, unsigned int 
 		v = FAIL;
 	} else if (msix && !find(r->err, r->err_len, "virtio-blk0: MSI-X enabled")) {
 		ktap_print_msg("hv-run's --stats does not say the guest enabled MSI-X on virtio-blk0\n");
+		v = FAIL;
+	} else if (msix ? blk0_notifications(r, "by doorbell") <= 0 :
+			  blk0_notifications(r, "by doorbell") != 0 ||
+			  blk0_notifications(r, "by MMIO exit") <= 0) {
+		/* With the local APIC the doorbells are on; the --no-lapic run has --no-ioeventfd. */
+		ktap_print_msg("virtio-blk0's notifications: %lld by doorbell, %lld by MMIO exit (--stats); want %s\n",
+			       blk0_notifications(r, "by doorbell"), blk0_notifications(r, "by MMIO exit"),
+			       msix ? "doorbells (hv's ioeventfd)" : "MMIO exits only (--no-ioeventfd)");
 		v = FAIL;
 	} else if (!find(r->out, r->out_len, "hv-guest: hello on hvc0")) {
 		ktap_print_msg("the line the guest wrote to /dev/hvc0 did not reach hv-run's stdout\n");

@@ -52,7 +52,9 @@
 #include "../le.h"
 
 #define PCI_COMMAND		0x04
+#define PCI_COMMAND_MEMORY	0x0002
 #define PCI_COMMAND_INTX_OFF	0x0400
+#define PCI_BASE_ADDRESS_0	0x10
 #define PCI_STATUS		0x06
 #define PCI_STATUS_CAP_LIST	0x10
 #define PCI_SUBSYSTEM_VENDOR_ID	0x2c
@@ -396,6 +398,7 @@ void virtio_bar_write(struct virtio_dev *vd, uint64_t offset, unsigned int size,
 		   offset < VIRTIO_NOTIFY_OFF + VIRTIO_NOTIFY_MULT * vd->nr_queues) {
 		unsigned int q = (unsigned int)(offset - VIRTIO_NOTIFY_OFF) / VIRTIO_NOTIFY_MULT;
 
+		vd->notifies_by_exit++;
 		if (virtio_dev_live(vd) && vd->vq[q].enabled)
 			vd->ops->notify(vd, q);
 	} else if (vd->msix_offered && offset >= VIRTIO_MSIX_TABLE_OFF &&
@@ -419,20 +422,54 @@ static void bar_write(struct pci_device *dev, unsigned int bar, uint64_t offset,
 	virtio_bar_write(dev->opaque, offset, size, value);
 }
 
+/* A notification hv signalled: the doorbell thread, as virtio_bar_write() would. */
+static void doorbell_ring(void *owner, unsigned int q)
+{
+	struct virtio_dev *vd = owner;
+
+	pthread_mutex_lock(&vd->lock);
+	vd->notifies_by_doorbell++;
+	if (virtio_dev_live(vd) && vd->vq[q].enabled)
+		vd->ops->notify(vd, q);
+	pthread_mutex_unlock(&vd->lock);
+}
+
+/*
+ * PCI lock held: the doorbells follow BAR 0, registered only while the
+ * guest has memory decoding on (else the address is no longer the device's).
+ */
+static void doorbells_follow_bar(struct virtio_dev *vd)
+{
+	uint64_t base = 0;
+	unsigned int q;
+
+	if (!vd->doorbells)
+		return;
+	if (get_le(&vd->pci.config[PCI_COMMAND], 2) & PCI_COMMAND_MEMORY)
+		base = pci_device_bar_address(&vd->pci, 0);
+	for (q = 0; q < vd->nr_queues; q++)
+		doorbell_move(vd->doorbells, &vd->bell[q],
+			      base ? base + VIRTIO_NOTIFY_OFF + VIRTIO_NOTIFY_MULT * q : 0);
+}
+
 /*
  * PCI lock held (then the device lock: that order only).  The register file
  * took the write already; follow the command register's INTx disable bit
- * and Message Control's enable and function mask bits.
+ * and Message Control's enable and function mask bits, and move the
+ * doorbells with BAR 0 and memory decoding.
  */
 static void config_write(struct pci_device *dev, unsigned int offset, unsigned int size,
 			 uint32_t value)
 {
 	struct virtio_dev *vd = dev->opaque;
 	bool command = offset < PCI_COMMAND + 2 && offset + size > PCI_COMMAND;
+	bool bar0 = offset < PCI_BASE_ADDRESS_0 + 4 && offset + size > PCI_BASE_ADDRESS_0;
 	bool msix = vd->msix_offered && offset < MSIX_CTRL + 2 && offset + size > MSIX_CTRL;
 	uint16_t ctrl;
 
 	(void)value;
+	if (command || bar0)
+		doorbells_follow_bar(vd);
 	if (!command && !msix)
 		return;
 	pthread_mutex_lock(&vd->lock);
@@ -506,14 +543,32 @@ int virtio_dev_init(struct virtio_dev *vd, const char *name, uint16_t device_id,
 
 void virtio_print_stats(struct virtio_dev *vd, FILE *out)
 {
-	if (!vd->msix_offered)
-		return;
 	pthread_mutex_lock(&vd->lock);
-	fprintf(out, "hv-run: %s: MSI-X %s, %" PRIu64 " messages sent, %" PRIu64
-		" held pending, %" PRIu64 " dropped\n", vd->name,
-		vd->msix.enabled ? "enabled" : "not enabled by the guest", vd->msix.sent,
-		vd->msix.pended, vd->msix.dropped);
+	fprintf(out, "hv-run: %s: %" PRIu64 " queue notifications by doorbell (ioeventfd), %" PRIu64
+		" by MMIO exit\n", vd->name, vd->notifies_by_doorbell, vd->notifies_by_exit);
+	if (vd->msix_offered)
+		fprintf(out, "hv-run: %s: MSI-X %s, %" PRIu64 " messages sent, %" PRIu64
+			" held pending, %" PRIu64 " dropped\n", vd->name,
+			vd->msix.enabled ? "enabled" : "not enabled by the guest", vd->msix.sent,
+			vd->msix.pended, vd->msix.dropped);
 	pthread_mutex_unlock(&vd->lock);
+}
+
+int virtio_dev_use_doorbells(struct virtio_dev *vd, struct doorbells *d)
+{
+	unsigned int q;
+	int err = 0;
+
+	if (vd->bus)
+		return -EBUSY;		/* plugged already */
+	for (q = 0; q < vd->nr_queues; q++) {
+		int e = doorbell_add(d, &vd->bell[q], doorbell_ring, vd, q);
+
+		if (e && !err)
+			err = e;
+	}
+	vd->doorbells = d;
+	return err;
 }
 
 int virtio_dev_use_msix(struct virtio_dev *vd, msix_send_fn send, void *opaque)

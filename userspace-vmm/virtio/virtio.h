@@ -15,6 +15,7 @@
 #include <stdio.h>
 
 #include "../devices/pci.h"
+#include "doorbell.h"
 #include "msix.h"
 #include "queue.h"
 
@@ -51,7 +52,8 @@ struct virtio_dev;
 
 struct virtio_dev_ops {
 	/*
-	 * The driver notified queue @q (a vCPU thread, device lock held): take
+	 * The driver notified queue @q (a vCPU thread, or the doorbell thread
+	 * for a notification hv took as an ioeventfd; device lock held): take
 	 * chains with virtq_pop(), or wake the thread that does.
 	 */
 	void (*notify)(struct virtio_dev *vd, unsigned int q);
@@ -87,6 +89,12 @@ struct virtio_dev {
 	uint16_t queue_vector[VIRTIO_MAX_QUEUES];	/* queue_msix_vector, the same */
 	bool broken_logged;		/* NEEDS_RESET reported once per reset */
 	unsigned int generation;	/* bumped at each reset: stale completions are dropped */
+	uint64_t notifies_by_exit;	/* --stats: notifications that exited to hv-run */
+	uint64_t notifies_by_doorbell;	/* ... and that hv signalled (ioeventfd) */
+
+	/* virtio_dev_use_doorbells(); each bell's registration is the PCI lock's */
+	struct doorbells *doorbells;
+	struct doorbell bell[VIRTIO_MAX_QUEUES];
 };
 
 /*
@@ -104,6 +112,13 @@ int virtio_dev_init(struct virtio_dev *vd, const char *name, uint16_t device_id,
  * 0 or -errno.
  */
 int virtio_dev_use_msix(struct virtio_dev *vd, msix_send_fn send, void *opaque);
+/*
+ * Take queue notifications through hv's ioeventfds (doorbell.h), before
+ * virtio_dev_plug(): each queue's notify address is registered while the
+ * guest has BAR 0 decoding, and followed when it moves it.  0 or -errno
+ * (then notifications exit as without the call).
+ */
+int virtio_dev_use_doorbells(struct virtio_dev *vd, struct doorbells *d);
 /* Put the device at 00:@slot.0 with its BAR at @bar_addr (what a firmware would do). 0 or -errno. */
 int virtio_dev_plug(struct virtio_dev *vd, struct pci *bus, unsigned int slot, uint32_t bar_addr);
 
