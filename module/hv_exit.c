@@ -153,6 +153,11 @@ int hv_handle_exit(struct hv_vcpu *vcpu)
 		goto out;
 	}
 	exit->reason = h->reason;
+	if (unlikely(hv_exit_hook_run(vcpu, exit->reason))) {
+		exit->reason = HV_STAT_EXPERIMENT;
+		r = 1;
+		goto out;
+	}
 	r = hv_exit_call(h, vcpu);
 	/* An EOI the handler wrote (APIC page, x2APIC MSR) that the VMM must see. */
 	r = hv_vcpu_lapic_eoi_exit(vcpu, r);

@@ -1,7 +1,7 @@
 #!/bin/bash
 # scripts/checkpatch.sh [FILE...]: what `make checkpatch` runs.
-#   Runs the kernel's scripts/checkpatch.pl --strict over every .c, .h and .S file of module/ and
-#   uapi/ (or over the FILEs given), prints every error, warning and check (one line each), then
+#   Runs the kernel's scripts/checkpatch.pl --strict over every .c, .h and .S file of module/,
+#   uapi/ and samples/ (or over the FILEs given), prints every error, warning and check (one line each), then
 #   one summary line "checkpatch --strict: N files, N errors, N warnings, N checks".
 #   Exit status: 0 without errors (warnings and checks are shown, not fatal), 1 with errors,
 #   2 if checkpatch.pl itself could not be found or run.
@@ -42,7 +42,7 @@ if [ $# -gt 0 ]; then
 		files+=("$(cd "$(dirname "$f")" && pwd)/$(basename "$f")")
 	done
 else
-	mapfile -t files < <(find "$repo/module" "$repo/uapi" -type f \
+	mapfile -t files < <(find "$repo/module" "$repo/uapi" "$repo/samples" -type f \
 		\( -name '*.c' -o -name '*.h' -o -name '*.S' \) ! -name '*.mod.c' | sort)
 fi
 [ ${#files[@]} -gt 0 ] || die "no files to check"

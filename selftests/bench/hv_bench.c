@@ -10,6 +10,8 @@
  *       batch is n/a or failed).  Exit status 1 if an operation failed.
  *       bench-init.sh calls it once per round, hv and KVM loaded in turn,
  *       so both sample the same stretches of a busy host's time.
+ *       HV_BENCH_OPS=op,op... runs only those, HV_BENCH_OPS=-op,op... all
+ *       but those.
  *   hv_bench summarize BACKEND RAWFILE
  *       pools every batch of each operation and prints one line per
  *       operation (below).
@@ -342,6 +344,27 @@ static int write_record(FILE *raw, enum bench_op op, int status, const struct ba
 }
 
 /* Runs @batches batches of every op, appending their records to @raw. */
+/*
+ * HV_BENCH_OPS: a comma-separated list of operations to run (all when unset
+ * or empty), or with a leading '-' the ones to leave out.  bench-init.sh
+ * runs hypercall_kernel on hv apart, with the sample experiment loaded.
+ */
+static bool op_selected(enum bench_op op)
+{
+	const char *list = getenv("HV_BENCH_OPS"), *p;
+	size_t n = strlen(bench_ops[op].name);
+	bool except;
+
+	if (!list || !*list)
+		return true;
+	except = *list == '-';
+	for (p = list + except; *p; p += strcspn(p, ",") + (p[strcspn(p, ",")] == ',')) {
+		if (strcspn(p, ",") == n && !strncmp(p, bench_ops[op].name, n))
+			return !except;
+	}
+	return except;
+}
+
 static int run_all(const struct bench_backend *be, unsigned int batches, unsigned int iters,
 		   unsigned int warmup, FILE *raw)
 {
@@ -354,6 +377,8 @@ static int run_all(const struct bench_backend *be, unsigned int batches, unsigne
 	if (!b.cycles)
 		return -1;
 	for (op = 0; op < OP_NR; op++) {
+		if (!op_selected(op))
+			continue;
 		b.op = op;
 		for (i = 0; i < batches; i++) {
 			if (na) {

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/time.h>
@@ -384,6 +385,8 @@ union fuzz_payload {
 	struct hv_stats stats;
 	struct hv_enable_cap cap;
 	struct hv_msi msi;
+	struct hv_ioeventfd ioeventfd;
+	struct hv_irqfd irqfd;
 	uint8_t bytes[16384];
 };
 
@@ -503,8 +506,11 @@ static bool op_vm_ioctl(struct fuzz_world *w, const struct fuzz_op *op)
 	unsigned long cmd;
 	size_t size;
 
+	int efd = -1, fd;
+	bool r;
+
 	memset(&payload, 0, sizeof(payload));
-	switch (op->a[1] % 3) {
+	switch (op->a[1] % 5) {
 	case 0:
 		cmd = HV_ENABLE_CAP;
 		size = sizeof(payload.cap);
@@ -520,6 +526,47 @@ static bool op_vm_ioctl(struct fuzz_world *w, const struct fuzz_op *op)
 		payload.msi.data = (uint32_t)op->a[4];
 		payload.msi.flags = op->a[2] % 32 == 9;
 		break;
+	case 3: case 4:
+		/*
+		 * An eventfd of its own (closed right after: a registration then
+		 * outlives its fd), or another fd or a bad number; near-valid
+		 * registrations, so the table, the overlap rules and the limit are
+		 * reached, with the DEASSIGN bit half the time.
+		 */
+		efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		fd = op->a[2] % 8 == 0 ? (int)pick_u64(op->a[2] >> 3) :
+		     op->a[2] % 8 == 1 ? vm->fd : efd;
+		if (op->a[1] % 5 == 3) {
+			cmd = HV_IOEVENTFD;
+			size = sizeof(payload.ioeventfd);
+			payload.ioeventfd.fd = fd;
+			payload.ioeventfd.flags = (uint32_t)op->a[3] % 8 | (op->a[3] % 64 == 9 ? 1u << 5 : 0);
+			payload.ioeventfd.addr = op->a[4] % 4 ? 0xfe000000 + (op->a[4] & 0x78) :
+						 pick_u64(op->a[4]);
+			payload.ioeventfd.len = 1u << (op->a[3] >> 3) % 5;
+			payload.ioeventfd.datamatch = op->a[3] % 16 < 12 ? (op->a[3] >> 8) % 4 :
+						      pick_u64(op->a[3] >> 8);
+			payload.ioeventfd.reserved[0] = op->a[3] % 128 == 77;
+		} else {
+			cmd = HV_IRQFD;
+			size = sizeof(payload.irqfd);
+			payload.irqfd.fd = fd;
+			payload.irqfd.flags = (uint32_t)op->a[3] % 4 == 3 ? (uint32_t)op->a[3] : op->a[3] % 2;
+			payload.irqfd.msi_address = op->a[4] % 4 ? 0xfee00000 | (op->a[4] & 0xff000) :
+						    pick_u64(op->a[4]);
+			payload.irqfd.msi_data = (uint32_t)(op->a[4] >> 20);
+			payload.irqfd.reserved[2] = op->a[3] % 128 == 77;
+		}
+		r = check_ret(w, ioctl(vm->fd, cmd, pick_ptr(w, op->a[5], &payload, size)), "VM ioctl");
+		/* Signal it once: an ioeventfd is unaffected, an irqfd delivers (or its work runs). */
+		if (efd >= 0) {
+			uint64_t one = 1;
+			ssize_t n = write(efd, &one, sizeof(one));
+
+			(void)n;
+			close(efd);
+		}
+		return r;
 	default:
 		cmd = HV_CREATE_VCPU;
 		return check_ret(w, ioctl(vm->fd, cmd, pick_u64(op->a[2])), "HV_CREATE_VCPU(any id)") ||
@@ -564,7 +611,7 @@ static bool op_wrong_fd(struct fuzz_world *w, const struct fuzz_op *op)
 	static const unsigned long cmds[] = {
 		HV_GET_API_VERSION, HV_CHECK_CAP, HV_CREATE_VM, HV_GET_VCPU_MMAP_SIZE,
 		HV_GET_SUPPORTED_CPUID, HV_SET_MEMORY_REGION, HV_CREATE_VCPU, HV_ENABLE_CAP,
-		HV_SIGNAL_MSI, HV_RUN, HV_GET_REGS, HV_SET_REGS, HV_GET_SREGS, HV_SET_SREGS,
+		HV_SIGNAL_MSI, HV_IOEVENTFD, HV_IRQFD, HV_RUN, HV_GET_REGS, HV_SET_REGS, HV_GET_SREGS, HV_SET_SREGS,
 		HV_SET_CPUID, HV_GET_MSRS, HV_SET_MSRS, HV_INTERRUPT, HV_GET_STATS,
 		HV_GET_CPUID, HV_GET_LAPIC, HV_SET_LAPIC, HV_GET_MP_STATE, HV_SET_MP_STATE,
 	};

@@ -81,8 +81,22 @@ while [ "$r" -le "$rounds" ]; do
 	hvrc=-
 	kvmrc=-
 	if step load_hv insmod /hv.ko; then
-		bench hv
-		hvrc=$?
+		if [ -f /samples/hv_hypercall_sample.ko ]; then
+			# Every operation on hv's default path, then the in-kernel hypercall on the
+			# sample experiment (its defaults answer 0x7ffe with -1000, as KVM does).
+			export HV_BENCH_OPS=-hypercall_kernel
+			bench hv
+			hvrc=$?
+			if step load_sample insmod /samples/hv_hypercall_sample.ko; then
+				export HV_BENCH_OPS=hypercall_kernel
+				bench hv || hvrc=1
+				step unload_sample rmmod hv_hypercall_sample
+			fi
+			unset HV_BENCH_OPS
+		else
+			bench hv
+			hvrc=$?
+		fi
 		step unload_hv rmmod hv
 	fi
 	if kvm_load; then

@@ -2,7 +2,7 @@
 # selftests/testbed/build-module.sh KVER OUTDIR
 #   Builds hv.ko out of tree for kernel KVER (headers in /usr/src/linux-headers-KVER, or the build tree
 #   debug-kernel.sh keeps for a *-hvdebug-* KVER, where hv_kunit.ko is built too) without touching
-#   the source tree: Kbuild, module/ and uapi/ are copied afresh into OUTDIR/src and built there with
+#   the source tree: Kbuild, module/, uapi/ and samples/ are copied afresh into OUTDIR/src and built there with
 #   `make -C /usr/src/linux-headers-KVER M=OUTDIR/src`. The log goes to OUTDIR/build.log.
 #   Every built .ko is copied to OUTDIR/ (so hv.ko ends up as OUTDIR/hv.ko).
 #   Fails on a build error, on any compiler or modpost warning ('warning:' in the log, any case),
@@ -27,7 +27,7 @@ esac
 
 rm -rf "$out/src" "$out"/*.ko
 mkdir -p "$out/src"
-for f in Kbuild module uapi; do
+for f in Kbuild module uapi samples; do
 	[ -e "$srcroot/$f" ] && cp -a "$srcroot/$f" "$out/src/"
 done
 # Drop objects a developer may have built in the source tree so they cannot leak into this build.

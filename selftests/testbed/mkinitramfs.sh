@@ -8,6 +8,8 @@
 #     /bin/busybox     static busybox with every applet symlinked (busybox --list-full)
 #     /hv.ko           from -m HV_KO (left out when -m is not given or the file is missing: the run
 #                      then reports `not ok load_module`)
+#     /samples/*.ko    the experiment modules built with HV_KO (hv_*_sample.ko next to it), for
+#                      hook_test (HV_SAMPLES_DIR=/samples)
 #     /kunit/*.ko      from -k KUNIT_KO (hv_kunit.ko: loading it runs the KUnit suites; debug kernel)
 #     /tests/<name>    each TEST_BINARY, by its base name (they must be static: there is no libc)
 #     /kvm/*.ko        svm: irqbypass, kvm, ccp, kvm-amd; vmx: irqbypass, kvm, kvm-intel; with their
@@ -140,6 +142,11 @@ fi
 if [ -n "$hvko" ]; then
 	if [ -f "$hvko" ]; then
 		cp "$hvko" "$stage/hv.ko"
+		for ko in "$(dirname "$hvko")"/hv_*_sample.ko; do
+			[ -f "$ko" ] || continue
+			mkdir -p "$stage/samples"
+			cp "$ko" "$stage/samples/"
+		done
 	else
 		hv_log "warning: $hvko does not exist; the initramfs has no hv.ko"
 	fi

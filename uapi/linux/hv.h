@@ -390,6 +390,7 @@ struct hv_mp_state {
 #define HV_STAT_HALT_SLEEP		26	/* a halt slept; latency: the sleep */
 #define HV_STAT_YIELD			27	/* a PAUSE exit yielded to a preempted vCPU */
 #define HV_STAT_IOEVENTFD		28	/* an OUT or MMIO write that signalled an ioeventfd */
+#define HV_STAT_EXPERIMENT		29	/* an exit an experiment's hook completed */
 #define HV_STAT_OTHER			31
 
 #define HV_STATS_NR_REASONS		32

@@ -164,6 +164,7 @@ const char *hv_exit_name(unsigned int reason)
 		[HV_STAT_HALT_SLEEP] = "halt_sleep",
 		[HV_STAT_YIELD] = "yield",
 		[HV_STAT_IOEVENTFD] = "ioeventfd",
+		[HV_STAT_EXPERIMENT] = "experiment",
 		[HV_STAT_OTHER] = "other",
 	};
 
