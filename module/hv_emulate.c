@@ -443,7 +443,7 @@ int hv_exit_io(struct hv_vcpu *vcpu, const struct hv_io_exit *io)
 		vcpu->pending_rip = io->next_rip;
 	} else {
 		hv_complete_insn(vcpu, io->next_rip);
-		if (hv_ioeventfd_write(vcpu->vm, true, io->port, io->size, rax)) {
+		if (hv_ioeventfd_write(&vcpu->vm->eventfds, true, io->port, io->size, rax)) {
 			vcpu->exit.reason = HV_STAT_IOEVENTFD;
 			return 1;
 		}
@@ -492,7 +492,7 @@ static int hv_mmio_finish(struct hv_vcpu *vcpu, u64 value)
 		return 1;
 	if (!hv_vcpu_lapic_access(vcpu, p->write_gpa, p->e.size, true, &store))
 		return 1;
-	if (hv_ioeventfd_write(vcpu->vm, false, p->write_gpa, p->e.size, store)) {
+	if (hv_ioeventfd_write(&vcpu->vm->eventfds, false, p->write_gpa, p->e.size, store)) {
 		vcpu->exit.reason = HV_STAT_IOEVENTFD;
 		return 1;
 	}

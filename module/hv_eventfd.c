@@ -64,18 +64,16 @@ static u64 hv_len_mask(unsigned int len)
 	return len >= 8 ? ~0ull : BIT_ULL(len * 8) - 1;
 }
 
-bool hv_ioeventfd_write(struct hv_vm *vm, bool pio, u64 addr, unsigned int len, u64 value)
+bool __hv_ioeventfd_write(struct hv_eventfds *ev, bool pio, u64 addr, unsigned int len,
+			  u64 value)
 {
 	const struct hv_ioevent_table *t;
 	bool hit = false;
 	unsigned int i;
 
-	/* The common case, a VM without registrations, takes no RCU section. */
-	if (!rcu_access_pointer(vm->eventfds.ioevents))
-		return false;
 	value &= hv_len_mask(len);
 	rcu_read_lock();
-	t = rcu_dereference(vm->eventfds.ioevents);
+	t = rcu_dereference(ev->ioevents);
 	for (i = 0; t && i < t->n; i++) {
 		const struct hv_ioevent *e = &t->e[i];
 

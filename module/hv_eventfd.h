@@ -43,8 +43,16 @@ long hv_vm_irqfd(struct hv_vm *vm, void __user *argp);
 /*
  * The exit path: a guest write of @len bytes of @value to port (@pio) or
  * guest-physical address @addr.  True if an ioeventfd took it (signalled);
- * the caller then completes the instruction in the kernel.
+ * the caller then completes the instruction in the kernel.  Inline, a VM
+ * without registrations pays one pointer test.
  */
-bool hv_ioeventfd_write(struct hv_vm *vm, bool pio, u64 addr, unsigned int len, u64 value);
+bool __hv_ioeventfd_write(struct hv_eventfds *ev, bool pio, u64 addr, unsigned int len,
+			  u64 value);
+
+static inline bool hv_ioeventfd_write(struct hv_eventfds *ev, bool pio, u64 addr,
+				      unsigned int len, u64 value)
+{
+	return rcu_access_pointer(ev->ioevents) && __hv_ioeventfd_write(ev, pio, addr, len, value);
+}
 
 #endif /* HV_EVENTFD_H */

@@ -25,7 +25,7 @@
 DEFINE_STATIC_SRCU(hv_hooks_srcu);
 static DEFINE_MUTEX(hv_hooks_lock);
 static struct hv_exit_hook __rcu *hv_hooks[HV_STATS_NR_REASONS];
-static unsigned int hv_nr_hooks;
+unsigned int hv_nr_hooks;
 
 int hv_exit_hook_register(struct hv_exit_hook *hook)
 {
@@ -67,13 +67,13 @@ void hv_exit_hook_unregister(struct hv_exit_hook *hook)
 }
 EXPORT_SYMBOL_GPL(hv_exit_hook_unregister);
 
-bool hv_exit_hook_run(struct hv_vcpu *vcpu, u32 reason)
+bool __hv_exit_hook_run(struct hv_vcpu *vcpu, u32 reason)
 {
 	struct hv_exit_hook *hook;
 	bool done = false;
 	int idx;
 
-	if (likely(!READ_ONCE(hv_nr_hooks)) || reason >= HV_STATS_NR_REASONS)
+	if (reason >= HV_STATS_NR_REASONS)
 		return false;
 	idx = srcu_read_lock(&hv_hooks_srcu);
 	hook = srcu_dereference(hv_hooks[array_index_nospec(reason, HV_STATS_NR_REASONS)],

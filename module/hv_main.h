@@ -65,8 +65,17 @@ void hv_stats_exit(struct hv_vcpu *vcpu, u32 reason);
 void hv_stats_entry(struct hv_vcpu *vcpu, u64 now);
 void hv_stats_fill(struct hv_vcpu *vcpu, struct hv_stats *st);
 
-/* hv_hook.c: an experiment's hook for @reason completed the exit (hv_experiment.h). */
-bool hv_exit_hook_run(struct hv_vcpu *vcpu, u32 reason);
+/*
+ * hv_hook.c: an experiment's hook for @reason completed the exit
+ * (hv_experiment.h).  Inline, the common case is one load: no experiment.
+ */
+extern unsigned int hv_nr_hooks;
+bool __hv_exit_hook_run(struct hv_vcpu *vcpu, u32 reason);
+
+static inline bool hv_exit_hook_run(struct hv_vcpu *vcpu, u32 reason)
+{
+	return unlikely(READ_ONCE(hv_nr_hooks)) && __hv_exit_hook_run(vcpu, reason);
+}
 
 /* hv_dev.c: x86/cpuid.c's policy, then what the vendor's controls do not back. */
 void hv_cpuid_mask_vendor(struct hv_cpuid_entry *entries, u32 nent);
