@@ -45,6 +45,8 @@ static long hv_check_cap(unsigned long cap)
 		return HV_MAX_IOEVENTFDS;
 	case HV_CAP_IRQFD:
 		return HV_MAX_IRQFDS;
+	case HV_CAP_STATS_FD:
+		return HV_STATS_VERSION;
 	default:
 		return 0;
 	}

@@ -47,12 +47,55 @@ void hv_stats_exit(struct hv_vcpu *vcpu, u32 reason)
 	hv_stats_count(vcpu, reason);
 }
 
-/* About to enter the guest at @now: the last exit's handling took until now. */
+/*
+ * About to enter the guest at @now: the last exit's handling took until
+ * now, of which the VMM had vmm_ns (hv_stats_vmm_return()), hv the rest.
+ */
 void hv_stats_entry(struct hv_vcpu *vcpu, u64 now)
 {
-	if (vcpu->stat_reason != HV_STAT_UNKNOWN)
-		hv_stats_latency(vcpu, vcpu->stat_reason, now - vcpu->last_exit_ns);
+	u32 r = vcpu->stat_reason;
+
+	/* now or last_exit_ns 0: the VM's exits are not timed (HV_CAP_STATS), or were not. */
+	if (r != HV_STAT_UNKNOWN && now && vcpu->last_exit_ns) {
+		u64 total = now - vcpu->last_exit_ns;
+		u64 kernel = total > vcpu->vmm_ns ? total - vcpu->vmm_ns : 0;
+		u32 i = hv_stats_index(r);
+
+		hv_stats_latency(vcpu, r, total);
+		vcpu->stats.kernel_ns_total[i] += kernel;
+		vcpu->stats.kernel_hist[i][hv_stats_bucket(kernel)]++;
+	}
 	vcpu->stat_reason = HV_STAT_UNKNOWN;
+	vcpu->vmm_ns = 0;
+}
+
+/* HV_RUN returns to the VMM at @now (0: not timed): its time starts. */
+void hv_stats_user_exit(struct hv_vcpu *vcpu, u64 now)
+{
+	vcpu->user_exit_ns = now;
+}
+
+/*
+ * HV_RUN is called again at @now: the VMM's time for the exit it was
+ * given ends.  Counted once per round trip (an MMIO read-modify-write's
+ * exit makes two), under the exit's reason.
+ */
+void hv_stats_vmm_return(struct hv_vcpu *vcpu, u64 now)
+{
+	u32 i = hv_stats_index(vcpu->stat_reason);
+	u64 vmm;
+
+	if (!vcpu->user_exit_ns || !now) {
+		vcpu->user_exit_ns = 0;
+		return;
+	}
+	vmm = now - vcpu->user_exit_ns;
+	vcpu->user_exit_ns = 0;
+	if (vcpu->stat_reason == HV_STAT_UNKNOWN)
+		return;		/* no exit behind it: immediate_exit, a failed HV_RUN */
+	vcpu->vmm_ns += vmm;
+	vcpu->stats.vmm_ns_total[i] += vmm;
+	vcpu->stats.vmm_hist[i][hv_stats_bucket(vmm)]++;
 }
 
 void hv_stats_fill(struct hv_vcpu *vcpu, struct hv_stats *st)

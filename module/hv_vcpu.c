@@ -223,7 +223,8 @@ static u8 hv_sync_cr8(struct hv_vcpu *vcpu, u8 before)
 static int hv_vcpu_enter_guest(struct hv_vcpu *vcpu)
 {
 	struct hv_vm *vm = vcpu->vm;
-	u64 now, exit_rip;
+	bool timed = !READ_ONCE(vm->stats_untimed);
+	u64 exit_rip;
 	u8 cr8;
 	int r;
 
@@ -254,8 +255,7 @@ static int hv_vcpu_enter_guest(struct hv_vcpu *vcpu)
 	 * is also monotonic across CPUs, as a latency spanning a migration needs.
 	 */
 	trace_hv_entry(vcpu->id, vcpu->rip);
-	now = ktime_get_ns();
-	hv_stats_entry(vcpu, now);
+	hv_stats_entry(vcpu, timed ? ktime_get_ns() : 0);
 
 	/*
 	 * Guest mode is to RCU what user mode is: nothing of the host's is
@@ -271,7 +271,7 @@ static int hv_vcpu_enter_guest(struct hv_vcpu *vcpu)
 	hv_call(enter)(vcpu);
 	hv_xsave_load_host(vcpu);
 
-	vcpu->last_exit_ns = ktime_get_ns();
+	vcpu->last_exit_ns = timed ? ktime_get_ns() : 0;
 	WRITE_ONCE(vcpu->mode, HV_OUTSIDE_GUEST);
 	local_irq_enable();
 	preempt_enable();
@@ -292,6 +292,7 @@ static int hv_vcpu_run(struct hv_vcpu *vcpu)
 	struct hv_run *run = vcpu->run;
 	int r;
 
+	hv_stats_vmm_return(vcpu, READ_ONCE(vcpu->vm->stats_untimed) ? 0 : ktime_get_ns());
 	if (READ_ONCE(vcpu->vm->dead))
 		return -EIO;
 	trace_hv_userspace_return(vcpu->id, vcpu->exit.user_reason);
@@ -340,6 +341,7 @@ out:
 	if (vcpu->lapic)
 		run->cr8 = hv_vcpu_lapic_cr8(vcpu);
 	trace_hv_userspace_exit(vcpu->id, vcpu->exit.user_reason, r);
+	hv_stats_user_exit(vcpu, READ_ONCE(vcpu->vm->stats_untimed) ? 0 : ktime_get_ns());
 	return r;
 }
 
@@ -379,6 +381,9 @@ long hv_vcpu_ioctl(struct hv_vcpu *vcpu, unsigned int cmd, unsigned long arg)
 
 	if (vcpu->vm->mm != current->mm)
 		return -EIO;
+	/* The stats fd reads without the vCPU's mutex: no need to wait for a running vCPU. */
+	if (cmd == HV_GET_STATS_FD)
+		return arg ? -EINVAL : hv_stats_fd_create(vcpu);
 	if (mutex_lock_killable(&vcpu->mutex))
 		return -EINTR;
 	hv_vcpu_load(vcpu);

@@ -63,6 +63,11 @@ struct hv_vcpu_stats {
 	u64 exits[HV_STATS_NR_REASONS];
 	u64 latency_ns_total[HV_STATS_NR_REASONS];
 	u64 latency_hist[HV_STATS_NR_REASONS][HV_STATS_NR_BUCKETS];
+	/* The stats fd's split of each latency: hv's own time and the VMM's. */
+	u64 kernel_ns_total[HV_STATS_NR_REASONS];
+	u64 kernel_hist[HV_STATS_NR_REASONS][HV_STATS_NR_BUCKETS];
+	u64 vmm_ns_total[HV_STATS_NR_REASONS];
+	u64 vmm_hist[HV_STATS_NR_REASONS][HV_STATS_NR_BUCKETS];
 };
 
 /*
@@ -160,6 +165,8 @@ struct hv_vcpu {
 	u64 last_exit_ns;		/* ktime_get_ns() at the last exit */
 	struct hv_exit exit;		/* the last VM exit */
 	u32 stat_reason;		/* HV_STAT_* of the last exit: hv_stats.c only */
+	u64 user_exit_ns;		/* ktime when HV_RUN returned (0: not since an exit) */
+	u64 vmm_ns;			/* the VMM's time within the last exit's latency */
 	struct hv_vcpu_stats stats;
 	u64 tlb_gen;			/* vm->tlb_gen this vCPU last flushed at */
 	bool need_tlb_flush;		/* set by the core, cleared by the vendor */

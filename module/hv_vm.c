@@ -134,8 +134,9 @@ static long hv_vm_ioctl_set_memory_region(struct hv_vm *vm, void __user *argp)
 }
 
 /*
- * The capabilities a VMM turns on: HV_CAP_LAPIC (no argument) and
- * HV_CAP_HALT_POLL (args[0]: the VM's polling limit in ns, at most 1 s).
+ * The capabilities a VMM turns on: HV_CAP_LAPIC (no argument),
+ * HV_CAP_HALT_POLL (args[0]: the VM's polling limit in ns, at most 1 s) and
+ * HV_CAP_STATS (args[0]: 1 time every exit, the default; 0 count only).
  * Arguments a capability does not use must be 0.
  */
 static long hv_vm_enable_cap(struct hv_vm *vm, void __user *argp)
@@ -145,7 +146,7 @@ static long hv_vm_enable_cap(struct hv_vm *vm, void __user *argp)
 
 	if (copy_from_user(&cap, argp, sizeof(cap)))
 		return -EFAULT;
-	first_unused = cap.cap == HV_CAP_HALT_POLL ? 1 : 0;
+	first_unused = cap.cap == HV_CAP_HALT_POLL || cap.cap == HV_CAP_STATS ? 1 : 0;
 	if (cap.flags)
 		return -EINVAL;
 	for (i = first_unused; i < ARRAY_SIZE(cap.args); i++)
@@ -158,6 +159,11 @@ static long hv_vm_enable_cap(struct hv_vm *vm, void __user *argp)
 		if (cap.args[0] > NSEC_PER_SEC)
 			return -EINVAL;
 		WRITE_ONCE(vm->halt_poll_max_ns, cap.args[0]);
+		return 0;
+	case HV_CAP_STATS:
+		if (cap.args[0] > 1)
+			return -EINVAL;
+		WRITE_ONCE(vm->stats_untimed, !cap.args[0]);
 		return 0;
 	default:
 		return -EINVAL;

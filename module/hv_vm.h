@@ -36,7 +36,7 @@ struct hv_tdp {
  *   ref       - the VM fd and each vCPU fd hold one reference.
  *   lock      - vcpus[] insertion, online_vcpus, lapic_enabled (set
  *               only while there is no vCPU, read-only once there is).
- *   halt_poll_max_ns - READ_ONCE/WRITE_ONCE, any time.
+ *   halt_poll_max_ns, stats_untimed - READ_ONCE/WRITE_ONCE, any time.
  *   mmu_lock  - slots[], tdp; held while a fault maps a page, and while a
  *               slot changes and its mappings are zapped.
  *   tlb_gen   - atomic; bumped after a zap, checked by every vCPU with
@@ -56,6 +56,7 @@ struct hv_vm {
 	bool dead;			/* WARN_ON_ONCE fired: refuse to run */
 	bool lapic_enabled;		/* HV_CAP_LAPIC: every vCPU has a local APIC */
 	s64 halt_poll_max_ns;		/* HV_CAP_HALT_POLL; -1: the module's; atomic r/w */
+	bool stats_untimed;		/* HV_CAP_STATS args[0] 0: count exits, time none */
 	struct hv_eventfds eventfds;	/* HV_IOEVENTFD, HV_IRQFD */
 };
 

@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -413,6 +414,9 @@ static int vm_create_vcpus(struct vm *vm)
 		if (v->fd < 0)
 			return vm_fail("HV_CREATE_VCPU", errno);
 		vm->nr_vcpus++;
+		/* Held open for hv-stat --pid, which takes it with pidfd_getfd(); -1 on an older hv. */
+		v->stats_fd = hv_ioctl_check_cap(vm->sys_fd, HV_CAP_STATS_FD) > 0 ?
+			      ioctl(v->fd, HV_GET_STATS_FD, 0) : -1;
 		run = mmap(NULL, mmap_size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
 		if (run == MAP_FAILED)
 			return vm_fail("mmap of the vCPU", errno);
@@ -635,6 +639,8 @@ void vm_destroy(struct vm *vm)
 		if (vm->vcpus[i].run)
 			munmap(vm->vcpus[i].run, vm->vcpus[i].run_size);
 		free(vm->vcpus[i].port_exits);
+		if (vm->vcpus[i].stats_fd >= 0)
+			close(vm->vcpus[i].stats_fd);
 		close(vm->vcpus[i].fd);
 	}
 	free(vm->vcpus);

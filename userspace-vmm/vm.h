@@ -47,6 +47,7 @@ struct vcpu {
 	struct vm *vm;
 	unsigned int id;
 	int fd;
+	int stats_fd;			/* HV_GET_STATS_FD, for hv-stat; -1 without */
 	struct hv_run *run;		/* mmap'd HV_GET_VCPU_MMAP_SIZE bytes */
 	size_t run_size;
 	pthread_t thread;

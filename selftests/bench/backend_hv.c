@@ -156,6 +156,15 @@ static int hv_ioeventfd_port(struct bench_vm *b, uint16_t port, int efd)
 	return hv_ioctl_ioeventfd(b->f.vm_fd, &a) < 0 ? -1 : 0;
 }
 
+static const char *hv_stats_untimed(struct bench_vm *b)
+{
+	struct hv_enable_cap c = { .cap = HV_CAP_STATS, .args = { 0 } };
+
+	if (hv_ioctl_enable_cap(b->f.vm_fd, &c) < 0)
+		return "this hv.ko cannot switch its exit timing off (HV_ENABLE_CAP(HV_CAP_STATS))";
+	return NULL;
+}
+
 const struct bench_backend bench_backend_hv = {
 	.name = "hv",
 	.probe = hv_probe,
@@ -167,5 +176,6 @@ const struct bench_backend bench_backend_hv = {
 	.run = hv_run_vcpu,
 	.interrupt = hv_interrupt,
 	.ioeventfd = hv_ioeventfd_port,
+	.stats_untimed = hv_stats_untimed,
 	.destroy = hv_destroy,
 };

@@ -106,6 +106,8 @@ struct bench_backend {
 	int (*interrupt)(struct bench_vm *bvm, uint8_t vector);
 	/* 1-byte OUTs to @port signal eventfd @efd in the kernel (ioeventfd, no data match). */
 	int (*ioeventfd)(struct bench_vm *bvm, uint16_t port, int efd);
+	/* Stop timing exits (hv's HV_CAP_STATS 0); NULL if done, else why it cannot be. */
+	const char *(*stats_untimed)(struct bench_vm *bvm);
 	void (*destroy)(struct bench_vm *bvm);
 };
 
@@ -117,6 +119,7 @@ extern const struct bench_backend bench_backend_kvm;
 enum bench_op {
 	OP_CONTROL,
 	OP_CPUID,
+	OP_CPUID_UNTIMED,
 	OP_HC_KERNEL,
 	OP_HC_USER,
 	OP_RDMSR,

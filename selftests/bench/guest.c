@@ -73,6 +73,7 @@ static inline __attribute__((always_inline)) void bench_step(uint64_t op, uint64
 	case OP_CONTROL:
 		break;
 	case OP_CPUID:
+	case OP_CPUID_UNTIMED:
 		cpuid_count(0, 0, &a, &b, &c, &d);
 		GUEST_CHECK(a != 0 && b != 0, a);
 		break;

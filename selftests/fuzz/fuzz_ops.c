@@ -614,6 +614,7 @@ static bool op_wrong_fd(struct fuzz_world *w, const struct fuzz_op *op)
 		HV_SIGNAL_MSI, HV_IOEVENTFD, HV_IRQFD, HV_RUN, HV_GET_REGS, HV_SET_REGS, HV_GET_SREGS, HV_SET_SREGS,
 		HV_SET_CPUID, HV_GET_MSRS, HV_SET_MSRS, HV_INTERRUPT, HV_GET_STATS,
 		HV_GET_CPUID, HV_GET_LAPIC, HV_SET_LAPIC, HV_GET_MP_STATE, HV_SET_MP_STATE,
+		HV_GET_STATS_FD,
 	};
 	unsigned long cmd = cmds[op->a[0] % (sizeof(cmds) / sizeof(cmds[0]))];
 	int fds[2] = { -1, -1 }, fd;
@@ -638,8 +639,15 @@ static bool op_wrong_fd(struct fuzz_world *w, const struct fuzz_op *op)
 		close(fds[0]);
 		close(fds[1]);
 	}
-	/* A VM or vCPU fd made by mistake (CREATE_VM on /dev/hv...) is closed again. */
-	if (r > 2 && (cmd == HV_CREATE_VM || cmd == HV_CREATE_VCPU))
+	/* A stats file: read at a fuzzed offset, like any reader might. */
+	if (r > 2 && cmd == HV_GET_STATS_FD) {
+		char buf[256];
+		ssize_t n = pread(r, buf, op->a[5] % sizeof(buf), (off_t)(op->a[5] >> 8) % 65536);
+
+		(void)n;
+	}
+	/* A VM, vCPU or stats fd made by mistake (CREATE_VM on /dev/hv...) is closed again. */
+	if (r > 2 && (cmd == HV_CREATE_VM || cmd == HV_CREATE_VCPU || cmd == HV_GET_STATS_FD))
 		close(r);
 	return check_ret(w, r, "ioctl on another kind of fd");
 }

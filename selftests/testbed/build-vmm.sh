@@ -3,6 +3,7 @@
 #   Builds what the testbed needs to run the hv-run VMM, out of the source tree, into OUTDIR:
 #     OUTDIR/hv-run          userspace-vmm (static; make -C userspace-vmm OUT=OUTDIR)
 #     OUTDIR/hv-info         userspace-vmm's host check (static), run by /init after hv.ko loads
+#     OUTDIR/hv-stat         userspace-vmm's live exit statistics (static), for vmm_test
 #     OUTDIR/vmm_test        the VMM selftest (KTAP), OUTDIR/linetime (make demo's timer)
 #     OUTDIR/guests/*.elf    the multiboot test kernels (selftests/vmm/guests)
 #     OUTDIR/guest.gz        the Linux guest's busybox initramfs (selftests/vmm/mkguest.sh), with
@@ -34,7 +35,7 @@ for series in 6.1 6.12; do "$HV_TESTBED_DIR/kernel.sh" "$series" >/dev/null 2>>"
 moddirs=()
 for d in "$HV_CACHE"/kernels/*/root/lib/modules/*; do [ -d "$d/kernel" ] && moddirs+=("$d"); done
 step "guest initramfs" "$HV_REPO_DIR/selftests/vmm/mkguest.sh" "$out/guest.gz" "${moddirs[@]}"
-for b in hv-run hv-info; do
+for b in hv-run hv-info hv-stat; do
 	if readelf -l "$out/$b" 2>/dev/null | grep -q 'Requesting program interpreter'; then
 		hv_die "$out/$b is dynamically linked; the testbed has no libc"
 	fi

@@ -30,7 +30,7 @@
 #                      through run_kselftest.sh); /usr/bin/timeout becomes busybox-timeout.sh
 #                      (the kselftest runner calls coreutils' `timeout --foreground`)
 #   With -V VMM_DIR (the output of build-vmm.sh), the hv-run VMM and what it boots:
-#     /bin/hv-run, /bin/hv-info, /bin/linetime, /guests/*.elf (test kernels), /guest.gz (Linux guest initramfs),
+#     /bin/hv-run, /bin/hv-info, /bin/hv-stat, /bin/linetime, /guests/*.elf (test kernels), /guest.gz (Linux guest initramfs),
 #     /usr/sbin/{mke2fs,mkfs.ext4,e2fsck,debugfs} with their libraries (vmm_test's ext4 case),
 #     /vmlinuz         the testbed's own kernel KVER, booted again as a nested guest; on the
 #                      debug kernel Debian's 6.1 kernel instead (its sanitizers would only slow the
@@ -109,10 +109,10 @@ if [ -n "$cases" ]; then
 fi
 
 if [ -n "$vmmdir" ]; then
-	for f in hv-run hv-info linetime guest.gz; do
+	for f in hv-run hv-info hv-stat linetime guest.gz; do
 		[ -f "$vmmdir/$f" ] || hv_die "$vmmdir/$f is missing (run build-vmm.sh)"
 	done
-	install -m 0755 "$vmmdir/hv-run" "$vmmdir/hv-info" "$vmmdir/linetime" "$stage/bin/"
+	install -m 0755 "$vmmdir/hv-run" "$vmmdir/hv-info" "$vmmdir/hv-stat" "$vmmdir/linetime" "$stage/bin/"
 	install -m 0644 "$vmmdir/guest.gz" "$stage/guest.gz"
 	mkdir -p "$stage/guests"
 	for g in "$vmmdir"/guests/*.elf; do

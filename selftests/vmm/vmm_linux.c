@@ -573,8 +573,23 @@ static struct run *smp_run(const struct env *e)
 				       LINUX_CMDLINE " hvguest=virtio hvguest=console hvguest=smp", true);
 	else
 		r = linux_run_new(e, timeout_s, LINUX_CMDLINE " hvguest=smp");
-	if (r && smp_now->virtio)
+	if (r && smp_now->virtio) {
+		static char hv_stat[512];
+		const char *slash = strrchr(e->hv_run, '/');
+
 		arg(r, "--stats");	/* the MSI-X messages each device sent */
+		/* hv-stat next to hv-run, on the running VM once its /init runs. */
+		snprintf(hv_stat, sizeof(hv_stat), "%.*shv-stat",
+			 slash ? (int)(slash - e->hv_run + 1) : 0, e->hv_run);
+		r->probe_on = LINUX_INIT_MARKER;
+		r->probe_argv[0] = hv_stat;
+		r->probe_argv[1] = "--pid";
+		r->probe_argv[2] = "@pid";
+		r->probe_argv[3] = "--count";
+		r->probe_argv[4] = "2";
+		r->probe_argv[5] = "--interval";
+		r->probe_argv[6] = "1";
+	}
 	if (r) {
 		arg(r, "--cpus");
 		arg(r, cpus);
@@ -677,6 +692,35 @@ static enum verdict smp_verdict(const struct run *r, unsigned int n)
 	return smp_guest_warned(r) ? FAIL : PASS;
 }
 
+/*
+ * hv-stat --pid on the running guest (smp_run's probe): both intervals
+ * name every vCPU and count I/O exits, the second with a rate.
+ */
+static bool hv_stat_verdict(const struct run *r, unsigned int cpus)
+{
+	char want[32];
+	const char *p = r->probe_out, *second;
+	unsigned long long exits;
+	double rate;
+
+	snprintf(want, sizeof(want), "hv-stat: %u vCPUs", cpus);
+	second = strstr(p, want) ? strstr(strstr(p, want) + 1, want) : NULL;
+	if (r->probe_status != 0 || !second || !strstr(p, "\nio ")) {
+		ktap_print_msg("hv-stat --pid on the running guest (status %d) did not show %s twice with I/O exits:\n",
+			       r->probe_status, want);
+		show_lines("hv-stat", p, strlen(p));
+		return false;
+	}
+	p = strstr(second, "\nio ");
+	if (!p || sscanf(p + 4, "%llu %lf", &exits, &rate) != 2 || !exits) {
+		ktap_print_msg("hv-stat's second interval has no I/O exits with a rate\n");
+		show_lines("hv-stat", r->probe_out, strlen(r->probe_out));
+		return false;
+	}
+	show_lines("hv-stat", second, strlen(second));
+	return true;
+}
+
 enum verdict linux_smp(const struct env *e, const void *p, const char **skip_why)
 {
 	const struct smp_case *c = p;
@@ -694,6 +738,8 @@ enum verdict linux_smp(const struct env *e, const void *p, const char **skip_why
 		v = smp_verdict(r, c->cpus);
 		if (v == PASS && c->virtio)
 			v = virtio_verdict(r, true, c->cpus);
+		if (v == PASS && c->virtio && !hv_stat_verdict(r, c->cpus))
+			v = FAIL;
 		if (v == FAIL)
 			show_run(r);
 		else

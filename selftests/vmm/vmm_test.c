@@ -103,11 +103,63 @@ const char *find(const char *buf, size_t len, const char *needle)
 	return memmem(buf, len, needle, strlen(needle));
 }
 
+/*
+ * Run r->probe_argv while hv-run (@pid) runs, "@pid" replaced by its pid:
+ * output into r->probe_out, at most PROBE_TIMEOUT_S.  hv-run's output waits
+ * in its pipes meanwhile (a guest writing much may stall for that long).
+ */
+#define PROBE_TIMEOUT_S	30
+
+static void run_probe(struct run *r, pid_t pid)
+{
+	char pidstr[16], *argv[8];
+	int pipefd[2], ws, i;
+	size_t len = 0;
+	double end;
+	pid_t child;
+
+	r->probe_status = -1;
+	snprintf(pidstr, sizeof(pidstr), "%d", (int)pid);
+	for (i = 0; i < 7 && r->probe_argv[i]; i++)
+		argv[i] = !strcmp(r->probe_argv[i], "@pid") ? pidstr : (char *)r->probe_argv[i];
+	argv[i] = NULL;
+	if (pipe2(pipefd, O_CLOEXEC))
+		return;
+	child = fork();
+	if (child == 0) {
+		dup2(pipefd[1], 1);
+		dup2(pipefd[1], 2);
+		execv(argv[0], argv);
+		dprintf(2, "exec %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	close(pipefd[1]);
+	end = now() + PROBE_TIMEOUT_S;
+	while (child > 0 && now() < end) {
+		struct pollfd p = { pipefd[0], POLLIN, 0 };
+		ssize_t n;
+
+		if (poll(&p, 1, 1000) <= 0)
+			continue;
+		n = read(pipefd[0], r->probe_out + len, sizeof(r->probe_out) - 1 - len);
+		if (n <= 0)
+			break;
+		len += n;
+	}
+	r->probe_out[len] = '\0';
+	close(pipefd[0]);
+	if (child > 0) {
+		kill(child, SIGKILL);
+		if (waitpid(child, &ws, 0) == child && WIFEXITED(ws))
+			r->probe_status = WEXITSTATUS(ws);
+	}
+}
+
 static int run_exec(struct run *r)
 {
 	int in[2], out[2], err[2];
 	bool out_open = true, err_open = true, input_sent = !r->input, killed = false;
-	bool kill_armed = false;
+	bool kill_armed = false, probed = false;
 	double t0, deadline;
 	pid_t pid;
 	int ws;
@@ -180,6 +232,10 @@ static int run_exec(struct run *r)
 				kill(-pid, SIGKILL);
 				killed = true;
 			}
+		}
+		if (r->probe_on && !probed && find(r->out, r->out_len, r->probe_on)) {
+			run_probe(r, pid);
+			probed = true;
 		}
 		if (!input_sent && find(r->out, r->out_len, r->trigger)) {
 			if (write(in[1], r->input, strlen(r->input)) < 0)

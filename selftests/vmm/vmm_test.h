@@ -35,11 +35,15 @@ struct run {
 	const char *kill_on;		/* SIGKILL hv-run as soon as stdout contains this... */
 	double kill_delay_s;		/* ...or this long after (0: at once) */
 	double kill_after_s;		/* SIGKILL hv-run this long after it started (0: never) */
+	const char *probe_on;		/* when stdout first contains this, run... */
+	const char *probe_argv[8];	/* ...this command ("@pid": hv-run's pid), output in probe_out */
 
 	/* results */
 	int status;			/* exit status, 128+signal, -1 if it had to be killed */
 	bool timed_out;
 	char out[OUT_MAX], err[OUT_MAX];
+	char probe_out[8192];		/* the probe's stdout and stderr, NUL-terminated */
+	int probe_status;		/* its exit status, -1 if it did not run */
 	size_t out_len, err_len;
 	double secs;			/* from fork to exit */
 	double marker_secs;		/* from fork to the marker, < 0 if never seen */

@@ -53,6 +53,7 @@
 #define HV_SET_LAPIC		_IOW(HVIO, 0x2c, struct hv_lapic_state)
 #define HV_GET_MP_STATE		_IOR(HVIO, 0x2d, struct hv_mp_state)
 #define HV_SET_MP_STATE		_IOW(HVIO, 0x2e, struct hv_mp_state)
+#define HV_GET_STATS_FD		_IO(HVIO, 0x2f)		/* arg 0; returns a read-only stats fd */
 
 /* ---- capabilities (HV_CHECK_CAP) ----------------------------------------- */
 #define HV_CAP_VENDOR		0	/* HV_VENDOR_SVM or HV_VENDOR_VMX */
@@ -92,6 +93,11 @@
  */
 #define HV_CAP_IOEVENTFD	13
 #define HV_CAP_IRQFD		14
+/*
+ * HV_GET_STATS_FD: a vCPU's statistics as a self-describing binary file
+ * (below); the value is the format's version.
+ */
+#define HV_CAP_STATS_FD		15
 
 #define HV_HW_SVM_NPT			0x00000001u	/* nested paging (required) */
 #define HV_HW_SVM_NRIPS			0x00000002u	/* next-RIP save (= HV_CAP_NRIPS) */
@@ -523,6 +529,51 @@ struct hv_stats {
 	__u64 exits[HV_STATS_NR_REASONS];
 	__u64 latency_ns_total[HV_STATS_NR_REASONS];
 	__u64 latency_hist[HV_STATS_NR_REASONS][HV_STATS_NR_BUCKETS];
+};
+
+/*
+ * ---- the binary stats file (HV_GET_STATS_FD) ----------------------------------
+ * A read-only file of one vCPU's statistics that describes itself, so that a
+ * tool needs none of this header's other definitions to read it (the shape
+ * of KVM's binary stats fd): at offset 0 a struct hv_stats_header; at
+ * desc_offset num_desc descriptors of desc_size bytes each (struct
+ * hv_stats_desc, possibly grown at its end in a later version); at
+ * data_offset data_size bytes of little-endian __u64 values, each
+ * descriptor's count of them at data_offset + its offset.  Everything but
+ * the data is fixed for the file's life: read it once, then pread() the
+ * data as often as wanted (each read is a fresh snapshot).  Names are
+ * NUL-terminated, "<what>.<reason>" ("exits.cpuid", "kernel_ns.io").
+ */
+#define HV_STATS_MAGIC			0x54535648u	/* "HVST" */
+#define HV_STATS_VERSION		1
+#define HV_STATS_NAME_SIZE		48
+
+struct hv_stats_header {
+	__u32 magic;
+	__u32 version;
+	__u32 flags;			/* 0 */
+	__u32 num_desc;
+	__u32 desc_size;
+	__u32 desc_offset;
+	__u32 data_offset;
+	__u32 data_size;
+	__u32 id_offset;		/* NUL-terminated "hv-vcpu-<id>" */
+	__u32 id_size;
+	__u32 reserved[6];
+};
+
+#define HV_STATS_TYPE_COUNTER		0	/* count values, only ever grow */
+#define HV_STATS_TYPE_LOG2_HIST		1	/* bucket i counts [2^i, 2^(i+1)); 0 counts 0 too; the last is open */
+
+#define HV_STATS_UNIT_NONE		0
+#define HV_STATS_UNIT_NS		1	/* nanoseconds (histogram bucket bounds, sums) */
+
+struct hv_stats_desc {
+	__u32 type;			/* HV_STATS_TYPE_* */
+	__u32 unit;			/* HV_STATS_UNIT_* */
+	__u32 count;			/* __u64 values: 1, or the buckets of a histogram */
+	__u32 offset;			/* from the header's data_offset, bytes */
+	char name[HV_STATS_NAME_SIZE];
 };
 
 #endif /* _UAPI_LINUX_HV_H */
