@@ -102,7 +102,7 @@ static int hv_ioeventfd_check(const struct hv_ioeventfd *args)
 			return -EINVAL;
 	if (args->len != 1 && args->len != 2 && args->len != 4 && args->len != 8)
 		return -EINVAL;
-	if (pio && (args->len == 8 || end > HV_PIO_SPACE))
+	if (pio && (args->len == 8 || args->addr >= HV_PIO_SPACE || end > HV_PIO_SPACE))
 		return -EINVAL;
 	if (!pio && (end < args->addr || end > HV_GPA_LIMIT))
 		return -EINVAL;

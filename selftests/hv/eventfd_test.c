@@ -286,6 +286,7 @@ static void test_ioeventfd_rejects(void)
 	EXPECT_ERRNO(ioeventfd(vm, pio, 0x80, 8, 0, efd), EINVAL);		/* no 8-byte OUT */
 	EXPECT_ERRNO(ioeventfd(vm, pio, 0xffff, 2, 0, efd), EINVAL);		/* past port 0xffff */
 	EXPECT_ERRNO(ioeventfd(vm, pio, 0x10000, 1, 0, efd), EINVAL);
+	EXPECT_ERRNO(ioeventfd(vm, pio, ~0ULL, 2, 0, efd), EINVAL);		/* wraps to port 1 */
 	EXPECT_ERRNO(ioeventfd(vm, 0, ~0ULL - 1, 4, 0, efd), EINVAL);		/* wraps */
 	EXPECT_ERRNO(ioeventfd(vm, 0, 1ULL << 48, 4, 0, efd), EINVAL);		/* past 2^48 */
 	EXPECT_ERRNO(ioeventfd(vm, pio | dm, 0x80, 1, 0x100, efd), EINVAL);	/* does not fit */
