@@ -167,6 +167,13 @@ static const struct file_operations hv_stats_fops = {
 	.llseek		= generic_file_llseek,
 };
 
+/* Does reason @r have item @it in the file? */
+static bool hv_stats_has_item(unsigned int r, unsigned int it)
+{
+	return hv_stats_reason_names[r] &&
+	       (!hv_stats_items[it].user_only || hv_stats_user_reason(r));
+}
+
 /* Header, id and descriptors into sf->meta; the descriptors' sources into sf->src. */
 static int hv_stats_build(struct hv_stats_file *sf, u32 vcpu_id)
 {
@@ -177,8 +184,7 @@ static int hv_stats_build(struct hv_stats_file *sf, u32 vcpu_id)
 
 	for (r = 0; r < HV_STATS_NR_REASONS; r++)
 		for (it = 0; it < HV_NR_ITEMS; it++)
-			if (hv_stats_reason_names[r] &&
-			    (!hv_stats_items[it].user_only || hv_stats_user_reason(r)))
+			if (hv_stats_has_item(r, it))
 				n++;
 	sf->src = kcalloc(n, sizeof(*sf->src), GFP_KERNEL_ACCOUNT);
 	sf->meta_size = sizeof(*h) + id_size + n * sizeof(*d);
@@ -190,8 +196,7 @@ static int hv_stats_build(struct hv_stats_file *sf, u32 vcpu_id)
 	d = (struct hv_stats_desc *)(sf->meta + sizeof(*h) + id_size);
 	for (r = 0; r < HV_STATS_NR_REASONS; r++) {
 		for (it = 0; it < HV_NR_ITEMS; it++) {
-			if (!hv_stats_reason_names[r] ||
-			    (hv_stats_items[it].user_only && !hv_stats_user_reason(r)))
+			if (!hv_stats_has_item(r, it))
 				continue;
 			d->type = hv_stats_items[it].type;
 			d->unit = hv_stats_items[it].unit;

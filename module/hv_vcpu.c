@@ -216,6 +216,12 @@ static u8 hv_sync_cr8(struct hv_vcpu *vcpu, u8 before)
 	return cr8;
 }
 
+/* The clock the stats read, or 0 while the VM's exits are not timed (HV_CAP_STATS 0). */
+static u64 hv_stats_clock(struct hv_vcpu *vcpu)
+{
+	return READ_ONCE(vcpu->vm->stats_untimed) ? 0 : ktime_get_ns();
+}
+
 /*
  * One guest entry and exit.  Returns >0 to go around again, 0 to return
  * to userspace, <0 for an error.
@@ -223,7 +229,6 @@ static u8 hv_sync_cr8(struct hv_vcpu *vcpu, u8 before)
 static int hv_vcpu_enter_guest(struct hv_vcpu *vcpu)
 {
 	struct hv_vm *vm = vcpu->vm;
-	bool timed = !READ_ONCE(vm->stats_untimed);
 	u64 exit_rip;
 	u8 cr8;
 	int r;
@@ -255,7 +260,7 @@ static int hv_vcpu_enter_guest(struct hv_vcpu *vcpu)
 	 * is also monotonic across CPUs, as a latency spanning a migration needs.
 	 */
 	trace_hv_entry(vcpu->id, vcpu->rip);
-	hv_stats_entry(vcpu, timed ? ktime_get_ns() : 0);
+	hv_stats_entry(vcpu, hv_stats_clock(vcpu));
 
 	/*
 	 * Guest mode is to RCU what user mode is: nothing of the host's is
@@ -271,7 +276,7 @@ static int hv_vcpu_enter_guest(struct hv_vcpu *vcpu)
 	hv_call(enter)(vcpu);
 	hv_xsave_load_host(vcpu);
 
-	vcpu->last_exit_ns = timed ? ktime_get_ns() : 0;
+	vcpu->last_exit_ns = hv_stats_clock(vcpu);
 	WRITE_ONCE(vcpu->mode, HV_OUTSIDE_GUEST);
 	local_irq_enable();
 	preempt_enable();
@@ -292,7 +297,7 @@ static int hv_vcpu_run(struct hv_vcpu *vcpu)
 	struct hv_run *run = vcpu->run;
 	int r;
 
-	hv_stats_vmm_return(vcpu, READ_ONCE(vcpu->vm->stats_untimed) ? 0 : ktime_get_ns());
+	hv_stats_vmm_return(vcpu, hv_stats_clock(vcpu));
 	if (READ_ONCE(vcpu->vm->dead))
 		return -EIO;
 	trace_hv_userspace_return(vcpu->id, vcpu->exit.user_reason);
@@ -341,7 +346,7 @@ out:
 	if (vcpu->lapic)
 		run->cr8 = hv_vcpu_lapic_cr8(vcpu);
 	trace_hv_userspace_exit(vcpu->id, vcpu->exit.user_reason, r);
-	hv_stats_user_exit(vcpu, READ_ONCE(vcpu->vm->stats_untimed) ? 0 : ktime_get_ns());
+	hv_stats_user_exit(vcpu, hv_stats_clock(vcpu));
 	return r;
 }
 
