@@ -254,6 +254,12 @@ static int svm_vcpu_init(struct hv_vcpu *vcpu)
 	return 0;
 }
 
+/* The thread was switched in or came back from user mode: its host state is taken anew. */
+static void svm_vcpu_load(struct hv_vcpu *vcpu, int cpu)
+{
+	to_svm(vcpu)->host_saved = false;
+}
+
 static void svm_vcpu_free(struct hv_vcpu *vcpu)
 {
 	free_page((unsigned long)to_svm(vcpu)->vmcb);
@@ -273,6 +279,7 @@ static void svm_assign_asid(struct svm_vcpu *svm, struct svm_cpu *sd, int cpu)
 		svm->vmcb->control.tlb_ctl = TLB_CONTROL_FLUSH_ALL_ASID;
 	}
 	svm->vmcb->control.asid = sd->next_asid++;
+	svm_mark_dirty(svm->vmcb, SVM_CLEAN_ASID);
 	svm->asid_gen = sd->asid_gen;
 	svm->asid_cpu = cpu;
 }
@@ -337,6 +344,9 @@ static void svm_enter(struct hv_vcpu *vcpu)
 	unsigned long host_dr7 = 0;
 	bool guest_db;
 
+	/* What VMRUN cached of this VMCB on another CPU is of no use here (APM 15.15.3). */
+	if (svm->asid_cpu != cpu)
+		vmcb->control.clean = 0;
 	if (svm->asid_cpu != cpu || svm->asid_gen != sd->asid_gen || vcpu->need_tlb_flush)
 		svm_assign_asid(svm, sd, cpu);
 	vcpu->need_tlb_flush = false;
@@ -345,7 +355,6 @@ static void svm_enter(struct hv_vcpu *vcpu)
 	vmcb->save.rsp = vcpu->regs[HV_RSP];
 	vmcb->save.rip = vcpu->rip;
 	vmcb->save.rflags = vcpu->rflags;
-	vmcb->control.clean = 0;
 	/*
 	 * RDTSCP runs natively, with the guest's TSC_AUX (hv_tsc_aux_load()),
 	 * unless the guest's CPUID hides it: then it is #UD, as on a CPU
@@ -361,6 +370,9 @@ static void svm_enter(struct hv_vcpu *vcpu)
 		get_debugreg(host_dr7, 7);
 	guest_db = hv_debugregs_load(vcpu, vmcb->save.dr7, host_dr7);
 	svm_entry_state_save(&vmcb->save, &before);
+	svm_host_save(svm, sd);
+	if (svm->clean_snapshot_valid && READ_ONCE(svm_check_clean))
+		svm_clean_check(svm);
 
 	asm volatile("clgi" ::: "memory");
 	svm_vmrun(svm->vmcb_pa, vcpu->regs, __pa(sd->host_save));
@@ -379,8 +391,15 @@ static void svm_enter(struct hv_vcpu *vcpu)
 		vmcb->save.rip = vcpu->rip;
 		vmcb->save.rflags = vcpu->rflags;
 		svm_entry_state_restore(&vmcb->save, &before);
+		vmcb->control.clean = 0;
+		svm->clean_snapshot_valid = false;
 		return;
 	}
+	/* The CPU's cached copy is the VMCB's again. */
+	vmcb->control.clean = SVM_CLEAN_ALL;
+	svm->clean_snapshot_valid = READ_ONCE(svm_check_clean);
+	if (svm->clean_snapshot_valid)
+		svm_clean_snapshot(svm);
 	vcpu->regs[HV_RAX] = vmcb->save.rax;
 	vcpu->regs[HV_RSP] = vmcb->save.rsp;
 	vcpu->rip = vmcb->save.rip;
@@ -426,6 +445,7 @@ static void svm_set_cr8(struct hv_vcpu *vcpu, u8 cr8)
 	struct vmcb_control_area *c = &to_svm(vcpu)->vmcb->control;
 
 	c->int_ctl = (c->int_ctl & ~V_TPR_MASK) | (cr8 & V_TPR_MASK);
+	svm_mark_dirty(to_svm(vcpu)->vmcb, SVM_CLEAN_TPR);
 }
 
 static void svm_get_sregs(struct hv_vcpu *vcpu, struct hv_sregs *sregs)
@@ -477,6 +497,7 @@ static int svm_set_sregs(struct hv_vcpu *vcpu, const struct hv_sregs *sregs)
 	hv_xsave_set_cr4(vcpu, sregs->cr4);
 	s->efer = sregs->efer | EFER_SVME;
 	svm_set_cr8(vcpu, sregs->cr8);
+	vmcb->control.clean = 0;
 	return 0;
 }
 
@@ -538,14 +559,17 @@ static int svm_set_msr(struct hv_vcpu *vcpu, u32 index, u64 data, bool host)
 		if (hv_efer_write(&data, vmcb->save.efer, vmcb->save.cr0, vcpu->efer_valid))
 			return -EINVAL;
 		vmcb->save.efer = data | EFER_SVME;
+		svm_mark_dirty(vmcb, SVM_CLEAN_CRX);
 		return 0;
 	case MSR_IA32_CR_PAT:
 		if (!hv_pat_valid(data))
 			return -EINVAL;
 		vmcb->save.g_pat = data;
+		svm_mark_dirty(vmcb, SVM_CLEAN_NP);
 		return 0;
 	case MSR_IA32_TSC:
 		vmcb->control.tsc_offset = data - rdtsc();
+		svm_mark_dirty(vmcb, SVM_CLEAN_INTERCEPTS);
 		return 0;
 	default:
 		return -EINVAL;
@@ -565,6 +589,7 @@ static void svm_clear_interrupt_shadow(struct hv_vcpu *vcpu)
 static void svm_set_cr2(struct hv_vcpu *vcpu, u64 cr2)
 {
 	to_svm(vcpu)->vmcb->save.cr2 = cr2;
+	svm_mark_dirty(to_svm(vcpu)->vmcb, SVM_CLEAN_CR2);
 }
 
 static bool svm_has_next_rip(void)
@@ -613,6 +638,7 @@ static void svm_inject_irq(struct hv_vcpu *vcpu, u8 vector)
 static void svm_add_dr6(struct hv_vcpu *vcpu, u64 bits)
 {
 	to_svm(vcpu)->vmcb->save.dr6 |= bits;
+	svm_mark_dirty(to_svm(vcpu)->vmcb, SVM_CLEAN_DRX);
 }
 
 static void svm_inject_exception(struct hv_vcpu *vcpu, u8 vector, bool has_error, u32 error)
@@ -636,9 +662,11 @@ static void svm_set_irq_window(struct hv_vcpu *vcpu, bool enable)
 
 	if (enable) {
 		vmcb->control.int_ctl |= V_IRQ_MASK | V_IGN_TPR_MASK | V_INTR_PRIO_MASK;
+		svm_mark_dirty(vmcb, SVM_CLEAN_TPR);
 		svm_set_intercept(vmcb, INTERCEPT_VINTR);
 	} else {
 		vmcb->control.int_ctl &= ~(V_IRQ_MASK | V_IGN_TPR_MASK | V_INTR_PRIO_MASK);
+		svm_mark_dirty(vmcb, SVM_CLEAN_TPR);
 		svm_clr_intercept(vmcb, INTERCEPT_VINTR);
 	}
 }
@@ -790,7 +818,8 @@ const struct hv_arch_ops svm_ops = {
 	.vm_destroy		= svm_vm_destroy,
 	.vcpu_init		= svm_vcpu_init,
 	.vcpu_free		= svm_vcpu_free,
-	/* No vcpu_load/put: nothing is kept per CPU but the ASID, which enter() checks. */
+	/* No vcpu_put: the ASID and the clean bits are checked by enter() itself. */
+	.vcpu_load		= svm_vcpu_load,
 	.enter			= svm_enter,
 	.exit_handlers		= svm_exit_handlers,
 	.nr_exit_handlers	= ARRAY_SIZE(svm_exit_handlers),

@@ -136,6 +136,7 @@ static int svm_exit_write_cr4(struct hv_vcpu *vcpu)
 		return hv_inject_gp(vcpu);
 	if (val != s->cr4) {
 		s->cr4 = val;
+		svm_mark_dirty(to_svm(vcpu)->vmcb, SVM_CLEAN_CRX);
 		hv_xsave_set_cr4(vcpu, val);
 		vcpu->need_tlb_flush = true;
 	}

@@ -3,7 +3,8 @@
  * One SVM world switch.  Besides VMRUN itself this moves the guest's
  * general purpose registers in and out (the VMCB holds only RAX and RSP),
  * and switches the state VMRUN leaves alone (FS, GS, TR, LDTR,
- * KERNEL_GS_BASE, STAR/LSTAR/CSTAR/SFMASK, SYSENTER) with VMSAVE/VMLOAD.
+ * KERNEL_GS_BASE, STAR/LSTAR/CSTAR/SFMASK, SYSENTER) with VMLOAD/VMSAVE of
+ * the guest's copy and a VMLOAD of the host's (taken by svm_host_save()).
  * Until the host's copy is loaded back, GS points at the guest's base, so
  * nothing here may touch per-CPU data; GIF=0 keeps NMIs out meanwhile.
  */
@@ -32,8 +33,7 @@ SYM_FUNC_START(svm_vmrun)
 	push %rsi			/*  8(%rsp): regs */
 	push %rdi			/*  0(%rsp): VMCB */
 
-	mov %rdx, %rax
-	vmsave %rax
+	/* The host's copy is already in the save area: svm_host_save(). */
 	mov %rdi, %rax
 	vmload %rax
 

@@ -1,14 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * sched_test: a running vCPU migrated between CPUs, HV_RUN interrupted by
- * signals many times, SIGKILL of a process with a running VM, and many VMs
- * created and destroyed, each checked for state kept and memory returned.
+ * signals many times, the process's LDT changed while a vCPU runs, SIGKILL
+ * of a process with a running VM, and many VMs created and destroyed, each
+ * checked for state kept and memory returned.
  */
+#include <asm/ldt.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <string.h>
@@ -377,6 +380,135 @@ static void test_create_destroy(void)
 	TEST_ASSERT(after >= before - MEM_SLACK_KB, "%ld kB not returned", before - after);
 }
 
+/* ---- the host's LDT changed under a running vCPU ------------------------------------------- */
+
+/*
+ * SVM takes the host's FS/GS/TR/LDTR state once per vcpu_load and puts it
+ * back after every exit.  Another thread's modify_ldt() installs a new LDT
+ * on the vCPU thread's CPU by IPI while HV_RUN loops in the kernel; if the
+ * next exit put the old LDTR back, the vCPU thread would return to user
+ * mode with the old, freed, one-entry LDT, and loading a selector of the
+ * new second entry would fault.
+ */
+static volatile uint64_t ldt_guest_stop;
+
+static void guest_cpuid_until_stopped(void)
+{
+	uint64_t n = 0;
+
+	while (!ldt_guest_stop) {
+		uint32_t a, b, c, d;
+
+		cpuid_count(0, 0, &a, &b, &c, &d);
+		n++;
+	}
+	GUEST_SYNC(n);
+	GUEST_DONE();
+}
+
+static int ldt_write(unsigned int entry)
+{
+	struct user_desc d = {
+		.entry_number = entry,
+		.base_addr = 0,
+		.limit = 0xfffff,
+		.seg_32bit = 1,
+		.contents = 0,		/* data, expand-up */
+		.read_exec_only = 0,
+		.limit_in_pages = 1,
+		.seg_not_present = 0,
+		.useable = 1,
+	};
+
+	return (int)syscall(SYS_modify_ldt, 1, &d, sizeof(d));
+}
+
+struct ldt_ctx {
+	volatile uint64_t *stop;	/* the guest's ldt_guest_stop */
+	atomic_int running;
+	int err;
+};
+
+static void *ldt_changer(void *arg)
+{
+	struct ldt_ctx *c = arg;
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(1, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+	while (!atomic_load(&c->running))
+		sleep_ms(1);
+	/* The vCPU loops on CPUID exits in the kernel: change the LDT under it. */
+	sleep_ms(50);
+	c->err = ldt_write(1) ? errno : 0;
+	/* More exits, each followed by the host's VMLOAD, before the guest stops. */
+	sleep_ms(50);
+	*c->stop = 1;
+	return NULL;
+}
+
+static sigjmp_buf ldt_fault_jmp;
+
+static void ldt_fault(int sig)
+{
+	(void)sig;
+	siglongjmp(ldt_fault_jmp, 1);
+}
+
+static void test_ldt_change(void)
+{
+	struct ldt_ctx c = { 0 };
+	struct sigaction sa = { .sa_handler = ldt_fault }, old;
+	uint16_t sel = (1 << 3) | 4 | 3;	/* LDT entry 1, RPL 3 */
+	struct vcpu *vcpu;
+	struct ucall uc;
+	struct vm *vm;
+	pthread_t th;
+	cpu_set_t set;
+	uint64_t cmd;
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		TEST_SKIP("one CPU: the LDT change could only come by a context switch");
+	CPU_ZERO(&set);
+	CPU_SET(0, &set);
+	TEST_ASSERT(sched_setaffinity(0, sizeof(set), &set) == 0, "pin to CPU 0: %s",
+		    strerror(errno));
+	if (ldt_write(0)) {
+		/* The debug testbed's kernel (tinyconfig) has none: then no process has an LDT. */
+		if (errno == ENOSYS)
+			TEST_SKIP("kernel without modify_ldt (CONFIG_MODIFY_LDT_SYSCALL=n): no LDT to keep");
+		TEST_FAIL("modify_ldt(entry 0): %s", strerror(errno));
+	}
+
+	vm = vm_create(0);
+	vcpu = vm_vcpu_add(vm, 0, guest_cpuid_until_stopped);
+	c.stop = guest_global_ptr(vm, ldt_guest_stop);
+	TEST_ASSERT(c.stop, "ldt_guest_stop is not mapped");
+	TEST_ASSERT(pthread_create(&th, NULL, ldt_changer, &c) == 0, "pthread_create");
+	atomic_store(&c.running, 1);
+	cmd = vcpu_run_ucall(vcpu, &uc);
+	TEST_ASSERT(cmd == UCALL_SYNC, "got %s, expected SYNC", ucall_name(cmd));
+	ktap_print_msg("%llu CPUID exits handled in the kernel around the LDT change\n",
+		       (unsigned long long)uc.args[0]);
+	pthread_join(th, NULL);
+	TEST_ASSERT(c.err == 0, "modify_ldt(entry 1): %s", strerror(c.err));
+
+	/* The first return to user mode since the change: is the new LDT loaded? */
+	sigaction(SIGSEGV, &sa, &old);
+	if (sigsetjmp(ldt_fault_jmp, 1) == 0) {
+		__asm__ volatile("mov %0, %%es" : : "r"(sel));
+		__asm__ volatile("mov %0, %%es" : : "r"((uint16_t)0));
+	} else {
+		sigaction(SIGSEGV, &old, NULL);
+		TEST_FAIL("loading LDT selector %#x faulted: HV_RUN returned with the old LDT loaded",
+			  sel);
+	}
+	sigaction(SIGSEGV, &old, NULL);
+	TEST_ASSERT(vcpu_run_ucall(vcpu, &uc) == UCALL_DONE, "guest did not finish");
+	vm_destroy(vm);
+}
+
 /* ---- rmmod while a VM exists ------------------------------------------------------------ */
 
 /*
@@ -400,6 +532,7 @@ static void test_unload_refused(void)
 static const struct hv_test tests[] = {
 	{ "migrate_between_cpus", test_migrate, 300 },
 	{ "signal_storm", test_signal_storm, 300 },
+	{ "ldt_changed_while_vcpu_runs", test_ldt_change, 120 },
 	{ "sigkill_frees_guest_memory", test_sigkill, 300 },
 	{ "create_destroy_many_vms", test_create_destroy, 300 },
 	{ "module_unload_refused_while_vm_exists", test_unload_refused, 0 },
