@@ -48,7 +48,7 @@ void bench_fds_close(struct bench_fds *f)
 	f->dev_fd = f->vm_fd = f->vcpu_fd = -1;
 }
 
-int bench_fds_open(struct bench_fds *f, const struct bench_dev *d)
+int bench_fds_open(struct bench_fds *f, const struct bench_dev *d, int (*vm_setup)(int vm_fd))
 {
 	void *run;
 	int size, err;
@@ -63,6 +63,9 @@ int bench_fds_open(struct bench_fds *f, const struct bench_dev *d)
 		goto fail;
 	/* KVM on VMX without unrestricted guest needs a TSS area for real mode; SVM ignores it. */
 	if (d->set_tss_addr && ioctl(f->vm_fd, d->set_tss_addr, 0xfffbd000UL) < 0)
+		goto fail;
+	/* Per-VM features that both hypervisors take only before the first vCPU. */
+	if (vm_setup && vm_setup(f->vm_fd) < 0)
 		goto fail;
 	f->vcpu_fd = ioctl(f->vm_fd, d->create_vcpu, 0);
 	if (f->vcpu_fd < 0)

@@ -4,6 +4,8 @@
  * APIC (so HLT exits to userspace and HV_INTERRUPT is the interrupt line,
  * as KVM_INTERRUPT is without an in-kernel irqchip), through the ioctl
  * library hv-run and the selftests share (selftests/hv/lib/hv_ioctl.h).
+ * The irqfd operation's VM alone has the local APIC (HV_CAP_LAPIC), which
+ * HV_IRQFD needs.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -37,13 +39,21 @@ static void hv_destroy(struct bench_vm *b)
 	free(b);
 }
 
-static struct bench_vm *hv_create(void)
+/* Before the first vCPU: hv creates each vCPU's local APIC with the vCPU. */
+static int hv_enable_lapic(int vm_fd)
+{
+	struct hv_enable_cap c = { .cap = HV_CAP_LAPIC };
+
+	return hv_ioctl_enable_cap(vm_fd, &c) < 0 ? -1 : 0;
+}
+
+static struct bench_vm *hv_create(bool lapic)
 {
 	struct bench_vm *b = calloc(1, sizeof(*b));
 
 	if (!b)
 		return NULL;
-	if (bench_fds_open(&b->f, &hv_dev)) {
+	if (bench_fds_open(&b->f, &hv_dev, lapic ? hv_enable_lapic : NULL)) {
 		free(b);
 		return NULL;
 	}
@@ -156,6 +166,13 @@ static int hv_ioeventfd_port(struct bench_vm *b, uint16_t port, int efd)
 	return hv_ioctl_ioeventfd(b->f.vm_fd, &a) < 0 ? -1 : 0;
 }
 
+static int hv_irqfd_msi(struct bench_vm *b, int efd, uint64_t msi_address, uint32_t msi_data)
+{
+	struct hv_irqfd a = { .fd = efd, .msi_address = msi_address, .msi_data = msi_data };
+
+	return hv_ioctl_irqfd(b->f.vm_fd, &a) < 0 ? -1 : 0;
+}
+
 static const char *hv_stats_untimed(struct bench_vm *b)
 {
 	struct hv_enable_cap c = { .cap = HV_CAP_STATS, .args = { 0 } };
@@ -176,6 +193,7 @@ const struct bench_backend bench_backend_hv = {
 	.run = hv_run_vcpu,
 	.interrupt = hv_interrupt,
 	.ioeventfd = hv_ioeventfd_port,
+	.irqfd = hv_irqfd_msi,
 	.stats_untimed = hv_stats_untimed,
 	.destroy = hv_destroy,
 };

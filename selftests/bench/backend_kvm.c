@@ -7,6 +7,13 @@
  * HV_CAP_LAPIC, and every port and unbacked GPA goes to userspace.  The
  * vCPU gets KVM_GET_SUPPORTED_CPUID as its CPUID, as hv gives its vCPUs
  * hv's supported table.
+ *
+ * The irqfd operation's VM alone has an in-kernel local APIC, as hv's
+ * HV_CAP_LAPIC: KVM's split irqchip (KVM_CAP_SPLIT_IRQCHIP), the local
+ * APICs in the kernel, the I/O APIC and the 8259s left to the VMM.  A full
+ * KVM_CREATE_IRQCHIP would add an in-kernel I/O APIC and PIC that neither
+ * the operation nor hv has; the irqfd path (an MSI route, delivered from
+ * the eventfd's wake function) is the same in both.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -69,14 +76,31 @@ static int kvm_set_supported_cpuid(struct bench_vm *b)
 	return r < 0 ? -1 : 0;
 }
 
-static struct bench_vm *kvm_create(void)
+/*
+ * The I/O APIC pins the VMM would own (GSIs 0-23, whose MSI routes KVM
+ * scans for level-triggered EOIs); the irqfd's route is the first GSI
+ * after them.
+ */
+#define KVM_SPLIT_IOAPIC_PINS	24
+#define KVM_BENCH_MSI_GSI	KVM_SPLIT_IOAPIC_PINS
+
+/* Before the first vCPU, as KVM requires: its local APIC comes with it. */
+static int kvm_split_irqchip(int vm_fd)
+{
+	struct kvm_enable_cap cap = { .cap = KVM_CAP_SPLIT_IRQCHIP,
+				      .args = { KVM_SPLIT_IOAPIC_PINS } };
+
+	return ioctl(vm_fd, KVM_ENABLE_CAP, &cap) < 0 ? -1 : 0;
+}
+
+static struct bench_vm *kvm_create(bool lapic)
 {
 	struct bench_vm *b = calloc(1, sizeof(*b));
 	int err;
 
 	if (!b)
 		return NULL;
-	if (bench_fds_open(&b->f, &kvm_dev))
+	if (bench_fds_open(&b->f, &kvm_dev, lapic ? kvm_split_irqchip : NULL))
 		goto fail;
 	if (kvm_set_supported_cpuid(b)) {
 		err = errno;
@@ -253,6 +277,28 @@ static int kvm_ioeventfd_port(struct bench_vm *b, uint16_t port, int efd)
 	return ioctl(b->f.vm_fd, KVM_IOEVENTFD, &a) < 0 ? -1 : 0;
 }
 
+/* KVM's irqfd signals a GSI: route one to the MSI first (the VM's only route). */
+static int kvm_irqfd_msi(struct bench_vm *b, int efd, uint64_t msi_address, uint32_t msi_data)
+{
+	struct kvm_irqfd a = { .fd = efd, .gsi = KVM_BENCH_MSI_GSI };
+	struct kvm_irq_routing *rt = calloc(1, sizeof(*rt) + sizeof(rt->entries[0]));
+	int r;
+
+	if (!rt)
+		return -1;
+	rt->nr = 1;
+	rt->entries[0].gsi = KVM_BENCH_MSI_GSI;
+	rt->entries[0].type = KVM_IRQ_ROUTING_MSI;
+	rt->entries[0].u.msi.address_lo = (uint32_t)msi_address;
+	rt->entries[0].u.msi.address_hi = (uint32_t)(msi_address >> 32);
+	rt->entries[0].u.msi.data = msi_data;
+	r = ioctl(b->f.vm_fd, KVM_SET_GSI_ROUTING, rt);
+	free(rt);
+	if (r < 0)
+		return -1;
+	return ioctl(b->f.vm_fd, KVM_IRQFD, &a) < 0 ? -1 : 0;
+}
+
 static const char *kvm_stats_untimed(struct bench_vm *b)
 {
 	(void)b;
@@ -270,6 +316,7 @@ const struct bench_backend bench_backend_kvm = {
 	.run = kvm_run_vcpu,
 	.interrupt = kvm_interrupt,
 	.ioeventfd = kvm_ioeventfd_port,
+	.irqfd = kvm_irqfd_msi,
 	.stats_untimed = kvm_stats_untimed,
 	.destroy = kvm_destroy,
 };

@@ -28,6 +28,7 @@
 #define BENCH_PIO_PORT		0xe0
 #define BENCH_DONE_PORT		0xe4
 #define BENCH_EVENTFD_PORT	0xe8	/* registered as an ioeventfd (OP_PIO_IOEVENTFD) */
+#define BENCH_IRQFD_PORT	0xec	/* an ioeventfd whose eventfd is an irqfd (OP_IRQFD) */
 
 /* What the host answers an MMIO read with; the guest checks it. */
 #define BENCH_MMIO_PATTERN	0x5a5aa5a5U
@@ -37,6 +38,10 @@
 #define BENCH_HC_KERNEL		0x7ffe
 #define BENCH_KVM_ENOSYS	((uint64_t)-1000)
 #define BENCH_IRQ_VECTOR	0x40
+/* OP_IRQFD: the MSI's vector (its own IDT gate, guest.c), to the APIC with ID 0. */
+#define BENCH_IRQFD_VECTOR	0x41
+#define BENCH_MSI_ADDRESS	0xfee00000ULL	/* fixed delivery, physical destination 0 */
+#define BENCH_APIC_GVA		0xfee00000UL	/* the xAPIC page, identity-mapped */
 #define MSR_IA32_MISC_ENABLE	0x1a0
 
 enum bench_exit_kind {
@@ -85,16 +90,25 @@ struct bench_fds {
 
 /* NULL if @d can be opened and has its API version, else why not. */
 const char *bench_dev_probe(const struct bench_dev *d);
-/* A VM with vCPU 0 and its run structure mapped; -1 with errno (nothing left open). */
-int bench_fds_open(struct bench_fds *f, const struct bench_dev *d);
+/*
+ * A VM with vCPU 0 and its run structure mapped; -1 with errno (nothing left
+ * open).  @vm_setup (may be NULL) runs on the VM fd before the vCPU exists.
+ */
+int bench_fds_open(struct bench_fds *f, const struct bench_dev *d, int (*vm_setup)(int vm_fd));
 void bench_fds_close(struct bench_fds *f);
 
 struct bench_backend {
 	const char *name;	/* "hv", "kvm" */
 	/* NULL if usable, else why not (the whole backend is then n/a). */
 	const char *(*probe)(void);
-	/* Creates the VM (on error: returns NULL with errno and a message on stderr). */
-	struct bench_vm *(*create)(void);
+	/*
+	 * Creates the VM (on error: returns NULL with errno).  With @lapic, vCPU 0
+	 * has an in-kernel local APIC (hv's HV_CAP_LAPIC, KVM's split irqchip:
+	 * both leave the I/O APIC and the 8259s to the VMM), so irqfd() works,
+	 * HLT no longer exits and interrupt() is not the interrupt line; only
+	 * OP_IRQFD asks for it.
+	 */
+	struct bench_vm *(*create)(bool lapic);
 	int (*set_memory)(struct bench_vm *bvm, uint32_t slot, uint64_t gpa, uint64_t size, void *hva);
 	/* One vCPU with this state (long mode, supported CPUID). */
 	int (*set_state)(struct bench_vm *bvm, const struct hv_sregs *sregs, const struct hv_regs *regs);
@@ -106,6 +120,8 @@ struct bench_backend {
 	int (*interrupt)(struct bench_vm *bvm, uint8_t vector);
 	/* 1-byte OUTs to @port signal eventfd @efd in the kernel (ioeventfd, no data match). */
 	int (*ioeventfd)(struct bench_vm *bvm, uint16_t port, int efd);
+	/* Each signal of eventfd @efd delivers this MSI in the kernel (a @lapic VM). */
+	int (*irqfd)(struct bench_vm *bvm, int efd, uint64_t msi_address, uint32_t msi_data);
 	/* Stop timing exits (hv's HV_CAP_STATS 0); NULL if done, else why it cannot be. */
 	const char *(*stats_untimed)(struct bench_vm *bvm);
 	void (*destroy)(struct bench_vm *bvm);
@@ -129,6 +145,7 @@ enum bench_op {
 	OP_MMIO_READ,
 	OP_MMIO_WRITE,
 	OP_HLT_IRQ,
+	OP_IRQFD,
 	OP_FIRST_TOUCH,
 	OP_NR,
 };
@@ -149,7 +166,7 @@ extern const struct bench_op_info bench_ops[OP_NR];
 struct bench_guest_result {
 	uint64_t status;	/* 1 ok; 2 + line of a failed check */
 	uint64_t check;		/* the value that failed a check */
-	uint64_t irqs;		/* interrupts taken (OP_HLT_IRQ) */
+	uint64_t irqs;		/* interrupts taken (OP_HLT_IRQ, OP_IRQFD) */
 	uint64_t cycles[BENCH_MAX_ITERS];
 };
 

@@ -11,13 +11,69 @@
  * cycles go to bench_result.cycles[], which the host reads from the
  * guest's copy of the global after the run.  The no-exit control op times
  * the two readings alone: the floor of the measurement itself.
+ *
+ * The irqfd operation ends elsewhere: at the first instruction of the
+ * interrupt handler its OUT leads to, which reads the TSC itself
+ * (bench_irqfd_entry below).
  */
+#include <stddef.h>
 #include <stdint.h>
 
 #include "processor.h"
+#include "apic.h"
 #include "bench.h"
 
 struct bench_guest_result bench_result;
+
+/*
+ * OP_IRQFD's interrupt handler, in its own IDT gate rather than the
+ * selftest library's stubs (which save every register and call through a
+ * table before any C runs): the end of the measured interval is the TSC
+ * read right after the handler saves the two registers RDTSC clobbers.
+ * It records the reading, counts the interrupt in bench_result.irqs,
+ * EOIs the xAPIC and returns.  An interrupt gate: IF is clear inside.
+ */
+uint64_t bench_irqfd_tsc;
+uint64_t bench_apic_eoi = BENCH_APIC_GVA + APIC_EOI;
+void bench_irqfd_entry(void);
+_Static_assert(offsetof(struct bench_guest_result, irqs) == 16, "bench_irqfd_entry's offset");
+__asm__(".pushsection .text\n"
+	"	.align 16\n"
+	"	.globl bench_irqfd_entry\n"
+	"	.type bench_irqfd_entry, @function\n"
+	"bench_irqfd_entry:\n"
+	"	pushq %rax\n"
+	"	pushq %rdx\n"
+	"	lfence\n"
+	"	rdtsc\n"
+	"	shlq $32, %rdx\n"
+	"	orq %rdx, %rax\n"
+	"	movq %rax, bench_irqfd_tsc(%rip)\n"
+	"	incq bench_result+16(%rip)\n"
+	"	movq bench_apic_eoi(%rip), %rax\n"
+	"	movl $0, (%rax)\n"
+	"	popq %rdx\n"
+	"	popq %rax\n"
+	"	iretq\n"
+	"	.size bench_irqfd_entry, . - bench_irqfd_entry\n"
+	".popsection\n");
+
+/* How long OP_IRQFD waits for its interrupt before the check fails (seconds of TSC). */
+#define BENCH_IRQ_WAIT_CYCLES	4000000000ULL
+
+/* Points the IDT's gate for @vector at @entry (a 64-bit interrupt gate, DPL 0). */
+static void guest_set_gate(uint8_t vector, void (*entry)(void))
+{
+	struct desc_ptr idtr;
+	uint64_t h = (uint64_t)(uintptr_t)entry;
+	volatile uint64_t *gate;
+
+	__asm__ volatile("sidt %0" : "=m"(idtr));
+	gate = (volatile uint64_t *)(idtr.base + 16 * vector);
+	gate[0] = (h & 0xffff) | ((uint64_t)GUEST_CS << 16) | (0x8eULL << 40) |
+		  (((h >> 16) & 0xffff) << 48);
+	gate[1] = h >> 32;
+}
 
 static inline uint64_t tsc_fenced(void)
 {
@@ -112,6 +168,19 @@ static inline __attribute__((always_inline)) void bench_step(uint64_t op, uint64
 		__asm__ volatile("sti; hlt; cli" : : : "memory");
 		GUEST_CHECK(bench_result.irqs == i + 1, bench_result.irqs);
 		break;
+	case OP_IRQFD:
+		/*
+		 * IF is set: the MSI this OUT sends through the ioeventfd and
+		 * the irqfd is pending when the vCPU re-enters, and the handler
+		 * runs before the next instruction.  If it were delivered
+		 * later (a deferred injection) the guest waits for it, and
+		 * the time shows it; a lost one fails the check.
+		 */
+		outb(BENCH_IRQFD_PORT, (uint8_t)i);
+		for (v = rdtsc(); *(volatile uint64_t *)&bench_result.irqs <= i;)
+			GUEST_CHECK(rdtsc() - v < BENCH_IRQ_WAIT_CYCLES, bench_result.irqs);
+		GUEST_CHECK(bench_result.irqs == i + 1, bench_result.irqs);
+		break;
 	case OP_FIRST_TOUCH:
 		*(volatile uint64_t *)(BENCH_FRESH_GVA + i * 4096) = i;
 		break;
@@ -132,6 +201,12 @@ void bench_guest_main(uint64_t op, uint64_t args)
 	if (op == OP_RDMSR || op == OP_WRMSR)
 		misc = rdmsr(MSR_IA32_MISC_ENABLE);
 	guest_install_handler(BENCH_IRQ_VECTOR, guest_irq_handler);
+	if (op == OP_IRQFD) {
+		/* Only this op's VM has a local APIC: software-enable it, take interrupts. */
+		guest_set_gate(BENCH_IRQFD_VECTOR, bench_irqfd_entry);
+		xapic_enable();
+		__asm__ volatile("sti" : : : "memory");
+	}
 
 	for (i = 0; i < warmup; i++)
 		bench_step(op, i, amd, misc);
@@ -139,8 +214,14 @@ void bench_guest_main(uint64_t op, uint64_t args)
 		t0 = tsc_fenced();
 		bench_step(op, warmup + i, amd, misc);
 		t1 = tsc_fenced();
+		/* irqfd: up to the handler's first instruction (its reading). */
+		if (op == OP_IRQFD)
+			t1 = bench_irqfd_tsc;
 		bench_result.cycles[i] = t1 - t0;
 	}
+	__asm__ volatile("cli" : : : "memory");
+	/* Every OUT gave exactly one interrupt (the host checks it too). */
+	GUEST_CHECK(op != OP_IRQFD || bench_result.irqs == warmup + iters, bench_result.irqs);
 	if (op == OP_FIRST_TOUCH) {
 		/* Every page holds what was written: the touches really landed in the slot. */
 		for (i = 0; i < warmup + iters; i++)

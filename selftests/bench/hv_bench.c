@@ -29,7 +29,10 @@
  * MMIO pattern, the hypercall's answer, the MSR value, the interrupt
  * count, the touched pages' contents), ran every iteration to the end,
  * and the host saw exactly one userspace exit of the op's kind per
- * iteration (none for the in-kernel ops); anything else is "fail".
+ * iteration (none for the in-kernel ops); for the eventfd ops the host
+ * also checks the eventfd (every OUT counted; for irqfd, every signal
+ * consumed by the irqfd) and, for irqfd, that the guest's handler ran once
+ * per iteration; anything else is "fail".
  */
 #include <errno.h>
 #include <signal.h>
@@ -62,6 +65,8 @@ const struct bench_op_info bench_ops[OP_NR] = {
 	[OP_MMIO_READ] = { "mmio_read", BX_MMIO, "4-byte read of an unbacked GPA, to userspace" },
 	[OP_MMIO_WRITE] = { "mmio_write", BX_MMIO, "4-byte write to an unbacked GPA, to userspace" },
 	[OP_HLT_IRQ] = { "hlt_irq", BX_HLT, "STI;HLT to userspace, woken by an injected interrupt" },
+	[OP_IRQFD] = { "irqfd", BX_OTHER,
+		       "OUT to an ioeventfd whose eventfd is an irqfd (MSI): to the handler's first instruction" },
 	[OP_FIRST_TOUCH] = { "first_touch", BX_OTHER, "first write to a fresh 4 KiB page (nested fault)" },
 };
 
@@ -190,6 +195,7 @@ static int run_batch(struct batch *b)
 	}
 	/* The op's guest mappings exist in every VM, so every VM is built alike. */
 	virt_map(vm, BENCH_MMIO_GVA, BENCH_MMIO_GPA, PAGE_SIZE);
+	virt_map(vm, BENCH_APIC_GVA, BENCH_MSI_ADDRESS, PAGE_SIZE);
 	virt_map_2m(vm, BENCH_FRESH_GVA, BENCH_FRESH_GPA, fresh_size);
 	/*
 	 * Fresh pages, never touched by the host, in 4 KiB pages on both sides:
@@ -214,7 +220,7 @@ static int run_batch(struct batch *b)
 	regs.rdi = b->op;
 	regs.rsi = BENCH_ARGS(b->iters, b->warmup);
 
-	bvm = b->be->create();
+	bvm = b->be->create(b->op == OP_IRQFD);
 	if (!bvm) {
 		snprintf(b->why, sizeof(b->why), "%s: cannot create a VM: %s", b->be->name, strerror(errno));
 		goto out;
@@ -236,13 +242,20 @@ static int run_batch(struct batch *b)
 		ret = 1;
 		goto out;
 	}
-	if (b->op == OP_PIO_IOEVENTFD) {
+	if (b->op == OP_PIO_IOEVENTFD || b->op == OP_IRQFD) {
 		efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-		if (efd < 0 || b->be->ioeventfd(bvm, BENCH_EVENTFD_PORT, efd)) {
+		if (efd < 0 || b->be->ioeventfd(bvm, b->op == OP_IRQFD ? BENCH_IRQFD_PORT :
+						BENCH_EVENTFD_PORT, efd)) {
 			snprintf(b->why, sizeof(b->why), "%s ioeventfd: %s", b->be->name,
 				 strerror(errno));
 			goto out;
 		}
+	}
+	/* The doorbell's eventfd is also the interrupt's: vhost's chain, all in the kernel. */
+	if (b->op == OP_IRQFD &&
+	    b->be->irqfd(bvm, efd, BENCH_MSI_ADDRESS, BENCH_IRQFD_VECTOR)) {
+		snprintf(b->why, sizeof(b->why), "%s irqfd: %s", b->be->name, strerror(errno));
+		goto out;
 	}
 
 	batch_timed_out = 0;
@@ -280,13 +293,26 @@ static int run_batch(struct batch *b)
 		snprintf(b->why, sizeof(b->why), "%u userspace exits, want %u", counted, want);
 		goto out;
 	}
-	if (efd >= 0) {
+	if (b->op == OP_PIO_IOEVENTFD) {
 		uint64_t signals = 0;
 
 		if (read(efd, &signals, sizeof(signals)) != sizeof(signals) ||
 		    signals != b->iters + b->warmup) {
 			snprintf(b->why, sizeof(b->why), "the ioeventfd counted %llu OUTs, want %u",
 				 (unsigned long long)signals, b->iters + b->warmup);
+			goto out;
+		}
+	}
+	if (b->op == OP_IRQFD) {
+		uint64_t left = 0;
+
+		/* The irqfd took every signal; the guest counted one interrupt per OUT. */
+		if (read(efd, &left, sizeof(left)) >= 0 || errno != EAGAIN ||
+		    res->irqs != b->iters + b->warmup) {
+			snprintf(b->why, sizeof(b->why),
+				 "%llu interrupts for %u OUTs, %llu signals left on the eventfd",
+				 (unsigned long long)res->irqs, b->iters + b->warmup,
+				 (unsigned long long)left);
 			goto out;
 		}
 	}
