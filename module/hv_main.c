@@ -18,6 +18,7 @@
 #include <asm/reboot.h>
 
 #include "hv_arch.h"
+#include "hv_debugfs.h"
 #include "hv_main.h"
 #include "x86/xsave.h"
 
@@ -231,13 +232,15 @@ static int __init hv_init(void)
 	 * goes first on the way out.
 	 */
 	preempt_notifier_inc();
+	hv_debugfs_init();	/* where each VM's directory goes; optional */
 	r = hv_dev_init();
 	if (r)
-		goto out_notifier_dec;
+		goto out_debugfs;
 	pr_info("loaded, using %s\n", hv_ops->name);
 	return 0;
 
-out_notifier_dec:
+out_debugfs:
+	hv_debugfs_exit();
 	preempt_notifier_dec();
 	hv_ops->unsetup();
 	return r;
@@ -248,6 +251,7 @@ static void __exit hv_exit(void)
 {
 	hv_dev_exit();
 	WARN_ON_ONCE(hv_users);
+	hv_debugfs_exit();
 	preempt_notifier_dec();
 	hv_ops->unsetup();
 	pr_info("unloaded\n");

@@ -65,6 +65,7 @@ void hv_stats_exit(struct hv_vcpu *vcpu, u32 reason);
 void hv_stats_entry(struct hv_vcpu *vcpu, u64 now);
 void hv_stats_user_exit(struct hv_vcpu *vcpu, u64 now);
 void hv_stats_vmm_return(struct hv_vcpu *vcpu, u64 now);
+const char *hv_stats_reason_name(u32 reason);
 /* hv_stats_fd.c: HV_GET_STATS_FD. */
 int hv_stats_fd_create(struct hv_vcpu *vcpu);
 void hv_stats_fill(struct hv_vcpu *vcpu, struct hv_stats *st);

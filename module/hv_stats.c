@@ -8,7 +8,27 @@
 #include <linux/string.h>
 
 #include "hv_main.h"
+#include "hv_stat_names.h"
 #include "hv_vcpu.h"
+
+static const struct {
+	u32 reason;
+	const char *name;
+} hv_stats_reason_names[] = { HV_STAT_NAME_PAIRS };
+
+/*
+ * A reason's name as the tracepoint prints it; NULL: hv defines no such
+ * reason.  A search: only the stats fd's creation and debugfs ask.
+ */
+const char *hv_stats_reason_name(u32 reason)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(hv_stats_reason_names); i++)
+		if (hv_stats_reason_names[i].reason == reason)
+			return hv_stats_reason_names[i].name;
+	return NULL;
+}
 
 static u32 hv_stats_index(u32 reason)
 {

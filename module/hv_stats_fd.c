@@ -22,22 +22,6 @@
 #include "hv_vm.h"
 #include "hv_vcpu.h"
 
-/* The stats reasons' names, as the hv_exit tracepoint prints them; NULL: no such reason. */
-static const char *const hv_stats_reason_names[HV_STATS_NR_REASONS] = {
-	[HV_STAT_UNKNOWN] = "unknown", [HV_STAT_IO] = "io", [HV_STAT_MMIO] = "mmio",
-	[HV_STAT_HLT] = "hlt", [HV_STAT_SHUTDOWN] = "shutdown", [HV_STAT_HYPERCALL] = "hypercall",
-	[HV_STAT_IRQ_WINDOW] = "irq_window", [HV_STAT_INTR] = "intr",
-	[HV_STAT_FAIL_ENTRY] = "fail_entry", [HV_STAT_INTERNAL_ERROR] = "internal_error",
-	[HV_STAT_EOI] = "eoi", [HV_STAT_CPUID] = "cpuid", [HV_STAT_MSR] = "msr",
-	[HV_STAT_EXTERNAL_INTERRUPT] = "external_interrupt", [HV_STAT_NMI] = "nmi",
-	[HV_STAT_NPF] = "npf", [HV_STAT_EXCEPTION] = "exception",
-	[HV_STAT_DR_ACCESS] = "dr_access", [HV_STAT_INVALID_INSN] = "invalid_insn",
-	[HV_STAT_PAUSE] = "pause", [HV_STAT_HALT_POLL] = "halt_poll",
-	[HV_STAT_HALT_SLEEP] = "halt_sleep", [HV_STAT_YIELD] = "yield",
-	[HV_STAT_IOEVENTFD] = "ioeventfd", [HV_STAT_EXPERIMENT] = "experiment",
-	[HV_STAT_OTHER] = "other",
-};
-
 /* What each descriptor of a reason reads, in file order. */
 enum hv_stats_item {
 	HV_ITEM_EXITS,		/* counter */
@@ -170,7 +154,7 @@ static const struct file_operations hv_stats_fops = {
 /* Does reason @r have item @it in the file? */
 static bool hv_stats_has_item(unsigned int r, unsigned int it)
 {
-	return hv_stats_reason_names[r] &&
+	return hv_stats_reason_name(r) &&
 	       (!hv_stats_items[it].user_only || hv_stats_user_reason(r));
 }
 
@@ -203,7 +187,7 @@ static int hv_stats_build(struct hv_stats_file *sf, u32 vcpu_id)
 			d->count = hv_stats_items[it].count;
 			d->offset = data_off;
 			snprintf(d->name, sizeof(d->name), "%s.%s", hv_stats_items[it].prefix,
-				 hv_stats_reason_names[r]);
+				 hv_stats_reason_name(r));
 			sf->src[sf->nr].reason = r;
 			sf->src[sf->nr].item = it;
 			sf->nr++;

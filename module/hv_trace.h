@@ -28,30 +28,10 @@
 
 #include <linux/tracepoint.h>
 #include "../uapi/linux/hv.h"
+#include "hv_stat_names.h"
 
-#define hv_trace_reason(r)						\
-	__print_symbolic(r,						\
-		{ HV_STAT_UNKNOWN, "unknown" }, { HV_STAT_IO, "io" },	\
-		{ HV_STAT_MMIO, "mmio" }, { HV_STAT_HLT, "hlt" },	\
-		{ HV_STAT_SHUTDOWN, "shutdown" },			\
-		{ HV_STAT_HYPERCALL, "hypercall" },			\
-		{ HV_STAT_IRQ_WINDOW, "irq_window" },			\
-		{ HV_STAT_INTR, "intr" },				\
-		{ HV_STAT_FAIL_ENTRY, "fail_entry" },			\
-		{ HV_STAT_INTERNAL_ERROR, "internal_error" },		\
-		{ HV_STAT_EOI, "eoi" }, { HV_STAT_CPUID, "cpuid" },	\
-		{ HV_STAT_MSR, "msr" },					\
-		{ HV_STAT_EXTERNAL_INTERRUPT, "external_interrupt" },	\
-		{ HV_STAT_NMI, "nmi" }, { HV_STAT_NPF, "npf" },		\
-		{ HV_STAT_EXCEPTION, "exception" },			\
-		{ HV_STAT_DR_ACCESS, "dr_access" },			\
-		{ HV_STAT_INVALID_INSN, "invalid_insn" },		\
-		{ HV_STAT_PAUSE, "pause" },				\
-		{ HV_STAT_HALT_POLL, "halt_poll" },			\
-		{ HV_STAT_HALT_SLEEP, "halt_sleep" },			\
-		{ HV_STAT_YIELD, "yield" }, { HV_STAT_IOEVENTFD, "ioeventfd" },	\
-		{ HV_STAT_EXPERIMENT, "experiment" },			\
-		{ HV_STAT_OTHER, "other" })
+/* The reason's name, from the one list of them (hv_stat_names.h). */
+#define hv_trace_reason(r)	__print_symbolic(r, HV_STAT_NAME_PAIRS)
 
 /*
  * An injected event as both vendors encode it (SVM EVENTINJ, VMX VM-entry

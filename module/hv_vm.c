@@ -21,6 +21,7 @@
 #include <linux/uaccess.h>
 
 #include "hv_arch.h"
+#include "hv_debugfs.h"
 #include "hv_lapic.h"
 #include "hv_main.h"
 #include "hv_vm.h"
@@ -31,6 +32,8 @@ static void hv_vm_free(struct kref *kref)
 	struct hv_vm *vm = container_of(kref, struct hv_vm, ref);
 	int i;
 
+	/* Before anything is freed: waits for debugfs readers of the VM to leave. */
+	hv_debugfs_vm_destroy(vm);
 	/* First: an irqfd can deliver to the vCPUs until it is gone. */
 	hv_eventfds_destroy(&vm->eventfds);
 	for (i = 0; i < atomic_read(&vm->online_vcpus); i++)
@@ -246,6 +249,7 @@ int hv_vm_create(unsigned long flags)
 
 	/* Each VM pins the module: hv_vm_free() drops it. */
 	__module_get(THIS_MODULE);
+	hv_debugfs_vm_create(vm);
 	fd = anon_inode_getfd("hv-vm", &hv_vm_fops, vm, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		hv_vm_put(vm);

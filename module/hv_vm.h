@@ -42,6 +42,8 @@ struct hv_tdp {
  *   tlb_gen   - atomic; bumped after a zap, checked by every vCPU with
  *               interrupts off before entry (see hv_vm_flush_tlbs()).
  *   eventfds  - its own lock and RCU (hv_eventfd.h has the legend).
+ *   debugfs_dir - set before the VM fd exists, removed first in
+ *               hv_vm_free() (hv_debugfs.c says why that is enough).
  */
 struct hv_vm {
 	struct kref ref;
@@ -58,6 +60,7 @@ struct hv_vm {
 	s64 halt_poll_max_ns;		/* HV_CAP_HALT_POLL; -1: the module's; atomic r/w */
 	bool stats_untimed;		/* HV_CAP_STATS args[0] 0: count exits, time none */
 	struct hv_eventfds eventfds;	/* HV_IOEVENTFD, HV_IRQFD */
+	struct dentry *debugfs_dir;	/* /sys/kernel/debug/hv/<pid>-<id>, or an error */
 };
 
 int hv_vm_create(unsigned long flags);

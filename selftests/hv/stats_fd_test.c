@@ -20,7 +20,17 @@
  *                      outlives the vCPU and VM fds
  *   untimed            HV_ENABLE_CAP(HV_CAP_STATS, 0): exits are counted and
  *                      not timed; 1 times them again; 2 is refused
+ *   debugfs_summary    two vCPUs each doing CPUIDS CPUIDs and OUTS OUTs: the
+ *                      VM's directory /sys/kernel/debug/hv/<pid>-<id> (debugfs
+ *                      mounted if it is not) is this process's only one, its
+ *                      `stats` sums them over the vCPUs (cpuid 2*CPUIDS with
+ *                      hv times and no VMM times, io 2*(OUTS+1) with both),
+ *                      one line per vCPU with this thread's tid and its exits;
+ *                      the directory goes with the VM, and a reader that kept
+ *                      `stats` open gets EIO, not the freed VM (the debug
+ *                      kernel's KASAN watches that)
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -28,6 +38,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -334,12 +346,126 @@ static void test_untimed(void)
 	vm_destroy(vm);
 }
 
+/* ---- the debugfs summary ------------------------------------------------------------ */
+
+#define DEBUGFS		"/sys/kernel/debug"
+
+/* This process's VM directory under DEBUGFS/hv (there must be exactly one) into @dir. */
+static void debugfs_vm_dir(char *dir, size_t size)
+{
+	char prefix[32];
+	struct dirent *e;
+	unsigned int found = 0;
+	DIR *d;
+
+	if (access(DEBUGFS "/hv", F_OK) &&
+	    mount("debugfs", DEBUGFS, "debugfs", 0, NULL) && errno != EBUSY) {
+		if (ktap_in_testbed())
+			TEST_FAIL("cannot mount debugfs at %s: %s", DEBUGFS, strerror(errno));
+		TEST_SKIP("no debugfs at %s (%s)", DEBUGFS, strerror(errno));
+	}
+	d = opendir(DEBUGFS "/hv");
+	if (!d && !ktap_in_testbed())
+		TEST_SKIP("no %s/hv: debugfs disabled? (%s)", DEBUGFS, strerror(errno));
+	TEST_ASSERT(d, "opendir %s/hv: %s (hv.ko makes it at load)", DEBUGFS, strerror(errno));
+	snprintf(prefix, sizeof(prefix), "%d-", (int)getpid());
+	while ((e = readdir(d))) {
+		if (strncmp(e->d_name, prefix, strlen(prefix)))
+			continue;
+		snprintf(dir, size, "%s/hv/%.64s", DEBUGFS, e->d_name);
+		found++;
+	}
+	closedir(d);
+	TEST_ASSERT(found == 1, "%u directories %s* in %s/hv, want this process's one VM", found,
+		    prefix, DEBUGFS);
+}
+
+/* The `stats` line of @reason: its exits, and whether it has hv and VMM times. */
+static uint64_t summary_line(const char *text, const char *reason, bool *hv, bool *vmm)
+{
+	char key[40], f[7][24];
+	unsigned long long exits;
+	const char *p;
+
+	snprintf(key, sizeof(key), "\n%s ", reason);
+	p = strstr(text, key);
+	TEST_ASSERT(p, "no line for %s in the debugfs summary:\n%s", reason, text);
+	TEST_ASSERT(sscanf(p + strlen(key), "%llu %23s %23s %23s %23s %23s %23s", &exits, f[0], f[1],
+			   f[2], f[3], f[4], f[5]) == 7, "the %s line: %.100s", reason, p + 1);
+	*hv = strcmp(f[0], "-") && strcmp(f[1], "-") && strcmp(f[2], "-");
+	*vmm = strcmp(f[3], "-") && strcmp(f[4], "-") && strcmp(f[5], "-");
+	return exits;
+}
+
+static void test_debugfs_summary(void)
+{
+	struct vm *vm = vm_create(0);
+	struct vcpu *vcpus[2] = { vm_vcpu_add(vm, 0, guest_cpuid_then_out),
+				  vm_vcpu_add(vm, 1, guest_cpuid_then_out) };
+	char dir[256], path[320], text[8192], line[64], byte;
+	unsigned long long vexits;
+	unsigned int i, j;
+	bool hv, vmm;
+	ssize_t n;
+	int fd, tid = (int)syscall(SYS_gettid), vtid;
+	const char *p, *vcpu_lines;
+
+	for (j = 0; j < 2; j++) {
+		for (i = 0; i < OUTS; i++) {
+			vcpu_run(vcpus[j]);
+			vcpu_assert_exit(vcpus[j], HV_EXIT_IO);
+		}
+		vcpu_expect_done(vcpus[j]);
+	}
+	debugfs_vm_dir(dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/stats", dir);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	TEST_ASSERT(fd >= 0, "open %s: %s", path, strerror(errno));
+	n = read(fd, text, sizeof(text) - 1);
+	TEST_ASSERT(n > 0, "read %s: %s", path, strerror(errno));
+	text[n] = '\0';
+	ktap_print_msg("%s:\n%s", path, text);
+
+	TEST_ASSERT(!strncmp(text, "2 vCPUs\n", 8), "the summary does not start with '2 vCPUs'");
+	TEST_ASSERT(summary_line(text, "cpuid", &hv, &vmm) == 2 * CPUIDS,
+		    "cpuid: %llu exits, the guests did %u",
+		    (unsigned long long)summary_line(text, "cpuid", &hv, &vmm), 2 * CPUIDS);
+	TEST_ASSERT(hv && !vmm, "cpuid: hv times %d (want them), VMM times %d (want none)", hv, vmm);
+	/* Each vCPU's OUTs and its DONE's ucall (an OUT as well). */
+	TEST_ASSERT(summary_line(text, "io", &hv, &vmm) == 2 * (OUTS + 1),
+		    "io: %llu exits, the guests did %u",
+		    (unsigned long long)summary_line(text, "io", &hv, &vmm), 2 * (OUTS + 1));
+	TEST_ASSERT(hv && vmm, "io: hv times %d, VMM times %d, want both", hv, vmm);
+	vcpu_lines = strstr(text, "\nvcpu ");
+	TEST_ASSERT(vcpu_lines, "no per-vCPU table in the summary");
+	for (j = 0; j < 2; j++) {
+		snprintf(line, sizeof(line), "\n%u ", j);
+		p = strstr(vcpu_lines, line);
+		TEST_ASSERT(p && sscanf(p + 1, "%*u %d %llu", &vtid, &vexits) == 2,
+			    "no line for vCPU %u", j);
+		TEST_ASSERT(vtid == tid, "vCPU %u ran in thread %d, the summary says %d", j, tid, vtid);
+		TEST_ASSERT(vexits >= CPUIDS + OUTS + 1, "vCPU %u: %llu exits, fewer than the guest's %u",
+			    j, vexits, CPUIDS + OUTS + 1);
+	}
+
+	/* The directory goes with the VM; the open file then reads EIO, never the freed VM. */
+	vm_destroy(vm);
+	errno = 0;
+	TEST_ASSERT(access(dir, F_OK) == -1 && errno == ENOENT, "%s after the VM is gone: %s", dir,
+		    strerror(errno));
+	errno = 0;
+	TEST_ASSERT(pread(fd, &byte, 1, 0) == -1 && errno == EIO,
+		    "reading the kept stats file after the VM is gone: %s", strerror(errno));
+	close(fd);
+}
+
 int main(void)
 {
 	const struct hv_test tests[] = {
 		{ "counts_and_split", test_counts_and_split, 60 },
 		{ "format_rules", test_format_rules, 60 },
 		{ "untimed", test_untimed, 60 },
+		{ "debugfs_summary", test_debugfs_summary, 60 },
 	};
 	hv_test_main(tests, ARRAY_SIZE(tests));
 }
