@@ -15,6 +15,12 @@
  *       when stdout is a terminal; N intervals, or until interrupted.
  *   hv-stat --file PATH [--csv]
  *       one stats file (a copy, or /proc/PID/fd/N), totals since it began.
+ *   --svg FILE (with either)
+ *       also writes FILE, an SVG chart of the distributions: per reason
+ *       with exits, hv's and the VMM's time per exit side by side, one bar
+ *       per log2 bucket (its height the bucket's share of the panel's
+ *       largest), with the count and mean/p50/p99 above; with --pid it is
+ *       rewritten each interval, so it ends with the last one's totals.
  *
  * It reads the files by their own description only (header, descriptors
  * with name, type, unit and count; no structure of hv's uapi header), so
@@ -67,8 +73,8 @@ struct reason {
 
 static int usage_error(const char *what)
 {
-	fprintf(stderr, "hv-stat: %s (hv-stat --pid PID [--interval SECS] [--count N] [--csv] | "
-		"hv-stat --file PATH [--csv])\n", what);
+	fprintf(stderr, "hv-stat: %s (hv-stat --pid PID [--interval SECS] [--count N] [--csv] "
+		"[--svg FILE] | hv-stat --file PATH [--csv] [--svg FILE])\n", what);
 	return 2;
 }
 
@@ -272,6 +278,198 @@ static void print_csv(const struct reason *r, unsigned int n)
 	}
 }
 
+/* ---- the chart ---------------------------------------------------------------------- */
+
+#define SVG_W		960
+#define SVG_LEFT	170	/* reason labels */
+#define SVG_GAP		30	/* between the two panels */
+#define SVG_RIGHT	20
+#define SVG_PANEL	((SVG_W - SVG_LEFT - SVG_GAP - SVG_RIGHT) / 2)
+#define SVG_TOP		92
+#define SVG_ROW		66
+#define SVG_BARS	42	/* bar height at the panel's largest bucket */
+static const char *const svg_colors[2] = { "#1f77b4", "#ff7f0e" };	/* hv, VMM */
+
+/* @s with XML's five special characters as entities. */
+static void svg_text(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '&': fputs("&amp;", f); break;
+		case '"': fputs("&quot;", f); break;
+		case '\'': fputs("&apos;", f); break;
+		default: fputc(*s, f); break;
+		}
+	}
+}
+
+/* A duration in ns as a short label: 512ns, 1.02us, 16.8ms (the micro sign as an entity). */
+static void svg_ns(FILE *f, double ns)
+{
+	if (ns < 1e3)
+		fprintf(f, "%.0fns", ns);
+	else if (ns < 1e6)
+		fprintf(f, "%.3g&#181;s", ns / 1e3);
+	else if (ns < 1e9)
+		fprintf(f, "%.3gms", ns / 1e6);
+	else
+		fprintf(f, "%.3gs", ns / 1e9);
+}
+
+/* One panel: a histogram's bars from bucket @lo to @hi at (@x, @y), its figures above. */
+static void svg_panel(FILE *f, const char *name, int which, const uint64_t *h, uint64_t sum_ns,
+		      unsigned int lo, unsigned int hi, int x, int y, const char *empty)
+{
+	uint64_t n = hist_total(h, hi + 1), max = 0;
+	double bw = (double)SVG_PANEL / (hi - lo + 1);
+	unsigned int b;
+
+	fprintf(f, "<g class=\"%s\">", which ? "vmm" : "hv");
+	fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"#f4f4f4\"/>", x,
+		y + 16, SVG_PANEL, SVG_BARS);
+	if (!n) {
+		fprintf(f, "<text x=\"%d\" y=\"%d\" fill=\"#777\">%s</text></g>\n", x + 6,
+			y + 16 + SVG_BARS / 2 + 4, empty);
+		return;
+	}
+	fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"11\">%llu timed, mean ", x, y + 12,
+		(unsigned long long)n);
+	svg_ns(f, (double)sum_ns / (double)n);
+	fputs(", p50 &#8804; ", f);
+	svg_ns(f, (double)hist_pct(h, hi + 1, 50));
+	fputs(", p99 &#8804; ", f);
+	svg_ns(f, (double)hist_pct(h, hi + 1, 99));
+	fputs("</text>\n", f);
+	for (b = lo; b <= hi; b++)
+		if (h[b] > max)
+			max = h[b];
+	for (b = lo; b <= hi; b++) {
+		double bh;
+
+		if (!h[b])
+			continue;
+		bh = (double)SVG_BARS * (double)h[b] / (double)max;
+		if (bh < 1)
+			bh = 1;
+		fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\">"
+			   "<title>", x + (b - lo) * bw + 1, y + 16 + SVG_BARS - bh, bw - 2, bh,
+			svg_colors[which]);
+		svg_text(f, name);
+		fprintf(f, " %s [", which ? "vmm" : "hv");
+		svg_ns(f, (double)(1ULL << b));
+		fputs(", ", f);
+		svg_ns(f, (double)(2ULL << b));
+		fprintf(f, "): %llu</title></rect>\n", (unsigned long long)h[b]);
+	}
+	fputs("</g>\n", f);
+}
+
+/* Bucket labels under one panel: the lower bounds, as many as fit. */
+static void svg_axis(FILE *f, unsigned int lo, unsigned int hi, int x, int y)
+{
+	double bw = (double)SVG_PANEL / (hi - lo + 1);
+	unsigned int b, step = (unsigned int)(44.0 / bw) + 1;
+
+	fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#999\"/>\n", x, y,
+		x + SVG_PANEL, y);
+	for (b = lo; b <= hi + 1; b += step) {
+		double bx = x + (b - lo) * bw;
+
+		fprintf(f, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#999\"/>"
+			   "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\" font-size=\"10\">", bx, y,
+			bx, y + 4, bx, y + 15);
+		svg_ns(f, (double)(1ULL << b));
+		fputs("</text>\n", f);
+	}
+}
+
+/* The chart of @r's @n reasons (those with exits) into @path; 0, or -1 with a line on stderr. */
+static int write_svg(const char *path, const struct reason *r, unsigned int n, unsigned int nfiles)
+{
+	unsigned int i, b, rows = 0, lo = MAX_BUCKETS, hi = 0, nb = 0;
+	int h, y;
+	FILE *f;
+
+	for (i = 0; i < n; i++) {
+		if (!r[i].exits)
+			continue;
+		rows++;
+		if (r[i].buckets > nb)
+			nb = r[i].buckets;
+		for (b = 0; b < r[i].buckets; b++) {
+			if (!r[i].kernel_hist[b] && !r[i].vmm_hist[b])
+				continue;
+			lo = b < lo ? b : lo;
+			hi = b > hi ? b : hi;
+		}
+	}
+	if (!nb)
+		nb = 1;
+	if (lo > hi)
+		lo = 0, hi = nb - 1;
+	/* At least 8 buckets wide (or all there are), widened upwards first. */
+	while (hi - lo + 1 < 8 && hi - lo + 1 < nb) {
+		if (hi + 1 < nb)
+			hi++;
+		else
+			lo--;
+	}
+	h = SVG_TOP + (int)(rows ? rows : 1) * SVG_ROW + 48;
+	f = fopen(path, "w");
+	if (!f) {
+		fprintf(stderr, "hv-stat: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+		   "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
+		   "font-family=\"sans-serif\" font-size=\"12\">\n"
+		   "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n", SVG_W, h);
+	fprintf(f, "<text x=\"10\" y=\"20\" font-size=\"14\">hv-stat: time per exit by reason, "
+		   "%u vCPU%s (log2 buckets: bar height is the bucket's share of the panel's largest)"
+		   "</text>\n", nfiles, nfiles == 1 ? "" : "s");
+	fprintf(f, "<g class=\"legend\"><rect x=\"10\" y=\"32\" width=\"12\" height=\"12\" fill=\"%s\"/>"
+		   "<text x=\"28\" y=\"43\">hv: VM exit to the next entry, less the VMM's share</text>"
+		   "<rect x=\"440\" y=\"32\" width=\"12\" height=\"12\" fill=\"%s\"/>"
+		   "<text x=\"458\" y=\"43\">VMM: HV_RUN's return to the next HV_RUN</text></g>\n",
+		svg_colors[0], svg_colors[1]);
+	fprintf(f, "<text x=\"%d\" y=\"%d\" font-weight=\"bold\">hv (in the kernel)</text>"
+		   "<text x=\"%d\" y=\"%d\" font-weight=\"bold\">VMM (userspace)</text>\n",
+		SVG_LEFT, SVG_TOP - 14, SVG_LEFT + SVG_PANEL + SVG_GAP, SVG_TOP - 14);
+	y = SVG_TOP;
+	if (!rows)
+		fprintf(f, "<text x=\"%d\" y=\"%d\">no exits</text>\n", SVG_LEFT, y + 30);
+	for (i = 0; i < n; i++) {
+		if (!r[i].exits)
+			continue;
+		fputs("<g class=\"reason\" data-reason=\"", f);
+		svg_text(f, r[i].name);
+		fprintf(f, "\"><text x=\"%d\" y=\"%d\" text-anchor=\"end\" font-weight=\"bold\">",
+			SVG_LEFT - 10, y + 34);
+		svg_text(f, r[i].name);
+		fprintf(f, "</text><text x=\"%d\" y=\"%d\" text-anchor=\"end\" font-size=\"11\" "
+			   "fill=\"#555\">%llu exits</text>\n", SVG_LEFT - 10, y + 49,
+			(unsigned long long)r[i].exits);
+		svg_panel(f, r[i].name, 0, r[i].kernel_hist, r[i].kernel_sum, lo, hi, SVG_LEFT, y,
+			  "not timed (an event, or timing off)");
+		svg_panel(f, r[i].name, 1, r[i].vmm_hist, r[i].vmm_sum, lo, hi,
+			  SVG_LEFT + SVG_PANEL + SVG_GAP, y,
+			  r[i].has_vmm ? "no round trip timed" : "never reaches the VMM");
+		fputs("</g>\n", f);
+		y += SVG_ROW;
+	}
+	svg_axis(f, lo, hi, SVG_LEFT, y);
+	svg_axis(f, lo, hi, SVG_LEFT + SVG_PANEL + SVG_GAP, y);
+	fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">time per exit "
+		   "(bucket i: [2^i, 2^(i+1)) ns)</text>\n</svg>\n", SVG_W / 2, y + 36);
+	if (fclose(f)) {
+		fprintf(stderr, "hv-stat: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 /* The stats files process @pid holds, duplicated into this process. */
 static int files_of_pid(long pid, struct file *files, unsigned int *nfiles)
 {
@@ -337,14 +535,15 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "pid", required_argument, NULL, 'p' }, { "file", required_argument, NULL, 'f' },
 		{ "interval", required_argument, NULL, 'i' }, { "count", required_argument, NULL, 'c' },
-		{ "csv", no_argument, NULL, 'v' }, { "help", no_argument, NULL, 'h' },
+		{ "csv", no_argument, NULL, 'v' }, { "svg", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static struct file files[MAX_FILES];
 	static struct reason now[MAX_REASONS], before[MAX_REASONS];
 	long pid = 0, interval = 1, count = 0;
 	unsigned int nfiles = 0, n, nbefore = 0, i;
-	const char *path = NULL;
+	const char *path = NULL, *svg = NULL;
 	bool csv = false, tty = isatty(STDOUT_FILENO);
 	char bad[96];
 	int c, fd;
@@ -366,8 +565,10 @@ int main(int argc, char **argv)
 				return usage_error("--count takes 1 to 1000000");
 			break;
 		case 'v': csv = true; break;
+		case 's': svg = optarg; break;
 		case 'h':
-			printf("hv-stat --pid PID [--interval SECS] [--count N] [--csv] | hv-stat --file PATH [--csv]\n");
+			printf("hv-stat --pid PID [--interval SECS] [--count N] [--csv] [--svg FILE] | "
+			       "hv-stat --file PATH [--csv] [--svg FILE]\n");
 			return 0;
 		default:
 			snprintf(bad, sizeof(bad), "unknown option or missing value: %.40s", argv[optind - 1]);
@@ -410,6 +611,8 @@ int main(int argc, char **argv)
 			print_table(now, n, before, round ? nbefore : 0, round ? (double)interval : 0);
 		}
 		fflush(stdout);
+		if (svg && write_svg(svg, now, n, nfiles))
+			return 1;
 		memcpy(before, now, sizeof(now));
 		nbefore = n;
 	}
