@@ -33,6 +33,14 @@ static int hv_walk_read(void *opaque, u64 gpa, void *buf, unsigned int len)
 	return hv_read_gpa(opaque, gpa, buf, len);
 }
 
+/* The vCPU's own walks and fetches go through its gpa cache. */
+static int hv_walk_read_cached(void *opaque, u64 gpa, void *buf, unsigned int len)
+{
+	struct hv_vcpu *vcpu = opaque;
+
+	return hv_read_gpa_cached(vcpu->vm, &vcpu->gpa_cache, gpa, buf, len);
+}
+
 /*
  * Translate a guest linear address with the guest's current paging mode, as
  * an access of the guest's current privilege: at CPL 3 a user access, so
@@ -41,7 +49,7 @@ static int hv_walk_read(void *opaque, u64 gpa, void *buf, unsigned int len)
  */
 static int hv_translate(struct hv_vcpu *vcpu, u64 gva, unsigned int access, u64 *gpa)
 {
-	struct hv_walk_ctx ctx = { .read_gpa = hv_walk_read, .opaque = vcpu->vm };
+	struct hv_walk_ctx ctx = { .read_gpa = hv_walk_read_cached, .opaque = vcpu };
 	u32 error_code;
 	int r;
 
@@ -61,7 +69,7 @@ static int hv_read_linear(struct hv_vcpu *vcpu, u64 gva, void *buf, unsigned int
 		u64 gpa;
 
 		if (hv_translate(vcpu, gva, access, &gpa) ||
-		    hv_read_gpa(vcpu->vm, gpa, buf, chunk))
+		    hv_read_gpa_cached(vcpu->vm, &vcpu->gpa_cache, gpa, buf, chunk))
 			return -EFAULT;
 		gva += chunk;
 		buf += chunk;

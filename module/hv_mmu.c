@@ -11,11 +11,16 @@
  * mmu_lock (unmap the leaves, make every vCPU drop its translations, unpin),
  * or when the VM is destroyed, so a guest can never reach a page that the
  * host has reused.
+ *
+ * The slot set is read without a lock (RCU), and the vCPUs' reads of guest
+ * page tables and instruction bytes go straight to the pinned pages through
+ * a small per-vCPU cache (struct hv_gpa_cache): see hv_read_gpa_cached().
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/io.h>
 #include <linux/mm.h>
+#include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
@@ -41,17 +46,61 @@ static u64 *hv_tdp_table_of(u64 pte)
 	return __va(pte & HV_TDP_ADDR_MASK);
 }
 
+/* The published slot set, for its writers (mmu_lock held). */
+struct hv_memslots *hv_mmu_slots_locked(struct hv_vm *vm)
+{
+	return rcu_dereference_protected(vm->memslots, lockdep_is_held(&vm->mmu_lock));
+}
+
 const struct hv_memslot *hv_mmu_find_slot(struct hv_vm *vm, u64 gpa)
 {
+	return hv_memslot_find(hv_mmu_slots_locked(vm)->slot, gpa);
+}
+
+/*
+ * Every page address a vCPU's gpa cache holds goes stale: the next cached
+ * read looks the page up again.  The one place that invalidates them: a
+ * slot change (hv_mmu_publish_slots()) and an unmap (hv_mmu_zap_range())
+ * call it, and so must anything that will unmap or unpin a page in future
+ * (an MMU notifier), before the page can go away.  The release store pairs
+ * with the acquire in hv_read_gpa_cached(): a vCPU that sees the new
+ * generation also sees the zapped leaves and the new slot set.
+ */
+void hv_mmu_invalidate_gpa_caches(struct hv_vm *vm)
+{
 	lockdep_assert_held(&vm->mmu_lock);
-	return hv_memslot_find(vm->slots, gpa);
+	/* Orders the zap and the new slot set before the new generation. */
+	smp_store_release(&vm->mem_gen, vm->mem_gen + 1);
+}
+
+/*
+ * Replace the slot set with @slots (a modified copy of the current one,
+ * never changed after this).  Readers still inside the old set keep it
+ * until their grace period ends.
+ */
+void hv_mmu_publish_slots(struct hv_vm *vm, struct hv_memslots *slots)
+{
+	struct hv_memslots *old = hv_mmu_slots_locked(vm);
+
+	rcu_assign_pointer(vm->memslots, slots);
+	hv_mmu_invalidate_gpa_caches(vm);
+	kfree_rcu(old, rcu);
 }
 
 int hv_mmu_init(struct hv_vm *vm)
 {
-	vm->tdp.root = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
-	if (!vm->tdp.root)
+	struct hv_memslots *slots = kzalloc(sizeof(*slots), GFP_KERNEL_ACCOUNT);
+
+	if (!slots)
 		return -ENOMEM;
+	vm->tdp.root = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	if (!vm->tdp.root) {
+		kfree(slots);
+		return -ENOMEM;
+	}
+	RCU_INIT_POINTER(vm->memslots, slots);
+	/* A zeroed struct hv_gpa_cache entry (gen 0) is never valid. */
+	vm->mem_gen = 1;
 	vm->tdp.root_pa = __pa(vm->tdp.root);
 	vm->tdp.nr_tables = 1;
 	return 0;
@@ -72,7 +121,8 @@ static u64 *hv_tdp_walk_alloc(struct hv_vm *vm, u64 gpa)
 			if (!next)
 				return NULL;
 			vm->tdp.nr_tables++;
-			*pte = hv_ops->tdp_table(__pa(next));
+			/* hv_tdp_lookup_kva() walks without the lock. */
+			WRITE_ONCE(*pte, hv_ops->tdp_table(__pa(next)));
 		}
 		table = hv_tdp_table_of(*pte);
 	}
@@ -123,7 +173,7 @@ int hv_mmu_fault(struct hv_vm *vm, u64 gpa, bool write)
 		r = r < 0 ? r : -EFAULT;
 		goto out;
 	}
-	*ptep = hv_ops->tdp_leaf(page_to_phys(page), writable);
+	WRITE_ONCE(*ptep, hv_ops->tdp_leaf(page_to_phys(page), writable));
 	vm->tdp.nr_pinned++;
 	r = 1;
 out:
@@ -184,12 +234,21 @@ void hv_mmu_zap_range(struct hv_vm *vm, u64 gpa, u64 size)
 {
 	lockdep_assert_held(&vm->mmu_lock);
 	hv_tdp_zap(vm, vm->tdp.root, HV_TDP_LEVELS, 0, gpa, gpa + size, false);
+	hv_mmu_invalidate_gpa_caches(vm);
 }
 
-/* Unpin the pages hv_mmu_zap_range() unmapped, once no vCPU can reach them. */
+/*
+ * Unpin the pages hv_mmu_zap_range() unmapped, once no vCPU can reach them:
+ * not in guest mode (hv_vm_flush_tlbs(), done by the caller), and not
+ * through a gpa cache either.  A cached read checks the generation and
+ * copies inside one RCU read-side section, and the generation was bumped
+ * with the zap, so after a grace period no reader can still be copying
+ * from a page of the range.
+ */
 void hv_mmu_release_zapped(struct hv_vm *vm, u64 gpa, u64 size)
 {
 	lockdep_assert_held(&vm->mmu_lock);
+	synchronize_rcu();
 	hv_tdp_zap(vm, vm->tdp.root, HV_TDP_LEVELS, 0, gpa, gpa + size, true);
 }
 
@@ -209,6 +268,8 @@ static void hv_tdp_free_tables(struct hv_vm *vm, u64 *table, int level)
 /* No vCPU can run any more: unpin every page and free the tables. */
 void hv_mmu_destroy(struct hv_vm *vm)
 {
+	kfree(rcu_dereference_protected(vm->memslots, true));
+	RCU_INIT_POINTER(vm->memslots, NULL);
 	if (!vm->tdp.root)
 		return;
 	mutex_lock(&vm->mmu_lock);
@@ -222,21 +283,24 @@ void hv_mmu_destroy(struct hv_vm *vm)
 
 /*
  * Guest-physical to host-virtual for one page-bounded chunk.  The slot is
- * looked up under mmu_lock; the copy itself goes through the VMM's own
- * mapping, so it may fault and sleep like any copy_from_user().
+ * looked up in the RCU-published set, without a lock; the copy itself goes
+ * through the VMM's own mapping, after the read-side section, so it may
+ * fault and sleep like any copy_from_user().  A slot replaced meanwhile
+ * leaves at worst a copy through the VMM's old address, which is the VMM's
+ * memory either way, as it was when the lookup took mmu_lock.
  */
 static int hv_gpa_to_hva(struct hv_vm *vm, u64 gpa, bool write, unsigned long *hva)
 {
 	const struct hv_memslot *slot;
 	int r = -EFAULT;
 
-	mutex_lock(&vm->mmu_lock);
-	slot = hv_mmu_find_slot(vm, gpa);
+	rcu_read_lock();
+	slot = hv_memslot_find(rcu_dereference(vm->memslots)->slot, gpa);
 	if (slot && !(write && (slot->flags & HV_MEM_READONLY))) {
 		*hva = slot->hva + (gpa - slot->gpa);
 		r = 0;
 	}
-	mutex_unlock(&vm->mmu_lock);
+	rcu_read_unlock();
 	return r;
 }
 
@@ -269,5 +333,82 @@ int hv_write_gpa(struct hv_vm *vm, u64 gpa, const void *buf, unsigned int len)
 		buf += chunk;
 		len -= chunk;
 	}
+	return 0;
+}
+
+/*
+ * The kernel address of the page the nested table maps at @gpa, or NULL if
+ * no present leaf maps it.  Lockless: tables are only added (under
+ * mmu_lock) and freed with the VM, entries are written with WRITE_ONCE().
+ * The caller is in an RCU read-side section, which keeps a page found here
+ * pinned (hv_mmu_release_zapped()).
+ */
+static void *hv_tdp_lookup_kva(struct hv_vm *vm, u64 gpa)
+{
+	u64 *table = vm->tdp.root;
+	int level;
+	u64 pte;
+
+	for (level = HV_TDP_LEVELS; level > 1; level--) {
+		pte = READ_ONCE(table[hv_tdp_index(gpa, level)]);
+		if (!hv_tdp_present(pte))
+			return NULL;
+		table = hv_tdp_table_of(pte);
+	}
+	pte = READ_ONCE(table[hv_tdp_index(gpa, 1)]);
+	if (!hv_tdp_present(pte))
+		return NULL;
+	return __va(pte & HV_TDP_ADDR_MASK);
+}
+
+/*
+ * hv_read_gpa() for the vCPU's own page walks and instruction fetches,
+ * which read a few bytes of the same few pages on every exit that has to
+ * decode.  Instead of a slot lookup and a copy_from_user() per read, a hit
+ * is a load from the pinned page the guest itself sees at @gpa.
+ *
+ * Why this is correct:
+ * - Only the host page behind a guest-physical page is cached, never data
+ *   and never a guest-virtual translation: the guest's page tables are
+ *   walked afresh on every fetch, so the guest's own TLB maintenance (MOV
+ *   CR3, INVLPG, INVPCID, which do not exit with nested paging) needs no
+ *   tracking here.
+ * - The host page stays what the guest sees at @gpa until the nested leaf
+ *   is zapped, and a zap or a slot change bumps vm->mem_gen first; an entry
+ *   from an older generation is looked up again in the nested table, which
+ *   then has no leaf (this falls back to the slots) or the new one.
+ * - The page cannot be unpinned while it is read: the generation check and
+ *   the copy are one RCU read-side section, and hv_mmu_release_zapped()
+ *   waits for a grace period after the bump before it unpins.
+ * Addresses the nested table does not map (not touched yet, MMIO) take the
+ * slot path, uncached.
+ */
+int hv_read_gpa_cached(struct hv_vm *vm, struct hv_gpa_cache *cache, u64 gpa,
+		       void *buf, unsigned int len)
+{
+	u64 gfn = gpa >> PAGE_SHIFT, gen;
+	struct hv_gpa_cache_entry *e = &cache->e[gfn % HV_GPA_CACHE_SIZE];
+	void *kva;
+
+	if (offset_in_page(gpa) + len > PAGE_SIZE)
+		return hv_read_gpa(vm, gpa, buf, len);
+
+	rcu_read_lock();
+	/* Pairs with hv_mmu_invalidate_gpa_caches(): a new generation, a new table. */
+	gen = smp_load_acquire(&vm->mem_gen);
+	if (e->gen == gen && e->gfn == gfn) {
+		kva = e->kva;
+	} else {
+		kva = hv_tdp_lookup_kva(vm, gpa);
+		if (!kva) {
+			rcu_read_unlock();
+			return hv_read_gpa(vm, gpa, buf, len);
+		}
+		e->gfn = gfn;
+		e->gen = gen;
+		e->kva = kva;
+	}
+	memcpy(buf, kva + offset_in_page(gpa), len);
+	rcu_read_unlock();
 	return 0;
 }

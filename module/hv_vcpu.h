@@ -11,6 +11,7 @@
 #include "../uapi/linux/hv.h"
 #include "x86/insn.h"
 #include "x86/mmio_emulate.h"
+#include "hv_vm.h"
 
 struct hv_vm;
 struct hv_lapic;
@@ -168,6 +169,7 @@ struct hv_vcpu {
 	u64 user_exit_ns;		/* ktime when HV_RUN returned (0: not since an exit) */
 	u64 vmm_ns;			/* the VMM's time within the last exit's latency */
 	struct hv_vcpu_stats stats;
+	struct hv_gpa_cache gpa_cache;	/* page walks and fetches: hv_read_gpa_cached() */
 	u64 tlb_gen;			/* vm->tlb_gen this vCPU last flushed at */
 	bool need_tlb_flush;		/* set by the core, cleared by the vendor */
 };

@@ -92,10 +92,13 @@ void hv_vm_flush_tlbs(struct hv_vm *vm)
  * every vCPU is made to drop its translations, and only then are the old
  * pages unpinned, all before the new slot becomes visible: a vCPU can never
  * reach memory that no slot describes any more, nor a page the host may
- * already have reused (the VMM may have munmapped the old backing).
+ * already have reused (the VMM may have munmapped the old backing).  The
+ * new set is a copy, published whole: lock-free readers see either the old
+ * set or the new one (hv_mmu_publish_slots()).
  */
 int hv_vm_set_memory_region(struct hv_vm *vm, const struct hv_memory_region *mr)
 {
+	struct hv_memslots *old, *new;
 	struct hv_memslot *slot;
 	int r;
 
@@ -104,24 +107,29 @@ int hv_vm_set_memory_region(struct hv_vm *vm, const struct hv_memory_region *mr)
 		return r;
 
 	mutex_lock(&vm->mmu_lock);
+	old = hv_mmu_slots_locked(vm);
 	if (mr->memory_size) {
-		r = hv_memslot_check_overlap(vm->slots, mr);
+		r = hv_memslot_check_overlap(old->slot, mr);
 		if (r)
 			goto out;
 	}
-	slot = &vm->slots[mr->slot];
-	if (slot->size) {
-		u64 old_gpa = slot->gpa, old_size = slot->size;
-
-		slot->size = 0;
-		hv_mmu_zap_range(vm, old_gpa, old_size);
-		hv_vm_flush_tlbs(vm);
-		hv_mmu_release_zapped(vm, old_gpa, old_size);
+	new = kmemdup(old, sizeof(*old), GFP_KERNEL_ACCOUNT);
+	if (!new) {
+		r = -ENOMEM;
+		goto out;
 	}
+	slot = &old->slot[mr->slot];
+	if (slot->size) {
+		hv_mmu_zap_range(vm, slot->gpa, slot->size);
+		hv_vm_flush_tlbs(vm);
+		hv_mmu_release_zapped(vm, slot->gpa, slot->size);
+	}
+	slot = &new->slot[mr->slot];
 	slot->gpa = mr->guest_phys_addr;
 	slot->hva = mr->userspace_addr;
 	slot->flags = mr->flags;
 	slot->size = mr->memory_size;
+	hv_mmu_publish_slots(vm, new);
 out:
 	mutex_unlock(&vm->mmu_lock);
 	return r;

@@ -5,6 +5,7 @@
 #include <linux/atomic.h>
 #include <linux/kref.h>
 #include <linux/mutex.h>
+#include <linux/rcupdate.h>
 #include <linux/types.h>
 #include "../uapi/linux/hv.h"
 #include "hv_eventfd.h"
@@ -16,6 +17,40 @@ struct hv_memslot {
 	u64 size;			/* 0: slot unused */
 	u64 hva;
 	u32 flags;			/* HV_MEM_* */
+};
+
+/*
+ * The VM's slot set as the exit path reads it: published with RCU, so a
+ * lookup takes no lock.  A writer (under mmu_lock) copies the set, changes
+ * the copy, publishes it and frees the old one after a grace period; a
+ * published set is never modified.
+ */
+struct hv_memslots {
+	struct rcu_head rcu;
+	struct hv_memslot slot[HV_MAX_MEMSLOTS];
+};
+
+/*
+ * A vCPU's cache of guest-physical page to host kernel address, for the
+ * reads of guest page tables and instruction bytes that skipping an
+ * instruction without NRIPS makes.  An entry holds the kernel address of
+ * the pinned page the nested table maps at @gfn, valid while @gen equals the
+ * VM's mem_gen: every change that could unmap or unpin that page bumps
+ * mem_gen first (hv_mmu_invalidate_gpa_caches()).  Only what the page is
+ * (which host page backs the guest page) is cached, never its content or a
+ * guest translation: the guest's page-table entries are re-read on every
+ * walk.  Owned by the vCPU thread (vCPU mutex).
+ */
+#define HV_GPA_CACHE_SIZE	8
+
+struct hv_gpa_cache_entry {
+	u64 gfn;
+	u64 gen;			/* 0: never filled (mem_gen starts at 1) */
+	void *kva;			/* kernel address of the pinned page */
+};
+
+struct hv_gpa_cache {
+	struct hv_gpa_cache_entry e[HV_GPA_CACHE_SIZE];
 };
 
 /*
@@ -37,8 +72,14 @@ struct hv_tdp {
  *   lock      - vcpus[] insertion, online_vcpus, lapic_enabled (set
  *               only while there is no vCPU, read-only once there is).
  *   halt_poll_max_ns, stats_untimed - READ_ONCE/WRITE_ONCE, any time.
- *   mmu_lock  - slots[], tdp; held while a fault maps a page, and while a
- *               slot changes and its mappings are zapped.
+ *   mmu_lock  - tdp, and writers of memslots; held while a fault maps a
+ *               page, and while a slot changes and its mappings are zapped.
+ *   memslots  - RCU: readers rcu_read_lock() (hv_gpa_to_hva()), or hold
+ *               mmu_lock; replaced under mmu_lock (hv_mmu_publish_slots()),
+ *               the old set freed after a grace period.
+ *   mem_gen   - written under mmu_lock with smp_store_release(), read with
+ *               smp_load_acquire() by the vCPUs' gpa caches (struct
+ *               hv_gpa_cache): bumped whenever a cached page may go away.
  *   tlb_gen   - atomic; bumped after a zap, checked by every vCPU with
  *               interrupts off before entry (see hv_vm_flush_tlbs()).
  *   eventfds  - its own lock and RCU (hv_eventfd.h has the legend).
@@ -48,8 +89,9 @@ struct hv_tdp {
 struct hv_vm {
 	struct kref ref;
 	struct mutex lock;		/* vcpus[] insertion */
-	struct mutex mmu_lock;		/* slots[], tdp */
-	struct hv_memslot slots[HV_MAX_MEMSLOTS];
+	struct mutex mmu_lock;		/* tdp, memslots writers */
+	struct hv_memslots __rcu *memslots;
+	u64 mem_gen;			/* struct hv_gpa_cache validity, from 1 */
 	struct hv_tdp tdp;
 	struct hv_vcpu *vcpus[HV_MAX_VCPUS];
 	atomic_t online_vcpus;
@@ -71,7 +113,7 @@ void hv_vm_mark_dead(struct hv_vm *vm);
 /* Guest-physical addresses are limited to what 4-level nested paging maps. */
 #define HV_GPA_LIMIT	BIT_ULL(48)
 
-/* hv_memslot.c: slot rules, pure functions (callers hold mmu_lock). */
+/* hv_memslot.c: slot rules, pure functions of the slot array they are given. */
 int hv_memslot_check(const struct hv_memory_region *mr);
 int hv_memslot_check_overlap(const struct hv_memslot *slots,
 			     const struct hv_memory_region *mr);
@@ -79,6 +121,9 @@ const struct hv_memslot *hv_memslot_find(const struct hv_memslot *slots, u64 gpa
 
 /* hv_mmu.c */
 const struct hv_memslot *hv_mmu_find_slot(struct hv_vm *vm, u64 gpa);
+struct hv_memslots *hv_mmu_slots_locked(struct hv_vm *vm);
+void hv_mmu_publish_slots(struct hv_vm *vm, struct hv_memslots *slots);
+void hv_mmu_invalidate_gpa_caches(struct hv_vm *vm);
 int hv_mmu_init(struct hv_vm *vm);
 void hv_mmu_destroy(struct hv_vm *vm);
 /*
@@ -94,6 +139,9 @@ void hv_mmu_zap_range(struct hv_vm *vm, u64 gpa, u64 size);
 void hv_mmu_release_zapped(struct hv_vm *vm, u64 gpa, u64 size);
 /* Copy to/from guest-physical memory through the slots (vCPU thread only). */
 int hv_read_gpa(struct hv_vm *vm, u64 gpa, void *buf, unsigned int len);
+/* The same read through the vCPU's gpa cache, for page walks and fetches. */
+int hv_read_gpa_cached(struct hv_vm *vm, struct hv_gpa_cache *cache, u64 gpa,
+		       void *buf, unsigned int len);
 int hv_write_gpa(struct hv_vm *vm, u64 gpa, const void *buf, unsigned int len);
 
 #endif /* HV_VM_H */

@@ -110,13 +110,26 @@ static void mmu_exit(struct kunit *test)
 		kthread_unuse_mm(mmu_mm);
 }
 
+/*
+ * Publish a copy of the slot set with slot @i set (@pages 0: deleted), as
+ * hv_vm_set_memory_region() does, without its zap: the cases that move
+ * memory zap themselves.
+ */
 static void add_slot(struct hv_vm *vm, int i, u64 gpa, unsigned int pages,
 		     unsigned int first_page, u32 flags)
 {
-	vm->slots[i].gpa = gpa;
-	vm->slots[i].size = (u64)pages * PAGE_SIZE;
-	vm->slots[i].hva = mmu_hva + (u64)first_page * PAGE_SIZE;
-	vm->slots[i].flags = flags;
+	struct hv_memslots *slots;
+
+	mutex_lock(&vm->mmu_lock);
+	slots = kmemdup(hv_mmu_slots_locked(vm), sizeof(*slots), GFP_KERNEL);
+	if (slots) {
+		slots->slot[i].gpa = gpa;
+		slots->slot[i].size = (u64)pages * PAGE_SIZE;
+		slots->slot[i].hva = mmu_hva + (u64)first_page * PAGE_SIZE;
+		slots->slot[i].flags = flags;
+		hv_mmu_publish_slots(vm, slots);
+	}
+	mutex_unlock(&vm->mmu_lock);
 }
 
 /*
@@ -444,6 +457,90 @@ static void mmu_gpa_copy(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, vm->tdp.nr_pinned, 0ul);
 }
 
+/* Slot changes publish a new set and a new cache generation. */
+static void mmu_slots_publish(struct kunit *test)
+{
+	struct hv_vm *vm = test->priv;
+	struct hv_memslots *before;
+	u64 gen = vm->mem_gen;
+	u32 v = 0;
+
+	KUNIT_EXPECT_EQ(test, gen, 1ull);
+	before = rcu_access_pointer(vm->memslots);
+	add_slot(vm, 3, 0x100000, 1, 1, 0);
+	KUNIT_EXPECT_PTR_NE(test, (void *)rcu_access_pointer(vm->memslots), (void *)before);
+	KUNIT_EXPECT_EQ(test, vm->mem_gen, gen + 1);
+	/* The old set is left as it was (readers may still be in it). */
+	KUNIT_EXPECT_EQ(test, before->slot[3].size, 0ull);
+	put_u32(mmu_hva + PAGE_SIZE + 8, 0x1234abcd);
+	KUNIT_EXPECT_EQ(test, hv_read_gpa(vm, 0x100008, &v, sizeof(v)), 0);
+	KUNIT_EXPECT_EQ(test, v, 0x1234abcdu);
+	add_slot(vm, 3, 0, 0, 0, 0);
+	KUNIT_EXPECT_EQ(test, vm->mem_gen, gen + 2);
+	KUNIT_EXPECT_EQ(test, hv_read_gpa(vm, 0x100008, &v, sizeof(v)), -EFAULT);
+}
+
+/* Delete slot @i with hv_vm_set_memory_region()'s steps (no vCPU to flush). */
+static void del_slot(struct hv_vm *vm, int i)
+{
+	struct hv_memslot s;
+
+	mutex_lock(&vm->mmu_lock);
+	s = hv_mmu_slots_locked(vm)->slot[i];
+	hv_mmu_zap_range(vm, s.gpa, s.size);
+	hv_mmu_release_zapped(vm, s.gpa, s.size);
+	mutex_unlock(&vm->mmu_lock);
+	add_slot(vm, i, 0, 0, 0, 0);
+}
+
+/*
+ * The gpa cache: a hit reads the page the nested table maps (never data
+ * cached from before), and a slot change is noticed.
+ */
+static void mmu_gpa_cache(struct kunit *test)
+{
+	struct hv_vm *vm = test->priv;
+	struct hv_gpa_cache cache = {};
+	u64 gfn = 0x101, leaf;
+	u32 v = 0;
+
+	add_slot(vm, 0, 0x100000, 2, 0, 0);
+	put_u32(mmu_hva + PAGE_SIZE + 0x10, 0x11111111);
+	/* Not mapped in the nested table yet: read through the slot, not cached. */
+	KUNIT_EXPECT_EQ(test, hv_read_gpa_cached(vm, &cache, 0x101010, &v, 4), 0);
+	KUNIT_EXPECT_EQ(test, v, 0x11111111u);
+	KUNIT_EXPECT_EQ(test, cache.e[gfn % HV_GPA_CACHE_SIZE].gen, 0ull);
+
+	KUNIT_EXPECT_EQ(test, hv_mmu_fault(vm, 0x101000, false), 1);
+	leaf = leaf_of(vm, 0x101000);
+	KUNIT_EXPECT_EQ(test, hv_read_gpa_cached(vm, &cache, 0x101010, &v, 4), 0);
+	KUNIT_EXPECT_EQ(test, v, 0x11111111u);
+	KUNIT_EXPECT_EQ(test, cache.e[gfn % HV_GPA_CACHE_SIZE].gen, vm->mem_gen);
+	KUNIT_EXPECT_EQ(test, cache.e[gfn % HV_GPA_CACHE_SIZE].gfn, gfn);
+	KUNIT_EXPECT_PTR_EQ(test, cache.e[gfn % HV_GPA_CACHE_SIZE].kva,
+			    __va(leaf & GENMASK_ULL(51, 12)));
+	/* A hit re-reads the page: what the VMM wrote since is seen. */
+	put_u32(mmu_hva + PAGE_SIZE + 0x10, 0x22222222);
+	KUNIT_EXPECT_EQ(test, hv_read_gpa_cached(vm, &cache, 0x101010, &v, 4), 0);
+	KUNIT_EXPECT_EQ(test, v, 0x22222222u);
+	/* Crossing into the next page goes the slot way, and still reads both. */
+	KUNIT_EXPECT_EQ(test, hv_read_gpa_cached(vm, &cache, 0x100ffe, &v, 4), 0);
+
+	/* The slot moves to other backing pages: the cached page is not used again. */
+	del_slot(vm, 0);
+	KUNIT_EXPECT_EQ(test, vm->tdp.nr_pinned, 0ul);
+	KUNIT_EXPECT_EQ(test, hv_read_gpa_cached(vm, &cache, 0x101010, &v, 4), -EFAULT);
+	add_slot(vm, 0, 0x100000, 2, 4, 0);
+	put_u32(mmu_hva + 5 * PAGE_SIZE + 0x10, 0x33333333);
+	KUNIT_EXPECT_EQ(test, hv_read_gpa_cached(vm, &cache, 0x101010, &v, 4), 0);
+	KUNIT_EXPECT_EQ(test, v, 0x33333333u);
+	KUNIT_EXPECT_EQ(test, hv_mmu_fault(vm, 0x101000, false), 1);
+	KUNIT_EXPECT_EQ(test, hv_read_gpa_cached(vm, &cache, 0x101010, &v, 4), 0);
+	KUNIT_EXPECT_EQ(test, v, 0x33333333u);
+	KUNIT_EXPECT_PTR_EQ(test, cache.e[gfn % HV_GPA_CACHE_SIZE].kva,
+			    __va(leaf_of(vm, 0x101000) & GENMASK_ULL(51, 12)));
+}
+
 static struct kunit_case hv_mmu_test_cases[] = {
 	KUNIT_CASE(mmu_init_destroy),
 	KUNIT_CASE(mmu_index_levels),
@@ -456,6 +553,8 @@ static struct kunit_case hv_mmu_test_cases[] = {
 	KUNIT_CASE(mmu_destroy_unpins),
 	KUNIT_CASE(mmu_destroy_releases_zapped),
 	KUNIT_CASE(mmu_gpa_copy),
+	KUNIT_CASE(mmu_slots_publish),
+	KUNIT_CASE(mmu_gpa_cache),
 	{}
 };
 

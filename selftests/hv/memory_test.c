@@ -5,6 +5,7 @@
  */
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 
 #include "hv_util.h"
 #include "processor.h"
@@ -183,6 +184,125 @@ static void test_delete_readd(void)
 	vm_destroy(vm);
 }
 
+/* ---- instruction fetches after the code moves ----------------------------------------- */
+
+/*
+ * Skipping an intercepted instruction without next-RIP help (NRIPS on SVM)
+ * walks the guest's page tables and decodes the bytes at RIP.  The code
+ * below moves under a CPUID that hv must skip: if anything along the way
+ * (a cached translation, a cached host page) went stale, hv would decode
+ * the old instruction, resume inside the new one and the guest would
+ * return the wrong value or fault.  Code page A and code page B put CPUIDs
+ * of different lengths at the same offset; each returns its page's number.
+ */
+#define CODE_GVA	0x30000000ULL
+
+static const uint8_t code_a[] = {
+	0x53,				/* push %rbx (CPUID writes it) */
+	0x0f, 0xa2,			/* cpuid */
+	0xb8, 0x01, 0x00, 0x00, 0x00,	/* mov $1, %eax */
+	0x5b,				/* pop %rbx */
+	0xc3,				/* ret */
+};
+
+static const uint8_t code_b[] = {
+	0x53,
+	0x66, 0x66, 0x66, 0x0f, 0xa2,	/* cpuid with three ignored prefixes */
+	0xb8, 0x02, 0x00, 0x00, 0x00,	/* mov $2, %eax */
+	0x5b,
+	0xc3,
+};
+
+static uint64_t guest_call(uint64_t code)
+{
+	return ((uint64_t (*)(void))code)();
+}
+
+/* @pte: the guest's own PTE for CODE_GVA, through the direct map. */
+static void guest_remap(volatile uint64_t *pte)
+{
+	uint64_t cr3;
+
+	GUEST_ASSERT_EQ(guest_call(CODE_GVA), 1);
+	/* Page B follows page A: point the PTE at it, flush the one entry. */
+	*pte += PAGE_SIZE;
+	__asm__ volatile("invlpg (%0)" : : "r"(CODE_GVA) : "memory");
+	GUEST_ASSERT_EQ(guest_call(CODE_GVA), 2);
+	/* Back to A, this time flushed by reloading CR3. */
+	*pte -= PAGE_SIZE;
+	__asm__ volatile("mov %%cr3, %0; mov %0, %%cr3" : "=r"(cr3) : : "memory");
+	GUEST_ASSERT_EQ(guest_call(CODE_GVA), 1);
+	GUEST_DONE();
+}
+
+/* GPA of the 4 KiB PTE that maps @gva (virt_map()'s tables). */
+static uint64_t pte_gpa(struct vm *vm, uint64_t gva)
+{
+	uint64_t table = vm->pml4_gpa, *pte;
+	int level;
+
+	for (level = 3; level > 0; level--) {
+		pte = addr_gpa2hva(vm, table + ((gva >> (12 + 9 * level)) & 511) * 8);
+		TEST_ASSERT(pte && (*pte & PTE_P), "no table for GVA %#llx at level %d",
+			    (unsigned long long)gva, level);
+		table = *pte & PTE_ADDR_MASK;
+	}
+	return table + ((gva >> 12) & 511) * 8;
+}
+
+static void test_fetch_after_guest_remap(void)
+{
+	struct vm *vm = vm_create(0);
+	struct vcpu *vcpu = vm_vcpu_add(vm, 0, guest_remap);
+	uint8_t *h = vm_add_slot(vm, SLOT1, 0, SLOT1_GPA, SLOT1_SIZE);
+
+	memcpy(h, code_a, sizeof(code_a));
+	memcpy(h + PAGE_SIZE, code_b, sizeof(code_b));
+	virt_map(vm, CODE_GVA, SLOT1_GPA, PAGE_SIZE);
+	vcpu_args_set(vcpu, GUEST_DIRECT_MAP + pte_gpa(vm, CODE_GVA), 0);
+	vcpu_expect_done(vcpu);
+	vm_destroy(vm);
+}
+
+static void guest_slot_change(void)
+{
+	GUEST_ASSERT_EQ(guest_call(CODE_GVA), 1);
+	GUEST_SYNC(1);		/* host replaces the slot's memory */
+	GUEST_ASSERT_EQ(guest_call(CODE_GVA), 2);
+	GUEST_SYNC(2);		/* and back */
+	GUEST_ASSERT_EQ(guest_call(CODE_GVA), 1);
+	GUEST_DONE();
+}
+
+/*
+ * The same GPA, other host memory: the guest's page tables do not change,
+ * only the slot does.  The old memory stays mapped (raw ioctl, not the
+ * library's, which would unmap it), so a stale host page would still hold
+ * code A rather than something freed and unpredictable.
+ */
+static void test_fetch_after_slot_change(void)
+{
+	struct vm *vm = vm_create(0);
+	struct vcpu *vcpu = vm_vcpu_add(vm, 0, guest_slot_change);
+	uint8_t *h = vm_add_slot(vm, SLOT1, 0, SLOT1_GPA, SLOT1_SIZE);
+	uint8_t *h2 = mmap(NULL, SLOT1_SIZE, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	TEST_ASSERT(h2 != MAP_FAILED, "mmap");
+	memcpy(h, code_a, sizeof(code_a));
+	memcpy(h2, code_b, sizeof(code_b));
+	virt_map(vm, CODE_GVA, SLOT1_GPA, PAGE_SIZE);
+	vcpu_expect_sync(vcpu, 1);
+	TEST_ASSERT(__vm_set_memory_region(vm, SLOT1, 0, SLOT1_GPA, SLOT1_SIZE, h2) == 0,
+		    "HV_SET_MEMORY_REGION to new memory");
+	vcpu_expect_sync(vcpu, 2);
+	TEST_ASSERT(__vm_set_memory_region(vm, SLOT1, 0, SLOT1_GPA, SLOT1_SIZE, h) == 0,
+		    "HV_SET_MEMORY_REGION back");
+	vcpu_expect_done(vcpu);
+	vm_destroy(vm);
+	munmap(h2, SLOT1_SIZE);
+}
+
 /* ---- two VMs ---------------------------------------------------------------------- */
 
 static void guest_two_vms(volatile uint64_t *p)
@@ -237,6 +357,8 @@ static const struct hv_test tests[] = {
 	{ "readonly_slot", test_readonly_slot, 0 },
 	{ "delete_and_readd_slot", test_delete_readd, 0 },
 	{ "two_vms_separate_memory", test_two_vms, 0 },
+	{ "fetch_after_guest_remap", test_fetch_after_guest_remap, 0 },
+	{ "fetch_after_slot_change", test_fetch_after_slot_change, 0 },
 };
 
 int main(void)
