@@ -387,8 +387,9 @@ int hv_read_gpa_cached(struct hv_vm *vm, struct hv_gpa_cache *cache, u64 gpa,
 		       void *buf, unsigned int len)
 {
 	u64 gfn = gpa >> PAGE_SHIFT, gen;
-	struct hv_gpa_cache_entry *e = &cache->e[gfn % HV_GPA_CACHE_SIZE];
-	void *kva;
+	struct hv_gpa_cache_entry *e;
+	void *kva = NULL;
+	unsigned int i;
 
 	if (offset_in_page(gpa) + len > PAGE_SIZE)
 		return hv_read_gpa(vm, gpa, buf, len);
@@ -396,14 +397,21 @@ int hv_read_gpa_cached(struct hv_vm *vm, struct hv_gpa_cache *cache, u64 gpa,
 	rcu_read_lock();
 	/* Pairs with hv_mmu_invalidate_gpa_caches(): a new generation, a new table. */
 	gen = smp_load_acquire(&vm->mem_gen);
-	if (e->gen == gen && e->gfn == gfn) {
-		kva = e->kva;
-	} else {
+	for (i = 0; i < HV_GPA_CACHE_SIZE; i++) {
+		e = &cache->e[i];
+		if (e->gfn == gfn && e->gen == gen) {
+			kva = e->kva;
+			break;
+		}
+	}
+	if (!kva) {
 		kva = hv_tdp_lookup_kva(vm, gpa);
 		if (!kva) {
 			rcu_read_unlock();
 			return hv_read_gpa(vm, gpa, buf, len);
 		}
+		e = &cache->e[cache->next];
+		cache->next = (cache->next + 1) % HV_GPA_CACHE_SIZE;
 		e->gfn = gfn;
 		e->gen = gen;
 		e->kva = kva;

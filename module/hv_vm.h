@@ -33,7 +33,10 @@ struct hv_memslots {
 /*
  * A vCPU's cache of guest-physical page to host kernel address, for the
  * reads of guest page tables and instruction bytes that skipping an
- * instruction without NRIPS makes.  An entry holds the kernel address of
+ * instruction without NRIPS makes: fully associative (a 4-level walk and
+ * its code page are five pages, whose numbers collide easily in a
+ * direct-mapped cache: the top-level table and the code often share low
+ * bits), replaced round-robin.  An entry holds the kernel address of
  * the pinned page the nested table maps at @gfn, valid while @gen equals the
  * VM's mem_gen: every change that could unmap or unpin that page bumps
  * mem_gen first (hv_mmu_invalidate_gpa_caches()).  Only what the page is
@@ -51,6 +54,7 @@ struct hv_gpa_cache_entry {
 
 struct hv_gpa_cache {
 	struct hv_gpa_cache_entry e[HV_GPA_CACHE_SIZE];
+	unsigned int next;		/* the entry the next miss replaces */
 };
 
 /*

@@ -493,6 +493,17 @@ static void del_slot(struct hv_vm *vm, int i)
 	add_slot(vm, i, 0, 0, 0, 0);
 }
 
+/* The valid cache entry for @gfn, or NULL. */
+static struct hv_gpa_cache_entry *cached(struct hv_vm *vm, struct hv_gpa_cache *cache, u64 gfn)
+{
+	int i;
+
+	for (i = 0; i < HV_GPA_CACHE_SIZE; i++)
+		if (cache->e[i].gfn == gfn && cache->e[i].gen == vm->mem_gen)
+			return &cache->e[i];
+	return NULL;
+}
+
 /*
  * The gpa cache: a hit reads the page the nested table maps (never data
  * cached from before), and a slot change is noticed.
@@ -501,24 +512,31 @@ static void mmu_gpa_cache(struct kunit *test)
 {
 	struct hv_vm *vm = test->priv;
 	struct hv_gpa_cache cache = {};
+	struct hv_gpa_cache_entry *e;
 	u64 gfn = 0x101, leaf;
 	u32 v = 0;
+	int i;
 
 	add_slot(vm, 0, 0x100000, 2, 0, 0);
 	put_u32(mmu_hva + PAGE_SIZE + 0x10, 0x11111111);
 	/* Not mapped in the nested table yet: read through the slot, not cached. */
 	KUNIT_EXPECT_EQ(test, hv_read_gpa_cached(vm, &cache, 0x101010, &v, 4), 0);
 	KUNIT_EXPECT_EQ(test, v, 0x11111111u);
-	KUNIT_EXPECT_EQ(test, cache.e[gfn % HV_GPA_CACHE_SIZE].gen, 0ull);
+	KUNIT_EXPECT_NULL(test, cached(vm, &cache, gfn));
 
 	KUNIT_EXPECT_EQ(test, hv_mmu_fault(vm, 0x101000, false), 1);
 	leaf = leaf_of(vm, 0x101000);
 	KUNIT_EXPECT_EQ(test, hv_read_gpa_cached(vm, &cache, 0x101010, &v, 4), 0);
 	KUNIT_EXPECT_EQ(test, v, 0x11111111u);
-	KUNIT_EXPECT_EQ(test, cache.e[gfn % HV_GPA_CACHE_SIZE].gen, vm->mem_gen);
-	KUNIT_EXPECT_EQ(test, cache.e[gfn % HV_GPA_CACHE_SIZE].gfn, gfn);
-	KUNIT_EXPECT_PTR_EQ(test, cache.e[gfn % HV_GPA_CACHE_SIZE].kva,
-			    __va(leaf & GENMASK_ULL(51, 12)));
+	e = cached(vm, &cache, gfn);
+	KUNIT_EXPECT_NOT_NULL(test, e);
+	if (e)
+		KUNIT_EXPECT_PTR_EQ(test, e->kva, __va(leaf & GENMASK_ULL(51, 12)));
+	/* A second read hits: no second entry for the page. */
+	KUNIT_EXPECT_EQ(test, hv_read_gpa_cached(vm, &cache, 0x101014, &v, 4), 0);
+	for (i = 0, v = 0; i < HV_GPA_CACHE_SIZE; i++)
+		v += cache.e[i].gfn == gfn;
+	KUNIT_EXPECT_EQ(test, v, 1u);
 	/* A hit re-reads the page: what the VMM wrote since is seen. */
 	put_u32(mmu_hva + PAGE_SIZE + 0x10, 0x22222222);
 	KUNIT_EXPECT_EQ(test, hv_read_gpa_cached(vm, &cache, 0x101010, &v, 4), 0);
@@ -537,8 +555,41 @@ static void mmu_gpa_cache(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hv_mmu_fault(vm, 0x101000, false), 1);
 	KUNIT_EXPECT_EQ(test, hv_read_gpa_cached(vm, &cache, 0x101010, &v, 4), 0);
 	KUNIT_EXPECT_EQ(test, v, 0x33333333u);
-	KUNIT_EXPECT_PTR_EQ(test, cache.e[gfn % HV_GPA_CACHE_SIZE].kva,
-			    __va(leaf_of(vm, 0x101000) & GENMASK_ULL(51, 12)));
+	e = cached(vm, &cache, gfn);
+	KUNIT_EXPECT_NOT_NULL(test, e);
+	if (e)
+		KUNIT_EXPECT_PTR_EQ(test, e->kva,
+				    __va(leaf_of(vm, 0x101000) & GENMASK_ULL(51, 12)));
+}
+
+/*
+ * More pages than entries (two slots over the same backing pages: twice
+ * the guest pages): the oldest entries are replaced, every read stays right.
+ */
+static void mmu_gpa_cache_replace(struct kunit *test)
+{
+	struct hv_vm *vm = test->priv;
+	struct hv_gpa_cache cache = {};
+	u64 i, page, gpa;
+	u32 v;
+
+	add_slot(vm, 0, 0x100000, BACKING_PAGES, 0, 0);
+	add_slot(vm, 1, 0x200000, BACKING_PAGES, 0, 0);
+	for (i = 0; i < BACKING_PAGES; i++) {
+		put_u32(mmu_hva + i * PAGE_SIZE + 4, 0x5000 + i);
+		KUNIT_EXPECT_EQ(test, hv_mmu_fault(vm, 0x100000 + i * PAGE_SIZE, false), 1);
+		KUNIT_EXPECT_EQ(test, hv_mmu_fault(vm, 0x200000 + i * PAGE_SIZE, false), 1);
+	}
+	for (i = 0; i < 6 * BACKING_PAGES; i++) {
+		page = (i * 5) % (2 * BACKING_PAGES);
+		gpa = (page < BACKING_PAGES ? 0x100004 : 0x200004) +
+		      (page % BACKING_PAGES) * PAGE_SIZE;
+		v = 0;
+		KUNIT_EXPECT_EQ(test, hv_read_gpa_cached(vm, &cache, gpa, &v, 4), 0);
+		KUNIT_EXPECT_EQ(test, v, 0x5000 + (page % BACKING_PAGES));
+		KUNIT_EXPECT_NOT_NULL(test, cached(vm, &cache, gpa >> PAGE_SHIFT));
+	}
+	KUNIT_EXPECT_LT(test, cache.next, (unsigned int)HV_GPA_CACHE_SIZE);
 }
 
 static struct kunit_case hv_mmu_test_cases[] = {
@@ -555,6 +606,7 @@ static struct kunit_case hv_mmu_test_cases[] = {
 	KUNIT_CASE(mmu_gpa_copy),
 	KUNIT_CASE(mmu_slots_publish),
 	KUNIT_CASE(mmu_gpa_cache),
+	KUNIT_CASE(mmu_gpa_cache_replace),
 	{}
 };
 
