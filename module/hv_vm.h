@@ -60,8 +60,11 @@ struct hv_gpa_cache {
 /*
  * The two-dimensional (nested/extended) page table of a VM.  Tables are
  * built on demand on nested page faults; every leaf maps a pinned page of
- * a memory slot, unpinned once the leaf is zapped and every vCPU has
- * dropped its translations.
+ * a memory slot, unpinned once the leaf is zapped, every vCPU has dropped
+ * its translations and an RCU grace period has passed (gpa caches).
+ * Written under mmu_lock; entries with WRITE_ONCE(), because
+ * hv_read_gpa_cached() walks the table without the lock (tables are never
+ * freed before the VM).
  */
 struct hv_tdp {
 	u64 *root;			/* 4-level table, one page */
