@@ -47,6 +47,8 @@ static long hv_check_cap(unsigned long cap)
 		return HV_MAX_IRQFDS;
 	case HV_CAP_STATS_FD:
 		return HV_STATS_VERSION;
+	case HV_CAP_COALESCED_IO:
+		return HV_VCPU_PAGE_RING;
 	default:
 		return 0;
 	}
@@ -113,7 +115,7 @@ static long hv_dev_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
 	case HV_CREATE_VM:
 		return hv_vm_create(arg);
 	case HV_GET_VCPU_MMAP_SIZE:
-		return arg ? -EINVAL : 2 * PAGE_SIZE;
+		return arg ? -EINVAL : HV_VCPU_MMAP_PAGES * PAGE_SIZE;
 	case HV_GET_SUPPORTED_CPUID:
 		return hv_get_supported_cpuid((void __user *)arg);
 	default:

@@ -455,6 +455,10 @@ int hv_exit_io(struct hv_vcpu *vcpu, const struct hv_io_exit *io)
 			vcpu->exit.reason = HV_STAT_IOEVENTFD;
 			return 1;
 		}
+		if (hv_coalesced_write(&vcpu->vm->coalesced, true, io->port, io->size, rax)) {
+			vcpu->exit.reason = HV_STAT_COALESCED;
+			return 1;
+		}
 		memcpy(vcpu->pio_data, &rax, io->size);
 	}
 	return hv_exit_to_user(vcpu, HV_EXIT_IO);
@@ -502,6 +506,10 @@ static int hv_mmio_finish(struct hv_vcpu *vcpu, u64 value)
 		return 1;
 	if (hv_ioeventfd_write(&vcpu->vm->eventfds, false, p->write_gpa, p->e.size, store)) {
 		vcpu->exit.reason = HV_STAT_IOEVENTFD;
+		return 1;
+	}
+	if (hv_coalesced_write(&vcpu->vm->coalesced, false, p->write_gpa, p->e.size, store)) {
+		vcpu->exit.reason = HV_STAT_COALESCED;
 		return 1;
 	}
 	hv_mmio_user_exit(vcpu, p->write_gpa, p->e.size, true, store);

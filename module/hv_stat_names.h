@@ -41,6 +41,7 @@
 		{ HV_STAT_HALT_SLEEP, "halt_sleep" },				\
 		{ HV_STAT_YIELD, "yield" }, { HV_STAT_IOEVENTFD, "ioeventfd" },	\
 		{ HV_STAT_EXPERIMENT, "experiment" },				\
+		{ HV_STAT_COALESCED, "coalesced" },				\
 		{ HV_STAT_OTHER, "other" })
 
 #endif /* HV_STAT_NAMES_H */

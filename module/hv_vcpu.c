@@ -462,6 +462,8 @@ static vm_fault_t hv_vcpu_fault(struct vm_fault *vmf)
 		page = virt_to_page(vcpu->run);
 	else if (vmf->pgoff == 1)
 		page = virt_to_page(vcpu->pio_data);
+	else if (vmf->pgoff == HV_VCPU_PAGE_RING)
+		page = hv_coalesced_ring_page(&vcpu->vm->coalesced);
 	else
 		return VM_FAULT_SIGBUS;
 	get_page(page);
@@ -484,7 +486,7 @@ static int hv_vcpu_mmap(struct file *filp, struct vm_area_struct *vma)
 	 */
 	if (!(vma->vm_flags & VM_SHARED))
 		return -EINVAL;
-	if (vma->vm_pgoff >= 2 || pages > 2 - vma->vm_pgoff)
+	if (vma->vm_pgoff >= HV_VCPU_MMAP_PAGES || pages > HV_VCPU_MMAP_PAGES - vma->vm_pgoff)
 		return -EINVAL;
 	vma->vm_ops = &hv_vcpu_vm_ops;
 	return 0;

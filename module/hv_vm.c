@@ -40,6 +40,7 @@ static void hv_vm_free(struct kref *kref)
 		hv_vcpu_destroy(vm->vcpus[i]);
 	hv_mmu_destroy(vm);
 	hv_ops->vm_destroy(vm);
+	hv_coalesced_destroy(&vm->coalesced);
 	mmdrop(vm->mm);
 	kvfree(vm);
 	hv_put_virt();
@@ -201,6 +202,9 @@ long hv_vm_ioctl(struct hv_vm *vm, unsigned int cmd, unsigned long arg)
 		return hv_vm_ioeventfd(vm, (void __user *)arg);
 	case HV_IRQFD:
 		return hv_vm_irqfd(vm, (void __user *)arg);
+	case HV_REGISTER_COALESCED:
+	case HV_UNREGISTER_COALESCED:
+		return hv_coalesced_ioctl(&vm->coalesced, cmd, (void __user *)arg);
 	default:
 		return -ENOTTY;
 	}
@@ -247,10 +251,13 @@ int hv_vm_create(unsigned long flags)
 	vm->mm = current->mm;
 	vm->halt_poll_max_ns = -1;
 	hv_eventfds_init(&vm->eventfds);
+	r = hv_coalesced_init(&vm->coalesced);
+	if (r)
+		goto out_free;
 
 	r = hv_mmu_init(vm);
 	if (r)
-		goto out_free;
+		goto out_coalesced;
 	r = hv_ops->vm_init(vm);
 	if (r)
 		goto out_mmu;
@@ -265,6 +272,8 @@ int hv_vm_create(unsigned long flags)
 
 out_mmu:
 	hv_mmu_destroy(vm);
+out_coalesced:
+	hv_coalesced_destroy(&vm->coalesced);
 out_free:
 	mmdrop(vm->mm);
 	kvfree(vm);

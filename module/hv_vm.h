@@ -8,6 +8,7 @@
 #include <linux/rcupdate.h>
 #include <linux/types.h>
 #include "../uapi/linux/hv.h"
+#include "hv_coalesced.h"
 #include "hv_eventfd.h"
 
 struct hv_vcpu;
@@ -92,6 +93,7 @@ struct hv_tdp {
  *   eventfds  - its own lock and RCU (hv_eventfd.h has the legend).
  *   debugfs_dir - set before the VM fd exists, removed first in
  *               hv_vm_free() (hv_debugfs.c says why that is enough).
+ *   coalesced - its own locks and RCU (hv_coalesced.h has the legend).
  */
 struct hv_vm {
 	struct kref ref;
@@ -110,6 +112,7 @@ struct hv_vm {
 	bool stats_untimed;		/* HV_CAP_STATS args[0] 0: count exits, time none */
 	struct hv_eventfds eventfds;	/* HV_IOEVENTFD, HV_IRQFD */
 	struct dentry *debugfs_dir;	/* /sys/kernel/debug/hv/<pid>-<id>, or an error */
+	struct hv_coalesced coalesced;	/* HV_REGISTER_COALESCED, the ring */
 };
 
 int hv_vm_create(unsigned long flags);

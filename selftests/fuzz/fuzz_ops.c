@@ -387,6 +387,7 @@ union fuzz_payload {
 	struct hv_msi msi;
 	struct hv_ioeventfd ioeventfd;
 	struct hv_irqfd irqfd;
+	struct hv_coalesced_zone zone;
 	uint8_t bytes[16384];
 };
 
@@ -510,7 +511,7 @@ static bool op_vm_ioctl(struct fuzz_world *w, const struct fuzz_op *op)
 	bool r;
 
 	memset(&payload, 0, sizeof(payload));
-	switch (op->a[1] % 5) {
+	switch (op->a[1] % 6) {
 	case 0:
 		cmd = HV_ENABLE_CAP;
 		size = sizeof(payload.cap);
@@ -525,6 +526,20 @@ static bool op_vm_ioctl(struct fuzz_world *w, const struct fuzz_op *op)
 				      pick_u64(op->a[3]);
 		payload.msi.data = (uint32_t)op->a[4];
 		payload.msi.flags = op->a[2] % 32 == 9;
+		break;
+	case 5:
+		/*
+		 * Coalescing zones: near-valid ones around the ports and MMIO a guest
+		 * program touches (so overlaps, exact unregisters and the limit are
+		 * reached), unknown flags and wild ranges now and then.
+		 */
+		cmd = op->a[2] % 2 ? HV_UNREGISTER_COALESCED : HV_REGISTER_COALESCED;
+		size = sizeof(payload.zone);
+		payload.zone.flags = op->a[3] % 16 == 7 ? (uint32_t)op->a[3] : op->a[3] % 2;
+		payload.zone.addr = op->a[4] % 4 ? (payload.zone.flags & 1 ? 0 : 0xfe000000) +
+						   (op->a[4] & 0xff8) : pick_u64(op->a[4]);
+		payload.zone.len = op->a[3] % 8 ? 1u << (op->a[3] >> 4) % 13 :
+				   (uint32_t)pick_u64(op->a[3] >> 4);
 		break;
 	case 3: case 4:
 		/*
@@ -715,7 +730,8 @@ static bool op_run(struct fuzz_world *w, const struct fuzz_op *op)
 
 			switch (v % 8) {
 			case 0:		/* garbage everywhere, the exit data included */
-				fill_random(c->run, c->run_size < 8192 ? c->run_size : 8192, v);
+				/* The coalesced ring's page too: its indexes are the VMM's to break. */
+				fill_random(c->run, c->run_size < 3 * 4096 ? c->run_size : 3 * 4096, v);
 				c->run->immediate_exit = 0;
 				break;
 			case 1:

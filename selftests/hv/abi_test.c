@@ -305,7 +305,7 @@ static int t_cap_hw_features(void)
 static int t_cap_unknown(void)
 {
 	static const unsigned long unknown[] = {
-		HV_CAP_STATS_FD + 1, 31, 0x1000, 0xffffffffUL, ~0UL
+		HV_CAP_COALESCED_IO + 1, 31, 0x1000, 0xffffffffUL, ~0UL
 	};
 
 	for (unsigned int i = 0; i < ARRAY_SIZE(unknown); i++) {

@@ -36,6 +36,8 @@
 #define HV_SIGNAL_MSI		_IOW(HVIO, 0x13, struct hv_msi)	/* returns APICs reached */
 #define HV_IOEVENTFD		_IOW(HVIO, 0x14, struct hv_ioeventfd)
 #define HV_IRQFD		_IOW(HVIO, 0x15, struct hv_irqfd)
+#define HV_REGISTER_COALESCED	_IOW(HVIO, 0x16, struct hv_coalesced_zone)
+#define HV_UNREGISTER_COALESCED	_IOW(HVIO, 0x17, struct hv_coalesced_zone)
 
 /* ---- vCPU fd ioctls ------------------------------------------------------ */
 #define HV_RUN			_IO(HVIO, 0x20)
@@ -98,6 +100,12 @@
  * (below); the value is the format's version.
  */
 #define HV_CAP_STATS_FD		15
+/*
+ * The coalesced MMIO/PIO ring (HV_REGISTER_COALESCED, docs/abi.md): the
+ * value is the page offset of the VM's ring in every vCPU fd's mapping
+ * (mmap offset value * page size); 0 = absent.
+ */
+#define HV_CAP_COALESCED_IO	16
 
 #define HV_HW_SVM_NPT			0x00000001u	/* nested paging (required) */
 #define HV_HW_SVM_NRIPS			0x00000002u	/* next-RIP save (= HV_CAP_NRIPS) */
@@ -307,6 +315,60 @@ struct hv_irqfd {
 	__u32 reserved[3];
 };
 
+/* ---- the coalesced MMIO/PIO ring ------------------------------------------ */
+#define HV_MAX_COALESCED_ZONES		64	/* per VM */
+
+#define HV_COALESCED_FLAG_PIO		(1u << 0)	/* @addr is a port; else guest-physical */
+
+/*
+ * HV_REGISTER_COALESCED (VM fd): a guest write (an OUT, or a store to
+ * memory no slot backs or a read-only slot) that lies wholly inside
+ * [@addr, @addr + @len) of the zone's space is appended to the VM's ring
+ * (struct hv_coalesced_ring) and the guest goes on; userspace sees it at
+ * its next drain instead of as an exit.  A write the ring has no room for
+ * exits as usual (HV_EXIT_IO, HV_EXIT_MMIO): nothing is dropped.  @len >=
+ * 1; the zone must lie inside the 64 KiB port space or below 2^48 and must
+ * not overlap another zone of its space (-EEXIST); at most
+ * HV_MAX_COALESCED_ZONES (-ENOSPC).  HV_UNREGISTER_COALESCED removes the
+ * zone with exactly this space, @addr and @len (-ENOENT if none); once it
+ * returns no write is appended for the zone any more (writes already in
+ * the ring stay there).  An ioeventfd that takes a write comes first;
+ * reads, INS/OUTS and local APIC accesses are never coalesced.
+ */
+struct hv_coalesced_zone {
+	__u64 addr;
+	__u32 len;
+	__u32 flags;			/* HV_COALESCED_FLAG_* */
+};
+
+/* One write: @len (1, 2, 4 or 8) bytes of @data, little-endian, the rest 0. */
+struct hv_coalesced_entry {
+	__u64 addr;			/* port or guest-physical address */
+	__u32 len;
+	__u32 pio;			/* 1: a port write (OUT); 0: MMIO */
+	__u8 data[8];
+};
+
+/*
+ * The ring: one 4 KiB page per VM, shared by its vCPUs, mapped through any
+ * vCPU fd at page offset HV_CHECK_CAP(HV_CAP_COALESCED_IO) (MAP_SHARED,
+ * read-write).  The kernel appends at @last, the VMM consumes from @first;
+ * @first == @last is empty, one slot always stays free, so the ring holds
+ * HV_COALESCED_RING_ENTRIES - 1 writes.  The VMM reads @last with acquire
+ * ordering, reads the entries up to it, and stores the new @first with
+ * release ordering only after it has applied them; it never writes @last
+ * (the kernel keeps its own copy and ignores it).  To keep the guest's
+ * order the VMM drains the ring before it handles any exit of any vCPU.
+ * A @first out of range makes every write exit.
+ */
+#define HV_COALESCED_RING_ENTRIES	170	/* (4096 - 8) / 24 */
+
+struct hv_coalesced_ring {
+	__u32 first;			/* written by the VMM */
+	__u32 last;			/* written by the kernel */
+	struct hv_coalesced_entry entries[HV_COALESCED_RING_ENTRIES];
+};
+
 #define HV_LAPIC_NR_REGS		64
 
 /*
@@ -397,6 +459,7 @@ struct hv_mp_state {
 #define HV_STAT_YIELD			27	/* a PAUSE exit yielded to a preempted vCPU */
 #define HV_STAT_IOEVENTFD		28	/* an OUT or MMIO write that signalled an ioeventfd */
 #define HV_STAT_EXPERIMENT		29	/* an exit an experiment's hook completed */
+#define HV_STAT_COALESCED		30	/* an OUT or MMIO write put in the coalesced ring */
 #define HV_STAT_OTHER			31
 
 #define HV_STATS_NR_REASONS		32
@@ -444,7 +507,8 @@ struct hv_mp_state {
 
 /*
  * Mapped at offset 0 of a vCPU fd; HV_GET_VCPU_MMAP_SIZE bytes.  The page
- * after struct hv_run holds port I/O data (io.data_offset points there).
+ * after struct hv_run holds port I/O data (io.data_offset points there), the
+ * one after that the VM's coalesced ring (HV_CAP_COALESCED_IO).
  */
 struct hv_run {
 	/* in: set by userspace before HV_RUN */

@@ -62,6 +62,16 @@ int hv_ioctl_irqfd(int vm_fd, const struct hv_irqfd *args)
 	return ioctl(vm_fd, HV_IRQFD, args);
 }
 
+int hv_ioctl_register_coalesced(int vm_fd, const struct hv_coalesced_zone *zone)
+{
+	return ioctl(vm_fd, HV_REGISTER_COALESCED, zone);
+}
+
+int hv_ioctl_unregister_coalesced(int vm_fd, const struct hv_coalesced_zone *zone)
+{
+	return ioctl(vm_fd, HV_UNREGISTER_COALESCED, zone);
+}
+
 int hv_ioctl_run(int vcpu_fd)
 {
 	return ioctl(vcpu_fd, HV_RUN, 0);
@@ -165,6 +175,7 @@ const char *hv_exit_name(unsigned int reason)
 		[HV_STAT_YIELD] = "yield",
 		[HV_STAT_IOEVENTFD] = "ioeventfd",
 		[HV_STAT_EXPERIMENT] = "experiment",
+		[HV_STAT_COALESCED] = "coalesced",
 		[HV_STAT_OTHER] = "other",
 	};
 

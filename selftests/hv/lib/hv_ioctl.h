@@ -35,6 +35,8 @@ int hv_ioctl_enable_cap(int vm_fd, const struct hv_enable_cap *cap);
 int hv_ioctl_signal_msi(int vm_fd, const struct hv_msi *msi);
 int hv_ioctl_ioeventfd(int vm_fd, const struct hv_ioeventfd *args);
 int hv_ioctl_irqfd(int vm_fd, const struct hv_irqfd *args);
+int hv_ioctl_register_coalesced(int vm_fd, const struct hv_coalesced_zone *zone);
+int hv_ioctl_unregister_coalesced(int vm_fd, const struct hv_coalesced_zone *zone);
 
 /* On a vCPU fd. */
 int hv_ioctl_run(int vcpu_fd);
