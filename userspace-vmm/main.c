@@ -52,6 +52,8 @@ static void usage(FILE *out)
 		"  --rng             a virtio-rng PCI device fed by the host's getrandom()\n"
 		"  --no-ioeventfd    virtio queue notifications exit to hv-run (default: hv signals\n"
 		"                    an eventfd in the kernel and the vCPU goes on: HV_IOEVENTFD)\n"
+		"  --no-coalesced    writes to the CMOS index port exit to hv-run (default: hv\n"
+		"                    queues them in its coalesced ring until the next exit)\n"
 		"  --stats           at exit, print run time, memory and exits per reason on stderr\n"
 		"  --debug           log unclaimed I/O, POST codes and boot details on stderr\n"
 		"  --help, --version\n"
@@ -225,7 +227,8 @@ static int parse_affinity(const char *arg, struct vm_config *cfg)
 }
 
 enum { OPT_KERNEL = 256, OPT_INITRD, OPT_CMDLINE, OPT_MEM, OPT_CPUS, OPT_CONSOLE, OPT_STATS,
-       OPT_DEBUG, OPT_VERSION, OPT_RNG, OPT_NO_LAPIC, OPT_AFFINITY, OPT_NO_IOEVENTFD, OPT_END,
+       OPT_DEBUG, OPT_VERSION, OPT_RNG, OPT_NO_LAPIC, OPT_AFFINITY, OPT_NO_IOEVENTFD, OPT_NO_COALESCED,
+       OPT_END,
        OPT_DISK };
 
 static int parse_options(int argc, char **argv, struct vm_config *cfg)
@@ -244,6 +247,7 @@ static int parse_options(int argc, char **argv, struct vm_config *cfg)
 		{ "rng", no_argument, NULL, OPT_RNG },
 		{ "no-lapic", no_argument, NULL, OPT_NO_LAPIC },
 		{ "no-ioeventfd", no_argument, NULL, OPT_NO_IOEVENTFD },
+		{ "no-coalesced", no_argument, NULL, OPT_NO_COALESCED },
 		{ "cpu-affinity", required_argument, NULL, OPT_AFFINITY },
 		{ "disk", required_argument, NULL, OPT_DISK },	/* repeatable: after OPT_END */
 		{ NULL, 0, NULL, 0 },
@@ -279,6 +283,7 @@ static int parse_options(int argc, char **argv, struct vm_config *cfg)
 		case OPT_RNG: cfg->rng = true; break;
 		case OPT_NO_LAPIC: cfg->no_lapic = true; break;
 		case OPT_NO_IOEVENTFD: cfg->no_ioeventfd = true; break;
+		case OPT_NO_COALESCED: cfg->no_coalesced = true; break;
 		case OPT_AFFINITY:
 			r = parse_affinity(arg, cfg);
 			if (r)

@@ -270,6 +270,8 @@ static void *vcpu_thread(void *arg)
 		r = hv_ioctl_run(vcpu->fd);
 		/* A kick that arrived during this run has done its job. */
 		__atomic_store_n(&run->immediate_exit, 0, __ATOMIC_SEQ_CST);
+		/* The writes hv coalesced happened before this exit: apply them first. */
+		coalesced_drain(&vm->coalesced);
 		if (r < 0 && errno != EINTR) {
 			char what[64];
 

@@ -13,6 +13,8 @@
  *   device 0xf4, PIC 0x20/0xa0 + ELCR 0x4d0, ACPI PM block 0x600 (boot/acpi.c),
  *   fw_cfg 0x510-0x511 + DMA 0x514 (its items: vm_add_fw_cfg()),
  *   I/O APIC 0xfec00000 (with the local APIC; ISA IRQ 0 on its pin 2).
+ * Coalesced (hv's ring, not --no-coalesced): byte writes to the CMOS index
+ *   port 0x70, applied before the next exit is handled (vm_add_coalesced()).
  * Virtio (virtio-pci, modern): --disk N at PCI 00:(1+N).0, --rng after the
  *   disks, then --console virtio; MSI-X with the local APIC (vm_signal_msi()); BAR 0 of slot S at PCI_BAR_BASE + S * VIRTIO_BAR_SIZE (a firmware's
  *   choice: the guest may move it anywhere in the window), INTA of slot S on
@@ -53,6 +55,7 @@
 #define SERIAL_COM1_IRQ		4
 #define PIT_IRQ			0
 #define RTC_IRQ			8
+#define RTC_INDEX_PORT		0x70
 #define PCI_BAR_BASE		0xfe000000u	/* inside every 32-bit hole: below 0xfec00000 */
 #define PCI_HOLE_END		0xfec00000ull	/* the I/O APIC's page and up: not PCI's */
 
@@ -432,6 +435,34 @@ static int vm_create_vcpus(struct vm *vm)
 	return 0;
 }
 
+/*
+ * Ports whose writes may wait in hv's ring until the next exit: only what
+ * the guest cannot observe before an exit anyway.  The CMOS index port
+ * 0x70 (as QEMU coalesces it) is write-only; it selects what the next
+ * access to 0x71 reaches, and that access exits, so hv-run drains the ring
+ * and applies the index first.  A word write at 0x70 (which carries the
+ * data byte) is not inside the one-byte zone and exits as before.
+ */
+static int vm_add_coalesced(struct vm *vm)
+{
+	long off;
+	int r;
+
+	if (vm->cfg.no_coalesced)
+		return 0;
+	off = hv_ioctl_check_cap(vm->sys_fd, HV_CAP_COALESCED_IO);
+	if (off <= 0)
+		return 0;
+	r = coalesced_init(&vm->coalesced, vm->vcpus[0].fd, off, &vm->pio, &vm->mmio);
+	if (r)
+		return vm_fail("mmap of hv's coalesced ring", -r);
+	r = coalesced_add_zone(&vm->coalesced, vm->fd, RTC_INDEX_PORT, 1, true);
+	if (r)
+		return vm_fail("HV_REGISTER_COALESCED (port 0x70)", -r);
+	vm_debug(vm, "coalesced ring at page %ld: port 0x%x", off, RTC_INDEX_PORT);
+	return 0;
+}
+
 static void vm_noop_signal(int sig)
 {
 	(void)sig;
@@ -502,7 +533,10 @@ int vm_create(struct vm *vm)
 	vm->dev = calloc(1, sizeof(*vm->dev));
 	if (!vm->dev)
 		return vm_fail("devices", ENOMEM);
-	return vm_add_devices(vm);
+	r = vm_add_devices(vm);
+	if (r)
+		return r;
+	return vm_add_coalesced(vm);
 }
 
 int vm_load(struct vm *vm, int kind, const struct boot_file *kernel, const struct boot_file *initrd)
@@ -579,6 +613,9 @@ static void vm_print_stats(struct vm *vm)
 	if (vm->ioapic)
 		fprintf(stderr, "hv-run: I/O APIC: %" PRIu64 " messages to the local APICs\n",
 			ioapic_messages(vm->ioapic));
+	if (vm->coalesced.ring)
+		fprintf(stderr, "hv-run: coalesced ring: %" PRIu64 " writes applied without an exit\n",
+			coalesced_writes(&vm->coalesced));
 	for (i = 0; i < vm->nr_vcpus; i++)
 		vcpu_print_stats(&vm->vcpus[i], stderr);
 	for (i = 0; i < vm->cfg.nr_disks; i++)
@@ -618,6 +655,8 @@ int vm_run(struct vm *vm)
 	for (i = 0; i < vm->nr_vcpus; i++)
 		if (vm->vcpus[i].thread_started)
 			pthread_join(vm->vcpus[i].thread, NULL);
+	/* The writes the vCPUs made after their last exit. */
+	coalesced_drain(&vm->coalesced);
 	/* Stopped from outside (a hung guest, a test's timeout): say where each vCPU was. */
 	for (i = 0; vm->stopped_by && i < vm->nr_vcpus; i++) {
 		char what[64];
@@ -643,6 +682,7 @@ void vm_destroy(struct vm *vm)
 			close(vm->vcpus[i].stats_fd);
 		close(vm->vcpus[i].fd);
 	}
+	coalesced_destroy(&vm->coalesced);
 	free(vm->vcpus);
 	vm->vcpus = NULL;
 	vm->nr_vcpus = 0;

@@ -21,6 +21,7 @@
 #include <termios.h>
 #include <time.h>
 
+#include "coalesced.h"
 #include "iobus.h"
 #include "irq.h"
 #include "mem.h"
@@ -79,6 +80,7 @@ struct vm_config {
 	unsigned int nr_cpus;
 	bool no_lapic;			/* --no-lapic: the 8259-only, single-vCPU platform */
 	bool no_ioeventfd;		/* --no-ioeventfd: virtio notifications exit to hv-run */
+	bool no_coalesced;		/* --no-coalesced: every write to a port exits to hv-run */
 	int cpu_affinity[VM_MAX_CPUS];	/* --cpu-affinity: host CPU of vCPU i's thread */
 	unsigned int nr_affinity;	/* entries in cpu_affinity; 0: no pinning */
 	bool console;			/* --console stdio (default) or virtio rather than none */
@@ -97,6 +99,12 @@ struct vm {
 	struct guest_mem mem;
 	struct iobus pio;
 	struct iobus mmio;
+	/*
+	 * hv's coalesced ring (coalesced.h): writes to its zones wait there for
+	 * the next exit; every vCPU thread drains it before handling an exit.
+	 * No ring (ring NULL) with --no-coalesced or a hv.ko without one.
+	 */
+	struct coalesced coalesced;
 	struct pic *pic;
 	/*
 	 * With in-kernel local APICs (HV_CAP_LAPIC enabled, not --no-lapic):
