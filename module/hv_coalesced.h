@@ -32,9 +32,9 @@ struct page;
  *               VM append concurrently).
  *   last      - ring_lock: the kernel's own copy of ring->last, the only one
  *               it trusts (the VMM can write anything to the shared page).
- *   ring      - allocated with the VM, constant until it is freed; of the
- *               page's contents only entries before last are the kernel's
- *               to read back (it never does), first is the VMM's.
+ *   ring      - the pointer: set with the VM, constant until it is freed.
+ *               The page: the kernel writes entries and ring->last under
+ *               ring_lock and only reads ring->first, which is the VMM's.
  */
 struct hv_coalesced {
 	struct mutex lock;			/* see the legend */
