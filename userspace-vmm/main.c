@@ -52,7 +52,7 @@ static void usage(FILE *out)
 		"  --rng             a virtio-rng PCI device fed by the host's getrandom()\n"
 		"  --no-ioeventfd    virtio queue notifications exit to hv-run (default: hv signals\n"
 		"                    an eventfd in the kernel and the vCPU goes on: HV_IOEVENTFD)\n"
-		"  --no-coalesced    writes to the CMOS index port exit to hv-run (default: hv\n"
+		"  --no-coalesced    writes to the CMOS index and POST ports exit to hv-run (default: hv\n"
 		"                    queues them in its coalesced ring until the next exit)\n"
 		"  --stats           at exit, print run time, memory and exits per reason on stderr\n"
 		"  --debug           log unclaimed I/O, POST codes and boot details on stderr\n"

@@ -56,6 +56,7 @@
 #define PIT_IRQ			0
 #define RTC_IRQ			8
 #define RTC_INDEX_PORT		0x70
+#define POST_PORT		0x80
 #define PCI_BAR_BASE		0xfe000000u	/* inside every 32-bit hole: below 0xfec00000 */
 #define PCI_HOLE_END		0xfec00000ull	/* the I/O APIC's page and up: not PCI's */
 
@@ -441,7 +442,10 @@ static int vm_create_vcpus(struct vm *vm)
  * 0x70 (as QEMU coalesces it) is write-only; it selects what the next
  * access to 0x71 reaches, and that access exits, so hv-run drains the ring
  * and applies the index first.  A word write at 0x70 (which carries the
- * data byte) is not inside the one-byte zone and exits as before.
+ * data byte) is not inside the one-byte zone and exits as before.  The
+ * POST port 0x80 reads as all ones whatever was written: Linux's outb_p()
+ * writes it after every slow port access (the CMOS index among them), and
+ * those writes need no exit either; the POST code is logged at the drain.
  */
 static int vm_add_coalesced(struct vm *vm)
 {
@@ -459,7 +463,11 @@ static int vm_add_coalesced(struct vm *vm)
 	r = coalesced_add_zone(&vm->coalesced, vm->fd, RTC_INDEX_PORT, 1, true);
 	if (r)
 		return vm_fail("HV_REGISTER_COALESCED (port 0x70)", -r);
-	vm_debug(vm, "coalesced ring at page %ld: port 0x%x", off, RTC_INDEX_PORT);
+	r = coalesced_add_zone(&vm->coalesced, vm->fd, POST_PORT, 1, true);
+	if (r)
+		return vm_fail("HV_REGISTER_COALESCED (port 0x80)", -r);
+	vm_debug(vm, "coalesced ring at page %ld: ports 0x%x, 0x%x", off, RTC_INDEX_PORT,
+		 POST_PORT);
 	return 0;
 }
 
