@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "hv_ioctl.h"
@@ -157,6 +158,25 @@ static int hv_interrupt(struct bench_vm *b, uint8_t vector)
 	return hv_ioctl_interrupt(b->f.vcpu_fd, &irq) < 0 ? -1 : 0;
 }
 
+static const char *hv_coalesced_port(struct bench_vm *b, uint16_t port, struct bench_ring **ring,
+				     uint32_t *entries)
+{
+	struct hv_coalesced_zone z = { .addr = port, .len = 1, .flags = HV_COALESCED_FLAG_PIO };
+	long off = ioctl(b->f.dev_fd, HV_CHECK_CAP, HV_CAP_COALESCED_IO);
+
+	_Static_assert(sizeof(struct hv_coalesced_entry) == sizeof(struct bench_ring_entry),
+		       "the ring's entries");
+	if (off <= 0)
+		return "this hv.ko has no coalesced ring (HV_CAP_COALESCED_IO)";
+	if ((size_t)(off + 1) * 4096 > b->f.run_size)
+		return "the coalesced ring's page is outside the vCPU mapping";
+	if (ioctl(b->f.vm_fd, HV_REGISTER_COALESCED, &z) < 0)
+		return "HV_REGISTER_COALESCED failed";
+	*ring = (struct bench_ring *)((char *)b->f.run + off * 4096);
+	*entries = HV_COALESCED_RING_ENTRIES;
+	return NULL;
+}
+
 static int hv_ioeventfd_port(struct bench_vm *b, uint16_t port, int efd)
 {
 	struct hv_ioeventfd a = {
@@ -193,6 +213,7 @@ const struct bench_backend bench_backend_hv = {
 	.run = hv_run_vcpu,
 	.interrupt = hv_interrupt,
 	.ioeventfd = hv_ioeventfd_port,
+	.coalesced = hv_coalesced_port,
 	.irqfd = hv_irqfd_msi,
 	.stats_untimed = hv_stats_untimed,
 	.destroy = hv_destroy,

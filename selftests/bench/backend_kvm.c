@@ -268,6 +268,25 @@ static int kvm_interrupt(struct bench_vm *b, uint8_t vector)
 	return ioctl(b->f.vcpu_fd, KVM_INTERRUPT, &irq) < 0 ? -1 : 0;
 }
 
+static const char *kvm_coalesced_port(struct bench_vm *b, uint16_t port, struct bench_ring **ring,
+				      uint32_t *entries)
+{
+	struct kvm_coalesced_mmio_zone z = { .addr = port, .size = 1, .pio = 1 };
+	long off = ioctl(b->f.dev_fd, KVM_CHECK_EXTENSION, KVM_CAP_COALESCED_MMIO);
+
+	_Static_assert(sizeof(struct kvm_coalesced_mmio) == sizeof(struct bench_ring_entry),
+		       "the ring's entries");
+	if (off <= 0 || ioctl(b->f.dev_fd, KVM_CHECK_EXTENSION, KVM_CAP_COALESCED_PIO) <= 0)
+		return "this KVM has no coalesced PIO (KVM_CAP_COALESCED_PIO)";
+	if ((size_t)(off + 1) * 4096 > b->f.run_size)
+		return "the coalesced ring's page is outside the vCPU mapping";
+	if (ioctl(b->f.vm_fd, KVM_REGISTER_COALESCED_MMIO, &z) < 0)
+		return "KVM_REGISTER_COALESCED_MMIO failed";
+	*ring = (struct bench_ring *)((char *)b->f.run + off * 4096);
+	*entries = (4096 - sizeof(struct kvm_coalesced_mmio_ring)) / sizeof(struct kvm_coalesced_mmio);
+	return NULL;
+}
+
 static int kvm_ioeventfd_port(struct bench_vm *b, uint16_t port, int efd)
 {
 	struct kvm_ioeventfd a = {
@@ -316,6 +335,7 @@ const struct bench_backend bench_backend_kvm = {
 	.run = kvm_run_vcpu,
 	.interrupt = kvm_interrupt,
 	.ioeventfd = kvm_ioeventfd_port,
+	.coalesced = kvm_coalesced_port,
 	.irqfd = kvm_irqfd_msi,
 	.stats_untimed = kvm_stats_untimed,
 	.destroy = kvm_destroy,

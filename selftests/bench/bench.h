@@ -29,6 +29,7 @@
 #define BENCH_DONE_PORT		0xe4
 #define BENCH_EVENTFD_PORT	0xe8	/* registered as an ioeventfd (OP_PIO_IOEVENTFD) */
 #define BENCH_IRQFD_PORT	0xec	/* an ioeventfd whose eventfd is an irqfd (OP_IRQFD) */
+#define BENCH_COALESCED_PORT	0xf0	/* a one-byte coalesced PIO zone (OP_PIO_COALESCED) */
 
 /* What the host answers an MMIO read with; the guest checks it. */
 #define BENCH_MMIO_PATTERN	0x5a5aa5a5U
@@ -72,6 +73,25 @@ struct bench_exit {
 };
 
 struct bench_vm;
+
+/*
+ * The coalesced ring as both hypervisors lay it out (hv's struct
+ * hv_coalesced_ring, KVM's struct kvm_coalesced_mmio_ring: the same page,
+ * the same 24-byte entries): the kernel appends at @last, the VMM
+ * consumes from @first.
+ */
+struct bench_ring_entry {
+	uint64_t addr;
+	uint32_t len;
+	uint32_t pio;
+	uint8_t data[8];
+};
+
+struct bench_ring {
+	uint32_t first;
+	uint32_t last;
+	struct bench_ring_entry e[];
+};
 
 /* backend_dev.c: the part of both ABIs that differs only in ioctl numbers. */
 struct bench_dev {
@@ -122,6 +142,14 @@ struct bench_backend {
 	int (*ioeventfd)(struct bench_vm *bvm, uint16_t port, int efd);
 	/* Each signal of eventfd @efd delivers this MSI in the kernel (a @lapic VM). */
 	int (*irqfd)(struct bench_vm *bvm, int efd, uint64_t msi_address, uint32_t msi_data);
+	/*
+	 * 1-byte OUTs to @port go to the VM's coalesced ring (hv's
+	 * HV_REGISTER_COALESCED, KVM's KVM_REGISTER_COALESCED_MMIO with pio):
+	 * sets *@ring (in the vCPU's mapping) and *@entries; NULL if done, else
+	 * why it cannot be (then n/a).
+	 */
+	const char *(*coalesced)(struct bench_vm *bvm, uint16_t port, struct bench_ring **ring,
+				 uint32_t *entries);
 	/* Stop timing exits (hv's HV_CAP_STATS 0); NULL if done, else why it cannot be. */
 	const char *(*stats_untimed)(struct bench_vm *bvm);
 	void (*destroy)(struct bench_vm *bvm);
@@ -142,6 +170,7 @@ enum bench_op {
 	OP_WRMSR,
 	OP_PIO_OUT,
 	OP_PIO_IOEVENTFD,
+	OP_PIO_COALESCED,
 	OP_MMIO_READ,
 	OP_MMIO_WRITE,
 	OP_HLT_IRQ,

@@ -156,6 +156,9 @@ static inline __attribute__((always_inline)) void bench_step(uint64_t op, uint64
 	case OP_PIO_IOEVENTFD:
 		outb(BENCH_EVENTFD_PORT, (uint8_t)i);
 		break;
+	case OP_PIO_COALESCED:
+		outb(BENCH_COALESCED_PORT, (uint8_t)i);
+		break;
 	case OP_MMIO_READ:
 		v = *(volatile uint32_t *)BENCH_MMIO_GVA;
 		GUEST_CHECK(v == BENCH_MMIO_PATTERN, v);

@@ -62,6 +62,8 @@ const struct bench_op_info bench_ops[OP_NR] = {
 	[OP_PIO_OUT] = { "pio_out", BX_IO, "OUT to an unclaimed port, to userspace" },
 	[OP_PIO_IOEVENTFD] = { "pio_ioeventfd", BX_OTHER,
 			       "OUT to a port registered as an ioeventfd, signalled in the kernel" },
+	[OP_PIO_COALESCED] = { "pio_coalesced", BX_OTHER,
+			       "OUT to a coalesced port: appended to the ring (a full ring exits)" },
 	[OP_MMIO_READ] = { "mmio_read", BX_MMIO, "4-byte read of an unbacked GPA, to userspace" },
 	[OP_MMIO_WRITE] = { "mmio_write", BX_MMIO, "4-byte write to an unbacked GPA, to userspace" },
 	[OP_HLT_IRQ] = { "hlt_irq", BX_HLT, "STI;HLT to userspace, woken by an injected interrupt" },
@@ -88,7 +90,43 @@ struct batch {
 	unsigned int iters, warmup;
 	uint64_t *cycles;	/* out: iters values */
 	char why[200];		/* n/a or failure reason */
+	/* OP_PIO_COALESCED: the ring, the writes seen so far (ring or exit), full-ring exits. */
+	struct bench_ring *ring;
+	uint32_t ring_entries;
+	unsigned int coalesced_seen, full_exits;
 };
+
+/*
+ * OP_PIO_COALESCED: take every write the kernel appended, as a VMM must
+ * before it handles an exit, checking each is the op's port and the next
+ * value in the guest's order.  -1 (b->why set) on anything else.
+ */
+static int drain_ring(struct batch *b)
+{
+	struct bench_ring *r = b->ring;
+	uint32_t first = r->first;
+	uint32_t last = __atomic_load_n(&r->last, __ATOMIC_ACQUIRE);
+
+	if (last >= b->ring_entries) {
+		snprintf(b->why, sizeof(b->why), "the ring's last is %u of %u", last, b->ring_entries);
+		return -1;
+	}
+	for (; first != last; first = (first + 1) % b->ring_entries) {
+		const struct bench_ring_entry *e = &r->e[first];
+
+		if (!e->pio || e->addr != BENCH_COALESCED_PORT || e->len != 1 ||
+		    e->data[0] != (uint8_t)b->coalesced_seen) {
+			snprintf(b->why, sizeof(b->why),
+				 "ring entry %u: pio %u port %#llx len %u value %#x, want the write of %#x",
+				 b->coalesced_seen, e->pio, (unsigned long long)e->addr, e->len,
+				 e->data[0], (uint8_t)b->coalesced_seen);
+			return -1;
+		}
+		b->coalesced_seen++;
+	}
+	__atomic_store_n(&r->first, first, __ATOMIC_RELEASE);
+	return 0;
+}
 
 /* The selftest library's VM object, as plain memory: no /dev/hv behind it. */
 static struct vm *env_create(void)
@@ -135,6 +173,15 @@ static int answer_exit(struct batch *b, struct bench_vm *bvm, struct bench_exit 
 		return 0;
 	if (ex->kind == BX_IO && ex->port == BENCH_DONE_PORT && ex->io_out)
 		return 1;
+	/* The ring was full: this write exits, after everything before it was drained. */
+	if (b->op == OP_PIO_COALESCED && ex->kind == BX_IO && ex->port == BENCH_COALESCED_PORT &&
+	    ex->io_out && ex->size == 1) {
+		if (ex->io_data[0] != (uint8_t)b->coalesced_seen)
+			goto unexpected;
+		b->coalesced_seen++;
+		b->full_exits++;
+		return 0;
+	}
 	if (ex->kind != info->exit)
 		goto unexpected;
 	switch (ex->kind) {
@@ -188,6 +235,10 @@ static int run_batch(struct batch *b)
 	struct vm *vm;
 	int ret = -1, r, efd = -1;
 
+	b->ring = NULL;
+	b->ring_entries = 0;
+	b->coalesced_seen = 0;
+	b->full_exits = 0;
 	vm = env_create();
 	if (!vm) {
 		snprintf(b->why, sizeof(b->why), "guest memory: %s", strerror(errno));
@@ -237,6 +288,8 @@ static int run_batch(struct batch *b)
 		na = b->be->kernel_hypercall(bvm);
 	else if (b->op == OP_CPUID_UNTIMED)
 		na = b->be->stats_untimed(bvm);
+	else if (b->op == OP_PIO_COALESCED)
+		na = b->be->coalesced(bvm, BENCH_COALESCED_PORT, &b->ring, &b->ring_entries);
 	if (na) {
 		snprintf(b->why, sizeof(b->why), "%s", na);
 		ret = 1;
@@ -271,6 +324,8 @@ static int run_batch(struct batch *b)
 				 BATCH_TIMEOUT_S, counted);
 			goto out;
 		}
+		if (b->ring && drain_ring(b))
+			goto out;
 		r = answer_exit(b, bvm, &ex, &counted);
 		if (r < 0)
 			goto out;
@@ -302,6 +357,17 @@ static int run_batch(struct batch *b)
 				 (unsigned long long)signals, b->iters + b->warmup);
 			goto out;
 		}
+	}
+	/*
+	 * Every OUT was seen once, in order (drain_ring(), answer_exit()); a
+	 * full ring must have exited at least once per ring's worth of OUTs.
+	 */
+	if (b->op == OP_PIO_COALESCED &&
+	    (b->coalesced_seen != b->iters + b->warmup ||
+	     b->full_exits < (b->iters + b->warmup) / b->ring_entries)) {
+		snprintf(b->why, sizeof(b->why), "%u OUTs through the ring or a full-ring exit, want %u; %u full-ring exits",
+			 b->coalesced_seen, b->iters + b->warmup, b->full_exits);
+		goto out;
 	}
 	if (b->op == OP_IRQFD) {
 		uint64_t left = 0;
