@@ -135,6 +135,19 @@ testbed svm "$@"
 detail() { # detail SERIES/BINARY/CASE: the "#" lines that precede the case's "not ok" in the log
 	local series=${1%%/*} rest=${1#*/}
 	local log=${HV_TESTBED_OUT:-build/testbed}/$series.log
+	case $rest in
+	kernel_log_clean)
+		# The first bad lines and the splat's head, as check.sh printed them after the point.
+		awk -v p="not ok $1 " 'index($0, p) == 1 { on = 1; next }
+			on && /^#   the splat of the first/ { splat = 1 }
+			on && /^#   / { sub(/^#   /, "#     "); if (splat ? m++ < 12 : n++ < 6) print substr($0, 1, 300); next }
+			on { exit }' "$out"/testbed-*.log
+		return 0 ;;
+	testbed_complete)
+		# A series that never finished: where its log stopped.
+		[ -f "$log" ] && grep -av '^# hv-test: ALIVE' "$log" | tail -n 6 | cut -c1-300 | sed 's/^/#     /'
+		return 0 ;;
+	esac
 	# The kselftest series' log, with run_kselftest.sh's nesting undone (check.sh).
 	[ ! -f "${log%.log}.ktap" ] || log=${log%.log}.ktap
 	[ "$rest" != "$1" ] && [ "${rest#*/}" != "$rest" ] && [ -f "$log" ] || return 0

@@ -295,6 +295,51 @@ void show_lines(const char *prefix, const char *buf, size_t len)
 	}
 }
 
+/*
+ * The line of @buf at or after @from that contains @needle (NULL: none),
+ * shown with @prefix; returns where the search may go on.
+ */
+static const char *show_line_with(const char *prefix, const char *buf, size_t len,
+				  const char *from, const char *needle)
+{
+	const char *at = find(from, buf + len - from, needle), *bol, *eol;
+
+	if (!at)
+		return NULL;
+	for (bol = at; bol > buf && bol[-1] != '\n'; bol--)
+		;
+	eol = memchr(at, '\n', buf + len - at);
+	eol = eol ? eol : buf + len;
+	show_lines(prefix, bol, eol - bol);
+	return eol;
+}
+
+/*
+ * A guest that oopsed: its first report, the faulting RIP and the flags
+ * line, once more after the transcript.  A failed point's summary (the CI
+ * excerpt) keeps only the last few lines before it, and these say whether
+ * it was the guest's own bug, hv's, or the emulator's defect.
+ */
+static void show_guest_oops(const struct run *r)
+{
+	static const char *const first[] = { "BUG: ", "Oops", "general protection fault",
+					     "Kernel panic" };
+	const char *at = NULL, *p;
+	size_t i;
+
+	for (i = 0; i < sizeof(first) / sizeof(first[0]); i++) {
+		p = find(r->out, r->out_len, first[i]);
+		if (p && (!at || p < at))
+			at = p;
+	}
+	if (!at)
+		return;
+	show_line_with("guest oops", r->out, r->out_len, at, "");
+	p = show_line_with("guest oops", r->out, r->out_len, at, "RIP: ");
+	if (p)
+		show_line_with("guest oops", r->out, r->out_len, p, "EFLAGS: ");
+}
+
 void show_run(const struct run *r)
 {
 	show_lines("guest", r->out, r->out_len);
@@ -304,6 +349,7 @@ void show_run(const struct run *r)
 			       r->timeout_s);
 	else
 		ktap_print_msg("hv-run exit status %d after %.2f s\n", r->status, r->secs);
+	show_guest_oops(r);
 }
 
 /* Run and check the exit status; on a mismatch the whole transcript is shown. */
