@@ -144,8 +144,15 @@ detail() { # detail SERIES/BINARY/CASE: the "#" lines that precede the case's "n
 			on { exit }' "$out"/testbed-*.log
 		return 0 ;;
 	testbed_complete)
-		# A series that never finished: where its log stopped.
-		[ -f "$log" ] && grep -av '^# hv-test: ALIVE' "$log" | tail -n 6 | cut -c1-300 | sed 's/^/#     /'
+		# A series that never finished: where its log stopped, and from run-qemu.sh's SysRq
+		# dump after that, what each CPU and each blocked task was doing.
+		[ -f "$log" ] && tr -d '\r' <"$log" | awk '
+			/^# hv-test: ALIVE/ { next }
+			/^# hv-test: QEMU (STALL|TIMEOUT)/ { for (i = n - 4; i < n; i++) if (i >= 0) print last[i % 4]; print; dump = 1; next }
+			!dump { last[n++ % 4] = $0; next }
+			/NMI backtrace for cpu|Sending NMI|RIP: 00|task:.* state:|^# hv-test: INFO qemu CPU#[0-9]+ RIP/ { if (k++ < 12) print }
+			END { if (!dump) for (i = n - 4; i < n; i++) if (i >= 0) print last[i % 4] }' |
+			cut -c1-300 | sed 's/^/#     /'
 		return 0 ;;
 	esac
 	# The kselftest series' log, with run_kselftest.sh's nesting undone (check.sh).

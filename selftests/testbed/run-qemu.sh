@@ -53,7 +53,7 @@ exec 7<>"$mon.out" 8<>"$mon.in"
 args=(-accel "${HV_QEMU_ACCEL:-tcg}" -cpu "${HV_QEMU_CPU:-EPYC}" -smp "$smp" -m "${HV_QEMU_MEM:-2048}"
 	-nodefaults -nographic -no-reboot -action shutdown=pause -serial stdio -monitor "pipe:$mon"
 	-kernel "$vmlinuz" -initrd "$initrd"
-	-append "console=ttyS0 quiet panic=-1 ${HV_QEMU_APPEND:-}")
+	-append "console=ttyS0 quiet panic=-1 sysrq_always_enabled ${HV_QEMU_APPEND:-}")
 
 # A monitor command's output: what came back until it was quiet for half a second.
 monitor() { # COMMAND
@@ -76,9 +76,26 @@ vcpu_states() { # [full]
 	full != "" && /^(CS |GDT=|IDT=|CR0=|EFER=)/ { gsub(/  +/, " "); print "# hv-test: INFO qemu " cpu " " $0 }'
 }
 
+# Before a stuck test host is stopped: the kernel's own view of it, through magic SysRq keys on
+# QEMU's keyboard (sysrq_always_enabled above): a backtrace of every CPU (l: by NMI, so a CPU that
+# does not answer is itself the news), the blocked tasks (w) and the running ones' state. Printed
+# after the "# hv-test: QEMU STALL/TIMEOUT" line, which kernel_log_bad() (logcheck.sh) stops at:
+# these traces are evidence, not complaints of the kernel's.
+sysrq_dump() {
+	local key
+	# The traces are not all of warning level: every message to the console from now on (8).
+	monitor "sendkey alt-sysrq-8" >/dev/null
+	for key in l w; do
+		monitor "sendkey alt-sysrq-$key" >/dev/null
+		sleep 4
+	done
+}
+
 start=$(date +%s)
 : >"$log"
-timeout -k 10 "$limit" qemu-system-x86_64 "${args[@]}" </dev/null >"$log" 2>"$log.qemu" &
+# The watch below stops QEMU at the limit, after reading its state; timeout(1) is the backstop.
+# Appending: the watch adds its own lines to the log while QEMU still writes to it.
+timeout -k 10 $((limit + 30)) qemu-system-x86_64 "${args[@]}" </dev/null >>"$log" 2>"$log.qemu" &
 qpid=$!
 tailpid=""
 if [ "${HV_QEMU_TEE:-0}" = 1 ]; then
@@ -90,9 +107,20 @@ fi
 size=0
 moved=$start
 stalled=""
+timed_out=""
 while kill -0 "$qpid" 2>/dev/null; do
 	sleep 2
 	now=$(date +%s)
+	if [ $((now - start)) -ge "$limit" ]; then
+		timed_out=$((now - start))
+		{
+			printf "\n# hv-test: QEMU TIMEOUT after %ss; its CPUs then:\n" "$timed_out"
+			vcpu_states full
+		} >>"$log"
+		sysrq_dump
+		kill "$qpid" 2>/dev/null || true
+		break
+	fi
 	cur=$(stat -c %s "$log" 2>/dev/null || echo 0)
 	if [ "$cur" != "$size" ]; then
 		size=$cur
@@ -115,6 +143,7 @@ while kill -0 "$qpid" 2>/dev/null; do
 			printf "\n# hv-test: QEMU STALL: %s (HV_QEMU_STALL)\n" "$stalled"
 			vcpu_states
 		} >>"$log"
+		sysrq_dump
 		kill "$qpid" 2>/dev/null || true
 		break
 	fi
@@ -128,8 +157,8 @@ secs=$(($(date +%s) - start))
 if [ -n "$stalled" ]; then
 	hv_log "QEMU ($kver) stopped: the test host stalled ($stalled); serial log: $log"
 	exit 3
-elif [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
-	printf "\n# hv-test: QEMU TIMEOUT after %ss\n" "$secs" >>"$log"
+elif [ -n "$timed_out" ] || [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+	[ -n "$timed_out" ] || printf "\n# hv-test: QEMU TIMEOUT after %ss\n" "$secs" >>"$log"
 	hv_die "QEMU ($kver) killed after the ${limit}s wall-clock limit; serial log: $log"
 elif [ "$rc" -gt 128 ]; then
 	# timeout(1) passes on its child's death by a signal as 128 + the signal.
