@@ -28,12 +28,7 @@
 #include "x86/walk.h"
 #include "x86/xsave.h"
 
-static int hv_walk_read(void *opaque, u64 gpa, void *buf, unsigned int len)
-{
-	return hv_read_gpa(opaque, gpa, buf, len);
-}
-
-/* The vCPU's own walks and fetches go through its gpa cache. */
+/* The vCPU's own walks and fetches, string operands' too, go through its gpa cache. */
 static int hv_walk_read_cached(void *opaque, u64 gpa, void *buf, unsigned int len)
 {
 	struct hv_vcpu *vcpu = opaque;
@@ -545,7 +540,7 @@ static int hv_mmio_string_gpa(struct hv_vcpu *vcpu, int seg, unsigned int reg, b
 			      int bits, u64 *gpa)
 {
 	const struct hv_mmio_emul *e = &vcpu->pending_mmio.e;
-	struct hv_walk_ctx ctx = { .read_gpa = hv_walk_read, .opaque = vcpu->vm };
+	struct hv_walk_ctx ctx = { .read_gpa = hv_walk_read_cached, .opaque = vcpu };
 	unsigned int access = write ? HV_WALK_WRITE : 0;
 	u64 linear = vcpu->regs[reg] & hv_addr_mask(e->addr_size);
 	u32 error_code = 0;

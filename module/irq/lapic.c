@@ -123,6 +123,8 @@ static void lvt_write(struct hv_lapic *lapic, u32 off, u32 val)
 	val &= lapic_reg_write_bits(lapic, off);
 	if (!lapic_sw_enabled(lapic))
 		val |= APIC_LVT_MASKED;
+	if (off == APIC_LVTT)
+		lapic_timer_expire_due(lapic, old);
 	lapic_set(lapic, off, val | (old & keep));
 	if (off == APIC_LVTT)
 		lapic_timer_lvtt_written(lapic, old);
@@ -136,6 +138,7 @@ static void svr_write(struct hv_lapic *lapic, u32 val)
 	lapic_set(lapic, APIC_SPIV, val & LAPIC_SVR_BITS);
 	if (val & APIC_SPIV_APIC_ENABLED)
 		return;
+	lapic_timer_expire_due(lapic, lapic_get(lapic, APIC_LVTT));
 	for (off = APIC_LVTT; off <= APIC_LVTERR; off += 0x10)
 		lapic_set(lapic, off, lapic_get(lapic, off) | APIC_LVT_MASKED);
 }

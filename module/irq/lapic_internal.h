@@ -137,6 +137,7 @@ void lapic_timer_setup(struct hv_lapic *lapic);
 void lapic_timer_stop(struct hv_lapic *lapic);
 void lapic_timer_tmict_written(struct hv_lapic *lapic);
 void lapic_timer_lvtt_written(struct hv_lapic *lapic, u32 old);
+void lapic_timer_expire_due(struct hv_lapic *lapic, u32 lvt);
 void lapic_timer_tdcr_written(struct hv_lapic *lapic);
 u32 lapic_timer_current_count(struct hv_lapic *lapic);
 u64 lapic_timer_remaining_ns(struct hv_lapic *lapic);

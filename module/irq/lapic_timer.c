@@ -80,6 +80,7 @@ void lapic_timer_tmict_written(struct hv_lapic *lapic)
 
 	if (mode == LAPIC_TIMER_TSCDEADLINE)
 		return;		/* the initial count is ignored in that mode */
+	lapic_timer_expire_due(lapic, lapic_get(lapic, APIC_LVTT));
 	lapic_timer_stop(lapic);
 	lapic->timer_divisor = hv_lapic_timer_divisor(lapic_get(lapic, APIC_TDCR));
 	if (!count)
@@ -127,6 +128,7 @@ void lapic_timer_tdcr_written(struct hv_lapic *lapic)
 
 	if (div == lapic->timer_divisor)
 		return;
+	lapic_timer_expire_due(lapic, lapic_get(lapic, APIC_LVTT));
 	if (!lapic->timer_armed || lapic_timer_mode(lapic) == LAPIC_TIMER_TSCDEADLINE) {
 		lapic->timer_divisor = div;
 		return;
@@ -208,6 +210,7 @@ void hv_lapic_tsc_deadline_write(struct hv_lapic *lapic, u64 val)
 	if (lapic_mode(lapic) == LAPIC_DISABLED ||
 	    lapic_timer_mode(lapic) != LAPIC_TIMER_TSCDEADLINE)
 		goto out;
+	lapic_timer_expire_due(lapic, lapic_get(lapic, APIC_LVTT));
 	lapic_timer_stop(lapic);
 	lapic->tsc_deadline = val;
 	if (!val)
@@ -221,36 +224,27 @@ out:
 }
 
 /*
- * Expiry, in hardirq context.  The LVT entry as it is now decides: masked,
+ * One expiry, lapic->lock held, at @now (not before timer_target), under
+ * LVT timer entry @lvt: the one in force when the count ran out.  Masked,
  * the count still ends (or reloads) but nothing is requested; periodic,
  * the next target is one period after this one (not after now, so the
  * average rate holds), or one period from now if the host fell a whole
- * period behind (no catch-up burst).
+ * period behind (no catch-up burst).  Returns whether an interrupt was
+ * requested; timer_armed says whether the timer goes on.
  */
-static enum hrtimer_restart lapic_timer_fn(struct hrtimer *timer)
+static bool timer_expire(struct hv_lapic *lapic, u32 lvt, ktime_t now)
 {
-	struct hv_lapic *lapic = container_of(timer, struct hv_lapic, timer);
-	enum hrtimer_restart ret = HRTIMER_NORESTART;
-	ktime_t now = ktime_get();
-	bool kick = false;
-	u32 lvt;
+	bool irq = false;
 
-	raw_spin_lock(&lapic->lock);
-	if (!lapic->timer_armed || hrtimer_is_queued(timer) ||
-	    ktime_before(now, lapic->timer_target))
-		goto out;		/* stopped or re-armed meanwhile */
 	lapic->timer_fired++;
-	lvt = lapic_get(lapic, APIC_LVTT);
 	if (!(lvt & APIC_LVT_MASKED))
-		kick = lapic_deliver_lvt(lapic, lvt);
-	switch (lapic_timer_mode(lapic)) {
+		irq = lapic_deliver_lvt(lapic, lvt);
+	switch ((lvt & LAPIC_LVT_TIMER_MODE) >> 17) {
 	case LAPIC_TIMER_PERIODIC:
 		lapic->timer_period_ns = periodic_ns(lapic->timer_period_ns);
 		lapic->timer_target = ktime_add_ns(lapic->timer_target, lapic->timer_period_ns);
 		if (ktime_before(lapic->timer_target, now))
 			lapic->timer_target = ktime_add_ns(now, lapic->timer_period_ns);
-		hrtimer_set_expires(timer, lapic->timer_target);
-		ret = HRTIMER_RESTART;
 		break;
 	case LAPIC_TIMER_TSCDEADLINE:
 		lapic->tsc_deadline = 0;
@@ -259,6 +253,50 @@ static enum hrtimer_restart lapic_timer_fn(struct hrtimer *timer)
 	default:
 		lapic->timer_armed = false;
 		break;
+	}
+	return irq;
+}
+
+/*
+ * Before a register write that the timer depends on (LVT timer entry, SVR,
+ * initial count, divide configuration, TSC deadline), lapic->lock held: an
+ * expiry that is already due, but whose hrtimer callback has not run yet
+ * (a late host timer, or one spinning on this lock), happens now, under
+ * the LVT entry @lvt it fell under.  Otherwise a count that ran out while
+ * masked would interrupt once unmasked, and one that ran out unmasked would
+ * be lost by a mask or a new count: real hardware decided at zero.  The
+ * vCPU's own thread writes these registers, and it looks at IRR before it
+ * enters the guest again, so no kick is needed.
+ */
+void lapic_timer_expire_due(struct hv_lapic *lapic, u32 lvt)
+{
+	ktime_t now = ktime_get();
+
+	if (!lapic->timer_armed || ktime_before(now, lapic->timer_target))
+		return;
+	timer_expire(lapic, lvt, now);
+	/* A callback that loses the race finds it disarmed, or not due, and does nothing. */
+	hrtimer_try_to_cancel(&lapic->timer);
+	if (lapic->timer_armed)
+		hrtimer_start(&lapic->timer, lapic->timer_target, HRTIMER_MODE_ABS_HARD);
+}
+
+/* Expiry, in hardirq context: the LVT entry as it is now decides. */
+static enum hrtimer_restart lapic_timer_fn(struct hrtimer *timer)
+{
+	struct hv_lapic *lapic = container_of(timer, struct hv_lapic, timer);
+	enum hrtimer_restart ret = HRTIMER_NORESTART;
+	ktime_t now = ktime_get();
+	bool kick = false;
+
+	raw_spin_lock(&lapic->lock);
+	if (!lapic->timer_armed || hrtimer_is_queued(timer) ||
+	    ktime_before(now, lapic->timer_target))
+		goto out;		/* stopped or re-armed meanwhile */
+	kick = timer_expire(lapic, lapic_get(lapic, APIC_LVTT), now);
+	if (lapic->timer_armed) {
+		hrtimer_set_expires(timer, lapic->timer_target);
+		ret = HRTIMER_RESTART;
 	}
 out:
 	raw_spin_unlock(&lapic->lock);

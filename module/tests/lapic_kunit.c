@@ -787,6 +787,64 @@ static void lapic_timer_oneshot(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hv_lapic_pending(l), -1);
 }
 
+/*
+ * A count that ran out before an LVT write, whose hrtimer callback could
+ * not run yet (this CPU's interrupts are off, and the hrtimer is queued
+ * here), belongs to the entry in force when it ran out: masked then, the
+ * unmask requests nothing; unmasked then, the mask does not lose it.
+ */
+/* Interrupts off, so no sleeping: spin until @us microseconds have passed. */
+static void spin_us(unsigned int us)
+{
+	ktime_t end = ktime_add_us(ktime_get(), us);
+
+	while (ktime_before(ktime_get(), end))
+		cpu_relax();
+}
+
+static void lapic_timer_due_expiry_follows_old_lvt(struct kunit *test)
+{
+	struct hv_lapic *l = lapic_of(test);
+	struct rec *r = test->priv;
+	unsigned long flags;
+
+	enable(l);
+	wr(l, APIC_TDCR, 0xb);
+	wr(l, APIC_LVTT, APIC_LVT_MASKED | 0x40);
+	local_irq_save(flags);
+	wr(l, APIC_TMICT, 1000);		/* 1 us */
+	spin_us(50);
+	wr(l, APIC_LVTT, 0x40);
+	local_irq_restore(flags);
+	usleep_range(2000, 3000);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(l->timer_fired), 1ull);
+	KUNIT_EXPECT_FALSE(test, l->timer_armed);
+	KUNIT_EXPECT_EQ(test, hv_lapic_pending(l), -1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&r->kicks), 0);
+
+	local_irq_save(flags);
+	wr(l, APIC_TMICT, 1000);
+	spin_us(50);
+	wr(l, APIC_LVTT, APIC_LVT_MASKED | 0x40);
+	local_irq_restore(flags);
+	usleep_range(2000, 3000);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(l->timer_fired), 2ull);
+	KUNIT_EXPECT_EQ(test, hv_lapic_pending(l), 0x40);
+
+	/* the same for a new initial count written after the old one ran out */
+	hv_lapic_ack(l, 0x40);
+	hv_lapic_eoi(l);
+	wr(l, APIC_LVTT, 0x41);
+	local_irq_save(flags);
+	wr(l, APIC_TMICT, 1000);
+	spin_us(50);
+	wr(l, APIC_TMICT, 0);
+	local_irq_restore(flags);
+	usleep_range(2000, 3000);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(l->timer_fired), 3ull);
+	KUNIT_EXPECT_EQ(test, hv_lapic_pending(l), 0x41);
+}
+
 static void lapic_timer_periodic(struct kunit *test)
 {
 	struct hv_lapic *l = lapic_of(test);
@@ -867,6 +925,7 @@ static struct kunit_case hv_lapic_test_cases[] = {
 	KUNIT_CASE(lapic_timer_arithmetic),
 	KUNIT_CASE(lapic_timer_divide_model),
 	KUNIT_CASE(lapic_timer_oneshot),
+	KUNIT_CASE(lapic_timer_due_expiry_follows_old_lvt),
 	KUNIT_CASE(lapic_timer_periodic),
 	KUNIT_CASE(lapic_timer_tsc_deadline),
 	{}
