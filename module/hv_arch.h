@@ -152,12 +152,17 @@ struct hv_arch_ops {
 	/* Current privilege level (0-3): user accesses for the walker, hypercall refusal. */
 	unsigned int (*get_cpl)(struct hv_vcpu *vcpu);
 
-	/* Nested page table entry format: leaf for @pa, and non-leaf for a table. */
+	/*
+	 * Nested page table entry format: leaf for @pa, and non-leaf for a
+	 * table.  Dirty logging rewrites a leaf with tdp_leaf() of its own
+	 * address (bits 51:12) to change only its write permission.
+	 */
 	u64 (*tdp_leaf)(phys_addr_t pa, bool writable);
 	u64 (*tdp_table)(phys_addr_t pa);
 	/* Root pointer format (nCR3 or EPTP) for a root table at @pa. */
 	u64 (*tdp_root)(phys_addr_t pa);
 	u64 tdp_present_mask;			/* any of these bits set: present */
+	u64 tdp_writable_mask;			/* set in a leaf tdp_leaf() made writable */
 };
 
 extern const struct hv_arch_ops *hv_ops;

@@ -49,6 +49,8 @@ static long hv_check_cap(unsigned long cap)
 		return HV_STATS_VERSION;
 	case HV_CAP_COALESCED_IO:
 		return HV_VCPU_PAGE_RING;
+	case HV_CAP_DIRTY_LOG:
+		return 1;
 	default:
 		return 0;
 	}

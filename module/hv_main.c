@@ -161,7 +161,7 @@ static bool hv_arch_ops_valid(const struct hv_arch_ops *o)
 	       o->set_cr8_write_exit && o->set_cr8 && o->get_paging &&
 	       o->get_code_segment && o->get_segment_base && o->get_cpl && o->set_cr2 &&
 	       o->tdp_leaf &&
-	       o->tdp_table && o->tdp_root && o->tdp_present_mask;
+	       o->tdp_table && o->tdp_root && o->tdp_present_mask && o->tdp_writable_mask;
 }
 
 int hv_arch_ops_install(const struct hv_arch_ops *ops)

@@ -24,7 +24,10 @@ int hv_memslot_check(const struct hv_memory_region *mr)
 
 	if (mr->slot >= HV_MAX_MEMSLOTS)
 		return -EINVAL;
-	if (mr->flags & ~HV_MEM_READONLY)
+	if (mr->flags & ~(HV_MEM_READONLY | HV_MEM_LOG_DIRTY))
+		return -EINVAL;
+	/* A read-only slot has nothing to log: refused rather than ignored. */
+	if ((mr->flags & HV_MEM_READONLY) && (mr->flags & HV_MEM_LOG_DIRTY))
 		return -EINVAL;
 	for (i = 0; i < ARRAY_SIZE(mr->reserved); i++)
 		if (mr->reserved[i])
@@ -60,6 +63,24 @@ int hv_memslot_check_overlap(const struct hv_memslot *slots,
 			return -EEXIST;
 	}
 	return 0;
+}
+
+/*
+ * Whether @mr (checked, non-empty) only turns dirty logging of the installed
+ * slot @s on or off: same range, same userspace address, and the flags
+ * differ in HV_MEM_LOG_DIRTY alone.  Such a change keeps the slot's
+ * mappings (and pins); any other change to an installed slot replaces it.
+ */
+bool hv_memslot_log_toggle(const struct hv_memslot *s, const struct hv_memory_region *mr)
+{
+	return s->size && s->gpa == mr->guest_phys_addr && s->size == mr->memory_size &&
+	       s->hva == mr->userspace_addr && (s->flags ^ mr->flags) == HV_MEM_LOG_DIRTY;
+}
+
+/* Words of a slot's dirty bitmap (one bit per 4 KiB page): the uapi's u64 words. */
+unsigned long hv_memslot_dirty_words(u64 size)
+{
+	return BITS_TO_LONGS(size >> PAGE_SHIFT);
 }
 
 /* The slot containing @gpa, or NULL. */

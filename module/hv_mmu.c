@@ -15,6 +15,15 @@
  * The slot set is read without a lock (RCU), and the vCPUs' reads of guest
  * page tables and instruction bytes go straight to the pinned pages through
  * a small per-vCPU cache (struct hv_gpa_cache): see hv_read_gpa_cached().
+ *
+ * Dirty logging (HV_MEM_LOG_DIRTY) works by write protection: while a slot
+ * logs, its leaves are mapped read-only until the guest writes the page;
+ * that write fault sets the page's bit in the slot's log and makes the
+ * leaf writable, and the guest goes on without an exit to userspace.
+ * HV_GET_DIRTY_LOG takes the bits and write-protects their leaves again.
+ * The pages stay mapped and pinned throughout: only the write permission
+ * changes.  Every leaf is 4 KiB (hv maps no huge pages yet), so a
+ * write-protected range never has a large leaf to split.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -129,6 +138,46 @@ static u64 *hv_tdp_walk_alloc(struct hv_vm *vm, u64 gpa)
 	return &table[hv_tdp_index(gpa, 1)];
 }
 
+/* The leaf entry for @gpa if every table on the way exists, else NULL (mmu_lock). */
+static u64 *hv_tdp_leaf_ptr(struct hv_vm *vm, u64 gpa)
+{
+	u64 *table = vm->tdp.root;
+	int level;
+
+	for (level = HV_TDP_LEVELS; level > 1; level--) {
+		u64 pte = table[hv_tdp_index(gpa, level)];
+
+		if (!hv_tdp_present(pte))
+			return NULL;
+		table = hv_tdp_table_of(pte);
+	}
+	return &table[hv_tdp_index(gpa, 1)];
+}
+
+/*
+ * Rewrite a present leaf with write permission @writable; true if it was
+ * writable and no longer is, which needs a TLB flush on every vCPU before
+ * a write through an old translation is ruled out.  Granting the
+ * permission needs none: a stale read-only translation only faults again,
+ * and the fault drops it.
+ */
+static bool hv_tdp_set_writable(u64 *ptep, bool writable)
+{
+	u64 pte = *ptep;
+	bool was = pte & hv_ops->tdp_writable_mask;
+
+	if (!hv_tdp_present(pte) || was == writable)
+		return false;
+	WRITE_ONCE(*ptep, hv_ops->tdp_leaf(pte & HV_TDP_ADDR_MASK, writable));
+	return was;
+}
+
+static void hv_mark_dirty_slot(const struct hv_memslot *slot, u64 gpa)
+{
+	if (slot->dirty_bitmap)
+		set_bit((gpa - slot->gpa) >> PAGE_SHIFT, slot->dirty_bitmap);
+}
+
 int hv_mmu_fault(struct hv_vm *vm, u64 gpa, bool write)
 {
 	const struct hv_memslot *slot;
@@ -155,10 +204,20 @@ int hv_mmu_fault(struct hv_vm *vm, u64 gpa, bool write)
 		r = -ENOMEM;
 		goto out;
 	}
-	/* Another vCPU mapped it first: just retry the access. */
+	/*
+	 * Another vCPU mapped it first: just retry the access.  Or a write to
+	 * a leaf dirty logging write-protected (the slot logs, or logged until
+	 * recently): log the page and let the guest write it.  The page was
+	 * pinned for writing, as every page of a writable slot is.
+	 */
 	r = 1;
-	if (hv_tdp_present(*ptep))
+	if (hv_tdp_present(*ptep)) {
+		if (write && !(*ptep & hv_ops->tdp_writable_mask)) {
+			hv_mark_dirty_slot(slot, gpa);
+			hv_tdp_set_writable(ptep, true);
+		}
 		goto out;
+	}
 
 	/*
 	 * Pin writable slots for writing even on a read fault, so that
@@ -172,6 +231,12 @@ int hv_mmu_fault(struct hv_vm *vm, u64 gpa, bool write)
 	if (r != 1) {
 		r = r < 0 ? r : -EFAULT;
 		goto out;
+	}
+	/* A logging slot maps a page writable only for a write, which it logs. */
+	if (slot->dirty_bitmap) {
+		writable = write;
+		if (write)
+			hv_mark_dirty_slot(slot, gpa);
 	}
 	WRITE_ONCE(*ptep, hv_ops->tdp_leaf(page_to_phys(page), writable));
 	vm->tdp.nr_pinned++;
@@ -252,6 +317,100 @@ void hv_mmu_release_zapped(struct hv_vm *vm, u64 gpa, u64 size)
 	hv_tdp_zap(vm, vm->tdp.root, HV_TDP_LEVELS, 0, gpa, gpa + size, true);
 }
 
+/* Write-protect the present leaves of [start, end) under @table at @level. */
+static bool hv_tdp_write_protect(u64 *table, int level, u64 base, u64 start, u64 end)
+{
+	u64 span = 1ULL << (12 + 9 * (level - 1));
+	bool changed = false;
+	unsigned int i;
+
+	for (i = 0; i < HV_TDP_ENTRIES; i++) {
+		u64 lo = base + i * span, hi = lo + span;
+
+		if (hi <= start || lo >= end || !hv_tdp_present(table[i]))
+			continue;
+		if (level > 1)
+			changed |= hv_tdp_write_protect(hv_tdp_table_of(table[i]), level - 1, lo,
+							start, end);
+		else
+			changed |= hv_tdp_set_writable(&table[i], false);
+	}
+	return changed;
+}
+
+/*
+ * Logging turns on for [gpa, gpa + size): every leaf loses its write
+ * permission, so that the next write to each page faults and is logged.
+ * The gpa caches need nothing: they only ever read, and no page goes away.
+ */
+bool hv_mmu_write_protect(struct hv_vm *vm, u64 gpa, u64 size)
+{
+	lockdep_assert_held(&vm->mmu_lock);
+	return hv_tdp_write_protect(vm->tdp.root, HV_TDP_LEVELS, 0, gpa, gpa + size);
+}
+
+/*
+ * A bitmap for a logging slot of @size bytes: the live log and the
+ * snapshot half (struct hv_memslot).  No warning for a size a VMM asked
+ * for that kvmalloc refuses outright (more than INT_MAX bytes).
+ */
+unsigned long *hv_mmu_dirty_bitmap_alloc(u64 size)
+{
+	return kvcalloc(2 * hv_memslot_dirty_words(size), sizeof(unsigned long),
+			GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+}
+
+/*
+ * HV_GET_DIRTY_LOG's get-and-clear, under mmu_lock.  Each word of the live
+ * log is taken with xchg(), so a bit hv_write_gpa() sets meanwhile is either
+ * taken now or stays for the next call; the leaves of the pages taken are
+ * write-protected, so the next guest write to one of them faults and sets
+ * its bit again.  A guest write through a translation cached before the
+ * caller's flush lands in a page this snapshot reports, and the VMM reads
+ * the page only after the call returns: no write is lost.  The write faults
+ * that set bits hold mmu_lock, so none can make a leaf writable between the
+ * xchg() and the write protection here.
+ */
+bool hv_mmu_dirty_harvest(struct hv_vm *vm, const struct hv_memslot *slot)
+{
+	unsigned long words = hv_memslot_dirty_words(slot->size);
+	unsigned long *live = slot->dirty_bitmap, *snap = live + words;
+	bool flush = false;
+	unsigned long i;
+
+	lockdep_assert_held(&vm->mmu_lock);
+	for (i = 0; i < words; i++) {
+		unsigned long w = READ_ONCE(live[i]) ? xchg(&live[i], 0) : 0;
+		unsigned int bit;
+
+		snap[i] = w;
+		for_each_set_bit(bit, &w, BITS_PER_LONG) {
+			u64 gpa = slot->gpa + (((u64)i * BITS_PER_LONG + bit) << PAGE_SHIFT);
+			u64 *ptep = hv_tdp_leaf_ptr(vm, gpa);
+
+			if (ptep)
+				flush |= hv_tdp_set_writable(ptep, false);
+		}
+	}
+	return flush;
+}
+
+/*
+ * The copy of the snapshot to userspace failed: its bits go back to the
+ * live log, where the next call finds them (their pages stay
+ * write-protected, which costs at most a fault).
+ */
+void hv_mmu_dirty_put_back(const struct hv_memslot *slot)
+{
+	unsigned long words = hv_memslot_dirty_words(slot->size);
+	unsigned long *live = slot->dirty_bitmap, *snap = live + words;
+	unsigned long i;
+
+	for (i = 0; i < words; i++)
+		if (snap[i])
+			atomic_long_or(snap[i], (atomic_long_t *)&live[i]);
+}
+
 static void hv_tdp_free_tables(struct hv_vm *vm, u64 *table, int level)
 {
 	unsigned int i;
@@ -268,7 +427,12 @@ static void hv_tdp_free_tables(struct hv_vm *vm, u64 *table, int level)
 /* No vCPU can run any more: unpin every page and free the tables. */
 void hv_mmu_destroy(struct hv_vm *vm)
 {
-	kfree(rcu_dereference_protected(vm->memslots, true));
+	struct hv_memslots *slots = rcu_dereference_protected(vm->memslots, true);
+	int i;
+
+	for (i = 0; slots && i < HV_MAX_MEMSLOTS; i++)
+		kvfree(slots->slot[i].dirty_bitmap);
+	kfree(slots);
 	RCU_INIT_POINTER(vm->memslots, NULL);
 	if (!vm->tdp.root)
 		return;
@@ -320,6 +484,24 @@ int hv_read_gpa(struct hv_vm *vm, u64 gpa, void *buf, unsigned int len)
 	return 0;
 }
 
+/*
+ * hv wrote guest memory at @gpa for the guest (string IN, the RAM side of an
+ * emulated MOVS): log it as a guest write would be.  After the copy, so
+ * that a HV_GET_DIRTY_LOG that takes the bit finds the data already there.
+ * A published slot never changes, and a bitmap is freed only a grace period
+ * after a set without it was published.
+ */
+static void hv_mark_dirty(struct hv_vm *vm, u64 gpa)
+{
+	const struct hv_memslot *slot;
+
+	rcu_read_lock();
+	slot = hv_memslot_find(rcu_dereference(vm->memslots)->slot, gpa);
+	if (slot)
+		hv_mark_dirty_slot(slot, gpa);
+	rcu_read_unlock();
+}
+
 int hv_write_gpa(struct hv_vm *vm, u64 gpa, const void *buf, unsigned int len)
 {
 	while (len) {
@@ -329,6 +511,7 @@ int hv_write_gpa(struct hv_vm *vm, u64 gpa, const void *buf, unsigned int len)
 		if (hv_gpa_to_hva(vm, gpa, true, &hva) ||
 		    copy_to_user((void __user *)hva, buf, chunk))
 			return -EFAULT;
+		hv_mark_dirty(vm, gpa);
 		gpa += chunk;
 		buf += chunk;
 		len -= chunk;

@@ -15,6 +15,7 @@
 #include <linux/kref.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/nospec.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
@@ -89,16 +90,38 @@ void hv_vm_flush_tlbs(struct hv_vm *vm)
 }
 
 /*
+ * Turn dirty logging of installed slot @id on (@bitmap, zeroed) or off
+ * (NULL), keeping its mappings: on, every leaf is write-protected (and the
+ * vCPUs flushed) after the set with the bitmap is published, so no write
+ * after this returns goes unlogged; off, the leaves stay read-only until
+ * the guest's next write to each page makes it writable again.
+ */
+static void hv_vm_toggle_log(struct hv_vm *vm, struct hv_memslots *new, u32 id,
+			     const struct hv_memory_region *mr, unsigned long *bitmap)
+{
+	struct hv_memslot *slot = &new->slot[id];
+
+	slot->flags = mr->flags;
+	slot->dirty_bitmap = bitmap;
+	hv_mmu_publish_slots(vm, new);
+	if (bitmap && hv_mmu_write_protect(vm, slot->gpa, slot->size))
+		hv_vm_flush_tlbs(vm);
+}
+
+/*
  * Install, replace or delete a slot.  Mappings of the old slot are zapped,
  * every vCPU is made to drop its translations, and only then are the old
  * pages unpinned, all before the new slot becomes visible: a vCPU can never
  * reach memory that no slot describes any more, nor a page the host may
  * already have reused (the VMM may have munmapped the old backing).  The
  * new set is a copy, published whole: lock-free readers see either the old
- * set or the new one (hv_mmu_publish_slots()).
+ * set or the new one (hv_mmu_publish_slots()).  A change of
+ * HV_MEM_LOG_DIRTY alone keeps the mappings (hv_vm_toggle_log()); a
+ * logging slot re-installed over the same guest range keeps its log.
  */
 int hv_vm_set_memory_region(struct hv_vm *vm, const struct hv_memory_region *mr)
 {
+	unsigned long *bitmap = NULL, *old_bitmap = NULL;
 	struct hv_memslots *old, *new;
 	struct hv_memslot *slot;
 	int r;
@@ -106,6 +129,12 @@ int hv_vm_set_memory_region(struct hv_vm *vm, const struct hv_memory_region *mr)
 	r = hv_memslot_check(mr);
 	if (r)
 		return r;
+	/* Before mmu_lock, which faulting vCPUs wait for. */
+	if (mr->memory_size && (mr->flags & HV_MEM_LOG_DIRTY)) {
+		bitmap = hv_mmu_dirty_bitmap_alloc(mr->memory_size);
+		if (!bitmap)
+			return -ENOMEM;
+	}
 
 	mutex_lock(&vm->mmu_lock);
 	old = hv_mmu_slots_locked(vm);
@@ -120,6 +149,16 @@ int hv_vm_set_memory_region(struct hv_vm *vm, const struct hv_memory_region *mr)
 		goto out;
 	}
 	slot = &old->slot[mr->slot];
+	old_bitmap = slot->dirty_bitmap;
+	if (hv_memslot_log_toggle(slot, mr)) {
+		hv_vm_toggle_log(vm, new, mr->slot, mr, bitmap);
+		bitmap = NULL;
+		goto out;
+	}
+	/* Same guest range, still logging: the log goes on. */
+	if (bitmap && old_bitmap && slot->gpa == mr->guest_phys_addr &&
+	    slot->size == mr->memory_size)
+		swap(bitmap, old_bitmap);
 	if (slot->size) {
 		hv_mmu_zap_range(vm, slot->gpa, slot->size);
 		hv_vm_flush_tlbs(vm);
@@ -130,9 +169,17 @@ int hv_vm_set_memory_region(struct hv_vm *vm, const struct hv_memory_region *mr)
 	slot->hva = mr->userspace_addr;
 	slot->flags = mr->flags;
 	slot->size = mr->memory_size;
+	slot->dirty_bitmap = mr->memory_size ? bitmap : NULL;
+	bitmap = NULL;
 	hv_mmu_publish_slots(vm, new);
 out:
 	mutex_unlock(&vm->mmu_lock);
+	kvfree(bitmap);
+	/* Replaced or turned off: lockless hv_write_gpa() may still hold the old set. */
+	if (!r && old_bitmap) {
+		synchronize_rcu();
+		kvfree(old_bitmap);
+	}
 	return r;
 }
 
@@ -143,6 +190,47 @@ static long hv_vm_ioctl_set_memory_region(struct hv_vm *vm, void __user *argp)
 	if (copy_from_user(&mr, argp, sizeof(mr)))
 		return -EFAULT;
 	return hv_vm_set_memory_region(vm, &mr);
+}
+
+/*
+ * HV_GET_DIRTY_LOG: take slot @log.slot's log and write-protect the pages
+ * it names, make every vCPU drop its old translations, and only then copy
+ * it out (struct hv_dirty_log).  All under mmu_lock, the copy too: the
+ * snapshot half of the bitmap is the slot's, and a failed copy puts the
+ * bits back.  mmu_lock before mmap_lock is the order the fault path's
+ * pinning already takes.
+ */
+static long hv_vm_get_dirty_log(struct hv_vm *vm, void __user *argp)
+{
+	const struct hv_memslot *slot;
+	struct hv_dirty_log log;
+	unsigned long words;
+	long r = 0;
+
+	if (copy_from_user(&log, argp, sizeof(log)))
+		return -EFAULT;
+	if (log.flags)
+		return -EINVAL;
+	if (log.slot >= HV_MAX_MEMSLOTS)
+		return -ENOENT;
+
+	mutex_lock(&vm->mmu_lock);
+	slot = &hv_mmu_slots_locked(vm)->slot[array_index_nospec(log.slot, HV_MAX_MEMSLOTS)];
+	if (!slot->dirty_bitmap) {
+		r = -ENOENT;
+		goto out;
+	}
+	words = hv_memslot_dirty_words(slot->size);
+	if (hv_mmu_dirty_harvest(vm, slot))
+		hv_vm_flush_tlbs(vm);
+	if (copy_to_user(u64_to_user_ptr(log.bitmap), slot->dirty_bitmap + words,
+			 words * sizeof(unsigned long))) {
+		hv_mmu_dirty_put_back(slot);
+		r = -EFAULT;
+	}
+out:
+	mutex_unlock(&vm->mmu_lock);
+	return r;
 }
 
 /*
@@ -205,6 +293,8 @@ long hv_vm_ioctl(struct hv_vm *vm, unsigned int cmd, unsigned long arg)
 	case HV_REGISTER_COALESCED:
 	case HV_UNREGISTER_COALESCED:
 		return hv_coalesced_ioctl(&vm->coalesced, cmd, (void __user *)arg);
+	case HV_GET_DIRTY_LOG:
+		return hv_vm_get_dirty_log(vm, (void __user *)arg);
 	default:
 		return -ENOTTY;
 	}

@@ -13,11 +13,27 @@
 
 struct hv_vcpu;
 
+/*
+ * A slot as the published set (struct hv_memslots) holds it.  The fields
+ * never change once published; @dirty_bitmap is the one shared between the
+ * copies of the set: allocated when HV_MEM_LOG_DIRTY turns on, freed when it
+ * turns off or the slot goes, one grace period after a set without it was
+ * published (lockless hv_write_gpa() may still hold the old set).
+ */
 struct hv_memslot {
 	u64 gpa;
 	u64 size;			/* 0: slot unused */
 	u64 hva;
 	u32 flags;			/* HV_MEM_* */
+	/*
+	 * HV_MEM_LOG_DIRTY only, else NULL: 2 * hv_memslot_dirty_words(size)
+	 * words.  The first half is the live log, one bit per page: set with
+	 * set_bit() by a write fault (under mmu_lock) and by hv_write_gpa()
+	 * (lockless, RCU), taken with xchg() by HV_GET_DIRTY_LOG (under
+	 * mmu_lock).  The second half is HV_GET_DIRTY_LOG's snapshot, only
+	 * touched under mmu_lock.
+	 */
+	unsigned long *dirty_bitmap;
 };
 
 /*
@@ -82,6 +98,12 @@ struct hv_tdp {
  *   halt_poll_max_ns, stats_untimed - READ_ONCE/WRITE_ONCE, any time.
  *   mmu_lock  - tdp, and writers of memslots; held while a fault maps a
  *               page, and while a slot changes and its mappings are zapped.
+ *               Dirty logging: the write permission of a logging slot's
+ *               leaves and its bitmap's snapshot half; its live half is
+ *               atomic bit operations (struct hv_memslot says who sets and
+ *               who takes).  While a slot logs, a writable leaf always has
+ *               its bit set in the live log, so taking the bits and
+ *               write-protecting their leaves misses no writable page.
  *   memslots  - RCU: readers rcu_read_lock() (hv_gpa_to_hva()), or hold
  *               mmu_lock; replaced under mmu_lock (hv_mmu_publish_slots()),
  *               the old set freed after a grace period.
@@ -128,6 +150,8 @@ int hv_memslot_check(const struct hv_memory_region *mr);
 int hv_memslot_check_overlap(const struct hv_memslot *slots,
 			     const struct hv_memory_region *mr);
 const struct hv_memslot *hv_memslot_find(const struct hv_memslot *slots, u64 gpa);
+bool hv_memslot_log_toggle(const struct hv_memslot *s, const struct hv_memory_region *mr);
+unsigned long hv_memslot_dirty_words(u64 size);
 
 /* hv_mmu.c */
 const struct hv_memslot *hv_mmu_find_slot(struct hv_vm *vm, u64 gpa);
@@ -147,6 +171,18 @@ int hv_mmu_fault(struct hv_vm *vm, u64 gpa, bool write);
  */
 void hv_mmu_zap_range(struct hv_vm *vm, u64 gpa, u64 size);
 void hv_mmu_release_zapped(struct hv_vm *vm, u64 gpa, u64 size);
+/*
+ * Dirty logging, under mmu_lock.  Both return true if a leaf lost its write
+ * permission: the caller must then hv_vm_flush_tlbs() before it returns to
+ * userspace.  write_protect: every leaf of [gpa, gpa + size) (logging turns
+ * on).  harvest: move the slot's live log to its snapshot half and
+ * write-protect the pages it names; put_back: the snapshot returns to the
+ * live log (the copy to userspace failed).
+ */
+bool hv_mmu_write_protect(struct hv_vm *vm, u64 gpa, u64 size);
+bool hv_mmu_dirty_harvest(struct hv_vm *vm, const struct hv_memslot *slot);
+void hv_mmu_dirty_put_back(const struct hv_memslot *slot);
+unsigned long *hv_mmu_dirty_bitmap_alloc(u64 size);
 /* Copy to/from guest-physical memory through the slots (vCPU thread only). */
 int hv_read_gpa(struct hv_vm *vm, u64 gpa, void *buf, unsigned int len);
 /* The same read through the vCPU's gpa cache, for page walks and fetches. */

@@ -780,7 +780,10 @@ static u64 svm_get_segment_base(struct hv_vcpu *vcpu, int seg)
 	}
 }
 
-/* NPT entries have the format of long-mode page-table entries. */
+/*
+ * NPT entries have the format of long-mode page-table entries.  Dirty
+ * logging write-protects a page with R/W clear; reads and fetches go on.
+ */
 static u64 svm_tdp_leaf(phys_addr_t pa, bool writable)
 {
 	/* User: NPT treats every guest access as a user access. */
@@ -853,4 +856,5 @@ const struct hv_arch_ops svm_ops = {
 	.tdp_table		= svm_tdp_table,
 	.tdp_root		= svm_tdp_root,
 	.tdp_present_mask	= _PAGE_PRESENT,
+	.tdp_writable_mask	= _PAGE_RW,
 };

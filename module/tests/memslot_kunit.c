@@ -32,6 +32,8 @@ static void memslot_check_valid(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hv_memslot_check(&mr), 0);
 	mr.flags = HV_MEM_READONLY;
 	KUNIT_EXPECT_EQ(test, hv_memslot_check(&mr), 0);
+	mr.flags = HV_MEM_LOG_DIRTY;
+	KUNIT_EXPECT_EQ(test, hv_memslot_check(&mr), 0);
 	mr = region(HV_MAX_MEMSLOTS - 1, 0x100000, PAGE_SIZE);
 	KUNIT_EXPECT_EQ(test, hv_memslot_check(&mr), 0);
 }
@@ -52,7 +54,10 @@ static void memslot_check_flags_reserved(struct kunit *test)
 {
 	struct hv_memory_region mr = region(1, 0, PAGE_SIZE);
 
-	mr.flags = HV_MEM_READONLY << 1;
+	mr.flags = HV_MEM_LOG_DIRTY << 1;
+	KUNIT_EXPECT_EQ(test, hv_memslot_check(&mr), -EINVAL);
+	/* A read-only slot has nothing to log. */
+	mr.flags = HV_MEM_READONLY | HV_MEM_LOG_DIRTY;
 	KUNIT_EXPECT_EQ(test, hv_memslot_check(&mr), -EINVAL);
 	mr.flags = 0x80000000u;
 	KUNIT_EXPECT_EQ(test, hv_memslot_check(&mr), -EINVAL);
@@ -208,6 +213,45 @@ static void memslot_find_every_slot(struct kunit *test)
 	}
 }
 
+/* Only a change of HV_MEM_LOG_DIRTY on the same range and memory keeps the mappings. */
+static void memslot_log_toggle(struct kunit *test)
+{
+	struct hv_memslot s = { .gpa = 0x100000, .size = 2 << 20, .hva = HVA };
+	struct hv_memory_region mr = region(1, 0x100000, 2 << 20);
+
+	mr.flags = HV_MEM_LOG_DIRTY;
+	KUNIT_EXPECT_TRUE(test, hv_memslot_log_toggle(&s, &mr));
+	s.flags = HV_MEM_LOG_DIRTY;
+	mr.flags = 0;
+	KUNIT_EXPECT_TRUE(test, hv_memslot_log_toggle(&s, &mr));
+	/* The same flags: a re-install, which refreshes the mappings. */
+	mr.flags = HV_MEM_LOG_DIRTY;
+	KUNIT_EXPECT_FALSE(test, hv_memslot_log_toggle(&s, &mr));
+	/* Read-only changing too (the check refuses the pair anyway). */
+	s.flags = HV_MEM_READONLY;
+	KUNIT_EXPECT_FALSE(test, hv_memslot_log_toggle(&s, &mr));
+	s.flags = 0;
+	mr.memory_size = 4 << 20;
+	KUNIT_EXPECT_FALSE(test, hv_memslot_log_toggle(&s, &mr));
+	mr = region(1, 0x200000, 2 << 20);
+	mr.flags = HV_MEM_LOG_DIRTY;
+	KUNIT_EXPECT_FALSE(test, hv_memslot_log_toggle(&s, &mr));
+	mr = region(1, 0x100000, 2 << 20);
+	mr.flags = HV_MEM_LOG_DIRTY;
+	mr.userspace_addr += PAGE_SIZE;
+	KUNIT_EXPECT_FALSE(test, hv_memslot_log_toggle(&s, &mr));
+	/* An empty slot has nothing to keep. */
+	s.size = 0;
+	mr = region(1, 0, 0);
+	mr.flags = HV_MEM_LOG_DIRTY;
+	KUNIT_EXPECT_FALSE(test, hv_memslot_log_toggle(&s, &mr));
+	/* One bit per page, whole 64-bit words. */
+	KUNIT_EXPECT_EQ(test, hv_memslot_dirty_words(PAGE_SIZE), 1ul);
+	KUNIT_EXPECT_EQ(test, hv_memslot_dirty_words(64 * PAGE_SIZE), 1ul);
+	KUNIT_EXPECT_EQ(test, hv_memslot_dirty_words(65 * PAGE_SIZE), 2ul);
+	KUNIT_EXPECT_EQ(test, hv_memslot_dirty_words(1ull << 30), 4096ul);
+}
+
 static struct kunit_case hv_memslot_test_cases[] = {
 	KUNIT_CASE(memslot_check_valid),
 	KUNIT_CASE(memslot_check_slot_index),
@@ -219,6 +263,7 @@ static struct kunit_case hv_memslot_test_cases[] = {
 	KUNIT_CASE(memslot_overlap_replace),
 	KUNIT_CASE(memslot_find_boundaries),
 	KUNIT_CASE(memslot_find_every_slot),
+	KUNIT_CASE(memslot_log_toggle),
 	{}
 };
 

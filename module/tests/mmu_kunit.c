@@ -46,6 +46,7 @@ static const struct hv_arch_ops fake_ops = {
 	.tdp_table = fake_table,
 	.tdp_root = fake_root,
 	.tdp_present_mask = FAKE_P,
+	.tdp_writable_mask = FAKE_W,
 };
 
 /* hv_mmu.c reaches the vendor through hv_ops, which hv_main.c sets in hv.ko. */
@@ -592,6 +593,104 @@ static void mmu_gpa_cache_replace(struct kunit *test)
 	KUNIT_EXPECT_LT(test, cache.next, (unsigned int)HV_GPA_CACHE_SIZE);
 }
 
+/* Turn logging of slot @i on as hv_vm_set_memory_region() does: publish, then write-protect. */
+static bool log_on(struct hv_vm *vm, int i)
+{
+	struct hv_memslots *slots;
+	bool flush = false;
+
+	mutex_lock(&vm->mmu_lock);
+	slots = kmemdup(hv_mmu_slots_locked(vm), sizeof(*slots), GFP_KERNEL);
+	if (slots) {
+		slots->slot[i].flags |= HV_MEM_LOG_DIRTY;
+		slots->slot[i].dirty_bitmap = hv_mmu_dirty_bitmap_alloc(slots->slot[i].size);
+		hv_mmu_publish_slots(vm, slots);
+		flush = hv_mmu_write_protect(vm, slots->slot[i].gpa, slots->slot[i].size);
+	}
+	mutex_unlock(&vm->mmu_lock);
+	return flush;
+}
+
+/* The harvest of slot @i: the snapshot's first word, and whether a flush is due. */
+static unsigned long harvest(struct hv_vm *vm, int i, bool *flush)
+{
+	const struct hv_memslot *slot;
+
+	mutex_lock(&vm->mmu_lock);
+	slot = &hv_mmu_slots_locked(vm)->slot[i];
+	*flush = hv_mmu_dirty_harvest(vm, slot);
+	mutex_unlock(&vm->mmu_lock);
+	return slot->dirty_bitmap[hv_memslot_dirty_words(slot->size)];
+}
+
+static bool leaf_writable(struct hv_vm *vm, u64 gpa)
+{
+	return (leaf_of(vm, gpa) & (FAKE_P | FAKE_W)) == (FAKE_P | FAKE_W);
+}
+
+/*
+ * Dirty logging on a slot of 4 pages: turning it on write-protects the
+ * mapped leaves (same pages, nothing unpinned); a read maps read-only and
+ * logs nothing; a write (to a protected leaf, or unmapped) logs the page and
+ * maps it writable; hv's own writes log; a harvest returns the bits, clears
+ * them and write-protects again (a flush only when a leaf lost W); a bit
+ * put back is found by the next harvest.
+ */
+static void mmu_dirty_log(struct kunit *test)
+{
+	struct hv_vm *vm = test->priv;
+	const struct hv_memslot *slot;
+	u64 leaf0, leaf1;
+	bool flush;
+	u8 b = 1;
+
+	add_slot(vm, 0, 0x100000, 4, 0, 0);
+	KUNIT_EXPECT_EQ(test, hv_mmu_fault(vm, 0x100000, true), 1);
+	KUNIT_EXPECT_EQ(test, hv_mmu_fault(vm, 0x101000, false), 1);
+	leaf0 = leaf_of(vm, 0x100000);
+	leaf1 = leaf_of(vm, 0x101000);
+	KUNIT_EXPECT_TRUE(test, leaf_writable(vm, 0x100000));
+	KUNIT_EXPECT_TRUE(test, log_on(vm, 0));
+	KUNIT_EXPECT_EQ(test, leaf_of(vm, 0x100000), leaf0 & ~FAKE_W);
+	KUNIT_EXPECT_EQ(test, leaf_of(vm, 0x101000), leaf1 & ~FAKE_W);
+	KUNIT_EXPECT_EQ(test, vm->tdp.nr_pinned, 2ul);
+	/* Nothing left to protect: no flush. */
+	mutex_lock(&vm->mmu_lock);
+	KUNIT_EXPECT_FALSE(test, hv_mmu_write_protect(vm, 0x100000, 4 * PAGE_SIZE));
+	mutex_unlock(&vm->mmu_lock);
+
+	KUNIT_EXPECT_EQ(test, hv_mmu_fault(vm, 0x102000, false), 1);	/* read: read-only */
+	KUNIT_EXPECT_FALSE(test, leaf_writable(vm, 0x102000));
+	KUNIT_EXPECT_NE(test, leaf_of(vm, 0x102000) & FAKE_P, 0ull);
+	KUNIT_EXPECT_EQ(test, hv_mmu_fault(vm, 0x100010, true), 1);	/* protected leaf */
+	KUNIT_EXPECT_EQ(test, leaf_of(vm, 0x100000), leaf0);
+	KUNIT_EXPECT_EQ(test, hv_mmu_fault(vm, 0x103000, true), 1);	/* unmapped */
+	KUNIT_EXPECT_TRUE(test, leaf_writable(vm, 0x103000));
+	KUNIT_EXPECT_EQ(test, hv_write_gpa(vm, 0x102008, &b, 1), 0);	/* hv's write */
+	KUNIT_EXPECT_FALSE(test, leaf_writable(vm, 0x102000));
+	KUNIT_EXPECT_EQ(test, vm->tdp.nr_pinned, 4ul);
+
+	KUNIT_EXPECT_EQ(test, harvest(vm, 0, &flush), 0xdul);		/* pages 0, 2, 3 */
+	KUNIT_EXPECT_TRUE(test, flush);
+	KUNIT_EXPECT_FALSE(test, leaf_writable(vm, 0x100000));
+	KUNIT_EXPECT_FALSE(test, leaf_writable(vm, 0x103000));
+	KUNIT_EXPECT_EQ(test, harvest(vm, 0, &flush), 0ul);
+	KUNIT_EXPECT_FALSE(test, flush);
+
+	/* A failed copy out: the bits go back, the leaves stay protected. */
+	KUNIT_EXPECT_EQ(test, hv_mmu_fault(vm, 0x101000, true), 1);
+	KUNIT_EXPECT_EQ(test, harvest(vm, 0, &flush), 0x2ul);
+	KUNIT_EXPECT_TRUE(test, flush);
+	mutex_lock(&vm->mmu_lock);
+	slot = &hv_mmu_slots_locked(vm)->slot[0];
+	hv_mmu_dirty_put_back(slot);
+	mutex_unlock(&vm->mmu_lock);
+	KUNIT_EXPECT_EQ(test, harvest(vm, 0, &flush), 0x2ul);
+	KUNIT_EXPECT_FALSE(test, flush);
+	KUNIT_EXPECT_FALSE(test, leaf_writable(vm, 0x101000));
+	/* hv_mmu_destroy() (mmu_exit) frees the bitmap. */
+}
+
 static struct kunit_case hv_mmu_test_cases[] = {
 	KUNIT_CASE(mmu_init_destroy),
 	KUNIT_CASE(mmu_index_levels),
@@ -607,6 +706,7 @@ static struct kunit_case hv_mmu_test_cases[] = {
 	KUNIT_CASE(mmu_slots_publish),
 	KUNIT_CASE(mmu_gpa_cache),
 	KUNIT_CASE(mmu_gpa_cache_replace),
+	KUNIT_CASE(mmu_dirty_log),
 	{}
 };
 

@@ -54,7 +54,10 @@ int vmx_ept_check_caps(void)
 
 /*
  * A leaf: readable and executable always, writable unless the slot is
- * read-only; write-back memory type (the guest's PAT still applies).
+ * read-only or dirty logging write-protects the page (only W changes then:
+ * EPT's separate R/W/X bits keep reads and fetches going without an exit,
+ * and hv does not use the A/D flags or PML to find written pages);
+ * write-back memory type (the guest's PAT still applies).
  * With A/D enabled the flags are preset, as the NPT entries are, so the
  * CPU never has to write them.
  */

@@ -706,4 +706,5 @@ const struct hv_arch_ops vmx_ops = {
 	.tdp_table		= vmx_tdp_table,
 	.tdp_root		= vmx_tdp_root,
 	.tdp_present_mask	= HV_EPT_R | HV_EPT_W | HV_EPT_X,
+	.tdp_writable_mask	= HV_EPT_W,
 };

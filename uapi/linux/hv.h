@@ -38,6 +38,7 @@
 #define HV_IRQFD		_IOW(HVIO, 0x15, struct hv_irqfd)
 #define HV_REGISTER_COALESCED	_IOW(HVIO, 0x16, struct hv_coalesced_zone)
 #define HV_UNREGISTER_COALESCED	_IOW(HVIO, 0x17, struct hv_coalesced_zone)
+#define HV_GET_DIRTY_LOG	_IOW(HVIO, 0x18, struct hv_dirty_log)
 
 /* ---- vCPU fd ioctls ------------------------------------------------------ */
 #define HV_RUN			_IO(HVIO, 0x20)
@@ -106,6 +107,11 @@
  * (mmap offset value * page size); 0 = absent.
  */
 #define HV_CAP_COALESCED_IO	16
+/*
+ * Dirty-page logging (HV_MEM_LOG_DIRTY, HV_GET_DIRTY_LOG, docs/abi.md):
+ * the value is 1.
+ */
+#define HV_CAP_DIRTY_LOG	17
 
 #define HV_HW_SVM_NPT			0x00000001u	/* nested paging (required) */
 #define HV_HW_SVM_NRIPS			0x00000002u	/* next-RIP save (= HV_CAP_NRIPS) */
@@ -136,12 +142,16 @@
 #define HV_MAX_MSR_ENTRIES	64
 
 /* ---- memory slots --------------------------------------------------------- */
-#define HV_MEM_READONLY		(1u << 0)	/* guest writes become HV_EXIT_MMIO */
+#define HV_MEM_READONLY		0x1u	/* guest writes become HV_EXIT_MMIO */
+#define HV_MEM_LOG_DIRTY	0x2u	/* HV_GET_DIRTY_LOG reports writes (HV_CAP_DIRTY_LOG) */
 
 /*
  * Installs, replaces or (memory_size == 0) deletes slot @slot.  guest_phys_addr,
  * memory_size and userspace_addr must be page aligned, must not wrap, and the
- * guest range must not overlap another slot.
+ * guest range must not overlap another slot.  Re-installing a slot with the same
+ * range and userspace_addr and only HV_MEM_LOG_DIRTY changed turns logging on or
+ * off and keeps the slot's mappings; HV_MEM_LOG_DIRTY with HV_MEM_READONLY is
+ * -EINVAL.
  */
 struct hv_memory_region {
 	__u32 slot;
@@ -150,6 +160,23 @@ struct hv_memory_region {
 	__u64 memory_size;
 	__u64 userspace_addr;
 	__u64 reserved[2];
+};
+
+/*
+ * HV_GET_DIRTY_LOG (VM fd): copy the dirty bitmap of slot @slot (which has
+ * HV_MEM_LOG_DIRTY) to @bitmap and clear it, as one step with respect to
+ * the vCPUs: every guest write (and every write hv makes for the guest)
+ * that completed before the call is in this bitmap or in the next one.
+ * One bit per 4 KiB page of the slot, bit i of the array of little-endian
+ * 64-bit words for the page at guest_phys_addr + i * 4096; the array is
+ * DIV_ROUND_UP(memory_size / 4096, 64) words.  Errors: -ENOENT no such
+ * slot or the slot does not log; -EINVAL @flags not 0; -EFAULT @bitmap not
+ * writable (the bits are kept for the next call).
+ */
+struct hv_dirty_log {
+	__u32 slot;
+	__u32 flags;			/* must be 0 */
+	__u64 bitmap;			/* user pointer to the bitmap */
 };
 
 /* ---- registers ------------------------------------------------------------ */
