@@ -72,6 +72,11 @@ int hv_ioctl_unregister_coalesced(int vm_fd, const struct hv_coalesced_zone *zon
 	return ioctl(vm_fd, HV_UNREGISTER_COALESCED, zone);
 }
 
+int hv_ioctl_get_dirty_log(int vm_fd, const struct hv_dirty_log *log)
+{
+	return ioctl(vm_fd, HV_GET_DIRTY_LOG, log);
+}
+
 int hv_ioctl_run(int vcpu_fd)
 {
 	return ioctl(vcpu_fd, HV_RUN, 0);

@@ -37,6 +37,7 @@ int hv_ioctl_ioeventfd(int vm_fd, const struct hv_ioeventfd *args);
 int hv_ioctl_irqfd(int vm_fd, const struct hv_irqfd *args);
 int hv_ioctl_register_coalesced(int vm_fd, const struct hv_coalesced_zone *zone);
 int hv_ioctl_unregister_coalesced(int vm_fd, const struct hv_coalesced_zone *zone);
+int hv_ioctl_get_dirty_log(int vm_fd, const struct hv_dirty_log *log);
 
 /* On a vCPU fd. */
 int hv_ioctl_run(int vcpu_fd);
