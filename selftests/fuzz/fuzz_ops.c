@@ -298,7 +298,9 @@ static bool op_set_region(struct fuzz_world *w, const struct fuzz_op *op)
 					 (1ULL << 48) - PAGE, ~0ULL & ~(PAGE - 1) };
 
 	r.slot = op->a[1] % 8 == 7 ? (uint32_t)pick_u64(op->a[1] >> 3) : op->a[1] % 6;
-	r.flags = op->a[2] % 4 == 3 ? (uint32_t)(op->a[2] >> 2) : (op->a[2] % 4 == 2) * HV_MEM_READONLY;
+	/* 1: dirty logging, turned on and off over a live slot by the same call with 0. */
+	r.flags = op->a[2] % 4 == 3 ? (uint32_t)(op->a[2] >> 2) :
+		  op->a[2] % 4 == 2 ? HV_MEM_READONLY : (op->a[2] % 4 == 1) * HV_MEM_LOG_DIRTY;
 	r.guest_phys_addr = op->a[3] % 4 == 3 ? pick_u64(op->a[3] >> 2) :
 			    gpas[(op->a[3] >> 2) % (sizeof(gpas) / sizeof(gpas[0]))];
 	if (op->a[4] % 5 == 0)
@@ -629,7 +631,7 @@ static bool op_wrong_fd(struct fuzz_world *w, const struct fuzz_op *op)
 		HV_SIGNAL_MSI, HV_IOEVENTFD, HV_IRQFD, HV_RUN, HV_GET_REGS, HV_SET_REGS, HV_GET_SREGS, HV_SET_SREGS,
 		HV_SET_CPUID, HV_GET_MSRS, HV_SET_MSRS, HV_INTERRUPT, HV_GET_STATS,
 		HV_GET_CPUID, HV_GET_LAPIC, HV_SET_LAPIC, HV_GET_MP_STATE, HV_SET_MP_STATE,
-		HV_GET_STATS_FD,
+		HV_GET_STATS_FD, HV_GET_DIRTY_LOG,
 	};
 	unsigned long cmd = cmds[op->a[0] % (sizeof(cmds) / sizeof(cmds[0]))];
 	int fds[2] = { -1, -1 }, fd;
