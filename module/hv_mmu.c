@@ -378,6 +378,7 @@ bool hv_mmu_dirty_harvest(struct hv_vm *vm, const struct hv_memslot *slot)
 	bool flush = false;
 	unsigned long i;
 
+	lockdep_assert_held(&vm->slots_lock);	/* the snapshot half */
 	lockdep_assert_held(&vm->mmu_lock);
 	for (i = 0; i < words; i++) {
 		unsigned long w = READ_ONCE(live[i]) ? xchg(&live[i], 0) : 0;

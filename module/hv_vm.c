@@ -136,6 +136,7 @@ int hv_vm_set_memory_region(struct hv_vm *vm, const struct hv_memory_region *mr)
 			return -ENOMEM;
 	}
 
+	mutex_lock(&vm->slots_lock);
 	mutex_lock(&vm->mmu_lock);
 	old = hv_mmu_slots_locked(vm);
 	if (mr->memory_size) {
@@ -180,6 +181,7 @@ out:
 		synchronize_rcu();
 		kvfree(old_bitmap);
 	}
+	mutex_unlock(&vm->slots_lock);
 	return r;
 }
 
@@ -195,10 +197,11 @@ static long hv_vm_ioctl_set_memory_region(struct hv_vm *vm, void __user *argp)
 /*
  * HV_GET_DIRTY_LOG: take slot @log.slot's log and write-protect the pages
  * it names, make every vCPU drop its old translations, and only then copy
- * it out (struct hv_dirty_log).  All under mmu_lock, the copy too: the
- * snapshot half of the bitmap is the slot's, and a failed copy puts the
- * bits back.  mmu_lock before mmap_lock is the order the fault path's
- * pinning already takes.
+ * it out (struct hv_dirty_log).  The harvest and the flush hold mmu_lock;
+ * the copy to the VMM's buffer holds only slots_lock, which keeps the
+ * bitmap (no slot change can free it) and its snapshot half (no other
+ * caller) to this call, so a buffer that faults slowly does not stall the
+ * vCPUs' nested faults.  A failed copy puts the bits back.
  */
 static long hv_vm_get_dirty_log(struct hv_vm *vm, void __user *argp)
 {
@@ -214,22 +217,26 @@ static long hv_vm_get_dirty_log(struct hv_vm *vm, void __user *argp)
 	if (log.slot >= HV_MAX_MEMSLOTS)
 		return -ENOENT;
 
+	mutex_lock(&vm->slots_lock);
 	mutex_lock(&vm->mmu_lock);
 	slot = &hv_mmu_slots_locked(vm)->slot[array_index_nospec(log.slot, HV_MAX_MEMSLOTS)];
 	if (!slot->dirty_bitmap) {
+		mutex_unlock(&vm->mmu_lock);
 		r = -ENOENT;
 		goto out;
 	}
 	words = hv_memslot_dirty_words(slot->size);
 	if (hv_mmu_dirty_harvest(vm, slot))
 		hv_vm_flush_tlbs(vm);
+	mutex_unlock(&vm->mmu_lock);
+	/* The published set, and @slot in it, cannot change while slots_lock is held. */
 	if (copy_to_user(u64_to_user_ptr(log.bitmap), slot->dirty_bitmap + words,
 			 words * sizeof(unsigned long))) {
 		hv_mmu_dirty_put_back(slot);
 		r = -EFAULT;
 	}
 out:
-	mutex_unlock(&vm->mmu_lock);
+	mutex_unlock(&vm->slots_lock);
 	return r;
 }
 
@@ -335,6 +342,7 @@ int hv_vm_create(unsigned long flags)
 		goto out_put_virt;
 	kref_init(&vm->ref);
 	mutex_init(&vm->lock);
+	mutex_init(&vm->slots_lock);
 	mutex_init(&vm->mmu_lock);
 	atomic64_set(&vm->tlb_gen, 0);
 	mmgrab(current->mm);

@@ -31,7 +31,7 @@ struct hv_memslot {
 	 * set_bit() by a write fault (under mmu_lock) and by hv_write_gpa()
 	 * (lockless, RCU), taken with xchg() by HV_GET_DIRTY_LOG (under
 	 * mmu_lock).  The second half is HV_GET_DIRTY_LOG's snapshot, only
-	 * touched under mmu_lock.
+	 * touched under slots_lock.
 	 */
 	unsigned long *dirty_bitmap;
 };
@@ -99,11 +99,17 @@ struct hv_tdp {
  *   mmu_lock  - tdp, and writers of memslots; held while a fault maps a
  *               page, and while a slot changes and its mappings are zapped.
  *               Dirty logging: the write permission of a logging slot's
- *               leaves and its bitmap's snapshot half; its live half is
- *               atomic bit operations (struct hv_memslot says who sets and
- *               who takes).  While a slot logs, a writable leaf always has
- *               its bit set in the live log, so taking the bits and
+ *               leaves; the live half of its bitmap is atomic bit
+ *               operations (struct hv_memslot says who sets and who
+ *               takes).  While a slot logs, a writable leaf always has its
+ *               bit set in the live log, so taking the bits and
  *               write-protecting their leaves misses no writable page.
+ *   slots_lock - taken before mmu_lock by every slot change and by
+ *               HV_GET_DIRTY_LOG, which copies the snapshot half of a
+ *               bitmap out after dropping mmu_lock: it keeps the bitmap
+ *               alive and its snapshot half to one caller, and no copy to
+ *               a VMM buffer that faults (and, with MMU notifiers, may
+ *               need mmu_lock) is made under mmu_lock.
  *   memslots  - RCU: readers rcu_read_lock() (hv_gpa_to_hva()), or hold
  *               mmu_lock; replaced under mmu_lock (hv_mmu_publish_slots()),
  *               the old set freed after a grace period.
@@ -120,6 +126,7 @@ struct hv_tdp {
 struct hv_vm {
 	struct kref ref;
 	struct mutex lock;		/* vcpus[] insertion */
+	struct mutex slots_lock;	/* slot changes, HV_GET_DIRTY_LOG; before mmu_lock */
 	struct mutex mmu_lock;		/* tdp, memslots writers */
 	struct hv_memslots __rcu *memslots;
 	u64 mem_gen;			/* struct hv_gpa_cache validity, from 1 */

@@ -82,7 +82,7 @@ static void mmu_suite_exit(struct kunit_suite *suite)
 	mmu_mm = NULL;
 }
 
-/* A VM with just what hv_mmu.c uses: slots, tdp and mmu_lock. */
+/* A VM with just what hv_mmu.c uses: slots, tdp, slots_lock and mmu_lock. */
 static int mmu_init(struct kunit *test)
 {
 	struct hv_vm *vm;
@@ -91,6 +91,7 @@ static int mmu_init(struct kunit *test)
 	vm = kunit_kzalloc(test, sizeof(*vm), GFP_KERNEL);
 	if (!vm)
 		return -ENOMEM;
+	mutex_init(&vm->slots_lock);
 	mutex_init(&vm->mmu_lock);
 	r = hv_mmu_init(vm);
 	if (r)
@@ -615,12 +616,16 @@ static bool log_on(struct hv_vm *vm, int i)
 static unsigned long harvest(struct hv_vm *vm, int i, bool *flush)
 {
 	const struct hv_memslot *slot;
+	unsigned long snap;
 
+	mutex_lock(&vm->slots_lock);
 	mutex_lock(&vm->mmu_lock);
 	slot = &hv_mmu_slots_locked(vm)->slot[i];
 	*flush = hv_mmu_dirty_harvest(vm, slot);
 	mutex_unlock(&vm->mmu_lock);
-	return slot->dirty_bitmap[hv_memslot_dirty_words(slot->size)];
+	snap = slot->dirty_bitmap[hv_memslot_dirty_words(slot->size)];
+	mutex_unlock(&vm->slots_lock);
+	return snap;
 }
 
 static bool leaf_writable(struct hv_vm *vm, u64 gpa)
