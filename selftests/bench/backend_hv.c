@@ -202,6 +202,28 @@ static const char *hv_stats_untimed(struct bench_vm *b)
 	return NULL;
 }
 
+static const char *hv_dirty_log_slot(struct bench_vm *b, uint32_t slot, uint64_t gpa,
+				     uint64_t size, void *hva)
+{
+	struct hv_memory_region r = {
+		.slot = slot, .guest_phys_addr = gpa, .memory_size = size,
+		.userspace_addr = (uint64_t)(uintptr_t)hva, .flags = HV_MEM_LOG_DIRTY,
+	};
+
+	if (ioctl(b->f.dev_fd, HV_CHECK_CAP, HV_CAP_DIRTY_LOG) != 1)
+		return "this hv.ko has no dirty logging (HV_CAP_DIRTY_LOG)";
+	if (hv_ioctl_set_memory_region(b->f.vm_fd, &r) < 0)
+		return "HV_SET_MEMORY_REGION with HV_MEM_LOG_DIRTY failed";
+	return NULL;
+}
+
+static int hv_get_dirty_log(struct bench_vm *b, uint32_t slot, uint64_t *bitmap)
+{
+	struct hv_dirty_log log = { .slot = slot, .bitmap = (uint64_t)(uintptr_t)bitmap };
+
+	return ioctl(b->f.vm_fd, HV_GET_DIRTY_LOG, &log) < 0 ? -1 : 0;
+}
+
 const struct bench_backend bench_backend_hv = {
 	.name = "hv",
 	.probe = hv_probe,
@@ -216,5 +238,7 @@ const struct bench_backend bench_backend_hv = {
 	.coalesced = hv_coalesced_port,
 	.irqfd = hv_irqfd_msi,
 	.stats_untimed = hv_stats_untimed,
+	.dirty_log_slot = hv_dirty_log_slot,
+	.get_dirty_log = hv_get_dirty_log,
 	.destroy = hv_destroy,
 };

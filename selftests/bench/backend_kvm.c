@@ -324,6 +324,30 @@ static const char *kvm_stats_untimed(struct bench_vm *b)
 	return "KVM does not time each exit (its stats count them): nothing to switch off";
 }
 
+/*
+ * KVM without KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 (not enabled here), as hv:
+ * KVM_GET_DIRTY_LOG write-protects the pages it reports before it returns.
+ */
+static const char *kvm_dirty_log_slot(struct bench_vm *b, uint32_t slot, uint64_t gpa,
+				      uint64_t size, void *hva)
+{
+	struct kvm_userspace_memory_region r = {
+		.slot = slot, .flags = KVM_MEM_LOG_DIRTY_PAGES, .guest_phys_addr = gpa,
+		.memory_size = size, .userspace_addr = (uint64_t)(uintptr_t)hva,
+	};
+
+	if (ioctl(b->f.vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0)
+		return "KVM_SET_USER_MEMORY_REGION with KVM_MEM_LOG_DIRTY_PAGES failed";
+	return NULL;
+}
+
+static int kvm_get_dirty_log(struct bench_vm *b, uint32_t slot, uint64_t *bitmap)
+{
+	struct kvm_dirty_log log = { .slot = slot, .dirty_bitmap = bitmap };
+
+	return ioctl(b->f.vm_fd, KVM_GET_DIRTY_LOG, &log) < 0 ? -1 : 0;
+}
+
 const struct bench_backend bench_backend_kvm = {
 	.name = "kvm",
 	.probe = kvm_probe,
@@ -338,5 +362,7 @@ const struct bench_backend bench_backend_kvm = {
 	.coalesced = kvm_coalesced_port,
 	.irqfd = kvm_irqfd_msi,
 	.stats_untimed = kvm_stats_untimed,
+	.dirty_log_slot = kvm_dirty_log_slot,
+	.get_dirty_log = kvm_get_dirty_log,
 	.destroy = kvm_destroy,
 };

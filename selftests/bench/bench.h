@@ -21,6 +21,7 @@
 #define BENCH_FRESH_SLOT	1
 #define BENCH_FRESH_GPA		(1UL << 30)	/* never touched before the op */
 #define BENCH_FRESH_GVA		0x100000000000ULL
+#define BENCH_FRESH_PAGES	8192		/* 32 MiB */
 #define BENCH_MMIO_GPA		0xc0000000UL	/* in no slot: MMIO on both */
 #define BENCH_MMIO_GVA		0x200000000000ULL
 
@@ -30,6 +31,14 @@
 #define BENCH_EVENTFD_PORT	0xe8	/* registered as an ioeventfd (OP_PIO_IOEVENTFD) */
 #define BENCH_IRQFD_PORT	0xec	/* an ioeventfd whose eventfd is an irqfd (OP_IRQFD) */
 #define BENCH_COALESCED_PORT	0xf0	/* a one-byte coalesced PIO zone (OP_PIO_COALESCED) */
+#define BENCH_DIRTY_PORT	0xf4	/* OP_DIRTY_*: "harvest the log now" */
+/*
+ * OP_DIRTY_HARVEST: each round the guest dirties this many pages of the
+ * fresh slot, and the host times one get-and-clear of all of them; one
+ * warm-up round, then BENCH_HARVEST_ROUNDS samples per batch.
+ */
+#define BENCH_HARVEST_PAGES	1024
+#define BENCH_HARVEST_ROUNDS	4
 
 /* What the host answers an MMIO read with; the guest checks it. */
 #define BENCH_MMIO_PATTERN	0x5a5aa5a5U
@@ -152,6 +161,14 @@ struct bench_backend {
 				 uint32_t *entries);
 	/* Stop timing exits (hv's HV_CAP_STATS 0); NULL if done, else why it cannot be. */
 	const char *(*stats_untimed)(struct bench_vm *bvm);
+	/*
+	 * Install slot @slot with dirty logging on (hv's HV_MEM_LOG_DIRTY,
+	 * KVM's KVM_MEM_LOG_DIRTY_PAGES); NULL if done, else why it cannot be.
+	 */
+	const char *(*dirty_log_slot)(struct bench_vm *bvm, uint32_t slot, uint64_t gpa,
+				      uint64_t size, void *hva);
+	/* Get and clear slot @slot's log into @bitmap (one bit per 4 KiB page); -1 with errno. */
+	int (*get_dirty_log)(struct bench_vm *bvm, uint32_t slot, uint64_t *bitmap);
 	void (*destroy)(struct bench_vm *bvm);
 };
 
@@ -176,6 +193,8 @@ enum bench_op {
 	OP_HLT_IRQ,
 	OP_IRQFD,
 	OP_FIRST_TOUCH,
+	OP_DIRTY_WRITE,
+	OP_DIRTY_HARVEST,
 	OP_NR,
 };
 

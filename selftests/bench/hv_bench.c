@@ -70,6 +70,10 @@ const struct bench_op_info bench_ops[OP_NR] = {
 	[OP_IRQFD] = { "irqfd", BX_OTHER,
 		       "OUT to an ioeventfd whose eventfd is an irqfd (MSI): to the handler's first instruction" },
 	[OP_FIRST_TOUCH] = { "first_touch", BX_OTHER, "first write to a fresh 4 KiB page (nested fault)" },
+	[OP_DIRTY_WRITE] = { "dirty_write", BX_OTHER,
+			     "write to a page dirty logging write-protected (a get-and-clear before), in the kernel" },
+	[OP_DIRTY_HARVEST] = { "dirty_harvest", BX_OTHER,
+			       "host TSC cycles per page of one get-and-clear of 1024 dirty pages (x 262,144: per GiB)" },
 };
 
 /* ---- one batch: a fresh VM running one op ---------------------------------------- */
@@ -94,7 +98,57 @@ struct batch {
 	struct bench_ring *ring;
 	uint32_t ring_entries;
 	unsigned int coalesced_seen, full_exits;
+	/* OP_DIRTY_*: get-and-clears done, the bitmap, host cycles per page of each timed one. */
+	unsigned int harvests;
+	uint64_t bitmap[BENCH_FRESH_PAGES / 64];
+	uint64_t harvest_cycles[BENCH_HARVEST_ROUNDS];
+	unsigned int samples;	/* out: values in cycles (iters, or the harvests timed) */
 };
+
+static inline uint64_t host_tsc(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("lfence; rdtsc; lfence" : "=a"(lo), "=d"(hi) : : "memory");
+	return (uint64_t)hi << 32 | lo;
+}
+
+/*
+ * An OUT to BENCH_DIRTY_PORT: get and clear the fresh slot's log, timed,
+ * and check that it names exactly the pages the guest wrote since the last
+ * one, the first @pages of the slot: a hypervisor that loses or invents a
+ * dirty page fails the op.  -1 (b->why set) on anything else.
+ */
+static int harvest(struct batch *b, struct bench_vm *bvm, uint8_t round)
+{
+	unsigned int pages = b->op == OP_DIRTY_HARVEST ? BENCH_HARVEST_PAGES : b->warmup + b->iters;
+	unsigned int i, bad = 0, first_bad = 0;
+	uint64_t t0, t1;
+
+	memset(b->bitmap, 0, sizeof(b->bitmap));
+	t0 = host_tsc();
+	if (b->be->get_dirty_log(bvm, BENCH_FRESH_SLOT, b->bitmap) < 0) {
+		snprintf(b->why, sizeof(b->why), "%s get dirty log: %s", b->be->name, strerror(errno));
+		return -1;
+	}
+	t1 = host_tsc();
+	for (i = 0; i < BENCH_FRESH_PAGES; i++) {
+		bool dirty = b->bitmap[i / 64] >> (i % 64) & 1;
+
+		if (dirty != (i < pages) && !bad++)
+			first_bad = i;
+	}
+	if (bad || round != (b->op == OP_DIRTY_HARVEST ? b->harvests : b->harvests & 1)) {
+		snprintf(b->why, sizeof(b->why),
+			 "harvest %u (round %u): %u pages wrong, the first page %u, of %u written",
+			 b->harvests, round, bad, first_bad, pages);
+		return -1;
+	}
+	if (b->op == OP_DIRTY_HARVEST && b->harvests > 0)
+		b->harvest_cycles[b->harvests - 1] = (t1 - t0) / pages;
+	b->harvests++;
+	return 0;
+}
 
 /*
  * OP_PIO_COALESCED: take every write the kernel appended, as a VMM must
@@ -173,6 +227,9 @@ static int answer_exit(struct batch *b, struct bench_vm *bvm, struct bench_exit 
 		return 0;
 	if (ex->kind == BX_IO && ex->port == BENCH_DONE_PORT && ex->io_out)
 		return 1;
+	if ((b->op == OP_DIRTY_WRITE || b->op == OP_DIRTY_HARVEST) && ex->kind == BX_IO &&
+	    ex->port == BENCH_DIRTY_PORT && ex->io_out && ex->size == 1)
+		return harvest(b, bvm, ex->io_data[0]);
 	/* The ring was full: this write exits, after everything before it was drained. */
 	if (b->op == OP_PIO_COALESCED && ex->kind == BX_IO && ex->port == BENCH_COALESCED_PORT &&
 	    ex->io_out && ex->size == 1) {
@@ -229,7 +286,8 @@ static int run_batch(struct batch *b)
 	struct hv_sregs sregs;
 	struct hv_regs regs;
 	void *fresh = NULL;
-	uint64_t stack_gpa, fresh_size = 32UL << 20;
+	uint64_t stack_gpa, fresh_size = BENCH_FRESH_PAGES * PAGE_SIZE;
+	bool logging = b->op == OP_DIRTY_WRITE || b->op == OP_DIRTY_HARVEST;
 	const char *na = NULL;
 	struct bench_exit ex;
 	struct vm *vm;
@@ -239,6 +297,8 @@ static int run_batch(struct batch *b)
 	b->ring_entries = 0;
 	b->coalesced_seen = 0;
 	b->full_exits = 0;
+	b->harvests = 0;
+	b->samples = b->iters;
 	vm = env_create();
 	if (!vm) {
 		snprintf(b->why, sizeof(b->why), "guest memory: %s", strerror(errno));
@@ -277,12 +337,14 @@ static int run_batch(struct batch *b)
 		goto out;
 	}
 	if (b->be->set_memory(bvm, 0, 0, BENCH_RAM_SIZE, vm->slots[0].hva) ||
-	    b->be->set_memory(bvm, BENCH_FRESH_SLOT, BENCH_FRESH_GPA, fresh_size, fresh) ||
+	    (!logging && b->be->set_memory(bvm, BENCH_FRESH_SLOT, BENCH_FRESH_GPA, fresh_size, fresh)) ||
 	    b->be->set_state(bvm, &sregs, &regs)) {
 		snprintf(b->why, sizeof(b->why), "%s: VM set-up failed: %s", b->be->name, strerror(errno));
 		goto out;
 	}
-	if (b->op == OP_HC_USER)
+	if (logging)
+		na = b->be->dirty_log_slot(bvm, BENCH_FRESH_SLOT, BENCH_FRESH_GPA, fresh_size, fresh);
+	else if (b->op == OP_HC_USER)
 		na = b->be->user_hypercall(bvm);
 	else if (b->op == OP_HC_KERNEL)
 		na = b->be->kernel_hypercall(bvm);
@@ -382,7 +444,17 @@ static int run_batch(struct batch *b)
 			goto out;
 		}
 	}
-	memcpy(b->cycles, res->cycles, b->iters * sizeof(uint64_t));
+	if (logging && b->harvests != (b->op == OP_DIRTY_WRITE ? 2 : BENCH_HARVEST_ROUNDS + 1)) {
+		snprintf(b->why, sizeof(b->why), "%u get-and-clears, the guest asked for more",
+			 b->harvests);
+		goto out;
+	}
+	if (b->op == OP_DIRTY_HARVEST) {
+		b->samples = BENCH_HARVEST_ROUNDS;
+		memcpy(b->cycles, b->harvest_cycles, sizeof(b->harvest_cycles));
+	} else {
+		memcpy(b->cycles, res->cycles, b->iters * sizeof(uint64_t));
+	}
 	ret = 0;
 out:
 	alarm(0);
@@ -430,7 +502,7 @@ struct raw_record {
 static int write_record(FILE *raw, enum bench_op op, int status, const struct batch *b)
 {
 	struct raw_record h = { .magic = RAW_MAGIC, .op = op, .status = status,
-				.iters = status ? 0 : b->iters };
+				.iters = status ? 0 : b->samples };
 
 	snprintf(h.why, sizeof(h.why), "%s", status ? b->why : "");
 	if (fwrite(&h, sizeof(h), 1, raw) != 1 ||
@@ -469,7 +541,7 @@ static int run_all(const struct bench_backend *be, unsigned int batches, unsigne
 	unsigned int op, i;
 	int r, status = 0;
 
-	b.cycles = calloc(iters, sizeof(uint64_t));
+	b.cycles = calloc(iters > BENCH_HARVEST_ROUNDS ? iters : BENCH_HARVEST_ROUNDS, sizeof(uint64_t));
 	if (!b.cycles)
 		return -1;
 	for (op = 0; op < OP_NR; op++) {

@@ -56,14 +56,6 @@ static uint32_t lapic_vec(const struct hv_lapic_state *s, uint32_t bank, uint8_t
 	return (s->regs[(bank >> 4) + vec / 32] >> (vec % 32)) & 1;
 }
 
-#define EXPECT_ERRNO(call, err)							\
-	do {									\
-		errno = 0;							\
-		int __r = (call);						\
-		TEST_ASSERT(__r == -1 && errno == (err), "%s returned %d, expected errno %d (%s)", \
-			    #call, __r, err, strerror(err));			\
-	} while (0)
-
 /* ---- the capability and the ioctls ------------------------------------------------- */
 
 static void test_enable_cap(void)

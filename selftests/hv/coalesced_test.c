@@ -56,14 +56,6 @@ KTAP_DEFINE_STATE;
 #define NR_SLOTS	HV_COALESCED_RING_ENTRIES
 #define LOG_SIZE	(NR_WRITES + 16)
 
-#define EXPECT_ERRNO(call, err)							\
-	do {									\
-		errno = 0;							\
-		int __r = (call);						\
-		TEST_ASSERT(__r == -1 && errno == (err), "%s returned %d (%s), expected %s", \
-			    #call, __r, strerror(errno), strerror(err));	\
-	} while (0)
-
 /* ---- what the guest writes: one definition for both sides --------------------------- */
 
 /* Write @i of the port sequence: its port, width and value (all distinct). */

@@ -60,14 +60,6 @@ KTAP_DEFINE_STATE;
 #define INS_LEN		32
 #define INS_OFFSET	64
 
-#define EXPECT_ERRNO(call, err)							\
-	do {									\
-		errno = 0;							\
-		int __r = (call);						\
-		TEST_ASSERT(__r == -1 && errno == (err), "%s returned %d (%s), expected %s", \
-			    #call, __r, strerror(errno), strerror(err));	\
-	} while (0)
-
 /* ---- guest side: a command loop the host drives -------------------------------------- */
 
 enum {

@@ -54,14 +54,6 @@ KTAP_DEFINE_STATE;
 #define ROUNDS		20
 #define IRQ_VECTOR	0x41
 
-#define EXPECT_ERRNO(call, err)							\
-	do {									\
-		errno = 0;							\
-		int __r = (call);						\
-		TEST_ASSERT(__r == -1 && errno == (err), "%s returned %d (%s), expected %s", \
-			    #call, __r, strerror(errno), strerror(err));	\
-	} while (0)
-
 static int new_eventfd(void)
 {
 	int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);

@@ -68,6 +68,15 @@ __test_assert_fail(const char *file, int line, const char *expr, const char *fmt
 
 #define TEST_FAIL(fmt, ...)	__test_assert_fail(__FILE__, __LINE__, "failed", fmt, ##__VA_ARGS__)
 
+/* @call (an ioctl wrapper or a syscall) must fail with errno @err. */
+#define EXPECT_ERRNO(call, err)							\
+	do {									\
+		errno = 0;							\
+		int __r = (call);						\
+		TEST_ASSERT(__r == -1 && errno == (err), "%s returned %d (%s), expected %s", \
+			    #call, __r, strerror(errno), strerror(err));	\
+	} while (0)
+
 /* Skip the current test point with a reason (only inside a test point). */
 void __attribute__((noreturn, format(printf, 1, 2))) TEST_SKIP(const char *fmt, ...);
 
