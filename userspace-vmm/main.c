@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "boot/boot.h"
+#include "virtio/blk.h"
 #include "vm.h"
 
 #define HV_RUN_VERSION		"0.1.0"
@@ -43,12 +44,15 @@ static void usage(FILE *out)
 		"  --console stdio   serial port 0x3f8 on stdin/stdout (default); 'none' detaches it;\n"
 		"                    'virtio': a virtio-console PCI device (the guest's hvc0, add\n"
 		"                    console=hvc0) on stdin/stdout, the serial port output only\n"
-		"  --disk PATH[,ro][,cache=none|writeback]\n"
+		"  --disk PATH[,ro][,cache=none|writeback][,aio=io_uring|threads]\n"
 		"                    a raw disk image as a virtio-blk PCI device (vda, vdb... in the\n"
 		"                    order given; up to 8; one request queue per vCPU); ',ro':\n"
 		"                    read-only, guest writes fail; cache=writeback (default): through\n"
 		"                    the host's page cache, a guest flush is fdatasync; cache=none:\n"
-		"                    O_DIRECT, bypassing it (refused where the file system cannot)\n"
+		"                    O_DIRECT, bypassing it (refused where the file system cannot);\n"
+		"                    aio=io_uring (default): many requests in flight per queue,\n"
+		"                    threads where the host refuses io_uring; aio=threads: one\n"
+		"                    request at a time per queue, synchronous (cache=none is so)\n"
 		"  --rng             a virtio-rng PCI device fed by the host's getrandom()\n"
 		"  --no-ioeventfd    virtio queue notifications exit to hv-run (default: hv signals\n"
 		"                    an eventfd in the kernel and the vCPU goes on: HV_IOEVENTFD)\n"
@@ -125,8 +129,8 @@ static bool parse_u64(const char *s, uint64_t *out)
 }
 
 /*
- * "PATH[,ro][,cache=none|writeback]": one line and status 2 for anything
- * else, or a file we cannot open so.
+ * "PATH[,ro][,cache=none|writeback][,aio=threads|io_uring]": one line and
+ * status 2 for anything else, or a file we cannot open so.
  */
 static int parse_disk(const char *arg, struct vm_config *cfg)
 {
@@ -134,12 +138,13 @@ static int parse_disk(const char *arg, struct vm_config *cfg)
 	const char *comma = strchr(arg, ','), *opt;
 	struct vm_disk *d;
 	size_t len = comma ? (size_t)(comma - arg) : strlen(arg);
-	bool cache_given = false;
+	bool cache_given = false, aio_given = false;
 
 	if (cfg->nr_disks == VM_MAX_DISKS)
 		return bad_usage("--disk %s: at most 8 disks", arg);
 	if (!len || len >= sizeof(paths[0]))
-		return bad_usage("--disk '%s': not PATH[,ro][,cache=none|writeback]", arg);
+		return bad_usage("--disk '%s': not PATH[,ro][,cache=none|writeback][,aio=threads|io_uring]",
+				 arg);
 	d = &cfg->disks[cfg->nr_disks];
 	memset(d, 0, sizeof(*d));
 	memcpy(paths[cfg->nr_disks], arg, len);
@@ -156,8 +161,15 @@ static int parse_disk(const char *arg, struct vm_config *cfg)
 			cache_given = true;
 		} else if (!cache_given && n == 15 && !strncmp(o, "cache=writeback", 15)) {
 			cache_given = true;
+		} else if (!aio_given && n >= 4 && !strncmp(o, "aio=", 4)) {
+			enum virtio_blk_aio aio;
+
+			if (virtio_blk_parse_aio(o + 4, n - 4, &aio))
+				return bad_usage("--disk '%s': aio= is 'threads' or 'io_uring'", arg);
+			d->aio_threads = aio == VIRTIO_BLK_AIO_THREADS;
+			aio_given = true;
 		} else {
-			return bad_usage("--disk '%s': the options after PATH are ',ro' and ',cache=none' or ',cache=writeback', each once",
+			return bad_usage("--disk '%s': the options after PATH are ',ro', ',cache=none' or ',cache=writeback', and ',aio=threads' or ',aio=io_uring', each once",
 					 arg);
 		}
 	}

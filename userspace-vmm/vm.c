@@ -182,7 +182,10 @@ static int vm_add_virtio(struct vm *vm)
 	for (i = 0; i < vm->cfg.nr_disks; i++, slot++) {
 		const struct vm_disk *disk = &vm->cfg.disks[i];
 		/* One request queue per vCPU: each vCPU submits on its own (VIRTIO_BLK_F_MQ). */
-		struct virtio_blk_options o = { disk->ro, disk->direct, vm->cfg.nr_cpus };
+		struct virtio_blk_options o = {
+			disk->ro, disk->direct, vm->cfg.nr_cpus,
+			disk->aio_threads ? VIRTIO_BLK_AIO_THREADS : VIRTIO_BLK_AIO_IO_URING,
+		};
 
 		r = virtio_blk_init(&d->blk[i], i, disk->path, &o, &vm->mem);
 		if (r == -EINVAL && disk->direct) {

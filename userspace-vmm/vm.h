@@ -70,6 +70,7 @@ struct vm_disk {
 	const char *path;
 	bool ro;
 	bool direct;			/* cache=none (O_DIRECT); else cache=writeback */
+	bool aio_threads;		/* aio=threads; else aio=io_uring (virtio/blk.c) */
 };
 
 struct vm_config {

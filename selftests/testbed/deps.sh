@@ -11,6 +11,8 @@ set -euo pipefail
 
 pkgs=(build-essential linux-headers-amd64 linux-headers-6.12-amd64 qemu-system-x86 busybox-static
 	cpio xz-utils kmod libc6-dev e2fsprogs
+	# hv-run's virtio-blk I/O (liburing.a, linked statically)
+	liburing-dev
 	# the kselftest framework's lib.mk installs with rsync (make -C selftests/hv install)
 	rsync
 	bochs bochsbios vgabios bochs-term syslinux syslinux-common mtools dosfstools

@@ -28,6 +28,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -114,7 +116,8 @@ answer:
 	return (int)(written + 1);
 }
 
-static void *blk_worker(void *opaque)
+/* aio=threads (and cache=none): one request at a time, synchronous I/O (blk_io.c). */
+static void *blk_thread_worker(void *opaque)
 {
 	struct virtio_blk_worker *w = opaque;
 	struct virtio_blk *blk = w->blk;
@@ -159,12 +162,314 @@ static void *blk_worker(void *opaque)
 	return NULL;
 }
 
+/*
+ * aio=io_uring.  The worker pops every chain the driver made available, up
+ * to VIRTIO_BLK_URING_DEPTH in flight, and submits IN and OUT as one
+ * READV/WRITEV at the request's offset, FLUSH as FSYNC with
+ * IORING_FSYNC_DATASYNC; it completes each chain when its I/O is done, in
+ * whatever order the host finishes them (the used ring names the head, so
+ * a driver takes them in any order, 2.7.8).  A short read or write
+ * continues from where it stopped; a read that meets the end of the file
+ * reads zeros there (as preadv's EOF does on the thread path); any error is
+ * IOERR.  GET_ID, DISCARD, WRITE_ZEROES and malformed requests are handled
+ * at once, synchronously, by virtio_blk_handle() as on the thread path.
+ *
+ * FLUSH ordering: a FLUSH must cover every write the guest saw complete
+ * before it sent the FLUSH.  On this queue such a write was popped before
+ * the FLUSH; so when a FLUSH is popped the worker pops nothing more until
+ * every write of this queue in flight has completed, and only then submits
+ * the fsync (io_uring does not order an FSYNC after the writes submitted
+ * with it).  Writes on other queues: virtio does not order across queues,
+ * and one the guest saw complete is in the host kernel already, which the
+ * fdatasync of the file covers.
+ *
+ * Completion: the status byte is written outside the lock, then, under
+ * it, the chain goes to the used ring unless a reset came meanwhile, and
+ * the queue's interrupt is raised once per batch, as on the thread path.
+ * The worker is busy while anything is in flight, so a reset waits for
+ * every request (nothing writes guest RAM after it), and at stop the
+ * worker exits only when nothing is in flight: no SQE outlives guest RAM,
+ * and virtio_blk_stop()'s fdatasync follows every write.
+ *
+ * Waiting: the worker sleeps in io_uring_submit_and_wait() with a POLL_ADD
+ * on its eventfd, which a notification or stop writes while it sleeps, so
+ * that new requests are taken while others are in flight.
+ *
+ * cache=none stays on the thread path: O_DIRECT needs aligned memory, and
+ * the 1 MiB bounce buffer per request in flight would be 64 MiB a queue.
+ */
+#define URING_ENTRIES	(2 * VIRTIO_BLK_URING_DEPTH)	/* every slot and the poll, with room */
+
+/* Parse @r's header; true if it is an IN, OUT or FLUSH for the ring, false: handle it at once. */
+static bool uring_start(struct virtio_blk *blk, struct virtio_blk_req *r)
+{
+	const struct virtq_chain *c = &r->chain;
+	uint8_t hdr[HDR_BYTES];
+	uint64_t sector;
+	bool write;
+	int n;
+
+	if (!c->in_len || virtq_chain_read(c, 0, hdr, HDR_BYTES) < HDR_BYTES)
+		return false;
+	r->type = (uint32_t)get_le(hdr, 4);
+	sector = get_le(hdr + 8, 8);
+	r->status = VIRTIO_BLK_S_OK;
+	r->used = 1;
+	if (r->type == VIRTIO_BLK_T_FLUSH)
+		return !blk->ro;			/* read-only: nothing to flush */
+	if (r->type != VIRTIO_BLK_T_IN && r->type != VIRTIO_BLK_T_OUT)
+		return false;
+	write = r->type == VIRTIO_BLK_T_OUT;
+	r->left = write ? c->out_len - HDR_BYTES : c->in_len - 1;
+	if ((write && blk->ro) || !r->left || !range_ok(blk, sector, r->left))
+		return false;
+	n = virtq_chain_iov(c, !write, write ? HDR_BYTES : 0, r->left, r->iov, VIRTQ_MAX_SIZE);
+	if (n < 0)
+		return false;
+	r->cur = r->iov;
+	r->ncur = n;
+	r->off = sector * SECTOR;
+	if (!write)
+		r->used = (uint32_t)(r->left + 1);
+	return true;
+}
+
+/* Queue @r's (remaining) I/O on the ring; false if no SQE (cannot happen: URING_ENTRIES). */
+static bool uring_prep(struct virtio_blk *blk, struct virtio_blk_worker *w, struct virtio_blk_req *r)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&w->ring);
+
+	if (r->type == VIRTIO_BLK_T_FLUSH && w->writes)
+		w->flush_over_writes++;		/* the FLUSH rule broken: the unit tests look */
+	if (!sqe) {
+		io_uring_submit(&w->ring);
+		sqe = io_uring_get_sqe(&w->ring);
+		if (!sqe)
+			return false;
+	}
+	if (r->type == VIRTIO_BLK_T_FLUSH)
+		io_uring_prep_fsync(sqe, blk->fd, IORING_FSYNC_DATASYNC);
+	else if (r->type == VIRTIO_BLK_T_OUT)
+		io_uring_prep_writev(sqe, blk->fd, r->cur, (unsigned int)r->ncur, r->off);
+	else
+		io_uring_prep_readv(sqe, blk->fd, r->cur, (unsigned int)r->ncur, r->off);
+	io_uring_sqe_set_data(sqe, r);
+	return true;
+}
+
+/* A completion of @r with result @res: true when @r is done, false when the rest was resubmitted. */
+static bool uring_complete(struct virtio_blk *blk, struct virtio_blk_worker *w,
+			   struct virtio_blk_req *r, int res)
+{
+	size_t n;
+
+	if (res == -EINTR || res == -EAGAIN)
+		goto again;
+	if (res < 0 || (res == 0 && r->type == VIRTIO_BLK_T_OUT))
+		goto fail;
+	if (r->type == VIRTIO_BLK_T_FLUSH)
+		return true;
+	if (res == 0) {
+		for (; r->ncur; r->cur++, r->ncur--)	/* EOF: the rest reads as zeros */
+			memset(r->cur->iov_base, 0, r->cur->iov_len);
+		return true;
+	}
+	if ((uint64_t)res > r->left)
+		goto fail;
+	n = (size_t)res;
+	r->left -= n;
+	r->off += n;
+	while (n && r->ncur) {
+		if (n < r->cur->iov_len) {
+			r->cur->iov_base = (uint8_t *)r->cur->iov_base + n;
+			r->cur->iov_len -= n;
+			n = 0;
+		} else {
+			n -= r->cur->iov_len;
+			r->cur++;
+			r->ncur--;
+		}
+	}
+	if (!r->left)
+		return true;
+again:
+	if (uring_prep(blk, w, r))
+		return false;
+fail:
+	r->status = VIRTIO_BLK_S_IOERR;
+	r->used = 1;
+	return true;
+}
+
+/* Worker @w is busy (a reset must wait) or not any more. vd.lock held. */
+static void set_busy(struct virtio_blk *blk, struct virtio_blk_worker *w, bool busy)
+{
+	if (w->busy && !busy)
+		pthread_cond_broadcast(&blk->idle);
+	w->busy = busy;
+}
+
+/* @r left the ring: its slot back, its chain to the used ring if no reset came.  vd.lock held. */
+static bool uring_retire(struct virtio_blk *blk, struct virtio_blk_worker *w,
+			 struct virtio_blk_req *r, int len)
+{
+	struct virtio_dev *vd = &blk->vd;
+	bool irq = false;
+
+	w->inflight--;
+	if (r->gen == vd->generation) {
+		if (len < 0)
+			virtio_dev_broken(vd, "request without a writable status byte");
+		else
+			irq = virtq_push(&vd->vq[w->q], r->chain.head, (uint32_t)len);
+	}
+	r->next = w->free;
+	w->free = r;
+	return irq;
+}
+
+/* Pop what is available, up to the depth, until a FLUSH must wait.  vd.lock held. */
+static bool uring_pop(struct virtio_blk *blk, struct virtio_blk_worker *w)
+{
+	struct virtio_dev *vd = &blk->vd;
+	struct virtq *q = &vd->vq[w->q];
+	bool irq = false;
+
+	while (!blk->stop && !w->flush && w->free && virtio_dev_live(vd)) {
+		struct virtio_blk_req *r = w->free;
+		int len = virtq_pop(q, &r->chain);
+
+		if (len < 0)
+			virtio_dev_broken(vd, q->error);
+		if (len <= 0)
+			break;
+		w->free = r->next;
+		r->gen = vd->generation;
+		if (++w->inflight > w->max_inflight)
+			w->max_inflight = w->inflight;
+		if (!uring_start(blk, r)) {
+			set_busy(blk, w, true);
+			pthread_mutex_unlock(&vd->lock);
+			len = virtio_blk_handle(blk, w, &r->chain);
+			pthread_mutex_lock(&vd->lock);
+			irq |= uring_retire(blk, w, r, len);
+			continue;
+		}
+		if (r->type == VIRTIO_BLK_T_FLUSH && w->writes) {
+			w->flush = r;			/* submitted when the writes are done */
+			break;
+		}
+		if (r->type == VIRTIO_BLK_T_OUT)
+			w->writes++;
+		if (!uring_prep(blk, w, r)) {
+			if (r->type == VIRTIO_BLK_T_OUT)
+				w->writes--;
+			r->status = VIRTIO_BLK_S_IOERR;
+			virtq_chain_write(&r->chain, r->chain.in_len - 1, &r->status, 1);
+			irq |= uring_retire(blk, w, r, 1);
+		}
+	}
+	return irq;
+}
+
+static void *blk_uring_worker(void *opaque)
+{
+	struct virtio_blk_worker *w = opaque;
+	struct virtio_blk *blk = w->blk;
+	struct virtio_dev *vd = &blk->vd;
+	bool poll_armed = false;
+
+	pthread_mutex_lock(&vd->lock);
+	for (;;) {
+		struct virtio_blk_req *done = NULL, *r;
+		struct io_uring_cqe *cqe;
+		unsigned int head, seen = 0;
+		bool irq;
+
+		w->pending = false;
+		irq = uring_pop(blk, w);
+		if (w->flush && !w->writes) {
+			r = w->flush;
+			w->flush = NULL;
+			if (!uring_prep(blk, w, r)) {
+				r->status = VIRTIO_BLK_S_IOERR;
+				virtq_chain_write(&r->chain, r->chain.in_len - 1, &r->status, 1);
+				irq |= uring_retire(blk, w, r, 1);
+			}
+			if (!w->flush && !blk->stop)
+				irq |= uring_pop(blk, w);	/* the FLUSH held the queue */
+		}
+		if (irq)
+			virtio_queue_interrupt(vd, w->q);
+		set_busy(blk, w, w->inflight > 0);
+		if (!w->inflight && blk->stop)
+			break;
+		if (!w->inflight && w->pending)
+			continue;
+		/* Sleep on the ring: a completion, or the eventfd (notification, stop). */
+		if (!poll_armed) {
+			struct io_uring_sqe *sqe = io_uring_get_sqe(&w->ring);
+
+			if (sqe) {
+				io_uring_prep_poll_add(sqe, w->efd, POLLIN);
+				io_uring_sqe_set_data(sqe, NULL);
+				poll_armed = true;
+			}
+		}
+		w->sleeping = true;
+		pthread_mutex_unlock(&vd->lock);
+		io_uring_submit_and_wait(&w->ring, 1);	/* -EINTR: reaped below, then again */
+		io_uring_for_each_cqe(&w->ring, head, cqe) {
+			r = io_uring_cqe_get_data(cqe);
+			seen++;
+			if (!r) {
+				uint64_t cnt;
+
+				poll_armed = false;
+				if (read(w->efd, &cnt, sizeof(cnt)) < 0) {
+					/* EAGAIN: nothing to clear */
+				}
+			} else if (uring_complete(blk, w, r, cqe->res)) {
+				virtq_chain_write(&r->chain, r->chain.in_len - 1, &r->status, 1);
+				r->next = done;
+				done = r;
+			}
+		}
+		io_uring_cq_advance(&w->ring, seen);
+		pthread_mutex_lock(&vd->lock);
+		w->sleeping = false;
+		irq = false;
+		while (done) {
+			r = done;
+			done = r->next;
+			if (r->type == VIRTIO_BLK_T_OUT)
+				w->writes--;
+			irq |= uring_retire(blk, w, r, r->status == VIRTIO_BLK_S_OK ? (int)r->used : 1);
+		}
+		if (irq)
+			virtio_queue_interrupt(vd, w->q);
+	}
+	pthread_mutex_unlock(&vd->lock);
+	return NULL;
+}
+
+/* Wake worker @w where it waits: on the ring (its eventfd) or on blk->wake.  vd.lock held. */
+static void wake_worker(struct virtio_blk *blk, struct virtio_blk_worker *w)
+{
+	static const uint64_t one = 1;
+
+	if (w->sleeping && write(w->efd, &one, sizeof(one)) < 0) {
+		/* a full counter (cannot happen at 2^64 - 1 wakes) still wakes it */
+	}
+	pthread_cond_broadcast(&blk->wake);
+}
+
 static void blk_notify(struct virtio_dev *vd, unsigned int q)
 {
 	struct virtio_blk *blk = vd->opaque;
 
 	blk->workers[q].pending = true;
-	pthread_cond_broadcast(&blk->wake);
+	wake_worker(blk, &blk->workers[q]);
 }
 
 static void blk_reset(struct virtio_dev *vd)
@@ -172,6 +477,11 @@ static void blk_reset(struct virtio_dev *vd)
 	struct virtio_blk *blk = vd->opaque;
 	unsigned int i;
 
+	/*
+	 * aio=io_uring: busy until every request in flight completed; their
+	 * answers are dropped (the generation changed), nothing touches guest
+	 * RAM after this returns.
+	 */
 	for (i = 0; i < blk->nr_workers; i++) {
 		blk->workers[i].pending = false;
 		while (blk->workers[i].busy)
@@ -257,9 +567,12 @@ int virtio_blk_init(struct virtio_blk *blk, unsigned int index, const char *path
 	if (!blk->workers)
 		goto fail;
 	blk->nr_workers = o->nr_queues;
+	blk->aio = o->aio;
+	blk->uring_init = io_uring_queue_init;
 	for (i = 0; i < o->nr_queues; i++) {
 		blk->workers[i].blk = blk;
 		blk->workers[i].q = i;
+		blk->workers[i].efd = -1;
 		if (blk->direct &&
 		    posix_memalign((void **)&blk->workers[i].bounce,
 				   blk->align > 4096 ? blk->align : 4096, VIRTIO_BLK_BOUNCE_BYTES))
@@ -288,13 +601,86 @@ fail:
 	return err;
 }
 
+int virtio_blk_parse_aio(const char *s, size_t n, enum virtio_blk_aio *aio)
+{
+	if (n == 7 && !strncmp(s, "threads", 7))
+		*aio = VIRTIO_BLK_AIO_THREADS;
+	else if (n == 8 && !strncmp(s, "io_uring", 8))
+		*aio = VIRTIO_BLK_AIO_IO_URING;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+static void uring_destroy(struct virtio_blk_worker *w)
+{
+	if (w->ring_ok)
+		io_uring_queue_exit(&w->ring);
+	w->ring_ok = false;
+	if (w->efd >= 0)
+		close(w->efd);
+	w->efd = -1;
+	free(w->reqs);
+	w->reqs = NULL;
+	w->free = NULL;
+}
+
+/* Worker @w's ring, eventfd and slots: 0 or -errno. */
+static int uring_create(struct virtio_blk *blk, struct virtio_blk_worker *w)
+{
+	unsigned int i;
+	int err;
+
+	w->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (w->efd < 0)
+		return -errno;
+	w->reqs = calloc(VIRTIO_BLK_URING_DEPTH, sizeof(*w->reqs));
+	if (!w->reqs)
+		return -ENOMEM;
+	for (i = 0; i < VIRTIO_BLK_URING_DEPTH; i++) {
+		w->reqs[i].next = w->free;
+		w->free = &w->reqs[i];
+	}
+	err = blk->uring_init(URING_ENTRIES, &w->ring, 0);
+	if (err)
+		return err < 0 ? err : -EINVAL;
+	w->ring_ok = true;
+	return 0;
+}
+
+/*
+ * aio=io_uring where the host allows it: a kernel without io_uring
+ * (ENOSYS), one that refuses it (EPERM: kernel.io_uring_disabled, a seccomp
+ * or container policy) or no memory for the rings (ENOMEM) gets one line
+ * and the thread path, which does the same I/O one request at a time.
+ */
+static void uring_setup(struct virtio_blk *blk)
+{
+	unsigned int i;
+	int err = 0;
+
+	blk->uring = blk->aio == VIRTIO_BLK_AIO_IO_URING && !blk->direct;
+	for (i = 0; blk->uring && i < blk->nr_workers && !err; i++)
+		err = uring_create(blk, &blk->workers[i]);
+	if (!err)
+		return;
+	fprintf(stderr, "hv-run: %s: io_uring unavailable (%s): thread-pool I/O\n", blk->name,
+		strerror(-err));
+	for (i = 0; i < blk->nr_workers; i++)
+		uring_destroy(&blk->workers[i]);
+	blk->uring = false;
+}
+
 int virtio_blk_start(struct virtio_blk *blk)
 {
 	unsigned int i;
 	int err;
 
+	uring_setup(blk);
 	for (i = 0; i < blk->nr_workers; i++) {
-		err = -pthread_create(&blk->workers[i].thread, NULL, blk_worker, &blk->workers[i]);
+		err = -pthread_create(&blk->workers[i].thread, NULL,
+				      blk->uring ? blk_uring_worker : blk_thread_worker,
+				      &blk->workers[i]);
 		if (err)
 			return err;
 		blk->workers[i].started = true;
@@ -306,14 +692,17 @@ void virtio_blk_stop(struct virtio_blk *blk)
 {
 	unsigned int i;
 
+	/* aio=io_uring: each worker exits once its requests in flight have completed. */
 	pthread_mutex_lock(&blk->vd.lock);
 	blk->stop = true;
-	pthread_cond_broadcast(&blk->wake);
+	for (i = 0; i < blk->nr_workers; i++)
+		wake_worker(blk, &blk->workers[i]);
 	pthread_mutex_unlock(&blk->vd.lock);
 	for (i = 0; i < blk->nr_workers; i++) {
 		if (blk->workers[i].started)
 			pthread_join(blk->workers[i].thread, NULL);
 		blk->workers[i].started = false;
+		uring_destroy(&blk->workers[i]);
 		free(blk->workers[i].bounce);
 		blk->workers[i].bounce = NULL;
 	}

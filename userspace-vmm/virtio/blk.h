@@ -3,7 +3,9 @@
 #ifndef HV_RUN_VIRTIO_BLK_H
 #define HV_RUN_VIRTIO_BLK_H
 
+#include <liburing.h>
 #include <pthread.h>
+#include <sys/uio.h>
 
 #include "virtio.h"
 
@@ -31,8 +33,33 @@
 #define VIRTIO_BLK_MAX_RANGE_SECTORS	(1u << 22)	/* 2 GiB */
 /* cache=none: the bounce buffer, in which O_DIRECT I/O is done piecewise. */
 #define VIRTIO_BLK_BOUNCE_BYTES		(1u << 20)
+/* aio=io_uring: requests of one queue in flight at once (the queue may be smaller). */
+#define VIRTIO_BLK_URING_DEPTH		64
 
 struct virtio_blk;
+
+/* ,aio=: how a queue's worker does its reads, writes and flushes. */
+enum virtio_blk_aio {
+	VIRTIO_BLK_AIO_IO_URING,	/* the default: many requests in flight (blk.c) */
+	VIRTIO_BLK_AIO_THREADS,		/* one request at a time, preadv/pwritev/fdatasync */
+};
+
+/*
+ * aio=io_uring: one request in flight.  All fields are the worker's alone
+ * (its thread owns the slot from virtq_pop() to virtq_push()).
+ */
+struct virtio_blk_req {
+	struct virtq_chain chain;
+	unsigned int gen;		/* vd.generation when popped: a reset drops the answer */
+	uint32_t type;			/* VIRTIO_BLK_T_IN, _OUT or _FLUSH */
+	struct iovec iov[VIRTQ_MAX_SIZE];
+	struct iovec *cur;		/* what is left to read or write: iov[] from cur */
+	int ncur;
+	uint64_t off, left;		/* its file offset and bytes */
+	uint32_t used;			/* used length when it completes OK */
+	uint8_t status;
+	struct virtio_blk_req *next;	/* the free list, or the completed batch */
+};
 
 /* One request queue and the thread that serves it. */
 struct virtio_blk_worker {
@@ -43,13 +70,28 @@ struct virtio_blk_worker {
 	uint8_t *bounce;		/* cache=none only; the worker's alone */
 	/* guarded by blk->vd.lock */
 	bool pending, busy;
-	struct virtq_chain chain;	/* the request in flight; the worker's alone */
+	struct virtq_chain chain;	/* aio=threads: the request in flight; the worker's alone */
+	/* aio=io_uring (blk->uring): the ring, its eventfd and slots are the worker's alone */
+	struct io_uring ring;
+	bool ring_ok;			/* io_uring_queue_init() succeeded */
+	int efd;			/* notifications and stop while the worker waits on the ring */
+	struct virtio_blk_req *reqs;	/* VIRTIO_BLK_URING_DEPTH slots */
+	struct virtio_blk_req *free;	/* slots not in flight */
+	unsigned int inflight;		/* popped, not yet pushed */
+	unsigned int writes;		/* OUT requests among them */
+	struct virtio_blk_req *flush;	/* a FLUSH waiting for the writes before it */
+	/* guarded by blk->vd.lock */
+	bool sleeping;			/* waiting on the ring: a notification writes efd */
+	/* statistics for the unit tests; guarded by blk->vd.lock */
+	unsigned int max_inflight;	/* the most requests in flight at once */
+	unsigned int flush_over_writes;	/* fsyncs submitted with writes in flight: must stay 0 */
 };
 
 struct virtio_blk_options {
 	bool ro;			/* ,ro */
 	bool direct;			/* ,cache=none: O_DIRECT */
 	unsigned int nr_queues;		/* request queues, 1..VIRTIO_MAX_QUEUES (--cpus) */
+	enum virtio_blk_aio aio;	/* ,aio= */
 };
 
 struct virtio_blk {
@@ -57,6 +99,10 @@ struct virtio_blk {
 	char name[24];			/* "virtio-blk0" */
 	int fd;
 	bool ro, direct;
+	enum virtio_blk_aio aio;	/* what was asked for */
+	bool uring;			/* the workers run on io_uring (set by virtio_blk_start) */
+	/* io_uring_queue_init(), replaced by unit tests to see the fallback */
+	int (*uring_init)(unsigned int entries, struct io_uring *ring, unsigned int flags);
 	unsigned int align;		/* cache=none: offset, length and memory alignment (blk_size) */
 	bool discard;			/* the image can punch holes: DISCARD, WRITE_ZEROES offered */
 	uint64_t sectors;		/* capacity in 512-byte sectors */
@@ -76,7 +122,15 @@ struct virtio_blk {
  */
 int virtio_blk_init(struct virtio_blk *blk, unsigned int index, const char *path,
 		    const struct virtio_blk_options *o, const struct guest_mem *mem);
-/* The worker threads. 0 or -errno. */
+/*
+ * "threads" or "io_uring" (@n bytes at @s) into @aio: 0, or -EINVAL for
+ * anything else (--disk's ",aio=").
+ */
+int virtio_blk_parse_aio(const char *s, size_t n, enum virtio_blk_aio *aio);
+/*
+ * The worker threads, on io_uring unless aio=threads, cache=none, or the
+ * host refuses io_uring (one line, then threads).  0 or -errno.
+ */
 int virtio_blk_start(struct virtio_blk *blk);
 /* Stop the workers after their requests in flight, fdatasync and close the image. */
 void virtio_blk_stop(struct virtio_blk *blk);
