@@ -11,6 +11,13 @@
  * queue (MQ); discard and write-zeroes (holes in the file, zeros read back,
  * every hostile segment refused before anything is done); cache=none
  * (O_DIRECT through the bounce buffer, misaligned requests refused).
+ * aio=io_uring through a 256-entry ring: 80 requests posted at once (more
+ * than the depth of 64, several in flight, answered once each in any
+ * order, the data read back), a FLUSH answered only after every write
+ * before it (and no fsync submitted with a write in flight), a read across
+ * a shrunk image's end (short, then EOF: zeros), aio=threads and io_uring
+ * giving the same reads, statuses and image for one mix, io_uring refused
+ * (the thread path, the same answers), and the aio= values.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -33,10 +40,11 @@ struct blk_env {
 	uint8_t hdr[16], data[4096], status;
 };
 
-static bool env_init_opts(struct blk_env *e, const struct virtio_blk_options *o)
+/* A scratch image of @bytes (a multiple of 512) with pattern_at(i) at byte i. */
+static bool env_init_size(struct blk_env *e, const struct virtio_blk_options *o, unsigned int bytes)
 {
-	uint8_t pattern[DISK_BYTES];
-	unsigned int i;
+	uint8_t pattern[512];
+	unsigned int i, j;
 	int fd;
 
 	memset(e, 0, sizeof(*e));
@@ -44,14 +52,21 @@ static bool env_init_opts(struct blk_env *e, const struct virtio_blk_options *o)
 	fd = mkstemp(e->path);
 	if (fd < 0)
 		return false;
-	for (i = 0; i < DISK_BYTES; i++)
-		pattern[i] = (uint8_t)(i * 7 + i / 512);
-	if (write(fd, pattern, DISK_BYTES) != DISK_BYTES)
-		return false;
+	for (j = 0; j < bytes; j += 512) {
+		for (i = 0; i < 512; i++)
+			pattern[i] = (uint8_t)((j + i) * 7 + (j + i) / 512);
+		if (write(fd, pattern, 512) != 512)
+			return false;
+	}
 	close(fd);
 	if (mem_init(&e->mem, MEM_MIN_SIZE))
 		return false;
 	return virtio_blk_init(&e->blk, 0, e->path, o, &e->mem) == 0;
+}
+
+static bool env_init_opts(struct blk_env *e, const struct virtio_blk_options *o)
+{
+	return env_init_size(e, o, DISK_BYTES);
 }
 
 static bool env_init(struct blk_env *e, bool ro)
@@ -454,6 +469,423 @@ static bool virtio_blk_cache_none(void)
 	return true;
 }
 
+/*
+ * A ring of RING_SIZE entries on queue 0 in guest memory, for many requests
+ * at once: chain k uses descriptors 3k..3k+2 (header, data, status), its
+ * header at RING_HDR + 16k, data at RING_DATA + RING_SLOT * k, status at
+ * RING_STATUS + k.
+ */
+#define RING_SIZE	256
+#define RING_DESC	0x10000ull
+#define RING_AVAIL	0x11000ull
+#define RING_USED	0x12000ull
+#define RING_HDR	0x20000ull
+#define RING_STATUS	0x30000ull
+#define RING_DATA	0x100000ull
+#define RING_SLOT	0x4000ull	/* up to 16 KiB of data a request */
+#define RING_CHAINS	80		/* more than VIRTIO_BLK_URING_DEPTH */
+#define SPLITS		16		/* chains 0..15 may have their data in two buffers */
+
+struct ring {
+	struct blk_env e;
+	uint16_t avail_idx, used_seen;
+};
+
+static void desc(struct ring *r, unsigned int i, uint64_t addr, uint32_t len, uint16_t flags,
+		 uint16_t next)
+{
+	put(&r->e, RING_DESC + 16 * i, &addr, 8);
+	put(&r->e, RING_DESC + 16 * i + 8, &len, 4);
+	put(&r->e, RING_DESC + 16 * i + 12, &flags, 2);
+	put(&r->e, RING_DESC + 16 * i + 14, &next, 2);
+}
+
+static bool ring_init(struct ring *r, enum virtio_blk_aio aio, unsigned int disk_bytes,
+		      int (*uring_init)(unsigned int, struct io_uring *, unsigned int))
+{
+	struct virtio_blk_options o = { .nr_queues = 1, .aio = aio };
+	struct virtio_dev *vd;
+
+	memset(r, 0, sizeof(*r));
+	if (!env_init_size(&r->e, &o, disk_bytes))
+		return false;
+	if (uring_init)
+		r->e.blk.uring_init = uring_init;
+	if (virtio_blk_start(&r->e.blk))
+		return false;
+	vd = &r->e.blk.vd;
+	virtio_bar_write(vd, 0x14, 1, 0x03);
+	virtio_bar_write(vd, 0x08, 4, 1);
+	virtio_bar_write(vd, 0x0c, 4, 1);
+	virtio_bar_write(vd, 0x14, 1, 0x0b);
+	virtio_bar_write(vd, 0x16, 2, 0);
+	virtio_bar_write(vd, 0x18, 2, RING_SIZE);
+	virtio_bar_write(vd, 0x20, 8, RING_DESC);
+	virtio_bar_write(vd, 0x28, 8, RING_AVAIL);
+	virtio_bar_write(vd, 0x30, 8, RING_USED);
+	virtio_bar_write(vd, 0x1c, 2, 1);
+	virtio_bar_write(vd, 0x14, 1, 0x0f);
+	return virtio_bar_read(vd, 0x14, 1) == 0x0f;
+}
+
+/*
+ * Make chain @k a @type request at @sector with @len data bytes (none: no
+ * data descriptor), the data split after @split bytes if nonzero (then
+ * through descriptor 3k+1 and an extra one at 240 + k: k < SPLITS), and post it.
+ */
+static void ring_post(struct ring *r, unsigned int k, uint32_t type, uint64_t sector,
+		      uint32_t len, uint32_t split)
+{
+	uint64_t data = RING_DATA + RING_SLOT * k;
+	uint16_t wr = type == VIRTIO_BLK_T_OUT ? 0 : VIRTQ_DESC_F_WRITE;
+	uint16_t head = (uint16_t)(3 * k), slot = (uint16_t)(r->avail_idx % RING_SIZE);
+
+	put(&r->e, RING_HDR + 16 * k, &type, 4);
+	put(&r->e, RING_HDR + 16 * k + 8, &sector, 8);
+	r->e.mem.host[RING_STATUS + k] = 0xee;
+	if (!len) {
+		desc(r, head, RING_HDR + 16 * k, 16, VIRTQ_DESC_F_NEXT, head + 2);
+	} else if (split) {
+		desc(r, head, RING_HDR + 16 * k, 16, VIRTQ_DESC_F_NEXT, head + 1);
+		desc(r, head + 1, data, split, wr | VIRTQ_DESC_F_NEXT, (uint16_t)(240 + k));
+		desc(r, 240 + k, data + split, len - split, wr | VIRTQ_DESC_F_NEXT, head + 2);
+	} else {
+		desc(r, head, RING_HDR + 16 * k, 16, VIRTQ_DESC_F_NEXT, head + 1);
+		desc(r, head + 1, data, len, wr | VIRTQ_DESC_F_NEXT, head + 2);
+	}
+	desc(r, head + 2, RING_STATUS + k, 1, VIRTQ_DESC_F_WRITE, 0);
+	put(&r->e, RING_AVAIL + 4 + 2 * slot, &head, 2);
+	r->avail_idx++;
+}
+
+/* Publish what was posted, notify, and wait for every chain to come back. */
+static void ring_kick_wait(struct ring *r)
+{
+	__atomic_store_n((uint16_t *)(r->e.mem.host + RING_AVAIL + 2), r->avail_idx, __ATOMIC_RELEASE);
+	virtio_bar_write(&r->e.blk.vd, VIRTIO_NOTIFY_OFF, 2, 0);
+	/* No timing: the test's timeout bounds a worker that never answers. */
+	while (__atomic_load_n((uint16_t *)(r->e.mem.host + RING_USED + 2), __ATOMIC_ACQUIRE) !=
+	       r->avail_idx)
+		usleep(200);
+}
+
+/* Used ring entry @n: chain number (head / 3) and length. */
+static unsigned int ring_used(struct ring *r, unsigned int n, uint32_t *len)
+{
+	uint32_t id;
+
+	memcpy(&id, r->e.mem.host + RING_USED + 4 + 8 * (n % RING_SIZE), 4);
+	memcpy(len, r->e.mem.host + RING_USED + 8 + 8 * (n % RING_SIZE), 4);
+	return id / 3;
+}
+
+static uint8_t *ring_data(struct ring *r, unsigned int k)
+{
+	return r->e.mem.host + RING_DATA + RING_SLOT * k;
+}
+
+static uint8_t write_pattern(unsigned int k, unsigned int i)
+{
+	return (uint8_t)(k * 31 + i * 13 + 5);
+}
+
+/*
+ * Chains 0..RING_CHAINS-1 came back once each (in any order: the host
+ * finishes them so) with status OK and used length @len(k).
+ */
+static bool ring_check_used(struct ring *r, unsigned int first, const uint32_t *lens)
+{
+	bool seen[RING_CHAINS] = { false };
+	unsigned int n;
+
+	for (n = first; n < first + RING_CHAINS; n++) {
+		uint32_t len;
+		unsigned int k = ring_used(r, n, &len);
+
+		CHECK(k < RING_CHAINS);
+		CHECK(!seen[k]);
+		seen[k] = true;
+		CHECK_EQ(len, lens[k]);
+		CHECK_EQ(r->e.mem.host[RING_STATUS + k], VIRTIO_BLK_S_OK);
+	}
+	return true;
+}
+
+static void ring_destroy(struct ring *r)
+{
+	env_destroy(&r->e);
+}
+
+/*
+ * RING_CHAINS 4 KiB writes (some split in two buffers) posted at once, then
+ * as many reads of them: every chain completes once, in any order, with
+ * the data written; the file holds it.  @max_inflight: the most requests
+ * the worker had in flight at once.
+ */
+static bool ring_write_read(enum virtio_blk_aio aio, unsigned int *max_inflight)
+{
+	uint32_t lens[RING_CHAINS];
+	struct ring r;
+	unsigned int k, i;
+
+	CHECK(ring_init(&r, aio, 1u << 20, NULL));
+	for (k = 0; k < RING_CHAINS; k++) {
+		for (i = 0; i < 4096; i++)
+			ring_data(&r, k)[i] = write_pattern(k, i);
+		/* sectors 8 * (k * 3 % 256): each its own, scattered over the disk */
+		ring_post(&r, k, VIRTIO_BLK_T_OUT, 8 * (k * 3 % RING_SIZE), 4096, k < SPLITS && k % 3 == 0 ? 1000 : 0);
+		lens[k] = 1;
+	}
+	ring_kick_wait(&r);
+	CHECK(ring_check_used(&r, 0, lens));
+	for (k = 0; k < RING_CHAINS; k++) {
+		memset(ring_data(&r, k), 0xcc, 4096);
+		ring_post(&r, k, VIRTIO_BLK_T_IN, 8 * (k * 3 % RING_SIZE), 4096, k < SPLITS && k % 4 == 1 ? 512 : 0);
+		lens[k] = 4097;
+	}
+	ring_kick_wait(&r);
+	CHECK(ring_check_used(&r, RING_CHAINS, lens));
+	for (k = 0; k < RING_CHAINS; k++)
+		for (i = 0; i < 4096; i++)
+			CHECK_EQ(ring_data(&r, k)[i], write_pattern(k, i));
+	*max_inflight = r.e.blk.workers[0].max_inflight;
+	CHECK_EQ(r.e.blk.workers[0].flush_over_writes, 0);
+	ring_destroy(&r);
+	return true;
+}
+
+static bool virtio_blk_uring_many_in_flight(void)
+{
+	unsigned int max_inflight = 0;
+
+	CHECK(ring_write_read(VIRTIO_BLK_AIO_IO_URING, &max_inflight));
+	/* all were available at the first notification: the worker took a full depth */
+	CHECK(max_inflight > 1);
+	CHECK(max_inflight <= VIRTIO_BLK_URING_DEPTH);
+	return true;
+}
+
+static bool virtio_blk_threads_one_at_a_time(void)
+{
+	unsigned int max_inflight = 0;
+
+	CHECK(ring_write_read(VIRTIO_BLK_AIO_THREADS, &max_inflight));
+	CHECK_EQ(max_inflight, 0);		/* the thread path keeps no slots */
+	return true;
+}
+
+/*
+ * A FLUSH after RING_CHAINS - 20 writes, then 19 more writes, in one batch:
+ * the FLUSH is answered after every write before it (the used ring's
+ * order), and no fsync was ever submitted with a write in flight.
+ */
+static bool virtio_blk_uring_flush_after_writes(void)
+{
+	const unsigned int before = RING_CHAINS - 20, flush = before;
+	bool flush_seen = false;
+	unsigned int k, n, writes_before_flush = 0;
+	struct ring r;
+
+	CHECK(ring_init(&r, VIRTIO_BLK_AIO_IO_URING, 2u << 20, NULL));
+	CHECK(r.e.blk.uring);
+	for (k = 0; k < RING_CHAINS; k++) {
+		if (k == flush) {
+			ring_post(&r, k, VIRTIO_BLK_T_FLUSH, 0, 0, 0);
+			continue;
+		}
+		memset(ring_data(&r, k), (int)k, 16384);
+		ring_post(&r, k, VIRTIO_BLK_T_OUT, 32 * k, 16384, 0);	/* 16 KiB each */
+	}
+	ring_kick_wait(&r);
+	for (n = 0; n < RING_CHAINS; n++) {
+		uint32_t len;
+		unsigned int c = ring_used(&r, n, &len);
+
+		CHECK_EQ(len, 1);
+		CHECK_EQ(r.e.mem.host[RING_STATUS + c], VIRTIO_BLK_S_OK);
+		if (c == flush)
+			flush_seen = true;
+		else if (c < flush && !flush_seen)
+			writes_before_flush++;
+		else
+			CHECK(c > flush);	/* an earlier write answered after the FLUSH */
+	}
+	CHECK(flush_seen);
+	CHECK_EQ(writes_before_flush, before);
+	CHECK_EQ(r.e.blk.workers[0].flush_over_writes, 0);
+	ring_destroy(&r);
+	return true;
+}
+
+/*
+ * The image shrank under the disk: a read across the new end is short
+ * (the rest resubmitted), then meets EOF and reads zeros there, through a
+ * chain with the data in two buffers; a write across it extends the file.
+ */
+static bool ring_eof(enum virtio_blk_aio aio)
+{
+	const unsigned int end = 5 * 512 + 100;
+	uint32_t len;
+	struct ring r;
+	unsigned int i;
+	uint8_t b;
+
+	CHECK(ring_init(&r, aio, DISK_BYTES, NULL));
+	CHECK_EQ(truncate(r.e.path, end), 0);
+	memset(ring_data(&r, 0), 0xcc, 8192);
+	ring_post(&r, 0, VIRTIO_BLK_T_IN, 4, 8192, 1000);	/* bytes 2048..10239 */
+	ring_kick_wait(&r);
+	CHECK_EQ(ring_used(&r, 0, &len), 0);
+	CHECK_EQ(len, 8193);
+	CHECK_EQ(r.e.mem.host[RING_STATUS], VIRTIO_BLK_S_OK);
+	for (i = 0; i < 8192; i++)
+		CHECK_EQ(ring_data(&r, 0)[i], 2048 + i < end ? pattern_at(2048 + i) : 0);
+	memset(ring_data(&r, 1), 0x77, 1024);
+	ring_post(&r, 1, VIRTIO_BLK_T_OUT, 5, 1024, 0);
+	ring_kick_wait(&r);
+	CHECK_EQ(r.e.mem.host[RING_STATUS + 1], VIRTIO_BLK_S_OK);
+	CHECK(file_byte(&r.e, 7 * 512 - 1, &b));
+	CHECK_EQ(b, 0x77);
+	ring_destroy(&r);
+	return true;
+}
+
+static bool virtio_blk_uring_short_read_eof(void)
+{
+	return ring_eof(VIRTIO_BLK_AIO_IO_URING) && ring_eof(VIRTIO_BLK_AIO_THREADS);
+}
+
+/* A deterministic mix of disjoint writes (one batch), then reads anywhere (another). */
+static bool ring_mix(enum virtio_blk_aio aio, uint8_t *reads, uint8_t *image, unsigned int bytes)
+{
+	uint32_t seed = 12345, sector = 0;
+	struct ring r;
+	unsigned int k;
+	int fd;
+	bool ok;
+
+	CHECK(ring_init(&r, aio, bytes, NULL));
+	CHECK_EQ(r.e.blk.uring, aio == VIRTIO_BLK_AIO_IO_URING);
+	for (k = 0; k < RING_CHAINS; k++) {
+		uint32_t n;
+
+		seed = seed * 1103515245 + 12345;
+		n = 1 + (seed >> 16) % 32;			/* 1..32 sectors */
+		if (k % 10 == 9) {
+			ring_post(&r, k, VIRTIO_BLK_T_FLUSH, 0, 0, 0);
+		} else {
+			memset(ring_data(&r, k), (int)(seed >> 8), n * 512);
+			ring_post(&r, k, VIRTIO_BLK_T_OUT, sector, n * 512, k < SPLITS && k % 2 ? 512 : 0);
+			sector += n;
+		}
+	}
+	ring_kick_wait(&r);
+	for (k = 0; k < RING_CHAINS; k++) {
+		uint32_t n, at;
+
+		seed = seed * 1103515245 + 12345;
+		n = 1 + (seed >> 16) % 32;
+		at = (seed >> 4) % (bytes / 512 - n);
+		ring_post(&r, k, VIRTIO_BLK_T_IN, at, n * 512, k < SPLITS && k % 3 == 0 ? 512 : 0);
+	}
+	ring_kick_wait(&r);
+	for (k = 0; k < RING_CHAINS; k++)
+		memcpy(reads + k * RING_SLOT, ring_data(&r, k), RING_SLOT);
+	memcpy(reads + RING_CHAINS * RING_SLOT, r.e.mem.host + RING_STATUS, RING_CHAINS);
+	virtio_blk_stop(&r.e.blk);		/* then the file as the guest left it */
+	fd = open(r.e.path, O_RDONLY);
+	ok = fd >= 0 && pread(fd, image, bytes, 0) == (ssize_t)bytes;
+	if (fd >= 0)
+		close(fd);
+	ring_destroy(&r);
+	CHECK(ok);
+	return true;
+}
+
+static bool virtio_blk_aio_same_results(void)
+{
+	size_t n = RING_CHAINS * RING_SLOT + RING_CHAINS, disk = 1u << 20;
+	uint8_t *a = calloc(1, n), *b = calloc(1, n), *ia = calloc(1, disk), *ib = calloc(1, disk);
+	bool ok;
+
+	CHECK(a && b && ia && ib);
+	ok = ring_mix(VIRTIO_BLK_AIO_THREADS, a, ia, disk) &&
+	     ring_mix(VIRTIO_BLK_AIO_IO_URING, b, ib, disk);
+	CHECK(ok);
+	CHECK(!memcmp(a, b, n));		/* the same data and statuses read */
+	CHECK(!memcmp(ia, ib, disk));		/* the same image */
+	free(a);
+	free(b);
+	free(ia);
+	free(ib);
+	return true;
+}
+
+static int uring_refused(unsigned int entries, struct io_uring *ring, unsigned int flags)
+{
+	(void)entries;
+	(void)ring;
+	(void)flags;
+	return -EPERM;		/* kernel.io_uring_disabled=2 */
+}
+
+/* io_uring refused: one line, the thread path, the same answers. */
+static bool virtio_blk_uring_fallback(void)
+{
+	uint32_t lens[RING_CHAINS];
+	struct ring r;
+	unsigned int k;
+
+	CHECK(ring_init(&r, VIRTIO_BLK_AIO_IO_URING, 1u << 20, uring_refused));
+	CHECK(!r.e.blk.uring);
+	CHECK(!r.e.blk.workers[0].ring_ok);
+	for (k = 0; k < RING_CHAINS; k++) {
+		memset(ring_data(&r, k), (int)k, 512);
+		ring_post(&r, k, VIRTIO_BLK_T_OUT, k, 512, 0);
+		lens[k] = 1;
+	}
+	ring_kick_wait(&r);
+	CHECK(ring_check_used(&r, 0, lens));
+	for (k = 0; k < RING_CHAINS; k++) {
+		memset(ring_data(&r, k), 0xcc, 512);
+		ring_post(&r, k, VIRTIO_BLK_T_IN, k, 512, 0);
+		lens[k] = 513;
+	}
+	ring_kick_wait(&r);
+	CHECK(ring_check_used(&r, RING_CHAINS, lens));
+	for (k = 0; k < RING_CHAINS; k++)
+		CHECK_EQ(ring_data(&r, k)[511], (uint8_t)k);
+	ring_destroy(&r);
+	/* cache=none stays on the thread path by design */
+	{
+		struct virtio_blk_options o = { .direct = true, .nr_queues = 1 };
+		struct blk_env e;
+
+		CHECK(env_init_opts(&e, &o));
+		CHECK_EQ(virtio_blk_start(&e.blk), 0);
+		CHECK(!e.blk.uring);
+		env_destroy(&e);
+	}
+	return true;
+}
+
+static bool virtio_blk_parse_aio_values(void)
+{
+	static const char *const bad[] = { "", "thread", "threadsx", "native", "io_uring ", "IO_URING" };
+	enum virtio_blk_aio aio = VIRTIO_BLK_AIO_IO_URING;
+	unsigned int i;
+
+	CHECK_EQ(virtio_blk_parse_aio("threads", 7, &aio), 0);
+	CHECK_EQ(aio, VIRTIO_BLK_AIO_THREADS);
+	CHECK_EQ(virtio_blk_parse_aio("io_uring,ro", 8, &aio), 0);	/* only its @n bytes */
+	CHECK_EQ(aio, VIRTIO_BLK_AIO_IO_URING);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		CHECK_EQ(virtio_blk_parse_aio(bad[i], strlen(bad[i]), &aio), -EINVAL);
+		CHECK_EQ(aio, VIRTIO_BLK_AIO_IO_URING);
+	}
+	return true;
+}
+
 const struct unit_case virtio_blk_cases[] = {
 	{ "virtio_blk_read_write_flush", virtio_blk_read_write_flush },
 	{ "virtio_blk_get_id", virtio_blk_get_id },
@@ -463,5 +895,12 @@ const struct unit_case virtio_blk_cases[] = {
 	{ "virtio_blk_multiqueue", virtio_blk_multiqueue },
 	{ "virtio_blk_discard_write_zeroes", virtio_blk_discard_write_zeroes },
 	{ "virtio_blk_cache_none", virtio_blk_cache_none },
+	{ "virtio_blk_uring_many_in_flight", virtio_blk_uring_many_in_flight },
+	{ "virtio_blk_threads_one_at_a_time", virtio_blk_threads_one_at_a_time },
+	{ "virtio_blk_uring_flush_after_writes", virtio_blk_uring_flush_after_writes },
+	{ "virtio_blk_uring_short_read_eof", virtio_blk_uring_short_read_eof },
+	{ "virtio_blk_aio_same_results", virtio_blk_aio_same_results },
+	{ "virtio_blk_uring_fallback", virtio_blk_uring_fallback },
+	{ "virtio_blk_parse_aio_values", virtio_blk_parse_aio_values },
 	{ NULL, NULL },
 };
