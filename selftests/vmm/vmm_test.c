@@ -449,6 +449,10 @@ static const struct usage_case usage_disk_ro_twice = {
 	{ "--disk", "/etc/passwd,ro,ro", "--kernel", "@exit" }, "each once" };
 static const struct usage_case usage_disk_cache_twice = {
 	{ "--disk", "/etc/passwd,cache=none,cache=writeback", "--kernel", "@exit" }, "each once" };
+static const struct usage_case usage_disk_aio_bad = {
+	{ "--disk", "/etc/passwd,aio=native", "--kernel", "@exit" }, "aio=" };
+static const struct usage_case usage_disk_aio_twice = {
+	{ "--disk", "/etc/passwd,aio=threads,aio=io_uring", "--kernel", "@exit" }, "each once" };
 static const struct usage_case usage_console_bad = { { "--console", "tty", "--kernel", "@exit" }, "virtio" };
 static const struct usage_case usage_cpus_too_many = { { "--cpus", "65", "--kernel", "@exit" }, "cpus" };
 /* More than one vCPU needs the local APIC that --no-lapic leaves out. */
@@ -788,6 +792,8 @@ static const struct vmm_case cases[] = {
 	{ "usage_mem_twice", usage_error, &usage_mem_twice, false },
 	{ "usage_console_twice", usage_error, &usage_console_twice, false },
 	{ "usage_disk_missing", usage_error, &usage_disk_missing, false },
+	{ "usage_disk_aio_bad_value", usage_error, &usage_disk_aio_bad, false },
+	{ "usage_disk_aio_twice", usage_error, &usage_disk_aio_twice, false },
 	{ "usage_disk_bad_option", usage_error, &usage_disk_option, false },
 	{ "usage_disk_ro_twice", usage_error, &usage_disk_ro_twice, false },
 	{ "usage_disk_cache_twice", usage_error, &usage_disk_cache_twice, false },
