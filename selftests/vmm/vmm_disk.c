@@ -216,6 +216,9 @@ static bool ext4_guest_ok(const struct run *r, const char *last)
 		ktap_print_msg("hv-run put virtio-blk into DEVICE_NEEDS_RESET\n");
 		return false;
 	}
+	/* Which I/O path served the disk: hv-run says so only when io_uring is refused. */
+	ktap_print_msg("virtio-blk I/O on %s\n", find(r->err, r->err_len, "io_uring unavailable") ?
+		       "the thread path (io_uring refused by this kernel)" : "io_uring");
 	return true;
 }
 

@@ -198,7 +198,8 @@ static void *blk_thread_worker(void *opaque)
  * cache=none stays on the thread path: O_DIRECT needs aligned memory, and
  * the 1 MiB bounce buffer per request in flight would be 64 MiB a queue.
  */
-#define URING_ENTRIES	(2 * VIRTIO_BLK_URING_DEPTH)	/* every slot and the poll, with room */
+/* every slot and the poll, with room to spare */
+#define URING_ENTRIES	(2 * VIRTIO_BLK_URING_DEPTH)
 
 /* Parse @r's header; true if it is an IN, OUT or FLUSH for the ring, false: handle it at once. */
 static bool uring_start(struct virtio_blk *blk, struct virtio_blk_req *r)
@@ -235,12 +236,11 @@ static bool uring_start(struct virtio_blk *blk, struct virtio_blk_req *r)
 }
 
 /* Queue @r's (remaining) I/O on the ring; false if no SQE (cannot happen: URING_ENTRIES). */
-static bool uring_prep(struct virtio_blk *blk, struct virtio_blk_worker *w, struct virtio_blk_req *r)
+static bool uring_prep(struct virtio_blk *blk, struct virtio_blk_worker *w,
+		       struct virtio_blk_req *r)
 {
 	struct io_uring_sqe *sqe = io_uring_get_sqe(&w->ring);
 
-	if (r->type == VIRTIO_BLK_T_FLUSH && w->writes)
-		w->flush_over_writes++;		/* the FLUSH rule broken: the unit tests look */
 	if (!sqe) {
 		io_uring_submit(&w->ring);
 		sqe = io_uring_get_sqe(&w->ring);
@@ -257,7 +257,16 @@ static bool uring_prep(struct virtio_blk *blk, struct virtio_blk_worker *w, stru
 	return true;
 }
 
-/* A completion of @r with result @res: true when @r is done, false when the rest was resubmitted. */
+/* @r's first submission.  vd.lock held. */
+static bool uring_submit(struct virtio_blk *blk, struct virtio_blk_worker *w,
+			 struct virtio_blk_req *r)
+{
+	if (r->type == VIRTIO_BLK_T_FLUSH && w->writes)
+		w->flush_over_writes++;	/* the FLUSH rule broken: the unit tests look */
+	return uring_prep(blk, w, r);
+}
+
+/* A completion of @r with result @res: true when @r is done, false: the rest was resubmitted. */
 static bool uring_complete(struct virtio_blk *blk, struct virtio_blk_worker *w,
 			   struct virtio_blk_req *r, int res)
 {
@@ -356,12 +365,12 @@ static bool uring_pop(struct virtio_blk *blk, struct virtio_blk_worker *w)
 			continue;
 		}
 		if (r->type == VIRTIO_BLK_T_FLUSH && w->writes) {
-			w->flush = r;			/* submitted when the writes are done */
+			w->flush = r;		/* submitted when the writes are done */
 			break;
 		}
 		if (r->type == VIRTIO_BLK_T_OUT)
 			w->writes++;
-		if (!uring_prep(blk, w, r)) {
+		if (!uring_submit(blk, w, r)) {
 			if (r->type == VIRTIO_BLK_T_OUT)
 				w->writes--;
 			r->status = VIRTIO_BLK_S_IOERR;
@@ -391,7 +400,7 @@ static void *blk_uring_worker(void *opaque)
 		if (w->flush && !w->writes) {
 			r = w->flush;
 			w->flush = NULL;
-			if (!uring_prep(blk, w, r)) {
+			if (!uring_submit(blk, w, r)) {
 				r->status = VIRTIO_BLK_S_IOERR;
 				virtq_chain_write(&r->chain, r->chain.in_len - 1, &r->status, 1);
 				irq |= uring_retire(blk, w, r, 1);
@@ -444,7 +453,8 @@ static void *blk_uring_worker(void *opaque)
 			done = r->next;
 			if (r->type == VIRTIO_BLK_T_OUT)
 				w->writes--;
-			irq |= uring_retire(blk, w, r, r->status == VIRTIO_BLK_S_OK ? (int)r->used : 1);
+			irq |= uring_retire(blk, w, r,
+					    r->status == VIRTIO_BLK_S_OK ? (int)r->used : 1);
 		}
 		if (irq)
 			virtio_queue_interrupt(vd, w->q);

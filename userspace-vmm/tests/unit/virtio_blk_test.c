@@ -633,14 +633,16 @@ static bool ring_write_read(enum virtio_blk_aio aio, unsigned int *max_inflight)
 		for (i = 0; i < 4096; i++)
 			ring_data(&r, k)[i] = write_pattern(k, i);
 		/* sectors 8 * (k * 3 % 256): each its own, scattered over the disk */
-		ring_post(&r, k, VIRTIO_BLK_T_OUT, 8 * (k * 3 % RING_SIZE), 4096, k < SPLITS && k % 3 == 0 ? 1000 : 0);
+		ring_post(&r, k, VIRTIO_BLK_T_OUT, 8 * (k * 3 % RING_SIZE), 4096,
+			  k < SPLITS && k % 3 == 0 ? 1000 : 0);
 		lens[k] = 1;
 	}
 	ring_kick_wait(&r);
 	CHECK(ring_check_used(&r, 0, lens));
 	for (k = 0; k < RING_CHAINS; k++) {
 		memset(ring_data(&r, k), 0xcc, 4096);
-		ring_post(&r, k, VIRTIO_BLK_T_IN, 8 * (k * 3 % RING_SIZE), 4096, k < SPLITS && k % 4 == 1 ? 512 : 0);
+		ring_post(&r, k, VIRTIO_BLK_T_IN, 8 * (k * 3 % RING_SIZE), 4096,
+			  k < SPLITS && k % 4 == 1 ? 512 : 0);
 		lens[k] = 4097;
 	}
 	ring_kick_wait(&r);
@@ -648,8 +650,11 @@ static bool ring_write_read(enum virtio_blk_aio aio, unsigned int *max_inflight)
 	for (k = 0; k < RING_CHAINS; k++)
 		for (i = 0; i < 4096; i++)
 			CHECK_EQ(ring_data(&r, k)[i], write_pattern(k, i));
+	pthread_mutex_lock(&r.e.blk.vd.lock);	/* the worker's statistics */
 	*max_inflight = r.e.blk.workers[0].max_inflight;
-	CHECK_EQ(r.e.blk.workers[0].flush_over_writes, 0);
+	k = r.e.blk.workers[0].flush_over_writes;
+	pthread_mutex_unlock(&r.e.blk.vd.lock);
+	CHECK_EQ(k, 0);
 	ring_destroy(&r);
 	return true;
 }
@@ -712,7 +717,10 @@ static bool virtio_blk_uring_flush_after_writes(void)
 	}
 	CHECK(flush_seen);
 	CHECK_EQ(writes_before_flush, before);
-	CHECK_EQ(r.e.blk.workers[0].flush_over_writes, 0);
+	pthread_mutex_lock(&r.e.blk.vd.lock);
+	n = r.e.blk.workers[0].flush_over_writes;
+	pthread_mutex_unlock(&r.e.blk.vd.lock);
+	CHECK_EQ(n, 0);
 	ring_destroy(&r);
 	return true;
 }
