@@ -4,11 +4,13 @@
  *
  * One request queue per vCPU (VIRTIO_BLK_F_MQ, num_queues = --cpus), each
  * served by a worker thread of its own: a notification (a vCPU thread)
- * only wakes that queue's worker, which takes chains, does the I/O
- * (blk_io.c) and completes them.  The device lock is dropped during the
- * I/O; a device reset meanwhile waits for every request in flight (so
- * nothing writes guest RAM after the driver saw the reset) and their
- * completions are dropped.
+ * only wakes that queue's worker, which takes chains, does the I/O and
+ * completes them: on an io_uring with many requests in flight (aio=io_uring,
+ * the default; see blk_uring_worker()), or one at a time with synchronous
+ * calls (blk_io.c; aio=threads, cache=none, or io_uring refused by the
+ * host).  The device lock is dropped during the I/O; a device reset
+ * meanwhile waits for every request in flight (so nothing writes guest RAM
+ * after the driver saw the reset) and their completions are dropped.
  *
  * Requests (5.2.6): a 16-byte header {le32 type, le32 reserved, le64
  * sector} in the readable part, wherever the driver split it (VERSION_1
