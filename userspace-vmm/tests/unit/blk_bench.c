@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "../../virtio/blk.h"
+#include "virtio_driver.h"
 
 #define RING_SIZE	256
 #define DESC		0x10000ull
@@ -120,17 +121,10 @@ static int run(const char *dir, enum virtio_blk_aio aio, const char *name)
 		return 1;
 	}
 	vd = &b.blk.vd;
-	virtio_bar_write(vd, 0x14, 1, 0x03);
-	virtio_bar_write(vd, 0x08, 4, 1);
-	virtio_bar_write(vd, 0x0c, 4, 1);
-	virtio_bar_write(vd, 0x14, 1, 0x0b);
-	virtio_bar_write(vd, 0x16, 2, 0);
-	virtio_bar_write(vd, 0x18, 2, RING_SIZE);
-	virtio_bar_write(vd, 0x20, 8, DESC);
-	virtio_bar_write(vd, 0x28, 8, AVAIL);
-	virtio_bar_write(vd, 0x30, 8, USED);
-	virtio_bar_write(vd, 0x1c, 2, 1);
-	virtio_bar_write(vd, 0x14, 1, 0x0f);
+	if (!vdrv_up_one_queue(vd, 0, RING_SIZE, DESC, AVAIL, USED)) {
+		fprintf(stderr, "blk-bench: the device refused DRIVER_OK\n");
+		return 1;
+	}
 	memset(b.mem.host + DATA, 0x5a, (size_t)REQ * CHAINS);
 
 	t = now();

@@ -29,6 +29,7 @@
 #include "../../le.h"
 #include "../../virtio/blk.h"
 #include "unit.h"
+#include "virtio_driver.h"
 
 #define DISK_BYTES	(64 * 512)
 
@@ -247,18 +248,7 @@ static bool end_to_end(unsigned int qi, unsigned int nq)
 	CHECK_EQ(get_le(vd->config + 34, 2), nq);		/* num_queues */
 	CHECK(vd->host_features & 1ull << VIRTIO_BLK_F_MQ);
 	CHECK_EQ(virtio_blk_start(&e.blk), 0);
-	virtio_bar_write(vd, 0x14, 1, 0x03);
-	virtio_bar_write(vd, 0x08, 4, 1);
-	virtio_bar_write(vd, 0x0c, 4, 1);
-	virtio_bar_write(vd, 0x14, 1, 0x0b);
-	virtio_bar_write(vd, 0x16, 2, qi);
-	virtio_bar_write(vd, 0x18, 2, 4);
-	virtio_bar_write(vd, 0x20, 8, 0x10000);
-	virtio_bar_write(vd, 0x28, 8, 0x11000);
-	virtio_bar_write(vd, 0x30, 8, 0x12000);
-	virtio_bar_write(vd, 0x1c, 2, 1);
-	virtio_bar_write(vd, 0x14, 1, 0x0f);
-	CHECK_EQ(virtio_bar_read(vd, 0x14, 1), 0x0f);
+	CHECK(vdrv_up_one_queue(vd, qi, 4, 0x10000, 0x11000, 0x12000));
 	/* header at 0x20000, 512 data bytes at 0x21000, status at 0x22000 */
 	put(&e, 0x20000, &type, 4);
 	gpa = 2;
@@ -514,18 +504,7 @@ static bool ring_init(struct ring *r, enum virtio_blk_aio aio, unsigned int disk
 	if (virtio_blk_start(&r->e.blk))
 		return false;
 	vd = &r->e.blk.vd;
-	virtio_bar_write(vd, 0x14, 1, 0x03);
-	virtio_bar_write(vd, 0x08, 4, 1);
-	virtio_bar_write(vd, 0x0c, 4, 1);
-	virtio_bar_write(vd, 0x14, 1, 0x0b);
-	virtio_bar_write(vd, 0x16, 2, 0);
-	virtio_bar_write(vd, 0x18, 2, RING_SIZE);
-	virtio_bar_write(vd, 0x20, 8, RING_DESC);
-	virtio_bar_write(vd, 0x28, 8, RING_AVAIL);
-	virtio_bar_write(vd, 0x30, 8, RING_USED);
-	virtio_bar_write(vd, 0x1c, 2, 1);
-	virtio_bar_write(vd, 0x14, 1, 0x0f);
-	return virtio_bar_read(vd, 0x14, 1) == 0x0f;
+	return vdrv_up_one_queue(vd, 0, RING_SIZE, RING_DESC, RING_AVAIL, RING_USED);
 }
 
 /*

@@ -12,6 +12,7 @@
 
 #include "../../virtio/console.h"
 #include "unit.h"
+#include "virtio_driver.h"
 
 struct con_env {
 	struct guest_mem mem;
@@ -80,20 +81,10 @@ static bool driver_ready(struct con_env *e)
 	struct virtio_dev *vd = &e->con.vd;
 	unsigned int q;
 
-	virtio_bar_write(vd, 0x14, 1, 0x03);
-	virtio_bar_write(vd, 0x08, 4, 1);
-	virtio_bar_write(vd, 0x0c, 4, 1);
-	virtio_bar_write(vd, 0x14, 1, 0x0b);
-	for (q = 0; q < 2; q++) {
-		virtio_bar_write(vd, 0x16, 2, q);
-		virtio_bar_write(vd, 0x18, 2, 4);
-		virtio_bar_write(vd, 0x20, 8, QBASE(q));
-		virtio_bar_write(vd, 0x28, 8, QBASE(q) + 0x1000);
-		virtio_bar_write(vd, 0x30, 8, QBASE(q) + 0x2000);
-		virtio_bar_write(vd, 0x1c, 2, 1);
-	}
-	virtio_bar_write(vd, 0x14, 1, 0x0f);
-	return virtio_bar_read(vd, 0x14, 1) == 0x0f;
+	vdrv_features_ok(vd);
+	for (q = 0; q < 2; q++)
+		vdrv_queue(vd, q, 4, QBASE(q), QBASE(q) + 0x1000, QBASE(q) + 0x2000);
+	return vdrv_driver_ok(vd);
 }
 
 static void env_destroy(struct con_env *e)
