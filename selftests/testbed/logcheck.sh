@@ -107,6 +107,32 @@ kernel_log_bad() { # LOG
 	rm -f "$stripped"
 }
 
+# In run-qemu.sh's SysRq dump (after its "QEMU STALL" or "QEMU TIMEOUT" line), the first
+# interrupt entry (asm_sysvec_*, asm_common_interrupt) whose interrupted context had IF clear, as
+# "<entry> over <RIP line> with EFLAGS <flags>"; nothing if there is none. No x86 CPU delivers a
+# maskable interrupt with IF=0: QEMU TCG's nested-SVM defect does, when it takes the host for the
+# guest and gates interrupts with the IF saved at VMRUN (hv, like KVM, runs VMRUN with IF=1 and
+# GIF=0). Seen on 2026-12-02 in a clean make check: hv-run's CPU in five nested IPI handlers, each
+# spinning on the run-queue lock the one below held, every interrupted frame with EFLAGS 0x2.
+interrupt_with_if_clear() { # LOG
+	tr -d '\r' <"$1" | awk '
+	/^# hv-test: QEMU (STALL|TIMEOUT)/ { dump = 1; next }
+	!dump { next }
+	/ asm_(sysvec_[a-z_]+|common_interrupt)\+/ { entry = $NF; rip = ""; left = 6; next }
+	left > 0 && / RIP: / { sub(/^.* RIP: /, ""); rip = $0 }
+	left > 0 && / EFLAGS: [0-9a-f]+/ {
+		f = $0; sub(/^.* EFLAGS: /, "", f); sub(/[^0-9a-fA-F].*$/, "", f)
+		# IF is bit 9: bit 1 of the third hex digit from the right.
+		d = index("0123456789abcdef", tolower(substr(f, length(f) - 2, 1))) - 1
+		if (rip != "" && length(f) >= 3 && d >= 0 && int(d / 2) % 2 == 0) {
+			print entry " over " rip " with EFLAGS " f
+			exit
+		}
+		left = 0; next
+	}
+	{ left-- }'
+}
+
 # One result point for the serial log: NAME/kernel_log_clean.
 kernel_log_check() { # SERIES LOG
 	local bad
