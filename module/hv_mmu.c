@@ -247,19 +247,14 @@ out:
 }
 
 /*
- * Walk the leaves of [start, end) under @table at @level.
- *
- * Without @release, a present leaf loses only its present bits: no vCPU can
- * take a new translation through it, but its address stays, and with it the
- * pin, because a vCPU in guest mode on another CPU may still hold the old
- * translation in its TLB until hv_vm_flush_tlbs() has made it exit.  With
- * @release, every zapped leaf has its page unpinned and is cleared; present
- * leaves are left alone.  Leaves are written only under mmu_lock, so a
- * non-zero leaf without present bits is always one zapped and not yet
- * released.
+ * Call @leaf_fn on every non-zero leaf of [start, end) under @table at
+ * @level (present, or zapped and not yet released), with @arg.  Tables are
+ * never zapped, only freed with the VM, so a non-present table entry has
+ * nothing under it.
  */
-static void hv_tdp_zap(struct hv_vm *vm, u64 *table, int level, u64 base,
-		       u64 start, u64 end, bool release)
+static void hv_tdp_walk_leaves(struct hv_vm *vm, u64 *table, int level, u64 base, u64 start,
+			       u64 end, void (*leaf_fn)(struct hv_vm *vm, u64 *ptep, void *arg),
+			       void *arg)
 {
 	u64 span = 1ULL << (12 + 9 * (level - 1));
 	unsigned int i;
@@ -269,23 +264,35 @@ static void hv_tdp_zap(struct hv_vm *vm, u64 *table, int level, u64 base,
 
 		if (hi <= start || lo >= end || !table[i])
 			continue;
-		if (level > 1) {
-			/* Tables are never zapped, only freed with the VM. */
-			if (hv_tdp_present(table[i]))
-				hv_tdp_zap(vm, hv_tdp_table_of(table[i]), level - 1, lo,
-					   start, end, release);
-			continue;
-		}
-		if (!release) {
-			WRITE_ONCE(table[i], table[i] & ~hv_ops->tdp_present_mask);
-			continue;
-		}
-		if (hv_tdp_present(table[i]))
-			continue;
-		unpin_user_page(pfn_to_page((table[i] & HV_TDP_ADDR_MASK) >> PAGE_SHIFT));
-		vm->tdp.nr_pinned--;
-		WRITE_ONCE(table[i], 0);
+		if (level == 1)
+			leaf_fn(vm, &table[i], arg);
+		else if (hv_tdp_present(table[i]))
+			hv_tdp_walk_leaves(vm, hv_tdp_table_of(table[i]), level - 1, lo, start, end,
+					   leaf_fn, arg);
 	}
+}
+
+/*
+ * Zapping, the first step: a present leaf loses only its present bits.  No
+ * vCPU can take a new translation through it, but its address stays, and
+ * with it the pin, because a vCPU in guest mode on another CPU may still
+ * hold the old translation in its TLB until hv_vm_flush_tlbs() has made it
+ * exit.  Leaves are written only under mmu_lock, so a non-zero leaf
+ * without present bits is always one zapped and not yet released.
+ */
+static void hv_tdp_zap_leaf(struct hv_vm *vm, u64 *ptep, void *unused)
+{
+	WRITE_ONCE(*ptep, *ptep & ~hv_ops->tdp_present_mask);
+}
+
+/* The second step, after the flush: a zapped leaf has its page unpinned and is cleared. */
+static void hv_tdp_release_leaf(struct hv_vm *vm, u64 *ptep, void *unused)
+{
+	if (hv_tdp_present(*ptep))
+		return;
+	unpin_user_page(pfn_to_page((*ptep & HV_TDP_ADDR_MASK) >> PAGE_SHIFT));
+	vm->tdp.nr_pinned--;
+	WRITE_ONCE(*ptep, 0);
 }
 
 /*
@@ -298,7 +305,8 @@ static void hv_tdp_zap(struct hv_vm *vm, u64 *table, int level, u64 base,
 void hv_mmu_zap_range(struct hv_vm *vm, u64 gpa, u64 size)
 {
 	lockdep_assert_held(&vm->mmu_lock);
-	hv_tdp_zap(vm, vm->tdp.root, HV_TDP_LEVELS, 0, gpa, gpa + size, false);
+	hv_tdp_walk_leaves(vm, vm->tdp.root, HV_TDP_LEVELS, 0, gpa, gpa + size, hv_tdp_zap_leaf,
+			   NULL);
 	hv_mmu_invalidate_gpa_caches(vm);
 }
 
@@ -314,28 +322,14 @@ void hv_mmu_release_zapped(struct hv_vm *vm, u64 gpa, u64 size)
 {
 	lockdep_assert_held(&vm->mmu_lock);
 	synchronize_rcu();
-	hv_tdp_zap(vm, vm->tdp.root, HV_TDP_LEVELS, 0, gpa, gpa + size, true);
+	hv_tdp_walk_leaves(vm, vm->tdp.root, HV_TDP_LEVELS, 0, gpa, gpa + size,
+			   hv_tdp_release_leaf, NULL);
 }
 
-/* Write-protect the present leaves of [start, end) under @table at @level. */
-static bool hv_tdp_write_protect(u64 *table, int level, u64 base, u64 start, u64 end)
+/* Logging turns on: a present leaf loses write permission; *@arg: one did. */
+static void hv_tdp_write_protect_leaf(struct hv_vm *vm, u64 *ptep, void *arg)
 {
-	u64 span = 1ULL << (12 + 9 * (level - 1));
-	bool changed = false;
-	unsigned int i;
-
-	for (i = 0; i < HV_TDP_ENTRIES; i++) {
-		u64 lo = base + i * span, hi = lo + span;
-
-		if (hi <= start || lo >= end || !hv_tdp_present(table[i]))
-			continue;
-		if (level > 1)
-			changed |= hv_tdp_write_protect(hv_tdp_table_of(table[i]), level - 1, lo,
-							start, end);
-		else
-			changed |= hv_tdp_set_writable(&table[i], false);
-	}
-	return changed;
+	*(bool *)arg |= hv_tdp_set_writable(ptep, false);
 }
 
 /*
@@ -345,8 +339,12 @@ static bool hv_tdp_write_protect(u64 *table, int level, u64 base, u64 start, u64
  */
 bool hv_mmu_write_protect(struct hv_vm *vm, u64 gpa, u64 size)
 {
+	bool changed = false;
+
 	lockdep_assert_held(&vm->mmu_lock);
-	return hv_tdp_write_protect(vm->tdp.root, HV_TDP_LEVELS, 0, gpa, gpa + size);
+	hv_tdp_walk_leaves(vm, vm->tdp.root, HV_TDP_LEVELS, 0, gpa, gpa + size,
+			   hv_tdp_write_protect_leaf, &changed);
+	return changed;
 }
 
 /*
@@ -438,8 +436,8 @@ void hv_mmu_destroy(struct hv_vm *vm)
 	if (!vm->tdp.root)
 		return;
 	mutex_lock(&vm->mmu_lock);
-	hv_tdp_zap(vm, vm->tdp.root, HV_TDP_LEVELS, 0, 0, ~0ULL, false);
-	hv_tdp_zap(vm, vm->tdp.root, HV_TDP_LEVELS, 0, 0, ~0ULL, true);
+	hv_tdp_walk_leaves(vm, vm->tdp.root, HV_TDP_LEVELS, 0, 0, ~0ULL, hv_tdp_zap_leaf, NULL);
+	hv_tdp_walk_leaves(vm, vm->tdp.root, HV_TDP_LEVELS, 0, 0, ~0ULL, hv_tdp_release_leaf, NULL);
 	mutex_unlock(&vm->mmu_lock);
 	hv_tdp_free_tables(vm, vm->tdp.root, HV_TDP_LEVELS);
 	vm->tdp.root = NULL;
