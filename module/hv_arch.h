@@ -163,6 +163,13 @@ struct hv_arch_ops {
 	u64 (*tdp_root)(phys_addr_t pa);
 	u64 tdp_present_mask;			/* any of these bits set: present */
 	u64 tdp_writable_mask;			/* set in a leaf tdp_leaf() made writable */
+	/*
+	 * Or'ed into tdp_leaf() to make a 2 MiB leaf of a level-2 entry (NPT's
+	 * PS, EPT's bit 7); never set in a 4 KiB leaf or a table entry.
+	 * tdp_has_large(): whether the CPU takes such leaves (EPT may not).
+	 */
+	u64 tdp_large_mask;
+	bool (*tdp_has_large)(void);
 };
 
 extern const struct hv_arch_ops *hv_ops;

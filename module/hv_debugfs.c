@@ -17,7 +17,7 @@
  * works the same.
  *
  * Lifetimes.  The file does not hold a reference on the VM (an open
- * debugfs file must not keep a VM's memory pinned).  It relies on
+ * debugfs file must not keep a VM and its memory alive).  It relies on
  * debugfs_remove()'s guarantee instead: files made by debugfs_create_file()
  * are reached through debugfs's proxy, which brackets every open and read
  * with debugfs_file_get()/put(), and debugfs_remove() waits for those in
@@ -175,6 +175,10 @@ static int hv_debugfs_stats_show(struct seq_file *m, void *unused)
 	seq_printf(m, "%-6s %8s %12s %16s %16s\n", "vcpu", "tid", "exits", "hv ns", "vmm ns");
 	for (i = 0; i < n; i++)
 		hv_debugfs_vcpu_line(m, vm->vcpus[i]);
+	/* Counters of mmu_lock's, read without it: a snapshot, maybe a fault behind. */
+	seq_printf(m, "\nnested page table: %lu table pages, %lu 4 KiB leaves, %lu 2 MiB leaves\n",
+		   READ_ONCE(vm->tdp.nr_tables), READ_ONCE(vm->tdp.nr_leaves),
+		   READ_ONCE(vm->tdp.nr_large));
 	kfree(sum);
 	return 0;
 }

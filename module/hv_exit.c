@@ -89,7 +89,7 @@ static int hv_exit_fail_entry(struct hv_vcpu *vcpu)
  */
 int hv_exit_npf(struct hv_vcpu *vcpu, u64 gpa, bool write, u32 event)
 {
-	int r = hv_mmu_fault(vcpu->vm, gpa, write);
+	int r = hv_mmu_fault(vcpu->vm, &vcpu->tdp_cache, gpa, write);
 
 	if (r)
 		return r;

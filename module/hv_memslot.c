@@ -69,7 +69,7 @@ int hv_memslot_check_overlap(const struct hv_memslot *slots,
  * Whether @mr (checked, non-empty) only turns dirty logging of the installed
  * slot @s on or off: same range, same userspace address, and the flags
  * differ in HV_MEM_LOG_DIRTY alone.  Such a change keeps the slot's
- * mappings (and pins); any other change to an installed slot replaces it.
+ * mappings; any other change to an installed slot replaces it.
  */
 bool hv_memslot_log_toggle(const struct hv_memslot *s, const struct hv_memory_region *mr)
 {

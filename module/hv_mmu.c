@@ -5,15 +5,19 @@
  * copies for the emulation paths.
  *
  * The nested table is four levels of 512 entries, built on demand: a
- * nested page fault on a slot-backed address pins the page behind the
- * slot's userspace address and maps it with a 4 KiB leaf.  Pinned pages
- * are released when their slot is deleted or replaced, in three steps under
- * mmu_lock (unmap the leaves, make every vCPU drop its translations, unpin),
- * or when the VM is destroyed, so a guest can never reach a page that the
- * host has reused.
+ * nested page fault on a slot-backed address looks up the page behind the
+ * slot's userspace address in the VMM's page tables and maps it with a
+ * 4 KiB leaf.  No pin and no reference is kept: guest memory is ordinary
+ * memory of the VMM, which the host may swap, migrate, merge (KSM) or
+ * free (munmap, madvise).  Each such change passes through hv's MMU
+ * notifier (hv_mmu_notifier.c) before the page goes: it zaps the leaves
+ * of the range and makes every vCPU drop its translations, and a fault
+ * racing with it installs nothing (the sequence protocol of struct
+ * hv_mmu_invalidation).  A slot deleted or replaced is zapped the same way.
+ * A guest can so never reach a page that the host has reused.
  *
  * The slot set is read without a lock (RCU), and the vCPUs' reads of guest
- * page tables and instruction bytes go straight to the pinned pages through
+ * page tables and instruction bytes go straight to the mapped pages through
  * a small per-vCPU cache (struct hv_gpa_cache): see hv_read_gpa_cached().
  *
  * Dirty logging (HV_MEM_LOG_DIRTY) works by write protection: while a slot
@@ -21,24 +25,27 @@
  * that write fault sets the page's bit in the slot's log and makes the
  * leaf writable, and the guest goes on without an exit to userspace.
  * HV_GET_DIRTY_LOG takes the bits and write-protects their leaves again.
- * The pages stay mapped and pinned throughout: only the write permission
- * changes.  Every leaf is 4 KiB (hv maps no huge pages yet), so a
- * write-protected range never has a large leaf to split.
+ * The pages stay mapped throughout: only the write permission changes.
+ * Every leaf is 4 KiB (hv maps no huge pages yet), so a write-protected
+ * range never has a large leaf to split.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/io.h>
 #include <linux/mm.h>
+#include <linux/pgtable.h>
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
 #include "hv_arch.h"
+#include "hv_vcpu.h"
 #include "hv_vm.h"
 
 #define HV_TDP_LEVELS		4
 #define HV_TDP_ENTRIES		512
 #define HV_TDP_ADDR_MASK	GENMASK_ULL(51, 12)
+#define HV_TDP_2M		BIT_ULL(21)
 
 static unsigned int hv_tdp_index(u64 gpa, int level)
 {
@@ -55,6 +62,18 @@ static u64 *hv_tdp_table_of(u64 pte)
 	return __va(pte & HV_TDP_ADDR_MASK);
 }
 
+/* A present level-2 entry that maps 2 MiB rather than a table (never set at level 1). */
+static bool hv_tdp_large(u64 pte)
+{
+	return pte & hv_ops->tdp_large_mask;
+}
+
+/* A leaf: tdp_leaf() of @pa, made a 2 MiB one for a level-2 entry. */
+static u64 hv_tdp_make_leaf(phys_addr_t pa, bool writable, bool large)
+{
+	return hv_ops->tdp_leaf(pa, writable) | (large ? hv_ops->tdp_large_mask : 0);
+}
+
 /* The published slot set, for its writers (mmu_lock held). */
 struct hv_memslots *hv_mmu_slots_locked(struct hv_vm *vm)
 {
@@ -69,17 +88,28 @@ const struct hv_memslot *hv_mmu_find_slot(struct hv_vm *vm, u64 gpa)
 /*
  * Every page address a vCPU's gpa cache holds goes stale: the next cached
  * read looks the page up again.  The one place that invalidates them: a
- * slot change (hv_mmu_publish_slots()) and an unmap (hv_mmu_zap_range())
- * call it, and so must anything that will unmap or unpin a page in future
- * (an MMU notifier), before the page can go away.  The release store pairs
- * with the acquire in hv_read_gpa_cached(): a vCPU that sees the new
- * generation also sees the zapped leaves and the new slot set.
+ * slot change (hv_mmu_publish_slots()) and a zap (hv_mmu_zap_range(), which
+ * the MMU notifier calls) call it before the page can go away.  On return
+ * no copy from an old page is under way either: a reader announces itself
+ * (@reading) before it checks the generation, so either it sees the new
+ * one (and the zapped leaves, written before it), or this sees it reading
+ * and waits the few instructions its copy takes.  Full barriers on both
+ * sides: each side's store must be visible before its load of the other's.
  */
 void hv_mmu_invalidate_gpa_caches(struct hv_vm *vm)
 {
+	int i, n = atomic_read(&vm->online_vcpus);
+
 	lockdep_assert_held(&vm->mmu_lock);
-	/* Orders the zap and the new slot set before the new generation. */
-	smp_store_release(&vm->mem_gen, vm->mem_gen + 1);
+	WRITE_ONCE(vm->mem_gen, vm->mem_gen + 1);
+	smp_mb();	/* pairs with hv_read_gpa_cached()'s */
+	for (i = 0; i < n; i++) {
+		struct hv_gpa_cache *cache = &vm->vcpus[i]->gpa_cache;
+
+		/* Acquire: the reader's copy is over before the page may go. */
+		while (smp_load_acquire(&cache->reading))
+			cpu_relax();
+	}
 }
 
 /*
@@ -93,6 +123,8 @@ void hv_mmu_publish_slots(struct hv_vm *vm, struct hv_memslots *slots)
 
 	rcu_assign_pointer(vm->memslots, slots);
 	hv_mmu_invalidate_gpa_caches(vm);
+	/* A fault that looked its page up through the old set installs nothing. */
+	hv_mmu_inval_slots_changed(vm);
 	kfree_rcu(old, rcu);
 }
 
@@ -108,6 +140,7 @@ int hv_mmu_init(struct hv_vm *vm)
 		return -ENOMEM;
 	}
 	RCU_INIT_POINTER(vm->memslots, slots);
+	hv_mmu_inval_init(vm);
 	/* A zeroed struct hv_gpa_cache entry (gen 0) is never valid. */
 	vm->mem_gen = 1;
 	vm->tdp.root_pa = __pa(vm->tdp.root);
@@ -115,30 +148,56 @@ int hv_mmu_init(struct hv_vm *vm)
 	return 0;
 }
 
-/* Find the leaf entry for @gpa, allocating missing tables. */
-static u64 *hv_tdp_walk_alloc(struct hv_vm *vm, u64 gpa)
+/* Fill @tc with the table pages one fault may need; before mmu_lock. */
+static int hv_tdp_cache_topup(struct hv_tdp_cache *tc)
+{
+	while (tc->nr < ARRAY_SIZE(tc->pages)) {
+		void *page = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+
+		if (!page)
+			return -ENOMEM;
+		tc->pages[tc->nr++] = page;
+	}
+	return 0;
+}
+
+void hv_tdp_cache_free(struct hv_tdp_cache *tc)
+{
+	while (tc->nr)
+		free_page((unsigned long)tc->pages[--tc->nr]);
+}
+
+/*
+ * Find the entry for @gpa at @target (1: the 4 KiB leaf, 2: the level-2
+ * entry), adding missing tables from @tc; NULL if a 2 MiB leaf is in the
+ * way of a level-1 walk.
+ */
+static u64 *hv_tdp_walk_alloc(struct hv_vm *vm, struct hv_tdp_cache *tc, u64 gpa, int target)
 {
 	u64 *table = vm->tdp.root;
 	int level;
 
-	for (level = HV_TDP_LEVELS; level > 1; level--) {
+	for (level = HV_TDP_LEVELS; level > target; level--) {
 		u64 *pte = &table[hv_tdp_index(gpa, level)];
 
+		if (hv_tdp_present(*pte) && hv_tdp_large(*pte))
+			return NULL;
 		if (!hv_tdp_present(*pte)) {
-			u64 *next = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+			u64 *next;
 
-			if (!next)
+			if (WARN_ON_ONCE(!tc->nr))
 				return NULL;
+			next = tc->pages[--tc->nr];
 			vm->tdp.nr_tables++;
 			/* hv_tdp_lookup_kva() walks without the lock. */
 			WRITE_ONCE(*pte, hv_ops->tdp_table(__pa(next)));
 		}
 		table = hv_tdp_table_of(*pte);
 	}
-	return &table[hv_tdp_index(gpa, 1)];
+	return &table[hv_tdp_index(gpa, target)];
 }
 
-/* The leaf entry for @gpa if every table on the way exists, else NULL (mmu_lock). */
+/* The 4 KiB leaf entry for @gpa if every table on the way exists, else NULL (mmu_lock). */
 static u64 *hv_tdp_leaf_ptr(struct hv_vm *vm, u64 gpa)
 {
 	u64 *table = vm->tdp.root;
@@ -147,7 +206,7 @@ static u64 *hv_tdp_leaf_ptr(struct hv_vm *vm, u64 gpa)
 	for (level = HV_TDP_LEVELS; level > 1; level--) {
 		u64 pte = table[hv_tdp_index(gpa, level)];
 
-		if (!hv_tdp_present(pte))
+		if (!hv_tdp_present(pte) || hv_tdp_large(pte))
 			return NULL;
 		table = hv_tdp_table_of(pte);
 	}
@@ -168,7 +227,7 @@ static bool hv_tdp_set_writable(u64 *ptep, bool writable)
 
 	if (!hv_tdp_present(pte) || was == writable)
 		return false;
-	WRITE_ONCE(*ptep, hv_ops->tdp_leaf(pte & HV_TDP_ADDR_MASK, writable));
+	WRITE_ONCE(*ptep, hv_tdp_make_leaf(pte & HV_TDP_ADDR_MASK, writable, hv_tdp_large(pte)));
 	return was;
 }
 
@@ -178,79 +237,214 @@ static void hv_mark_dirty_slot(const struct hv_memslot *slot, u64 gpa)
 		set_bit((gpa - slot->gpa) >> PAGE_SHIFT, slot->dirty_bitmap);
 }
 
-int hv_mmu_fault(struct hv_vm *vm, u64 gpa, bool write)
+/*
+ * The VMM's page behind @hva, with a reference the caller drops once it has
+ * installed the leaf (or not).  *@map_writable: whether the leaf may allow
+ * writes.  A write fault makes the VMM's mapping writable first, as a write
+ * of the VMM's would: that breaks copy-on-write and KSM sharing and dirties
+ * the page.  A read fault maps writable only a page the VMM's mapping
+ * already allows writing, so that reading a shared page (the zero page, a
+ * page KSM merged) keeps it shared; the first write faults again.
+ */
+static int hv_mmu_get_page(unsigned long hva, bool write, bool writable_slot,
+			   struct page **page, bool *map_writable)
+{
+	int n;
+
+	if (!write && writable_slot && get_user_page_fast_only(hva, FOLL_WRITE, page)) {
+		*map_writable = true;
+		return 0;
+	}
+	n = get_user_pages_fast(hva, 1, write ? FOLL_WRITE : 0, page);
+	if (n != 1)
+		return n < 0 ? n : -EFAULT;
+	*map_writable = write;
+	return 0;
+}
+
+/*
+ * Whether the VMM maps @hva with a leaf of 2 MiB or more (a transparent
+ * huge page, hugetlbfs).  Read without locks, as gup-fast reads: with
+ * interrupts off, page tables cannot be freed under the walk.  Called
+ * under mmu_lock after the sequence check: a mapping seen here cannot be
+ * changing, or an invalidation covering it would be active.
+ */
+static bool hv_host_maps_2m(struct mm_struct *mm, unsigned long hva)
+{
+	unsigned long flags;
+	bool large = false;
+	pgd_t pgd;
+	p4d_t p4d;
+	pud_t pud;
+	pmd_t pmd;
+
+	local_irq_save(flags);
+	pgd = READ_ONCE(*pgd_offset(mm, hva));
+	if (!pgd_present(pgd))
+		goto out;
+	p4d = READ_ONCE(*p4d_offset(&pgd, hva));
+	if (!p4d_present(p4d))
+		goto out;
+	pud = READ_ONCE(*pud_offset(&p4d, hva));
+	if (!pud_present(pud))
+		goto out;
+	if (pud_leaf(pud)) {
+		large = true;
+		goto out;
+	}
+	pmd = READ_ONCE(*pmd_offset(&pud, hva));
+	large = pmd_present(pmd) && pmd_leaf(pmd);
+out:
+	local_irq_restore(flags);
+	return large;
+}
+
+/*
+ * Whether @slot allows a 2 MiB leaf for @gpa: it does not log (the log
+ * has 4 KiB granularity), holds the whole 2 MiB-aligned range of @gpa, and
+ * maps it at the same offset in a 2 MiB frame of the VMM's address space.
+ */
+static bool hv_memslot_allows_large(const struct hv_memslot *slot, u64 gpa)
+{
+	u64 base = gpa & ~(HV_TDP_2M - 1);
+
+	return !slot->dirty_bitmap && base >= slot->gpa &&
+	       base + HV_TDP_2M <= slot->gpa + slot->size &&
+	       !((slot->hva - slot->gpa) & (HV_TDP_2M - 1));
+}
+
+/* ...and the CPU takes 2 MiB leaves, and the VMM backs the range with one 2 MiB page. */
+static bool hv_mmu_fault_large(struct hv_vm *vm, const struct hv_memslot *slot, u64 gpa,
+			       unsigned long hva)
+{
+	return hv_ops->tdp_has_large() && hv_memslot_allows_large(slot, gpa) &&
+	       hv_host_maps_2m(vm->mm, hva);
+}
+
+/*
+ * Under mmu_lock: map the 2 MiB range of @gpa, whose 4 KiB page @pa the
+ * lookup found, with one leaf.  A 2 MiB leaf already there is the same
+ * page, or the host changed its mapping without the invalidation that
+ * would have zapped it: then it goes, and the guest faults again.
+ */
+static void hv_mmu_map_large(struct hv_vm *vm, u64 *pde, u64 gpa, phys_addr_t pa,
+			     bool map_writable)
+{
+	phys_addr_t base = pa - (gpa & (HV_TDP_2M - 1) & PAGE_MASK);
+
+	if (hv_tdp_present(*pde)) {
+		if ((*pde & HV_TDP_ADDR_MASK) != base) {
+			hv_mmu_zap_range(vm, gpa & ~(HV_TDP_2M - 1), HV_TDP_2M);
+			hv_vm_flush_tlbs(vm);
+		} else if (map_writable) {
+			hv_tdp_set_writable(pde, true);
+		}
+		return;
+	}
+	WRITE_ONCE(*pde, hv_tdp_make_leaf(base, map_writable, true));
+	vm->tdp.nr_large++;
+}
+
+int hv_mmu_fault(struct hv_vm *vm, struct hv_tdp_cache *tc, u64 gpa, bool write)
 {
 	const struct hv_memslot *slot;
-	unsigned int gup_flags = FOLL_LONGTERM;
+	bool writable_slot = false, map_writable;
+	unsigned long hva = 0, seq;
 	struct page *page;
-	unsigned long hva;
-	bool writable;
-	u64 *ptep;
+	u64 *ptep, pte;
 	int r;
 
+	r = hv_tdp_cache_topup(tc);
+	if (r)
+		return r;
+	/* Before the VMM's page tables are read: see struct hv_mmu_invalidation. */
+	seq = hv_mmu_inval_seq(vm);
+	rcu_read_lock();
+	slot = hv_memslot_find(rcu_dereference(vm->memslots)->slot, gpa);
+	if (slot) {
+		writable_slot = !(slot->flags & HV_MEM_READONLY);
+		hva = slot->hva + ((gpa & PAGE_MASK) - slot->gpa);
+	}
+	rcu_read_unlock();
+	if (!slot || (write && !writable_slot))
+		return 0;
+	r = hv_mmu_get_page(hva, write, writable_slot, &page, &map_writable);
+	if (r)
+		return r;
+
 	mutex_lock(&vm->mmu_lock);
+	r = 1;
+	/*
+	 * An invalidation of @hva is under way or ended since the lookup, or
+	 * the slots changed: the page may already be on its way out.  Map
+	 * nothing; the guest faults again and looks it up anew.
+	 */
+	if (hv_mmu_inval_retry(vm, seq, hva))
+		goto out_unlock;
+	/* The slot of the lookup: a slot change would have changed the sequence. */
 	slot = hv_mmu_find_slot(vm, gpa);
-	if (!slot) {
-		r = 0;
-		goto out;
-	}
-	writable = !(slot->flags & HV_MEM_READONLY);
-	if (write && !writable) {
-		r = 0;
-		goto out;
-	}
-	ptep = hv_tdp_walk_alloc(vm, gpa);
+	/* A logging slot maps a page writable only for a write, which it logs. */
+	if (slot->dirty_bitmap && !write)
+		map_writable = false;
+	ptep = hv_tdp_walk_alloc(vm, tc, gpa, 2);
 	if (!ptep) {
 		r = -ENOMEM;
-		goto out;
+		goto out_unlock;
 	}
-	/*
-	 * Another vCPU mapped it first: just retry the access.  Or a write to
-	 * a leaf dirty logging write-protected (the slot logs, or logged until
-	 * recently): log the page and let the guest write it.  The page was
-	 * pinned for writing, as every page of a writable slot is.
-	 */
-	r = 1;
-	if (hv_tdp_present(*ptep)) {
-		if (write && !(*ptep & hv_ops->tdp_writable_mask)) {
-			hv_mark_dirty_slot(slot, gpa);
+	if ((hv_tdp_present(*ptep) && hv_tdp_large(*ptep)) ||
+	    (!hv_tdp_present(*ptep) && hv_mmu_fault_large(vm, slot, gpa, hva))) {
+		hv_mmu_map_large(vm, ptep, gpa, page_to_phys(page), map_writable);
+		goto out_unlock;
+	}
+	ptep = hv_tdp_walk_alloc(vm, tc, gpa, 1);
+	if (!ptep) {
+		r = -ENOMEM;
+		goto out_unlock;
+	}
+	pte = *ptep;
+	if (hv_tdp_present(pte) && (pte & HV_TDP_ADDR_MASK) != page_to_phys(page)) {
+		/*
+		 * Not expected: the VMM's mapping changes only through an
+		 * invalidation, which zaps this leaf first.  Should it happen,
+		 * no vCPU keeps the old page.
+		 */
+		hv_mmu_zap_range(vm, gpa & PAGE_MASK, PAGE_SIZE);
+		hv_vm_flush_tlbs(vm);
+		pte = 0;
+	}
+	if (write)
+		hv_mark_dirty_slot(slot, gpa);
+	if (hv_tdp_present(pte)) {
+		/*
+		 * Another vCPU mapped it first (the access is just retried),
+		 * or a write to a leaf mapped read-only: by dirty logging, or
+		 * because the VMM's mapping was read-only until now.
+		 */
+		if (map_writable)
 			hv_tdp_set_writable(ptep, true);
-		}
-		goto out;
+		goto out_unlock;
 	}
-
-	/*
-	 * Pin writable slots for writing even on a read fault, so that
-	 * copy-on-write is broken now and the page the guest sees is the
-	 * one the VMM sees.
-	 */
-	if (writable)
-		gup_flags |= FOLL_WRITE;
-	hva = slot->hva + ((gpa & PAGE_MASK) - slot->gpa);
-	r = pin_user_pages_fast(hva, 1, gup_flags, &page);
-	if (r != 1) {
-		r = r < 0 ? r : -EFAULT;
-		goto out;
-	}
-	/* A logging slot maps a page writable only for a write, which it logs. */
-	if (slot->dirty_bitmap) {
-		writable = write;
-		if (write)
-			hv_mark_dirty_slot(slot, gpa);
-	}
-	WRITE_ONCE(*ptep, hv_ops->tdp_leaf(page_to_phys(page), writable));
-	vm->tdp.nr_pinned++;
-	r = 1;
-out:
+	WRITE_ONCE(*ptep, hv_ops->tdp_leaf(page_to_phys(page), map_writable));
+	vm->tdp.nr_leaves++;
+out_unlock:
 	mutex_unlock(&vm->mmu_lock);
+	/*
+	 * The guest may write the page without the VMM's page tables seeing
+	 * it: mark it dirty now, so that reclaim writes it back rather than
+	 * dropping it.  Writeback cleans it only after write-protecting the
+	 * VMM's mapping, which zaps this leaf first.
+	 */
+	if (r == 1 && map_writable)
+		set_page_dirty_lock(page);
+	put_page(page);
 	return r;
 }
 
 /*
  * Call @leaf_fn on every non-zero leaf of [start, end) under @table at
- * @level (present, or zapped and not yet released), with @arg.  Tables are
- * never zapped, only freed with the VM, so a non-present table entry has
- * nothing under it.
+ * @level, with @arg: 4 KiB leaves, and 2 MiB ones that [start, end) covers
+ * only a part of too.  Tables are never zapped, only freed with the VM, so
+ * a non-present table entry has nothing under it.
  */
 static void hv_tdp_walk_leaves(struct hv_vm *vm, u64 *table, int level, u64 base, u64 start,
 			       u64 end, void (*leaf_fn)(struct hv_vm *vm, u64 *ptep, void *arg),
@@ -264,7 +458,7 @@ static void hv_tdp_walk_leaves(struct hv_vm *vm, u64 *table, int level, u64 base
 
 		if (hi <= start || lo >= end || !table[i])
 			continue;
-		if (level == 1)
+		if (level == 1 || (hv_tdp_present(table[i]) && hv_tdp_large(table[i])))
 			leaf_fn(vm, &table[i], arg);
 		else if (hv_tdp_present(table[i]))
 			hv_tdp_walk_leaves(vm, hv_tdp_table_of(table[i]), level - 1, lo, start, end,
@@ -272,79 +466,79 @@ static void hv_tdp_walk_leaves(struct hv_vm *vm, u64 *table, int level, u64 base
 	}
 }
 
-/*
- * Zapping, the first step: a present leaf loses only its present bits.  No
- * vCPU can take a new translation through it, but its address stays, and
- * with it the pin, because a vCPU in guest mode on another CPU may still
- * hold the old translation in its TLB until hv_vm_flush_tlbs() has made it
- * exit.  Leaves are written only under mmu_lock, so a non-zero leaf
- * without present bits is always one zapped and not yet released.
- */
-static void hv_tdp_zap_leaf(struct hv_vm *vm, u64 *ptep, void *unused)
+/* A present leaf (4 KiB or 2 MiB) is cleared; *@arg: one was. */
+static void hv_tdp_zap_leaf(struct hv_vm *vm, u64 *ptep, void *arg)
 {
-	WRITE_ONCE(*ptep, *ptep & ~hv_ops->tdp_present_mask);
-}
+	u64 pte = *ptep;
 
-/* The second step, after the flush: a zapped leaf has its page unpinned and is cleared. */
-static void hv_tdp_release_leaf(struct hv_vm *vm, u64 *ptep, void *unused)
-{
-	if (hv_tdp_present(*ptep))
+	if (!hv_tdp_present(pte))
 		return;
-	unpin_user_page(pfn_to_page((*ptep & HV_TDP_ADDR_MASK) >> PAGE_SHIFT));
-	vm->tdp.nr_pinned--;
 	WRITE_ONCE(*ptep, 0);
+	if (hv_tdp_large(pte))
+		vm->tdp.nr_large--;
+	else
+		vm->tdp.nr_leaves--;
+	if (arg)
+		*(bool *)arg = true;
 }
 
 /*
- * Unmap [gpa, gpa + size) from the nested table.  The pages stay pinned:
- * the caller makes every vCPU drop its translations (hv_vm_flush_tlbs())
- * and only then releases them with hv_mmu_release_zapped(), all under
- * mmu_lock.  Unpinning first would let a guest on another CPU write a page
- * the host has already freed and reused.
+ * Unmap [gpa, gpa + size) from the nested table; true if a leaf was
+ * present.  The gpa caches forget the pages before this returns; the
+ * caller then makes every vCPU drop its translations (hv_vm_flush_tlbs())
+ * before the pages may go: a guest on another CPU may still hold an old
+ * translation in its TLB until then.
  */
-void hv_mmu_zap_range(struct hv_vm *vm, u64 gpa, u64 size)
+bool hv_mmu_zap_range(struct hv_vm *vm, u64 gpa, u64 size)
 {
+	bool zapped = false;
+
 	lockdep_assert_held(&vm->mmu_lock);
 	hv_tdp_walk_leaves(vm, vm->tdp.root, HV_TDP_LEVELS, 0, gpa, gpa + size, hv_tdp_zap_leaf,
-			   NULL);
-	hv_mmu_invalidate_gpa_caches(vm);
+			   &zapped);
+	if (zapped)
+		hv_mmu_invalidate_gpa_caches(vm);
+	return zapped;
 }
+
+struct hv_write_protect {
+	bool lost_write;		/* a leaf lost its write permission: flush */
+	bool zapped;			/* a 2 MiB leaf went: the gpa caches forget */
+};
 
 /*
- * Unpin the pages hv_mmu_zap_range() unmapped, once no vCPU can reach them:
- * not in guest mode (hv_vm_flush_tlbs(), done by the caller), and not
- * through a gpa cache either.  A cached read checks the generation and
- * copies inside one RCU read-side section, and the generation was bumped
- * with the zap, so after a grace period no reader can still be copying
- * from a page of the range.
+ * Logging turns on: a present leaf loses write permission.  A 2 MiB leaf
+ * goes instead: the log has one bit a 4 KiB page, and the range's next
+ * faults map 4 KiB leaves (a logging slot maps no other).
  */
-void hv_mmu_release_zapped(struct hv_vm *vm, u64 gpa, u64 size)
-{
-	lockdep_assert_held(&vm->mmu_lock);
-	synchronize_rcu();
-	hv_tdp_walk_leaves(vm, vm->tdp.root, HV_TDP_LEVELS, 0, gpa, gpa + size,
-			   hv_tdp_release_leaf, NULL);
-}
-
-/* Logging turns on: a present leaf loses write permission; *@arg: one did. */
 static void hv_tdp_write_protect_leaf(struct hv_vm *vm, u64 *ptep, void *arg)
 {
-	*(bool *)arg |= hv_tdp_set_writable(ptep, false);
+	struct hv_write_protect *wp = arg;
+
+	if (hv_tdp_present(*ptep) && hv_tdp_large(*ptep)) {
+		hv_tdp_zap_leaf(vm, ptep, &wp->zapped);
+		wp->lost_write = true;
+		return;
+	}
+	wp->lost_write |= hv_tdp_set_writable(ptep, false);
 }
 
 /*
  * Logging turns on for [gpa, gpa + size): every leaf loses its write
  * permission, so that the next write to each page faults and is logged.
- * The gpa caches need nothing: they only ever read, and no page goes away.
+ * The gpa caches need nothing for that (they only read, and no page goes
+ * away), only for the 2 MiB leaves removed.
  */
 bool hv_mmu_write_protect(struct hv_vm *vm, u64 gpa, u64 size)
 {
-	bool changed = false;
+	struct hv_write_protect wp = {};
 
 	lockdep_assert_held(&vm->mmu_lock);
 	hv_tdp_walk_leaves(vm, vm->tdp.root, HV_TDP_LEVELS, 0, gpa, gpa + size,
-			   hv_tdp_write_protect_leaf, &changed);
-	return changed;
+			   hv_tdp_write_protect_leaf, &wp);
+	if (wp.zapped)
+		hv_mmu_invalidate_gpa_caches(vm);
+	return wp.lost_write;
 }
 
 /*
@@ -416,14 +610,14 @@ static void hv_tdp_free_tables(struct hv_vm *vm, u64 *table, int level)
 
 	if (level > 1) {
 		for (i = 0; i < HV_TDP_ENTRIES; i++)
-			if (hv_tdp_present(table[i]))
+			if (hv_tdp_present(table[i]) && !hv_tdp_large(table[i]))
 				hv_tdp_free_tables(vm, hv_tdp_table_of(table[i]), level - 1);
 	}
 	free_page((unsigned long)table);
 	vm->tdp.nr_tables--;
 }
 
-/* No vCPU can run any more: unpin every page and free the tables. */
+/* No vCPU can run any more, no notifier call can come: free the tables. */
 void hv_mmu_destroy(struct hv_vm *vm)
 {
 	struct hv_memslots *slots = rcu_dereference_protected(vm->memslots, true);
@@ -435,13 +629,11 @@ void hv_mmu_destroy(struct hv_vm *vm)
 	RCU_INIT_POINTER(vm->memslots, NULL);
 	if (!vm->tdp.root)
 		return;
-	mutex_lock(&vm->mmu_lock);
-	hv_tdp_walk_leaves(vm, vm->tdp.root, HV_TDP_LEVELS, 0, 0, ~0ULL, hv_tdp_zap_leaf, NULL);
-	hv_tdp_walk_leaves(vm, vm->tdp.root, HV_TDP_LEVELS, 0, 0, ~0ULL, hv_tdp_release_leaf, NULL);
-	mutex_unlock(&vm->mmu_lock);
 	hv_tdp_free_tables(vm, vm->tdp.root, HV_TDP_LEVELS);
 	vm->tdp.root = NULL;
-	WARN_ON_ONCE(vm->tdp.nr_pinned || vm->tdp.nr_tables);
+	vm->tdp.nr_leaves = 0;
+	vm->tdp.nr_large = 0;
+	WARN_ON_ONCE(vm->tdp.nr_tables);
 }
 
 /*
@@ -522,8 +714,9 @@ int hv_write_gpa(struct hv_vm *vm, u64 gpa, const void *buf, unsigned int len)
  * The kernel address of the page the nested table maps at @gpa, or NULL if
  * no present leaf maps it.  Lockless: tables are only added (under
  * mmu_lock) and freed with the VM, entries are written with WRITE_ONCE().
- * The caller is in an RCU read-side section, which keeps a page found here
- * pinned (hv_mmu_release_zapped()).
+ * The caller has announced its read (struct hv_gpa_cache's @reading), which
+ * keeps a page found here from going before it is done
+ * (hv_mmu_invalidate_gpa_caches()).
  */
 static void *hv_tdp_lookup_kva(struct hv_vm *vm, u64 gpa)
 {
@@ -535,6 +728,8 @@ static void *hv_tdp_lookup_kva(struct hv_vm *vm, u64 gpa)
 		pte = READ_ONCE(table[hv_tdp_index(gpa, level)]);
 		if (!hv_tdp_present(pte))
 			return NULL;
+		if (hv_tdp_large(pte))
+			return __va((pte & HV_TDP_ADDR_MASK) + (gpa & (HV_TDP_2M - 1) & PAGE_MASK));
 		table = hv_tdp_table_of(pte);
 	}
 	pte = READ_ONCE(table[hv_tdp_index(gpa, 1)]);
@@ -547,7 +742,7 @@ static void *hv_tdp_lookup_kva(struct hv_vm *vm, u64 gpa)
  * hv_read_gpa() for the vCPU's own page walks and instruction fetches,
  * which read a few bytes of the same few pages on every exit that has to
  * decode.  Instead of a slot lookup and a copy_from_user() per read, a hit
- * is a load from the pinned page the guest itself sees at @gpa.
+ * is a load from the page the guest itself sees at @gpa.
  *
  * Why this is correct:
  * - Only the host page behind a guest-physical page is cached, never data
@@ -559,9 +754,10 @@ static void *hv_tdp_lookup_kva(struct hv_vm *vm, u64 gpa)
  *   is zapped, and a zap or a slot change bumps vm->mem_gen first; an entry
  *   from an older generation is looked up again in the nested table, which
  *   then has no leaf (this falls back to the slots) or the new one.
- * - The page cannot be unpinned while it is read: the generation check and
- *   the copy are one RCU read-side section, and hv_mmu_release_zapped()
- *   waits for a grace period after the bump before it unpins.
+ * - The page cannot go while it is read: the generation check and the copy
+ *   happen with @reading set and preemption off, and every zap waits for a
+ *   reader it may have missed (hv_mmu_invalidate_gpa_caches()) before the
+ *   MMU notifier or a slot change lets the page go.
  * Addresses the nested table does not map (not touched yet, MMIO) take the
  * slot path, uncached.
  */
@@ -576,9 +772,11 @@ int hv_read_gpa_cached(struct hv_vm *vm, struct hv_gpa_cache *cache, u64 gpa,
 	if (offset_in_page(gpa) + len > PAGE_SIZE)
 		return hv_read_gpa(vm, gpa, buf, len);
 
-	rcu_read_lock();
+	preempt_disable();
+	WRITE_ONCE(cache->reading, 1);
 	/* Pairs with hv_mmu_invalidate_gpa_caches(): a new generation, a new table. */
-	gen = smp_load_acquire(&vm->mem_gen);
+	smp_mb();
+	gen = READ_ONCE(vm->mem_gen);
 	for (i = 0; i < HV_GPA_CACHE_SIZE; i++) {
 		e = &cache->e[i];
 		if (e->gfn == gfn && e->gen == gen) {
@@ -589,7 +787,9 @@ int hv_read_gpa_cached(struct hv_vm *vm, struct hv_gpa_cache *cache, u64 gpa,
 	if (!kva) {
 		kva = hv_tdp_lookup_kva(vm, gpa);
 		if (!kva) {
-			rcu_read_unlock();
+			/* Nothing read: any order does, release as below. */
+			smp_store_release(&cache->reading, 0);
+			preempt_enable();
 			return hv_read_gpa(vm, gpa, buf, len);
 		}
 		e = &cache->e[cache->next];
@@ -599,6 +799,8 @@ int hv_read_gpa_cached(struct hv_vm *vm, struct hv_gpa_cache *cache, u64 gpa,
 		e->kva = kva;
 	}
 	memcpy(buf, kva + offset_in_page(gpa), len);
-	rcu_read_unlock();
+	/* The copy is done before an invalidation can see the flag clear. */
+	smp_store_release(&cache->reading, 0);
+	preempt_enable();
 	return 0;
 }

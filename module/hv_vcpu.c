@@ -578,7 +578,7 @@ int hv_vcpu_create(struct hv_vm *vm, u32 id)
 	 * The fd number is reserved and the file made first, but the fd is
 	 * installed only once the vCPU is in vm->vcpus[]: from then on
 	 * another thread can HV_RUN it, and hv_vm_flush_tlbs() must already
-	 * see it (a vCPU it missed would keep translations of unpinned pages).
+	 * see it (a vCPU it missed would keep translations of pages the host took back).
 	 * Nothing can fail after fd_install(), so the vCPU never has to be
 	 * taken back out of vm->vcpus[].
 	 */
@@ -631,5 +631,6 @@ void hv_vcpu_destroy(struct hv_vcpu *vcpu)
 	fpu_free_guest_fpstate(&vcpu->guest_fpu);
 	free_page((unsigned long)vcpu->pio_data);
 	free_page((unsigned long)vcpu->run);
+	hv_tdp_cache_free(&vcpu->tdp_cache);
 	kvfree(vcpu);
 }

@@ -170,6 +170,7 @@ struct hv_vcpu {
 	u64 vmm_ns;			/* the VMM's time within the last exit's latency */
 	struct hv_vcpu_stats stats;
 	struct hv_gpa_cache gpa_cache;	/* page walks and fetches: hv_read_gpa_cached() */
+	struct hv_tdp_cache tdp_cache;	/* table pages for nested page faults */
 	u64 tlb_gen;			/* vm->tlb_gen this vCPU last flushed at */
 	bool need_tlb_flush;		/* set by the core, cleared by the vendor */
 };

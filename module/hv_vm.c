@@ -4,7 +4,7 @@
  *
  * Lifetime: a VM is reference counted.  The VM fd holds one reference and
  * every vCPU fd holds one, so the VM (with its vCPUs, nested page tables
- * and pinned pages) is freed when the last of those files is closed,
+ * and MMU notifier) is freed when the last of those files is closed,
  * whether the VMM exits cleanly or is killed.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -35,6 +35,8 @@ static void hv_vm_free(struct kref *kref)
 
 	/* Before anything is freed: waits for debugfs readers of the VM to leave. */
 	hv_debugfs_vm_destroy(vm);
+	/* Before the vCPUs and the tables: waits for notifier calls under way. */
+	hv_mmu_notifier_unregister(vm);
 	/* First: an irqfd can deliver to the vCPUs until it is gone. */
 	hv_eventfds_destroy(&vm->eventfds);
 	for (i = 0; i < atomic_read(&vm->online_vcpus); i++)
@@ -109,11 +111,12 @@ static void hv_vm_toggle_log(struct hv_vm *vm, struct hv_memslots *new, u32 id,
 }
 
 /*
- * Install, replace or delete a slot.  Mappings of the old slot are zapped,
- * every vCPU is made to drop its translations, and only then are the old
- * pages unpinned, all before the new slot becomes visible: a vCPU can never
- * reach memory that no slot describes any more, nor a page the host may
- * already have reused (the VMM may have munmapped the old backing).  The
+ * Install, replace or delete a slot.  Mappings of the old slot are zapped
+ * and every vCPU is made to drop its translations before the new slot
+ * becomes visible: a vCPU can never reach memory that no slot describes
+ * any more, nor a page the host may reuse as soon as this returns (the VMM
+ * may munmap the old backing, which no longer has hv's notifier zap
+ * anything).  The
  * new set is a copy, published whole: lock-free readers see either the old
  * set or the new one (hv_mmu_publish_slots()).  A change of
  * HV_MEM_LOG_DIRTY alone keeps the mappings (hv_vm_toggle_log()); a
@@ -137,18 +140,19 @@ int hv_vm_set_memory_region(struct hv_vm *vm, const struct hv_memory_region *mr)
 	}
 
 	mutex_lock(&vm->slots_lock);
-	mutex_lock(&vm->mmu_lock);
-	old = hv_mmu_slots_locked(vm);
+	/* Slots change only under slots_lock: the copy is made before mmu_lock. */
+	old = rcu_dereference_protected(vm->memslots, lockdep_is_held(&vm->slots_lock));
 	if (mr->memory_size) {
 		r = hv_memslot_check_overlap(old->slot, mr);
 		if (r)
-			goto out;
+			goto out_slots;
 	}
 	new = kmemdup(old, sizeof(*old), GFP_KERNEL_ACCOUNT);
 	if (!new) {
 		r = -ENOMEM;
-		goto out;
+		goto out_slots;
 	}
+	mutex_lock(&vm->mmu_lock);
 	slot = &old->slot[mr->slot];
 	old_bitmap = slot->dirty_bitmap;
 	if (hv_memslot_log_toggle(slot, mr)) {
@@ -160,11 +164,8 @@ int hv_vm_set_memory_region(struct hv_vm *vm, const struct hv_memory_region *mr)
 	if (bitmap && old_bitmap && slot->gpa == mr->guest_phys_addr &&
 	    slot->size == mr->memory_size)
 		swap(bitmap, old_bitmap);
-	if (slot->size) {
-		hv_mmu_zap_range(vm, slot->gpa, slot->size);
+	if (slot->size && hv_mmu_zap_range(vm, slot->gpa, slot->size))
 		hv_vm_flush_tlbs(vm);
-		hv_mmu_release_zapped(vm, slot->gpa, slot->size);
-	}
 	slot = &new->slot[mr->slot];
 	slot->gpa = mr->guest_phys_addr;
 	slot->hva = mr->userspace_addr;
@@ -175,6 +176,7 @@ int hv_vm_set_memory_region(struct hv_vm *vm, const struct hv_memory_region *mr)
 	hv_mmu_publish_slots(vm, new);
 out:
 	mutex_unlock(&vm->mmu_lock);
+out_slots:
 	kvfree(bitmap);
 	/* Replaced or turned off: lockless hv_write_gpa() may still hold the old set. */
 	if (!r && old_bitmap) {
@@ -356,9 +358,12 @@ int hv_vm_create(unsigned long flags)
 	r = hv_mmu_init(vm);
 	if (r)
 		goto out_coalesced;
-	r = hv_ops->vm_init(vm);
+	r = hv_mmu_notifier_register(vm, current->mm);
 	if (r)
 		goto out_mmu;
+	r = hv_ops->vm_init(vm);
+	if (r)
+		goto out_notifier;
 
 	/* Each VM pins the module: hv_vm_free() drops it. */
 	__module_get(THIS_MODULE);
@@ -368,6 +373,8 @@ int hv_vm_create(unsigned long flags)
 		hv_vm_put(vm);
 	return fd;
 
+out_notifier:
+	hv_mmu_notifier_unregister(vm);
 out_mmu:
 	hv_mmu_destroy(vm);
 out_coalesced:

@@ -4,8 +4,10 @@
 
 #include <linux/atomic.h>
 #include <linux/kref.h>
+#include <linux/mmu_notifier.h>
 #include <linux/mutex.h>
 #include <linux/rcupdate.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
 #include "../uapi/linux/hv.h"
 #include "hv_coalesced.h"
@@ -59,7 +61,9 @@ struct hv_memslots {
  * mem_gen first (hv_mmu_invalidate_gpa_caches()).  Only what the page is
  * (which host page backs the guest page) is cached, never its content or a
  * guest translation: the guest's page-table entries are re-read on every
- * walk.  Owned by the vCPU thread (vCPU mutex).
+ * walk.  Owned by the vCPU thread (vCPU mutex), except @reading, which the
+ * invalidation reads: set around the generation check and the copy, so an
+ * invalidation can wait for a copy from a page it is about to let go.
  */
 #define HV_GPA_CACHE_SIZE	8
 
@@ -72,22 +76,50 @@ struct hv_gpa_cache_entry {
 struct hv_gpa_cache {
 	struct hv_gpa_cache_entry e[HV_GPA_CACHE_SIZE];
 	unsigned int next;		/* the entry the next miss replaces */
+	int reading;			/* a copy from e[].kva is under way */
+};
+
+/*
+ * Table pages a nested page fault may need (one per level below the root),
+ * allocated before mmu_lock is taken: an allocation that reclaims may call
+ * hv's MMU notifier, which takes mmu_lock.  Owned by the vCPU thread.
+ */
+struct hv_tdp_cache {
+	void *pages[3];
+	unsigned int nr;
 };
 
 /*
  * The two-dimensional (nested/extended) page table of a VM.  Tables are
- * built on demand on nested page faults; every leaf maps a pinned page of
- * a memory slot, unpinned once the leaf is zapped, every vCPU has dropped
- * its translations and an RCU grace period has passed (gpa caches).
- * Written under mmu_lock; entries with WRITE_ONCE(), because
- * hv_read_gpa_cached() walks the table without the lock (tables are never
- * freed before the VM).
+ * built on demand on nested page faults; every leaf maps a page of a
+ * memory slot's backing, holding no reference to it: hv's MMU notifier
+ * zaps the leaf, and makes every vCPU drop its translations, before the
+ * host can free, move or share the page.  Written under mmu_lock; entries
+ * with WRITE_ONCE(), because hv_read_gpa_cached() walks the table without
+ * the lock (tables are never freed before the VM).
  */
 struct hv_tdp {
 	u64 *root;			/* 4-level table, one page */
 	phys_addr_t root_pa;
 	unsigned long nr_tables;	/* table pages, root included */
-	unsigned long nr_pinned;	/* leaf pages pinned, zapped ones until released */
+	unsigned long nr_leaves;	/* present 4 KiB leaves */
+	unsigned long nr_large;		/* present 2 MiB leaves */
+};
+
+/*
+ * The MMU notifier's side of a nested page fault (hv_mmu_notifier.c): a
+ * fault looks the page up in the VMM's page tables without mmu_lock, so an
+ * invalidation may run meanwhile.  It reads @seq first, and installs its
+ * leaf (under mmu_lock) only if no invalidation of its address is under
+ * way and none ended since (@seq unchanged); else the guest faults again.
+ * Guarded by @lock, a spinlock, because an invalidation's end may be called
+ * where it must not sleep.
+ */
+struct hv_mmu_invalidation {
+	spinlock_t lock;		/* the fields below; inside mmu_lock */
+	unsigned long seq;		/* bumped when an invalidation ends, and by slot changes */
+	unsigned int active;		/* invalidations begun and not yet ended */
+	unsigned long start, end;	/* while active: the union of their ranges (hva) */
 };
 
 /*
@@ -97,7 +129,10 @@ struct hv_tdp {
  *               only while there is no vCPU, read-only once there is).
  *   halt_poll_max_ns, stats_untimed - READ_ONCE/WRITE_ONCE, any time.
  *   mmu_lock  - tdp, and writers of memslots; held while a fault maps a
- *               page, and while a slot changes and its mappings are zapped.
+ *               page, while a slot changes and its mappings are zapped,
+ *               and by the MMU notifier while it zaps.  Nothing allocates
+ *               memory (reclaim may enter the notifier) or touches the
+ *               VMM's memory (a fault may) while holding it.
  *               Dirty logging: the write permission of a logging slot's
  *               leaves; the live half of its bitmap is atomic bit
  *               operations (struct hv_memslot says who sets and who
@@ -118,6 +153,9 @@ struct hv_tdp {
  *               hv_gpa_cache): bumped whenever a cached page may go away.
  *   tlb_gen   - atomic; bumped after a zap, checked by every vCPU with
  *               interrupts off before entry (see hv_vm_flush_tlbs()).
+ *   mmu_notifier - registered at creation on mm, unregistered first when
+ *               the VM is freed; inval has its own lock (struct
+ *               hv_mmu_invalidation), taken inside mmu_lock.
  *   eventfds  - its own lock and RCU (hv_eventfd.h has the legend).
  *   debugfs_dir - set before the VM fd exists, removed first in
  *               hv_vm_free() (hv_debugfs.c says why that is enough).
@@ -135,6 +173,9 @@ struct hv_vm {
 	atomic_t online_vcpus;
 	atomic64_t tlb_gen;
 	struct mm_struct *mm;		/* owner of the slots' userspace addresses */
+	struct mmu_notifier mmu_notifier;	/* on mm: hv_mmu_notifier.c */
+	bool mmu_notifier_registered;
+	struct hv_mmu_invalidation inval;
 	bool dead;			/* WARN_ON_ONCE fired: refuse to run */
 	bool lapic_enabled;		/* HV_CAP_LAPIC: every vCPU has a local APIC */
 	s64 halt_poll_max_ns;		/* HV_CAP_HALT_POLL; -1: the module's; atomic r/w */
@@ -168,16 +209,27 @@ void hv_mmu_invalidate_gpa_caches(struct hv_vm *vm);
 int hv_mmu_init(struct hv_vm *vm);
 void hv_mmu_destroy(struct hv_vm *vm);
 /*
- * Resolve a nested page fault at @gpa: 1 mapped (re-enter), 0 not backed by
- * a slot or a write to a read-only slot (MMIO), <0 errno.
+ * Resolve a nested page fault at @gpa: 1 re-enter (mapped, or to fault
+ * again after an invalidation raced with it), 0 not backed by a slot or a
+ * write to a read-only slot (MMIO), <0 errno (-EFAULT: the VMM's memory
+ * behind the slot is gone or does not allow the access).  @tc: the vCPU's
+ * table page cache.
  */
-int hv_mmu_fault(struct hv_vm *vm, u64 gpa, bool write);
+int hv_mmu_fault(struct hv_vm *vm, struct hv_tdp_cache *tc, u64 gpa, bool write);
+void hv_tdp_cache_free(struct hv_tdp_cache *tc);
 /*
- * Deleting memory from a running VM, under mmu_lock: zap (leaves unmapped,
- * pages still pinned), hv_vm_flush_tlbs(), then release (pages unpinned).
+ * Unmap [gpa, gpa + size) from the nested table, under mmu_lock; true if a
+ * leaf was present.  The caller then makes every vCPU drop its
+ * translations (hv_vm_flush_tlbs()) before the pages may go.
  */
-void hv_mmu_zap_range(struct hv_vm *vm, u64 gpa, u64 size);
-void hv_mmu_release_zapped(struct hv_vm *vm, u64 gpa, u64 size);
+bool hv_mmu_zap_range(struct hv_vm *vm, u64 gpa, u64 size);
+/* hv_mmu_notifier.c */
+int hv_mmu_notifier_register(struct hv_vm *vm, struct mm_struct *mm);
+void hv_mmu_notifier_unregister(struct hv_vm *vm);
+void hv_mmu_inval_init(struct hv_vm *vm);
+void hv_mmu_inval_slots_changed(struct hv_vm *vm);
+unsigned long hv_mmu_inval_seq(struct hv_vm *vm);
+bool hv_mmu_inval_retry(struct hv_vm *vm, unsigned long seq, unsigned long hva);
 /*
  * Dirty logging, under mmu_lock.  Both return true if a leaf lost its write
  * permission: the caller must then hv_vm_flush_tlbs() before it returns to

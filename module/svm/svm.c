@@ -791,6 +791,12 @@ static u64 svm_tdp_leaf(phys_addr_t pa, bool writable)
 	       (writable ? _PAGE_RW : 0);
 }
 
+/* Long-mode page tables, and so NPT, always have 2 MiB pages. */
+static bool svm_tdp_has_large(void)
+{
+	return true;
+}
+
 static u64 svm_tdp_table(phys_addr_t pa)
 {
 	return pa | _PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED;
@@ -857,4 +863,6 @@ const struct hv_arch_ops svm_ops = {
 	.tdp_root		= svm_tdp_root,
 	.tdp_present_mask	= _PAGE_PRESENT,
 	.tdp_writable_mask	= _PAGE_RW,
+	.tdp_large_mask		= _PAGE_PSE,
+	.tdp_has_large		= svm_tdp_has_large,
 };

@@ -1,18 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * KUnit tests for the nested page table (module/hv_mmu.c): construction on
- * faults, pinning, zapping and teardown, against a fake vendor entry format.
+ * faults, zapping and teardown, against a fake vendor entry format; and
+ * the MMU notifier (module/hv_mmu_notifier.c): invalidations zap, a fault
+ * racing with one maps nothing, and no page is ever pinned.
  *
  * The fake format keeps its present, writable and kind bits where neither
  * NPT nor EPT has them and sets bits above the address in every entry, so a
  * core that assumed one vendor's layout, or forgot to mask addresses, fails
- * here.  Faults pin real user pages: the suite borrows the address space of
+ * here.  Faults map real user pages: the suite borrows the address space of
  * the process that loads the module (suite_init runs in its context), maps
- * anonymous memory there, and each case enters it with kthread_use_mm().
+ * anonymous memory there, and each case enters it with kthread_use_mm()
+ * and registers the VM's notifier on it, as a VM's creation does.
  * Cases in that address space use no KUNIT_ASSERT: an assertion ends the
  * test thread, which must not exit while it uses a borrowed mm.
  */
 #include "../hv_mmu.c"
+#include "../hv_mmu_notifier.c"
 
 #include <kunit/test.h>
 #include <linux/kthread.h>
@@ -23,6 +27,7 @@
 #define FAKE_W		BIT_ULL(10)
 #define FAKE_TABLE	BIT_ULL(61)
 #define FAKE_LEAF	BIT_ULL(62)
+#define FAKE_LARGE	BIT_ULL(60)
 #define FAKE_KINDS	(FAKE_W | FAKE_TABLE | FAKE_LEAF)
 
 static u64 fake_leaf(phys_addr_t pa, bool writable)
@@ -40,6 +45,11 @@ static u64 fake_root(phys_addr_t pa)
 	return pa;
 }
 
+static bool fake_has_large(void)
+{
+	return true;
+}
+
 static const struct hv_arch_ops fake_ops = {
 	.name = "fake",
 	.tdp_leaf = fake_leaf,
@@ -47,14 +57,25 @@ static const struct hv_arch_ops fake_ops = {
 	.tdp_root = fake_root,
 	.tdp_present_mask = FAKE_P,
 	.tdp_writable_mask = FAKE_W,
+	.tdp_large_mask = FAKE_LARGE,
+	.tdp_has_large = fake_has_large,
 };
 
 /* hv_mmu.c reaches the vendor through hv_ops, which hv_main.c sets in hv.ko. */
 const struct hv_arch_ops *hv_ops = &fake_ops;
 
+/* hv_vm.c's, which makes the vCPUs (none here) drop translations: counted. */
+static unsigned int mmu_flushes;
+
+void hv_vm_flush_tlbs(struct hv_vm *vm)
+{
+	mmu_flushes++;
+}
+
 #define BACKING_PAGES	8
 static struct mm_struct *mmu_mm;
 static unsigned long mmu_hva;		/* BACKING_PAGES anonymous pages in mmu_mm */
+static struct hv_tdp_cache mmu_tc;	/* the table page cache of the one "vCPU" */
 
 static int mmu_suite_init(struct kunit_suite *suite)
 {
@@ -96,7 +117,14 @@ static int mmu_init(struct kunit *test)
 	r = hv_mmu_init(vm);
 	if (r)
 		return r;
+	vm->mm = mmu_mm;
+	r = hv_mmu_notifier_register(vm, mmu_mm);
+	if (r) {
+		hv_mmu_destroy(vm);
+		return r;
+	}
 	test->priv = vm;
+	mmu_flushes = 0;
 	kthread_use_mm(mmu_mm);
 	return 0;
 }
@@ -105,8 +133,11 @@ static void mmu_exit(struct kunit *test)
 {
 	struct hv_vm *vm = test->priv;
 
-	if (vm)
+	if (vm) {
+		hv_mmu_notifier_unregister(vm);
 		hv_mmu_destroy(vm);
+	}
+	hv_tdp_cache_free(&mmu_tc);
 	/* After a crash this runs in the loader's context, which owns its mm. */
 	if ((current->flags & PF_KTHREAD) && current->mm == mmu_mm)
 		kthread_unuse_mm(mmu_mm);
@@ -115,15 +146,16 @@ static void mmu_exit(struct kunit *test)
 /*
  * Publish a copy of the slot set with slot @i set (@pages 0: deleted), as
  * hv_vm_set_memory_region() does, without its zap: the cases that move
- * memory zap themselves.
+ * memory zap themselves.  The copy is made before mmu_lock, as there: an
+ * allocation may reclaim, and reclaim may call the notifier.
  */
 static void add_slot(struct hv_vm *vm, int i, u64 gpa, unsigned int pages,
 		     unsigned int first_page, u32 flags)
 {
 	struct hv_memslots *slots;
 
+	slots = kmemdup(rcu_dereference_protected(vm->memslots, true), sizeof(*slots), GFP_KERNEL);
 	mutex_lock(&vm->mmu_lock);
-	slots = kmemdup(hv_mmu_slots_locked(vm), sizeof(*slots), GFP_KERNEL);
 	if (slots) {
 		slots->slot[i].gpa = gpa;
 		slots->slot[i].size = (u64)pages * PAGE_SIZE;
@@ -137,7 +169,8 @@ static void add_slot(struct hv_vm *vm, int i, u64 gpa, unsigned int pages,
 /*
  * The leaf entry for @gpa, found with the test's own index arithmetic; 0 if
  * a table on the way is missing, ~0 if a non-leaf entry is not in the
- * vendor's table format.
+ * vendor's table format (the suite's backing is never a 2 MiB page, so no
+ * fault may map a large leaf).
  */
 static u64 leaf_of(struct hv_vm *vm, u64 gpa)
 {
@@ -161,6 +194,26 @@ static bool put_u32(unsigned long hva, u32 v)
 	return !copy_to_user((void __user *)hva, &v, sizeof(v));
 }
 
+/*
+ * A nested page fault as a vCPU takes it: again while hv_mmu_fault() asks
+ * for a retry and mapped nothing (an invalidation raced with it, e.g. the
+ * copy-on-write its own lookup caused), at most a few times.
+ */
+static int fault(struct hv_vm *vm, u64 gpa, bool write)
+{
+	int i, r = 1;
+
+	for (i = 0; i < 4 && r == 1; i++) {
+		u64 leaf;
+
+		r = hv_mmu_fault(vm, &mmu_tc, gpa, write);
+		leaf = leaf_of(vm, gpa & PAGE_MASK);
+		if (r == 1 && (leaf & FAKE_P) && (!write || (leaf & FAKE_W)))
+			break;
+	}
+	return r;
+}
+
 static void mmu_init_destroy(struct kunit *test)
 {
 	struct hv_vm *vm = test->priv;
@@ -170,6 +223,7 @@ static void mmu_init_destroy(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, vm->tdp.root_pa, __pa(vm->tdp.root));
 	KUNIT_EXPECT_TRUE(test, PAGE_ALIGNED(vm->tdp.root_pa));
 	KUNIT_EXPECT_TRUE(test, !memchr_inv(vm->tdp.root, 0, PAGE_SIZE));
+	hv_mmu_notifier_unregister(vm);
 	hv_mmu_destroy(vm);
 	KUNIT_EXPECT_NULL(test, vm->tdp.root);
 	KUNIT_EXPECT_EQ(test, vm->tdp.nr_tables, 0ul);
@@ -195,13 +249,13 @@ static void mmu_fault_outside_slot(struct kunit *test)
 {
 	struct hv_vm *vm = test->priv;
 
-	KUNIT_EXPECT_EQ(test, hv_mmu_fault(vm, 0x1000, false), 0);
+	KUNIT_EXPECT_EQ(test, fault(vm, 0x1000, false), 0);
 	add_slot(vm, 0, 0x100000, 2, 0, 0);
-	KUNIT_EXPECT_EQ(test, hv_mmu_fault(vm, 0x102000, true), 0);	/* one past the end */
-	KUNIT_EXPECT_EQ(test, hv_mmu_fault(vm, 0xfffff, false), 0);	/* one before */
+	KUNIT_EXPECT_EQ(test, fault(vm, 0x102000, true), 0);	/* one past the end */
+	KUNIT_EXPECT_EQ(test, fault(vm, 0xfffff, false), 0);	/* one before */
 	/* MMIO faults allocate nothing. */
 	KUNIT_EXPECT_EQ(test, vm->tdp.nr_tables, 1ul);
-	KUNIT_EXPECT_EQ(test, vm->tdp.nr_pinned, 0ul);
+	KUNIT_EXPECT_EQ(test, vm->tdp.nr_leaves, 0ul);
 }
 
 static void mmu_fault_maps_page(struct kunit *test)
@@ -216,15 +270,15 @@ static void mmu_fault_maps_page(struct kunit *test)
 		KUNIT_FAIL(test, "cannot write the backing page");
 		return;
 	}
-	KUNIT_EXPECT_EQ(test, hv_mmu_fault(vm, 0x101234, false), 1);
+	KUNIT_EXPECT_EQ(test, fault(vm, 0x101234, false), 1);
 	KUNIT_EXPECT_EQ(test, vm->tdp.nr_tables, 4ul);
-	KUNIT_EXPECT_EQ(test, vm->tdp.nr_pinned, 1ul);
+	KUNIT_EXPECT_EQ(test, vm->tdp.nr_leaves, 1ul);
 	leaf = leaf_of(vm, 0x101000);
 	KUNIT_EXPECT_NE(test, leaf, 0ull);
 	KUNIT_EXPECT_NE(test, leaf, ~0ull);
 	if (!leaf || leaf == ~0ull)
 		return;
-	/* Writable slot: mapped writable even for a read fault (COW broken up front). */
+	/* The VMM's mapping is writable (put_u32() wrote it): a read maps it writable too. */
 	KUNIT_EXPECT_EQ(test, leaf & FAKE_KINDS, FAKE_LEAF | FAKE_W);
 	kva = __va(leaf & GENMASK_ULL(51, 12)) + 0x234;
 	KUNIT_EXPECT_EQ(test, *kva, 0xc0ffee11u);
@@ -239,11 +293,11 @@ static void mmu_fault_twice(struct kunit *test)
 	u64 leaf;
 
 	add_slot(vm, 0, 0x100000, 1, 0, 0);
-	KUNIT_EXPECT_EQ(test, hv_mmu_fault(vm, 0x100008, true), 1);
+	KUNIT_EXPECT_EQ(test, fault(vm, 0x100008, true), 1);
 	leaf = leaf_of(vm, 0x100000);
-	/* A second vCPU faulting on the same page finds it mapped: no second pin. */
-	KUNIT_EXPECT_EQ(test, hv_mmu_fault(vm, 0x100ff8, false), 1);
-	KUNIT_EXPECT_EQ(test, vm->tdp.nr_pinned, 1ul);
+	/* A second vCPU faulting on the same page finds it mapped: no second leaf. */
+	KUNIT_EXPECT_EQ(test, fault(vm, 0x100ff8, false), 1);
+	KUNIT_EXPECT_EQ(test, vm->tdp.nr_leaves, 1ul);
 	KUNIT_EXPECT_EQ(test, vm->tdp.nr_tables, 4ul);
 	KUNIT_EXPECT_EQ(test, leaf_of(vm, 0x100000), leaf);
 }
@@ -255,14 +309,14 @@ static void mmu_fault_readonly(struct kunit *test)
 
 	add_slot(vm, 1, 0x200000, 1, 0, HV_MEM_READONLY);
 	/* A write to a read-only slot is MMIO and maps nothing. */
-	KUNIT_EXPECT_EQ(test, hv_mmu_fault(vm, 0x200000, true), 0);
+	KUNIT_EXPECT_EQ(test, fault(vm, 0x200000, true), 0);
 	KUNIT_EXPECT_EQ(test, leaf_of(vm, 0x200000), 0ull);
-	KUNIT_EXPECT_EQ(test, vm->tdp.nr_pinned, 0ul);
-	KUNIT_EXPECT_EQ(test, hv_mmu_fault(vm, 0x200010, false), 1);
+	KUNIT_EXPECT_EQ(test, vm->tdp.nr_leaves, 0ul);
+	KUNIT_EXPECT_EQ(test, fault(vm, 0x200010, false), 1);
 	leaf = leaf_of(vm, 0x200000);
 	KUNIT_EXPECT_EQ(test, leaf & FAKE_KINDS, FAKE_LEAF);
 	/* Once mapped read-only, a write is still MMIO and the leaf unchanged. */
-	KUNIT_EXPECT_EQ(test, hv_mmu_fault(vm, 0x200010, true), 0);
+	KUNIT_EXPECT_EQ(test, fault(vm, 0x200010, true), 0);
 	KUNIT_EXPECT_EQ(test, leaf_of(vm, 0x200000), leaf);
 }
 
@@ -273,165 +327,302 @@ static void mmu_table_sharing(struct kunit *test)
 	add_slot(vm, 0, 0, 2, 0, 0);
 	add_slot(vm, 1, 1ull << 30, 1, 2, 0);
 	add_slot(vm, 2, 1ull << 39, 1, 3, 0);
-	KUNIT_EXPECT_EQ(test, hv_mmu_fault(vm, 0, true), 1);
+	KUNIT_EXPECT_EQ(test, fault(vm, 0, true), 1);
 	KUNIT_EXPECT_EQ(test, vm->tdp.nr_tables, 4ul);
-	KUNIT_EXPECT_EQ(test, hv_mmu_fault(vm, 0x1000, true), 1);	/* same leaf table */
+	KUNIT_EXPECT_EQ(test, fault(vm, 0x1000, true), 1);	/* same leaf table */
 	KUNIT_EXPECT_EQ(test, vm->tdp.nr_tables, 4ul);
-	KUNIT_EXPECT_EQ(test, hv_mmu_fault(vm, 1ull << 30, true), 1);	/* new PD and PT */
+	KUNIT_EXPECT_EQ(test, fault(vm, 1ull << 30, true), 1);	/* new PD and PT */
 	KUNIT_EXPECT_EQ(test, vm->tdp.nr_tables, 6ul);
-	KUNIT_EXPECT_EQ(test, hv_mmu_fault(vm, 1ull << 39, true), 1);	/* new PDPT, PD, PT */
+	KUNIT_EXPECT_EQ(test, fault(vm, 1ull << 39, true), 1);	/* new PDPT, PD, PT */
 	KUNIT_EXPECT_EQ(test, vm->tdp.nr_tables, 9ul);
-	KUNIT_EXPECT_EQ(test, vm->tdp.nr_pinned, 4ul);
+	KUNIT_EXPECT_EQ(test, vm->tdp.nr_leaves, 4ul);
 	KUNIT_EXPECT_NE(test, leaf_of(vm, 1ull << 39) & FAKE_P, 0ull);
 	KUNIT_EXPECT_NE(test, leaf_of(vm, 0x1000), leaf_of(vm, 0));
 }
 
-/* The page a leaf maps, or NULL if the leaf holds none (zapped pages keep theirs). */
+/* The page a present leaf maps, or NULL. */
 static struct page *page_of(u64 leaf)
 {
-	if (!leaf || leaf == ~0ull)
+	if (!(leaf & FAKE_P) || leaf == ~0ull)
 		return NULL;
 	return pfn_to_page((leaf & GENMASK_ULL(51, 12)) >> PAGE_SHIFT);
 }
 
-/*
- * Whether @page carries a FOLL_PIN pin: what unpin_user_page() must undo,
- * read from the page itself rather than from hv's counters.
- */
+/* Whether @page carries a FOLL_PIN pin, read from the page itself. */
 static bool pinned(struct page *page)
 {
 	return page && folio_maybe_dma_pinned(page_folio(page));
 }
 
-static void zap(struct hv_vm *vm, u64 gpa, u64 size)
+static bool zap(struct hv_vm *vm, u64 gpa, u64 size)
 {
-	mutex_lock(&vm->mmu_lock);
-	hv_mmu_zap_range(vm, gpa, size);
-	mutex_unlock(&vm->mmu_lock);
-}
+	bool zapped;
 
-static void release(struct hv_vm *vm, u64 gpa, u64 size)
-{
 	mutex_lock(&vm->mmu_lock);
-	hv_mmu_release_zapped(vm, gpa, size);
+	zapped = hv_mmu_zap_range(vm, gpa, size);
 	mutex_unlock(&vm->mmu_lock);
+	return zapped;
 }
 
 static void mmu_zap_range(struct kunit *test)
 {
 	struct hv_vm *vm = test->priv;
-	struct page *pages[4];
-	int refs;
-	u64 gpa;
-	int i;
+	u64 gen, gpa;
 
 	add_slot(vm, 0, 0x200000, 4, 0, 0);
 	for (gpa = 0x200000; gpa < 0x204000; gpa += PAGE_SIZE)
-		KUNIT_EXPECT_EQ(test, hv_mmu_fault(vm, gpa, false), 1);
-	KUNIT_EXPECT_EQ(test, vm->tdp.nr_pinned, 4ul);
-	for (i = 0; i < 4; i++) {
-		pages[i] = page_of(leaf_of(vm, 0x200000 + i * PAGE_SIZE));
-		KUNIT_EXPECT_TRUE_MSG(test, pinned(pages[i]), "page %d not pinned by its fault", i);
-	}
-	if (!pages[1] || !pages[3])
-		return;
+		KUNIT_EXPECT_EQ(test, fault(vm, gpa, false), 1);
+	KUNIT_EXPECT_EQ(test, vm->tdp.nr_leaves, 4ul);
 
-	zap(vm, 0x201000, PAGE_SIZE);		/* exactly page 1 */
-	zap(vm, 0x1ff000, PAGE_SIZE);		/* ends where the slot starts */
-	zap(vm, 0x204000, PAGE_SIZE);		/* starts where it ends */
-	zap(vm, 0x202000, 0);			/* empty */
-	/*
-	 * Zapped but not released: no longer present, so no vCPU can take a
-	 * new translation, but the page stays pinned until every vCPU has
-	 * dropped the old one.
-	 */
-	KUNIT_EXPECT_EQ(test, leaf_of(vm, 0x201000) & FAKE_P, 0ull);
-	KUNIT_EXPECT_PTR_EQ(test, page_of(leaf_of(vm, 0x201000)), pages[1]);
-	KUNIT_EXPECT_TRUE_MSG(test, pinned(pages[1]), "zap unpinned before the TLB flush");
-	KUNIT_EXPECT_EQ(test, vm->tdp.nr_pinned, 4ul);
-
-	refs = page_ref_count(pages[1]);
-	release(vm, 0x201000, PAGE_SIZE);
-	KUNIT_EXPECT_EQ(test, vm->tdp.nr_pinned, 3ul);
+	gen = vm->mem_gen;
+	KUNIT_EXPECT_TRUE(test, zap(vm, 0x201000, PAGE_SIZE));		/* exactly page 1 */
+	KUNIT_EXPECT_EQ(test, vm->mem_gen, gen + 1);			/* gpa caches forget */
+	KUNIT_EXPECT_FALSE(test, zap(vm, 0x1ff000, PAGE_SIZE));	/* ends where the slot starts */
+	KUNIT_EXPECT_FALSE(test, zap(vm, 0x204000, PAGE_SIZE));	/* starts where it ends */
+	KUNIT_EXPECT_FALSE(test, zap(vm, 0x202000, 0));		/* empty */
+	KUNIT_EXPECT_FALSE(test, zap(vm, 0x201000, PAGE_SIZE));	/* already gone */
+	/* Nothing zapped: no generation to invalidate. */
+	KUNIT_EXPECT_EQ(test, vm->mem_gen, gen + 1);
 	KUNIT_EXPECT_EQ(test, leaf_of(vm, 0x201000), 0ull);
-	KUNIT_EXPECT_FALSE_MSG(test, pinned(pages[1]), "page still pinned after release");
-	if (!PageCompound(pages[1]))
-		KUNIT_EXPECT_EQ(test, refs - page_ref_count(pages[1]), GUP_PIN_COUNTING_BIAS);
-	/* Neighbours untouched, still mapped and pinned. */
+	KUNIT_EXPECT_EQ(test, vm->tdp.nr_leaves, 3ul);
 	KUNIT_EXPECT_NE(test, leaf_of(vm, 0x200000) & FAKE_P, 0ull);
 	KUNIT_EXPECT_NE(test, leaf_of(vm, 0x202000) & FAKE_P, 0ull);
 	KUNIT_EXPECT_NE(test, leaf_of(vm, 0x203000) & FAKE_P, 0ull);
-	KUNIT_EXPECT_TRUE(test, pinned(pages[0]) && pinned(pages[2]) && pinned(pages[3]));
-	/* Release touches only zapped leaves: the present ones keep their pins. */
-	release(vm, 0x200000, 4 * PAGE_SIZE);
-	KUNIT_EXPECT_EQ(test, vm->tdp.nr_pinned, 3ul);
-	KUNIT_EXPECT_TRUE(test, pinned(pages[0]) && pinned(pages[2]) && pinned(pages[3]));
 
 	/* Any byte of a page takes the whole page. */
-	zap(vm, 0x203fff, 1);
-	KUNIT_EXPECT_TRUE(test, pinned(pages[3]));
-	release(vm, 0x203fff, 1);
+	KUNIT_EXPECT_TRUE(test, zap(vm, 0x203fff, 1));
 	KUNIT_EXPECT_EQ(test, leaf_of(vm, 0x203000), 0ull);
-	KUNIT_EXPECT_FALSE(test, pinned(pages[3]));
-	KUNIT_EXPECT_EQ(test, vm->tdp.nr_pinned, 2ul);
-	/* Tables stay; a new fault maps and pins the page again. */
+	KUNIT_EXPECT_EQ(test, vm->tdp.nr_leaves, 2ul);
+	/* Tables stay; a new fault maps the page again. */
 	KUNIT_EXPECT_EQ(test, vm->tdp.nr_tables, 4ul);
-	KUNIT_EXPECT_EQ(test, hv_mmu_fault(vm, 0x201000, true), 1);
-	KUNIT_EXPECT_EQ(test, vm->tdp.nr_pinned, 3ul);
-	KUNIT_EXPECT_TRUE(test, pinned(page_of(leaf_of(vm, 0x201000))));
+	KUNIT_EXPECT_EQ(test, fault(vm, 0x201000, true), 1);
+	KUNIT_EXPECT_EQ(test, vm->tdp.nr_leaves, 3ul);
 }
 
-/* Destroying the VM releases zapped leaves that were never released. */
-static void mmu_destroy_releases_zapped(struct kunit *test)
-{
-	struct hv_vm *vm = test->priv;
-	struct page *page;
-
-	add_slot(vm, 0, 0x300000, 1, 0, 0);
-	KUNIT_EXPECT_EQ(test, hv_mmu_fault(vm, 0x300000, true), 1);
-	page = page_of(leaf_of(vm, 0x300000));
-	zap(vm, 0x300000, PAGE_SIZE);
-	KUNIT_EXPECT_TRUE(test, pinned(page));
-	hv_mmu_destroy(vm);
-	KUNIT_EXPECT_EQ(test, vm->tdp.nr_pinned, 0ul);
-	KUNIT_EXPECT_FALSE(test, pinned(page));
-}
-
-static void mmu_destroy_unpins(struct kunit *test)
+/*
+ * hv keeps no pin and no reference on a page it maps: its reference count
+ * is what it was before the fault, and destroying the VM leaves the
+ * pages as the VMM has them.
+ */
+static void mmu_maps_without_reference(struct kunit *test)
 {
 	struct hv_vm *vm = test->priv;
 	struct page *pages[4];
+	int refs[4], i;
 	u64 gpa;
-	int i;
 
 	add_slot(vm, 0, 0x7ff000, 3, 0, 0);		/* crosses a 2 MiB table boundary */
 	add_slot(vm, 1, 0x40000000, 2, 3, HV_MEM_READONLY);
-	/*
-	 * A read-only pin of an untouched anonymous page pins the shared zero
-	 * page, whose pins are not counted: give backing page 4 a page of its own.
-	 */
-	if (!put_u32(mmu_hva + 4 * PAGE_SIZE, 0x5eed)) {
+	/* Give every backing page a page of its own (not the shared zero page). */
+	for (i = 0; i < 5; i++)
+		if (!put_u32(mmu_hva + i * PAGE_SIZE + 0x40, 0x5eed + i)) {
+			KUNIT_FAIL(test, "cannot write backing page %d", i);
+			return;
+		}
+	for (i = 0; i < 4; i++) {
+		unsigned long hva = mmu_hva + (i < 3 ? i : 4) * PAGE_SIZE;
+
+		pages[i] = NULL;
+		if (get_user_pages_fast(hva, 1, 0, &pages[i]) != 1) {
+			KUNIT_FAIL(test, "cannot look up backing page %d", i);
+			return;
+		}
+		refs[i] = page_ref_count(pages[i]);
+	}
+	for (gpa = 0x7ff000; gpa < 0x802000; gpa += PAGE_SIZE)
+		KUNIT_EXPECT_EQ(test, fault(vm, gpa, true), 1);
+	KUNIT_EXPECT_EQ(test, fault(vm, 0x40001000, false), 1);
+	KUNIT_EXPECT_EQ(test, vm->tdp.nr_leaves, 4ul);
+	KUNIT_EXPECT_EQ(test, vm->tdp.nr_tables, 7ul);
+	KUNIT_EXPECT_PTR_EQ(test, page_of(leaf_of(vm, 0x7ff000)), pages[0]);
+	KUNIT_EXPECT_PTR_EQ(test, page_of(leaf_of(vm, 0x801000)), pages[2]);
+	KUNIT_EXPECT_PTR_EQ(test, page_of(leaf_of(vm, 0x40001000)), pages[3]);
+	for (i = 0; i < 4; i++) {
+		KUNIT_EXPECT_FALSE_MSG(test, pinned(pages[i]), "page %d pinned by its fault", i);
+		KUNIT_EXPECT_EQ_MSG(test, page_ref_count(pages[i]), refs[i],
+				    "page %d: the fault kept a reference", i);
+	}
+	hv_mmu_notifier_unregister(vm);		/* as hv_vm_free() does, first */
+	hv_mmu_destroy(vm);
+	KUNIT_EXPECT_EQ(test, vm->tdp.nr_leaves, 0ul);
+	KUNIT_EXPECT_EQ(test, vm->tdp.nr_tables, 0ul);
+	KUNIT_EXPECT_NULL(test, vm->tdp.root);
+	for (i = 0; i < 4; i++) {
+		KUNIT_EXPECT_EQ(test, page_ref_count(pages[i]), refs[i]);
+		put_page(pages[i]);
+	}
+}
+
+/* An invalidation of @start..@end of the suite's mm, through the VM's notifier. */
+static int inval_start(struct hv_vm *vm, unsigned long start, unsigned long end, bool block)
+{
+	struct mmu_notifier_range range = {
+		.mm = mmu_mm,
+		.start = start,
+		.end = end,
+		.flags = block ? MMU_NOTIFIER_RANGE_BLOCKABLE : 0,
+		.event = MMU_NOTIFY_UNMAP,
+	};
+
+	return vm->mmu_notifier.ops->invalidate_range_start(&vm->mmu_notifier, &range);
+}
+
+static void inval_end(struct hv_vm *vm, unsigned long start, unsigned long end)
+{
+	struct mmu_notifier_range range = {
+		.mm = mmu_mm,
+		.start = start,
+		.end = end,
+		.flags = MMU_NOTIFIER_RANGE_BLOCKABLE,
+		.event = MMU_NOTIFY_UNMAP,
+	};
+
+	vm->mmu_notifier.ops->invalidate_range_end(&vm->mmu_notifier, &range);
+}
+
+static bool must_retry(struct hv_vm *vm, unsigned long seq, unsigned long hva)
+{
+	bool retry;
+
+	mutex_lock(&vm->mmu_lock);
+	retry = hv_mmu_inval_retry(vm, seq, hva);
+	mutex_unlock(&vm->mmu_lock);
+	return retry;
+}
+
+/*
+ * The invalidation protocol, driven by hand: a start zaps the leaves its
+ * range backs (in every slot sharing the backing) and flushes; while it is
+ * active, a fault in its range maps nothing and one outside maps; after its
+ * end faults map again; a fault whose sequence predates an invalidation
+ * that began and ended retries; overlapping invalidations keep the union
+ * of their ranges until the last ends; a start that may not sleep and
+ * finds mmu_lock taken declines, changing nothing.
+ */
+static void mmu_notifier_protocol(struct kunit *test)
+{
+	struct hv_vm *vm = test->priv;
+	unsigned long p1 = mmu_hva + PAGE_SIZE, p2 = mmu_hva + 2 * PAGE_SIZE;
+	unsigned int flushes;
+	unsigned long seq;
+	u64 gpa;
+
+	add_slot(vm, 0, 0x100000, 4, 0, 0);
+	add_slot(vm, 1, 0x500000, 4, 0, 0);		/* the same backing again */
+	for (gpa = 0x100000; gpa < 0x104000; gpa += PAGE_SIZE)
+		KUNIT_EXPECT_EQ(test, fault(vm, gpa, true), 1);
+	KUNIT_EXPECT_EQ(test, fault(vm, 0x501000, true), 1);
+	KUNIT_EXPECT_EQ(test, vm->tdp.nr_leaves, 5ul);
+
+	flushes = mmu_flushes;
+	KUNIT_EXPECT_EQ(test, inval_start(vm, p1, p1 + PAGE_SIZE, true), 0);
+	KUNIT_EXPECT_EQ(test, leaf_of(vm, 0x101000), 0ull);
+	KUNIT_EXPECT_EQ(test, leaf_of(vm, 0x501000), 0ull);
+	KUNIT_EXPECT_EQ(test, vm->tdp.nr_leaves, 3ul);
+	KUNIT_EXPECT_EQ(test, mmu_flushes, flushes + 1);
+	/* In the range: nothing mapped, the guest is to fault again. */
+	KUNIT_EXPECT_EQ(test, hv_mmu_fault(vm, &mmu_tc, 0x101000, true), 1);
+	KUNIT_EXPECT_EQ(test, leaf_of(vm, 0x101000), 0ull);
+	KUNIT_EXPECT_EQ(test, hv_mmu_fault(vm, &mmu_tc, 0x501000, false), 1);
+	KUNIT_EXPECT_EQ(test, leaf_of(vm, 0x501000), 0ull);
+	/* Outside it: mapped. */
+	KUNIT_EXPECT_EQ(test, hv_mmu_fault(vm, &mmu_tc, 0x502000, false), 1);
+	KUNIT_EXPECT_NE(test, leaf_of(vm, 0x502000) & FAKE_P, 0ull);
+	/* A second, overlapping one; the first ends: the union still holds. */
+	KUNIT_EXPECT_EQ(test, inval_start(vm, p2, p2 + PAGE_SIZE, true), 0);
+	KUNIT_EXPECT_EQ(test, leaf_of(vm, 0x102000), 0ull);
+	KUNIT_EXPECT_EQ(test, leaf_of(vm, 0x502000), 0ull);
+	inval_end(vm, p1, p1 + PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, hv_mmu_fault(vm, &mmu_tc, 0x101000, true), 1);
+	KUNIT_EXPECT_EQ(test, leaf_of(vm, 0x101000), 0ull);
+	inval_end(vm, p2, p2 + PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, vm->inval.active, 0u);
+	KUNIT_EXPECT_EQ(test, hv_mmu_fault(vm, &mmu_tc, 0x101000, true), 1);
+	KUNIT_EXPECT_NE(test, leaf_of(vm, 0x101000) & FAKE_W, 0ull);
+
+	/* A sequence read before an invalidation came and went: retry. */
+	seq = hv_mmu_inval_seq(vm);
+	KUNIT_EXPECT_FALSE(test, must_retry(vm, seq, p1));
+	KUNIT_EXPECT_EQ(test, inval_start(vm, p2, p2 + 1, true), 0);
+	inval_end(vm, p2, p2 + 1);
+	KUNIT_EXPECT_TRUE(test, must_retry(vm, seq, p1));
+	KUNIT_EXPECT_FALSE(test, must_retry(vm, hv_mmu_inval_seq(vm), p1));
+	/* So does a slot change. */
+	seq = hv_mmu_inval_seq(vm);
+	add_slot(vm, 2, 0x900000, 1, 7, 0);
+	KUNIT_EXPECT_TRUE(test, must_retry(vm, seq, p1));
+
+	/* May not sleep, mmu_lock taken: declined, nothing changed. */
+	seq = hv_mmu_inval_seq(vm);
+	mutex_lock(&vm->mmu_lock);
+	KUNIT_EXPECT_EQ(test, inval_start(vm, p1, p1 + PAGE_SIZE, false), -EAGAIN);
+	mutex_unlock(&vm->mmu_lock);
+	KUNIT_EXPECT_EQ(test, vm->inval.active, 0u);
+	KUNIT_EXPECT_NE(test, leaf_of(vm, 0x101000) & FAKE_P, 0ull);
+	/* Free to take it: zaps as a blocking one does. */
+	KUNIT_EXPECT_EQ(test, inval_start(vm, p1, p1 + PAGE_SIZE, false), 0);
+	KUNIT_EXPECT_EQ(test, leaf_of(vm, 0x101000), 0ull);
+	inval_end(vm, p1, p1 + PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, vm->inval.active, 0u);
+}
+
+/*
+ * The kernel's own invalidations: munmap of a backing page zaps its leaf
+ * (and only its), a fault there then fails (no memory behind the slot),
+ * and memory mapped there again is what the guest gets, fresh and zeroed,
+ * never the old page.  Copy-on-write (a write to a page the guest read as
+ * the shared zero page) replaces the read-only leaf.
+ */
+static void mmu_notifier_munmap_and_cow(struct kunit *test)
+{
+	struct hv_vm *vm = test->priv;
+	unsigned long p5 = mmu_hva + 5 * PAGE_SIZE, p6 = mmu_hva + 6 * PAGE_SIZE, addr;
+	struct page *zero;
+	u32 *kva;
+	u64 leaf;
+
+	unsigned int flushes;
+
+	add_slot(vm, 0, 0x100000, 2, 5, 0);		/* backing pages 5 and 6 */
+	if (!put_u32(p5 + 0x10, 0xaaaa5555)) {
 		KUNIT_FAIL(test, "cannot write the backing page");
 		return;
 	}
-	for (gpa = 0x7ff000; gpa < 0x802000; gpa += PAGE_SIZE)
-		KUNIT_EXPECT_EQ(test, hv_mmu_fault(vm, gpa, true), 1);
-	KUNIT_EXPECT_EQ(test, hv_mmu_fault(vm, 0x40001000, false), 1);
-	KUNIT_EXPECT_EQ(test, vm->tdp.nr_pinned, 4ul);
-	KUNIT_EXPECT_EQ(test, vm->tdp.nr_tables, 7ul);
-	pages[0] = page_of(leaf_of(vm, 0x7ff000));
-	pages[1] = page_of(leaf_of(vm, 0x800000));
-	pages[2] = page_of(leaf_of(vm, 0x801000));
-	pages[3] = page_of(leaf_of(vm, 0x40001000));
-	for (i = 0; i < 4; i++)
-		KUNIT_EXPECT_TRUE(test, pinned(pages[i]));
-	/* hv_mmu_destroy() warns if a pin or a table is left behind. */
-	hv_mmu_destroy(vm);
-	for (i = 0; i < 4; i++)
-		KUNIT_EXPECT_FALSE_MSG(test, pinned(pages[i]), "page %d still pinned", i);
-	KUNIT_EXPECT_EQ(test, vm->tdp.nr_pinned, 0ul);
-	KUNIT_EXPECT_EQ(test, vm->tdp.nr_tables, 0ul);
-	KUNIT_EXPECT_NULL(test, vm->tdp.root);
+	KUNIT_EXPECT_EQ(test, fault(vm, 0x100000, true), 1);
+	KUNIT_EXPECT_NE(test, leaf_of(vm, 0x100000) & FAKE_P, 0ull);
+
+	flushes = mmu_flushes;
+	vm_munmap(p5, PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, leaf_of(vm, 0x100000), 0ull);
+	KUNIT_EXPECT_EQ(test, mmu_flushes, flushes + 1);
+	KUNIT_EXPECT_EQ(test, vm->inval.active, 0u);
+	KUNIT_EXPECT_EQ(test, hv_mmu_fault(vm, &mmu_tc, 0x100000, true), -EFAULT);
+	addr = vm_mmap(NULL, p5, PAGE_SIZE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, 0);
+	KUNIT_EXPECT_EQ(test, addr, p5);
+	KUNIT_EXPECT_EQ(test, fault(vm, 0x100000, true), 1);
+	leaf = leaf_of(vm, 0x100000);
+	KUNIT_EXPECT_NE(test, leaf & FAKE_W, 0ull);
+	if (!(leaf & FAKE_P))
+		return;
+	kva = __va(leaf & GENMASK_ULL(51, 12)) + 0x10;
+	KUNIT_EXPECT_EQ(test, *kva, 0u);
+
+	/* Page 6 freshly mapped and never written: a read maps the zero page read-only. */
+	vm_munmap(p6, PAGE_SIZE);
+	addr = vm_mmap(NULL, p6, PAGE_SIZE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, 0);
+	KUNIT_EXPECT_EQ(test, addr, p6);
+	KUNIT_EXPECT_EQ(test, fault(vm, 0x101000, false), 1);
+	leaf = leaf_of(vm, 0x101000);
+	zero = ZERO_PAGE(0);
+	KUNIT_EXPECT_PTR_EQ(test, page_of(leaf), zero);
+	KUNIT_EXPECT_EQ(test, leaf & FAKE_W, 0ull);
+	/* The write breaks copy-on-write: a new page, writable. */
+	KUNIT_EXPECT_EQ(test, fault(vm, 0x101000, true), 1);
+	leaf = leaf_of(vm, 0x101000);
+	KUNIT_EXPECT_NE(test, leaf & FAKE_W, 0ull);
+	KUNIT_EXPECT_PTR_NE(test, page_of(leaf), zero);
 }
 
 static void mmu_gpa_copy(struct kunit *test)
@@ -456,7 +647,7 @@ static void mmu_gpa_copy(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hv_read_gpa(vm, 0x102ffc, out, sizeof(out)), -EFAULT);
 	KUNIT_EXPECT_EQ(test, hv_read_gpa(vm, 0xffffc, out, sizeof(out)), -EFAULT);
 	/* Copies map nothing in the nested table. */
-	KUNIT_EXPECT_EQ(test, vm->tdp.nr_pinned, 0ul);
+	KUNIT_EXPECT_EQ(test, vm->tdp.nr_leaves, 0ul);
 }
 
 /* Slot changes publish a new set and a new cache generation. */
@@ -490,7 +681,6 @@ static void del_slot(struct hv_vm *vm, int i)
 	mutex_lock(&vm->mmu_lock);
 	s = hv_mmu_slots_locked(vm)->slot[i];
 	hv_mmu_zap_range(vm, s.gpa, s.size);
-	hv_mmu_release_zapped(vm, s.gpa, s.size);
 	mutex_unlock(&vm->mmu_lock);
 	add_slot(vm, i, 0, 0, 0, 0);
 }
@@ -526,7 +716,7 @@ static void mmu_gpa_cache(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, v, 0x11111111u);
 	KUNIT_EXPECT_NULL(test, cached(vm, &cache, gfn));
 
-	KUNIT_EXPECT_EQ(test, hv_mmu_fault(vm, 0x101000, false), 1);
+	KUNIT_EXPECT_EQ(test, fault(vm, 0x101000, false), 1);
 	leaf = leaf_of(vm, 0x101000);
 	KUNIT_EXPECT_EQ(test, hv_read_gpa_cached(vm, &cache, 0x101010, &v, 4), 0);
 	KUNIT_EXPECT_EQ(test, v, 0x11111111u);
@@ -548,13 +738,13 @@ static void mmu_gpa_cache(struct kunit *test)
 
 	/* The slot moves to other backing pages: the cached page is not used again. */
 	del_slot(vm, 0);
-	KUNIT_EXPECT_EQ(test, vm->tdp.nr_pinned, 0ul);
+	KUNIT_EXPECT_EQ(test, vm->tdp.nr_leaves, 0ul);
 	KUNIT_EXPECT_EQ(test, hv_read_gpa_cached(vm, &cache, 0x101010, &v, 4), -EFAULT);
 	add_slot(vm, 0, 0x100000, 2, 4, 0);
 	put_u32(mmu_hva + 5 * PAGE_SIZE + 0x10, 0x33333333);
 	KUNIT_EXPECT_EQ(test, hv_read_gpa_cached(vm, &cache, 0x101010, &v, 4), 0);
 	KUNIT_EXPECT_EQ(test, v, 0x33333333u);
-	KUNIT_EXPECT_EQ(test, hv_mmu_fault(vm, 0x101000, false), 1);
+	KUNIT_EXPECT_EQ(test, fault(vm, 0x101000, false), 1);
 	KUNIT_EXPECT_EQ(test, hv_read_gpa_cached(vm, &cache, 0x101010, &v, 4), 0);
 	KUNIT_EXPECT_EQ(test, v, 0x33333333u);
 	e = cached(vm, &cache, gfn);
@@ -579,8 +769,8 @@ static void mmu_gpa_cache_replace(struct kunit *test)
 	add_slot(vm, 1, 0x200000, BACKING_PAGES, 0, 0);
 	for (i = 0; i < BACKING_PAGES; i++) {
 		put_u32(mmu_hva + i * PAGE_SIZE + 4, 0x5000 + i);
-		KUNIT_EXPECT_EQ(test, hv_mmu_fault(vm, 0x100000 + i * PAGE_SIZE, false), 1);
-		KUNIT_EXPECT_EQ(test, hv_mmu_fault(vm, 0x200000 + i * PAGE_SIZE, false), 1);
+		KUNIT_EXPECT_EQ(test, fault(vm, 0x100000 + i * PAGE_SIZE, false), 1);
+		KUNIT_EXPECT_EQ(test, fault(vm, 0x200000 + i * PAGE_SIZE, false), 1);
 	}
 	for (i = 0; i < 6 * BACKING_PAGES; i++) {
 		page = (i * 5) % (2 * BACKING_PAGES);
@@ -600,11 +790,12 @@ static bool log_on(struct hv_vm *vm, int i)
 	struct hv_memslots *slots;
 	bool flush = false;
 
+	slots = kmemdup(rcu_dereference_protected(vm->memslots, true), sizeof(*slots), GFP_KERNEL);
+	if (slots)
+		slots->slot[i].dirty_bitmap = hv_mmu_dirty_bitmap_alloc(slots->slot[i].size);
 	mutex_lock(&vm->mmu_lock);
-	slots = kmemdup(hv_mmu_slots_locked(vm), sizeof(*slots), GFP_KERNEL);
 	if (slots) {
 		slots->slot[i].flags |= HV_MEM_LOG_DIRTY;
-		slots->slot[i].dirty_bitmap = hv_mmu_dirty_bitmap_alloc(slots->slot[i].size);
 		hv_mmu_publish_slots(vm, slots);
 		flush = hv_mmu_write_protect(vm, slots->slot[i].gpa, slots->slot[i].size);
 	}
@@ -635,7 +826,7 @@ static bool leaf_writable(struct hv_vm *vm, u64 gpa)
 
 /*
  * Dirty logging on a slot of 4 pages: turning it on write-protects the
- * mapped leaves (same pages, nothing unpinned); a read maps read-only and
+ * mapped leaves (same pages, none unmapped); a read maps read-only and
  * logs nothing; a write (to a protected leaf, or unmapped) logs the page and
  * maps it writable; hv's own writes log; a harvest returns the bits, clears
  * them and write-protects again (a flush only when a leaf lost W); a bit
@@ -650,30 +841,30 @@ static void mmu_dirty_log(struct kunit *test)
 	u8 b = 1;
 
 	add_slot(vm, 0, 0x100000, 4, 0, 0);
-	KUNIT_EXPECT_EQ(test, hv_mmu_fault(vm, 0x100000, true), 1);
-	KUNIT_EXPECT_EQ(test, hv_mmu_fault(vm, 0x101000, false), 1);
+	KUNIT_EXPECT_EQ(test, fault(vm, 0x100000, true), 1);
+	KUNIT_EXPECT_EQ(test, fault(vm, 0x101000, false), 1);
 	leaf0 = leaf_of(vm, 0x100000);
 	leaf1 = leaf_of(vm, 0x101000);
 	KUNIT_EXPECT_TRUE(test, leaf_writable(vm, 0x100000));
 	KUNIT_EXPECT_TRUE(test, log_on(vm, 0));
 	KUNIT_EXPECT_EQ(test, leaf_of(vm, 0x100000), leaf0 & ~FAKE_W);
 	KUNIT_EXPECT_EQ(test, leaf_of(vm, 0x101000), leaf1 & ~FAKE_W);
-	KUNIT_EXPECT_EQ(test, vm->tdp.nr_pinned, 2ul);
+	KUNIT_EXPECT_EQ(test, vm->tdp.nr_leaves, 2ul);
 	/* Nothing left to protect: no flush. */
 	mutex_lock(&vm->mmu_lock);
 	KUNIT_EXPECT_FALSE(test, hv_mmu_write_protect(vm, 0x100000, 4 * PAGE_SIZE));
 	mutex_unlock(&vm->mmu_lock);
 
-	KUNIT_EXPECT_EQ(test, hv_mmu_fault(vm, 0x102000, false), 1);	/* read: read-only */
+	KUNIT_EXPECT_EQ(test, fault(vm, 0x102000, false), 1);	/* read: read-only */
 	KUNIT_EXPECT_FALSE(test, leaf_writable(vm, 0x102000));
 	KUNIT_EXPECT_NE(test, leaf_of(vm, 0x102000) & FAKE_P, 0ull);
-	KUNIT_EXPECT_EQ(test, hv_mmu_fault(vm, 0x100010, true), 1);	/* protected leaf */
+	KUNIT_EXPECT_EQ(test, fault(vm, 0x100010, true), 1);	/* protected leaf */
 	KUNIT_EXPECT_EQ(test, leaf_of(vm, 0x100000), leaf0);
-	KUNIT_EXPECT_EQ(test, hv_mmu_fault(vm, 0x103000, true), 1);	/* unmapped */
+	KUNIT_EXPECT_EQ(test, fault(vm, 0x103000, true), 1);	/* unmapped */
 	KUNIT_EXPECT_TRUE(test, leaf_writable(vm, 0x103000));
 	KUNIT_EXPECT_EQ(test, hv_write_gpa(vm, 0x102008, &b, 1), 0);	/* hv's write */
 	KUNIT_EXPECT_FALSE(test, leaf_writable(vm, 0x102000));
-	KUNIT_EXPECT_EQ(test, vm->tdp.nr_pinned, 4ul);
+	KUNIT_EXPECT_EQ(test, vm->tdp.nr_leaves, 4ul);
 
 	KUNIT_EXPECT_EQ(test, harvest(vm, 0, &flush), 0xdul);		/* pages 0, 2, 3 */
 	KUNIT_EXPECT_TRUE(test, flush);
@@ -683,7 +874,7 @@ static void mmu_dirty_log(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, flush);
 
 	/* A failed copy out: the bits go back, the leaves stay protected. */
-	KUNIT_EXPECT_EQ(test, hv_mmu_fault(vm, 0x101000, true), 1);
+	KUNIT_EXPECT_EQ(test, fault(vm, 0x101000, true), 1);
 	KUNIT_EXPECT_EQ(test, harvest(vm, 0, &flush), 0x2ul);
 	KUNIT_EXPECT_TRUE(test, flush);
 	mutex_lock(&vm->mmu_lock);
@@ -696,6 +887,44 @@ static void mmu_dirty_log(struct kunit *test)
 	/* hv_mmu_destroy() (mmu_exit) frees the bitmap. */
 }
 
+/*
+ * The slot's part of the 2 MiB rule: the whole aligned range in the slot,
+ * at the same offset in a 2 MiB frame of the VMM's addresses, no logging.
+ */
+static void mmu_large_eligibility(struct kunit *test)
+{
+	unsigned long bitmap = 0;
+	struct hv_memslot s = {
+		.gpa = 0x200000, .size = 0x600000, .hva = 0x7f0000400000ULL,
+	};
+
+	KUNIT_EXPECT_TRUE(test, hv_memslot_allows_large(&s, 0x200000));
+	KUNIT_EXPECT_TRUE(test, hv_memslot_allows_large(&s, 0x3ff000));
+	KUNIT_EXPECT_TRUE(test, hv_memslot_allows_large(&s, 0x7fffff));	/* the last 2 MiB */
+	KUNIT_EXPECT_FALSE(test, hv_memslot_allows_large(&s, 0x800000));	/* past the end */
+	KUNIT_EXPECT_FALSE(test, hv_memslot_allows_large(&s, 0x1ff000));	/* before */
+	/* A slot starting in the middle of a 2 MiB range: not that range, the next yes. */
+	s.gpa = 0x201000;
+	s.size = 0x5ff000;
+	s.hva = 0x7f0000401000ULL;
+	KUNIT_EXPECT_FALSE(test, hv_memslot_allows_large(&s, 0x201000));
+	KUNIT_EXPECT_TRUE(test, hv_memslot_allows_large(&s, 0x400000));
+	/* Ending in the middle: the last partial range is not. */
+	s.gpa = 0x200000;
+	s.size = 0x5ff000;
+	s.hva = 0x7f0000400000ULL;
+	KUNIT_EXPECT_TRUE(test, hv_memslot_allows_large(&s, 0x600000 - 1));
+	KUNIT_EXPECT_FALSE(test, hv_memslot_allows_large(&s, 0x600000));
+	/* Guest and VMM offsets in their 2 MiB frames differ: never. */
+	s.size = 0x600000;
+	s.hva = 0x7f0000401000ULL;
+	KUNIT_EXPECT_FALSE(test, hv_memslot_allows_large(&s, 0x400000));
+	/* Logging: never. */
+	s.hva = 0x7f0000400000ULL;
+	s.dirty_bitmap = &bitmap;
+	KUNIT_EXPECT_FALSE(test, hv_memslot_allows_large(&s, 0x400000));
+}
+
 static struct kunit_case hv_mmu_test_cases[] = {
 	KUNIT_CASE(mmu_init_destroy),
 	KUNIT_CASE(mmu_index_levels),
@@ -705,13 +934,15 @@ static struct kunit_case hv_mmu_test_cases[] = {
 	KUNIT_CASE(mmu_fault_readonly),
 	KUNIT_CASE(mmu_table_sharing),
 	KUNIT_CASE(mmu_zap_range),
-	KUNIT_CASE(mmu_destroy_unpins),
-	KUNIT_CASE(mmu_destroy_releases_zapped),
+	KUNIT_CASE(mmu_maps_without_reference),
+	KUNIT_CASE(mmu_notifier_protocol),
+	KUNIT_CASE(mmu_notifier_munmap_and_cow),
 	KUNIT_CASE(mmu_gpa_copy),
 	KUNIT_CASE(mmu_slots_publish),
 	KUNIT_CASE(mmu_gpa_cache),
 	KUNIT_CASE(mmu_gpa_cache_replace),
 	KUNIT_CASE(mmu_dirty_log),
+	KUNIT_CASE(mmu_large_eligibility),
 	{}
 };
 

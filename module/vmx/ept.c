@@ -45,6 +45,7 @@ int vmx_ept_check_caps(void)
 		return -EOPNOTSUPP;
 	}
 	vmx_caps.ept_ad = cap & HV_EPT_CAP_AD;
+	vmx_caps.ept_2m = cap & HV_EPT_CAP_2M;
 	/* Without INVVPID hv could not drop a reused VPID's mappings: run without VPIDs. */
 	if (vmx_caps.vpid && (!(cap & HV_VPID_CAP_INVVPID) ||
 			      !(cap & (HV_VPID_CAP_INVVPID_SINGLE | HV_VPID_CAP_INVVPID_ALL))))
@@ -76,6 +77,11 @@ u64 vmx_tdp_leaf(phys_addr_t pa, bool writable)
 u64 vmx_tdp_table(phys_addr_t pa)
 {
 	return pa | HV_EPT_R | HV_EPT_W | HV_EPT_X;
+}
+
+bool vmx_tdp_has_large(void)
+{
+	return vmx_caps.ept_2m;
 }
 
 u64 vmx_tdp_root(phys_addr_t pa)

@@ -30,6 +30,7 @@
 /* IA32_VMX_EPT_VPID_CAP bits hv relies on. */
 #define HV_EPT_CAP_WALK4		BIT_ULL(6)
 #define HV_EPT_CAP_WB			BIT_ULL(14)
+#define HV_EPT_CAP_2M			BIT_ULL(16)
 #define HV_EPT_CAP_INVEPT		BIT_ULL(20)
 #define HV_EPT_CAP_AD			BIT_ULL(21)
 #define HV_EPT_CAP_INVEPT_SINGLE	BIT_ULL(25)
@@ -43,6 +44,7 @@
 #define HV_EPT_W			BIT_ULL(1)
 #define HV_EPT_X			BIT_ULL(2)
 #define HV_EPT_MT_WB			(6ULL << 3)
+#define HV_EPT_LARGE			BIT_ULL(7)	/* a PDE maps 2 MiB */
 #define HV_EPT_A			BIT_ULL(8)
 #define HV_EPT_D			BIT_ULL(9)
 #define HV_EPTP_MT_WB			6ULL
@@ -87,6 +89,7 @@ struct vmx_caps {
 	u64 ept_vpid;
 	bool vpid;				/* VPIDs in use */
 	bool ept_ad;				/* EPT accessed/dirty flags in use */
+	bool ept_2m;				/* EPT PDEs may map 2 MiB */
 	bool preemption_timer;			/* usable, see vmx_enter() */
 	bool virtual_nmis;			/* virtual NMIs and NMI-window exiting */
 	bool tpr_shadow;			/* usable: vmx_tpr_shadow_usable() */
@@ -284,6 +287,7 @@ int vmx_ept_check_caps(void);
 u64 vmx_tdp_leaf(phys_addr_t pa, bool writable);
 u64 vmx_tdp_table(phys_addr_t pa);
 u64 vmx_tdp_root(phys_addr_t pa);
+bool vmx_tdp_has_large(void);
 void vmx_flush_ept(u64 eptp);
 void vmx_flush_vpid(u16 vpid);
 int vmx_vpid_alloc(void);

@@ -707,4 +707,6 @@ const struct hv_arch_ops vmx_ops = {
 	.tdp_root		= vmx_tdp_root,
 	.tdp_present_mask	= HV_EPT_R | HV_EPT_W | HV_EPT_X,
 	.tdp_writable_mask	= HV_EPT_W,
+	.tdp_large_mask		= HV_EPT_LARGE,
+	.tdp_has_large		= vmx_tdp_has_large,
 };

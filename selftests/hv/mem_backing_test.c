@@ -1,0 +1,527 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mem_backing_test: guest memory is the VMM's ordinary memory, and the host
+ * may change it under a running guest (hv's MMU notifier, issue 13). A
+ * 4 MiB slot that a guest has filled, then:
+ *
+ *   dontneed_gives_fresh_pages   madvise(MADV_DONTNEED) on part of the slot's
+ *                                backing, and the VMM writes one of those
+ *                                pages again: the guest reads zeros there
+ *                                (and the VMM's value in that one page),
+ *                                the old data elsewhere, and what the guest
+ *                                writes back is what the VMM reads (never a
+ *                                page the host has let go)
+ *   munmap_faults_then_remap     part of the backing munmapped: the guest's
+ *                                next access fails HV_RUN with EFAULT; once
+ *                                the VMM maps fresh memory there and fills
+ *                                it, the same guest access goes on and reads
+ *                                the VMM's new data
+ *   mprotect_readonly            the backing made read-only: the guest still
+ *                                reads it all, a guest write fails HV_RUN
+ *                                with EFAULT; writable again, the write goes
+ *                                through and the VMM sees it
+ *   ksm_merges_and_unshares      the backing marked MADV_MERGEABLE and the
+ *                                guest fills every page alike: KSM merges
+ *                                them (hv holds no reference that would stop
+ *                                it), the guest still reads its data, and
+ *                                the guest's writes then give each page its
+ *                                own copy again, none seen in another page
+ *   thp_maps_2m_then_splits      backing of transparent huge pages: the
+ *                                guest's pass over all 1024 pages takes at
+ *                                most a few nested faults (two 2 MiB leaves,
+ *                                in the VM's debugfs summary too); one page
+ *                                given back splits the host's huge page: the
+ *                                guest reads zeros there and its data, and
+ *                                the VMM's new writes, elsewhere
+ *   thp_dirty_log_4k             dirty logging turned on over 2 MiB leaves:
+ *                                the log still names exactly the 4 KiB pages
+ *                                the guest writes
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <dirent.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hv_ioctl.h"
+#include "hv_util.h"
+#include "processor.h"
+#include "ucall.h"
+
+KTAP_DEFINE_STATE;
+
+#define MEM_SLOT	1
+#define MEM_GPA		0x10000000ULL	/* 256 MiB, above slot 0 */
+#define MEM_SIZE	(4 * SZ_1M)
+#define MEM_GVA		0x20000000ULL
+#define NPAGES		(MEM_SIZE / PAGE_SIZE)
+#define QWORDS_PER_PAGE	(PAGE_SIZE / 8)
+
+/* ---- guest side: a command loop the host drives -------------------------------------- */
+
+enum {
+	OP_FILL = 1,	/* qword 0 of every page = g_tag ^ page (g_tag alone with g_same) */
+	OP_COPY,	/* qword 1 of every page = qword 0 (what the guest read, for the host) */
+	OP_WRITE_ONE,	/* qword 2 of page g_page = g_tag */
+	OP_SUM,		/* report the sum of qword 0 of every page */
+	OP_END,
+};
+
+static volatile uint32_t g_op, g_page, g_same;
+static volatile uint64_t g_tag;
+
+static void guest_cmds(uint64_t base, uint64_t npages)
+{
+	for (;;) {
+		volatile uint64_t *p;
+		uint64_t i, sum = 0;
+
+		GUEST_SYNC(0);
+		switch (g_op) {
+		case OP_FILL:
+			for (i = 0; i < npages; i++)
+				*(volatile uint64_t *)(base + i * PAGE_SIZE) = g_same ? g_tag : g_tag ^ i;
+			break;
+		case OP_COPY:
+			for (i = 0; i < npages; i++) {
+				p = (volatile uint64_t *)(base + i * PAGE_SIZE);
+				p[1] = p[0];
+			}
+			break;
+		case OP_WRITE_ONE:
+			((volatile uint64_t *)(base + g_page * PAGE_SIZE))[2] = g_tag;
+			break;
+		case OP_SUM:
+			for (i = 0; i < npages; i++)
+				sum += *(volatile uint64_t *)(base + i * PAGE_SIZE);
+			GUEST_SYNC_ARGS(1, sum, 0, 0);
+			break;
+		default:
+			GUEST_DONE();
+		}
+	}
+}
+
+/* ---- host side ------------------------------------------------------------------------ */
+
+/* The guest runs one command; it is waiting in GUEST_SYNC(0) before and after. */
+static void guest_op(struct vcpu *vcpu, uint32_t op)
+{
+	struct ucall uc;
+
+	*guest_global_ptr(vcpu->vm, g_op) = op;
+	if (op == OP_SUM)
+		TEST_ASSERT(vcpu_run_ucall(vcpu, &uc) == UCALL_SYNC && uc.args[0] == 1,
+			    "no report of the sum");
+	vcpu_expect_sync(vcpu, 0);
+}
+
+static void guest_fill(struct vcpu *vcpu, uint64_t tag, bool same)
+{
+	*guest_global_ptr(vcpu->vm, g_tag) = tag;
+	*guest_global_ptr(vcpu->vm, g_same) = same;
+	guest_op(vcpu, OP_FILL);
+}
+
+static void guest_end(struct vcpu *vcpu)
+{
+	*guest_global_ptr(vcpu->vm, g_op) = OP_END;
+	vcpu_expect_done(vcpu);
+}
+
+/* A VM whose vCPU 0 runs guest_cmds() over the slot, waiting for its first command. */
+static struct vcpu *cmd_vm(uint64_t **h)
+{
+	struct vcpu *vcpu;
+	struct vm *vm;
+
+	vm = vm_create(0);
+	vcpu = vm_vcpu_add(vm, 0, guest_cmds);
+	*h = vm_add_slot(vm, MEM_SLOT, 0, MEM_GPA, MEM_SIZE);
+	virt_map(vm, MEM_GVA, MEM_GPA, MEM_SIZE);
+	vcpu_args_set(vcpu, MEM_GVA, NPAGES);
+	vcpu_expect_sync(vcpu, 0);
+	return vcpu;
+}
+
+static uint64_t *qw(uint64_t *h, unsigned int page, unsigned int q)
+{
+	return &h[page * QWORDS_PER_PAGE + q];
+}
+
+static void test_dontneed(void)
+{
+	const unsigned int lo = 256, hi = 768, rewritten = 300;
+	uint64_t *h;
+	struct vcpu *vcpu = cmd_vm(&h);
+	unsigned int page;
+
+	guest_fill(vcpu, 0x1111000000000000ULL, false);
+	TEST_ASSERT(madvise(qw(h, lo, 0), (hi - lo) * PAGE_SIZE, MADV_DONTNEED) == 0,
+		    "madvise(MADV_DONTNEED): %s", strerror(errno));
+	*qw(h, rewritten, 0) = 0x7777;
+	guest_op(vcpu, OP_COPY);
+	for (page = 0; page < NPAGES; page++) {
+		uint64_t want = page == rewritten ? 0x7777 :
+				page >= lo && page < hi ? 0 : 0x1111000000000000ULL ^ page;
+
+		TEST_ASSERT(*qw(h, page, 1) == want,
+			    "page %u: the guest read %#llx (in the VMM's page: %#llx), expected %#llx%s",
+			    page, (unsigned long long)*qw(h, page, 1),
+			    (unsigned long long)*qw(h, page, 0), (unsigned long long)want,
+			    page >= lo && page < hi ? " (a page given back with MADV_DONTNEED)" : "");
+	}
+	guest_end(vcpu);
+	vm_destroy(vcpu->vm);
+}
+
+static void test_munmap(void)
+{
+	const unsigned int lo = 512, n = 16;
+	uint64_t *h, *again;
+	struct vcpu *vcpu = cmd_vm(&h);
+	unsigned int page;
+	int r;
+
+	guest_fill(vcpu, 0x2222000000000000ULL, false);
+	TEST_ASSERT(munmap(qw(h, lo, 0), n * PAGE_SIZE) == 0, "munmap: %s", strerror(errno));
+	*guest_global_ptr(vcpu->vm, g_op) = OP_COPY;
+	r = __vcpu_run(vcpu);
+	TEST_ASSERT(r == -1 && errno == EFAULT,
+		    "HV_RUN with the slot's backing partly unmapped: %d (%s), expected EFAULT", r,
+		    r ? strerror(errno) : "no error");
+	again = mmap(qw(h, lo, 0), n * PAGE_SIZE, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	TEST_ASSERT(again == qw(h, lo, 0), "mmap MAP_FIXED: %s", strerror(errno));
+	for (page = lo; page < lo + n; page++)
+		*qw(h, page, 0) = 0x3333 + page;
+	vcpu_expect_sync(vcpu, 0);
+	for (page = 0; page < NPAGES; page++) {
+		uint64_t want = page >= lo && page < lo + n ? 0x3333 + page :
+				0x2222000000000000ULL ^ page;
+
+		TEST_ASSERT(*qw(h, page, 1) == want, "page %u: the guest read %#llx, expected %#llx",
+			    page, (unsigned long long)*qw(h, page, 1), (unsigned long long)want);
+	}
+	guest_end(vcpu);
+	vm_destroy(vcpu->vm);
+}
+
+static void test_mprotect(void)
+{
+	uint64_t *h, sum = 0;
+	struct vcpu *vcpu = cmd_vm(&h);
+	unsigned int page;
+	struct ucall uc;
+	int r;
+
+	guest_fill(vcpu, 0x4444000000000000ULL, false);
+	for (page = 0; page < NPAGES; page++)
+		sum += 0x4444000000000000ULL ^ page;
+	TEST_ASSERT(mprotect(h, MEM_SIZE, PROT_READ) == 0, "mprotect: %s", strerror(errno));
+	*guest_global_ptr(vcpu->vm, g_op) = OP_SUM;
+	TEST_ASSERT(vcpu_run_ucall(vcpu, &uc) == UCALL_SYNC && uc.args[0] == 1,
+		    "the guest's reads of read-only backing did not complete");
+	TEST_ASSERT(uc.args[1] == sum, "the guest summed %#llx, expected %#llx",
+		    (unsigned long long)uc.args[1], (unsigned long long)sum);
+	vcpu_expect_sync(vcpu, 0);
+
+	*guest_global_ptr(vcpu->vm, g_page) = 77;
+	*guest_global_ptr(vcpu->vm, g_tag) = 0x5555;
+	*guest_global_ptr(vcpu->vm, g_op) = OP_WRITE_ONE;
+	r = __vcpu_run(vcpu);
+	TEST_ASSERT(r == -1 && errno == EFAULT,
+		    "a guest write to read-only backing: HV_RUN %d (%s), expected EFAULT", r,
+		    r ? strerror(errno) : "no error");
+	TEST_ASSERT(*qw(h, 77, 2) == 0, "the write landed in read-only memory");
+	TEST_ASSERT(mprotect(h, MEM_SIZE, PROT_READ | PROT_WRITE) == 0, "mprotect: %s",
+		    strerror(errno));
+	vcpu_expect_sync(vcpu, 0);
+	TEST_ASSERT(*qw(h, 77, 2) == 0x5555, "after mprotect back: the VMM reads %#llx, expected 0x5555",
+		    (unsigned long long)*qw(h, 77, 2));
+	guest_end(vcpu);
+	vm_destroy(vcpu->vm);
+}
+
+static long read_long(const char *path)
+{
+	char buf[64] = "";
+	long v = -1;
+	FILE *f = fopen(path, "r");
+
+	if (f) {
+		if (fgets(buf, sizeof(buf), f))
+			v = strtol(buf, NULL, 10);
+		fclose(f);
+	}
+	return v;
+}
+
+static bool write_str(const char *path, const char *v)
+{
+	int fd = open(path, O_WRONLY);
+	bool ok;
+
+	if (fd < 0)
+		return false;
+	ok = write(fd, v, strlen(v)) == (ssize_t)strlen(v);
+	close(fd);
+	return ok;
+}
+
+/* This process's pages KSM has merged, from /proc/self/ksm_merging_pages (5.19+). */
+static long ksm_merging_pages(void)
+{
+	return read_long("/proc/self/ksm_merging_pages");
+}
+
+static void test_ksm(void)
+{
+	uint64_t *h;
+	struct vcpu *vcpu;
+	unsigned int page;
+	long merged = 0;
+	int i;
+
+	if (access("/sys/kernel/mm/ksm/run", W_OK))
+		TEST_SKIP("the kernel has no KSM (CONFIG_KSM)");
+	vcpu = cmd_vm(&h);
+	TEST_ASSERT(madvise(h, MEM_SIZE, MADV_MERGEABLE) == 0, "madvise(MADV_MERGEABLE): %s",
+		    strerror(errno));
+	/* Every page alike: the guest's qword 0, the rest zero. */
+	guest_fill(vcpu, 0x6666, true);
+	TEST_ASSERT(write_str("/sys/kernel/mm/ksm/pages_to_scan", "4096") &&
+		    write_str("/sys/kernel/mm/ksm/sleep_millisecs", "10") &&
+		    write_str("/sys/kernel/mm/ksm/run", "1"), "cannot start ksmd");
+	/* ksmd needs two passes over the pages (the first only checksums them). */
+	for (i = 0; i < 600 && merged < (long)NPAGES / 2; i++) {
+		usleep(100 * 1000);
+		merged = ksm_merging_pages();
+	}
+	/* Stop scanning, keeping what is merged: the guest now meets shared pages. */
+	write_str("/sys/kernel/mm/ksm/run", "0");
+	TEST_ASSERT(merged >= (long)NPAGES / 2,
+		    "KSM merged %ld of the %lu identical guest pages in 60 s (hv holds references?)",
+		    merged, (unsigned long)NPAGES);
+
+	/* Still the guest's data... */
+	guest_op(vcpu, OP_COPY);
+	for (page = 0; page < NPAGES; page++)
+		TEST_ASSERT(*qw(h, page, 1) == 0x6666, "page %u: the guest read %#llx", page,
+			    (unsigned long long)*qw(h, page, 1));
+	/* ...and each page its own again once written. */
+	guest_fill(vcpu, 0x7000, false);
+	guest_op(vcpu, OP_COPY);
+	for (page = 0; page < NPAGES; page++)
+		TEST_ASSERT(*qw(h, page, 0) == (0x7000 ^ page) && *qw(h, page, 1) == (0x7000 ^ page),
+			    "page %u: %#llx %#llx, expected %#x in both", page,
+			    (unsigned long long)*qw(h, page, 0), (unsigned long long)*qw(h, page, 1),
+			    0x7000 ^ page);
+	/* Unmerge whatever is left, so that no other test meets KSM pages. */
+	write_str("/sys/kernel/mm/ksm/run", "2");
+	guest_end(vcpu);
+	vm_destroy(vcpu->vm);
+}
+
+/* AnonHugePages of the mapping that holds @p, in KiB, from /proc/self/smaps (-1: not found). */
+static long anon_huge_kb(const void *p)
+{
+	unsigned long lo, hi, a = (unsigned long)p;
+	char line[256];
+	long kb = -1;
+	bool in = false;
+	FILE *f = fopen("/proc/self/smaps", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' ')) {
+			in = a >= lo && a < hi;
+			continue;
+		}
+		if (in && sscanf(line, "AnonHugePages: %ld kB", &kb) == 1)
+			break;
+	}
+	fclose(f);
+	return kb;
+}
+
+/* The "N 2 MiB leaves" of this process's VM in hv's debugfs summary (-1: none found). */
+static long debugfs_large_leaves(void)
+{
+	char path[300], line[256], prefix[32];
+	long tables, small, large = -1;
+	struct dirent *d;
+	DIR *dir = opendir("/sys/kernel/debug/hv");
+
+	if (!dir)
+		return -1;
+	snprintf(prefix, sizeof(prefix), "%d-", (int)getpid());
+	while ((d = readdir(dir))) {
+		FILE *f;
+
+		if (strncmp(d->d_name, prefix, strlen(prefix)))
+			continue;
+		snprintf(path, sizeof(path), "/sys/kernel/debug/hv/%s/stats", d->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		while (fgets(line, sizeof(line), f))
+			sscanf(line, "nested page table: %ld table pages, %ld 4 KiB leaves, %ld 2 MiB leaves",
+			       &tables, &small, &large);
+		fclose(f);
+	}
+	closedir(dir);
+	return large;
+}
+
+/*
+ * A VM as cmd_vm()'s, its slot backed by transparent huge pages the VMM
+ * has filled (qword 0 of every page = tag ^ page): 2 MiB-aligned, madvised,
+ * and checked to be huge in /proc/self/smaps.
+ */
+static struct vcpu *thp_vm(uint64_t **h, uint64_t tag)
+{
+	const char *thp = "/sys/kernel/mm/transparent_hugepage/enabled";
+	struct vcpu *vcpu;
+	unsigned int page;
+	struct vm *vm;
+	uint8_t *raw;
+	long kb;
+
+	char mode[80] = "";
+	FILE *f;
+
+	f = fopen(thp, "r");
+	if (!f)
+		TEST_SKIP("the kernel has no transparent huge pages (CONFIG_TRANSPARENT_HUGEPAGE)");
+	TEST_ASSERT(fgets(mode, sizeof(mode), f), "cannot read %s", thp);
+	fclose(f);
+	/* "always" and "madvise" both give MADV_HUGEPAGE memory huge pages. */
+	if (strstr(mode, "[never]"))
+		TEST_ASSERT(write_str(thp, "madvise"), "cannot set %s", thp);
+	raw = mmap(NULL, MEM_SIZE + SZ_2M, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	TEST_ASSERT(raw != MAP_FAILED, "mmap");
+	*h = (uint64_t *)(((uintptr_t)raw + SZ_2M - 1) & ~(uintptr_t)(SZ_2M - 1));
+	TEST_ASSERT(madvise(*h, MEM_SIZE, MADV_HUGEPAGE) == 0, "madvise(MADV_HUGEPAGE): %s",
+		    strerror(errno));
+	for (page = 0; page < NPAGES; page++)
+		*qw(*h, page, 0) = tag ^ page;
+	kb = anon_huge_kb(*h);
+	TEST_ASSERT(kb >= (long)(MEM_SIZE / 1024), "the backing is not huge: AnonHugePages %ld kB of %ld",
+		    kb, (long)(MEM_SIZE / 1024));
+
+	vm = vm_create(0);
+	vcpu = vm_vcpu_add(vm, 0, guest_cmds);
+	vm_set_memory_region(vm, MEM_SLOT, 0, MEM_GPA, MEM_SIZE, *h);
+	virt_map(vm, MEM_GVA, MEM_GPA, MEM_SIZE);
+	vcpu_args_set(vcpu, MEM_GVA, NPAGES);
+	vcpu_expect_sync(vcpu, 0);
+	return vcpu;
+}
+
+static uint64_t npf_count(struct vcpu *vcpu)
+{
+	struct hv_stats st;
+
+	vcpu_get_stats(vcpu, &st);
+	return st.exits[HV_STAT_NPF];
+}
+
+static void test_thp(void)
+{
+	const unsigned int given_back = 300, rewritten = 700;
+	uint64_t *h, before, faults;
+	struct vcpu *vcpu = thp_vm(&h, 0x8888000000000000ULL);
+	unsigned int page;
+	long large;
+
+	before = npf_count(vcpu);
+	guest_op(vcpu, OP_COPY);
+	faults = npf_count(vcpu) - before;
+	TEST_ASSERT(faults <= 4, "%llu nested faults for 1024 pages on 2 MiB host pages "
+		    "(two 2 MiB leaves would take 2)", (unsigned long long)faults);
+	large = debugfs_large_leaves();
+	TEST_ASSERT(large == 2, "hv's debugfs summary: %ld 2 MiB leaves, expected 2", large);
+	for (page = 0; page < NPAGES; page++)
+		TEST_ASSERT(*qw(h, page, 1) == (0x8888000000000000ULL ^ page),
+			    "page %u: the guest read %#llx", page, (unsigned long long)*qw(h, page, 1));
+
+	/* One page given back: the host splits that huge page, hv drops that 2 MiB leaf. */
+	TEST_ASSERT(madvise(qw(h, given_back, 0), PAGE_SIZE, MADV_DONTNEED) == 0,
+		    "madvise(MADV_DONTNEED): %s", strerror(errno));
+	*qw(h, rewritten, 0) = 0x4242;
+	guest_op(vcpu, OP_COPY);
+	for (page = 0; page < NPAGES; page++) {
+		uint64_t want = page == given_back ? 0 : page == rewritten ? 0x4242 :
+				0x8888000000000000ULL ^ page;
+
+		TEST_ASSERT(*qw(h, page, 1) == want, "page %u: the guest read %#llx, expected %#llx",
+			    page, (unsigned long long)*qw(h, page, 1), (unsigned long long)want);
+	}
+	large = debugfs_large_leaves();
+	TEST_ASSERT(large == 1, "after the split: %ld 2 MiB leaves, expected 1", large);
+	guest_end(vcpu);
+	vm_destroy(vcpu->vm);
+}
+
+static void test_thp_dirty_log(void)
+{
+	static const unsigned int written[] = { 1, 2, 511, 512, 1000 };
+	uint64_t *h, bitmap[NPAGES / 64];
+	struct vcpu *vcpu = thp_vm(&h, 0x9999);
+	struct hv_dirty_log log = { .slot = MEM_SLOT };
+	unsigned int i, page;
+	long large;
+
+	if (!hv_check_cap(HV_CAP_DIRTY_LOG))
+		TEST_SKIP("HV_CAP_DIRTY_LOG is 0");
+	guest_op(vcpu, OP_COPY);		/* mapped with 2 MiB leaves, written */
+	large = debugfs_large_leaves();
+	TEST_ASSERT(large == 2, "%ld 2 MiB leaves before logging, expected 2", large);
+	vm_set_memory_region(vcpu->vm, MEM_SLOT, HV_MEM_LOG_DIRTY, MEM_GPA, MEM_SIZE, h);
+	large = debugfs_large_leaves();
+	TEST_ASSERT(large == 0, "%ld 2 MiB leaves while logging, expected 0", large);
+	for (i = 0; i < sizeof(written) / sizeof(written[0]); i++) {
+		*guest_global_ptr(vcpu->vm, g_page) = written[i];
+		*guest_global_ptr(vcpu->vm, g_tag) = 0xd1d1;
+		guest_op(vcpu, OP_WRITE_ONE);
+	}
+	memset(bitmap, 0xa5, sizeof(bitmap));
+	log.bitmap = (uint64_t)(uintptr_t)bitmap;
+	TEST_ASSERT(hv_ioctl_get_dirty_log(vcpu->vm->fd, &log) == 0, "HV_GET_DIRTY_LOG: %s",
+		    strerror(errno));
+	for (page = 0, i = 0; page < NPAGES; page++) {
+		bool dirty = bitmap[page / 64] >> (page % 64) & 1;
+		bool want = i < sizeof(written) / sizeof(written[0]) && written[i] == page;
+
+		TEST_ASSERT(dirty == want, "page %u is %s in the log, expected %s", page,
+			    dirty ? "dirty" : "clean", want ? "dirty" : "clean");
+		i += want;
+	}
+	for (i = 0; i < sizeof(written) / sizeof(written[0]); i++)
+		TEST_ASSERT(*qw(h, written[i], 2) == 0xd1d1, "page %u: the write did not land",
+			    written[i]);
+	guest_end(vcpu);
+	vm_destroy(vcpu->vm);
+}
+
+static const struct hv_test tests[] = {
+	{ "dontneed_gives_fresh_pages", test_dontneed, 0 },
+	{ "munmap_faults_then_remap", test_munmap, 0 },
+	{ "mprotect_readonly", test_mprotect, 0 },
+	{ "ksm_merges_and_unshares", test_ksm, 180 },
+	{ "thp_maps_2m_then_splits", test_thp, 0 },
+	{ "thp_dirty_log_4k", test_thp_dirty_log, 0 },
+};
+
+int main(void)
+{
+	hv_test_main(tests, ARRAY_SIZE(tests));
+}
