@@ -225,5 +225,11 @@ void bench_guest_main(uint64_t op, uint64_t iters_warmup);
 
 /* report.c: reads "BENCH ..." lines, writes the table, CSV and SVG. */
 int bench_report(int argc, char **argv);
+/* report_virtio.c: the VBENCH lines of bench-init.sh's virtio figures. */
+#include <stdio.h>
+void virtio_parse_line(const char *line);
+void virtio_write_table(FILE *out);
+void virtio_write_csv(FILE *out);
+unsigned int virtio_figures(void);
 
 #endif /* HV_BENCH_H */

@@ -7,6 +7,9 @@
  *   OUTDIR/results.svg  per operation, hv's and KVM's distributions side
  *                       by side: whiskers p1..p99, box p25..p75, a mark at
  *                       the median, on a logarithmic cycle axis
+ * and, from the "VBENCH" lines of the virtio figures, a second table after
+ * the first (stdout and results.txt) and OUTDIR/results-virtio.csv
+ * (report_virtio.c).
  * Host-side only: no guest, no /dev/hv.
  */
 #include <errno.h>
@@ -323,19 +326,30 @@ int bench_report(int argc, char **argv)
 			fprintf(stderr, "hv_bench: %s: %s\n", argv[i], strerror(errno));
 			return 1;
 		}
-		while (fgets(line, sizeof(line), in))
+		while (fgets(line, sizeof(line), in)) {
 			parse_line(line);
+			virtio_parse_line(line);
+		}
 		fclose(in);
 	}
 	if (ok(&cells[OP_CPUID][0]))
 		floor_c = cells[OP_CPUID][0].p[P_50];
 
 	write_table(stdout, floor_c);
+	virtio_write_table(stdout);
 	f = open_out(argv[0], "results.txt");
 	if (!f)
 		return 1;
 	write_table(f, floor_c);
+	virtio_write_table(f);
 	fclose(f);
+	if (virtio_figures()) {
+		f = open_out(argv[0], "results-virtio.csv");
+		if (!f)
+			return 1;
+		virtio_write_csv(f);
+		fclose(f);
+	}
 	f = open_out(argv[0], "results.csv");
 	if (!f)
 		return 1;

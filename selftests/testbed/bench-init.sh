@@ -6,14 +6,23 @@
 #                   rmmod them
 # then hv_bench summarize for each. Rounds rather than all of hv then all of KVM: on a machine
 # whose cores other emulators share, a busy stretch then slows both alike instead of one side.
-# /etc/testbed.conf (mkinitramfs.sh -e) sets HV_BENCH_ARGS="ROUNDS ITERS WARMUP" and, for the
-# VMX run, HVTB_HEARTBEAT (seconds; the progress bound of run-bochs.sh).
+# Then the virtio figures (when the initramfs has hv-run, QEMU and /guest-bench.gz: bench.sh on
+# SVM), in rounds the same way: the nested Linux guest (/vmlinuz, /guest-bench.gz with
+# hvguest=vbench: selftests/vmm/guest-init.sh) once under hv-run with hv.ko loaded, once under
+# QEMU with -accel kvm with the kvm modules loaded; the same kernel, initramfs, disk image
+# (/tmp/vbench.img, VBENCH_DISK_MIB of random bytes, made once), RAM and vCPU count, and the
+# same host I/O path for the disk (vbench_hv_args and vbench_qemu_args below).
+# /etc/testbed.conf (mkinitramfs.sh -e) sets HV_BENCH_ARGS="ROUNDS ITERS WARMUP",
+# HV_VBENCH_ARGS="ROUNDS SECS" (virtio rounds, 0 for none; seconds per figure in the guest) and,
+# for the VMX run, HVTB_HEARTBEAT (seconds; the progress bound of run-bochs.sh).
 # Serial protocol (the "# hv-test:" markers are those of init.sh, so run-qemu.sh/run-bochs.sh
 # end the run the same way), read by bench.sh:
 #   # hv-test: START kernel=<uname -r> vendor=<svm|vmx|none> cpus=<n>
 #   # hv-test: RESULT not ok <step> # <why>        a module that did not load or unload
 #   # hv-test: INFO round <n>: hv rc=<rc> kvm rc=<rc>
 #   BENCH ...                                     hv_bench summarize's lines (selftests/bench)
+#   VBENCH <hv|kvm> <round> <device> <figure> key=value...   a guest's virtio figure
+#   # hv-test: INFO vbench <hv|kvm> round <n>: <s>s, rc=<rc>  one guest run (wall time, boot included)
 #   # hv-test: KERNEL <line>                       a bad kernel log line (WARNING, BUG, ...) since /init
 #   # hv-test: DONE
 PATH=/bin:/sbin:/usr/bin:/usr/sbin
@@ -110,6 +119,84 @@ done
 for b in hv kvm; do
 	/tests/hv_bench summarize "$b" "/tmp/$b.raw" 2>&1
 done
+
+# ---- virtio figures --------------------------------------------------------------------------
+# The guest, its RAM and vCPUs, and each device on both sides. The disk: cache=writeback (the
+# host's page cache, here the testbed's tmpfs; a guest FLUSH is an fdatasync) and aio=io_uring on
+# both; the guest's own requests are O_DIRECT (blkbench), so its page cache is out of the way.
+# A network figure adds its device to both functions and its program to guest-init.sh's vbench.
+VBENCH_DISK=/tmp/vbench.img
+VBENCH_DISK_MIB=64
+VBENCH_MEM_MIB=256
+vbench_cmdline() { echo "console=ttyS0 quiet panic=-1 hvguest=vbench hvguest_secs=$vsecs"; }
+vbench_hv_args() {
+	echo --kernel /vmlinuz --initrd /guest-bench.gz --mem "${VBENCH_MEM_MIB}M" --cpus 1 \
+		--disk "$VBENCH_DISK,cache=writeback,aio=io_uring"
+}
+vbench_qemu_args() {
+	echo -accel kvm -cpu host -machine pc -m "$VBENCH_MEM_MIB" -smp 1 -nodefaults -display none \
+		-no-reboot -serial stdio -monitor none -kernel /vmlinuz -initrd /guest-bench.gz \
+		-drive "file=$VBENCH_DISK,format=raw,if=none,id=vda,cache=writeback,aio=io_uring" \
+		-device virtio-blk-pci,drive=vda
+}
+
+# vbench_run BACKEND ROUND COMMAND...: one guest; its figures as VBENCH lines, a RESULT line if
+# it failed (its exit status, a "failed" line of the guest's, or no "vbench done").
+vbench_run() {
+	be=$1
+	vr=$2
+	shift 2
+	t0=$(date +%s)
+	timeout 900 "$@" </dev/null >/tmp/vbench.raw 2>/tmp/vbench.err
+	rc=$?
+	tr -d '\r' </tmp/vbench.raw >/tmp/vbench.out
+	echo "# hv-test: INFO vbench $be round $vr: $(($(date +%s) - t0))s, rc=$rc"
+	# what the VMM said (hv-run: the I/O path if io_uring was refused; QEMU: its warnings)
+	head -n 5 /tmp/vbench.err | sed "s/^/# hv-test: INFO vbench $be: /"
+	sed -n "s/^hv-guest: vbench \([a-z]* [a-z0-9_]* [a-z].*=.*\)/VBENCH $be $vr \1/p" /tmp/vbench.out
+	if [ "$rc" != 0 ] || grep -q '^hv-guest: vbench.*failed' /tmp/vbench.out ||
+		! grep -q '^hv-guest: vbench done' /tmp/vbench.out; then
+		echo "# hv-test: RESULT not ok vbench_$be # rc=$rc; $(grep -E 'failed|rror' /tmp/vbench.out /tmp/vbench.err | tail -n 3 | tr '\n' ' ')"
+		tail -n 20 /tmp/vbench.out /tmp/vbench.err
+	fi
+}
+
+# shellcheck disable=SC2086 # two words
+set -- ${HV_VBENCH_ARGS:-3 3}
+vrounds=$1
+vsecs=$2
+if [ "$vrounds" -gt 0 ] && [ -x /bin/hv-run ] && [ -x /usr/bin/qemu-system-x86_64 ] &&
+	[ -f /guest-bench.gz ]; then
+	dd if=/dev/urandom of=$VBENCH_DISK bs=1M count=$VBENCH_DISK_MIB 2>/dev/null
+	vbench_hv() {
+		if step vbench_load_hv insmod /hv.ko; then
+			# shellcheck disable=SC2046 # the arguments are words
+			vbench_run hv "$r" hv-run $(vbench_hv_args) --cmdline "$(vbench_cmdline)"
+			step vbench_unload_hv rmmod hv
+		fi
+	}
+	vbench_kvm() {
+		if kvm_load; then
+			# shellcheck disable=SC2046
+			vbench_run kvm "$r" qemu-system-x86_64 $(vbench_qemu_args) -append "$(vbench_cmdline)"
+		fi
+		kvm_unload
+	}
+	# Each round both, hv first in odd rounds and KVM first in even ones: whichever runs
+	# first on the fresh image (the other sees the pattern the first one's writes left) and
+	# any drift within the boot fall on both sides.
+	r=1
+	while [ "$r" -le "$vrounds" ]; do
+		if [ $((r % 2)) = 1 ]; then
+			vbench_hv
+			vbench_kvm
+		else
+			vbench_kvm
+			vbench_hv
+		fi
+		r=$((r + 1))
+	done
+fi
 
 # The bad-line test of demo-init.sh (check.sh's full one is for test runs), over what was logged
 # from /init on: the emulated CPU's own boot-time warnings (Bochs' inconsistent CPUID, which

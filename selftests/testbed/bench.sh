@@ -2,15 +2,20 @@
 # selftests/testbed/bench.sh [--svm|--vmx] [SERIES]     what `make bench` (and `make bench VMX=1`) runs.
 #   hv_bench (selftests/bench) in one testbed boot (bench-init.sh), in rounds: hv.ko loaded, one
 #   batch of every operation on /dev/hv, hv unloaded, kvm loaded (irqbypass, kvm, ccp, kvm-amd; or
-#   kvm-intel), one batch of every operation on /dev/kvm, kvm unloaded. Then `hv_bench report`
-#   turns the serial log into the table (printed), build/bench/results.txt, results.csv and
-#   results.svg.
+#   kvm-intel), one batch of every operation on /dev/kvm, kvm unloaded. On SVM then, in the same
+#   boot, the virtio figures: the nested Linux guest (the testbed's kernel, the guest initramfs of
+#   build-vmm.sh with selftests/bench's blkbench added) under hv-run on hv and under the build
+#   machine's QEMU (copied into the testbed initramfs with its libraries: mkinitramfs.sh -q) with
+#   -accel kvm, in rounds. Then `hv_bench report` turns the serial log into the tables (printed),
+#   build/bench/results.txt, results.csv, results.svg and results-virtio.csv.
 #   --svm (default): QEMU TCG, -cpu EPYC, Debian SERIES (default 6.12), one CPU (no second
 #   emulated CPU competing for the host's cores). --vmx: Bochs (corei7_skylake_x), smaller counts.
 #   Not a test: nothing is compared against a threshold; the exit status is 1 only if a step or
 #   an operation failed (not for "n/a", which names why an operation cannot be compared).
 # Environment: HV_SKIP_DEPS=1 (do not run deps.sh), HV_BENCH_OUT (instead of build/bench),
 #   HV_BENCH_ARGS="ROUNDS ITERS WARMUP" (default "10 2000 100" on SVM, "3 200 20" on VMX),
+#   HV_VBENCH_ARGS="ROUNDS SECS" (the virtio figures on SVM: rounds of one hv-run and one QEMU
+#   guest each, default 3, "0 0" for none; seconds per figure in the guest, default 3),
 #   HV_QEMU_TIMEOUT (default 1200), HV_QEMU_TEE=1 / HV_BOCHS_TEE=1 (the console live).
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -51,9 +56,27 @@ else
 	args=${HV_BENCH_ARGS:-3 200 20}
 	envs+=(-e HVTB_HEARTBEAT=0.5)
 fi
+vbench=()
+if [ "$vendor" = svm ]; then
+	vargs=${HV_VBENCH_ARGS:-3 3}
+	[[ "$vargs" =~ ^[0-9]+\ [0-9]+$ ]] || hv_die "HV_VBENCH_ARGS must be 'ROUNDS SECS'"
+	if [ "${vargs% *}" != 0 ]; then
+		step "hv-run and the guest initramfs"
+		"$tb/build-vmm.sh" "$out/vmm" || hv_die "build-vmm.sh failed"
+		# The guest's initramfs with blkbench: build-vmm.sh's, and a second archive after it
+		# (the kernel unpacks concatenated archives in turn), so make check's stays as it is.
+		rm -rf "$out/guest-extra"
+		install -D -m 0755 "$out/bin/blkbench" "$out/guest-extra/bin/blkbench"
+		(cd "$out/guest-extra" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) |
+			gzip -9 | cat "$out/vmm/guest.gz" - >"$out/guest-bench.gz"
+		echo " ok"
+		vbench=(-V "$out/vmm" -q -f "$out/guest-bench.gz=/guest-bench.gz")
+	fi
+	envs+=(-e "HV_VBENCH_ARGS=$vargs")
+fi
 step "testbed initramfs"
 "$tb/mkinitramfs.sh" -m "$hvko" -i "$tb/bench-init.sh" -v "$vendor" -e "HV_BENCH_ARGS=$args" \
-	"${envs[@]}" "$kver" "$out/initrd.gz" "$out/bin/hv_bench"
+	"${envs[@]}" "${vbench[@]}" "$kver" "$out/initrd.gz" "$out/bin/hv_bench"
 echo " ok"
 
 log=$out/bench.log
@@ -72,7 +95,7 @@ echo " $(($(date +%s) - t))s"
 tr -d '\r' <"$log" >"$log.txt"
 
 echo
-grep -E '^# hv-test: (START|RESULT not ok|KERNEL|INFO round)' "$log.txt" | sed 's/^# hv-test: /bench: testbed: /' || true
+grep -E '^# hv-test: (START|RESULT not ok|KERNEL|INFO round|INFO vbench)' "$log.txt" | sed 's/^# hv-test: /bench: testbed: /' || true
 ok=1
 grep -q '^# hv-test: DONE' "$log.txt" || { echo "bench: the testbed did not finish (see $log)"; ok=0; }
 grep -q '^# hv-test: RESULT not ok' "$log.txt" && ok=0
@@ -80,6 +103,6 @@ grep -q '^# hv-test: KERNEL ' "$log.txt" && ok=0
 echo
 "$out/bin/hv_bench" report "$out" "$log.txt" || ok=0
 echo
-echo "bench: $out/results.txt, results.csv, results.svg; serial log $log; $(($(date +%s) - t_all)) s wall"
+echo "bench: $out/results.txt, results.csv, results.svg, results-virtio.csv; serial log $log; $(($(date +%s) - t_all)) s wall"
 [ $ok = 1 ] || { echo "bench: FAILED"; exit 1; }
 echo "bench: ok"

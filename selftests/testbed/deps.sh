@@ -11,6 +11,9 @@ set -euo pipefail
 
 pkgs=(build-essential linux-headers-amd64 linux-headers-6.12-amd64 qemu-system-x86 busybox-static
 	cpio xz-utils kmod libc6-dev e2fsprogs
+	# make bench copies QEMU into the testbed with the firmware a -kernel boot reads (bios-256k.bin,
+	# linuxboot_dma.bin, kvmvapic.bin); qemu-system-x86 depends on both, named here for that use
+	seabios qemu-system-data
 	# hv-run's virtio-blk I/O (liburing.a, linked statically)
 	liburing-dev
 	# the kselftest framework's lib.mk installs with rsync (make -C selftests/hv install)

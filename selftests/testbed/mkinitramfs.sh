@@ -1,7 +1,7 @@
 #!/bin/bash
 # selftests/testbed/mkinitramfs.sh [-m HV_KO] [-k KUNIT_KO] [-t SECS] [-v svm|vmx] [-x HELPER_KO]...
 #                                  [-V VMM_DIR] [-i INIT] [-e NAME=VALUE]... [-c CASES] [-K KSFT_DIR]
-#                                  KVER OUT.cpio.gz [TEST_BINARY...]
+#                                  [-q] [-f SRC=DEST]... KVER OUT.cpio.gz [TEST_BINARY...]
 #   Builds the testbed initramfs (gzip'd newc cpio) for kernel KVER and the vendor of the emulated
 #   CPU (-v, default svm):
 #     /init            selftests/testbed/init.sh
@@ -35,6 +35,12 @@
 #     /vmlinuz         the testbed's own kernel KVER, booted again as a nested guest; on the
 #                      debug kernel Debian's 6.1 kernel instead (its sanitizers would only slow the
 #                      guest: what they check is hv.ko, in the testbed's own kernel)
+#   -q (make bench's virtio figures): the build machine's qemu-system-x86_64 at /usr/bin, with the
+#                    libraries ldd names and the loader at their paths, and the firmware a
+#                    direct -kernel boot of `-machine pc` reads (SeaBIOS bios-256k.bin,
+#                    linuxboot_dma.bin, kvmvapic.bin) where the binary looks for it; about 17 MB
+#                    compressed, so only the bench's initramfs has it
+#   -f SRC=DEST      the file SRC at DEST (an absolute path) too
 #   -i INIT replaces /init (make demo uses selftests/testbed/demo-init.sh).
 #   The kernel image must be in the cache of kernel.sh (it is fetched when it is not).
 set -euo pipefail
@@ -43,7 +49,8 @@ set -euo pipefail
 
 usage() {
 	hv_die "usage: mkinitramfs.sh [-m HV_KO] [-k KUNIT_KO] [-t SECS] [-v svm|vmx] [-x HELPER_KO]..." \
-		"[-V VMM_DIR] [-i INIT] [-e NAME=VALUE]... [-c CASES] [-K KSFT_DIR] KVER OUT.cpio.gz [TEST_BINARY...]"
+		"[-V VMM_DIR] [-i INIT] [-e NAME=VALUE]... [-c CASES] [-K KSFT_DIR] [-q] [-f SRC=DEST]..." \
+		"KVER OUT.cpio.gz [TEST_BINARY...]"
 }
 hvko=""
 kunitko=""
@@ -55,7 +62,9 @@ init=$HV_TESTBED_DIR/init.sh
 envs=()
 cases=""
 ksft=""
-while getopts m:k:t:v:x:V:i:e:c:K: opt; do
+qemu=0
+files=()
+while getopts m:k:t:v:x:V:i:e:c:K:qf: opt; do
 	case "$opt" in
 	m) hvko=$OPTARG ;;
 	k) kunitko=$OPTARG ;;
@@ -68,6 +77,9 @@ while getopts m:k:t:v:x:V:i:e:c:K: opt; do
 	   envs+=("$OPTARG") ;;
 	c) cases=$OPTARG ;;
 	K) ksft=$OPTARG ;;
+	q) qemu=1 ;;
+	f) [[ "$OPTARG" =~ ^[^=]+=/[^=]+$ ]] || hv_die "bad -f '$OPTARG' (SRC=/DEST)"
+	   files+=("$OPTARG") ;;
 	*) usage ;;
 	esac
 done
@@ -108,6 +120,15 @@ if [ -n "$cases" ]; then
 		>"$stage/etc/testbed.cases"
 fi
 
+# A dynamically linked program at its path, with the libraries ldd names and the loader.
+add_dynamic() { # add_dynamic PATH
+	local lib
+	install -D -m 0755 "$1" "$stage$1"
+	for lib in $(ldd "$1" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'); do
+		[ -e "$stage$lib" ] || install -D -m 0755 "$(readlink -f "$lib")" "$stage$lib"
+	done
+}
+
 if [ -n "$vmmdir" ]; then
 	for f in hv-run hv-info hv-stat linetime guest.gz; do
 		[ -f "$vmmdir/$f" ] || hv_die "$vmmdir/$f is missing (run build-vmm.sh)"
@@ -130,14 +151,25 @@ if [ -n "$vmmdir" ]; then
 	# linked), each with the libraries ldd names and the loader, at the same paths.
 	for tool in /usr/sbin/mke2fs /usr/sbin/e2fsck /usr/sbin/debugfs; do
 		[ -x "$tool" ] || hv_die "$tool is missing (install e2fsprogs)"
-		install -D -m 0755 "$tool" "$stage$tool"
-		for lib in $(ldd "$tool" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'); do
-			[ -e "$stage$lib" ] || install -D -m 0755 "$(readlink -f "$lib")" "$stage$lib"
-		done
+		add_dynamic "$tool"
 	done
 	ln -sf mke2fs "$stage/usr/sbin/mkfs.ext4"
 	[ ! -f /etc/mke2fs.conf ] || install -D -m 0644 /etc/mke2fs.conf "$stage/etc/mke2fs.conf"
 fi
+
+if [ "$qemu" = 1 ]; then
+	[ -x /usr/bin/qemu-system-x86_64 ] || hv_die "qemu-system-x86_64 is missing (install qemu-system-x86)"
+	add_dynamic /usr/bin/qemu-system-x86_64
+	# Debian's QEMU looks in /usr/share/qemu, then /usr/share/seabios (its firmware path).
+	for fw in /usr/share/seabios/bios-256k.bin /usr/share/qemu/linuxboot_dma.bin /usr/share/qemu/kvmvapic.bin; do
+		[ -f "$fw" ] || hv_die "$fw is missing (install qemu-system-data and seabios)"
+		install -D -m 0644 "$(readlink -f "$fw")" "$stage$fw"
+	done
+fi
+for f in "${files[@]}"; do
+	[ -f "${f%%=*}" ] || hv_die "${f%%=*} does not exist"
+	install -D -m 0644 "${f%%=*}" "$stage${f#*=}"
+done
 
 if [ -n "$hvko" ]; then
 	if [ -f "$hvko" ]; then
