@@ -210,7 +210,9 @@ int main(int argc, char **argv)
 	unsigned int secs = 3, i;
 	int bad = 0;
 
-	if (argc < 2 || argc > 3 || (argc == 3 && (secs = (unsigned int)atoi(argv[2])) == 0)) {
+	if (argc == 3)
+		secs = (unsigned int)atoi(argv[2]);
+	if (argc < 2 || argc > 3 || !secs) {
 		fprintf(stderr, "usage: blkbench DEVICE [SECS]\n");
 		return 2;
 	}

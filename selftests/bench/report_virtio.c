@@ -140,8 +140,8 @@ void virtio_write_table(FILE *out)
 		return;
 	for (i = 0; i < nfigs; i++)
 		rounds = figs[i].n[0] > rounds ? figs[i].n[0] : rounds;
-	fprintf(out, "\nvirtio: the nested Linux guest's own figures (blkbench: O_DIRECT on /dev/vda, "
-		     "CLOCK_MONOTONIC),\nhv-run on hv against QEMU on KVM, same kernel, initramfs, "
+	fprintf(out, "\nvirtio: the nested Linux guest's own figures (blkbench: O_DIRECT on "
+		     "/dev/vda, CLOCK_MONOTONIC),\nhv-run on hv against QEMU on KVM, same kernel, initramfs, "
 		     "disk image, RAM and vCPUs;\nthe median of %u rounds; 'MB/s range' the rounds' "
 		     "lowest and highest; latency in us per request.\n"
 		     "hv/KVM: MB/s (above 1: hv-run moves more) and p50 latency (below 1: hv-run "
