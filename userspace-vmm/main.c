@@ -38,6 +38,8 @@ static void usage(FILE *out)
 		"  --initrd FILE     initramfs (Linux) or the boot module (multiboot)\n"
 		"  --cmdline STR     kernel command line (bzImage default: '" LINUX_DEFAULT_CMDLINE "')\n"
 		"  --mem SIZE        guest RAM; suffix K, M, G or T, plain numbers are MiB (default 256M)\n"
+		"  --hugepages       guest RAM on the host's transparent huge pages (MADV_HUGEPAGE,\n"
+		"                    2 MiB-aligned): hv maps them with 2 MiB nested leaves\n"
 		"  --cpus N          vCPUs, 1 to 64 (default 1); more than 1 needs hv's local APIC\n"
 		"  --no-lapic        no local APIC, I/O APIC or MADT: the 8259-only, single-vCPU PC\n"
 		"  --cpu-affinity LIST  pin vCPU i's thread to the i-th host CPU of LIST (e.g. 0,2-3)\n"
@@ -239,7 +241,8 @@ static int parse_affinity(const char *arg, struct vm_config *cfg)
 }
 
 enum { OPT_KERNEL = 256, OPT_INITRD, OPT_CMDLINE, OPT_MEM, OPT_CPUS, OPT_CONSOLE, OPT_STATS,
-       OPT_DEBUG, OPT_VERSION, OPT_RNG, OPT_NO_LAPIC, OPT_AFFINITY, OPT_NO_IOEVENTFD, OPT_NO_COALESCED,
+       OPT_DEBUG, OPT_VERSION, OPT_RNG, OPT_HUGEPAGES, OPT_NO_LAPIC, OPT_AFFINITY, OPT_NO_IOEVENTFD,
+       OPT_NO_COALESCED,
        OPT_END,
        OPT_DISK };
 
@@ -257,6 +260,7 @@ static int parse_options(int argc, char **argv, struct vm_config *cfg)
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ "rng", no_argument, NULL, OPT_RNG },
+		{ "hugepages", no_argument, NULL, OPT_HUGEPAGES },
 		{ "no-lapic", no_argument, NULL, OPT_NO_LAPIC },
 		{ "no-ioeventfd", no_argument, NULL, OPT_NO_IOEVENTFD },
 		{ "no-coalesced", no_argument, NULL, OPT_NO_COALESCED },
@@ -293,6 +297,7 @@ static int parse_options(int argc, char **argv, struct vm_config *cfg)
 		case OPT_STATS: cfg->stats = true; break;
 		case OPT_DEBUG: cfg->debug = true; break;
 		case OPT_RNG: cfg->rng = true; break;
+		case OPT_HUGEPAGES: cfg->hugepages = true; break;
 		case OPT_NO_LAPIC: cfg->no_lapic = true; break;
 		case OPT_NO_IOEVENTFD: cfg->no_ioeventfd = true; break;
 		case OPT_NO_COALESCED: cfg->no_coalesced = true; break;

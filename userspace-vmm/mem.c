@@ -1,27 +1,59 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * hv-run: guest RAM, see mem.h for the map.  The mapping is MAP_NORESERVE:
- * hv pins a page only when the guest first touches it, so an idle 1 GiB
- * guest costs what it touched.
+ * ordinary memory that hv maps into the guest when it first touches a page
+ * (and follows if the host swaps, merges or moves it), so an idle 1 GiB
+ * guest costs what it touched.  MADV_DONTFORK: a child of hv-run (none
+ * today) would otherwise make every guest page copy-on-write, and hv drop
+ * its mappings of all of them.  With huge pages (--hugepages) the mapping
+ * is 2 MiB-aligned and MADV_HUGEPAGE: the host backs it with transparent
+ * huge pages where it can, and hv maps those with 2 MiB nested leaves
+ * (guest-physical and host addresses share their offsets in a 2 MiB frame).
  */
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
 
 #include "hv_ioctl.h"
 #include "mem.h"
 
+#define MEM_HUGE_SIZE	(2ULL << 20)
+
 int mem_init(struct guest_mem *mem, uint64_t size)
 {
-	void *p;
+	return mem_init_huge(mem, size, false);
+}
+
+int mem_init_huge(struct guest_mem *mem, uint64_t size, bool huge)
+{
+	uint64_t extra = huge ? MEM_HUGE_SIZE : 0;
+	uint8_t *p, *aligned;
 
 	memset(mem, 0, sizeof(*mem));
 	if (size < MEM_MIN_SIZE || (size & 0xfff))
 		return -EINVAL;
-	p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+	p = mmap(NULL, size + extra, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (p == MAP_FAILED)
 		return -errno;
+	aligned = p;
+	if (huge) {
+		aligned = (uint8_t *)(((uintptr_t)p + MEM_HUGE_SIZE - 1) & ~(uintptr_t)(MEM_HUGE_SIZE - 1));
+		if (aligned != p)
+			munmap(p, aligned - p);
+		if (aligned + size != p + size + extra)
+			munmap(aligned + size, p + size + extra - (aligned + size));
+		if (madvise(aligned, size, MADV_HUGEPAGE)) {
+			int e = errno;
+
+			munmap(aligned, size);
+			return -e;
+		}
+	}
+	/* Best effort: without it a fork only costs copy-on-write. */
+	madvise(aligned, size, MADV_DONTFORK);
+	p = aligned;
 	mem->host = p;
 	mem->size = size;
 	mem->low_end = size < MEM_LOW_MAX ? size : MEM_LOW_MAX;

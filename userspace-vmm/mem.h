@@ -45,6 +45,11 @@ struct guest_mem {
 
 /* 0, or -errno (mapping failed).  @size is page aligned and >= MEM_MIN_SIZE. */
 int mem_init(struct guest_mem *mem, uint64_t size);
+/*
+ * The same, with @huge (--hugepages): 2 MiB-aligned and MADV_HUGEPAGE;
+ * -EINVAL then also means the host has no transparent huge pages.
+ */
+int mem_init_huge(struct guest_mem *mem, uint64_t size, bool huge);
 void mem_destroy(struct guest_mem *mem);
 
 /*

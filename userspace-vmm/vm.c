@@ -528,7 +528,11 @@ int vm_create(struct vm *vm)
 	}
 	if (vm->fd < 0)
 		return vm_fail("HV_CREATE_VM", errno);
-	r = mem_init(&vm->mem, vm->cfg.mem_size);
+	r = mem_init_huge(&vm->mem, vm->cfg.mem_size, vm->cfg.hugepages);
+	if (r == -EINVAL && vm->cfg.hugepages) {
+		fprintf(stderr, "hv-run: --hugepages: this host's kernel has no transparent huge pages (madvise(MADV_HUGEPAGE) refused)\n");
+		return VM_EXIT_ERROR;
+	}
 	if (r)
 		return vm_fail("guest memory", -r);
 	r = mem_register(&vm->mem, vm->fd);

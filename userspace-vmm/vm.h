@@ -78,6 +78,7 @@ struct vm_config {
 	const char *initrd;
 	const char *cmdline;		/* NULL: none given (boot loaders pick a default) */
 	uint64_t mem_size;
+	bool hugepages;			/* --hugepages: RAM on transparent huge pages */
 	unsigned int nr_cpus;
 	bool no_lapic;			/* --no-lapic: the 8259-only, single-vCPU platform */
 	bool no_ioeventfd;		/* --no-ioeventfd: virtio notifications exit to hv-run */
