@@ -501,23 +501,83 @@ bool hv_mmu_zap_range(struct hv_vm *vm, u64 gpa, u64 size)
 	return zapped;
 }
 
+/*
+ * Table pages to split the 2 MiB leaves of a slot whose logging turns on,
+ * allocated before mmu_lock: one a 2 MiB leaf the VM has (at most one a
+ * 2 MiB of the slot).  Best effort: a leaf left without a page is zapped.
+ */
+int hv_mmu_split_pool_alloc(struct hv_vm *vm, u64 size, struct hv_tdp_split_pool *pool)
+{
+	unsigned long want = min_t(u64, READ_ONCE(vm->tdp.nr_large), size / HV_TDP_2M);
+
+	pool->nr = 0;
+	pool->pages = NULL;
+	if (!want)
+		return 0;
+	pool->pages = kvcalloc(want, sizeof(void *), GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	if (!pool->pages)
+		return -ENOMEM;
+	while (pool->nr < want) {
+		void *page = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+
+		if (!page)
+			break;
+		pool->pages[pool->nr++] = page;
+	}
+	return 0;
+}
+
+void hv_mmu_split_pool_free(struct hv_tdp_split_pool *pool)
+{
+	while (pool->nr)
+		free_page((unsigned long)pool->pages[--pool->nr]);
+	kvfree(pool->pages);
+	pool->pages = NULL;
+}
+
 struct hv_write_protect {
+	struct hv_tdp_split_pool *pool;	/* tables for the 2 MiB leaves, or NULL */
 	bool lost_write;		/* a leaf lost its write permission: flush */
 	bool zapped;			/* a 2 MiB leaf went: the gpa caches forget */
 };
 
 /*
+ * Replace the 2 MiB leaf at @pde with a table of 512 read-only 4 KiB leaves
+ * of the same pages, as KVM's eager split does: the guest keeps every
+ * mapping, only its writes fault (and are logged) at 4 KiB granularity.
+ * The table is filled before it is published: the lock-free walkers may
+ * follow the new entry at once, and find either leaf the same page.
+ */
+static void hv_tdp_split_large(struct hv_vm *vm, u64 *pde, u64 *table)
+{
+	phys_addr_t base = *pde & HV_TDP_ADDR_MASK;
+	unsigned int i;
+
+	for (i = 0; i < HV_TDP_ENTRIES; i++)
+		table[i] = hv_tdp_make_leaf(base + i * PAGE_SIZE, false, false);
+	/* The entries before the table that holds them. */
+	smp_wmb();
+	WRITE_ONCE(*pde, hv_ops->tdp_table(__pa(table)));
+	vm->tdp.nr_tables++;
+	vm->tdp.nr_large--;
+	vm->tdp.nr_leaves += HV_TDP_ENTRIES;
+}
+
+/*
  * Logging turns on: a present leaf loses write permission.  A 2 MiB leaf
- * goes instead: the log has one bit a 4 KiB page, and the range's next
- * faults map 4 KiB leaves (a logging slot maps no other).
+ * is split into 4 KiB ones (the log has one bit a 4 KiB page, and a
+ * logging slot maps no other), or zapped if the pool has no table left.
  */
 static void hv_tdp_write_protect_leaf(struct hv_vm *vm, u64 *ptep, void *arg)
 {
 	struct hv_write_protect *wp = arg;
 
 	if (hv_tdp_present(*ptep) && hv_tdp_large(*ptep)) {
-		hv_tdp_zap_leaf(vm, ptep, &wp->zapped);
-		wp->lost_write = true;
+		wp->lost_write |= !!(*ptep & hv_ops->tdp_writable_mask);
+		if (wp->pool && wp->pool->nr)
+			hv_tdp_split_large(vm, ptep, wp->pool->pages[--wp->pool->nr]);
+		else
+			hv_tdp_zap_leaf(vm, ptep, &wp->zapped);
 		return;
 	}
 	wp->lost_write |= hv_tdp_set_writable(ptep, false);
@@ -527,11 +587,13 @@ static void hv_tdp_write_protect_leaf(struct hv_vm *vm, u64 *ptep, void *arg)
  * Logging turns on for [gpa, gpa + size): every leaf loses its write
  * permission, so that the next write to each page faults and is logged.
  * The gpa caches need nothing for that (they only read, and no page goes
- * away), only for the 2 MiB leaves removed.
+ * away, also when a 2 MiB leaf is split), only for 2 MiB leaves zapped.
+ * @pool: tables to split 2 MiB leaves with (hv_mmu_split_pool_alloc()),
+ * or NULL to zap them.
  */
-bool hv_mmu_write_protect(struct hv_vm *vm, u64 gpa, u64 size)
+bool hv_mmu_write_protect(struct hv_vm *vm, u64 gpa, u64 size, struct hv_tdp_split_pool *pool)
 {
-	struct hv_write_protect wp = {};
+	struct hv_write_protect wp = { .pool = pool };
 
 	lockdep_assert_held(&vm->mmu_lock);
 	hv_tdp_walk_leaves(vm, vm->tdp.root, HV_TDP_LEVELS, 0, gpa, gpa + size,

@@ -99,14 +99,15 @@ void hv_vm_flush_tlbs(struct hv_vm *vm)
  * the guest's next write to each page makes it writable again.
  */
 static void hv_vm_toggle_log(struct hv_vm *vm, struct hv_memslots *new, u32 id,
-			     const struct hv_memory_region *mr, unsigned long *bitmap)
+			     const struct hv_memory_region *mr, unsigned long *bitmap,
+			     struct hv_tdp_split_pool *pool)
 {
 	struct hv_memslot *slot = &new->slot[id];
 
 	slot->flags = mr->flags;
 	slot->dirty_bitmap = bitmap;
 	hv_mmu_publish_slots(vm, new);
-	if (bitmap && hv_mmu_write_protect(vm, slot->gpa, slot->size))
+	if (bitmap && hv_mmu_write_protect(vm, slot->gpa, slot->size, pool))
 		hv_vm_flush_tlbs(vm);
 }
 
@@ -125,6 +126,7 @@ static void hv_vm_toggle_log(struct hv_vm *vm, struct hv_memslots *new, u32 id,
 int hv_vm_set_memory_region(struct hv_vm *vm, const struct hv_memory_region *mr)
 {
 	unsigned long *bitmap = NULL, *old_bitmap = NULL;
+	struct hv_tdp_split_pool pool = {};
 	struct hv_memslots *old, *new;
 	struct hv_memslot *slot;
 	int r;
@@ -137,6 +139,11 @@ int hv_vm_set_memory_region(struct hv_vm *vm, const struct hv_memory_region *mr)
 		bitmap = hv_mmu_dirty_bitmap_alloc(mr->memory_size);
 		if (!bitmap)
 			return -ENOMEM;
+		/* Tables to split 2 MiB leaves, should logging turn on over them. */
+		if (hv_mmu_split_pool_alloc(vm, mr->memory_size, &pool)) {
+			kvfree(bitmap);
+			return -ENOMEM;
+		}
 	}
 
 	mutex_lock(&vm->slots_lock);
@@ -156,7 +163,7 @@ int hv_vm_set_memory_region(struct hv_vm *vm, const struct hv_memory_region *mr)
 	slot = &old->slot[mr->slot];
 	old_bitmap = slot->dirty_bitmap;
 	if (hv_memslot_log_toggle(slot, mr)) {
-		hv_vm_toggle_log(vm, new, mr->slot, mr, bitmap);
+		hv_vm_toggle_log(vm, new, mr->slot, mr, bitmap, &pool);
 		bitmap = NULL;
 		goto out;
 	}
@@ -178,6 +185,7 @@ out:
 	mutex_unlock(&vm->mmu_lock);
 out_slots:
 	kvfree(bitmap);
+	hv_mmu_split_pool_free(&pool);
 	/* Replaced or turned off: lockless hv_write_gpa() may still hold the old set. */
 	if (!r && old_bitmap) {
 		synchronize_rcu();

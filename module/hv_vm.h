@@ -234,11 +234,19 @@ bool hv_mmu_inval_retry(struct hv_vm *vm, unsigned long seq, unsigned long hva);
  * Dirty logging, under mmu_lock.  Both return true if a leaf lost its write
  * permission: the caller must then hv_vm_flush_tlbs() before it returns to
  * userspace.  write_protect: every leaf of [gpa, gpa + size) (logging turns
- * on).  harvest: move the slot's live log to its snapshot half and
+ * on; 2 MiB leaves are split with tables of @pool, allocated before
+ * mmu_lock, or zapped).  harvest: move the slot's live log to its snapshot half and
  * write-protect the pages it names; put_back: the snapshot returns to the
  * live log (the copy to userspace failed).
  */
-bool hv_mmu_write_protect(struct hv_vm *vm, u64 gpa, u64 size);
+struct hv_tdp_split_pool {
+	void **pages;
+	unsigned long nr;
+};
+
+int hv_mmu_split_pool_alloc(struct hv_vm *vm, u64 size, struct hv_tdp_split_pool *pool);
+void hv_mmu_split_pool_free(struct hv_tdp_split_pool *pool);
+bool hv_mmu_write_protect(struct hv_vm *vm, u64 gpa, u64 size, struct hv_tdp_split_pool *pool);
 bool hv_mmu_dirty_harvest(struct hv_vm *vm, const struct hv_memslot *slot);
 void hv_mmu_dirty_put_back(const struct hv_memslot *slot);
 unsigned long *hv_mmu_dirty_bitmap_alloc(u64 size);

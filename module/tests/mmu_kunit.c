@@ -797,7 +797,7 @@ static bool log_on(struct hv_vm *vm, int i)
 	if (slots) {
 		slots->slot[i].flags |= HV_MEM_LOG_DIRTY;
 		hv_mmu_publish_slots(vm, slots);
-		flush = hv_mmu_write_protect(vm, slots->slot[i].gpa, slots->slot[i].size);
+		flush = hv_mmu_write_protect(vm, slots->slot[i].gpa, slots->slot[i].size, NULL);
 	}
 	mutex_unlock(&vm->mmu_lock);
 	return flush;
@@ -852,7 +852,7 @@ static void mmu_dirty_log(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, vm->tdp.nr_leaves, 2ul);
 	/* Nothing left to protect: no flush. */
 	mutex_lock(&vm->mmu_lock);
-	KUNIT_EXPECT_FALSE(test, hv_mmu_write_protect(vm, 0x100000, 4 * PAGE_SIZE));
+	KUNIT_EXPECT_FALSE(test, hv_mmu_write_protect(vm, 0x100000, 4 * PAGE_SIZE, NULL));
 	mutex_unlock(&vm->mmu_lock);
 
 	KUNIT_EXPECT_EQ(test, fault(vm, 0x102000, false), 1);	/* read: read-only */
