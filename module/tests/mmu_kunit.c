@@ -925,6 +925,76 @@ static void mmu_large_eligibility(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, hv_memslot_allows_large(&s, 0x400000));
 }
 
+/* A 2 MiB leaf of fake address @pa at @gpa, as a fault on a huge host page makes one. */
+static u64 *put_large(struct hv_vm *vm, u64 gpa, phys_addr_t pa, bool writable)
+{
+	u64 *pde;
+
+	if (hv_tdp_cache_topup(&mmu_tc))
+		return NULL;
+	mutex_lock(&vm->mmu_lock);
+	pde = hv_tdp_walk_alloc(vm, &mmu_tc, gpa, 2);
+	if (pde) {
+		WRITE_ONCE(*pde, hv_tdp_make_leaf(pa, writable, true));
+		vm->tdp.nr_large++;
+	}
+	mutex_unlock(&vm->mmu_lock);
+	return pde;
+}
+
+/*
+ * Logging turns on over 2 MiB leaves: with a table from the pool a leaf
+ * becomes 512 read-only 4 KiB leaves of the same pages (flush due: it was
+ * writable; the gpa caches keep their generation, no page went); without
+ * one it is zapped (the caches forget).  Walkers see the split leaf's
+ * pages: the lock-free lookup finds page 5 of it either way.
+ */
+static void mmu_split_on_log(struct kunit *test)
+{
+	const phys_addr_t pa = 0x40000000;	/* never read: only entries are checked */
+	struct hv_tdp_split_pool pool = {};
+	struct hv_vm *vm = test->priv;
+	u64 *pde, gen, leaf;
+	bool flush;
+	int i;
+
+	add_slot(vm, 0, 0x200000, 1024, 0, 0);	/* two 2 MiB ranges; no fault touches them */
+	pde = put_large(vm, 0x200000, pa, true);
+	put_large(vm, 0x400000, pa + 0x200000, false);
+	KUNIT_EXPECT_NOT_NULL(test, pde);
+	if (!pde)
+		return;
+	KUNIT_EXPECT_EQ(test, vm->tdp.nr_large, 2ul);
+	KUNIT_EXPECT_PTR_EQ(test, hv_tdp_lookup_kva(vm, 0x205000), __va(pa + 0x5000));
+	/* One table for two leaves: the first split, the second zapped. */
+	KUNIT_EXPECT_EQ(test, hv_mmu_split_pool_alloc(vm, 0x400000, &pool), 0);
+	KUNIT_EXPECT_EQ(test, pool.nr, 2ul);
+	if (pool.nr)
+		free_page((unsigned long)pool.pages[--pool.nr]);
+	gen = vm->mem_gen;
+	mutex_lock(&vm->mmu_lock);
+	flush = hv_mmu_write_protect(vm, 0x200000, 0x400000, &pool);
+	mutex_unlock(&vm->mmu_lock);
+	KUNIT_EXPECT_TRUE(test, flush);
+	KUNIT_EXPECT_EQ(test, pool.nr, 0ul);
+	KUNIT_EXPECT_EQ(test, vm->tdp.nr_large, 0ul);
+	KUNIT_EXPECT_EQ(test, vm->tdp.nr_leaves, 512ul);
+	KUNIT_EXPECT_EQ(test, *pde & FAKE_KINDS, FAKE_TABLE);
+	for (i = 0; i < 512; i++) {
+		leaf = leaf_of(vm, 0x200000 + i * PAGE_SIZE);
+		if (leaf != fake_leaf(pa + i * PAGE_SIZE, false)) {
+			KUNIT_FAIL(test, "page %d of the split leaf: %#llx", i, leaf);
+			break;
+		}
+	}
+	KUNIT_EXPECT_PTR_EQ(test, hv_tdp_lookup_kva(vm, 0x205000), __va(pa + 0x5000));
+	/* The second had no table: zapped, and the caches' generation moved. */
+	KUNIT_EXPECT_EQ(test, leaf_of(vm, 0x400000), 0ull);
+	KUNIT_EXPECT_EQ(test, vm->mem_gen, gen + 1);
+	hv_mmu_split_pool_free(&pool);
+	KUNIT_EXPECT_EQ(test, vm->tdp.nr_tables, 4ul);	/* root, PDPT, PD, the split table */
+}
+
 static struct kunit_case hv_mmu_test_cases[] = {
 	KUNIT_CASE(mmu_init_destroy),
 	KUNIT_CASE(mmu_index_levels),
@@ -943,6 +1013,7 @@ static struct kunit_case hv_mmu_test_cases[] = {
 	KUNIT_CASE(mmu_gpa_cache_replace),
 	KUNIT_CASE(mmu_dirty_log),
 	KUNIT_CASE(mmu_large_eligibility),
+	KUNIT_CASE(mmu_split_on_log),
 	{}
 };
 
