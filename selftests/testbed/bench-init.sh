@@ -198,6 +198,55 @@ if [ "$vrounds" -gt 0 ] && [ -x /bin/hv-run ] && [ -x /usr/bin/qemu-system-x86_6
 	done
 fi
 
+# ---- the Linux boot on 4 KiB and on 2 MiB backing (issue 13) ----------------------------------
+# hv-run boots the guest to its /init and power-off with --stats, guest RAM on 4 KiB pages (THP
+# off in the test host) and on transparent huge pages (--hugepages, THP "madvise"): the time from
+# hv-run's start to the guest's first /init line (linetime, the host's clock) and the nested page
+# faults of all vCPUs. Rounds alternate which goes first.
+#   VBOOT <4k|2m> <round> init_s=<s> exit_s=<s> npf=<n> rc=<rc>
+vboot_run() { # vboot_run MODE ROUND
+	thp=/sys/kernel/mm/transparent_hugepage/enabled
+	if [ "$1" = 2m ]; then
+		echo madvise >$thp 2>/dev/null
+		huge=--hugepages
+	else
+		echo never >$thp 2>/dev/null
+		huge=
+	fi
+	# shellcheck disable=SC2086 # $huge: none or one word
+	timeout 600 linetime -m 'hv-guest:' -- hv-run --kernel /vmlinuz --initrd /guest.gz \
+		--mem 256M --stats $huge --cmdline "console=ttyS0 quiet panic=-1" \
+		</dev/null >/tmp/vboot.out 2>/tmp/vboot.err
+	rc=$?
+	init_s=$(sed -n 's/^# linetime: "hv-guest:" after \([0-9.]*\) s$/\1/p' /tmp/vboot.out)
+	exit_s=$(sed -n 's/^# linetime: exit status .* after \([0-9.]*\) s$/\1/p' /tmp/vboot.out)
+	npf=$(awk '$1 == "hv-run:" && $2 == "npf" { n += $3 } END { print n + 0 }' /tmp/vboot.err)
+	echo "VBOOT $1 $2 init_s=${init_s:-none} exit_s=${exit_s:-none} npf=$npf rc=$rc"
+	if [ "$rc" != 0 ] || [ -z "$init_s" ]; then
+		echo "# hv-test: RESULT not ok vboot_$1 # rc=$rc"
+		tail -n 20 /tmp/vboot.out /tmp/vboot.err
+	fi
+}
+if [ "${vrounds:-0}" -gt 0 ] && [ -x /bin/hv-run ] && [ -x /bin/linetime ] && [ -f /guest.gz ] &&
+	[ -f /sys/kernel/mm/transparent_hugepage/enabled ]; then
+	thp_was=$(sed 's/.*\[\(.*\)\].*/\1/' /sys/kernel/mm/transparent_hugepage/enabled)
+	if step vboot_load_hv insmod /hv.ko; then
+		r=1
+		while [ "$r" -le "$vrounds" ]; do
+			if [ $((r % 2)) = 1 ]; then
+				vboot_run 4k "$r"
+				vboot_run 2m "$r"
+			else
+				vboot_run 2m "$r"
+				vboot_run 4k "$r"
+			fi
+			r=$((r + 1))
+		done
+		step vboot_unload_hv rmmod hv
+	fi
+	echo "$thp_was" >/sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null
+fi
+
 # The bad-line test of demo-init.sh (check.sh's full one is for test runs), over what was logged
 # from /init on: the emulated CPU's own boot-time warnings (Bochs' inconsistent CPUID, which
 # check.sh allows on VMX) are not the bench's business.

@@ -102,6 +102,19 @@ grep -q '^# hv-test: RESULT not ok' "$log.txt" && ok=0
 grep -q '^# hv-test: KERNEL ' "$log.txt" && ok=0
 echo
 "$out/bin/hv_bench" report "$out" "$log.txt" || ok=0
+# The Linux boot on 4 KiB and 2 MiB backing (bench-init.sh's VBOOT lines): medians over rounds.
+if grep -q '^VBOOT ' "$log.txt"; then
+	{
+		echo
+		echo "Linux boot under hv-run (256M, 1 vCPU), median of $(grep -c '^VBOOT 4k ' "$log.txt") rounds: 4 KiB pages against transparent huge pages (--hugepages)"
+		printf '%-8s %14s %14s %12s\n' backing "to /init (s)" "to exit (s)" "nested PF"
+		for m in 4k 2m; do
+			med() { grep "^VBOOT $m " "$log.txt" | sed -n "s/.* $1=\([0-9.]*\).*/\1/p" | sort -n |
+				awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)]; else print "-" }'; }
+			printf '%-8s %14s %14s %12s\n' "$m" "$(med init_s)" "$(med exit_s)" "$(med npf)"
+		done
+	} | tee -a "$out/results.txt"
+fi
 echo
 echo "bench: $out/results.txt, results.csv, results.svg, results-virtio.csv; serial log $log; $(($(date +%s) - t_all)) s wall"
 [ $ok = 1 ] || { echo "bench: FAILED"; exit 1; }
