@@ -19,6 +19,7 @@
 
 #include "boot/boot.h"
 #include "virtio/blk.h"
+#include "virtio/net.h"
 #include "vm.h"
 
 #define HV_RUN_VERSION		"0.1.0"
@@ -56,6 +57,12 @@ static void usage(FILE *out)
 		"                    threads where the host refuses io_uring; aio=threads: one\n"
 		"                    request at a time per queue, synchronous (cache=none is so)\n"
 		"  --rng             a virtio-rng PCI device fed by the host's getrandom()\n"
+		"  --net tap=NAME[,mac=xx:xx:xx:xx:xx:xx]\n"
+		"                    a virtio-net PCI device on the existing host tap device NAME\n"
+		"                    (ip tuntap add NAME mode tap; hv-run does not make one): one\n"
+		"                    queue pair, checksum and TSO offloads both ways, mergeable\n"
+		"                    receive buffers; mac= the guest's address (default\n"
+		"                    52:54:00:68:76:01, locally administered)\n"
 		"  --no-ioeventfd    virtio queue notifications exit to hv-run (default: hv signals\n"
 		"                    an eventfd in the kernel and the vCPU goes on: HV_IOEVENTFD)\n"
 		"  --no-coalesced    writes to the CMOS index and POST ports exit to hv-run (default: hv\n"
@@ -184,6 +191,27 @@ static int parse_disk(const char *arg, struct vm_config *cfg)
 	return 0;
 }
 
+/* "tap=NAME[,mac=...]": the tap opened now, so that a bad one is one line and status 2. */
+static int parse_net(const char *arg, struct vm_config *cfg)
+{
+	static struct virtio_net_options o;
+	char why[256];
+	int fd;
+
+	if (virtio_net_parse_option(arg, &o, why, sizeof(why)))
+		return bad_usage("%s", why);
+	fd = virtio_net_open_tap(o.tap, why, sizeof(why));
+	if (fd < 0) {
+		fprintf(stderr, "hv-run: %s\n", why);
+		return VM_EXIT_USAGE;
+	}
+	cfg->net = true;
+	cfg->net_tap = o.tap;
+	cfg->net_tap_fd = fd;
+	memcpy(cfg->net_mac, o.mac, sizeof(cfg->net_mac));
+	return 0;
+}
+
 /*
  * --cpu-affinity: a comma-separated list of host CPUs and ranges (taskset's
  * "0,2-3"), each CPU one hv-run may run on (sched_getaffinity()); entry i is
@@ -242,8 +270,7 @@ static int parse_affinity(const char *arg, struct vm_config *cfg)
 
 enum { OPT_KERNEL = 256, OPT_INITRD, OPT_CMDLINE, OPT_MEM, OPT_CPUS, OPT_CONSOLE, OPT_STATS,
        OPT_DEBUG, OPT_VERSION, OPT_RNG, OPT_HUGEPAGES, OPT_NO_LAPIC, OPT_AFFINITY, OPT_NO_IOEVENTFD,
-       OPT_NO_COALESCED,
-       OPT_END,
+       OPT_NO_COALESCED, OPT_NET, OPT_END,
        OPT_DISK };
 
 static int parse_options(int argc, char **argv, struct vm_config *cfg)
@@ -265,6 +292,7 @@ static int parse_options(int argc, char **argv, struct vm_config *cfg)
 		{ "no-ioeventfd", no_argument, NULL, OPT_NO_IOEVENTFD },
 		{ "no-coalesced", no_argument, NULL, OPT_NO_COALESCED },
 		{ "cpu-affinity", required_argument, NULL, OPT_AFFINITY },
+		{ "net", required_argument, NULL, OPT_NET },
 		{ "disk", required_argument, NULL, OPT_DISK },	/* repeatable: after OPT_END */
 		{ NULL, 0, NULL, 0 },
 	};
@@ -276,6 +304,7 @@ static int parse_options(int argc, char **argv, struct vm_config *cfg)
 	cfg->mem_size = DEFAULT_MEM;
 	cfg->nr_cpus = 1;
 	cfg->console = true;
+	cfg->net_tap_fd = -1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":h", opts, &longindex)) != -1) {
 		const char *arg = optarg;
@@ -303,6 +332,11 @@ static int parse_options(int argc, char **argv, struct vm_config *cfg)
 		case OPT_NO_COALESCED: cfg->no_coalesced = true; break;
 		case OPT_AFFINITY:
 			r = parse_affinity(arg, cfg);
+			if (r)
+				return r;
+			break;
+		case OPT_NET:
+			r = parse_net(arg, cfg);
 			if (r)
 				return r;
 			break;

@@ -16,7 +16,7 @@
  * Coalesced (hv's ring, not --no-coalesced): byte writes to the CMOS index
  *   port 0x70, applied before the next exit is handled (vm_add_coalesced()).
  * Virtio (virtio-pci, modern): --disk N at PCI 00:(1+N).0, --rng after the
- *   disks, then --console virtio; MSI-X with the local APIC (vm_signal_msi()); BAR 0 of slot S at PCI_BAR_BASE + S * VIRTIO_BAR_SIZE (a firmware's
+ *   disks, then --console virtio, then --net; MSI-X with the local APIC (vm_signal_msi()); BAR 0 of slot S at PCI_BAR_BASE + S * VIRTIO_BAR_SIZE (a firmware's
  *   choice: the guest may move it anywhere in the window), INTA of slot S on
  *   ISA IRQ pci_intx_irq(S) (10, 11, 5, ...) and I/O APIC pin pci_intx_gsi(S)
  *   (16-23), as the DSDT's _PRT says for PIC and APIC mode.  Memory BARs
@@ -48,6 +48,7 @@
 #include "vcpu.h"
 #include "virtio/blk.h"
 #include "virtio/console.h"
+#include "virtio/net.h"
 #include "virtio/rng.h"
 #include "vm.h"
 
@@ -75,9 +76,11 @@ struct vm_devices {
 	struct virtio_blk blk[VM_MAX_DISKS];
 	struct virtio_rng rng;
 	struct virtio_console console;
+	struct virtio_net net;
 	unsigned int nr_blk;		/* initialized (their files are open) */
 	unsigned int nr_blk_started;
 	bool serial_started, pit_started, rtc_started, console_started;
+	bool net_ready;			/* initialized: it owns the tap fd */
 	struct doorbells doorbells;	/* virtio notifications by ioeventfd */
 	bool doorbells_ready;		/* initialized: not --no-ioeventfd, hv has them */
 };
@@ -165,7 +168,7 @@ static int vm_add_virtio(struct vm *vm)
 	char what[64];
 	int r;
 
-	if (!vm->cfg.nr_disks && !vm->cfg.rng && !vm->cfg.virtio_console)
+	if (!vm->cfg.nr_disks && !vm->cfg.rng && !vm->cfg.virtio_console && !vm->cfg.net)
 		return 0;
 	if (!vm->cfg.no_ioeventfd && hv_ioctl_check_cap(vm->sys_fd, HV_CAP_IOEVENTFD) > 0) {
 		r = doorbells_init(&d->doorbells, vm_ioeventfd, vm);
@@ -212,9 +215,19 @@ static int vm_add_virtio(struct vm *vm)
 	if (vm->cfg.virtio_console) {
 		r = virtio_console_init(&d->console, STDIN_FILENO, STDOUT_FILENO, &vm->mem);
 		if (!r)
-			r = vm_plug_virtio(vm, &d->console.vd, slot);
+			r = vm_plug_virtio(vm, &d->console.vd, slot++);
 		if (r)
 			return vm_fail("virtio-console", -r);
+	}
+	if (vm->cfg.net) {
+		r = virtio_net_init(&d->net, vm->cfg.net_tap_fd, vm->cfg.net_mac, &vm->mem);
+		if (!r) {
+			vm->cfg.net_tap_fd = -1;	/* the device's now */
+			d->net_ready = true;
+			r = vm_plug_virtio(vm, &d->net.vd, slot++);
+		}
+		if (r)
+			return vm_fail("virtio-net", -r);
 	}
 	return 0;
 }
@@ -333,6 +346,11 @@ static int vm_start_devices(struct vm *vm)
 			return vm_fail("virtio-console thread", -r);
 		d->console_started = true;
 	}
+	if (d->net_ready && !d->net.rx_started) {
+		r = virtio_net_start(&d->net);
+		if (r)
+			return vm_fail("virtio-net thread", -r);
+	}
 	for (; d->nr_blk_started < d->nr_blk; d->nr_blk_started++) {
 		r = virtio_blk_start(&d->blk[d->nr_blk_started]);
 		if (r)
@@ -361,6 +379,8 @@ static void vm_stop_devices(struct vm *vm)
 	for (i = 0; i < d->nr_blk; i++)
 		virtio_blk_stop(&d->blk[i]);
 	d->nr_blk = d->nr_blk_started = 0;
+	if (d->net_ready)
+		virtio_net_stop(&d->net);
 	if (d->rtc_started)
 		rtc_stop(&d->rtc);
 	if (d->pit_started)
@@ -639,6 +659,8 @@ static void vm_print_stats(struct vm *vm)
 		virtio_print_stats(&vm->dev->rng.vd, stderr);
 	if (vm->cfg.virtio_console)
 		virtio_print_stats(&vm->dev->console.vd, stderr);
+	if (vm->dev->net_ready)
+		virtio_net_print_stats(&vm->dev->net, stderr);
 }
 
 int vm_run(struct vm *vm)
@@ -704,6 +726,9 @@ void vm_destroy(struct vm *vm)
 	if (vm->dev) {
 		vm_stop_devices(vm);	/* closes the disks a failed vm_create() opened */
 		fw_cfg_destroy(&vm->dev->fw_cfg);
+		if (vm->dev->net_ready)
+			virtio_net_destroy(&vm->dev->net);
+		vm->dev->net_ready = false;
 		if (vm->dev->doorbells_ready)
 			doorbells_destroy(&vm->dev->doorbells);
 	}
@@ -716,6 +741,9 @@ void vm_destroy(struct vm *vm)
 	if (vm->sys_fd >= 0)
 		close(vm->sys_fd);
 	vm->fd = vm->sys_fd = -1;
+	if (vm->cfg.net_tap_fd >= 0)
+		close(vm->cfg.net_tap_fd);	/* opened by main.c, never handed to the device */
+	vm->cfg.net_tap_fd = -1;
 	mem_destroy(&vm->mem);
 	iobus_destroy(&vm->pio);
 	iobus_destroy(&vm->mmio);

@@ -90,6 +90,10 @@ struct vm_config {
 	struct vm_disk disks[VM_MAX_DISKS];	/* --disk, in the order given: vda, vdb... */
 	unsigned int nr_disks;
 	bool rng;			/* --rng: virtio-rng */
+	bool net;			/* --net: virtio-net on net_tap_fd */
+	const char *net_tap;		/* its tap's name, for messages */
+	int net_tap_fd;			/* opened while parsing (a bad tap is a usage error) */
+	uint8_t net_mac[6];
 	bool stats;
 	bool debug;
 };

@@ -15,7 +15,7 @@
 #     /kvm/*.ko        svm: irqbypass, kvm, ccp, kvm-amd; vmx: irqbypass, kvm, kvm-intel; with their
 #                      dependencies (modules.dep of KVER, decompressed when shipped as .ko.xz),
 #                      /kvm/order = load order
-#     /extra/*.ko      msr (+ deps), loaded first by /init to read EFER.SVME, then each -x HELPER_KO
+#     /extra/*.ko      msr and tun (+ deps), loaded first by /init to read EFER.SVME, then each -x HELPER_KO
 #                      (built for KVER, e.g. hv_tb_cr4.ko on VMX); /extra/order
 #     /etc/testbed.conf  HVTB_TIMEOUT=SECS (per-binary timeout inside the guest, -t, default 600),
 #                      and `export NAME='VALUE'` for each -e (settings the test binaries read; any
@@ -222,6 +222,9 @@ add_mods() { # add_mods DIR MODULE...
 	mkdir -p "$stage/$dir"
 	for want in "$@"; do
 		line=$(grep -E "(^|/)$want\\.ko(\\.xz|\\.zst|\\.gz)?:" "$moddir/modules.dep" || true)
+		# Built into this kernel (the debug kernel's tun): nothing to load.
+		[ -n "$line" ] || ! grep -qE "(^|/)$want\\.ko\$" "$moddir/modules.builtin" 2>/dev/null ||
+			continue
 		[ -n "$line" ] || { hv_log "warning: $want is not in $moddir/modules.dep"; continue; }
 		read -r -a deps <<<"${line#*:}"
 		deps=("${line%%:*}" "${deps[@]}")
@@ -248,8 +251,9 @@ svm) add_mods kvm irqbypass kvm ccp kvm-amd ;;
 vmx) add_mods kvm irqbypass kvm kvm-intel ;;
 *) hv_die "unknown vendor '$vendor' (svm or vmx)" ;;
 esac
-# msr: lets /init read EFER (SVME) on every CPU through /dev/cpu/N/msr.
-add_mods extra msr
+# msr: lets /init read EFER (SVME) on every CPU through /dev/cpu/N/msr; tun: /dev/net/tun, for
+# vmm_test's network case (a tap for hv-run's --net).
+add_mods extra msr tun
 for ko in "${helpers[@]}"; do
 	[ -f "$ko" ] || hv_die "helper module $ko does not exist"
 	cp "$ko" "$stage/extra/$(basename "$ko")"

@@ -151,6 +151,58 @@ if grep -q 'hvguest=ext4' /proc/cmdline; then
 		echo "hv-guest: ext4 mount failed"
 	fi
 fi
+# vmm_test's network case (hvguest=net; vmm_net.c), reusable by a benchmark: hv-run gave this
+# guest --net on a tap whose host end has hvguest_net_host, with a peer listening on port 5001
+# (it sends a stream, then closes) and 5002 (it reads until the guest closes). The guest takes
+# hvguest_net_ip (CIDR) on eth0, pings the host, reads the stream into crc32, then sends
+# hvguest_net_mib MiB (a 1 MiB random seed repeated, each MiB after its number) and prints both
+# CRCs and its own clock's times; the host compares the CRCs with its own.
+if grep -q 'hvguest=net' /proc/cmdline; then
+	load_modules
+	net_arg() { sed -n "s/.*$1=\([^ ]*\).*/\1/p" /proc/cmdline; }
+	addr=$(net_arg hvguest_net_ip)
+	host=$(net_arg hvguest_net_host)
+	mib=$(net_arg hvguest_net_mib)
+	i=0
+	while [ ! -e /sys/class/net/eth0 ] && [ $i -lt 30 ]; do
+		i=$((i + 1))
+		sleep 1
+	done
+	echo "hv-guest: net mac $(cat /sys/class/net/eth0/address 2>&1)"
+	echo "hv-guest: net features $(cat /sys/class/net/eth0/device/features 2>&1)"
+	ip link set lo up
+	if ip addr add "${addr:-10.0.2.15/24}" dev eth0 && ip link set eth0 up; then
+		if ping -c 3 -W 10 "${host:=10.0.2.1}" >/tmp/ping 2>&1; then
+			echo "hv-guest: net ping ok"
+		else
+			echo "hv-guest: net ping failed"
+		fi
+		sed 's/^/hv-guest: ping: /' /tmp/ping
+		t0=$(cut -d' ' -f1 /proc/uptime)
+		rx=$(nc -w 30 "$host" 5001 </dev/null | crc32)
+		t1=$(cut -d' ' -f1 /proc/uptime)
+		echo "hv-guest: net rx crc $rx (uptime $t0 to $t1)"
+		head -c 1048576 /dev/urandom >/tmp/seed
+		net_stream() {
+			i=0
+			while [ $i -lt "${mib:-16}" ]; do
+				echo "$i"
+				cat /tmp/seed
+				i=$((i + 1))
+			done
+		}
+		tx=$(net_stream | crc32)
+		t0=$(cut -d' ' -f1 /proc/uptime)
+		net_stream | nc -w 30 "$host" 5002 || echo "hv-guest: net send failed"
+		t1=$(cut -d' ' -f1 /proc/uptime)
+		echo "hv-guest: net tx crc $tx (uptime $t0 to $t1)"
+		rm -f /tmp/seed
+	else
+		echo "hv-guest: net eth0 configuration failed"
+	fi
+	grep -E 'virtio|eth0' /proc/interrupts | sed 's/^/hv-guest: irq: /'
+	echo "hv-guest: net done"
+fi
 # vmm_test's SIGKILL-during-I/O rounds (hvguest=ioloop): every CPU writes and reads vda with
 # O_DIRECT, 64 KiB at a time all over the disk, until the host SIGKILLs hv-run at a random time
 # after "io loop" (the loops have begun).

@@ -16,6 +16,8 @@ shift
 # (metadata_csum, mke2fs's default) and cannot load it themselves: there is no modprobe.
 guest_modules="virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio_blk virtio-rng virtio_console"
 guest_modules="$guest_modules crc16 mbcache crc32c_generic jbd2 ext4"
+# virtio-net (vmm_test's network case, hvguest=net): failover and net_failover first (modules.dep).
+guest_modules="$guest_modules failover net_failover virtio_net"
 busybox=$(command -v busybox || true)
 [ -n "$busybox" ] || { echo "mkguest.sh: busybox is not installed (busybox-static)" >&2; exit 1; }
 if readelf -l "$busybox" 2>/dev/null | grep -q 'Requesting program interpreter'; then
@@ -27,7 +29,7 @@ trap 'rm -rf "$stage"' EXIT
 mkdir -p "$stage"/{bin,sbin,proc,sys,dev,tmp,mnt}
 cp "$busybox" "$stage/bin/busybox"
 for a in sh mount umount uname grep cut echo cat sleep dd head tee rm fstrim crc32 md5sum wc sync \
-	insmod nproc taskset kill dmesg sed; do
+	insmod nproc taskset kill dmesg sed ip ping nc; do
 	ln -s busybox "$stage/bin/$a"
 done
 for moddir in "$@"; do

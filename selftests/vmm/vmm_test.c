@@ -13,7 +13,9 @@
  *   - linux_smp_2, linux_smp_4: the same guest with --cpus 2 and 4 (hv's local
  *     APICs, the I/O APIC, the MADT): every CPU online, ticking and running
  *     work, the TSC still the clocksource; linux_smp_2 also does the virtio
- *     checks, there with PCI INTx through the I/O APIC (level, EOI exits).
+ *     checks, there with PCI INTx through the I/O APIC (level, EOI exits);
+ *   - virtio_net_tap (vmm_net.c): the guest on a tap in a network namespace
+ *     of the test's own: ping, 16 MiB each way over TCP, CRCs compared.
  *
  * Environment (defaults are the testbed's initramfs layout):
  *   HV_RUN           hv-run binary                  (/bin/hv-run)
@@ -453,6 +455,11 @@ static const struct usage_case usage_disk_aio_bad = {
 	{ "--disk", "/etc/passwd,aio=native", "--kernel", "@exit" }, "aio=" };
 static const struct usage_case usage_disk_aio_twice = {
 	{ "--disk", "/etc/passwd,aio=threads,aio=io_uring", "--kernel", "@exit" }, "each once" };
+static const struct usage_case usage_net_bad_mac = {
+	{ "--net", "tap=hvtap0,mac=52:54:00:12:34", "--kernel", "@exit" }, "mac=" };
+/* A tap that does not exist: hv-run attaches to an existing one, it does not make one. */
+static const struct usage_case usage_net_no_tap = {
+	{ "--net", "tap=hvnosuchtap", "--kernel", "@exit" }, "hvnosuchtap" };
 static const struct usage_case usage_console_bad = { { "--console", "tty", "--kernel", "@exit" }, "virtio" };
 static const struct usage_case usage_cpus_too_many = { { "--cpus", "65", "--kernel", "@exit" }, "cpus" };
 /* More than one vCPU needs the local APIC that --no-lapic leaves out. */
@@ -798,6 +805,8 @@ static const struct vmm_case cases[] = {
 	{ "usage_disk_ro_twice", usage_error, &usage_disk_ro_twice, false },
 	{ "usage_disk_cache_twice", usage_error, &usage_disk_cache_twice, false },
 	{ "usage_console_bad_value", usage_error, &usage_console_bad, false },
+	{ "usage_net_bad_mac", usage_error, &usage_net_bad_mac, false },
+	{ "usage_net_no_tap", usage_error, &usage_net_no_tap, false },
 	{ "usage_cpus_too_many", usage_error, &usage_cpus_too_many, false },
 	{ "usage_cpus_without_lapic", usage_error, &usage_cpus_no_lapic, false },
 	{ "usage_cpu_affinity_syntax", usage_error, &usage_affinity_syntax, false },
@@ -822,6 +831,7 @@ static const struct vmm_case cases[] = {
 	{ "linux_smp_2", linux_smp, &linux_smp_2, true },
 	{ "linux_smp_4", linux_smp, &linux_smp_4, true },
 	{ "virtio_blk_ext4", virtio_blk_ext4, NULL, true },
+	{ "virtio_net_tap", virtio_net_tap, NULL, true },
 	{ "linux_sigkill_at_random_points", linux_sigkill, NULL, true },
 };
 

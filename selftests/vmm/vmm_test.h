@@ -7,8 +7,10 @@
 #ifndef HV_VMM_TEST_H
 #define HV_VMM_TEST_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "../hv/lib/ktap.h"
@@ -95,5 +97,49 @@ struct run *linux_run_expect(struct run *(*make)(const struct env *), const stru
 
 /* The disk cases (vmm_disk.c). */
 enum verdict virtio_blk_ext4(const struct env *e, const void *arg, const char **skip_why);
+
+/*
+ * The network case (vmm_net.c) and its host side, for any test or benchmark
+ * that boots the guest with hvguest=net (guest-init.sh) and --net tap=NET_TAP.
+ */
+#define NET_TAP			"hvtap0"
+#define NET_HOST_IP		"10.0.2.1"
+#define NET_GUEST_IP		"10.0.2.15"
+#define NET_PORT_TO_GUEST	5001	/* the host sends, the guest reads (hvguest=net's "rx") */
+#define NET_PORT_FROM_GUEST	5002	/* the guest sends ("tx"), the host reads */
+
+struct net_host {
+	int old_ns;			/* the namespace to return to */
+	bool own_ns;			/* unshare(CLONE_NEWNET) worked */
+	bool tap_made;
+};
+
+/* A namespace of its own (if the kernel allows), NET_TAP with NET_HOST_IP/24, up. */
+bool net_host_up(struct net_host *h);
+void net_host_down(struct net_host *h);
+
+struct net_transfer {
+	uint64_t bytes;
+	uint32_t crc;			/* CRC-32 (zlib's, busybox crc32's) of the bytes */
+	double secs;			/* from the connection's accept to its end */
+	bool done;			/* all sent / the guest closed */
+};
+
+struct net_peer {
+	uint64_t bytes;			/* to send to the guest per connection */
+	int listen_to, listen_from;
+	pthread_t thread;
+	bool started;
+	pthread_mutex_t lock;		/* guards the fields below */
+	bool stop;
+	struct net_transfer to_guest, from_guest;	/* the last of each */
+};
+
+/* Listen on both ports (inside the net_host's namespace), serving until net_peer_stop(). */
+bool net_peer_start(struct net_peer *p, uint64_t bytes);
+/* Forget the last transfers (before a new guest run). */
+void net_peer_reset(struct net_peer *p);
+void net_peer_stop(struct net_peer *p);
+enum verdict virtio_net_tap(const struct env *e, const void *arg, const char **skip_why);
 
 #endif /* HV_VMM_TEST_H */

@@ -217,20 +217,37 @@ int virtq_pop(struct virtq *q, struct virtq_chain *c)
 	}
 }
 
-bool virtq_push(struct virtq *q, uint16_t head, uint32_t len)
+void virtq_fill(struct virtq *q, unsigned int i, uint16_t head, uint32_t len)
 {
 	uint8_t *elem;
 
 	if (!q->enabled)
-		return false;
-	elem = q->used + 4 + 8 * (q->used_idx & (q->size - 1));
+		return;
+	elem = q->used + 4 + 8 * ((uint16_t)(q->used_idx + i) & (q->size - 1));
 	store32(elem, head);
 	store32(elem + 4, len);
-	q->used_idx++;
+}
+
+bool virtq_flush(struct virtq *q, unsigned int n)
+{
+	if (!q->enabled)
+		return false;
+	q->used_idx = (uint16_t)(q->used_idx + n);
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	store16(q->used + 2, q->used_idx);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	return !(load16(q->avail) & VIRTQ_AVAIL_F_NO_INTERRUPT);
+}
+
+bool virtq_push(struct virtq *q, uint16_t head, uint32_t len)
+{
+	virtq_fill(q, 0, head, len);
+	return virtq_flush(q, 1);
+}
+
+void virtq_unpop(struct virtq *q, uint16_t n)
+{
+	q->last_avail = (uint16_t)(q->last_avail - n);
 }
 
 static size_t chain_copy(const struct virtq_buf *b, unsigned int n, uint64_t off, uint8_t *p,

@@ -80,6 +80,21 @@ int virtq_pop(struct virtq *q, struct virtq_chain *c);
  * Returns true when the driver wants an interrupt for it.
  */
 bool virtq_push(struct virtq *q, uint16_t head, uint32_t len);
+/*
+ * Several chains given back at once (virtio-net's mergeable receive
+ * buffers: the driver must see every buffer of a frame together, not the
+ * first one alone): virtq_fill() writes used element @i after those already
+ * published, virtq_flush() publishes @n of them.  flush returns true when
+ * the driver wants an interrupt.
+ */
+void virtq_fill(struct virtq *q, unsigned int i, uint16_t head, uint32_t len);
+bool virtq_flush(struct virtq *q, unsigned int n);
+/*
+ * Put the last @n chains taken back into the avail ring, unused (a frame
+ * that did not fit waits for more buffers).  Nothing was published for
+ * them; they are read and checked again when taken again.
+ */
+void virtq_unpop(struct virtq *q, uint16_t n);
 
 /* Copy out of the readable buffers from byte @off: bytes copied (short at the end). */
 size_t virtq_chain_read(const struct virtq_chain *c, uint64_t off, void *dst, size_t len);

@@ -103,7 +103,7 @@ static inline struct dev_clock fake_clock_of(struct fake_clock *c)
 extern const struct unit_case pic_cases[], serial_cases[], pit_cases[], rtc_cases[],
 	i8042_cases[], pci_cases[], misc_cases[], linux_boot_cases[], virtq_cases[],
 	virtio_pci_cases[], virtio_blk_cases[], ioapic_cases[], acpi_cases[], multiboot_cases[],
-	fw_cfg_cases[], virtio_msix_cases[], virtio_console_cases[], doorbell_cases[],
+	fw_cfg_cases[], virtio_msix_cases[], virtio_console_cases[], virtio_net_cases[], doorbell_cases[],
 	hv_stat_cases[], coalesced_cases[];
 
 #endif /* HV_RUN_UNIT_H */
