@@ -278,6 +278,7 @@ static void transmit(struct virtio_net *net, struct virtq *q)
 		if (n >= 0 && net->tap_fd >= 0 && writev(net->tap_fd, iov, n + 1) >= 0) {
 			net->tx_frames++;
 			net->tx_bytes += frame;
+			net->tx_gso += hdr[1] != VIRTIO_NET_HDR_GSO_NONE;
 		} else {
 			net->tx_dropped++;
 		}
@@ -397,6 +398,7 @@ enum virtio_net_rx virtio_net_deliver(struct virtio_net *net)
 	if (res == VIRTIO_NET_RX_DONE) {
 		net->rx_frames++;
 		net->rx_bytes += net->rx_len - VIRTIO_NET_HDR_LEN;
+		net->rx_gso += net->rx_buf[1] != VIRTIO_NET_HDR_GSO_NONE;
 	} else if (res == VIRTIO_NET_RX_DROPPED) {
 		net->rx_dropped++;
 	}
@@ -541,9 +543,10 @@ void virtio_net_print_stats(struct virtio_net *net, FILE *out)
 {
 	pthread_mutex_lock(&net->vd.lock);
 	fprintf(out, "hv-run: %s: sent %" PRIu64 " frames (%" PRIu64 " bytes, %" PRIu64
-		" dropped), received %" PRIu64 " frames (%" PRIu64 " bytes, %" PRIu64 " dropped)\n",
-		net->vd.name, net->tx_frames, net->tx_bytes, net->tx_dropped, net->rx_frames,
-		net->rx_bytes, net->rx_dropped);
+		" TSO, %" PRIu64 " dropped), received %" PRIu64 " frames (%" PRIu64 " bytes, %" PRIu64
+		" TSO, %" PRIu64 " dropped)\n", net->vd.name, net->tx_frames, net->tx_bytes,
+		net->tx_gso, net->tx_dropped, net->rx_frames, net->rx_bytes, net->rx_gso,
+		net->rx_dropped);
 	pthread_mutex_unlock(&net->vd.lock);
 	virtio_print_stats(&net->vd, out);
 }

@@ -111,6 +111,7 @@ struct virtio_net {
 	struct virtq_chain rx_chain;	/* ...and the one being filled */
 	uint64_t tx_frames, tx_dropped, rx_frames, rx_dropped;	/* --stats */
 	uint64_t tx_bytes, rx_bytes;
+	uint64_t tx_gso, rx_gso;	/* frames of several segments (TSO) */
 	/* the receive thread's alone */
 	uint8_t rx_buf[VIRTIO_NET_BUF_MAX];
 	size_t rx_len;			/* a frame waits in rx_buf (vnet header first) */
