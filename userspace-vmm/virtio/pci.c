@@ -141,6 +141,13 @@ static void config_interrupt(struct virtio_dev *vd)
 	update_intx(vd);
 }
 
+void virtio_config_changed(struct virtio_dev *vd)
+{
+	vd->config_generation++;
+	if (vd->status & VIRTIO_STATUS_DRIVER_OK)
+		config_interrupt(vd);
+}
+
 /* What a vector register keeps of @v: NO_VECTOR unless it names a table entry. */
 static uint16_t vector_or_none(const struct virtio_dev *vd, uint16_t v)
 {
@@ -404,8 +411,15 @@ void virtio_bar_write(struct virtio_dev *vd, uint64_t offset, unsigned int size,
 	} else if (vd->msix_offered && offset >= VIRTIO_MSIX_TABLE_OFF &&
 		   offset < VIRTIO_MSIX_PBA_OFF) {
 		msix_table_write(&vd->msix, offset - VIRTIO_MSIX_TABLE_OFF, size, value);
+	} else if (vd->ops->config_write && offset >= VIRTIO_DEVCFG_OFF &&
+		   offset < VIRTIO_DEVCFG_OFF + vd->config_len) {
+		unsigned int o = (unsigned int)(offset - VIRTIO_DEVCFG_OFF), n = size;
+
+		if (n > vd->config_len - o)
+			n = vd->config_len - o;
+		vd->ops->config_write(vd, o, n, value);
 	}
-	/* ISR, device config and the PBA are read-only. */
+	/* ISR, the PBA and the device config without config_write are read-only. */
 	pthread_mutex_unlock(&vd->lock);
 }
 

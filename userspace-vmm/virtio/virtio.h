@@ -25,6 +25,7 @@
 #define VIRTIO_ID_BLOCK		2
 #define VIRTIO_ID_CONSOLE	3
 #define VIRTIO_ID_RNG		4
+#define VIRTIO_ID_BALLOON	5
 
 #define VIRTIO_F_INDIRECT_DESC	28
 #define VIRTIO_F_VERSION_1	32
@@ -59,6 +60,14 @@ struct virtio_dev_ops {
 	void (*notify)(struct virtio_dev *vd, unsigned int q);
 	/* The device was reset (device lock held); the queues are reset already. Optional. */
 	void (*reset)(struct virtio_dev *vd);
+	/*
+	 * The driver wrote @size bytes of @value at @off of the device config
+	 * space (device lock held; @off + @size within config_len).  Optional:
+	 * without it the config space is read-only (virtio-balloon's 'actual'
+	 * is the one field a driver writes).
+	 */
+	void (*config_write)(struct virtio_dev *vd, unsigned int off, unsigned int size,
+			     uint64_t value);
 };
 
 struct virtio_dev {
@@ -134,6 +143,12 @@ void virtio_queue_interrupt(struct virtio_dev *vd, unsigned int q);
  * logs one line per reset, stops the queues, sends a config interrupt.
  */
 void virtio_dev_broken(struct virtio_dev *vd, const char *why);
+/*
+ * Device lock held: the device changed its config space; bump
+ * config_generation and, once the driver set DRIVER_OK, send the
+ * configuration-change interrupt.
+ */
+void virtio_config_changed(struct virtio_dev *vd);
 /* Device lock held: true when the driver set DRIVER_OK and the device is not broken. */
 bool virtio_dev_live(const struct virtio_dev *vd);
 
