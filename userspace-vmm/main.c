@@ -63,6 +63,15 @@ static void usage(FILE *out)
 		"                    queue pair, checksum and TSO offloads both ways, mergeable\n"
 		"                    receive buffers; mac= the guest's address (default\n"
 		"                    52:54:00:68:76:01, locally administered)\n"
+		"  --balloon FILE[,report]\n"
+		"                    a virtio-balloon PCI device; at each SIGUSR2 hv-run reads FILE,\n"
+		"                    a size as for --mem (0 empties the balloon), makes it the\n"
+		"                    balloon's target and prints its state and the guest's memory\n"
+		"                    statistics on stderr; pages the guest puts in the balloon\n"
+		"                    go back to the host (MADV_DONTNEED); ',report': also the free\n"
+		"                    pages the guest reports (free page reporting)\n"
+		"  --mem-merge       guest RAM may be merged with identical pages by the host's KSM\n"
+		"                    (MADV_MERGEABLE; /sys/kernel/mm/ksm/run must be 1)\n"
 		"  --no-ioeventfd    virtio queue notifications exit to hv-run (default: hv signals\n"
 		"                    an eventfd in the kernel and the vCPU goes on: HV_IOEVENTFD)\n"
 		"  --no-coalesced    writes to the CMOS index and POST ports exit to hv-run (default: hv\n"
@@ -88,7 +97,7 @@ static int bad_usage(const char *fmt, const char *arg)
 }
 
 /* "256M", "1G", "512" (MiB), "65536K", "2GiB": false if malformed or overflowing. */
-static bool parse_size(const char *s, uint64_t *bytes)
+bool parse_size(const char *s, uint64_t *bytes)
 {
 	uint64_t v = 0;
 	unsigned int shift = 20;
@@ -213,6 +222,27 @@ static int parse_net(const char *arg, struct vm_config *cfg)
 }
 
 /*
+ * "FILE[,report]": the target file need not exist yet (it is read at each
+ * SIGUSR2), but its name must be usable.
+ */
+static int parse_balloon(const char *arg, struct vm_config *cfg)
+{
+	static char path[4096];
+	const char *comma = strchr(arg, ',');
+	size_t len = comma ? (size_t)(comma - arg) : strlen(arg);
+
+	if (!len || len >= sizeof(path))
+		return bad_usage("--balloon '%s': not FILE[,report]", arg);
+	if (comma && strcmp(comma, ",report"))
+		return bad_usage("--balloon '%s': the one option after FILE is ',report'", arg);
+	memcpy(path, arg, len);
+	path[len] = 0;
+	cfg->balloon = path;
+	cfg->balloon_report = comma != NULL;
+	return 0;
+}
+
+/*
  * --cpu-affinity: a comma-separated list of host CPUs and ranges (taskset's
  * "0,2-3"), each CPU one hv-run may run on (sched_getaffinity()); entry i is
  * vCPU i's.  Entries past VM_MAX_CPUS are checked but unused.  The list
@@ -270,7 +300,7 @@ static int parse_affinity(const char *arg, struct vm_config *cfg)
 
 enum { OPT_KERNEL = 256, OPT_INITRD, OPT_CMDLINE, OPT_MEM, OPT_CPUS, OPT_CONSOLE, OPT_STATS,
        OPT_DEBUG, OPT_VERSION, OPT_RNG, OPT_HUGEPAGES, OPT_NO_LAPIC, OPT_AFFINITY, OPT_NO_IOEVENTFD,
-       OPT_NO_COALESCED, OPT_NET, OPT_END,
+       OPT_NO_COALESCED, OPT_NET, OPT_BALLOON, OPT_MEM_MERGE, OPT_END,
        OPT_DISK };
 
 static int parse_options(int argc, char **argv, struct vm_config *cfg)
@@ -293,6 +323,8 @@ static int parse_options(int argc, char **argv, struct vm_config *cfg)
 		{ "no-coalesced", no_argument, NULL, OPT_NO_COALESCED },
 		{ "cpu-affinity", required_argument, NULL, OPT_AFFINITY },
 		{ "net", required_argument, NULL, OPT_NET },
+		{ "balloon", required_argument, NULL, OPT_BALLOON },
+		{ "mem-merge", no_argument, NULL, OPT_MEM_MERGE },
 		{ "disk", required_argument, NULL, OPT_DISK },	/* repeatable: after OPT_END */
 		{ NULL, 0, NULL, 0 },
 	};
@@ -330,6 +362,12 @@ static int parse_options(int argc, char **argv, struct vm_config *cfg)
 		case OPT_NO_LAPIC: cfg->no_lapic = true; break;
 		case OPT_NO_IOEVENTFD: cfg->no_ioeventfd = true; break;
 		case OPT_NO_COALESCED: cfg->no_coalesced = true; break;
+		case OPT_MEM_MERGE: cfg->mem_merge = true; break;
+		case OPT_BALLOON:
+			r = parse_balloon(arg, cfg);
+			if (r)
+				return r;
+			break;
 		case OPT_AFFINITY:
 			r = parse_affinity(arg, cfg);
 			if (r)
@@ -448,26 +486,42 @@ static void setup_terminal(struct vm *vm)
  */
 static volatile sig_atomic_t got_sigterm;
 
+/*
+ * With --balloon, SIGUSR2 is blocked in every thread too and taken here:
+ * the balloon's control (vm_balloon_control()).
+ */
+static void control_signals(sigset_t *set, const struct vm *vm)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGTERM);
+	if (vm->cfg.balloon)
+		sigaddset(set, SIGUSR2);
+}
+
 static void *sigterm_thread(void *opaque)
 {
+	struct vm *vm = opaque;
 	sigset_t set;
 	int sig;
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	if (!sigwait(&set, &sig)) {
+	control_signals(&set, vm);
+	while (!sigwait(&set, &sig)) {
+		if (sig == SIGUSR2) {
+			vm_balloon_control(vm);
+			continue;
+		}
 		got_sigterm = 1;
-		vm_request_stop_by(opaque, VM_EXIT_ERROR, "SIGTERM");
+		vm_request_stop_by(vm, VM_EXIT_ERROR, "SIGTERM");
+		break;
 	}
 	return NULL;
 }
 
-static void block_sigterm(void)
+static void block_sigterm(const struct vm *vm)
 {
 	sigset_t set;
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
+	control_signals(&set, vm);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 }
 
@@ -504,7 +558,7 @@ int main(int argc, char **argv)
 	if (vm->cfg.initrd && boot_file_read(&initrd, vm->cfg.initrd, INITRD_MAX))
 		return VM_EXIT_USAGE;
 
-	block_sigterm();	/* before any thread exists: all inherit it */
+	block_sigterm(vm);	/* before any thread exists: all inherit it */
 	r = vm_create(vm);
 	if (!r && pthread_create(&sigterm_tid, NULL, sigterm_thread, vm) == 0)
 		pthread_detach(sigterm_tid);

@@ -16,7 +16,7 @@
  * Coalesced (hv's ring, not --no-coalesced): byte writes to the CMOS index
  *   port 0x70, applied before the next exit is handled (vm_add_coalesced()).
  * Virtio (virtio-pci, modern): --disk N at PCI 00:(1+N).0, --rng after the
- *   disks, then --console virtio, then --net; MSI-X with the local APIC (vm_signal_msi()); BAR 0 of slot S at PCI_BAR_BASE + S * VIRTIO_BAR_SIZE (a firmware's
+ *   disks, then --console virtio, then --net, then --balloon; MSI-X with the local APIC (vm_signal_msi()); BAR 0 of slot S at PCI_BAR_BASE + S * VIRTIO_BAR_SIZE (a firmware's
  *   choice: the guest may move it anywhere in the window), INTA of slot S on
  *   ISA IRQ pci_intx_irq(S) (10, 11, 5, ...) and I/O APIC pin pci_intx_gsi(S)
  *   (16-23), as the DSDT's _PRT says for PIC and APIC mode.  Memory BARs
@@ -46,6 +46,7 @@
 #include "hv_ioctl.h"
 #include "le.h"
 #include "vcpu.h"
+#include "virtio/balloon.h"
 #include "virtio/blk.h"
 #include "virtio/console.h"
 #include "virtio/net.h"
@@ -60,6 +61,14 @@
 #define POST_PORT		0x80
 #define PCI_BAR_BASE		0xfe000000u	/* inside every 32-bit hole: below 0xfec00000 */
 #define PCI_HOLE_END		0xfec00000ull	/* the I/O APIC's page and up: not PCI's */
+
+/*
+ * --balloon: the signal thread's vm_balloon_control() may run at any time;
+ * balloon_live (guarded by balloon_ctl) says the device exists and is not
+ * being freed.  Static: struct vm_devices goes away under it.
+ */
+static pthread_mutex_t balloon_ctl = PTHREAD_MUTEX_INITIALIZER;
+static bool balloon_live;
 
 struct vm_devices {
 	struct pic pic;
@@ -77,6 +86,7 @@ struct vm_devices {
 	struct virtio_rng rng;
 	struct virtio_console console;
 	struct virtio_net net;
+	struct virtio_balloon balloon;
 	unsigned int nr_blk;		/* initialized (their files are open) */
 	unsigned int nr_blk_started;
 	bool serial_started, pit_started, rtc_started, console_started;
@@ -168,7 +178,8 @@ static int vm_add_virtio(struct vm *vm)
 	char what[64];
 	int r;
 
-	if (!vm->cfg.nr_disks && !vm->cfg.rng && !vm->cfg.virtio_console && !vm->cfg.net)
+	if (!vm->cfg.nr_disks && !vm->cfg.rng && !vm->cfg.virtio_console && !vm->cfg.net &&
+	    !vm->cfg.balloon)
 		return 0;
 	if (!vm->cfg.no_ioeventfd && hv_ioctl_check_cap(vm->sys_fd, HV_CAP_IOEVENTFD) > 0) {
 		r = doorbells_init(&d->doorbells, vm_ioeventfd, vm);
@@ -229,7 +240,63 @@ static int vm_add_virtio(struct vm *vm)
 		if (r)
 			return vm_fail("virtio-net", -r);
 	}
+	if (vm->cfg.balloon) {
+		r = virtio_balloon_init(&d->balloon, &vm->mem, vm->cfg.balloon_report);
+		if (!r)
+			r = vm_plug_virtio(vm, &d->balloon.vd, slot);
+		if (r)
+			return vm_fail("virtio-balloon", -r);
+		pthread_mutex_lock(&balloon_ctl);
+		balloon_live = true;
+		pthread_mutex_unlock(&balloon_ctl);
+	}
 	return 0;
+}
+
+/* Read the target file: the balloon's size in 4 KiB pages, or false after one line on stderr. */
+static bool balloon_read_target(struct vm *vm, uint32_t *pages)
+{
+	char buf[64];
+	uint64_t bytes;
+	ssize_t n;
+	int fd = open(vm->cfg.balloon, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+
+	if (fd < 0) {
+		fprintf(stderr, "hv-run: --balloon %s: %s; target unchanged\n", vm->cfg.balloon,
+			strerror(errno));
+		return false;
+	}
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n < 0) {
+		fprintf(stderr, "hv-run: --balloon %s: %s; target unchanged\n", vm->cfg.balloon,
+			strerror(errno));
+		return false;
+	}
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' ' || buf[n - 1] == '\t'))
+		n--;
+	buf[n] = 0;
+	if (!parse_size(buf, &bytes) || (bytes & (VIRTIO_BALLOON_PAGE - 1)) || bytes > vm->mem.size) {
+		fprintf(stderr, "hv-run: --balloon %s: '%.32s' is not a size like 64M, a multiple of 4K and at most --mem; target unchanged\n",
+			vm->cfg.balloon, buf);
+		return false;
+	}
+	*pages = (uint32_t)(bytes >> VIRTIO_BALLOON_PFN_SHIFT);
+	return true;
+}
+
+void vm_balloon_control(struct vm *vm)
+{
+	uint32_t pages;
+
+	/* balloon_ctl keeps vm_destroy() from freeing the device under us. */
+	pthread_mutex_lock(&balloon_ctl);
+	if (balloon_live) {
+		if (balloon_read_target(vm, &pages))
+			virtio_balloon_set_target(&vm->dev->balloon, pages);
+		virtio_balloon_request_stats(&vm->dev->balloon);
+	}
+	pthread_mutex_unlock(&balloon_ctl);
 }
 
 /*
@@ -555,6 +622,16 @@ int vm_create(struct vm *vm)
 	}
 	if (r)
 		return vm_fail("guest memory", -r);
+	/*
+	 * --mem-merge: KSM may merge identical guest pages.  Today hv pins the
+	 * pages it maps, and KSM skips pinned pages: only what hv has not
+	 * mapped (yet) can be merged until hv uses MMU notifiers (issue 13).
+	 */
+	if (vm->cfg.mem_merge && madvise(vm->mem.host, vm->mem.size, MADV_MERGEABLE)) {
+		fprintf(stderr, "hv-run: --mem-merge: %s%s\n", strerror(errno),
+			errno == EINVAL ? " (a host kernel without CONFIG_KSM)" : "");
+		return VM_EXIT_ERROR;
+	}
 	r = mem_register(&vm->mem, vm->fd);
 	if (r)
 		return vm_fail("HV_SET_MEMORY_REGION", -r);
@@ -661,6 +738,10 @@ static void vm_print_stats(struct vm *vm)
 		virtio_print_stats(&vm->dev->console.vd, stderr);
 	if (vm->dev->net_ready)
 		virtio_net_print_stats(&vm->dev->net, stderr);
+	if (vm->cfg.balloon) {
+		virtio_print_stats(&vm->dev->balloon.vd, stderr);
+		virtio_balloon_print(&vm->dev->balloon, stderr);
+	}
 }
 
 int vm_run(struct vm *vm)
@@ -723,6 +804,9 @@ void vm_destroy(struct vm *vm)
 	free(vm->vcpus);
 	vm->vcpus = NULL;
 	vm->nr_vcpus = 0;
+	pthread_mutex_lock(&balloon_ctl);
+	balloon_live = false;
+	pthread_mutex_unlock(&balloon_ctl);
 	if (vm->dev) {
 		vm_stop_devices(vm);	/* closes the disks a failed vm_create() opened */
 		fw_cfg_destroy(&vm->dev->fw_cfg);

@@ -94,6 +94,9 @@ struct vm_config {
 	const char *net_tap;		/* its tap's name, for messages */
 	int net_tap_fd;			/* opened while parsing (a bad tap is a usage error) */
 	uint8_t net_mac[6];
+	const char *balloon;		/* --balloon FILE: virtio-balloon, its target in FILE */
+	bool balloon_report;		/* --balloon FILE,report: free page reporting */
+	bool mem_merge;			/* --mem-merge: guest RAM MADV_MERGEABLE (KSM) */
 	bool stats;
 	bool debug;
 };
@@ -182,6 +185,16 @@ void vm_irq_eoi(struct vm *vm, uint8_t vector);
 int vm_irq_enable_lapic(struct vm *vm);
 /* What a PC BIOS leaves the boot CPU's local APIC in: virtual wire mode (LINT0 ExtINT, LINT1 NMI). */
 int vm_irq_virtual_wire(struct vm *vm);
+
+/*
+ * --balloon: read the target file (a size as for --mem: the guest RAM the
+ * balloon should hold) and give it to the device, then ask for statistics
+ * (one line on stderr).  main.c's signal thread, at SIGUSR2; a no-op before
+ * the device exists and once vm_destroy() began.
+ */
+void vm_balloon_control(struct vm *vm);
+/* --mem, --balloon's file: "256M", "1G", "512" (MiB), "65536K"; false if malformed (main.c). */
+bool parse_size(const char *s, uint64_t *bytes);
 
 /* Debug log line on stderr when --debug is given (printf format). */
 void vm_debug(struct vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

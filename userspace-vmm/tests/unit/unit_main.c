@@ -16,6 +16,7 @@ int main(void)
 		pic_cases, ioapic_cases, serial_cases, pit_cases, rtc_cases, i8042_cases, pci_cases, misc_cases, fw_cfg_cases,
 		linux_boot_cases, multiboot_cases, acpi_cases, virtq_cases, virtio_pci_cases, virtio_blk_cases, virtio_msix_cases,
 		virtio_console_cases, virtio_net_cases, doorbell_cases, hv_stat_cases, coalesced_cases,
+		virtio_balloon_cases,
 	};
 	unsigned int t, n = 0;
 	const struct unit_case *c;
