@@ -31,6 +31,12 @@
 #define Q_INFLATE	0
 #define Q_DEFLATE	1
 #define PFN_BATCH	256	/* PFNs read from a buffer at a time */
+/*
+ * PFNs taken from one chain at most (Linux sends 256): a chain of large
+ * buffers must not keep the notifying thread (maybe the doorbell thread,
+ * which rings every device) busy for long.
+ */
+#define PFN_MAX_PER_CHAIN	16384
 #define STAT_BYTES	10	/* le16 tag, le64 value, packed */
 #define USABLE_LOW_END	0x9f000ull	/* the last page below has the EBDA */
 #define PAGE		VIRTIO_BALLOON_PAGE
@@ -131,7 +137,8 @@ static void take_pfns(struct virtio_balloon *b, const struct virtq_chain *c, boo
 	uint64_t off = 0, before = b->bad_pfns;
 	size_t got;
 
-	while ((got = virtq_chain_read(c, off, raw, sizeof(raw))) >= 4) {
+	while (off < PFN_MAX_PER_CHAIN * 4 &&
+	       (got = virtq_chain_read(c, off, raw, sizeof(raw))) >= 4) {
 		unsigned int n = (unsigned int)(got / 4), i, nr;
 
 		for (i = 0; i < n; i++)
@@ -144,7 +151,7 @@ static void take_pfns(struct virtio_balloon *b, const struct virtq_chain *c, boo
 				discard(b, runs[i].gpa, runs[i].len);
 				b->inflated += pages;
 			} else {
-				b->deflated += pages;	/* the guest uses them again: nothing to do */
+				b->deflated += pages;	/* the guest's again: nothing to do */
 			}
 		}
 		off += n * 4;
@@ -328,6 +335,10 @@ void virtio_balloon_request_stats(struct virtio_balloon *b)
 	unsigned int qi = 2;		/* statsq, when accepted */
 
 	pthread_mutex_lock(&vd->lock);
+	/* A buffer posted with a notification before DRIVER_OK (the transport drops those). */
+	if (virtio_dev_live(vd) && negotiated(vd, VIRTIO_BALLOON_F_STATS_VQ) && !b->stats_held &&
+	    vd->vq[qi].enabled)
+		balloon_notify(vd, qi);
 	if (virtio_dev_live(vd) && negotiated(vd, VIRTIO_BALLOON_F_STATS_VQ) && b->stats_held &&
 	    vd->vq[qi].enabled) {
 		b->stats_held = false;
