@@ -239,6 +239,69 @@ if grep -q 'hvguest=vbench' /proc/cmdline; then
 	fi
 	echo "hv-guest: vbench done"
 fi
+# vmm_test's balloon case (hvguest=balloon hvguest_balloon=MIB; hv-run --balloon): the guest
+# first fills most of its free memory and frees it, so that the pages the balloon will take are
+# ones hv-run holds; "ready" with MemFree and MemTotal; the host then sets a target of MIB MiB
+# and the guest waits for its MemFree to fall by 90% of it ("inflated"); the host sets 0 and the
+# guest waits for it to come back ("deflated").
+meminfo() {
+	echo "MemFree $(sed -n 's/^MemFree: *\([0-9]*\) kB/\1/p' /proc/meminfo) kB" \
+		"MemTotal $(sed -n 's/^MemTotal: *\([0-9]*\) kB/\1/p' /proc/meminfo) kB"
+}
+memfree_kb() {
+	sed -n 's/^MemFree: *\([0-9]*\) kB/\1/p' /proc/meminfo
+}
+if grep -q 'hvguest=balloon' /proc/cmdline; then
+	load_modules
+	mib=$(sed -n 's/.*hvguest_balloon=\([0-9]*\).*/\1/p' /proc/cmdline)
+	fill=$(($(memfree_kb) / 1024 - 48))
+	dd if=/dev/zero of=/tmp/fill bs=1M count=$fill 2>/dev/null
+	rm -f /tmp/fill
+	sleep 1
+	before=$(memfree_kb)
+	echo "hv-guest: balloon ready $(meminfo) (filled and freed $fill MiB)"
+	i=0
+	while [ $(($(memfree_kb) + mib * 1024 * 9 / 10)) -gt "$before" ] && [ $i -lt 240 ]; do
+		i=$((i + 1))
+		sleep 1
+	done
+	sleep 1
+	echo "hv-guest: balloon inflated $(meminfo) after $i s"
+	i=0
+	while [ $(($(memfree_kb) + mib * 1024 / 10)) -lt "$before" ] && [ $i -lt 240 ]; do
+		i=$((i + 1))
+		sleep 1
+	done
+	echo "hv-guest: balloon deflated $(meminfo) after $i s"
+fi
+# vmm_test's free page reporting case (hvguest=report; hv-run --balloon FILE,report): the guest
+# fills most of its free memory ("filled"), waits for the host's line, frees it ("freed") and
+# waits for the host's line again while its kernel reports the free blocks.
+if grep -q 'hvguest=report' /proc/cmdline; then
+	load_modules
+	fill=$(($(memfree_kb) / 1024 - 48))
+	dd if=/dev/zero of=/tmp/fill bs=1M count=$fill 2>/dev/null
+	echo "hv-guest: report filled $fill MiB $(meminfo)"
+	# shellcheck disable=SC3045 # busybox ash has read -t
+	read -t 120 -r line || echo "hv-guest: report no word from the host"
+	rm -f /tmp/fill
+	echo "hv-guest: report freed $(meminfo)"
+	# shellcheck disable=SC3045
+	read -t 120 -r line || echo "hv-guest: report no word from the host"
+fi
+# vmm_test's KSM case (hvguest=ksm; two such guests with hv-run --mem-merge): 48 MiB of busybox
+# repeated in tmpfs, the same in both guests; "ready", then the guest waits for a line on its
+# console (the host's "done") before powering off.
+if grep -q 'hvguest=ksm' /proc/cmdline; then
+	i=0
+	while [ $i -lt 48 ]; do
+		head -c 1048576 /bin/busybox
+		i=$((i + 1))
+	done >/tmp/ksm
+	echo "hv-guest: ksm ready $(meminfo)"
+	# shellcheck disable=SC3045 # busybox ash has read -t
+	read -t 300 -r line || echo "hv-guest: ksm no word from the host"
+fi
 # vmm_test's SMP cases (hvguest=smp: hv-run gave this guest --cpus N). Every CPU must be online,
 # take local timer interrupts (LOC in /proc/interrupts) while it runs work pinned to it with
 # taskset, and the TSC must stay the clocksource; vmm_test checks the lines below.

@@ -11,10 +11,12 @@ set -euo pipefail
 src=$(cd "$(dirname "$0")" && pwd)
 out=$1
 shift
-# Dependencies first (modules.dep of Debian's 6.1 and 6.12). ext4 for vmm_test's file-system
+# Dependencies first (modules.dep of Debian's 6.1 and 6.12; virtio_balloon needs only virtio and
+# virtio_ring, and the kernel's own page reporting and balloon compaction, built in). ext4 for vmm_test's file-system
 # cases: crc32c_generic before jbd2 and ext4, which ask the crypto API for "crc32c" at mount
 # (metadata_csum, mke2fs's default) and cannot load it themselves: there is no modprobe.
-guest_modules="virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio_blk virtio-rng virtio_console"
+guest_modules="virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio_blk virtio-rng virtio_console
+virtio_balloon"
 guest_modules="$guest_modules crc16 mbcache crc32c_generic jbd2 ext4"
 # virtio-net (vmm_test's network case, hvguest=net): failover and net_failover first (modules.dep).
 guest_modules="$guest_modules failover net_failover virtio_net"

@@ -49,7 +49,7 @@ struct run *linux_run_mem(const struct env *e, unsigned int timeout_s, const cha
 }
 
 /* hv-run booting the testbed's Linux guest with LINUX_MEM and @cmdline; the caller adds devices. */
-static struct run *linux_run_new(const struct env *e, unsigned int timeout_s, const char *cmdline)
+struct run *linux_run_new(const struct env *e, unsigned int timeout_s, const char *cmdline)
 {
 	return linux_run_mem(e, timeout_s, cmdline, LINUX_MEM);
 }

@@ -34,6 +34,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -239,6 +240,8 @@ static int run_exec(struct run *r)
 			run_probe(r, pid);
 			probed = true;
 		}
+		if (r->watch)
+			r->watch(r, pid, in[1]);
 		if (!input_sent && find(r->out, r->out_len, r->trigger)) {
 			if (write(in[1], r->input, strlen(r->input)) < 0)
 				ktap_print_msg("writing hv-run's stdin: %s\n", strerror(errno));
@@ -395,6 +398,47 @@ struct vmm_case {
 	bool needs_hv;			/* needs /dev/hv (usage errors do not) */
 };
 
+/*
+ * Cases that run only when HV_TEST_CASES or HV_VMM_OPT_IN (check.sh passes
+ * it into the testbed) names them with a pattern: they cannot pass yet and
+ * are not in the testbed's expected lists.  ksm_two_guests: until hv maps
+ * guest memory without long-term pins (MMU notifiers, issue 13), KSM cannot
+ * merge a page hv has mapped.
+ */
+static const char *const opt_in_cases[] = { "ksm_two_guests" };
+
+/* @name matches a pattern of the list @sel (fnmatch patterns, separated by spaces or commas). */
+static bool named_in(const char *sel, const char *name)
+{
+	char pat[128];
+	size_t n;
+
+	while (sel && *sel) {
+		n = strcspn(sel, " ,\t\n");
+		if (n && n < sizeof(pat)) {
+			memcpy(pat, sel, n);
+			pat[n] = '\0';
+			if (!fnmatch(pat, name, 0))
+				return true;
+		}
+		sel += n;
+		sel += strspn(sel, " ,\t\n");
+	}
+	return false;
+}
+
+/* Whether case @name runs in this invocation (HV_TEST_CASES, and opt_in_cases). */
+static bool case_runs(const char *name)
+{
+	const char *sel = getenv("HV_TEST_CASES");
+	unsigned int i;
+
+	for (i = 0; i < sizeof(opt_in_cases) / sizeof(opt_in_cases[0]); i++)
+		if (!strcmp(name, opt_in_cases[i]))
+			return named_in(sel, name) || named_in(getenv("HV_VMM_OPT_IN"), name);
+	return ktap_case_selected(name);
+}
+
 /* A bad command line: status 2, one line on stderr that names the culprit, nothing on stdout. */
 struct usage_case {
 	const char *args[6];
@@ -469,6 +513,15 @@ static const struct usage_case usage_affinity_syntax = {
 	{ "--cpu-affinity", "0,", "--kernel", "@exit" }, "cpu-affinity" };
 static const struct usage_case usage_affinity_short = {
 	{ "--cpu-affinity", "0", "--cpus", "2", "--kernel", "@exit" }, "cpu-affinity" };
+
+static const struct usage_case usage_balloon_option = {
+	{ "--balloon", "/tmp/target,reprot", "--kernel", "@exit" }, "balloon" };
+static const struct usage_case usage_balloon_twice = {
+	{ "--balloon", "/tmp/a", "--balloon", "/tmp/b", "--kernel", "@exit" }, "--balloon" };
+static const struct usage_case usage_mem_merge_arg = { { "--mem-merge=yes", "--kernel", "@exit" },
+						       "mem-merge" };
+static const struct usage_case usage_mem_merge_twice = {
+	{ "--mem-merge", "--mem-merge", "--kernel", "@exit" }, "--mem-merge" };
 
 static enum verdict help(const struct env *e, const void *p, const char **skip_why __attribute__((unused)))
 {
@@ -811,6 +864,10 @@ static const struct vmm_case cases[] = {
 	{ "usage_cpus_without_lapic", usage_error, &usage_cpus_no_lapic, false },
 	{ "usage_cpu_affinity_syntax", usage_error, &usage_affinity_syntax, false },
 	{ "usage_cpu_affinity_too_short", usage_error, &usage_affinity_short, false },
+	{ "usage_balloon_bad_option", usage_error, &usage_balloon_option, false },
+	{ "usage_balloon_twice", usage_error, &usage_balloon_twice, false },
+	{ "usage_mem_merge_argument", usage_error, &usage_mem_merge_arg, false },
+	{ "usage_mem_merge_twice", usage_error, &usage_mem_merge_twice, false },
 	{ "help", help, NULL, false },
 	{ "exit_device_byte", guest_status, &exit_byte, true },
 	{ "exit_device_word", guest_status, &exit_word, true },
@@ -833,6 +890,9 @@ static const struct vmm_case cases[] = {
 	{ "virtio_blk_ext4", virtio_blk_ext4, NULL, true },
 	{ "virtio_net_tap", virtio_net_tap, NULL, true },
 	{ "linux_sigkill_at_random_points", linux_sigkill, NULL, true },
+	{ "virtio_balloon_inflate_deflate", virtio_balloon_inflate_deflate, NULL, true },
+	{ "virtio_balloon_free_page_reporting", virtio_balloon_free_page_reporting, NULL, true },
+	{ "ksm_two_guests", ksm_two_guests, NULL, true },
 };
 
 static const char *env_or(const char *name, const char *def)
@@ -853,7 +913,7 @@ int main(void)
 		.pit_min_pct = (unsigned int)atoi(env_or("HV_VMM_PIT_MIN", "50")),
 	};
 	const unsigned int n = sizeof(cases) / sizeof(cases[0]);
-	unsigned int i;
+	unsigned int i, selected;
 	char why[600];
 
 	/* A guest that dies must not take the harness with it through a pipe. */
@@ -864,12 +924,15 @@ int main(void)
 	}
 	e.have_dev_hv = access("/dev/hv", R_OK | W_OK) == 0 ||
 			!strcmp(env_or("HV_VMM_NO_DEV_CHECK", "0"), "1");
-	ktap_print_header(KTAP_COUNT_SELECTED(cases));
+	KTAP_COUNT_SELECTED(cases);	/* bails out on a stale pattern of HV_TEST_CASES */
+	for (i = 0, selected = 0; i < n; i++)
+		selected += case_runs(cases[i].name);
+	ktap_print_header(selected);
 	for (i = 0; i < n; i++) {
 		const char *skip_why = "skipped";
 		enum verdict v;
 
-		if (!ktap_case_selected(cases[i].name))
+		if (!case_runs(cases[i].name))
 			continue;
 		if (cases[i].needs_hv && !e.have_dev_hv) {
 			/* Inside the testbed /dev/hv must be there (ktap.h). */

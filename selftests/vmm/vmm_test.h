@@ -39,6 +39,13 @@ struct run {
 	double kill_after_s;		/* SIGKILL hv-run this long after it started (0: never) */
 	const char *probe_on;		/* when stdout first contains this, run... */
 	const char *probe_argv[8];	/* ...this command ("@pid": hv-run's pid), output in probe_out */
+	/*
+	 * Called after each read of hv-run's output while it runs (@in_fd: its
+	 * stdin): a case that talks with the guest in several steps.  Should
+	 * return quickly; hv-run's output waits meanwhile.
+	 */
+	void (*watch)(struct run *r, int pid, int in_fd);
+	void *watch_arg;		/* the case's own */
 
 	/* results */
 	int status;			/* exit status, 128+signal, -1 if it had to be killed */
@@ -94,6 +101,15 @@ bool virtio_guest_failed(const struct run *r);
  * (docs/testing.md); *ok: status 0.
  */
 struct run *linux_run_expect(struct run *(*make)(const struct env *), const struct env *e, bool *ok);
+
+/* The memory cases (vmm_mem.c): virtio-balloon, KSM. */
+enum verdict virtio_balloon_inflate_deflate(const struct env *e, const void *arg,
+					    const char **skip_why);
+enum verdict virtio_balloon_free_page_reporting(const struct env *e, const void *arg,
+						const char **skip_why);
+enum verdict ksm_two_guests(const struct env *e, const void *arg, const char **skip_why);
+/* hv-run booting the testbed's Linux guest (vmm_linux.c's linux_run_mem() with its default RAM). */
+struct run *linux_run_new(const struct env *e, unsigned int timeout_s, const char *cmdline);
 
 /* The disk cases (vmm_disk.c). */
 enum verdict virtio_blk_ext4(const struct env *e, const void *arg, const char **skip_why);
