@@ -62,6 +62,17 @@ static void sleep_s(double s)
 	nanosleep(&ts, NULL);
 }
 
+/*
+ * The line of hv-run's output that starts with @prefix, once it is whole
+ * (its newline arrived: the watch hook may see a line cut in two), or NULL.
+ */
+static const char *whole_line(const struct run *r, const char *prefix)
+{
+	const char *l = find(r->out, r->out_len, prefix);
+
+	return l && memchr(l, '\n', (size_t)(r->out + r->out_len - l)) ? l : NULL;
+}
+
 /* ---- virtio-balloon ---- */
 
 struct balloon_state {
@@ -223,7 +234,7 @@ static void report_watch(struct run *r, int pid, int in_fd)
 	struct report_state *st = r->watch_arg;
 	const char *l;
 
-	if (st->step == 0 && (l = find(r->out, r->out_len, "hv-guest: report filled "))) {
+	if (st->step == 0 && (l = whole_line(r, "hv-guest: report filled "))) {
 		st->fill_kb = atoll(l + strlen("hv-guest: report filled ")) * 1024;
 		st->rss_filled = proc_kb(pid, "VmRSS");
 		if (write(in_fd, "go\n", 3) < 0)
@@ -277,8 +288,8 @@ enum verdict virtio_balloon_free_page_reporting(const struct env *e, const void 
 	}
 	show_lines("guest", r->out, r->out_len);
 	show_lines("stderr", r->err, r->err_len);
-	if (st.step != 2) {
-		ktap_print_msg("the guest did not say \"report filled\" and \"report freed\"\n");
+	if (st.step != 2 || st.fill_kb <= 0) {
+		ktap_print_msg("the guest did not say \"report filled N MiB\" and \"report freed\"\n");
 		v = FAIL;
 		goto out;
 	}
