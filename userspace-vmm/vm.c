@@ -628,8 +628,11 @@ int vm_create(struct vm *vm)
 	 * mapped (yet) can be merged until hv uses MMU notifiers (issue 13).
 	 */
 	if (vm->cfg.mem_merge && madvise(vm->mem.host, vm->mem.size, MADV_MERGEABLE)) {
-		fprintf(stderr, "hv-run: --mem-merge: %s%s\n", strerror(errno),
-			errno == EINVAL ? " (a host kernel without CONFIG_KSM)" : "");
+		int err = errno;
+
+		fprintf(stderr, "hv-run: --mem-merge: %s%s\n", strerror(err),
+			err == EINVAL ? " (a host kernel without CONFIG_KSM)" :
+			err == ENOSYS ? " (a host kernel without madvise(): CONFIG_ADVISE_SYSCALLS)" : "");
 		return VM_EXIT_ERROR;
 	}
 	r = mem_register(&vm->mem, vm->fd);

@@ -107,12 +107,34 @@ static enum queue_role role_of(const struct virtio_dev *vd, unsigned int qi)
 	return ROLE_NONE;
 }
 
+/*
+ * madvise(), or where the host kernel has none (CONFIG_ADVISE_SYSCALLS off,
+ * as in the testbed's debug kernel: ENOSYS) a fresh private anonymous
+ * mapping over the range, which frees the old pages as MADV_DONTNEED does
+ * (the kernel merges it back into its neighbours).  0 or -1 with errno.
+ */
+static int give_back(struct virtio_balloon *b, void *hva, uint64_t len)
+{
+	if (!b->no_madvise) {
+		if (!madvise(hva, len, b->discard_advice))
+			return 0;
+		if (errno != ENOSYS)
+			return -1;
+		b->no_madvise = true;
+		fprintf(stderr, "hv-run: %s: this host kernel has no madvise(): pages go back by mapping fresh memory over them\n",
+			b->vd.name);
+	}
+	hva = mmap(hva, len, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
+	return hva == MAP_FAILED ? -1 : 0;
+}
+
 /* Give [gpa, gpa + len) back to the host; the range was checked. */
 static void discard(struct virtio_balloon *b, uint64_t gpa, uint64_t len)
 {
 	void *hva = mem_gpa_to_hva(b->mem, gpa, len);
 
-	if (!hva || madvise(hva, len, b->discard_advice)) {
+	if (!hva || give_back(b, hva, len)) {
 		if (!b->discard_failed++)
 			fprintf(stderr, "hv-run: %s: madvise of %#" PRIx64 "+%#" PRIx64 ": %s\n",
 				b->vd.name, gpa, len, hva ? strerror(errno) : "not guest RAM");

@@ -45,6 +45,7 @@ struct virtio_balloon {
 	uint64_t reported;		/* pages the driver reported free */
 	uint64_t bad_pfns;		/* PFNs outside guest RAM: ignored */
 	uint64_t discard_failed;	/* madvise() refused (pages stay) */
+	bool no_madvise;		/* ENOSYS once: MAP_FIXED over the range instead */
 };
 
 /* 0 or -errno; @report offers free page reporting.  Plug with virtio_dev_plug(&b->vd, ...). */
