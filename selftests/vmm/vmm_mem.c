@@ -160,7 +160,9 @@ enum verdict virtio_balloon_inflate_deflate(const struct env *e, const void *unu
 	struct balloon_state st = { 0 };
 	long long f0 = 0, t0 = 0, f1 = 0, t1 = 0, f2 = 0, t2 = 0;
 	enum verdict v = PASS;
+	const char *l;
 	char actual[64];
+	int best = -1;
 	struct run *r;
 
 	(void)unused;
@@ -201,10 +203,19 @@ enum verdict virtio_balloon_inflate_deflate(const struct env *e, const void *unu
 		ktap_print_msg("the deflated balloon gave the guest %lld kB back, not 64 MiB\n", f2 - f1);
 		v = FAIL;
 	}
-	snprintf(actual, sizeof(actual), "target %d pages, actual %d,", BALLOON_PAGES, BALLOON_PAGES);
-	if (!find(r->err, r->err_len, actual) || !find(r->err, r->err_len, " free=")) {
-		ktap_print_msg("no line \"virtio-balloon: %s ...\" with the guest's statistics (free=)\n",
-			       actual);
+	/*
+	 * The balloon line of the second SIGUSR2: the whole target, and at
+	 * least the 90% the guest's MemFree showed (the last inflate buffers
+	 * may still be on their way: the debug kernel took 110 s for 64 MiB).
+	 */
+	snprintf(actual, sizeof(actual), "target %d pages, actual ", BALLOON_PAGES);
+	/* The first such line is the first SIGUSR2's (actual 0): the largest counts. */
+	for (l = r->err; (l = strstr(l, actual)); l++)
+		if (atoi(l + strlen(actual)) > best)
+			best = atoi(l + strlen(actual));
+	if (best < BALLOON_PAGES * 9 / 10 || !find(r->err, r->err_len, " free=")) {
+		ktap_print_msg("no line \"virtio-balloon: %s>= %d, ...\" with the guest's statistics (free=): best %d\n",
+			       actual, BALLOON_PAGES * 9 / 10, best);
 		v = FAIL;
 	}
 out:
