@@ -7,7 +7,7 @@
 #   has it quit, after writing each CPU's state to LOG ("# hv-test: QEMU SHUTDOWN before DONE")
 #   when /init had not finished.
 # Environment:
-#   HV_QEMU_TIMEOUT   wall-clock limit in seconds (default 1200); QEMU is killed after it
+#   HV_QEMU_TIMEOUT   wall-clock limit in seconds (default 2400: the debug series with every Linux case of vmm_test); QEMU is killed after it
 #   HV_QEMU_STALL     seconds of wall time without console output (default 300) after which the
 #                     test host counts as dead and QEMU is stopped: while a test binary runs,
 #                     /init prints a heartbeat every HVTB_HEARTBEAT guest seconds (check.sh sets
@@ -33,7 +33,7 @@ kver=$1
 initrd=$2
 log=$3
 smp=${4:-2}
-limit=${HV_QEMU_TIMEOUT:-1200}
+limit=${HV_QEMU_TIMEOUT:-2400}
 "$HV_TESTBED_DIR/kernel.sh" "$kver" >/dev/null 2>&1 || hv_die "cannot fetch kernel $kver"
 vmlinuz=$(hv_kdir "$kver")/root/boot/vmlinuz-$kver
 [ -f "$initrd" ] || hv_die "no initramfs $initrd"

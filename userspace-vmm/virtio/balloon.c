@@ -14,11 +14,10 @@
  * 256 PFNs in Linux (one madvise() per run of adjacent pages), a report at
  * most 32 ranges.
  *
- * Until hv maps guest memory without long-term pins (issue 13, MMU
- * notifiers), a page hv has mapped stays pinned after MADV_DONTNEED: hv-run's
- * RSS falls, the host's free memory does not, and the guest keeps the old
- * page while hv-run would see a new zero one if the page were used again
- * for I/O.  docs/vmm.md says so.
+ * hv keeps no pin on guest pages: MADV_DONTNEED goes through hv's MMU
+ * notifier, which drops the guest's mapping, so the page really goes back
+ * to the host and the guest's next touch maps a fresh zero page, the one
+ * hv-run sees too.
  */
 #include <errno.h>
 #include <inttypes.h>
