@@ -16,7 +16,7 @@
 #include "unit.h"
 #include "virtio_driver.h"
 
-#define QBASE(q)	(0x10000u + 0x4000u * (q))
+#define QBASE(q)	VDRV_QBASE(q)
 #define Q_STATS		2
 #define Q_REPORT	3
 
@@ -28,28 +28,18 @@ struct bal_env {
 
 static void put(struct bal_env *e, uint64_t gpa, const void *p, size_t n)
 {
-	memcpy(e->mem.host + gpa, p, n);
+	vdrv_put(&e->mem, gpa, p, n);
 }
 
 static void desc(struct bal_env *e, unsigned int q, uint16_t i, uint64_t addr, uint32_t len,
 		 uint16_t flags, uint16_t next)
 {
-	uint64_t at = QBASE(q) + 16u * i;
-
-	put(e, at, &addr, 8);
-	put(e, at + 8, &len, 4);
-	put(e, at + 12, &flags, 2);
-	put(e, at + 14, &next, 2);
+	vdrv_desc(&e->mem, q, i, addr, len, flags, next);
 }
 
 static void offer(struct bal_env *e, unsigned int q, uint16_t head)
 {
-	uint16_t slot = e->avail_idx[q] % 8;
-
-	put(e, QBASE(q) + 0x1000 + 4 + 2 * slot, &head, 2);
-	e->avail_idx[q]++;
-	put(e, QBASE(q) + 0x1000 + 2, &e->avail_idx[q], 2);
-	virtio_bar_write(&e->b.vd, VIRTIO_NOTIFY_OFF + VIRTIO_NOTIFY_MULT * q, 2, q);
+	vdrv_offer(&e->b.vd, &e->mem, q, 8, &e->avail_idx[q], head);
 }
 
 static uint16_t used_idx(struct bal_env *e, unsigned int q)

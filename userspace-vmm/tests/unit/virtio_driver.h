@@ -10,7 +10,9 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
+#include "../../mem.h"
 #include "../../virtio/virtio.h"
 
 #define VDRV_STATUS		0x14
@@ -58,6 +60,42 @@ static inline bool vdrv_up_one_queue(struct virtio_dev *vd, uint16_t q, uint16_t
 	vdrv_features_ok(vd);
 	vdrv_queue(vd, q, size, desc, avail, used);
 	return vdrv_driver_ok(vd);
+}
+
+/*
+ * The rings as the device tests lay them out in guest memory: queue @q's
+ * descriptor table at VDRV_QBASE(q), its available ring 4 KiB after, its
+ * used ring 8 KiB after.
+ */
+#define VDRV_QBASE(q)	(0x10000u + 0x4000u * (q))
+
+static inline void vdrv_put(struct guest_mem *mem, uint64_t gpa, const void *p, size_t n)
+{
+	memcpy(mem->host + gpa, p, n);
+}
+
+/* Descriptor @i of queue @q. */
+static inline void vdrv_desc(struct guest_mem *mem, unsigned int q, uint16_t i, uint64_t addr,
+			     uint32_t len, uint16_t flags, uint16_t next)
+{
+	uint64_t at = VDRV_QBASE(q) + 16u * i;
+
+	vdrv_put(mem, at, &addr, 8);
+	vdrv_put(mem, at + 8, &len, 4);
+	vdrv_put(mem, at + 12, &flags, 2);
+	vdrv_put(mem, at + 14, &next, 2);
+}
+
+/* Make chain @head available on queue @q of @size entries (its index *@avail_idx) and notify. */
+static inline void vdrv_offer(struct virtio_dev *vd, struct guest_mem *mem, unsigned int q,
+			      uint16_t size, uint16_t *avail_idx, uint16_t head)
+{
+	uint16_t slot = *avail_idx % size;
+
+	vdrv_put(mem, VDRV_QBASE(q) + 0x1000 + 4 + 2 * slot, &head, 2);
+	(*avail_idx)++;
+	vdrv_put(mem, VDRV_QBASE(q) + 0x1000 + 2, avail_idx, 2);
+	virtio_bar_write(vd, VIRTIO_NOTIFY_OFF + VIRTIO_NOTIFY_MULT * q, 2, q);
 }
 
 #endif /* HV_RUN_UNIT_VIRTIO_DRIVER_H */

@@ -21,7 +21,7 @@
 #include "virtio_driver.h"
 
 #define QSIZE		4
-#define QBASE(q)	(0x10000u + 0x4000u * (q))
+#define QBASE(q)	VDRV_QBASE(q)
 #define BUFS		0x40000u	/* receive and transmit buffers */
 
 struct net_env {
@@ -38,29 +38,19 @@ static const uint64_t all_features = 1ull << VIRTIO_F_VERSION_1 | 1ull << VIRTIO
 
 static void put(struct net_env *e, uint64_t gpa, const void *p, size_t n)
 {
-	memcpy(e->mem.host + gpa, p, n);
+	vdrv_put(&e->mem, gpa, p, n);
 }
 
 static void desc(struct net_env *e, unsigned int q, uint16_t i, uint64_t addr, uint32_t len,
 		 uint16_t flags, uint16_t next)
 {
-	uint64_t at = QBASE(q) + 16u * i;
-
-	put(e, at, &addr, 8);
-	put(e, at + 8, &len, 4);
-	put(e, at + 12, &flags, 2);
-	put(e, at + 14, &next, 2);
+	vdrv_desc(&e->mem, q, i, addr, len, flags, next);
 }
 
 /* Make chain @head available on queue @q and notify. */
 static void offer(struct net_env *e, unsigned int q, uint16_t head)
 {
-	uint16_t slot = e->avail_idx[q] % QSIZE;
-
-	put(e, QBASE(q) + 0x1000 + 4 + 2 * slot, &head, 2);
-	e->avail_idx[q]++;
-	put(e, QBASE(q) + 0x1000 + 2, &e->avail_idx[q], 2);
-	virtio_bar_write(&e->net.vd, VIRTIO_NOTIFY_OFF + VIRTIO_NOTIFY_MULT * q, 2, q);
+	vdrv_offer(&e->net.vd, &e->mem, q, QSIZE, &e->avail_idx[q], head);
 }
 
 static uint32_t used_field(struct net_env *e, unsigned int q, unsigned int i, unsigned int off)
