@@ -448,7 +448,12 @@ static void test_thp(void)
 	before = npf_count(vcpu);
 	guest_op(vcpu, OP_COPY);
 	faults = npf_count(vcpu) - before;
-	TEST_ASSERT(faults <= 4, "%llu nested faults for 1024 pages on 2 MiB host pages "
+	/*
+	 * Two for the two 2 MiB leaves; a few more where the guest's own code
+	 * and data for this command are touched for the first time (4 KiB
+	 * when the host's THP mode is not "always"). 4 KiB leaves take 1024.
+	 */
+	TEST_ASSERT(faults <= 16, "%llu nested faults for 1024 pages on 2 MiB host pages "
 		    "(two 2 MiB leaves would take 2)", (unsigned long long)faults);
 	large = debugfs_large_leaves();
 	TEST_ASSERT(large == base + 2, "hv's debugfs summary: %ld 2 MiB leaves, expected %ld",
