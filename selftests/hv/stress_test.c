@@ -8,9 +8,11 @@
  *    VM write to that slot as fast as they can.  Once HV_SET_MEMORY_REGION
  *    has deleted a slot, no guest write may reach the old backing any more
  *    (hv must have made every vCPU drop its translations before it
- *    returns, and before it unpins the pages); half of the rounds munmap
- *    the backing before the delete, so that hv's pin is the pages' last
- *    reference and the debug kernel sees any use after the unpin.
+ *    returns); half of the rounds munmap the backing before the delete,
+ *    so that the pages go while the slot still names them: hv's MMU
+ *    notifier must drop the guest's mappings before the kernel frees
+ *    them (the debug kernel sees any use after the free), and the
+ *    guest's next touch fails HV_RUN with EFAULT until the slot goes.
  *  - lifetime_churn: several processes create and destroy VMs, vCPUs and
  *    slots; threads sit in HV_RUN while other threads close the vCPU and VM
  *    fds, delete slots and munmap their backing; some VMs die with their
@@ -147,11 +149,12 @@ static void *map_backing(void)
 /*
  * One thread per vCPU, in HV_RUN until told to stop.  Exits it may see:
  * MMIO writes into the churned range (slot deleted), the guest's SYNC
- * ucalls, and -EINTR from the stop signal.  In the lifetime churn
- * (@lax) also EBADF once another thread closed the vCPU fd, and EFAULT
- * when the guest touched a slot whose backing the churner has munmapped
- * but not yet deleted (the VMM's fault, reported as KVM does); there the
- * ucall is not decoded either, as that needs the vCPU fd.  Anything else
+ * ucalls, -EINTR from the stop signal, and EFAULT when the guest touched a
+ * slot whose backing the churner has munmapped but not yet deleted (the
+ * VMM's fault, reported as KVM does; the next HV_RUN retries the access).
+ * In the lifetime churn (@lax) also EBADF once another thread closed the
+ * vCPU fd; there the ucall is not decoded either, as that needs the vCPU
+ * fd.  Anything else
  * is an error, recorded in @err (the main thread fails the point with it).
  */
 struct runner {
@@ -226,7 +229,7 @@ static void *runner_fn(void *arg)
 				continue;
 			if (errno == EBADF && r->lax)
 				break;
-			if (errno == EFAULT && r->lax)
+			if (errno == EFAULT)
 				continue;
 			snprintf(r->err, sizeof(r->err), "HV_RUN: %s", strerror(errno));
 			break;
