@@ -10,7 +10,8 @@
 #   3. the SVM testbed (check.sh --svm) on SERIES, default Debian 6.1 and 6.12 and the debug kernel
 #      (KUnit suites, then every selftest under KASAN, lockdep, DEBUG_ATOMIC_SLEEP and kmemleak);
 #      it runs the VMM's vmm_test too;
-#   4. the VMX testbed (check.sh --vmx: Bochs, Debian 6.12).
+#   4. the VMX testbed (check.sh --vmx: Bochs, Debian 6.12), side by side with 3: the SVM run is
+#      the long pole, and Bochs runs on one thread.
 #   HV_KUNIT_ONLY=1 (`make check-kunit`, with SERIES debug) runs 1 and 3 without selftest binaries;
 #   HV_VMX=0 leaves out 4.
 # Prints every result, then exactly one last line "N passed, N failed, N skipped";
@@ -99,16 +100,23 @@ if [ "$kunit_only" != 1 ]; then
 	fi
 fi
 
-# 3, 4. The testbeds: every result line goes through, their summaries are added up here.
+# 3, 4. The testbeds, side by side: the SVM run (QEMU, the long pole) streams its results as it
+# goes; the VMX run (Bochs, one thread) fills the other core meanwhile, into its own log, and its
+# results follow the SVM run's. Every result line goes through, their summaries are added up here.
 # The sub-run's exit status counts, not only its summary line: a check.sh that fails without a
 # failed point (no test ran, a crash of the script itself) must fail make check too.
-testbed() { # testbed VENDOR [SERIES...]: check.sh --VENDOR, log in $out/testbed-VENDOR.log
-	local vendor=$1 log=$out/testbed-$1.log summary tp tf ts rc start=$SECONDS
+run_testbed() { # run_testbed VENDOR [SERIES...]: check.sh --VENDOR into $out/testbed-VENDOR.log
+	local vendor=$1 start=$SECONDS rc
 	shift
-	HV_SKIP_DEPS=${HV_SKIP_DEPS:-1} bash selftests/testbed/check.sh "--$vendor" "$@" 2>&1 | tee "$log" |
-		grep -v -E '^[0-9]+ passed, [0-9]+ failed'
-	rc=${PIPESTATUS[0]}
-	echo "# check-all: $vendor testbed took $((SECONDS - start))s, status $rc"
+	HV_SKIP_DEPS=${HV_SKIP_DEPS:-1} bash selftests/testbed/check.sh "--$vendor" "$@" \
+		>"$out/testbed-$vendor.log" 2>&1
+	rc=$?
+	echo "$rc $((SECONDS - start))" >"$out/testbed-$vendor.status"
+}
+tally() { # tally VENDOR: add up what run_testbed VENDOR left
+	local vendor=$1 log=$out/testbed-$1.log summary tp tf ts rc=1 secs=0
+	read -r rc secs <"$out/testbed-$vendor.status" || true
+	echo "# check-all: $vendor testbed took ${secs}s, status $rc"
 	summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
 	if [ -z "$summary" ]; then
 		echo "not ok testbed-$vendor # check.sh --$vendor printed no summary, status $rc (see $log)"
@@ -126,8 +134,24 @@ testbed() { # testbed VENDOR [SERIES...]: check.sh --VENDOR, log in $out/testbed
 		failed=$((failed + 1))
 	fi
 }
-testbed svm "$@"
-[ "$kunit_only" = 1 ] || [ "${HV_VMX:-1}" = 0 ] || testbed vmx
+rm -f "$out"/testbed-*.status
+: >"$out/testbed-svm.log"	# before tail starts: no line of the last run is shown as this one's
+vmx_pid=""
+if [ "$kunit_only" != 1 ] && [ "${HV_VMX:-1}" != 0 ]; then
+	run_testbed vmx &
+	vmx_pid=$!
+fi
+run_testbed svm "$@" &
+svm_pid=$!
+# The SVM results live, as check.sh writes them (tail ends when the SVM run does).
+tail -n +1 -F --pid="$svm_pid" "$out/testbed-svm.log" 2>/dev/null | grep --line-buffered -v -E '^[0-9]+ passed, [0-9]+ failed'
+wait "$svm_pid"
+tally svm
+if [ -n "$vmx_pid" ]; then
+	wait "$vmx_pid"
+	grep -v -E '^[0-9]+ passed, [0-9]+ failed' "$out/testbed-vmx.log"
+	tally vmx
+fi
 
 # The failures once more, each with the diagnostic lines just before it in its series' serial
 # log, above the count: a CI log that keeps only the head and the tail of the output still names

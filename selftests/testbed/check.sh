@@ -34,7 +34,9 @@
 #   build/testbed/results.txt (SVM) or results-vmx.txt (the result lines),
 #   build/testbed/selftests/ (the test binaries), build/testbed/kselftest/ (the kselftest install), build/testbed/<series>.points (the guest's points
 #   before the expected list is applied) and <series>.scope ("full", or the binaries of a partial
-#   run), read by expected.sh update. Runs sharing an output directory are serialized (flock).
+#   run), read by expected.sh update. Runs of one vendor sharing an output directory are
+#   serialized (flock); an SVM and a VMX run may share it at the same time (make check runs them
+#   side by side): the VMX run builds into selftests-vmx/, fuzz-vmx/ and vmm-vmx/, with its own lock.
 # Environment:
 #   HV_TESTBED_OUT    output directory instead of build/testbed
 #   HV_TEST_BINARIES  space-separated test binaries to use instead of building selftests/hv
@@ -79,8 +81,12 @@ out=${HV_TESTBED_OUT:-$HV_REPO_DIR/build/testbed}
 mkdir -p "$out"
 resfile=$out/results.txt
 [ "$vendor" = svm ] || resfile=$out/results-$vendor.txt
-# One run at a time per output directory (several people may share a work tree).
-exec 9>"$out/.lock"
+# One run of a vendor at a time per output directory (several people may share a work tree).
+# The two vendors' series have different names; what both build goes to directories of their own
+# (suffix $vsfx), so make check can run the SVM and the VMX testbed side by side.
+vsfx=""
+[ "$vendor" = svm ] || vsfx=-$vendor
+exec 9>"$out/.lock$vsfx"
 if ! flock -n 9; then
 	echo "# testbed: waiting for another check.sh using $out"
 	flock 9
@@ -320,13 +326,13 @@ elif [ -n "${HV_TEST_BINARIES:-}" ]; then
 	read -r -a tests <<<"$HV_TEST_BINARIES"
 elif [ -f "$HV_REPO_DIR/selftests/hv/Makefile" ]; then
 	# Built out of the source tree (OUTPUT=), with -k so one broken test does not hide the others.
-	sel=$out/selftests
+	sel=$out/selftests$vsfx
 	mkdir -p "$sel"
-	if make -k -C "$HV_REPO_DIR/selftests/hv" OUTPUT="$sel" >"$out/selftests-build.log" 2>&1; then
+	if make -k -C "$HV_REPO_DIR/selftests/hv" OUTPUT="$sel" >"$out/selftests-build$vsfx.log" 2>&1; then
 		res ok selftests_build
 	else
-		grep -E 'error|Error' "$out/selftests-build.log" | head -n 30 | sed 's/^/#   /'
-		res fail selftests_build "make -C selftests/hv failed, log: $out/selftests-build.log"
+		grep -E 'error|Error' "$out/selftests-build$vsfx.log" | head -n 30 | sed 's/^/#   /'
+		res fail selftests_build "make -C selftests/hv failed, log: $out/selftests-build$vsfx.log"
 	fi
 	if list=$(make -s -C "$HV_REPO_DIR/selftests/hv" OUTPUT="$sel" print-tests 2>/dev/null) &&
 		[ -n "$list" ]; then
@@ -352,12 +358,12 @@ fi
 # The fuzzer (selftests/fuzz), a binary like the others, bounded in time per series (below).
 if [ -z "${HV_TEST_BINARIES:-}" ] && [ "${HV_KUNIT_ONLY:-0}" != 1 ] &&
 	[ -f "$HV_REPO_DIR/selftests/fuzz/Makefile" ]; then
-	if make -C "$HV_REPO_DIR/selftests/fuzz" OUTPUT="$out/fuzz" >"$out/fuzz-build.log" 2>&1; then
+	if make -C "$HV_REPO_DIR/selftests/fuzz" OUTPUT="$out/fuzz$vsfx" >"$out/fuzz-build$vsfx.log" 2>&1; then
 		res ok fuzz_build
-		tests+=("$out/fuzz/hv_fuzz")
+		tests+=("$out/fuzz$vsfx/hv_fuzz")
 	else
-		grep -E 'error|Error' "$out/fuzz-build.log" | head -n 30 | sed 's/^/#   /'
-		res fail fuzz_build "make -C selftests/fuzz failed, log: $out/fuzz-build.log"
+		grep -E 'error|Error' "$out/fuzz-build$vsfx.log" | head -n 30 | sed 's/^/#   /'
+		res fail fuzz_build "make -C selftests/fuzz failed, log: $out/fuzz-build$vsfx.log"
 	fi
 fi
 
@@ -365,13 +371,13 @@ fi
 vmmdir=""
 if [ "${HV_VMM:-1}" != 0 ] && [ -f "$HV_REPO_DIR/userspace-vmm/Makefile" ] &&
 	[ -f "$HV_REPO_DIR/selftests/vmm/Makefile" ]; then
-	if "$tb/build-vmm.sh" "$out/vmm" 2>"$out/vmm-build.err"; then
+	if "$tb/build-vmm.sh" "$out/vmm$vsfx" 2>"$out/vmm-build$vsfx.err"; then
 		res ok vmm_build
-		vmmdir=$out/vmm
+		vmmdir=$out/vmm$vsfx
 		[ -n "${HV_TEST_BINARIES:-}" ] || tests+=("$vmmdir/vmm_test")
 	else
-		sed 's/^/#   /' "$out/vmm-build.err" | tail -n 30
-		res fail vmm_build "hv-run or selftests/vmm did not build, log: $out/vmm/build.log"
+		sed 's/^/#   /' "$out/vmm-build$vsfx.err" | tail -n 30
+		res fail vmm_build "hv-run or selftests/vmm did not build, log: $out/vmm$vsfx/build.log"
 	fi
 fi
 
