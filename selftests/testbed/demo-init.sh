@@ -27,11 +27,21 @@ else
 	echo "# hv-demo: RESULT load_module failed: $out"
 fi
 
+# The guest's root file system: an ext4 image of its own initramfs, marked /.hv-rootdisk, with
+# room for the guest's dd. Its initramfs mounts it from virtio-blk and switches to it.
+mkdir -p /tmp/root
+(cd /tmp/root && gzip -dc /guest.gz | cpio -id 2>/dev/null)
+: >/tmp/root/.hv-rootdisk
+if ! out=$(/usr/sbin/mke2fs -q -t ext4 -L hvroot -d /tmp/root /tmp/root.img 128M 2>&1); then
+	echo "# hv-demo: RESULT root_image failed: $out"
+fi
+rm -rf /tmp/root
+
 # quiet: without it the guest's whole boot log crosses the emulated UART, one exit per byte.
-cmdline="console=ttyS0 quiet panic=-1"
+cmdline="console=ttyS0 quiet panic=-1 hvguest=rootdisk"
 # Two vCPUs: hv's local APICs, hv-run's I/O APIC and MADT (the guest says how many CPUs it saw).
-args="--kernel /vmlinuz --initrd /guest.gz --mem 256M --cpus 2 --stats"
-echo "# hv-demo: CMD hv-run $args --cmdline '$cmdline'   (the testbed's own kernel, nested, with a busybox initramfs)"
+args="--kernel /vmlinuz --initrd /guest.gz --disk /tmp/root.img --mem 256M --cpus 2 --stats"
+echo "# hv-demo: CMD hv-run $args --cmdline '$cmdline'   (the testbed's own kernel, nested; root file system: ext4 on virtio-blk)"
 # shellcheck disable=SC2086 # $args is split into words on purpose
 set -- hv-run $args --cmdline "$cmdline"
 # stdin from /dev/null: the guest needs no input, and hv-run must not put the console in raw mode.

@@ -1,15 +1,18 @@
 #!/bin/bash
 # selftests/testbed/demo.sh [SERIES]     (default 6.12; or 6.1): what `make demo` runs.
 #   Inside the SVM testbed (Debian's kernel SERIES under QEMU TCG, -cpu EPYC), hv.ko is loaded and
-#   hv-run boots that same kernel again as a nested guest with two vCPUs, with a busybox initramfs
-#   whose /init (selftests/vmm/guest-init.sh) prints `uname -a`, its /proc/cpuinfo model line and
-#   how many CPUs it has, and powers off:
-#       hv-run --kernel /vmlinuz --initrd /guest.gz --mem 256M --cpus 2 --stats --cmdline '...'
+#   hv-run boots that same kernel again as a nested guest with two vCPUs and its root file system
+#   on virtio-blk: an ext4 image the testbed makes of the guest's busybox initramfs, which the
+#   initramfs's /init (selftests/vmm/guest-init.sh) mounts from /dev/vda and switches to. From the
+#   disk, the guest prints `uname -a`, its /proc/cpuinfo model line, how many CPUs it has, `mount`,
+#   and the rate of a 64 MiB dd written (synced) and read back through its root, and powers off:
+#       hv-run --kernel /vmlinuz --initrd /guest.gz --disk /tmp/root.img --mem 256M --cpus 2 --stats ...
 #   Then prints the guest's output, the time from hv-run's start to the guest's /init (measured in
 #   the testbed by linetime, when the init's first line reaches hv-run's stdout), the exits by reason
 #   (hv-run --stats) and the wall time of each step.
-#   Exit status 0 only if the guest's /init really ran, printed its uname line, saw both CPUs, and
-#   hv-run exited 0 (the guest powered off); 1 otherwise. Everything is in build/demo/ (serial log: demo.log).
+#   Exit status 0 only if the guest's /init really ran, its root was ext4 on /dev/vda, it printed its
+#   uname line and both dd rates, saw both CPUs, and hv-run exited 0 (the guest powered off); 1
+#   otherwise. Everything is in build/demo/ (serial log: demo.log).
 # Environment: HV_SKIP_DEPS=1 (do not run deps.sh), HV_DEMO_OUT (instead of build/demo),
 #   HV_QEMU_TIMEOUT (default 600 here), HV_QEMU_TEE=1 (show the testbed's console live).
 set -euo pipefail
@@ -61,7 +64,7 @@ echo
 echo "== testbed: $(field START)"
 echo "== \$ $(field CMD)"
 echo "== the nested guest's console (hv-run's stdout):"
-sed -n '/^# hv-demo: CMD /,/^# hv-demo: STATS BEGIN/p' "$log.txt" | sed '1d;$d' | grep -v '^# linetime:' |
+sed -n '/^# hv-demo: CMD /,/^# hv-demo: STATS BEGIN/p' "$log.txt" | sed '1d;$d' | { grep -v '^# linetime:' || true; } |
 	sed 's/^/   | /'
 echo "== hv-run's report (--stats, on its stderr):"
 sed -n '/^# hv-demo: STATS BEGIN/,/^# hv-demo: STATS END/p' "$log.txt" | sed '1d;$d' | sed 's/^/   | /'
@@ -83,6 +86,16 @@ if [ -n "$uname_line" ]; then
 	"2 online"*) ;;
 	*) echo "   the guest did not see the 2 CPUs hv-run gave it"; ok=0 ;;
 	esac
+	root_line=$(sed -n 's/^hv-guest: root: //p' "$log.txt" | head -n1)
+	dd_write=$(sed -n 's/^hv-guest: dd write: //p' "$log.txt" | head -n1)
+	dd_read=$(sed -n 's/^hv-guest: dd read: //p' "$log.txt" | head -n1)
+	echo "   guest root:            ${root_line:-not reported}"
+	case "$root_line" in
+	"/dev/vda / ext4 "*) ;;
+	*) echo "   the guest's root file system was not ext4 on virtio-blk (/dev/vda)"; ok=0 ;;
+	esac
+	echo "   guest dd, 64 MiB:      write+fsync ${dd_write:-not reported}; read ${dd_read:-not reported}"
+	[ -n "$dd_write" ] && [ -n "$dd_read" ] || ok=0
 else
 	echo "   the guest never printed its uname line"
 	ok=0

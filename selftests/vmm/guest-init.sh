@@ -7,16 +7,7 @@ export PATH
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
-echo "hv-guest: init started"
-echo "hv-guest: uname: $(uname -a)"
-echo "hv-guest: cpu: $(grep -m1 '^model name' /proc/cpuinfo)"
-echo "hv-guest: cpus: $(nproc) online ($(cat /sys/devices/system/cpu/online))"
-echo "hv-guest: uptime $(cut -d' ' -f1 /proc/uptime) s (guest clock)"
 
-# vmm_test's virtio case (hvguest=virtio on the command line): hv-run gave this guest
-# vda (--disk, a known pattern in its first 2 MiB), vdb (--disk ...,ro), --rng and, with
-# hvguest=console, --console virtio.
-# The guest reads, writes and syncs; vmm_test checks the lines below and the disk file.
 # The kernel's virtio and ext4 modules (those it has as modules), in mkguest.sh's order.
 load_modules() {
 	mods=/lib/modules/$(uname -r)
@@ -37,6 +28,32 @@ load_modules_wait_vda() {
 	done
 }
 
+# make demo (hvguest=rootdisk): the root file system is vda, an ext4 image of this very
+# initramfs with /.hv-rootdisk added (demo-init.sh made it). From the initramfs, as a distribution's
+# initramfs does, this script loads the modules, mounts vda and hands over to the disk's copy of
+# itself, which finds /.hv-rootdisk, prints the lines below and shows the disk at work (end of file).
+if [ ! -e /.hv-rootdisk ] && grep -q 'hvguest=rootdisk' /proc/cmdline; then
+	echo "hv-guest: init started"
+	load_modules_wait_vda
+	mkdir -p /newroot
+	if mount -t ext4 /dev/vda /newroot && [ -e /newroot/.hv-rootdisk ]; then
+		umount /proc /sys
+		umount /dev 2>/dev/null
+		exec switch_root /newroot /init
+	fi
+	echo "hv-guest: root: vda did not mount as the root file system"
+	poweroff -f
+fi
+[ -e /.hv-rootdisk ] || echo "hv-guest: init started"
+echo "hv-guest: uname: $(uname -a)"
+echo "hv-guest: cpu: $(grep -m1 '^model name' /proc/cpuinfo)"
+echo "hv-guest: cpus: $(nproc) online ($(cat /sys/devices/system/cpu/online))"
+echo "hv-guest: uptime $(cut -d' ' -f1 /proc/uptime) s (guest clock)"
+
+# vmm_test's virtio case (hvguest=virtio on the command line): hv-run gave this guest
+# vda (--disk, a known pattern in its first 2 MiB), vdb (--disk ...,ro), --rng and, with
+# hvguest=console, --console virtio.
+# The guest reads, writes and syncs; vmm_test checks the lines below and the disk file.
 if grep -q 'hvguest=virtio' /proc/cmdline; then
 	load_modules
 	rng=/sys/class/misc/hw_random/rng_current
@@ -349,6 +366,30 @@ if grep -q 'hvguest=smp' /proc/cmdline; then
 	# The kernel's own word on the TSC, the clocksources, SMP bring-up and APICs ("quiet" kept
 	# them off the console), and any warning.
 	dmesg | grep -E 'TSC|tsc|clocksource|smpboot|APIC|WARNING|BUG:|Call Trace' | sed 's/^/hv-guest: dmesg: /'
+fi
+# make demo, from the root disk: what is mounted where, then 64 MiB written through the file
+# system to vda and synced, and read back from it with the page cache dropped; MB/s from the
+# guest clock (/proc/uptime, centiseconds: busybox dd prints no rate).
+centis() { tr -d . </proc/uptime | cut -d' ' -f1; }
+rate() { # rate MIB CENTISECONDS
+	[ "$2" -gt 0 ] || set -- "$1" 1
+	echo "$(($1 * 100 / $2)).$(($1 * 1000 / $2 % 10)) MB/s ($1 MiB in $(($2 / 100)).$(($2 / 10 % 10))$(($2 % 10)) s)"
+}
+if [ -e /.hv-rootdisk ]; then
+	echo "hv-guest: root: $(grep -m1 ' / ' /proc/mounts)"
+	mount | sed 's/^/hv-guest: mount: /'
+	t=$(centis)
+	if dd if=/dev/zero of=/dd.test bs=1M count=64 conv=fsync 2>/dev/null; then
+		echo "hv-guest: dd write: $(rate 64 $(($(centis) - t)))"
+		sync
+		echo 3 >/proc/sys/vm/drop_caches
+		t=$(centis)
+		dd if=/dd.test of=/dev/null bs=1M 2>/dev/null &&
+			echo "hv-guest: dd read: $(rate 64 $(($(centis) - t)))"
+	fi
+	rm -f /dd.test
+	sync
+	mount -o remount,ro / || echo "hv-guest: root: remount read-only failed"
 fi
 echo "hv-guest: poweroff"
 poweroff -f

@@ -31,7 +31,7 @@ trap 'rm -rf "$stage"' EXIT
 mkdir -p "$stage"/{bin,sbin,proc,sys,dev,tmp,mnt}
 cp "$busybox" "$stage/bin/busybox"
 for a in sh mount umount uname grep cut echo cat sleep dd head tee rm fstrim crc32 md5sum wc sync \
-	insmod nproc taskset kill dmesg sed ip ping nc; do
+	insmod nproc taskset kill dmesg sed ip ping nc mkdir switch_root tr; do
 	ln -s busybox "$stage/bin/$a"
 done
 for moddir in "$@"; do
