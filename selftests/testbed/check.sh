@@ -40,6 +40,9 @@
 # Environment:
 #   HV_TESTBED_OUT    output directory instead of build/testbed
 #   HV_TEST_BINARIES  space-separated test binaries to use instead of building selftests/hv
+#   HV_TEST_CASES     case patterns (fnmatch, space or comma separated) passed to every binary
+#                     (ktap.h; the VMX run's vmx.list wins there); e.g. one vmm_test case with
+#                     HV_TEST_BINARIES=<out>/vmm/vmm_test; use HV_EXPECTED=0 (the rest is missing)
 #   HV_MODULE_SRC     source root of the module (default: the repository; see build-module.sh)
 #   HV_TEST_TIMEOUT   per-binary timeout inside the guest, in guest seconds (default 900 on SVM,
 #                     where vmm_test's six nested Linux boots took 280 s on the debug kernel;
@@ -403,6 +406,16 @@ if [ "$vendor" = vmx ] && [ "${HV_VMX_CASES:-}" != all ] && [ ${#tests[@]} -gt 0
 	fi
 	echo "# testbed: VMX selection from ${cases_file#"$HV_REPO_DIR"/}: ${#kept[@]} of ${#tests[@]} binaries"
 	tests=("${kept[@]}")
+fi
+# HV_TEST_CASES on SVM (or on VMX with HV_VMX_CASES=all): the same patterns for every binary, as
+# a selection file for /init (a pattern must match a case of each binary, or it bails out).
+if [ -z "$cases_file" ] && [ -n "${HV_TEST_CASES:-}" ] && [ ${#tests[@]} -gt 0 ]; then
+	cases_file=$out/testbed.cases
+	: >"$cases_file"
+	for t in "${tests[@]}"; do
+		echo "$(basename "$t") ${HV_TEST_CASES//,/ }" >>"$cases_file"
+	done
+	echo "# testbed: cases of every binary: $HV_TEST_CASES (HV_TEST_CASES)"
 fi
 echo "# testbed: ${#tests[@]} test binaries: ${tests[*]##*/}"
 
