@@ -114,6 +114,9 @@ struct run *linux_run_new(const struct env *e, unsigned int timeout_s, const cha
 /* The disk cases (vmm_disk.c). */
 enum verdict virtio_blk_ext4(const struct env *e, const void *arg, const char **skip_why);
 
+/* The hostile ring case (vmm_hostile.c, guests/virtio_hostile.c). */
+enum verdict virtio_hostile_rings(const struct env *e, const void *arg, const char **skip_why);
+
 /*
  * The network case (vmm_net.c) and its host side, for any test or benchmark
  * that boots the guest with hvguest=net (guest-init.sh) and --net tap=NET_TAP.
