@@ -2,14 +2,16 @@
 /*
  * vmm_test's hostile ring case (issue 12, "hostile rings"): the test kernel
  * guests/virtio_hostile.c drives virtio-blk, virtio-rng and virtio-console
- * as a driver that breaks the split virtqueue's rules on purpose: a buffer
+ * (virtio_hostile_rings), or virtio-net on a tap in a network namespace of
+ * the test's own, as virtio_net_tap makes it (virtio_hostile_rings_net), as
+ * a driver that breaks the split virtqueue's rules on purpose: a buffer
  * straddling the end of RAM, one on the device's own BAR, one whose address
  * wraps, a descriptor loop, an indirect chain longer than the queue, an
  * indirect table inside an indirect table, an avail index far ahead; each
  * on a freshly reset device, each followed by polling for
  * DEVICE_NEEDS_RESET.  A good request before the cases and one after the
  * last reset must complete (the disk's first sector, random bytes, a line
- * on hvc0).
+ * on hvc0, a frame on the tap that --stats counts).
  *
  * What hv-run owes, checked here: it survives all of it (the guest's exit
  * status, 0 when every check passed, is hv-run's), it logs exactly one
@@ -33,8 +35,6 @@
 #define HVC_LINE	"# hvc0: virtio-console works after a reset"
 #define NEEDS_RESET	"; device needs reset"
 
-static const char *const devices[] = { "virtio-blk0", "virtio-rng", "virtio-console" };
-
 /* The guest's cases, in its order, and what hv-run's line must say for each. */
 static const struct {
 	const char *name, *why;
@@ -48,8 +48,18 @@ static const struct {
 	{ "avail_far_ahead", "avail index 32768 is 32768 ahead of 0, queue size 8" },
 };
 
-#define NR_DEV		(sizeof(devices) / sizeof(devices[0]))
 #define NR_CASES	(sizeof(hostile_cases) / sizeof(hostile_cases[0]))
+#define MAX_DEV		3
+
+/* One run: hv-run's devices, in the order the guest finds them (their slots). */
+struct hostile_run {
+	const char *devices[MAX_DEV];
+	bool net;
+};
+
+static const struct hostile_run blk_rng_console = {
+	{ "virtio-blk0", "virtio-rng", "virtio-console" }, false };
+const struct hostile_run hostile_net = { { "virtio-net" }, true };
 
 static bool make_image(void)
 {
@@ -94,7 +104,7 @@ static void check_name(char *out, size_t size, const char *dev, const char *what
 }
 
 /* hv-run's "needs reset" lines: exactly one per case, on the right device, in order. */
-static bool reset_lines_ok(const struct run *r)
+static bool reset_lines_ok(const struct run *r, const char *const *devices, unsigned int nr_dev)
 {
 	const char *p = r->err, *end = r->err + r->err_len;
 	unsigned int n = 0;
@@ -109,7 +119,7 @@ static bool reset_lines_ok(const struct run *r)
 		p += len + 1;
 		if (!strstr(line, NEEDS_RESET))
 			continue;
-		if (n < NR_DEV * NR_CASES) {
+		if (n < nr_dev * NR_CASES) {
 			const char *dev = devices[n / NR_CASES];
 			const char *why = hostile_cases[n % NR_CASES].why;
 
@@ -123,31 +133,36 @@ static bool reset_lines_ok(const struct run *r)
 		}
 		n++;
 	}
-	if (n != NR_DEV * NR_CASES) {
+	if (n != nr_dev * NR_CASES) {
 		ktap_print_msg("%u \"needs reset\" lines on stderr, want %zu (one per ring)\n",
-			       n, NR_DEV * NR_CASES);
+			       n, nr_dev * NR_CASES);
 		ok = false;
 	}
 	return ok;
 }
 
-enum verdict virtio_hostile_rings(const struct env *e, const void *p, const char **skip_why)
+/* hv-run's --stats line of virtio-net must count both good frames (before and after the reset). */
+static bool net_frames_ok(const struct run *r)
+{
+	static const char want[] = "hv-run: virtio-net: sent 2 frames (120 bytes, 0 TSO, 0 dropped)";
+
+	if (find(r->err, r->err_len, want))
+		return true;
+	ktap_print_msg("no \"%s\" on stderr (--stats)\n", want);
+	return false;
+}
+
+static enum verdict hostile_run(const struct env *e, const struct hostile_run *h)
 {
 	static const char *const good[] = { "good_before", "good_after_reset" };
+	unsigned int d, i, nr_dev = 0;
 	char path[512], name[96];
 	enum verdict v = PASS;
-	unsigned int d, i;
 	struct run *r;
 
-	(void)p;
+	while (nr_dev < MAX_DEV && h->devices[nr_dev])
+		nr_dev++;
 	snprintf(path, sizeof(path), "%s/virtio_hostile.elf", e->guests);
-	if (access(path, R_OK)) {
-		ktap_print_msg("%s is missing\n", path);
-		*skip_why = "test kernel missing";
-		return missing_file();
-	}
-	if (!make_image())
-		return FAIL;
 	r = run_new(e, 60);
 	arg(r, "--kernel");
 	arg(r, path);
@@ -155,23 +170,29 @@ enum verdict virtio_hostile_rings(const struct env *e, const void *p, const char
 	arg(r, "64M");
 	arg(r, "--cmdline");
 	arg(r, "mem_mib=64");
-	arg(r, "--disk");
-	arg(r, HOSTILE_IMG);
-	arg(r, "--rng");
-	arg(r, "--console");
-	arg(r, "virtio");
-	if (!run_expect(r, 0)) {
-		v = FAIL;
-		goto out;
+	if (h->net) {
+		arg(r, "--net");
+		arg(r, "tap=" NET_TAP);
+		arg(r, "--stats");
+	} else {
+		arg(r, "--disk");
+		arg(r, HOSTILE_IMG);
+		arg(r, "--rng");
+		arg(r, "--console");
+		arg(r, "virtio");
 	}
-	for (d = 0; d < NR_DEV; d++) {
+	if (!run_expect(r, 0)) {
+		free(r);
+		return FAIL;
+	}
+	for (d = 0; d < nr_dev; d++) {
 		for (i = 0; i < NR_CASES; i++) {
-			check_name(name, sizeof(name), devices[d], hostile_cases[i].name);
+			check_name(name, sizeof(name), h->devices[d], hostile_cases[i].name);
 			if (!guest_ok(r, name))
 				v = FAIL;
 		}
 		for (i = 0; i < 2; i++) {
-			check_name(name, sizeof(name), devices[d], good[i]);
+			check_name(name, sizeof(name), h->devices[d], good[i]);
 			if (!guest_ok(r, name))
 				v = FAIL;
 		}
@@ -181,21 +202,54 @@ enum verdict virtio_hostile_rings(const struct env *e, const void *p, const char
 		v = FAIL;
 	}
 	/* virtio-console's good requests: twice on hv-run's stdout, through transmitq0. */
-	if (!find(r->out, r->out_len, HVC_LINE)) {
+	if (!h->net && !find(r->out, r->out_len, HVC_LINE)) {
 		ktap_print_msg("\"%s\" (written to hvc0) is not on hv-run's stdout\n", HVC_LINE);
 		v = FAIL;
 	}
-	if (!reset_lines_ok(r))
+	if (h->net && !net_frames_ok(r))
+		v = FAIL;
+	if (!reset_lines_ok(r, h->devices, nr_dev))
 		v = FAIL;
 	if (v == FAIL) {
 		show_run(r);
 	} else {
 		show_lines("hv-run", r->err, r->err_len);
-		ktap_print_msg("%zu hostile rings on %zu devices: a line each, all work after reset\n",
-			       NR_CASES, NR_DEV);
+		ktap_print_msg("%zu hostile rings on %u devices: a line each, all work after reset\n",
+			       NR_CASES, nr_dev);
 	}
-out:
 	free(r);
+	return v;
+}
+
+/* @p: NULL for virtio-blk, -rng and -console; &hostile_net for virtio-net on a tap. */
+enum verdict virtio_hostile_rings(const struct env *e, const void *p, const char **skip_why)
+{
+	const struct hostile_run *h = p ? p : &blk_rng_console;
+	struct net_host nh;
+	char path[512];
+	enum verdict v;
+
+	snprintf(path, sizeof(path), "%s/virtio_hostile.elf", e->guests);
+	if (access(path, R_OK)) {
+		ktap_print_msg("%s is missing\n", path);
+		*skip_why = "test kernel missing";
+		return missing_file();
+	}
+	if (h->net) {
+		if (access("/dev/net/tun", R_OK | W_OK)) {
+			ktap_print_msg("/dev/net/tun: %s\n", strerror(errno));
+			*skip_why = "no /dev/net/tun";
+			return missing_file();
+		}
+		if (!net_host_up(&nh))
+			return FAIL;
+		v = hostile_run(e, h);
+		net_host_down(&nh);
+		return v;
+	}
+	if (!make_image())
+		return FAIL;
+	v = hostile_run(e, h);
 	unlink(HOSTILE_IMG);
 	return v;
 }

@@ -16,9 +16,10 @@
  *     checks, there with PCI INTx through the I/O APIC (level, EOI exits);
  *   - virtio_net_tap (vmm_net.c): the guest on a tap in a network namespace
  *     of the test's own: ping, 16 MiB each way over TCP, CRCs compared;
- *   - virtio_hostile_rings (vmm_hostile.c): a test kernel posts malformed
- *     rings to virtio-blk, -rng and -console; one NEEDS_RESET line each, and
- *     every device works again after a reset.
+ *   - virtio_hostile_rings, virtio_hostile_rings_net (vmm_hostile.c): a test
+ *     kernel posts malformed rings to virtio-blk, -rng and -console, and to
+ *     virtio-net on a tap; one NEEDS_RESET line each, and every device works
+ *     again after a reset.
  *
  * Environment (defaults are the testbed's initramfs layout):
  *   HV_RUN           hv-run binary                  (/bin/hv-run)
@@ -888,6 +889,7 @@ static const struct vmm_case cases[] = {
 	{ "halt_with_if_clear", guest_status_no_lapic, &halt, true },
 	{ "fw_cfg_items_and_dma", guest_status_2_cpus, &fwcfg, true },
 	{ "virtio_hostile_rings", virtio_hostile_rings, NULL, true },
+	{ "virtio_hostile_rings_net", virtio_hostile_rings, &hostile_net, true },
 	{ "linux_boot", linux_boot, NULL, true },
 	{ "virtio_blk_rng", virtio_blk_rng, NULL, true },
 	{ "linux_smp_2", linux_smp, &linux_smp_2, true },

@@ -114,7 +114,12 @@ struct run *linux_run_new(const struct env *e, unsigned int timeout_s, const cha
 /* The disk cases (vmm_disk.c). */
 enum verdict virtio_blk_ext4(const struct env *e, const void *arg, const char **skip_why);
 
-/* The hostile ring case (vmm_hostile.c, guests/virtio_hostile.c). */
+/*
+ * The hostile ring cases (vmm_hostile.c, guests/virtio_hostile.c); @arg NULL
+ * (virtio-blk, -rng, -console) or &hostile_net (virtio-net on a tap).
+ */
+struct hostile_run;
+extern const struct hostile_run hostile_net;
 enum verdict virtio_hostile_rings(const struct env *e, const void *arg, const char **skip_why);
 
 /*

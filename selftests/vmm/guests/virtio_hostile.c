@@ -2,8 +2,8 @@
 /*
  * Hostile virtio rings (issue 12): a driver that breaks the split
  * virtqueue's rules on purpose, on every virtio-pci function hv-run gives
- * it (virtio-blk, virtio-rng, virtio-console; others are listed and left
- * alone).  The functions are found through PCI configuration mechanism 1
+ * it (virtio-blk, virtio-rng, virtio-console, virtio-net; others are
+ * listed and left alone).  The functions are found through PCI configuration mechanism 1
  * (0xcf8/0xcfc) and driven through their modern capabilities in BAR 0,
  * polled: no interrupt is enabled (the config interrupt a broken device
  * sends raises INTx or ISR bit 1, which is only read).
@@ -25,7 +25,8 @@
  * Before the cases and after a reset following the last one, a good
  * request must complete: blk reads sector 0 (it must start with DISK_MAGIC,
  * which vmm_test wrote), rng fills 64 bytes, the console writes HVC_LINE on
- * transmitq (vmm_test finds it on hv-run's stdout).  Each check prints an
+ * transmitq0 (vmm_test finds it on hv-run's stdout), net sends a 60-byte
+ * frame on transmitq1 (vmm_test finds it in hv-run's --stats).  Each check prints an
  * "ok"/"not ok" line on COM1, which goes on working throughout.
  * Command line: "mem_mib=<--mem in MiB>" (required).  Exits with the
  * number of failed checks; 0xe4 if no virtio function was found.
@@ -42,6 +43,7 @@
 
 #define VIRTIO_VENDOR		0x1af4
 #define VIRTIO_DEVICE_BASE	0x1040
+#define ID_NET			1
 #define ID_BLOCK		2
 #define ID_CONSOLE		3
 #define ID_RNG			4
@@ -84,6 +86,8 @@
 
 #define DISK_MAGIC		"hv hostile rings"
 #define HVC_LINE		"# hvc0: virtio-console works after a reset\n"
+#define NET_HDR_LEN		12	/* struct virtio_net_hdr_v1: VERSION_1, no MRG_RXBUF */
+#define NET_FRAME_LEN		60	/* the shortest Ethernet frame without its FCS */
 
 struct desc {
 	uint64_t addr;
@@ -465,6 +469,17 @@ static void good(struct vdev *d, const char *when)
 		set_desc(dtab, 0, (uintptr_t)buf, strlen(HVC_LINE), 0, 0);
 		want = 0;
 		break;
+	case ID_NET:
+		/*
+		 * A zero header (no offload) and a broadcast frame of a local
+		 * experimental EtherType, 0x88b5: vmm_test counts it in --stats.
+		 */
+		memset(buf + NET_HDR_LEN, 0xff, 6);
+		memcpy(buf + NET_HDR_LEN + 6, "\x52\x54\x00\x68\x76\x01\x88\xb5", 8);
+		memcpy(buf + NET_HDR_LEN + 14, DISK_MAGIC, strlen(DISK_MAGIC));
+		set_desc(dtab, 0, (uintptr_t)buf, NET_HDR_LEN + NET_FRAME_LEN, 0, 0);
+		want = 0;
+		break;
 	}
 	post(d, 0, 0);
 	if (!wait_for(d, 1)) {
@@ -510,6 +525,9 @@ int guest_main(const struct mb_info *mbi, const char *cmdline)
 		} else if (d->type == ID_CONSOLE) {
 			d->name = "virtio-console";
 			d->queue = 1;		/* transmitq0 */
+		} else if (d->type == ID_NET) {
+			d->name = "virtio-net";
+			d->queue = 1;		/* transmitq1 */
 		} else {
 			printf_serial("# 00:%02x.0 virtio type %u left alone\n", slot, d->type);
 			continue;
