@@ -213,7 +213,7 @@ static enum verdict hostile_run(const struct env *e, const struct hostile_run *h
 	if (v == FAIL) {
 		show_run(r);
 	} else {
-		show_lines("hv-run", r->err, r->err_len);
+		show_lines("stderr", r->err, r->err_len);
 		ktap_print_msg("%zu hostile rings on %u devices: a line each, all work after reset\n",
 			       NR_CASES, nr_dev);
 	}
