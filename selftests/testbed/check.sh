@@ -410,7 +410,7 @@ fi
 # HV_TEST_CASES on SVM (or on VMX with HV_VMX_CASES=all): the same patterns for every binary, as
 # a selection file for /init (a pattern must match a case of each binary, or it bails out).
 if [ -z "$cases_file" ] && [ -n "${HV_TEST_CASES:-}" ] && [ ${#tests[@]} -gt 0 ]; then
-	cases_file=$out/testbed.cases
+	cases_file=$out/testbed$vsfx.cases
 	: >"$cases_file"
 	for t in "${tests[@]}"; do
 		echo "$(basename "$t") ${HV_TEST_CASES//,/ }" >>"$cases_file"
