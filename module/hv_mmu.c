@@ -25,9 +25,14 @@
  * that write fault sets the page's bit in the slot's log and makes the
  * leaf writable, and the guest goes on without an exit to userspace.
  * HV_GET_DIRTY_LOG takes the bits and write-protects their leaves again.
- * The pages stay mapped throughout: only the write permission changes.
- * Every leaf is 4 KiB (hv maps no huge pages yet), so a write-protected
- * range never has a large leaf to split.
+ * The pages stay mapped throughout: only the write permission changes, and
+ * a write to a page whose VMM mapping was writable gets it back without a
+ * new lookup (hv_mmu_fault_fast()).
+ *
+ * Where the VMM backs a whole, aligned 2 MiB range of a slot with a huge
+ * page (THP, hugetlbfs), one 2 MiB leaf maps it (hv_mmu_map_large());
+ * turning logging on splits it into 512 read-only 4 KiB leaves, and any
+ * invalidation of a part of it zaps it whole.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -46,6 +51,16 @@
 #define HV_TDP_ENTRIES		512
 #define HV_TDP_ADDR_MASK	GENMASK_ULL(51, 12)
 #define HV_TDP_2M		BIT_ULL(21)
+/*
+ * hv's own bit in a leaf, ignored by the CPU in NPT (AVL) and EPT entries
+ * alike: the VMM's mapping of the page was writable when the leaf was made,
+ * and the page was marked dirty then.  A leaf that lost its write
+ * permission to dirty logging but keeps this bit may get it back by a
+ * guest write without a new lookup (hv_mmu_fault_fast()): any change of
+ * the VMM's mapping since would have zapped the leaf.  KVM's "host
+ * writable" SPTE bit serves the same fast path.
+ */
+#define HV_TDP_HOST_WRITABLE	BIT_ULL(11)
 
 static unsigned int hv_tdp_index(u64 gpa, int level)
 {
@@ -68,10 +83,14 @@ static bool hv_tdp_large(u64 pte)
 	return pte & hv_ops->tdp_large_mask;
 }
 
-/* A leaf: tdp_leaf() of @pa, made a 2 MiB one for a level-2 entry. */
-static u64 hv_tdp_make_leaf(phys_addr_t pa, bool writable, bool large)
+/*
+ * A leaf: tdp_leaf() of @pa, made a 2 MiB one for a level-2 entry, with
+ * HV_TDP_HOST_WRITABLE if @host_writable.
+ */
+static u64 hv_tdp_make_leaf(phys_addr_t pa, bool writable, bool large, bool host_writable)
 {
-	return hv_ops->tdp_leaf(pa, writable) | (large ? hv_ops->tdp_large_mask : 0);
+	return hv_ops->tdp_leaf(pa, writable) | (large ? hv_ops->tdp_large_mask : 0) |
+	       (host_writable ? HV_TDP_HOST_WRITABLE : 0);
 }
 
 /* The published slot set, for its writers (mmu_lock held). */
@@ -227,7 +246,8 @@ static bool hv_tdp_set_writable(u64 *ptep, bool writable)
 
 	if (!hv_tdp_present(pte) || was == writable)
 		return false;
-	WRITE_ONCE(*ptep, hv_tdp_make_leaf(pte & HV_TDP_ADDR_MASK, writable, hv_tdp_large(pte)));
+	WRITE_ONCE(*ptep, hv_tdp_make_leaf(pte & HV_TDP_ADDR_MASK, writable, hv_tdp_large(pte),
+					   pte & HV_TDP_HOST_WRITABLE));
 	return was;
 }
 
@@ -328,7 +348,7 @@ static bool hv_mmu_fault_large(struct hv_vm *vm, const struct hv_memslot *slot, 
  * would have zapped it: then it goes, and the guest faults again.
  */
 static void hv_mmu_map_large(struct hv_vm *vm, u64 *pde, u64 gpa, phys_addr_t pa,
-			     bool map_writable)
+			     bool map_writable, bool host_writable)
 {
 	phys_addr_t base = pa - (gpa & (HV_TDP_2M - 1) & PAGE_MASK);
 
@@ -341,19 +361,52 @@ static void hv_mmu_map_large(struct hv_vm *vm, u64 *pde, u64 gpa, phys_addr_t pa
 		}
 		return;
 	}
-	WRITE_ONCE(*pde, hv_tdp_make_leaf(base, map_writable, true));
+	WRITE_ONCE(*pde, hv_tdp_make_leaf(base, map_writable, true, host_writable));
 	vm->tdp.nr_large++;
+}
+
+/*
+ * A guest write to a leaf that dirty logging made read-only, whose page
+ * the VMM's mapping still allows writing (HV_TDP_HOST_WRITABLE): log it and
+ * give the write permission back, without looking the page up again.
+ * True if done; false sends the fault down the full path.  Under mmu_lock,
+ * as every writer of the log and of leaves is: a harvest or the start of
+ * logging cannot come between the bit and the permission, and a present
+ * leaf is one no invalidation has zapped.
+ */
+static bool hv_mmu_fault_fast(struct hv_vm *vm, u64 gpa)
+{
+	const struct hv_memslot *slot;
+	bool done = false;
+	u64 *ptep, pte;
+
+	mutex_lock(&vm->mmu_lock);
+	ptep = hv_tdp_leaf_ptr(vm, gpa);
+	pte = ptep ? *ptep : 0;
+	if (hv_tdp_present(pte) && (pte & HV_TDP_HOST_WRITABLE) &&
+	    !(pte & hv_ops->tdp_writable_mask)) {
+		slot = hv_mmu_find_slot(vm, gpa);
+		if (slot && !(slot->flags & HV_MEM_READONLY)) {
+			hv_mark_dirty_slot(slot, gpa);
+			hv_tdp_set_writable(ptep, true);
+			done = true;
+		}
+	}
+	mutex_unlock(&vm->mmu_lock);
+	return done;
 }
 
 int hv_mmu_fault(struct hv_vm *vm, struct hv_tdp_cache *tc, u64 gpa, bool write)
 {
 	const struct hv_memslot *slot;
-	bool writable_slot = false, map_writable;
+	bool writable_slot = false, map_writable, host_writable;
 	unsigned long hva = 0, seq;
 	struct page *page;
 	u64 *ptep, pte;
 	int r;
 
+	if (write && hv_mmu_fault_fast(vm, gpa))
+		return 1;
 	r = hv_tdp_cache_topup(tc);
 	if (r)
 		return r;
@@ -371,6 +424,7 @@ int hv_mmu_fault(struct hv_vm *vm, struct hv_tdp_cache *tc, u64 gpa, bool write)
 	r = hv_mmu_get_page(hva, write, writable_slot, &page, &map_writable);
 	if (r)
 		return r;
+	host_writable = map_writable;
 
 	mutex_lock(&vm->mmu_lock);
 	r = 1;
@@ -393,7 +447,7 @@ int hv_mmu_fault(struct hv_vm *vm, struct hv_tdp_cache *tc, u64 gpa, bool write)
 	}
 	if ((hv_tdp_present(*ptep) && hv_tdp_large(*ptep)) ||
 	    (!hv_tdp_present(*ptep) && hv_mmu_fault_large(vm, slot, gpa, hva))) {
-		hv_mmu_map_large(vm, ptep, gpa, page_to_phys(page), map_writable);
+		hv_mmu_map_large(vm, ptep, gpa, page_to_phys(page), map_writable, host_writable);
 		goto out_unlock;
 	}
 	ptep = hv_tdp_walk_alloc(vm, tc, gpa, 1);
@@ -420,11 +474,13 @@ int hv_mmu_fault(struct hv_vm *vm, struct hv_tdp_cache *tc, u64 gpa, bool write)
 		 * or a write to a leaf mapped read-only: by dirty logging, or
 		 * because the VMM's mapping was read-only until now.
 		 */
+		if (host_writable)
+			WRITE_ONCE(*ptep, *ptep | HV_TDP_HOST_WRITABLE);
 		if (map_writable)
 			hv_tdp_set_writable(ptep, true);
 		goto out_unlock;
 	}
-	WRITE_ONCE(*ptep, hv_ops->tdp_leaf(page_to_phys(page), map_writable));
+	WRITE_ONCE(*ptep, hv_tdp_make_leaf(page_to_phys(page), map_writable, false, host_writable));
 	vm->tdp.nr_leaves++;
 out_unlock:
 	mutex_unlock(&vm->mmu_lock);
@@ -432,9 +488,11 @@ out_unlock:
 	 * The guest may write the page without the VMM's page tables seeing
 	 * it: mark it dirty now, so that reclaim writes it back rather than
 	 * dropping it.  Writeback cleans it only after write-protecting the
-	 * VMM's mapping, which zaps this leaf first.
+	 * VMM's mapping, which zaps this leaf first.  A leaf that dirty
+	 * logging maps read-only counts too: hv_mmu_fault_fast() may make it
+	 * writable later without coming here.
 	 */
-	if (r == 1 && map_writable)
+	if (r == 1 && host_writable)
 		set_page_dirty_lock(page);
 	put_page(page);
 	return r;
@@ -554,7 +612,8 @@ static void hv_tdp_split_large(struct hv_vm *vm, u64 *pde, u64 *table)
 	unsigned int i;
 
 	for (i = 0; i < HV_TDP_ENTRIES; i++)
-		table[i] = hv_tdp_make_leaf(base + i * PAGE_SIZE, false, false);
+		table[i] = hv_tdp_make_leaf(base + i * PAGE_SIZE, false, false,
+					    *pde & HV_TDP_HOST_WRITABLE);
 	/* The entries before the table that holds them. */
 	smp_wmb();
 	WRITE_ONCE(*pde, hv_ops->tdp_table(__pa(table)));

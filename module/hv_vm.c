@@ -129,6 +129,7 @@ int hv_vm_set_memory_region(struct hv_vm *vm, const struct hv_memory_region *mr)
 	struct hv_tdp_split_pool pool = {};
 	struct hv_memslots *old, *new;
 	struct hv_memslot *slot;
+	bool toggle;
 	int r;
 
 	r = hv_memslot_check(mr);
@@ -139,8 +140,16 @@ int hv_vm_set_memory_region(struct hv_vm *vm, const struct hv_memory_region *mr)
 		bitmap = hv_mmu_dirty_bitmap_alloc(mr->memory_size);
 		if (!bitmap)
 			return -ENOMEM;
-		/* Tables to split 2 MiB leaves, should logging turn on over them. */
-		if (hv_mmu_split_pool_alloc(vm, mr->memory_size, &pool)) {
+		/*
+		 * Tables to split the 2 MiB leaves of an installed slot whose
+		 * logging turns on (a new slot has no leaves yet).  A slot
+		 * change racing with this look only leaves the pool short or
+		 * unused: a leaf without a table is zapped.
+		 */
+		rcu_read_lock();
+		toggle = hv_memslot_log_toggle(&rcu_dereference(vm->memslots)->slot[mr->slot], mr);
+		rcu_read_unlock();
+		if (toggle && hv_mmu_split_pool_alloc(vm, mr->memory_size, &pool)) {
 			kvfree(bitmap);
 			return -ENOMEM;
 		}

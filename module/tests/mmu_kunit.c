@@ -888,6 +888,68 @@ static void mmu_dirty_log(struct kunit *test)
 }
 
 /*
+ * The fast path of a logged write: a leaf whose VMM mapping was writable
+ * keeps HV_TDP_HOST_WRITABLE through write protection, and a guest write
+ * gets the permission back (and is logged) without a lookup.  A leaf of a
+ * page the VMM may not write (the zero page; a read-only slot) has no such
+ * bit: its write must take the full path, which breaks copy-on-write.
+ */
+static void mmu_fast_write_after_log(struct kunit *test)
+{
+	struct hv_vm *vm = test->priv;
+	unsigned long p1 = mmu_hva + PAGE_SIZE, addr;
+	struct page *zero = ZERO_PAGE(0);
+	u64 leaf0, leaf;
+	bool flush;
+
+	/* Backing page 0 written by the VMM, page 1 mapped afresh and never touched. */
+	vm_munmap(p1, PAGE_SIZE);
+	addr = vm_mmap(NULL, p1, PAGE_SIZE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, 0);
+	if (addr != p1 || !put_u32(mmu_hva, 1)) {
+		KUNIT_FAIL(test, "cannot set up the backing pages");
+		return;
+	}
+	add_slot(vm, 0, 0x100000, 2, 0, 0);
+	add_slot(vm, 1, 0x200000, 1, 2, HV_MEM_READONLY);
+	KUNIT_EXPECT_EQ(test, fault(vm, 0x100000, false), 1);
+	KUNIT_EXPECT_EQ(test, fault(vm, 0x101000, false), 1);
+	KUNIT_EXPECT_EQ(test, fault(vm, 0x200000, false), 1);
+	leaf0 = leaf_of(vm, 0x100000);
+	KUNIT_EXPECT_NE(test, leaf0 & FAKE_W, 0ull);
+	KUNIT_EXPECT_NE(test, leaf0 & HV_TDP_HOST_WRITABLE, 0ull);
+	KUNIT_EXPECT_PTR_EQ(test, page_of(leaf_of(vm, 0x101000)), zero);
+	KUNIT_EXPECT_EQ(test, leaf_of(vm, 0x101000) & HV_TDP_HOST_WRITABLE, 0ull);
+	KUNIT_EXPECT_EQ(test, leaf_of(vm, 0x200000) & HV_TDP_HOST_WRITABLE, 0ull);
+
+	KUNIT_EXPECT_TRUE(test, log_on(vm, 0));
+	KUNIT_EXPECT_EQ(test, leaf_of(vm, 0x100000), leaf0 & ~FAKE_W);
+	KUNIT_EXPECT_TRUE(test, hv_mmu_fault_fast(vm, 0x100000));
+	KUNIT_EXPECT_EQ(test, leaf_of(vm, 0x100000), leaf0);
+	KUNIT_EXPECT_EQ(test, harvest(vm, 0, &flush), 0x1ul);
+	KUNIT_EXPECT_TRUE(test, flush);
+	KUNIT_EXPECT_EQ(test, leaf_of(vm, 0x100000), leaf0 & ~FAKE_W);
+	/* Again after the harvest; then nothing to do: writable, or never mapped. */
+	KUNIT_EXPECT_TRUE(test, hv_mmu_fault_fast(vm, 0x100000));
+	KUNIT_EXPECT_FALSE(test, hv_mmu_fault_fast(vm, 0x100000));
+	KUNIT_EXPECT_FALSE(test, hv_mmu_fault_fast(vm, 0x300000));
+
+	/* The zero page: the full path copies it, logs it and maps the copy. */
+	KUNIT_EXPECT_FALSE(test, hv_mmu_fault_fast(vm, 0x101000));
+	KUNIT_EXPECT_PTR_EQ(test, page_of(leaf_of(vm, 0x101000)), zero);
+	KUNIT_EXPECT_EQ(test, fault(vm, 0x101000, true), 1);
+	leaf = leaf_of(vm, 0x101000);
+	KUNIT_EXPECT_PTR_NE(test, page_of(leaf), zero);
+	KUNIT_EXPECT_NE(test, leaf & FAKE_W, 0ull);
+	KUNIT_EXPECT_NE(test, leaf & HV_TDP_HOST_WRITABLE, 0ull);
+	KUNIT_EXPECT_EQ(test, harvest(vm, 0, &flush), 0x3ul);
+
+	/* A read-only slot: never. */
+	KUNIT_EXPECT_FALSE(test, hv_mmu_fault_fast(vm, 0x200000));
+	KUNIT_EXPECT_EQ(test, leaf_of(vm, 0x200000) & FAKE_W, 0ull);
+}
+
+/*
  * The slot's part of the 2 MiB rule: the whole aligned range in the slot,
  * at the same offset in a 2 MiB frame of the VMM's addresses, no logging.
  */
@@ -935,7 +997,7 @@ static u64 *put_large(struct hv_vm *vm, u64 gpa, phys_addr_t pa, bool writable)
 	mutex_lock(&vm->mmu_lock);
 	pde = hv_tdp_walk_alloc(vm, &mmu_tc, gpa, 2);
 	if (pde) {
-		WRITE_ONCE(*pde, hv_tdp_make_leaf(pa, writable, true));
+		WRITE_ONCE(*pde, hv_tdp_make_leaf(pa, writable, true, writable));
 		vm->tdp.nr_large++;
 	}
 	mutex_unlock(&vm->mmu_lock);
@@ -944,7 +1006,8 @@ static u64 *put_large(struct hv_vm *vm, u64 gpa, phys_addr_t pa, bool writable)
 
 /*
  * Logging turns on over 2 MiB leaves: with a table from the pool a leaf
- * becomes 512 read-only 4 KiB leaves of the same pages (flush due: it was
+ * becomes 512 read-only 4 KiB leaves of the same pages, each keeping its
+ * HV_TDP_HOST_WRITABLE for the fast write path (flush due: it was
  * writable; the gpa caches keep their generation, no page went); without
  * one it is zapped (the caches forget).  Walkers see the split leaf's
  * pages: the lock-free lookup finds page 5 of it either way.
@@ -982,7 +1045,7 @@ static void mmu_split_on_log(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, *pde & FAKE_KINDS, FAKE_TABLE);
 	for (i = 0; i < 512; i++) {
 		leaf = leaf_of(vm, 0x200000 + i * PAGE_SIZE);
-		if (leaf != fake_leaf(pa + i * PAGE_SIZE, false)) {
+		if (leaf != (fake_leaf(pa + i * PAGE_SIZE, false) | HV_TDP_HOST_WRITABLE)) {
 			KUNIT_FAIL(test, "page %d of the split leaf: %#llx", i, leaf);
 			break;
 		}
@@ -1012,6 +1075,7 @@ static struct kunit_case hv_mmu_test_cases[] = {
 	KUNIT_CASE(mmu_gpa_cache),
 	KUNIT_CASE(mmu_gpa_cache_replace),
 	KUNIT_CASE(mmu_dirty_log),
+	KUNIT_CASE(mmu_fast_write_after_log),
 	KUNIT_CASE(mmu_large_eligibility),
 	KUNIT_CASE(mmu_split_on_log),
 	{}
