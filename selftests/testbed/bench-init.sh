@@ -11,10 +11,13 @@
 # hvguest=vbench: selftests/vmm/guest-init.sh) once under hv-run with hv.ko loaded, once under
 # QEMU with -accel kvm with the kvm modules loaded; the same kernel, initramfs, disk image
 # (/tmp/vbench.img, VBENCH_DISK_MIB of random bytes, made once), RAM and vCPU count, and the
-# same host I/O path for the disk (vbench_hv_args and vbench_qemu_args below).
+# same host I/O path for the disk (vbench_hv_args and vbench_qemu_args below), and the same tap
+# for the network (netbench's peer in this testbed; QEMU without vhost-net).
 # /etc/testbed.conf (mkinitramfs.sh -e) sets HV_BENCH_ARGS="ROUNDS ITERS WARMUP",
 # HV_VBENCH_ARGS="ROUNDS SECS" (virtio rounds, 0 for none; seconds per figure in the guest) and,
-# for the VMX run, HVTB_HEARTBEAT (seconds; the progress bound of run-bochs.sh).
+# for the VMX run, HVTB_HEARTBEAT (seconds; the progress bound of run-bochs.sh), and
+# HV_BENCH_ONLY (empty: everything; else the parts to run of "ops virtio boot": hv_bench's
+# operations, the virtio figures, the Linux boot on 4 KiB and 2 MiB backing).
 # Serial protocol (the "# hv-test:" markers are those of init.sh, so run-qemu.sh/run-bochs.sh
 # end the run the same way), read by bench.sh:
 #   # hv-test: START kernel=<uname -r> vendor=<svm|vmx|none> cpus=<n>
@@ -22,6 +25,7 @@
 #   # hv-test: INFO round <n>: hv rc=<rc> kvm rc=<rc>
 #   BENCH ...                                     hv_bench summarize's lines (selftests/bench)
 #   VBENCH <hv|kvm> <round> <device> <figure> key=value...   a guest's virtio figure
+#   # hv-test: INFO vbench net: <why>                 the network figures left out (no tun, ...)
 #   # hv-test: INFO vbench <hv|kvm> round <n>: <s>s, rc=<rc>  one guest run (wall time, boot included)
 #   # hv-test: KERNEL <line>                       a bad kernel log line (WARNING, BUG, ...) since /init
 #   # hv-test: DONE
@@ -80,11 +84,19 @@ kvm_unload() {
 	done
 }
 
+part() { # part NAME: whether HV_BENCH_ONLY asks for it
+	case " ${HV_BENCH_ONLY:-ops virtio boot} " in
+	*" $1 "*) return 0 ;;
+	esac
+	return 1
+}
+
 # shellcheck disable=SC2086 # three words
 set -- ${HV_BENCH_ARGS:-10 2000 100}
 rounds=$1
 iters=$2
 warmup=$3
+part ops || rounds=0
 r=1
 while [ "$r" -le "$rounds" ]; do
 	hvrc=-
@@ -116,28 +128,49 @@ while [ "$r" -le "$rounds" ]; do
 	echo "# hv-test: INFO round $r: hv rc=$hvrc kvm rc=$kvmrc"
 	r=$((r + 1))
 done
-for b in hv kvm; do
-	/tests/hv_bench summarize "$b" "/tmp/$b.raw" 2>&1
-done
+if [ "$rounds" -gt 0 ]; then
+	for b in hv kvm; do
+		/tests/hv_bench summarize "$b" "/tmp/$b.raw" 2>&1
+	done
+fi
 
 # ---- virtio figures --------------------------------------------------------------------------
 # The guest, its RAM and vCPUs, and each device on both sides. The disk: cache=writeback (the
 # host's page cache, here the testbed's tmpfs; a guest FLUSH is an fdatasync) and aio=io_uring on
 # both; the guest's own requests are O_DIRECT (blkbench), so its page cache is out of the way.
-# A network figure adds its device to both functions and its program to guest-init.sh's vbench.
+# The network: a persistent tap VBENCH_TAP with VBENCH_HOST_IP/24 in this testbed and netbench's
+# server on VBENCH_PORT (both made once, before the rounds: /tests/netbench); the guest takes
+# VBENCH_GUEST_IP on eth0 and runs netbench's client against the server. hv-run opens the tap
+# as a plain tap with a virtio-net header (its device model in userspace), QEMU with vhost=off
+# (vhost-net would move QEMU's data path into the kernel, which hv-run has no counterpart of),
+# both with the same MAC and offloads left at their defaults; romfile= so that QEMU wants no
+# iPXE ROM (a -kernel boot does not use it). vbench_net is empty when the tap could not be made:
+# the guest then has no network device and skips its network figures.
 VBENCH_DISK=/tmp/vbench.img
 VBENCH_DISK_MIB=64
 VBENCH_MEM_MIB=256
-vbench_cmdline() { echo "console=ttyS0 quiet panic=-1 hvguest=vbench hvguest_secs=$vsecs"; }
+VBENCH_TAP=vbtap0
+VBENCH_HOST_IP=10.0.3.1
+VBENCH_GUEST_IP=10.0.3.2
+VBENCH_PORT=5201
+VBENCH_MAC=52:54:00:12:34:56
+vbench_net=""
+vbench_cmdline() {
+	echo "console=ttyS0 quiet panic=-1 hvguest=vbench hvguest_secs=$vsecs" \
+		${vbench_net:+"hvguest_net_ip=$VBENCH_GUEST_IP/24 hvguest_net_host=$VBENCH_HOST_IP hvguest_net_port=$VBENCH_PORT"}
+}
 vbench_hv_args() {
 	echo --kernel /vmlinuz --initrd /guest-bench.gz --mem "${VBENCH_MEM_MIB}M" --cpus 1 \
-		--disk "$VBENCH_DISK,cache=writeback,aio=io_uring"
+		--disk "$VBENCH_DISK,cache=writeback,aio=io_uring" \
+		${vbench_net:+--net "tap=$VBENCH_TAP,mac=$VBENCH_MAC"}
 }
 vbench_qemu_args() {
 	echo -accel kvm -cpu host -machine pc -m "$VBENCH_MEM_MIB" -smp 1 -nodefaults -display none \
 		-no-reboot -serial stdio -monitor none -kernel /vmlinuz -initrd /guest-bench.gz \
 		-drive "file=$VBENCH_DISK,format=raw,if=none,id=vda,cache=writeback,aio=io_uring" \
-		-device virtio-blk-pci,drive=vda
+		-device virtio-blk-pci,drive=vda \
+		${vbench_net:+-netdev "tap,id=n0,ifname=$VBENCH_TAP,script=no,downscript=no,vhost=off"} \
+		${vbench_net:+-device "virtio-net-pci,netdev=n0,mac=$VBENCH_MAC,romfile="}
 }
 
 # vbench_run BACKEND ROUND COMMAND...: one guest; its figures as VBENCH lines, a RESULT line if
@@ -165,9 +198,25 @@ vbench_run() {
 set -- ${HV_VBENCH_ARGS:-3 3}
 vrounds=$1
 vsecs=$2
-if [ "$vrounds" -gt 0 ] && [ -x /bin/hv-run ] && [ -x /usr/bin/qemu-system-x86_64 ] &&
-	[ -f /guest-bench.gz ]; then
+netbench_pid=""
+if part virtio && [ "$vrounds" -gt 0 ] && [ -x /bin/hv-run ] &&
+	[ -x /usr/bin/qemu-system-x86_64 ] && [ -f /guest-bench.gz ]; then
 	dd if=/dev/urandom of=$VBENCH_DISK bs=1M count=$VBENCH_DISK_MIB 2>/dev/null
+	# tun (init.sh loads /extra first; this /init had no need of it until here)
+	if [ -s /extra/order ]; then
+		while read -r ko; do
+			[ -n "$ko" ] && insmod "/extra/$ko" 2>/dev/null
+		done </extra/order
+	fi
+	if [ ! -x /tests/netbench ]; then
+		echo "# hv-test: INFO vbench net: no /tests/netbench"
+	elif ! why=$(/tests/netbench tap "$VBENCH_TAP" "$VBENCH_HOST_IP" 2>&1); then
+		echo "# hv-test: RESULT not ok vbench_net_tap # $why"
+	else
+		/tests/netbench server "$VBENCH_PORT" </dev/null >/tmp/netbench.log 2>&1 &
+		netbench_pid=$!
+		vbench_net=1
+	fi
 	vbench_hv() {
 		if step vbench_load_hv insmod /hv.ko; then
 			# shellcheck disable=SC2046 # the arguments are words
@@ -196,6 +245,11 @@ if [ "$vrounds" -gt 0 ] && [ -x /bin/hv-run ] && [ -x /usr/bin/qemu-system-x86_6
 		fi
 		r=$((r + 1))
 	done
+	if [ -n "$netbench_pid" ]; then
+		kill "$netbench_pid" 2>/dev/null
+		wait "$netbench_pid" 2>/dev/null
+		head -n 5 /tmp/netbench.log | sed 's/^/# hv-test: INFO vbench net server: /'
+	fi
 fi
 
 # ---- the Linux boot on 4 KiB and on 2 MiB backing (issue 13) ----------------------------------
@@ -227,7 +281,7 @@ vboot_run() { # vboot_run MODE ROUND
 		tail -n 20 /tmp/vboot.out /tmp/vboot.err
 	fi
 }
-if [ "${vrounds:-0}" -gt 0 ] && [ -x /bin/hv-run ] && [ -x /bin/linetime ] && [ -f /guest.gz ] &&
+if part boot && [ "${vrounds:-0}" -gt 0 ] && [ -x /bin/hv-run ] && [ -x /bin/linetime ] && [ -f /guest.gz ] &&
 	[ -f /sys/kernel/mm/transparent_hugepage/enabled ]; then
 	thp_was=$(sed 's/.*\[\(.*\)\].*/\1/' /sys/kernel/mm/transparent_hugepage/enabled)
 	if step vboot_load_hv insmod /hv.ko; then

@@ -4,9 +4,10 @@
 #   batch of every operation on /dev/hv, hv unloaded, kvm loaded (irqbypass, kvm, ccp, kvm-amd; or
 #   kvm-intel), one batch of every operation on /dev/kvm, kvm unloaded. On SVM then, in the same
 #   boot, the virtio figures: the nested Linux guest (the testbed's kernel, the guest initramfs of
-#   build-vmm.sh with selftests/bench's blkbench added) under hv-run on hv and under the build
-#   machine's QEMU (copied into the testbed initramfs with its libraries: mkinitramfs.sh -q) with
-#   -accel kvm, in rounds. Then `hv_bench report` turns the serial log into the tables (printed),
+#   build-vmm.sh with selftests/bench's blkbench and netbench added) under hv-run on hv and under
+#   the build machine's QEMU (copied into the testbed initramfs with its libraries: mkinitramfs.sh
+#   -q) with -accel kvm, in rounds: virtio-blk on an image in the testbed's tmpfs, virtio-net on
+#   a tap to netbench's server in the testbed (/tests/netbench). Then `hv_bench report` turns the serial log into the tables (printed),
 #   build/bench/results.txt, results.csv, results.svg and results-virtio.csv.
 #   --svm (default): QEMU TCG, -cpu EPYC, Debian SERIES (default 6.12), one CPU (no second
 #   emulated CPU competing for the host's cores). --vmx: Bochs (corei7_skylake_x), smaller counts.
@@ -16,6 +17,9 @@
 #   HV_BENCH_ARGS="ROUNDS ITERS WARMUP" (default "10 2000 100" on SVM, "3 200 20" on VMX),
 #   HV_VBENCH_ARGS="ROUNDS SECS" (the virtio figures on SVM: rounds of one hv-run and one QEMU
 #   guest each, default 3, "0 0" for none; seconds per figure in the guest, default 3),
+#   HV_BENCH_ONLY="PART..." (the parts to run of "ops virtio boot": hv_bench's operations, the
+#   virtio figures, the Linux boot on 4 KiB and 2 MiB pages; default all; e.g. "virtio" while
+#   working on a device's figures),
 #   HV_QEMU_TIMEOUT (default 1200), HV_QEMU_TEE=1 / HV_BOCHS_TEE=1 (the console live).
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -57,26 +61,32 @@ else
 	envs+=(-e HVTB_HEARTBEAT=0.5)
 fi
 vbench=()
+vbin=()
+only=${HV_BENCH_ONLY:-}
+[[ "$only" =~ ^((ops|virtio|boot)( |$))*$ ]] || hv_die "HV_BENCH_ONLY must name parts of 'ops virtio boot'"
+[ -z "$only" ] || envs+=(-e "HV_BENCH_ONLY=$only")
 if [ "$vendor" = svm ]; then
 	vargs=${HV_VBENCH_ARGS:-3 3}
 	[[ "$vargs" =~ ^[0-9]+\ [0-9]+$ ]] || hv_die "HV_VBENCH_ARGS must be 'ROUNDS SECS'"
-	if [ "${vargs% *}" != 0 ]; then
+	if [ "${vargs% *}" != 0 ] && { [ -z "$only" ] || [[ " $only " =~ \ (virtio|boot)\  ]]; }; then
 		step "hv-run and the guest initramfs"
 		"$tb/build-vmm.sh" "$out/vmm" || hv_die "build-vmm.sh failed"
 		# The guest's initramfs with blkbench: build-vmm.sh's, and a second archive after it
 		# (the kernel unpacks concatenated archives in turn), so make check's stays as it is.
 		rm -rf "$out/guest-extra"
 		install -D -m 0755 "$out/bin/blkbench" "$out/guest-extra/bin/blkbench"
+		install -D -m 0755 "$out/bin/netbench" "$out/guest-extra/bin/netbench"
 		(cd "$out/guest-extra" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) |
 			gzip -9 | cat "$out/vmm/guest.gz" - >"$out/guest-bench.gz"
 		echo " ok"
 		vbench=(-V "$out/vmm" -q -f "$out/guest-bench.gz=/guest-bench.gz")
+		vbin=("$out/bin/netbench")
 	fi
 	envs+=(-e "HV_VBENCH_ARGS=$vargs")
 fi
 step "testbed initramfs"
 "$tb/mkinitramfs.sh" -m "$hvko" -i "$tb/bench-init.sh" -v "$vendor" -e "HV_BENCH_ARGS=$args" \
-	"${envs[@]}" "${vbench[@]}" "$kver" "$out/initrd.gz" "$out/bin/hv_bench"
+	"${envs[@]}" "${vbench[@]}" "$kver" "$out/initrd.gz" "$out/bin/hv_bench" "${vbin[@]}"
 echo " ok"
 
 log=$out/bench.log
@@ -116,6 +126,8 @@ if grep -q '^VBOOT ' "$log.txt"; then
 	} | tee -a "$out/results.txt"
 fi
 echo
-echo "bench: $out/results.txt, results.csv, results.svg, results-virtio.csv; serial log $log; $(($(date +%s) - t_all)) s wall"
+files="results.txt, results.csv, results.svg, results-virtio.csv"
+[ -f "$out/results.csv" ] && [ "$out/results.csv" -nt "$log" ] || files="results.txt, results-virtio.csv"
+echo "bench: in $out: $files; serial log $log; $(($(date +%s) - t_all)) s wall"
 [ $ok = 1 ] || { echo "bench: FAILED"; exit 1; }
 echo "bench: ok"

@@ -246,13 +246,34 @@ fi
 # under hv-run and under QEMU+KVM runs each device's workload, a program that bench.sh adds to
 # this initramfs (absent from make check's), for hvguest_secs seconds per figure. Its lines:
 # "hv-guest: vbench DEVICE FIGURE key=value..."; a device not given to this guest is skipped.
+# The network (with hvguest_net_host on the command line): eth0 takes hvguest_net_ip (CIDR),
+# then netbench's client runs against the testbed's server at hvguest_net_host, port
+# hvguest_net_port.
 if grep -q 'hvguest=vbench' /proc/cmdline; then
 	load_modules_wait_vda
-	secs=$(sed -n 's/.*hvguest_secs=\([0-9]*\).*/\1/p' /proc/cmdline)
+	vb_arg() { sed -n "s/.*$1=\([^ ]*\).*/\1/p" /proc/cmdline; }
+	secs=$(vb_arg hvguest_secs)
 	if [ -b /dev/vda ] && [ -x /bin/blkbench ]; then
 		/bin/blkbench /dev/vda "${secs:-3}" || echo "hv-guest: vbench blk failed"
 	else
 		echo "hv-guest: vbench blk failed: no /dev/vda or no /bin/blkbench"
+	fi
+	host=$(vb_arg hvguest_net_host)
+	if [ -n "$host" ]; then
+		i=0
+		while [ ! -e /sys/class/net/eth0 ] && [ $i -lt 30 ]; do
+			i=$((i + 1))
+			sleep 1
+		done
+		ip link set lo up
+		if [ ! -x /bin/netbench ]; then
+			echo "hv-guest: vbench net failed: no /bin/netbench"
+		elif ! ip addr add "$(vb_arg hvguest_net_ip)" dev eth0 || ! ip link set eth0 up; then
+			echo "hv-guest: vbench net failed: no eth0 or no address for it"
+		else
+			/bin/netbench client "$host" "$(vb_arg hvguest_net_port)" "${secs:-3}" ||
+				echo "hv-guest: vbench net failed"
+		fi
 	fi
 	echo "hv-guest: vbench done"
 fi
