@@ -157,7 +157,8 @@ VBENCH_MAC=52:54:00:12:34:56
 vbench_net=""
 vbench_cmdline() {
 	echo "console=ttyS0 quiet panic=-1 hvguest=vbench hvguest_secs=$vsecs" \
-		${vbench_net:+"hvguest_net_ip=$VBENCH_GUEST_IP/24 hvguest_net_host=$VBENCH_HOST_IP hvguest_net_port=$VBENCH_PORT"}
+		${vbench_net:+"hvguest_net_ip=$VBENCH_GUEST_IP/24 hvguest_net_host=$VBENCH_HOST_IP"} \
+		${vbench_net:+"hvguest_net_port=$VBENCH_PORT"}
 }
 vbench_hv_args() {
 	echo --kernel /vmlinuz --initrd /guest-bench.gz --mem "${VBENCH_MEM_MIB}M" --cpus 1 \

@@ -63,7 +63,8 @@ fi
 vbench=()
 vbin=()
 only=${HV_BENCH_ONLY:-}
-[[ "$only" =~ ^((ops|virtio|boot)( |$))*$ ]] || hv_die "HV_BENCH_ONLY must name parts of 'ops virtio boot'"
+[[ "$only" =~ ^((ops|virtio|boot)( |$))*$ ]] ||
+	hv_die "HV_BENCH_ONLY must name parts of 'ops virtio boot'"
 [ -z "$only" ] || envs+=(-e "HV_BENCH_ONLY=$only")
 if [ "$vendor" = svm ]; then
 	vargs=${HV_VBENCH_ARGS:-3 3}
@@ -71,8 +72,9 @@ if [ "$vendor" = svm ]; then
 	if [ "${vargs% *}" != 0 ] && { [ -z "$only" ] || [[ " $only " =~ \ (virtio|boot)\  ]]; }; then
 		step "hv-run and the guest initramfs"
 		"$tb/build-vmm.sh" "$out/vmm" || hv_die "build-vmm.sh failed"
-		# The guest's initramfs with blkbench: build-vmm.sh's, and a second archive after it
-		# (the kernel unpacks concatenated archives in turn), so make check's stays as it is.
+		# The guest's initramfs with blkbench and netbench: build-vmm.sh's, and a second
+		# archive after it (the kernel unpacks concatenated archives in turn), so make
+		# check's stays as it is.
 		rm -rf "$out/guest-extra"
 		install -D -m 0755 "$out/bin/blkbench" "$out/guest-extra/bin/blkbench"
 		install -D -m 0755 "$out/bin/netbench" "$out/guest-extra/bin/netbench"
