@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -41,6 +42,11 @@ static void usage(FILE *out)
 		"  --mem SIZE        guest RAM; suffix K, M, G or T, plain numbers are MiB (default 256M)\n"
 		"  --hugepages       guest RAM on the host's transparent huge pages (MADV_HUGEPAGE,\n"
 		"                    2 MiB-aligned): hv maps them with 2 MiB nested leaves\n"
+		"  --mem-path DIR    guest RAM from a file made (and unlinked at once) in DIR,\n"
+		"                    mapped shared; on a hugetlbfs mount (e.g. /dev/hugepages)\n"
+		"                    its huge pages, all reserved at start (too few free ones\n"
+		"                    in the pool: status 2), --mem rounded up to a whole number\n"
+		"                    of them; hv maps them with 2 MiB nested leaves\n"
 		"  --cpus N          vCPUs, 1 to 64 (default 1); more than 1 needs hv's local APIC\n"
 		"  --no-lapic        no local APIC, I/O APIC or MADT: the 8259-only, single-vCPU PC\n"
 		"  --cpu-affinity LIST  pin vCPU i's thread to the i-th host CPU of LIST (e.g. 0,2-3)\n"
@@ -300,8 +306,40 @@ static int parse_affinity(const char *arg, struct vm_config *cfg)
 
 enum { OPT_KERNEL = 256, OPT_INITRD, OPT_CMDLINE, OPT_MEM, OPT_CPUS, OPT_CONSOLE, OPT_STATS,
        OPT_DEBUG, OPT_VERSION, OPT_RNG, OPT_HUGEPAGES, OPT_NO_LAPIC, OPT_AFFINITY, OPT_NO_IOEVENTFD,
-       OPT_NO_COALESCED, OPT_NET, OPT_BALLOON, OPT_MEM_MERGE, OPT_END,
+       OPT_NO_COALESCED, OPT_NET, OPT_BALLOON, OPT_MEM_MERGE, OPT_MEM_PATH, OPT_END,
        OPT_DISK };
+
+/*
+ * --mem-path DIR, once --mem is known: DIR a writable directory; options
+ * that need anonymous RAM refused; off hugetlbfs, room for all of RAM (a
+ * full file system would otherwise be a SIGBUS at some guest touch).  The
+ * huge page pool is checked when the RAM is mapped (vm.c).
+ */
+static int check_mem_path(struct vm_config *cfg)
+{
+	struct mem_dir_info info;
+	char why[PATH_MAX + 160];
+	int r;
+
+	r = mem_probe_dir(cfg->mem_path, &info);
+	if (r) {
+		snprintf(why, sizeof(why), "--mem-path %s: %s%s", cfg->mem_path, strerror(-r),
+			 r == -ENOTDIR ? " (a directory is wanted, to make the file in)" : "");
+		return bad_usage("%s", why);
+	}
+	if (cfg->hugepages)
+		return bad_usage("%s", "--hugepages and --mem-path: one or the other (on a hugetlbfs mount --mem-path gives huge pages itself)");
+	if (cfg->mem_merge)
+		return bad_usage("%s", "--mem-merge and --mem-path: KSM merges only anonymous memory, not a file's");
+	if (!info.hugetlbfs && info.avail < cfg->mem_size) {
+		snprintf(why, sizeof(why), "--mem-path %s: %" PRIu64 "M free there, --mem needs %" PRIu64 "M",
+			 cfg->mem_path, info.avail >> 20, (cfg->mem_size + (1 << 20) - 1) >> 20);
+		return bad_usage("%s", why);
+	}
+	cfg->mem_hugetlbfs = info.hugetlbfs;
+	cfg->mem_page_size = info.page_size;
+	return 0;
+}
 
 static int parse_options(int argc, char **argv, struct vm_config *cfg)
 {
@@ -325,6 +363,7 @@ static int parse_options(int argc, char **argv, struct vm_config *cfg)
 		{ "net", required_argument, NULL, OPT_NET },
 		{ "balloon", required_argument, NULL, OPT_BALLOON },
 		{ "mem-merge", no_argument, NULL, OPT_MEM_MERGE },
+		{ "mem-path", required_argument, NULL, OPT_MEM_PATH },
 		{ "disk", required_argument, NULL, OPT_DISK },	/* repeatable: after OPT_END */
 		{ NULL, 0, NULL, 0 },
 	};
@@ -363,6 +402,7 @@ static int parse_options(int argc, char **argv, struct vm_config *cfg)
 		case OPT_NO_IOEVENTFD: cfg->no_ioeventfd = true; break;
 		case OPT_NO_COALESCED: cfg->no_coalesced = true; break;
 		case OPT_MEM_MERGE: cfg->mem_merge = true; break;
+		case OPT_MEM_PATH: cfg->mem_path = arg; break;
 		case OPT_BALLOON:
 			r = parse_balloon(arg, cfg);
 			if (r)
@@ -439,6 +479,8 @@ static int parse_options(int argc, char **argv, struct vm_config *cfg)
 			 cfg->nr_affinity, cfg->nr_cpus);
 		return bad_usage("%s", why);
 	}
+	if (cfg->mem_path)
+		return check_mem_path(cfg);
 	return 0;
 }
 

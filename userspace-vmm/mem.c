@@ -9,16 +9,26 @@
  * is 2 MiB-aligned and MADV_HUGEPAGE: the host backs it with transparent
  * huge pages where it can, and hv maps those with 2 MiB nested leaves
  * (guest-physical and host addresses share their offsets in a 2 MiB frame).
+ * With --mem-path, RAM is a file in the given directory instead, unlinked
+ * at once and mapped MAP_SHARED: on a hugetlbfs mount its pages are the
+ * mount's huge pages, reserved when mapped (mem_init_file()).
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/statfs.h>
+#include <unistd.h>
 
 #include "hv_ioctl.h"
 #include "mem.h"
 
 #define MEM_HUGE_SIZE	(2ULL << 20)
+#define HUGETLBFS_MAGIC_	0x958458f6	/* <linux/magic.h>'s HUGETLBFS_MAGIC */
 
 int mem_init(struct guest_mem *mem, uint64_t size)
 {
@@ -61,10 +71,130 @@ int mem_init_huge(struct guest_mem *mem, uint64_t size, bool huge)
 	return 0;
 }
 
+int mem_probe_dir(const char *dir, struct mem_dir_info *info)
+{
+	struct statfs sf;
+	int fd;
+
+	memset(info, 0, sizeof(*info));
+	/* statfs() takes a file too: a directory is wanted, to make one in. */
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstatfs(fd, &sf)) {
+		int e = errno;
+
+		close(fd);
+		return -e;
+	}
+	close(fd);
+	if (access(dir, W_OK | X_OK))
+		return -errno;
+	info->hugetlbfs = (unsigned long)sf.f_type == HUGETLBFS_MAGIC_;
+	info->page_size = info->hugetlbfs ? (uint64_t)sf.f_bsize : 4096;
+	info->avail = (uint64_t)sf.f_bavail * (uint64_t)sf.f_bsize;
+	return 0;
+}
+
+/* A file in @dir, unlinked: nothing is left behind however hv-run ends. */
+static int mem_make_file(const char *dir)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	if (snprintf(path, sizeof(path), "%s/hv-run-mem.XXXXXX", dir) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	fd = mkostemp(path, O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	unlink(path);
+	return fd;
+}
+
+int mem_init_file(struct guest_mem *mem, uint64_t size, const char *dir)
+{
+	struct mem_dir_info info;
+	uint64_t align, map_size;
+	uint8_t *p, *aligned;
+	int fd, r;
+
+	memset(mem, 0, sizeof(*mem));
+	if (size < MEM_MIN_SIZE || (size & 0xfff))
+		return -EINVAL;
+	r = mem_probe_dir(dir, &info);
+	if (r)
+		return r;
+	if (!info.page_size || (info.page_size & (info.page_size - 1)))
+		return -EINVAL;
+	map_size = (size + info.page_size - 1) & ~(info.page_size - 1);
+	/* 2 MiB at least: guest and host offsets in a 2 MiB frame then agree (hv's large leaves). */
+	align = info.page_size > MEM_HUGE_SIZE ? info.page_size : MEM_HUGE_SIZE;
+	fd = mem_make_file(dir);
+	if (fd < 0)
+		return fd;
+	if (ftruncate(fd, (off_t)map_size)) {
+		r = -errno;
+		goto out_close;
+	}
+	/* Room to align in, then the file over its aligned part. */
+	p = mmap(NULL, map_size + align, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+		 -1, 0);
+	if (p == MAP_FAILED) {
+		r = -errno;
+		goto out_close;
+	}
+	aligned = (uint8_t *)(((uintptr_t)p + align - 1) & ~(uintptr_t)(align - 1));
+	/*
+	 * No MAP_NORESERVE: on hugetlbfs this reserves every huge page now, so
+	 * that too small a pool fails here (ENOMEM) and never as a SIGBUS when
+	 * the guest first touches a page the pool cannot give.
+	 */
+	if (mmap(aligned, map_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0) ==
+	    MAP_FAILED) {
+		r = -errno;
+		munmap(p, map_size + align);
+		goto out_close;
+	}
+	if (aligned != p)
+		munmap(p, aligned - p);
+	if (aligned + map_size != p + map_size + align)
+		munmap(aligned + map_size, p + map_size + align - (aligned + map_size));
+	/* Best effort, as for anonymous RAM. */
+	madvise(aligned, map_size, MADV_DONTFORK);
+	mem->host = aligned;
+	mem->size = size;
+	mem->low_end = size < MEM_LOW_MAX ? size : MEM_LOW_MAX;
+	mem->high_size = size - mem->low_end;
+	mem->file = true;
+	mem->hugetlbfs = info.hugetlbfs;
+	mem->fd = fd;
+	mem->map_size = map_size;
+	mem->page_size = info.page_size;
+	return 0;
+out_close:
+	close(fd);
+	return r;
+}
+
+int mem_punch(const struct guest_mem *mem, void *hva, uint64_t len)
+{
+	uint64_t off = (uint64_t)((uint8_t *)hva - mem->host);
+
+	if (!mem->file || (uint8_t *)hva < mem->host || off > mem->map_size ||
+	    len > mem->map_size - off) {
+		errno = EINVAL;
+		return -1;
+	}
+	return fallocate(mem->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)off,
+			 (off_t)len);
+}
+
 void mem_destroy(struct guest_mem *mem)
 {
 	if (mem->host)
-		munmap(mem->host, mem->size);
+		munmap(mem->host, mem->file ? mem->map_size : mem->size);
+	if (mem->file)
+		close(mem->fd);
 	memset(mem, 0, sizeof(*mem));
 }
 

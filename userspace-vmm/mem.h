@@ -41,6 +41,24 @@ struct guest_mem {
 	uint64_t size;		/* RAM bytes in all, as given by --mem */
 	uint64_t low_end;	/* RAM below 4 GiB ends here (gpa) */
 	uint64_t high_size;	/* RAM bytes at 4 GiB and up */
+	/*
+	 * --mem-path: RAM is a shared mapping of an unlinked file, @fd, at
+	 * file offset 0 = host; @map_size is @size rounded up to the file
+	 * system's huge page (@page_size, 4096 off hugetlbfs).  Pages go back
+	 * to the host by punching holes in it (mem_discard()).
+	 */
+	bool file;
+	bool hugetlbfs;
+	int fd;
+	uint64_t map_size;
+	uint64_t page_size;
+};
+
+/* What --mem-path DIR offers (mem_probe_dir()). */
+struct mem_dir_info {
+	bool hugetlbfs;
+	uint64_t page_size;	/* hugetlbfs: its huge page size, else 4096 */
+	uint64_t avail;		/* not hugetlbfs: bytes free for an unprivileged file */
 };
 
 /* 0, or -errno (mapping failed).  @size is page aligned and >= MEM_MIN_SIZE. */
@@ -50,6 +68,25 @@ int mem_init(struct guest_mem *mem, uint64_t size);
  * -EINVAL then also means the host has no transparent huge pages.
  */
 int mem_init_huge(struct guest_mem *mem, uint64_t size, bool huge);
+/*
+ * --mem-path: 0 and *@info, or -errno (ENOENT, ENOTDIR...) for @dir.
+ */
+int mem_probe_dir(const char *dir, struct mem_dir_info *info);
+/*
+ * RAM from a file made in @dir and unlinked at once, mapped MAP_SHARED and
+ * aligned to max(2 MiB, the huge page).  On hugetlbfs the mapping reserves
+ * its huge pages: -ENOMEM when the pool has too few free (a clear error
+ * now, not a SIGBUS at some later guest touch).  0 or -errno.
+ */
+int mem_init_file(struct guest_mem *mem, uint64_t size, const char *dir);
+/*
+ * --mem-path: give [hva, hva + len) of guest RAM back to the host by
+ * punching a hole in the file (MADV_DONTNEED would only drop the mapping of
+ * a shared file, never its pages).  The next touch reads zeros.  On
+ * hugetlbfs only the whole huge pages inside the range go back; the rest is
+ * zeroed.  0 or -1 with errno.
+ */
+int mem_punch(const struct guest_mem *mem, void *hva, uint64_t len);
 void mem_destroy(struct guest_mem *mem);
 
 /*

@@ -615,7 +615,22 @@ int vm_create(struct vm *vm)
 	}
 	if (vm->fd < 0)
 		return vm_fail("HV_CREATE_VM", errno);
-	r = mem_init_huge(&vm->mem, vm->cfg.mem_size, vm->cfg.hugepages);
+	if (vm->cfg.mem_path)
+		r = mem_init_file(&vm->mem, vm->cfg.mem_size, vm->cfg.mem_path);
+	else
+		r = mem_init_huge(&vm->mem, vm->cfg.mem_size, vm->cfg.hugepages);
+	if (r == -ENOMEM && vm->cfg.mem_path && vm->cfg.mem_hugetlbfs) {
+		uint64_t ps = vm->cfg.mem_page_size;
+
+		fprintf(stderr, "hv-run: --mem-path %s: %" PRIu64 " free %" PRIu64 "K huge pages needed for --mem, the pool has fewer (see /sys/kernel/mm/hugepages/hugepages-%" PRIu64 "kB/)\n",
+			vm->cfg.mem_path, (vm->cfg.mem_size + ps - 1) / ps, ps >> 10, ps >> 10);
+		return VM_EXIT_USAGE;
+	}
+	if (r && vm->cfg.mem_path) {
+		fprintf(stderr, "hv-run: --mem-path %s: guest memory: %s\n", vm->cfg.mem_path,
+			strerror(-r));
+		return VM_EXIT_ERROR;
+	}
 	if (r == -EINVAL && vm->cfg.hugepages) {
 		fprintf(stderr, "hv-run: --hugepages: this host's kernel has no transparent huge pages (madvise(MADV_HUGEPAGE) refused)\n");
 		return VM_EXIT_ERROR;

@@ -79,6 +79,9 @@ struct vm_config {
 	const char *cmdline;		/* NULL: none given (boot loaders pick a default) */
 	uint64_t mem_size;
 	bool hugepages;			/* --hugepages: RAM on transparent huge pages */
+	const char *mem_path;		/* --mem-path DIR: RAM a file in DIR; NULL: anonymous */
+	bool mem_hugetlbfs;		/* DIR is on hugetlbfs (checked while parsing)... */
+	uint64_t mem_page_size;		/* ...of these pages (4096 elsewhere) */
 	unsigned int nr_cpus;
 	bool no_lapic;			/* --no-lapic: the 8259-only, single-vCPU platform */
 	bool no_ioeventfd;		/* --no-ioeventfd: virtio notifications exit to hv-run */

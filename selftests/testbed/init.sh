@@ -52,6 +52,9 @@ mount -t devtmpfs devtmpfs /dev 2>/dev/null
 mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 mount -t tmpfs tmpfs /tmp
 mount -t tmpfs tmpfs /run
+# hugetlbfs of 2 MiB pages, as a distribution mounts it (hv-run --mem-path): its pool stays empty;
+# the tests that use it raise nr_hugepages for their run and set it back.
+mkdir -p /dev/hugepages && mount -t hugetlbfs -o pagesize=2M hugetlbfs /dev/hugepages 2>/dev/null
 [ -c /dev/console ] && exec </dev/console >/dev/console 2>&1
 # What udev would add: the kselftest runner writes to /dev/stdout (devtmpfs has no such link, and
 # the runner's `>>/dev/stdout` would quietly create a regular file instead).

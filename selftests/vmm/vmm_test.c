@@ -527,6 +527,16 @@ static const struct usage_case usage_mem_merge_arg = { { "--mem-merge=yes", "--k
 						       "mem-merge" };
 static const struct usage_case usage_mem_merge_twice = {
 	{ "--mem-merge", "--mem-merge", "--kernel", "@exit" }, "--mem-merge" };
+static const struct usage_case usage_mem_path_missing = {
+	{ "--mem-path", "/nonexistent-dir", "--kernel", "@exit" }, "/nonexistent-dir" };
+/* A file, not a directory to make the file in. */
+static const struct usage_case usage_mem_path_not_dir = {
+	{ "--mem-path", "/etc/passwd", "--kernel", "@exit" }, "directory" };
+static const struct usage_case usage_mem_path_hugepages = {
+	{ "--mem-path", "/tmp", "--hugepages", "--kernel", "@exit" }, "--hugepages" };
+/* KSM merges anonymous memory only: a shared file's pages it would silently skip. */
+static const struct usage_case usage_mem_path_mem_merge = {
+	{ "--mem-merge", "--mem-path", "/tmp", "--kernel", "@exit" }, "mem-merge" };
 
 static enum verdict help(const struct env *e, const void *p, const char **skip_why __attribute__((unused)))
 {
@@ -873,6 +883,11 @@ static const struct vmm_case cases[] = {
 	{ "usage_balloon_twice", usage_error, &usage_balloon_twice, false },
 	{ "usage_mem_merge_argument", usage_error, &usage_mem_merge_arg, false },
 	{ "usage_mem_merge_twice", usage_error, &usage_mem_merge_twice, false },
+	{ "usage_mem_path_missing", usage_error, &usage_mem_path_missing, false },
+	{ "usage_mem_path_not_dir", usage_error, &usage_mem_path_not_dir, false },
+	{ "usage_mem_path_with_hugepages", usage_error, &usage_mem_path_hugepages, false },
+	{ "usage_mem_path_with_mem_merge", usage_error, &usage_mem_path_mem_merge, false },
+	{ "usage_mem_path_no_room", usage_mem_path_no_room, NULL, false },
 	{ "help", help, NULL, false },
 	{ "exit_device_byte", guest_status, &exit_byte, true },
 	{ "exit_device_word", guest_status, &exit_word, true },
@@ -900,6 +915,8 @@ static const struct vmm_case cases[] = {
 	{ "virtio_balloon_inflate_deflate", virtio_balloon_inflate_deflate, NULL, true },
 	{ "virtio_balloon_free_page_reporting", virtio_balloon_free_page_reporting, NULL, true },
 	{ "ksm_two_guests", ksm_two_guests, NULL, true },
+	{ "mem_path_hugetlb_pool_short", mem_path_hugetlb_pool_short, NULL, true },
+	{ "linux_mem_path_hugetlbfs", linux_mem_path_hugetlbfs, NULL, true },
 };
 
 static const char *env_or(const char *name, const char *def)

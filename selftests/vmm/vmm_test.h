@@ -111,6 +111,12 @@ enum verdict ksm_two_guests(const struct env *e, const void *arg, const char **s
 /* hv-run booting the testbed's Linux guest (vmm_linux.c's linux_run_mem() with its default RAM). */
 struct run *linux_run_new(const struct env *e, unsigned int timeout_s, const char *cmdline);
 
+/* The --mem-path cases (vmm_hugetlb.c). */
+enum verdict usage_mem_path_no_room(const struct env *e, const void *arg, const char **skip_why);
+enum verdict mem_path_hugetlb_pool_short(const struct env *e, const void *arg,
+					 const char **skip_why);
+enum verdict linux_mem_path_hugetlbfs(const struct env *e, const void *arg, const char **skip_why);
+
 /* The disk cases (vmm_disk.c). */
 enum verdict virtio_blk_ext4(const struct env *e, const void *arg, const char **skip_why);
 

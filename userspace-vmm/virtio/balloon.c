@@ -107,13 +107,17 @@ static enum queue_role role_of(const struct virtio_dev *vd, unsigned int qi)
 }
 
 /*
- * madvise(), or where the host kernel has none (CONFIG_ADVISE_SYSCALLS off,
+ * A hole in the file of --mem-path's RAM (mem_punch()); else madvise(),
+ * or where the host kernel has none (CONFIG_ADVISE_SYSCALLS off,
  * as in the testbed's debug kernel: ENOSYS) a fresh private anonymous
  * mapping over the range, which frees the old pages as MADV_DONTNEED does
  * (the kernel merges it back into its neighbours).  0 or -1 with errno.
  */
 static int give_back(struct virtio_balloon *b, void *hva, uint64_t len)
 {
+	/* --mem-path: a shared file's pages outlive MADV_DONTNEED; a hole frees them. */
+	if (b->mem->file)
+		return mem_punch(b->mem, hva, len);
 	if (!b->no_madvise) {
 		if (!madvise(hva, len, b->discard_advice))
 			return 0;

@@ -5,7 +5,8 @@
  * ',report', free page reporting (VIRTIO_BALLOON_F_REPORTING).  Pages the
  * guest puts in the balloon or reports free are given back to the host with
  * madvise(MADV_DONTNEED): guest RAM is one private anonymous mapping
- * (mem.c), so the next touch of such a page gets a fresh zero page.  See
+ * (mem.c), so the next touch of such a page gets a fresh zero page; with
+ * --mem-path RAM is a shared file and a hole is punched in it instead.  See
  * balloon.c and docs/vmm.md ("virtio-balloon").
  */
 #ifndef HV_RUN_VIRTIO_BALLOON_H

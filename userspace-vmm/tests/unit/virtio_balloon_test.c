@@ -10,6 +10,7 @@
  * device keeps until it wants fresh numbers.
  */
 #include <string.h>
+#include <sys/stat.h>
 
 #include "../../le.h"
 #include "../../virtio/balloon.h"
@@ -50,6 +51,9 @@ static uint16_t used_idx(struct bal_env *e, unsigned int q)
 	return v;
 }
 
+/* Non-NULL: the next env_queues() puts guest RAM in a file there (--mem-path). */
+static const char *env_mem_dir;
+
 /* A 32 MiB guest, the balloon with reporting; the driver takes STATS_VQ and REPORTING. */
 static bool env_queues(struct bal_env *e)
 {
@@ -57,7 +61,9 @@ static bool env_queues(struct bal_env *e)
 	unsigned int q;
 
 	memset(e, 0, sizeof(*e));
-	if (mem_init(&e->mem, 32ull << 20) || virtio_balloon_init(&e->b, &e->mem, true))
+	if ((env_mem_dir ? mem_init_file(&e->mem, 32ull << 20, env_mem_dir) :
+			   mem_init(&e->mem, 32ull << 20)) ||
+	    virtio_balloon_init(&e->b, &e->mem, true))
 		return false;
 	virtio_bar_write(vd, VDRV_STATUS, 1, 0x03);
 	virtio_bar_write(vd, VDRV_FEATURE_SELECT, 4, 0);
@@ -192,6 +198,51 @@ static bool balloon_inflate_gives_pages_back(void)
 	return true;
 }
 
+/* The file's allocated bytes (--mem-path), or -1. */
+static long long file_bytes(const struct guest_mem *m)
+{
+	struct stat st;
+
+	return fstat(m->fd, &st) ? -1 : (long long)st.st_blocks * 512;
+}
+
+/*
+ * RAM in a file (--mem-path, here in /dev/shm): inflated pages are
+ * punched out of the file, so its blocks really go (MADV_DONTNEED would
+ * leave a shared file's pages where they are) and they read as zero.
+ */
+static bool balloon_inflate_file_backed(void)
+{
+	uint32_t pfns[3] = { 0x300, 0x301, 0x302 };
+	uint8_t zero[4096] = { 0 };
+	struct bal_env e;
+	long long before;
+
+	/* tmpfs: blocks are allocated at the first write, not at writeback (ext4's delalloc). */
+	env_mem_dir = "/dev/shm";
+	CHECK(env_up(&e));
+	env_mem_dir = NULL;
+	CHECK(e.mem.file);
+	memset(e.mem.host + 0x300000, 0xaa, 0x4000);
+	put(&e, 0x40000, pfns, sizeof(pfns));
+	desc(&e, 0, 0, 0x40000, sizeof(pfns), 0, 0);
+	/* The used ring's page allocated now: the device's write must not count below. */
+	e.mem.host[QBASE(0) + 0x2000 + 0x800] = 0;
+	before = file_bytes(&e.mem);
+	CHECK(before >= 0x4000);
+	offer(&e, 0, 0);
+	/* Measured first: a read of a hole through a shared mapping allocates a page again. */
+	CHECK_EQ(file_bytes(&e.mem), before - 0x3000);
+	CHECK_EQ(used_idx(&e, 0), 1);
+	CHECK_EQ(e.b.discarded, 3);
+	CHECK_EQ(e.b.discard_failed, 0);
+	CHECK(!memcmp(e.mem.host + 0x300000, zero, 4096));
+	CHECK(!memcmp(e.mem.host + 0x302000, zero, 4096));
+	CHECK_EQ(e.mem.host[0x303000], 0xaa);
+	mem_destroy(&e.mem);
+	return true;
+}
+
 /* Free page reporting: each buffer is a free range; one in the BIOS area is refused. */
 static bool balloon_reporting(void)
 {
@@ -288,6 +339,7 @@ const struct unit_case virtio_balloon_cases[] = {
 	{ "balloon_range_validation", balloon_range_validation },
 	{ "balloon_coalescing", balloon_coalescing },
 	{ "balloon_inflate_gives_pages_back", balloon_inflate_gives_pages_back },
+	{ "balloon_inflate_file_backed", balloon_inflate_file_backed },
 	{ "balloon_reporting", balloon_reporting },
 	{ "balloon_config_and_stats", balloon_config_and_stats },
 	{ NULL, NULL },
