@@ -40,9 +40,6 @@
 # Environment:
 #   HV_TESTBED_OUT    output directory instead of build/testbed
 #   HV_TEST_BINARIES  space-separated test binaries to use instead of building selftests/hv
-#   HV_TEST_CASES     case patterns (fnmatch, space or comma separated) passed to every binary
-#                     (ktap.h; the VMX run's vmx.list wins there); e.g. one vmm_test case with
-#                     HV_TEST_BINARIES=<out>/vmm/vmm_test; use HV_EXPECTED=0 (the rest is missing)
 #   HV_MODULE_SRC     source root of the module (default: the repository; see build-module.sh)
 #   HV_TEST_TIMEOUT   per-binary timeout inside the guest, in guest seconds (default 900 on SVM,
 #                     where vmm_test's six nested Linux boots took 280 s on the debug kernel;
@@ -55,11 +52,18 @@
 #   HV_SKIP_DEPS=1    do not run deps.sh
 #   HV_VMM=0          leave out the hv-run VMM and its selftest (selftests/vmm, built by build-vmm.sh into
 #                     <out>/vmm; vmm_test joins the binaries unless HV_TEST_BINARIES names them)
-#   HV_VMM_OPT_IN     vmm_test's opt-in cases to run too (patterns, e.g. ksm_two_guests: cases that
-#                     cannot pass yet and are in no expected list; with HV_EXPECTED=0)
+#   HV_VMM_OPT_IN     vmm_test's opt-in cases to run too (patterns: cases that cannot pass yet
+#                     and are in no expected list, vmm_test.c's opt_in_cases, none at present;
+#                     with HV_EXPECTED=0)
 #   HV_VMM_LINUX_SERIES  series on which vmm_test boots Linux as a nested guest (default all; e.g. 6.12:
 #                     elsewhere linux_boot skips; the boot takes about 8 s under nested TCG)
 #   HV_KUNIT_ONLY=1   no selftest binaries (the KUnit suites and the load/unload points only)
+#   HV_TEST_CASES     case patterns (fnmatch, space or comma separated; ktap.h), as vmx.list
+#                     gives them on VMX (where vmx.list wins unless HV_VMX_CASES=all):
+#                     "PATTERN" for every binary, "BINARY:PATTERN" for one (e.g.
+#                     "mem_backing_test:pageout_* vmm_test:overcommit_*"); for quick runs with
+#                     HV_EXPECTED=0 (the expected lists hold full runs) and
+#                     HV_KSELFTEST_SERIES=none (the kselftest runner does not select cases)
 #   HV_VMX_CASES      the VMX run's selection (default selftests/testbed/vmx.list; "all": every
 #                     binary and case, as on SVM)
 #   HV_EXPECTED=0     do not hold the run against the expected lists (while debugging)
@@ -407,15 +411,25 @@ if [ "$vendor" = vmx ] && [ "${HV_VMX_CASES:-}" != all ] && [ ${#tests[@]} -gt 0
 	echo "# testbed: VMX selection from ${cases_file#"$HV_REPO_DIR"/}: ${#kept[@]} of ${#tests[@]} binaries"
 	tests=("${kept[@]}")
 fi
-# HV_TEST_CASES on SVM (or on VMX with HV_VMX_CASES=all): the same patterns for every binary, as
-# a selection file for /init (a pattern must match a case of each binary, or it bails out).
+# HV_TEST_CASES on SVM (or on VMX with HV_VMX_CASES=all): the same kind of selection, from the
+# environment. A pattern BINARY:PATTERN is for that binary only, a bare pattern for every binary
+# (each of them bails out if a pattern of its own matches none of its cases).
 if [ -z "$cases_file" ] && [ -n "${HV_TEST_CASES:-}" ] && [ ${#tests[@]} -gt 0 ]; then
 	cases_file=$out/testbed$vsfx.cases
 	: >"$cases_file"
 	for t in "${tests[@]}"; do
-		echo "$(basename "$t") ${HV_TEST_CASES//,/ }" >>"$cases_file"
+		b=$(basename "$t")
+		pats=""
+		for p in ${HV_TEST_CASES//,/ }; do
+			case $p in
+			"$b":*) pats="$pats ${p#*:}" ;;
+			*:*) ;;
+			*) pats="$pats $p" ;;
+			esac
+		done
+		[ -z "$pats" ] || echo "$b$pats" >>"$cases_file"
 	done
-	echo "# testbed: cases of every binary: $HV_TEST_CASES (HV_TEST_CASES)"
+	echo "# testbed: case selection (HV_TEST_CASES): $(tr '\n' ';' <"$cases_file")"
 fi
 echo "# testbed: ${#tests[@]} test binaries: ${tests[*]##*/}"
 

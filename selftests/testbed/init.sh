@@ -3,8 +3,8 @@
 #
 # Layout it expects:  /hv.ko, /tests/* (static test binaries), /kvm/*.ko and /kvm/order (the kvm
 # modules of the CPU's vendor, one file name a line in load order), /extra/*.ko and /extra/order
-# (helpers loaded first: msr, and hv_tb_cr4 on VMX), /etc/testbed.conf (optional, sourced:
-# HVTB_TIMEOUT, HVTB_DMESG, and exported HV_* settings for the test binaries), /kunit/*.ko
+# (helpers loaded first: msr, tun, zram, and hv_tb_cr4 on VMX), /etc/testbed.conf (optional,
+# sourced: HVTB_TIMEOUT, HVTB_DMESG, and exported HV_* settings for the test binaries), /kunit/*.ko
 # (optional, debug kernel: KUnit test modules, whose suites run when they are loaded),
 # /etc/testbed.cases (optional: "<binary> [case pattern...]" a line; a listed binary runs with
 # HV_TEST_CASES set to its patterns, see selftests/testbed/vmx.list), /kselftest (optional: the
@@ -254,6 +254,22 @@ if [ -s /extra/order ]; then
 	done </extra/order
 fi
 echo "# hv-test: INFO $bit before hv: $(virt_bits)"
+
+# 0a. a swap device, prepared but off: zram (RAM compressed in RAM), 1 GiB at most of swapped
+# pages. The tests that page guest memory out (mem_backing_test's pageout_keeps_content,
+# vmm_test's overcommit case) turn it on with swapon(2) for as long as they run and off again
+# (HV_SWAP_DEV names it), so that no other test meets a host with swap (memory figures stay as
+# they were measured).
+HV_SWAP_DEV=""
+if [ -w /sys/block/zram0/disksize ] && echo 1G >/sys/block/zram0/disksize &&
+	mkswap /dev/zram0 >/dev/null 2>&1; then
+	HV_SWAP_DEV=/dev/zram0
+	comp=$(sed 's/.*\[\(.*\)\].*/\1/' /sys/block/zram0/comp_algorithm 2>/dev/null)
+	echo "# hv-test: INFO swap device $HV_SWAP_DEV (zram, $comp), off until a test turns it on"
+else
+	echo "# hv-test: INFO no swap device (no zram: CONFIG_ZRAM, or zram.ko missing from the initramfs)"
+fi
+export HV_SWAP_DEV
 
 # What this kernel checks for (the debug kernel must show all three); read before dmesg can wrap.
 kasan=no

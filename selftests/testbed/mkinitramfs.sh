@@ -15,7 +15,8 @@
 #     /kvm/*.ko        svm: irqbypass, kvm, ccp, kvm-amd; vmx: irqbypass, kvm, kvm-intel; with their
 #                      dependencies (modules.dep of KVER, decompressed when shipped as .ko.xz),
 #                      /kvm/order = load order
-#     /extra/*.ko      msr and tun (+ deps), loaded first by /init to read EFER.SVME, then each -x HELPER_KO
+#     /extra/*.ko      msr, tun and zram (+ deps), loaded first by /init (EFER.SVME, the swap
+#                      device), then each -x HELPER_KO
 #                      (built for KVER, e.g. hv_tb_cr4.ko on VMX); /extra/order
 #     /etc/testbed.conf  HVTB_TIMEOUT=SECS (per-binary timeout inside the guest, -t, default 600),
 #                      and `export NAME='VALUE'` for each -e (settings the test binaries read; any
@@ -252,8 +253,9 @@ vmx) add_mods kvm irqbypass kvm kvm-intel ;;
 *) hv_die "unknown vendor '$vendor' (svm or vmx)" ;;
 esac
 # msr: lets /init read EFER (SVME) on every CPU through /dev/cpu/N/msr; tun: /dev/net/tun, for
-# vmm_test's network case (a tap for hv-run's --net).
-add_mods extra msr tun
+# vmm_test's network case (a tap for hv-run's --net); zram: the swap device /init prepares
+# (HV_SWAP_DEV) for the tests that page guest memory out (built in on the debug kernel).
+add_mods extra msr tun zram
 for ko in "${helpers[@]}"; do
 	[ -f "$ko" ] || hv_die "helper module $ko does not exist"
 	cp "$ko" "$stage/extra/$(basename "$ko")"
