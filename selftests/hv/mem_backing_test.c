@@ -37,6 +37,16 @@
  *                                splits them (reading every page again takes
  *                                no nested fault), and the log names exactly
  *                                the 4 KiB pages the guest writes
+ *   pageout_keeps_content        with swap on (the testbed's zram device,
+ *                                HV_SWAP_DEV, on for this case only),
+ *                                madvise(MADV_PAGEOUT) swaps the filled
+ *                                slot out: nearly every page must be a swap
+ *                                entry in /proc/self/pagemap (a page hv had
+ *                                pinned could not go); the guest then reads
+ *                                its data back through a fresh nested fault
+ *                                per page swapped out (a stale mapping would
+ *                                take none, and read a freed page), and what
+ *                                it writes next is what the VMM reads
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -46,6 +56,7 @@
 #include <string.h>
 #include <dirent.h>
 #include <sys/mman.h>
+#include <sys/swap.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -529,6 +540,166 @@ static void test_thp_dirty_log(void)
 	vm_destroy(vcpu->vm);
 }
 
+/* ---- pageout_keeps_content --------------------------------------------------------- */
+
+static const char *swap_turned_on;
+
+static void swap_off_at_exit(void)
+{
+	if (swap_turned_on && swapoff(swap_turned_on))
+		ktap_print_msg("swapoff %s: %s\n", swap_turned_on, strerror(errno));
+}
+
+/* Whether /proc/swaps lists an active swap area (a line after its header). */
+static bool swap_active(void)
+{
+	char line[256];
+	int n = 0;
+	FILE *f = fopen("/proc/swaps", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		n++;
+	if (f)
+		fclose(f);
+	return n > 1;
+}
+
+/*
+ * Swap on for the rest of this test point: the host's own, or the device the
+ * testbed prepared (HV_SWAP_DEV), turned on here and off again at exit (the
+ * point runs in a child: a failed assertion exits through atexit too).
+ */
+static void need_swap(void)
+{
+	const char *dev = getenv("HV_SWAP_DEV");
+
+	if (swap_active())
+		return;
+	if (!dev || !*dev) {
+		if (ktap_in_testbed())
+			TEST_FAIL("no swap device in the testbed (HV_SWAP_DEV: zram, see init.sh)");
+		TEST_SKIP("no active swap and no HV_SWAP_DEV to turn on");
+	}
+	TEST_ASSERT(swapon(dev, 0) == 0, "swapon %s: %s", dev, strerror(errno));
+	swap_turned_on = dev;
+	atexit(swap_off_at_exit);
+}
+
+/* Pages of [@p, @p + @n pages) whose pagemap entry says swapped (bit 62) or present (bit 63). */
+static void pagemap_count(const void *p, unsigned int n, unsigned int *swapped,
+			  unsigned int *present)
+{
+	uint64_t e[NPAGES];
+	int fd = open("/proc/self/pagemap", O_RDONLY);
+	unsigned int i;
+
+	TEST_ASSERT(fd >= 0 && n <= NPAGES, "open /proc/self/pagemap: %s", strerror(errno));
+	TEST_ASSERT(pread(fd, e, n * 8, (off_t)((uintptr_t)p / PAGE_SIZE * 8)) == (ssize_t)(n * 8),
+		    "read /proc/self/pagemap: %s", strerror(errno));
+	close(fd);
+	*swapped = *present = 0;
+	for (i = 0; i < n; i++) {
+		*swapped += e[i] >> 62 & 1;
+		*present += e[i] >> 63 & 1;
+	}
+}
+
+/* A counter of /proc/vmstat (-1: none). */
+static long long vmstat(const char *key)
+{
+	char line[128];
+	size_t klen = strlen(key);
+	long long v = -1;
+	FILE *f = fopen("/proc/vmstat", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, klen) && line[klen] == ' ') {
+			v = atoll(line + klen + 1);
+			break;
+		}
+	if (f)
+		fclose(f);
+	return v;
+}
+
+/* Pages written to swap so far: to the device (pswpout) or kept compressed by zswap. */
+static long long swapped_out_total(void)
+{
+	long long z = vmstat("zswpout");
+
+	return vmstat("pswpout") + (z > 0 ? z : 0);
+}
+
+static void test_pageout(void)
+{
+	const uint64_t tag = 0xabcd000000000000ULL, tag2 = 0x1234000000000000ULL;
+	unsigned int page, swapped = 0, present, i;
+	long long out0, out;
+	uint64_t *h, before, faults;
+	struct vcpu *vcpu;
+
+	need_swap();
+	vcpu = cmd_vm(&h);
+	/* 4 KiB host pages: one swap entry, and one nested fault, a page. */
+	TEST_ASSERT(madvise(h, MEM_SIZE, MADV_NOHUGEPAGE) == 0, "madvise(MADV_NOHUGEPAGE): %s",
+		    strerror(errno));
+	guest_fill(vcpu, tag, false);
+	pagemap_count(h, NPAGES, &swapped, &present);
+	TEST_ASSERT(present == NPAGES, "%u of %lu pages present after the guest's fill", present,
+		    (unsigned long)NPAGES);
+
+	/*
+	 * Reclaim takes no page still in another CPU's LRU batch (the guest may
+	 * have faulted it in there): a few tries.
+	 */
+	out0 = swapped_out_total();
+	for (i = 0; i < 5 && swapped < NPAGES; i++) {
+		if (madvise(h, MEM_SIZE, MADV_PAGEOUT)) {
+			if (errno == EINVAL)
+				TEST_SKIP("no MADV_PAGEOUT in this kernel (5.4+)");
+			TEST_FAIL("madvise(MADV_PAGEOUT): %s", strerror(errno));
+		}
+		pagemap_count(h, NPAGES, &swapped, &present);
+		if (swapped < NPAGES)
+			usleep(100 * 1000);
+	}
+	out = swapped_out_total() - out0;
+	ktap_print_msg("MADV_PAGEOUT: %u of %lu pages swapped out (%u present), swap-outs %lld, %u tries\n",
+		       swapped, (unsigned long)NPAGES, present, out, i);
+	TEST_ASSERT(swapped >= NPAGES - 64,
+		    "only %u of %lu guest pages went to swap (hv holds pins or references?)",
+		    swapped, (unsigned long)NPAGES);
+	TEST_ASSERT(out >= swapped, "%lld swap-outs counted in /proc/vmstat for %u pages", out,
+		    swapped);
+
+	/* The guest reads it all back: swapped in again through fresh nested faults. */
+	before = npf_count(vcpu);
+	guest_op(vcpu, OP_COPY);
+	faults = npf_count(vcpu) - before;
+	pagemap_count(h, NPAGES, &i, &present);
+	ktap_print_msg("the guest's pass: %llu nested faults, %u pages present again\n",
+		       (unsigned long long)faults, present);
+	for (page = 0; page < NPAGES; page++)
+		TEST_ASSERT(*qw(h, page, 1) == (tag ^ page),
+			    "page %u: the guest read %#llx after the swap-in, expected %#llx", page,
+			    (unsigned long long)*qw(h, page, 1), (unsigned long long)(tag ^ page));
+	TEST_ASSERT(faults >= swapped,
+		    "%llu nested faults for %u pages swapped out: hv kept mappings of pages the host reclaimed",
+		    (unsigned long long)faults, swapped);
+	TEST_ASSERT(present == NPAGES, "%u of %lu pages present after the guest's pass", present,
+		    (unsigned long)NPAGES);
+
+	/* And the guest's next writes are the VMM's. */
+	guest_fill(vcpu, tag2, false);
+	for (page = 0; page < NPAGES; page++)
+		TEST_ASSERT(*qw(h, page, 0) == (tag2 ^ page) && *qw(h, page, 1) == (tag ^ page),
+			    "page %u: the VMM reads %#llx %#llx, expected %#llx %#llx", page,
+			    (unsigned long long)*qw(h, page, 0), (unsigned long long)*qw(h, page, 1),
+			    (unsigned long long)(tag2 ^ page), (unsigned long long)(tag ^ page));
+	guest_end(vcpu);
+	vm_destroy(vcpu->vm);
+}
+
 static const struct hv_test tests[] = {
 	{ "dontneed_gives_fresh_pages", test_dontneed, 0 },
 	{ "munmap_faults_then_remap", test_munmap, 0 },
@@ -536,6 +707,7 @@ static const struct hv_test tests[] = {
 	{ "ksm_merges_and_unshares", test_ksm, 180 },
 	{ "thp_maps_2m_then_splits", test_thp, 0 },
 	{ "thp_dirty_log_4k", test_thp_dirty_log, 0 },
+	{ "pageout_keeps_content", test_pageout, 0 },
 };
 
 int main(void)
