@@ -340,6 +340,36 @@ if grep -q 'hvguest=ksm' /proc/cmdline; then
 	# shellcheck disable=SC3045 # busybox ash has read -t
 	read -t 300 -r line || echo "hv-guest: ksm no word from the host"
 fi
+# vmm_test's overcommit case (hvguest=overcommit hvguest_fill=MIB; two such guests with
+# hv-run --balloon, in a memory cgroup smaller than both): MIB MiB of busybox into a file
+# in the page cache ("filled" with its CRC-32), a line from the host, the file read again
+# ("reread", CRC-32 again: the host swapped much of it out meanwhile) and removed ("freed": free
+# memory for the balloon the host then inflates), a line from the host, power off.
+if grep -q 'hvguest=overcommit' /proc/cmdline; then
+	load_modules
+	mib=$(sed -n 's/.*hvguest_fill=\([0-9]*\).*/\1/p' /proc/cmdline)
+	# One MiB of busybox (the binary is smaller: as often as it takes, cut), then MIB times that.
+	: >/tmp/mibs
+	while [ "$(wc -c </tmp/mibs)" -lt 1048576 ]; do
+		cat /bin/busybox >>/tmp/mibs
+	done
+	head -c 1048576 /tmp/mibs >/tmp/mib
+	rm -f /tmp/mibs
+	i=0
+	while [ $i -lt "${mib:-64}" ]; do
+		cat /tmp/mib
+		i=$((i + 1))
+	done >/tmp/fill
+	rm -f /tmp/mib
+	echo "hv-guest: overcommit filled $(wc -c </tmp/fill) crc $(crc32 </tmp/fill) $(meminfo)"
+	# shellcheck disable=SC3045 # busybox ash has read -t
+	read -t 300 -r line || echo "hv-guest: overcommit no word from the host"
+	echo "hv-guest: overcommit reread $(wc -c </tmp/fill) crc $(crc32 </tmp/fill)"
+	rm -f /tmp/fill
+	echo "hv-guest: overcommit freed $(meminfo)"
+	# shellcheck disable=SC3045
+	read -t 300 -r line || echo "hv-guest: overcommit no word from the host"
+fi
 # vmm_test's SMP cases (hvguest=smp: hv-run gave this guest --cpus N). Every CPU must be online,
 # take local timer interrupts (LOC in /proc/interrupts) while it runs work pinned to it with
 # taskset, and the TSC must stay the clocksource; vmm_test checks the lines below.

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * vmm_test's memory cases: virtio-balloon (hv-run --balloon) and KSM
- * (hv-run --mem-merge) with the testbed's Linux guest (guest-init.sh's
- * hvguest=balloon and hvguest=ksm).  Each talks with the guest in steps
+ * vmm_test's memory cases: virtio-balloon (hv-run --balloon), KSM
+ * (hv-run --mem-merge) and overcommit (two guests in a memory cgroup that
+ * swaps) with the testbed's Linux guest (guest-init.sh's hvguest=balloon,
+ * hvguest=ksm and hvguest=overcommit).  Each talks with the guest in steps
  * through struct run's watch hook.
  */
 #include <errno.h>
@@ -11,6 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/swap.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -327,7 +331,7 @@ out:
 /* ---- KSM ---- */
 
 #define KSM_DIR			"/sys/kernel/mm/ksm/"
-#define KSM_MEM			"192M"
+#define KSM_MEM			"128M"	/* less boot time than 192M (6.1: 98 s with 192M) */
 #define KSM_B_LOG		"/tmp/hv-ksm-b.out"
 #define KSM_WAIT_S		60
 #define KSM_MIN_SHARING		4096	/* pages: 16 MiB of the 2 x 48 MiB the guests wrote alike */
@@ -434,13 +438,13 @@ static void ksm_watch(struct run *r, int pid, int in_fd)
 	st->done = true;
 }
 
-/* Guest B: hv-run in the background, stdout to KSM_B_LOG; its pid, *in_fd its stdin. */
-static int start_guest_b(const struct run *a, int *in_fd)
+/* Guest B: hv-run with A's arguments in the background, output to @log; its pid, *in_fd stdin. */
+static int start_guest_b_log(const struct run *a, int *in_fd, const char *log)
 {
 	int in[2], out;
 	pid_t pid;
 
-	out = open(KSM_B_LOG, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	out = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (out < 0 || pipe2(in, O_CLOEXEC))
 		return -1;
 	pid = fork();
@@ -463,12 +467,14 @@ static int start_guest_b(const struct run *a, int *in_fd)
  * (busybox repeated) into its tmpfs: with ksmd scanning fast, pages_sharing
  * must reach KSM_MIN_SHARING.  With hv's long-term pins KSM could merge no
  * page hv had mapped (measured: pages_sharing 0); the MMU notifier lifted
- * that.  Opt-in (vmm_test.c says why).
+ * that.
  */
 enum verdict ksm_two_guests(const struct env *e, const void *unused, const char **skip_why)
 {
 	struct ksm_state st = { .b_in = -1 };
-	long long run0 = ksm_read("run");
+	long long run0 = ksm_read("run"), scan0 = ksm_read("pages_to_scan");
+	long long sleep0 = ksm_read("sleep_millisecs");
+	char old[32];
 	enum verdict v = PASS;
 	int b_pid, ws = 0;
 	struct run *r;
@@ -484,15 +490,17 @@ enum verdict ksm_two_guests(const struct env *e, const void *unused, const char 
 	if (!write_str(KSM_DIR "pages_to_scan", "4000") || !write_str(KSM_DIR "sleep_millisecs", "10") ||
 	    !write_str(KSM_DIR "run", "1")) {
 		ktap_print_msg("cannot start ksmd: %s\n", strerror(errno));
-		return FAIL;
+		r = NULL;
+		v = FAIL;
+		goto out;
 	}
 	r = linux_run_mem(e, 400, LINUX_CMDLINE " hvguest=ksm", KSM_MEM);
 	arg(r, "--mem-merge");
-	b_pid = start_guest_b(r, &st.b_in);
+	b_pid = start_guest_b_log(r, &st.b_in, KSM_B_LOG);
 	if (b_pid < 0) {
 		ktap_print_msg("starting the second guest: %s\n", strerror(errno));
-		free(r);
-		return FAIL;
+		v = FAIL;
+		goto out;
 	}
 	r->watch = ksm_watch;
 	r->watch_arg = &st;
@@ -524,8 +532,291 @@ enum verdict ksm_two_guests(const struct env *e, const void *unused, const char 
 			       KSM_MIN_SHARING);
 		v = FAIL;
 	}
+out:
 	write_str(KSM_DIR "run", run0 == 1 ? "1" : "2");	/* 2: unmerge what was merged */
+	/* ksmd's pace as it was (other tests, and the host's own use of KSM). */
+	snprintf(old, sizeof(old), "%lld", scan0);
+	write_str(KSM_DIR "pages_to_scan", old);
+	snprintf(old, sizeof(old), "%lld", sleep0);
+	write_str(KSM_DIR "sleep_millisecs", old);
 	unlink(KSM_B_LOG);
+	free(r);
+	return v;
+}
+
+/* ---- overcommit: two guests in a memory cgroup smaller than both, swapping ---- */
+
+#define OC_CG_ROOT		"/sys/fs/cgroup"
+#define OC_CG			OC_CG_ROOT "/hv-overcommit"
+#define OC_MEM			"192M"		/* each guest's RAM */
+#define OC_FILL_MIB		64		/* what each guest writes into its page cache */
+#define OC_MAX_MIB		160		/* the cgroup's memory.max: the two guests' "host" */
+#define OC_TARGET_MIB		48		/* the balloon target set for each guest */
+#define OC_B_LOG		"/tmp/hv-overcommit-b.out"
+
+/* A number in a file (cgroup or /proc/vmstat-like "KEY N" with @key), -1 if absent. */
+static long long file_ll(const char *path, const char *key)
+{
+	char line[256];
+	size_t klen = key ? strlen(key) : 0;
+	long long v = -1;
+	FILE *f = fopen(path, "r");
+
+	while (f && fgets(line, sizeof(line), f)) {
+		if (!key) {
+			v = atoll(line);
+			break;
+		}
+		if (!strncmp(line, key, klen) && line[klen] == ' ') {
+			v = atoll(line + klen + 1);
+			break;
+		}
+	}
+	if (f)
+		fclose(f);
+	return v;
+}
+
+/* What the cgroup holds: in RAM (memory.current) and in swap (memory.swap.current), kB. */
+static long long oc_footprint_kb(long long *ram_kb, long long *swap_kb)
+{
+	*ram_kb = file_ll(OC_CG "/memory.current", NULL) / 1024;
+	*swap_kb = file_ll(OC_CG "/memory.swap.current", NULL) / 1024;
+	return *ram_kb + *swap_kb;
+}
+
+struct oc_state {
+	int step;		/* 0 waiting for "filled", 1 for "freed", 2 done */
+	int b_pid, b_in;
+	long long pswpout0;
+	/* at "filled" (both guests): the cgroup's RAM and swap, kB; pages swapped out since */
+	long long ram_filled, swap_filled, pswpout;
+	/* at "freed" and after the balloon target: the cgroup's RAM + swap; guest A's VmRSS */
+	long long fp_freed, fp_ballooned, rss_freed, rss_ballooned;
+	double fill_secs, balloon_secs;
+	double t0;
+};
+
+/* Both guests' lines to the host: A's console and B's (stdin pipe). */
+static void oc_tell(const struct oc_state *st, int a_in, const char *line)
+{
+	if (write(a_in, line, strlen(line)) < 0 || write(st->b_in, line, strlen(line)) < 0)
+		ktap_print_msg("writing to the guests' consoles: %s\n", strerror(errno));
+}
+
+static void oc_watch(struct run *r, int pid, int in_fd)
+{
+	struct oc_state *st = r->watch_arg;
+	double t0;
+
+	if (st->step == 0 && whole_line(r, "hv-guest: overcommit filled ")) {
+		/* Both guests are children by now: vmm_test itself leaves the cgroup. */
+		write_str(OC_CG_ROOT "/cgroup.procs", "0");
+		t0 = now_s();
+		while (!file_has(OC_B_LOG, "hv-guest: overcommit filled ") && now_s() - t0 < 300)
+			sleep_s(0.5);
+		st->fill_secs = now_s() - st->t0;
+		oc_footprint_kb(&st->ram_filled, &st->swap_filled);
+		st->pswpout = file_ll("/proc/vmstat", "pswpout") - st->pswpout0;
+		oc_tell(st, in_fd, "check\n");
+		st->step = 1;
+	} else if (st->step == 1 && find(r->out, r->out_len, "hv-guest: overcommit freed")) {
+		long long ram, swap, want;
+		char target[32];
+
+		t0 = now_s();
+		while (!file_has(OC_B_LOG, "hv-guest: overcommit freed") && now_s() - t0 < 300)
+			sleep_s(0.5);
+		sleep_s(1);
+		st->fp_freed = oc_footprint_kb(&ram, &swap);
+		st->rss_freed = proc_kb(pid, "VmRSS");
+		/* The balloon takes memory back: half of both targets must leave the cgroup. */
+		snprintf(target, sizeof(target), "%dM", OC_TARGET_MIB);
+		write_str(BALLOON_FILE, target);
+		kill(pid, SIGUSR2);
+		kill(st->b_pid, SIGUSR2);
+		want = st->fp_freed - OC_TARGET_MIB * 1024ll;
+		for (t0 = now_s(); now_s() - t0 < 240; sleep_s(0.5)) {
+			st->fp_ballooned = oc_footprint_kb(&ram, &swap);
+			if (st->fp_ballooned <= want)
+				break;
+		}
+		st->balloon_secs = now_s() - t0;
+		st->rss_ballooned = proc_kb(pid, "VmRSS");
+		oc_tell(st, in_fd, "done\n");
+		st->step = 2;
+	}
+}
+
+/*
+ * Two 192 MiB guests with --balloon in a memory cgroup whose memory.max
+ * (160 MiB) is less than what they touch: each writes 64 MiB into its page
+ * cache (on top of what its boot touched: about 85 MiB of hv-run's memory
+ * a guest on 6.12), so the host must swap (zram) to keep both going.  Both must
+ * complete with their data intact (the CRC-32 of the file when written and
+ * when read back after the host swapped it out), the cgroup must have used
+ * swap (memory.swap.current, pswpout), and a balloon target of 48 MiB for
+ * each guest, once they freed their files, must take at least 48 MiB out of
+ * the cgroup (RAM + swap).  With hv pinning guest pages nothing could be
+ * swapped out and the cgroup would OOM-kill a guest.
+ */
+enum verdict overcommit_swap_and_balloon(const struct env *e, const void *unused,
+					 const char **skip_why)
+{
+	struct oc_state st = { .b_in = -1, .b_pid = -1 };
+	const char *dev = getenv("HV_SWAP_DEV"), *la, *lb;
+	static char b_out[OUT_MAX];
+	char cmdline[160], buf[32];
+	bool swap_on = false, cg_made = false;
+	unsigned long long a_len = 0, a_crc = 0, b_len = 0, b_crc = 0, x_len, x_crc;
+	long long oom = -1;
+	enum verdict v = PASS;
+	int ws = 0, fd;
+	ssize_t n;
+	struct run *r = NULL;
+	double t0;
+
+	(void)unused;
+	if (!linux_guest_ready(e, skip_why, &v))
+		return v;
+	/* cgroup v2 with the memory controller (mounted here if the host has not). */
+	if (access(OC_CG_ROOT "/cgroup.controllers", F_OK))
+		mount("none", OC_CG_ROOT, "cgroup2", 0, NULL);
+	if (!file_has(OC_CG_ROOT "/cgroup.controllers", "memory")) {
+		*skip_why = "no memory cgroup (cgroup v2, CONFIG_MEMCG) on this host";
+		return ktap_in_testbed() ? FAIL : SKIP;
+	}
+	if (!file_has("/proc/swaps", "/")) {
+		if (!dev || !*dev) {
+			*skip_why = "no swap on this host and no HV_SWAP_DEV to turn on";
+			return ktap_in_testbed() ? FAIL : SKIP;
+		}
+		if (swapon(dev, 0)) {
+			ktap_print_msg("swapon %s: %s\n", dev, strerror(errno));
+			return FAIL;
+		}
+		swap_on = true;
+	}
+	write_str(OC_CG_ROOT "/cgroup.subtree_control", "+memory");
+	rmdir(OC_CG);
+	if (mkdir(OC_CG, 0755)) {
+		ktap_print_msg("mkdir %s: %s\n", OC_CG, strerror(errno));
+		v = FAIL;
+		goto out;
+	}
+	cg_made = true;
+	snprintf(buf, sizeof(buf), "%d", OC_MAX_MIB << 20);
+	if (!write_str(OC_CG "/memory.max", buf)) {
+		ktap_print_msg("writing %s/memory.max: %s\n", OC_CG, strerror(errno));
+		v = FAIL;
+		goto out;
+	}
+	/* vmm_test joins the cgroup until both guests are started (its children inherit it). */
+	if (!write_str(OC_CG "/cgroup.procs", "0")) {
+		ktap_print_msg("joining %s: %s\n", OC_CG, strerror(errno));
+		v = FAIL;
+		goto out;
+	}
+	unlink(BALLOON_FILE);
+	snprintf(cmdline, sizeof(cmdline), LINUX_CMDLINE " hvguest=overcommit hvguest_fill=%d",
+		 OC_FILL_MIB);
+	r = linux_run_mem(e, 900, cmdline, OC_MEM);
+	arg(r, "--balloon");
+	arg(r, BALLOON_FILE);
+	st.pswpout0 = file_ll("/proc/vmstat", "pswpout");
+	st.t0 = now_s();
+	st.b_pid = start_guest_b_log(r, &st.b_in, OC_B_LOG);
+	if (st.b_pid < 0) {
+		write_str(OC_CG_ROOT "/cgroup.procs", "0");
+		ktap_print_msg("starting the second guest: %s\n", strerror(errno));
+		v = FAIL;
+		goto out;
+	}
+	r->watch = oc_watch;
+	r->watch_arg = &st;
+	if (!run_expect(r, 0))
+		v = FAIL;
+	write_str(OC_CG_ROOT "/cgroup.procs", "0");	/* if A never said "filled" */
+	for (t0 = now_s(); now_s() - t0 < 60; sleep_s(0.5))
+		if (waitpid(st.b_pid, &ws, WNOHANG) == st.b_pid)
+			break;
+	if (now_s() - t0 >= 60) {
+		kill(-st.b_pid, SIGKILL);
+		waitpid(st.b_pid, &ws, 0);
+		ktap_print_msg("the second guest did not power off\n");
+		v = FAIL;
+	} else if (!WIFEXITED(ws) || WEXITSTATUS(ws)) {
+		ktap_print_msg("the second guest's hv-run ended with wait status %#x\n", ws);
+		v = FAIL;
+	}
+	close(st.b_in);
+	oom = file_ll(OC_CG "/memory.events", "oom_kill");
+	b_out[0] = 0;
+	fd = open(OC_B_LOG, O_RDONLY | O_CLOEXEC);
+	n = fd >= 0 ? read(fd, b_out, sizeof(b_out) - 1) : -1;
+	b_out[n > 0 ? n : 0] = 0;
+	if (fd >= 0)
+		close(fd);
+
+	la = find(r->out, r->out_len, "hv-guest: overcommit filled ");
+	lb = strstr(b_out, "hv-guest: overcommit filled ");
+	if (la)
+		sscanf(la, "hv-guest: overcommit filled %llu crc %llx", &a_len, &a_crc);
+	if (lb)
+		sscanf(lb, "hv-guest: overcommit filled %llu crc %llx", &b_len, &b_crc);
+	ktap_print_msg("guests filled %llu and %llu bytes (crc %llx, %llx) in %.0f s; cgroup memory.max %d MiB: RAM %lld kB, swap %lld kB, %lld pages swapped out (pswpout), oom_kill %lld\n",
+		       a_len, b_len, a_crc, b_crc, st.fill_secs, OC_MAX_MIB, st.ram_filled,
+		       st.swap_filled, st.pswpout, oom);
+	ktap_print_msg("freed: cgroup RAM + swap %lld kB, guest A's VmRSS %lld kB; %d MiB balloon targets: %lld kB, VmRSS %lld kB, after %.1f s\n",
+		       st.fp_freed, st.rss_freed, OC_TARGET_MIB, st.fp_ballooned, st.rss_ballooned,
+		       st.balloon_secs);
+	if (st.step != 2) {
+		show_lines("guest A", r->out, r->out_len);
+		show_lines("guest B", b_out, strlen(b_out));
+		ktap_print_msg("the guests did not both say \"overcommit filled\" and \"overcommit freed\" (step %d)\n",
+			       st.step);
+		v = FAIL;
+		goto out;
+	}
+	if (a_len != OC_FILL_MIB << 20 || b_len != OC_FILL_MIB << 20 || a_crc != b_crc) {
+		ktap_print_msg("the guests' files: %llu and %llu bytes, crc %llx and %llx\n", a_len,
+			       b_len, a_crc, b_crc);
+		v = FAIL;
+	}
+	/* Read back after the host swapped it out: the same bytes. */
+	la = find(r->out, r->out_len, "hv-guest: overcommit reread ");
+	if (!la || sscanf(la, "hv-guest: overcommit reread %llu crc %llx", &x_len, &x_crc) != 2 ||
+	    x_len != a_len || x_crc != a_crc) {
+		ktap_print_msg("guest A read back other data than it wrote\n");
+		v = FAIL;
+	}
+	lb = strstr(b_out, "hv-guest: overcommit reread ");
+	if (!lb || sscanf(lb, "hv-guest: overcommit reread %llu crc %llx", &x_len, &x_crc) != 2 ||
+	    x_len != b_len || x_crc != b_crc) {
+		ktap_print_msg("guest B read back other data than it wrote\n");
+		v = FAIL;
+	}
+	if (st.swap_filled < OC_FILL_MIB * 1024ll / 2 || st.pswpout < OC_FILL_MIB * 256ll / 2) {
+		ktap_print_msg("the host swapped less than %d MiB of the guests' memory out\n",
+			       OC_FILL_MIB / 2);
+		v = FAIL;
+	}
+	if (st.fp_freed - st.fp_ballooned < OC_TARGET_MIB * 1024ll) {
+		ktap_print_msg("the balloons took %lld kB out of the cgroup, not %d MiB (half of both targets)\n",
+			       st.fp_freed - st.fp_ballooned, OC_TARGET_MIB);
+		v = FAIL;
+	}
+	if (oom > 0) {
+		ktap_print_msg("the cgroup OOM-killed %lld processes\n", oom);
+		v = FAIL;
+	}
+out:
+	if (cg_made && rmdir(OC_CG))
+		ktap_print_msg("rmdir %s: %s\n", OC_CG, strerror(errno));
+	if (swap_on && swapoff(dev))
+		ktap_print_msg("swapoff %s: %s\n", dev, strerror(errno));
+	unlink(BALLOON_FILE);
+	unlink(OC_B_LOG);
 	free(r);
 	return v;
 }

@@ -108,6 +108,8 @@ enum verdict virtio_balloon_inflate_deflate(const struct env *e, const void *arg
 enum verdict virtio_balloon_free_page_reporting(const struct env *e, const void *arg,
 						const char **skip_why);
 enum verdict ksm_two_guests(const struct env *e, const void *arg, const char **skip_why);
+enum verdict overcommit_swap_and_balloon(const struct env *e, const void *arg,
+					 const char **skip_why);
 /* hv-run booting the testbed's Linux guest (vmm_linux.c's linux_run_mem() with its default RAM). */
 struct run *linux_run_new(const struct env *e, unsigned int timeout_s, const char *cmdline);
 
