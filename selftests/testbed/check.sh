@@ -489,10 +489,19 @@ build_helper() {
 # those are the kernel's word and fail the run). Or a stall or the wall-clock limit (1) whose
 # SysRq dump shows a CPU that took a maskable interrupt with IF clear, which no x86 CPU does
 # (interrupt_with_if_clear, logcheck.sh): then whatever the kernel said after is its reaction.
+# Or the kernel died of an int3 no longer in memory (stale_int3, logcheck.sh): a stale
+# translation of code the kernel had patched, whatever the kernel then said.
 # QEMU only: Bochs is not known for this.
 emulator_death() { # STATUS LOG
 	local why sig
 	[ "$vendor" = svm ] || return 0
+	if ! grep -aq '^# hv-test: DONE' "$2"; then
+		sig=$(stale_int3 "$2" 2>/dev/null)
+		if [ -n "$sig" ]; then
+			echo "a CPU of the test host trapped on an int3 that its code no longer held ($sig)"
+			return 0
+		fi
+	fi
 	case $1 in
 	1 | 3)
 		sig=$(interrupt_with_if_clear "$2" 2>/dev/null)
@@ -634,7 +643,7 @@ for series in "$@"; do
 		fi
 		why=$(emulator_death "$erc" "$log")
 		{ [ -n "$why" ] && [ "$try" = 1 ]; } || break
-		echo "# testbed: $s: $why: how QEMU TCG's nested SVM defect takes the test host down"
+		echo "# testbed: $s: $why: how QEMU TCG's defects take the test host down"
 		echo "# testbed: (docs/testing.md, \"When the test host dies\"). The last lines of its log"
 		echo "# testbed: ($log.try1):"
 		grep -av '^# hv-test: ALIVE' "$log" | awk '/^# hv-test: QEMU (STALL|TIMEOUT)/ { exit } { print }' |

@@ -133,6 +133,29 @@ interrupt_with_if_clear() { # LOG
 	{ left-- }'
 }
 
+# The first "Oops: int3" of the test host's kernel whose Code: line shows no int3 (0xcc) in the
+# byte before the trapping RIP (the byte in <> follows the trap), as "at <RIP> with <byte> before
+# it"; nothing if there is none. The kernel patches its code (static keys, alternatives,
+# tracepoints) by text_poke_bp(): an int3 first, the rest, then the first byte, each step followed
+# by a serializing IPI to every CPU, and its int3 handler claims the traps of a patch in progress.
+# An int3 it does not claim, gone from memory when the oops reads the bytes, was executed after
+# every CPU had serialized past the patch: no x86 CPU does that; QEMU TCG's multi-threaded
+# translation sometimes runs a stale block of code another vCPU patched. Seen on 2026-12-02 in a
+# clean make check: the 6.12 test host's CPU 1 in __schedule+0x339 on "0f <1f> 44 00 00", a
+# 5-byte NOP a static key had just restored, while trace_test toggled tracepoints.
+stale_int3() { # LOG
+	tr -d '\r' <"$1" | awk '
+	/Oops: int3/ { oops = 1; next }
+	oops && / RIP: / && rip == "" { rip = $0; sub(/^.* RIP: /, "", rip) }
+	oops && / Code: / {
+		if (match($0, /[0-9a-f][0-9a-f] <[0-9a-f][0-9a-f]>/)) {
+			b = substr($0, RSTART, 2)
+			if (b != "cc") print "at " rip " with " b " before it"
+		}
+		exit
+	}'
+}
+
 # One result point for the serial log: NAME/kernel_log_clean.
 kernel_log_check() { # SERIES LOG
 	local bad

@@ -8,6 +8,7 @@
  * nested TCG, so each case boots once (twice after a failure with the
  * signature of the emulator's defect: linux_run_expect()).
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -76,8 +77,9 @@ static bool report_field(const char *line, const char *key, unsigned long long *
  * could not read its own IDT), or an internal error whose guest CR3 lies
  * outside the guest's memory or whose guest RIP lies in hv.ko's own code
  * (both the host's: seen with RIP right after svm_vmrun()'s VMRUN and a
- * host CR3 that happened to be below the guest's memory size).  Real
- * hardware does neither, and hv's own bugs in these paths show otherwise.
+ * host CR3 that happened to be below the guest's memory size).  Or the
+ * guest's kernel oopsed on a stale int3 (stale_int3()).  Real hardware does
+ * none of these, and hv's own bugs in these paths show otherwise.
  */
 static bool rip_in_hv_module(unsigned long long rip)
 {
@@ -98,6 +100,31 @@ static bool rip_in_hv_module(unsigned long long rip)
 	return text && size && rip >= text && rip - text < size;
 }
 
+/*
+ * The guest's kernel died of an int3 that its code no longer held: the
+ * Code: line of its "Oops: int3" shows another byte than 0xcc before the
+ * trapping one (in <>).  The kernel's text_poke_bp() claims every trap on
+ * a patch in progress and serializes every CPU before it ends, so the trap
+ * ran a stale translation of code the kernel had patched: QEMU's
+ * multi-threaded TCG does that, no x86 CPU does (docs/testing.md, "When the
+ * test host dies", where the test host's own kernel shows the same).
+ */
+static bool stale_int3(const struct run *r)
+{
+	const char *end = r->out + r->out_len, *oops, *code, *nl, *lt;
+
+	oops = find(r->out, r->out_len, "Oops: int3");
+	if (!oops)
+		return false;
+	code = find(oops, end - oops, "Code: ");
+	if (!code)
+		return false;
+	nl = memchr(code, '\n', end - code);
+	lt = memchr(code, '<', (nl ? nl : end) - code);
+	return lt && lt - code >= 9 && lt[-1] == ' ' && isxdigit((unsigned char)lt[-2]) &&
+	       isxdigit((unsigned char)lt[-3]) && strncmp(lt - 3, "cc", 2) != 0;
+}
+
 static bool emulator_defect(const struct run *r)
 {
 	unsigned long long cr2, cr3, idt, rip;
@@ -107,6 +134,8 @@ static bool emulator_defect(const struct run *r)
 
 	if (r->timed_out)
 		return false;
+	if (stale_int3(r))
+		return true;
 	at = find(r->err, r->err_len, "hv-run: vcpu ");
 	if (!at)
 		return false;
