@@ -164,12 +164,13 @@ struct hv_arch_ops {
 	u64 tdp_present_mask;			/* any of these bits set: present */
 	u64 tdp_writable_mask;			/* set in a leaf tdp_leaf() made writable */
 	/*
-	 * Or'ed into tdp_leaf() to make a 2 MiB leaf of a level-2 entry (NPT's
-	 * PS, EPT's bit 7); never set in a 4 KiB leaf or a table entry.
-	 * tdp_has_large(): whether the CPU takes such leaves (EPT may not).
+	 * Or'ed into tdp_leaf() to make a 2 MiB leaf of a level-2 entry or a
+	 * 1 GiB one of a level-3 entry (NPT's PS, EPT's bit 7); never set in
+	 * a 4 KiB leaf or a table entry.  tdp_max_leaf_level(): the largest
+	 * leaf the CPU takes, 1 (4 KiB), 2 (2 MiB) or 3 (1 GiB).
 	 */
 	u64 tdp_large_mask;
-	bool (*tdp_has_large)(void);
+	int (*tdp_max_leaf_level)(void);
 };
 
 extern const struct hv_arch_ops *hv_ops;

@@ -43,10 +43,14 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 
+#include "hv_arch.h"
 #include "hv_debugfs.h"
 #include "hv_main.h"
 #include "hv_vm.h"
 #include "hv_vcpu.h"
+
+/* By nested leaf level, 1 to 3. */
+static const char *const hv_leaf_size_names[] = { "4 KiB", "2 MiB", "1 GiB" };
 
 static struct dentry *hv_debugfs_root;	/* /sys/kernel/debug/hv, or an error pointer */
 static atomic_t hv_debugfs_next_id = ATOMIC_INIT(0);
@@ -176,9 +180,11 @@ static int hv_debugfs_stats_show(struct seq_file *m, void *unused)
 	for (i = 0; i < n; i++)
 		hv_debugfs_vcpu_line(m, vm->vcpus[i]);
 	/* Counters of mmu_lock's, read without it: a snapshot, maybe a fault behind. */
-	seq_printf(m, "\nnested page table: %lu table pages, %lu 4 KiB leaves, %lu 2 MiB leaves\n",
+	seq_printf(m, "\nnested page table: %lu table pages, %lu 4 KiB leaves, %lu 2 MiB leaves, %lu 1 GiB leaves\n",
 		   READ_ONCE(vm->tdp.nr_tables), READ_ONCE(vm->tdp.nr_leaves),
-		   READ_ONCE(vm->tdp.nr_large));
+		   READ_ONCE(vm->tdp.nr_2m), READ_ONCE(vm->tdp.nr_1g));
+	seq_printf(m, "largest nested leaf the CPU takes: %s\n",
+		   hv_leaf_size_names[hv_ops->tdp_max_leaf_level() - 1]);
 	kfree(sum);
 	return 0;
 }

@@ -20,19 +20,21 @@
  * page tables and instruction bytes go straight to the mapped pages through
  * a small per-vCPU cache (struct hv_gpa_cache): see hv_read_gpa_cached().
  *
- * Dirty logging (HV_MEM_LOG_DIRTY) works by write protection: while a slot
- * logs, its leaves are mapped read-only until the guest writes the page;
- * that write fault sets the page's bit in the slot's log and makes the
- * leaf writable, and the guest goes on without an exit to userspace.
- * HV_GET_DIRTY_LOG takes the bits and write-protects their leaves again.
- * The pages stay mapped throughout: only the write permission changes, and
- * a write to a page whose VMM mapping was writable gets it back without a
- * new lookup (hv_mmu_fault_fast()).
+ * Dirty logging (HV_MEM_LOG_DIRTY, hv_mmu_dirty.c) maps a logging slot's
+ * leaves read-only until the guest writes the page; the write fault logs
+ * it and gives the permission back, without a new lookup where the VMM's
+ * mapping was writable (hv_mmu_fault_fast()).
  *
- * Where the VMM backs a whole, aligned 2 MiB range of a slot with a huge
- * page (THP, hugetlbfs), one 2 MiB leaf maps it (hv_mmu_map_large());
- * turning logging on splits it into 512 read-only 4 KiB leaves, and any
- * invalidation of a part of it zaps it whole.
+ * Large leaves: where the VMM backs a whole, aligned 2 MiB or 1 GiB range
+ * of a slot with one huge page (THP, hugetlbfs) and the CPU takes leaves of
+ * that size, one leaf maps it (hv_mmu_leaf_level()).  Dirty logging splits
+ * them into 4 KiB leaves, any invalidation of a part of one zaps it whole,
+ * and a range that is again eligible gets its large leaf back: when
+ * logging turns off, and when a fault finds the range's table emptied
+ * (khugepaged collapsed the VMM's pages), the table goes
+ * (hv_mmu_collapse_range(), hv_tdp_collapse_empty()).  Table pages are
+ * freed only after every lock-free walker and every vCPU's TLB has let go
+ * of them (hv_tdp_free_unlinked()).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -43,55 +45,8 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
-#include "hv_arch.h"
+#include "hv_tdp.h"
 #include "hv_vcpu.h"
-#include "hv_vm.h"
-
-#define HV_TDP_LEVELS		4
-#define HV_TDP_ENTRIES		512
-#define HV_TDP_ADDR_MASK	GENMASK_ULL(51, 12)
-#define HV_TDP_2M		BIT_ULL(21)
-/*
- * hv's own bit in a leaf, ignored by the CPU in NPT (AVL) and EPT entries
- * alike: the VMM's mapping of the page was writable when the leaf was made,
- * and the page was marked dirty then.  A leaf that lost its write
- * permission to dirty logging but keeps this bit may get it back by a
- * guest write without a new lookup (hv_mmu_fault_fast()): any change of
- * the VMM's mapping since would have zapped the leaf.  KVM's "host
- * writable" SPTE bit serves the same fast path.
- */
-#define HV_TDP_HOST_WRITABLE	BIT_ULL(11)
-
-static unsigned int hv_tdp_index(u64 gpa, int level)
-{
-	return (gpa >> (12 + 9 * (level - 1))) & (HV_TDP_ENTRIES - 1);
-}
-
-static bool hv_tdp_present(u64 pte)
-{
-	return pte & hv_ops->tdp_present_mask;
-}
-
-static u64 *hv_tdp_table_of(u64 pte)
-{
-	return __va(pte & HV_TDP_ADDR_MASK);
-}
-
-/* A present level-2 entry that maps 2 MiB rather than a table (never set at level 1). */
-static bool hv_tdp_large(u64 pte)
-{
-	return pte & hv_ops->tdp_large_mask;
-}
-
-/*
- * A leaf: tdp_leaf() of @pa, made a 2 MiB one for a level-2 entry, with
- * HV_TDP_HOST_WRITABLE if @host_writable.
- */
-static u64 hv_tdp_make_leaf(phys_addr_t pa, bool writable, bool large, bool host_writable)
-{
-	return hv_ops->tdp_leaf(pa, writable) | (large ? hv_ops->tdp_large_mask : 0) |
-	       (host_writable ? HV_TDP_HOST_WRITABLE : 0);
-}
 
 /* The published slot set, for its writers (mmu_lock held). */
 struct hv_memslots *hv_mmu_slots_locked(struct hv_vm *vm)
@@ -187,23 +142,27 @@ void hv_tdp_cache_free(struct hv_tdp_cache *tc)
 }
 
 /*
- * Find the entry for @gpa at @target (1: the 4 KiB leaf, 2: the level-2
- * entry), adding missing tables from @tc; NULL if a 2 MiB leaf is in the
- * way of a level-1 walk.
+ * The entry a fault on @gpa maps through, adding missing tables from @tc
+ * (NULL if it has none left): a large leaf already on the way, else the
+ * empty entry at the first level <= *@level (the largest leaf the fault may
+ * make), else the 4 KiB leaf's entry.  *@level: the level of the entry
+ * returned.
  */
-static u64 *hv_tdp_walk_alloc(struct hv_vm *vm, struct hv_tdp_cache *tc, u64 gpa, int target)
+static u64 *hv_tdp_walk_alloc(struct hv_vm *vm, struct hv_tdp_cache *tc, u64 gpa, int *level)
 {
 	u64 *table = vm->tdp.root;
-	int level;
+	int l;
 
-	for (level = HV_TDP_LEVELS; level > target; level--) {
-		u64 *pte = &table[hv_tdp_index(gpa, level)];
+	for (l = HV_TDP_LEVELS; ; l--) {
+		u64 *pte = &table[hv_tdp_index(gpa, l)];
+		u64 *next;
 
-		if (hv_tdp_present(*pte) && hv_tdp_large(*pte))
-			return NULL;
+		if (l == 1 || (hv_tdp_present(*pte) && hv_tdp_large(*pte)) ||
+		    (!hv_tdp_present(*pte) && l <= *level)) {
+			*level = l;
+			return pte;
+		}
 		if (!hv_tdp_present(*pte)) {
-			u64 *next;
-
 			if (WARN_ON_ONCE(!tc->nr))
 				return NULL;
 			next = tc->pages[--tc->nr];
@@ -213,11 +172,10 @@ static u64 *hv_tdp_walk_alloc(struct hv_vm *vm, struct hv_tdp_cache *tc, u64 gpa
 		}
 		table = hv_tdp_table_of(*pte);
 	}
-	return &table[hv_tdp_index(gpa, target)];
 }
 
 /* The 4 KiB leaf entry for @gpa if every table on the way exists, else NULL (mmu_lock). */
-static u64 *hv_tdp_leaf_ptr(struct hv_vm *vm, u64 gpa)
+u64 *hv_tdp_leaf_ptr(struct hv_vm *vm, u64 gpa)
 {
 	u64 *table = vm->tdp.root;
 	int level;
@@ -225,7 +183,7 @@ static u64 *hv_tdp_leaf_ptr(struct hv_vm *vm, u64 gpa)
 	for (level = HV_TDP_LEVELS; level > 1; level--) {
 		u64 pte = table[hv_tdp_index(gpa, level)];
 
-		if (!hv_tdp_present(pte) || hv_tdp_large(pte))
+		if (!hv_tdp_is_table(pte))
 			return NULL;
 		table = hv_tdp_table_of(pte);
 	}
@@ -239,7 +197,7 @@ static u64 *hv_tdp_leaf_ptr(struct hv_vm *vm, u64 gpa)
  * permission needs none: a stale read-only translation only faults again,
  * and the fault drops it.
  */
-static bool hv_tdp_set_writable(u64 *ptep, bool writable)
+bool hv_tdp_set_writable(u64 *ptep, bool writable)
 {
 	u64 pte = *ptep;
 	bool was = pte & hv_ops->tdp_writable_mask;
@@ -251,7 +209,7 @@ static bool hv_tdp_set_writable(u64 *ptep, bool writable)
 	return was;
 }
 
-static void hv_mark_dirty_slot(const struct hv_memslot *slot, u64 gpa)
+void hv_mark_dirty_slot(const struct hv_memslot *slot, u64 gpa)
 {
 	if (slot->dirty_bitmap)
 		set_bit((gpa - slot->gpa) >> PAGE_SHIFT, slot->dirty_bitmap);
@@ -283,16 +241,17 @@ static int hv_mmu_get_page(unsigned long hva, bool write, bool writable_slot,
 }
 
 /*
- * Whether the VMM maps @hva with a leaf of 2 MiB or more (a transparent
- * huge page, hugetlbfs).  Read without locks, as gup-fast reads: with
- * interrupts off, page tables cannot be freed under the walk.  Called
- * under mmu_lock after the sequence check: a mapping seen here cannot be
- * changing, or an invalidation covering it would be active.
+ * The level of the VMM's leaf for @hva: 3 for 1 GiB (hugetlbfs), 2 for
+ * 2 MiB (THP, hugetlbfs), else 1.  Read without locks, as gup-fast reads:
+ * with interrupts off, page tables cannot be freed under the walk.  Called
+ * under mmu_lock after the sequence check, or for a collapse: a mapping
+ * seen here cannot be changing, or an invalidation covering it would be
+ * active (and a collapse only drops mappings).
  */
-static bool hv_host_maps_2m(struct mm_struct *mm, unsigned long hva)
+static int hv_host_leaf_level(struct mm_struct *mm, unsigned long hva)
 {
 	unsigned long flags;
-	bool large = false;
+	int level = 1;
 	pgd_t pgd;
 	p4d_t p4d;
 	pud_t pud;
@@ -309,60 +268,183 @@ static bool hv_host_maps_2m(struct mm_struct *mm, unsigned long hva)
 	if (!pud_present(pud))
 		goto out;
 	if (pud_leaf(pud)) {
-		large = true;
+		level = 3;
 		goto out;
 	}
 	pmd = READ_ONCE(*pmd_offset(&pud, hva));
-	large = pmd_present(pmd) && pmd_leaf(pmd);
+	if (pmd_present(pmd) && pmd_leaf(pmd))
+		level = 2;
 out:
 	local_irq_restore(flags);
-	return large;
+	return level;
 }
 
 /*
- * Whether @slot allows a 2 MiB leaf for @gpa: it does not log (the log
- * has 4 KiB granularity), holds the whole 2 MiB-aligned range of @gpa, and
- * maps it at the same offset in a 2 MiB frame of the VMM's address space.
+ * Whether @slot allows a leaf at @level (2 or 3) for @gpa: it does not log
+ * (the log has 4 KiB granularity), holds the whole aligned range of @gpa,
+ * and maps it at the same offset in a frame of that size of the VMM's
+ * address space.
  */
-static bool hv_memslot_allows_large(const struct hv_memslot *slot, u64 gpa)
+static bool hv_memslot_allows_large(const struct hv_memslot *slot, u64 gpa, int level)
 {
-	u64 base = gpa & ~(HV_TDP_2M - 1);
+	u64 size = hv_tdp_level_size(level), base = gpa & ~(size - 1);
 
-	return !slot->dirty_bitmap && base >= slot->gpa &&
-	       base + HV_TDP_2M <= slot->gpa + slot->size &&
-	       !((slot->hva - slot->gpa) & (HV_TDP_2M - 1));
-}
-
-/* ...and the CPU takes 2 MiB leaves, and the VMM backs the range with one 2 MiB page. */
-static bool hv_mmu_fault_large(struct hv_vm *vm, const struct hv_memslot *slot, u64 gpa,
-			       unsigned long hva)
-{
-	return hv_ops->tdp_has_large() && hv_memslot_allows_large(slot, gpa) &&
-	       hv_host_maps_2m(vm->mm, hva);
+	return !slot->dirty_bitmap && base >= slot->gpa && base + size <= slot->gpa + slot->size &&
+	       !((slot->hva - slot->gpa) & (size - 1));
 }
 
 /*
- * Under mmu_lock: map the 2 MiB range of @gpa, whose 4 KiB page @pa the
- * lookup found, with one leaf.  A 2 MiB leaf already there is the same
- * page, or the host changed its mapping without the invalidation that
- * would have zapped it: then it goes, and the guest faults again.
+ * The largest leaf that may map @gpa of @slot: the CPU takes it, the slot
+ * allows it, and the VMM backs the range with one page at least that large.
  */
-static void hv_mmu_map_large(struct hv_vm *vm, u64 *pde, u64 gpa, phys_addr_t pa,
+static int hv_mmu_leaf_level(struct hv_vm *vm, const struct hv_memslot *slot, u64 gpa)
+{
+	int level = min(hv_ops->tdp_max_leaf_level(), HV_TDP_MAX_LEAF_LEVEL), host = 0;
+
+	for (; level > 1; level--) {
+		if (!hv_memslot_allows_large(slot, gpa, level))
+			continue;
+		if (!host)
+			host = hv_host_leaf_level(vm->mm, slot->hva + (gpa - slot->gpa));
+		if (host >= level)
+			return level;
+	}
+	return 1;
+}
+
+/*
+ * Drop the table at @ptep (an entry at @level > 1) and everything under it:
+ * the leaves are counted out, the table pages go on @unlinked, to be freed
+ * by hv_tdp_free_unlinked() once nothing can reach them.
+ */
+static void hv_tdp_unlink(struct hv_vm *vm, u64 *ptep, int level, struct list_head *unlinked)
+{
+	u64 *table = hv_tdp_table_of(*ptep);
+	unsigned int i;
+
+	for (i = 0; i < HV_TDP_ENTRIES; i++) {
+		if (!hv_tdp_present(table[i]))
+			continue;
+		if (level - 1 > 1 && !hv_tdp_large(table[i]))
+			hv_tdp_unlink(vm, &table[i], level - 1, unlinked);
+		else
+			(*hv_tdp_leaf_count(vm, level - 1))--;
+	}
+	WRITE_ONCE(*ptep, 0);
+	list_add(&virt_to_page(table)->lru, unlinked);
+	vm->tdp.nr_tables--;
+}
+
+/*
+ * Free the table pages hv_tdp_unlink() took out, under mmu_lock.  First no
+ * lock-free walker may still be in them (hv_mmu_invalidate_gpa_caches()
+ * waits for the readers, which walk with @reading set), and no vCPU may
+ * keep them in its paging-structure caches (the flush, which makes every
+ * vCPU drop its nested translations before it enters the guest again):
+ * a page freed before would be reused while a walk could still read it as
+ * a table.
+ */
+static void hv_tdp_free_unlinked(struct hv_vm *vm, struct list_head *unlinked)
+{
+	struct page *page, *tmp;
+
+	if (list_empty(unlinked))
+		return;
+	hv_mmu_invalidate_gpa_caches(vm);
+	hv_vm_flush_tlbs(vm);
+	list_for_each_entry_safe(page, tmp, unlinked, lru) {
+		list_del(&page->lru);
+		__free_page(page);
+	}
+}
+
+/*
+ * A fault may map @gpa with a leaf at @level > 1, but a table is in the
+ * way: left by smaller leaves since zapped, as when khugepaged collapsed
+ * the VMM's 4 KiB pages of the range into a huge page (the notifier zapped
+ * the leaves).  If the table holds nothing any more, it goes, and the
+ * large leaf takes its place.  A table that still holds entries stays (a
+ * 1 GiB range with emptied 2 MiB tables in it is mapped 2 MiB at a time).
+ */
+static void hv_tdp_collapse_empty(struct hv_vm *vm, u64 gpa, int level)
+{
+	u64 *table = vm->tdp.root, *ptep;
+	LIST_HEAD(unlinked);
+	int l;
+
+	for (l = HV_TDP_LEVELS; l > level; l--) {
+		u64 pte = table[hv_tdp_index(gpa, l)];
+
+		if (!hv_tdp_is_table(pte))
+			return;
+		table = hv_tdp_table_of(pte);
+	}
+	ptep = &table[hv_tdp_index(gpa, level)];
+	if (!hv_tdp_is_table(*ptep) || memchr_inv(hv_tdp_table_of(*ptep), 0, PAGE_SIZE))
+		return;
+	hv_tdp_unlink(vm, ptep, level, &unlinked);
+	hv_tdp_free_unlinked(vm, &unlinked);
+}
+
+static void hv_tdp_collapse(struct hv_vm *vm, const struct hv_memslot *slot, u64 *table,
+			    int level, u64 base, struct list_head *unlinked)
+{
+	u64 span = hv_tdp_level_size(level);
+	unsigned int i;
+
+	for (i = 0; i < HV_TDP_ENTRIES; i++) {
+		u64 lo = base + i * span;
+
+		if (lo + span <= slot->gpa || lo >= slot->gpa + slot->size ||
+		    !hv_tdp_is_table(table[i]))
+			continue;
+		if (level <= HV_TDP_MAX_LEAF_LEVEL && hv_mmu_leaf_level(vm, slot, lo) >= level)
+			hv_tdp_unlink(vm, &table[i], level, unlinked);
+		else if (level > 2)
+			hv_tdp_collapse(vm, slot, hv_tdp_table_of(table[i]), level - 1, lo,
+					unlinked);
+	}
+}
+
+/*
+ * @slot stopped logging (under mmu_lock, the set without its log
+ * published): the tables that smaller leaves fill in ranges a large leaf
+ * may map go, with their leaves, and the guest's next access to each such
+ * range maps it with one large leaf again.  KVM zaps its "collapsible"
+ * SPTEs at the same moment.
+ */
+void hv_mmu_collapse_range(struct hv_vm *vm, const struct hv_memslot *slot)
+{
+	LIST_HEAD(unlinked);
+
+	lockdep_assert_held(&vm->mmu_lock);
+	hv_tdp_collapse(vm, slot, vm->tdp.root, HV_TDP_LEVELS, 0, &unlinked);
+	hv_tdp_free_unlinked(vm, &unlinked);
+}
+
+/*
+ * Under mmu_lock: map the range of @gpa at @level (2 MiB or 1 GiB), whose
+ * 4 KiB page @pa the lookup found, with one leaf.  A leaf already there is
+ * the same page, or the host changed its mapping without the invalidation
+ * that would have zapped it: then it goes, and the guest faults again.
+ */
+static void hv_mmu_map_large(struct hv_vm *vm, u64 *ptep, int level, u64 gpa, phys_addr_t pa,
 			     bool map_writable, bool host_writable)
 {
-	phys_addr_t base = pa - (gpa & (HV_TDP_2M - 1) & PAGE_MASK);
+	u64 size = hv_tdp_level_size(level);
+	phys_addr_t base = pa - (gpa & (size - 1) & PAGE_MASK);
 
-	if (hv_tdp_present(*pde)) {
-		if ((*pde & HV_TDP_ADDR_MASK) != base) {
-			hv_mmu_zap_range(vm, gpa & ~(HV_TDP_2M - 1), HV_TDP_2M);
+	if (hv_tdp_present(*ptep)) {
+		if ((*ptep & HV_TDP_ADDR_MASK) != base) {
+			hv_mmu_zap_range(vm, gpa & ~(size - 1), size);
 			hv_vm_flush_tlbs(vm);
 		} else if (map_writable) {
-			hv_tdp_set_writable(pde, true);
+			hv_tdp_set_writable(ptep, true);
 		}
 		return;
 	}
-	WRITE_ONCE(*pde, hv_tdp_make_leaf(base, map_writable, true, host_writable));
-	vm->tdp.nr_large++;
+	WRITE_ONCE(*ptep, hv_tdp_make_leaf(base, map_writable, true, host_writable));
+	(*hv_tdp_leaf_count(vm, level))++;
 }
 
 /*
@@ -403,7 +485,7 @@ int hv_mmu_fault(struct hv_vm *vm, struct hv_tdp_cache *tc, u64 gpa, bool write)
 	unsigned long hva = 0, seq;
 	struct page *page;
 	u64 *ptep, pte;
-	int r;
+	int r, level;
 
 	if (write && hv_mmu_fault_fast(vm, gpa))
 		return 1;
@@ -440,19 +522,17 @@ int hv_mmu_fault(struct hv_vm *vm, struct hv_tdp_cache *tc, u64 gpa, bool write)
 	/* A logging slot maps a page writable only for a write, which it logs. */
 	if (slot->dirty_bitmap && !write)
 		map_writable = false;
-	ptep = hv_tdp_walk_alloc(vm, tc, gpa, 2);
+	level = hv_mmu_leaf_level(vm, slot, gpa);
+	if (level > 1)
+		hv_tdp_collapse_empty(vm, gpa, level);
+	ptep = hv_tdp_walk_alloc(vm, tc, gpa, &level);
 	if (!ptep) {
 		r = -ENOMEM;
 		goto out_unlock;
 	}
-	if ((hv_tdp_present(*ptep) && hv_tdp_large(*ptep)) ||
-	    (!hv_tdp_present(*ptep) && hv_mmu_fault_large(vm, slot, gpa, hva))) {
-		hv_mmu_map_large(vm, ptep, gpa, page_to_phys(page), map_writable, host_writable);
-		goto out_unlock;
-	}
-	ptep = hv_tdp_walk_alloc(vm, tc, gpa, 1);
-	if (!ptep) {
-		r = -ENOMEM;
+	if (level > 1) {
+		hv_mmu_map_large(vm, ptep, level, gpa, page_to_phys(page), map_writable,
+				 host_writable);
 		goto out_unlock;
 	}
 	pte = *ptep;
@@ -500,15 +580,14 @@ out_unlock:
 
 /*
  * Call @leaf_fn on every non-zero leaf of [start, end) under @table at
- * @level, with @arg: 4 KiB leaves, and 2 MiB ones that [start, end) covers
- * only a part of too.  Tables are never zapped, only freed with the VM, so
- * a non-present table entry has nothing under it.
+ * @level, with its level and @arg: 4 KiB leaves, and large ones that
+ * [start, end) covers only a part of too.  A non-present table entry has
+ * nothing under it (a table goes only with its leaves, hv_tdp_unlink()).
  */
-static void hv_tdp_walk_leaves(struct hv_vm *vm, u64 *table, int level, u64 base, u64 start,
-			       u64 end, void (*leaf_fn)(struct hv_vm *vm, u64 *ptep, void *arg),
-			       void *arg)
+void hv_tdp_walk_leaves(struct hv_vm *vm, u64 *table, int level, u64 base, u64 start, u64 end,
+			hv_tdp_leaf_fn leaf_fn, void *arg)
 {
-	u64 span = 1ULL << (12 + 9 * (level - 1));
+	u64 span = hv_tdp_level_size(level);
 	unsigned int i;
 
 	for (i = 0; i < HV_TDP_ENTRIES; i++) {
@@ -517,25 +596,20 @@ static void hv_tdp_walk_leaves(struct hv_vm *vm, u64 *table, int level, u64 base
 		if (hi <= start || lo >= end || !table[i])
 			continue;
 		if (level == 1 || (hv_tdp_present(table[i]) && hv_tdp_large(table[i])))
-			leaf_fn(vm, &table[i], arg);
+			leaf_fn(vm, &table[i], level, arg);
 		else if (hv_tdp_present(table[i]))
 			hv_tdp_walk_leaves(vm, hv_tdp_table_of(table[i]), level - 1, lo, start, end,
 					   leaf_fn, arg);
 	}
 }
 
-/* A present leaf (4 KiB or 2 MiB) is cleared; *@arg: one was. */
-static void hv_tdp_zap_leaf(struct hv_vm *vm, u64 *ptep, void *arg)
+/* A present leaf (of any size) is cleared; *@arg: one was. */
+void hv_tdp_zap_leaf(struct hv_vm *vm, u64 *ptep, int level, void *arg)
 {
-	u64 pte = *ptep;
-
-	if (!hv_tdp_present(pte))
+	if (!hv_tdp_present(*ptep))
 		return;
 	WRITE_ONCE(*ptep, 0);
-	if (hv_tdp_large(pte))
-		vm->tdp.nr_large--;
-	else
-		vm->tdp.nr_leaves--;
+	(*hv_tdp_leaf_count(vm, level))--;
 	if (arg)
 		*(bool *)arg = true;
 }
@@ -559,179 +633,13 @@ bool hv_mmu_zap_range(struct hv_vm *vm, u64 gpa, u64 size)
 	return zapped;
 }
 
-/*
- * Table pages to split the 2 MiB leaves of a slot whose logging turns on,
- * allocated before mmu_lock: one a 2 MiB leaf the VM has (at most one a
- * 2 MiB of the slot).  Best effort: a leaf left without a page is zapped.
- */
-int hv_mmu_split_pool_alloc(struct hv_vm *vm, u64 size, struct hv_tdp_split_pool *pool)
-{
-	unsigned long want = min_t(u64, READ_ONCE(vm->tdp.nr_large), size / HV_TDP_2M);
-
-	pool->nr = 0;
-	pool->pages = NULL;
-	if (!want)
-		return 0;
-	pool->pages = kvcalloc(want, sizeof(void *), GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
-	if (!pool->pages)
-		return -ENOMEM;
-	while (pool->nr < want) {
-		void *page = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
-
-		if (!page)
-			break;
-		pool->pages[pool->nr++] = page;
-	}
-	return 0;
-}
-
-void hv_mmu_split_pool_free(struct hv_tdp_split_pool *pool)
-{
-	while (pool->nr)
-		free_page((unsigned long)pool->pages[--pool->nr]);
-	kvfree(pool->pages);
-	pool->pages = NULL;
-}
-
-struct hv_write_protect {
-	struct hv_tdp_split_pool *pool;	/* tables for the 2 MiB leaves, or NULL */
-	bool lost_write;		/* a leaf lost its write permission: flush */
-	bool zapped;			/* a 2 MiB leaf went: the gpa caches forget */
-};
-
-/*
- * Replace the 2 MiB leaf at @pde with a table of 512 read-only 4 KiB leaves
- * of the same pages, as KVM's eager split does: the guest keeps every
- * mapping, only its writes fault (and are logged) at 4 KiB granularity.
- * The table is filled before it is published: the lock-free walkers may
- * follow the new entry at once, and find either leaf the same page.
- */
-static void hv_tdp_split_large(struct hv_vm *vm, u64 *pde, u64 *table)
-{
-	phys_addr_t base = *pde & HV_TDP_ADDR_MASK;
-	unsigned int i;
-
-	for (i = 0; i < HV_TDP_ENTRIES; i++)
-		table[i] = hv_tdp_make_leaf(base + i * PAGE_SIZE, false, false,
-					    *pde & HV_TDP_HOST_WRITABLE);
-	/* The entries before the table that holds them. */
-	smp_wmb();
-	WRITE_ONCE(*pde, hv_ops->tdp_table(__pa(table)));
-	vm->tdp.nr_tables++;
-	vm->tdp.nr_large--;
-	vm->tdp.nr_leaves += HV_TDP_ENTRIES;
-}
-
-/*
- * Logging turns on: a present leaf loses write permission.  A 2 MiB leaf
- * is split into 4 KiB ones (the log has one bit a 4 KiB page, and a
- * logging slot maps no other), or zapped if the pool has no table left.
- */
-static void hv_tdp_write_protect_leaf(struct hv_vm *vm, u64 *ptep, void *arg)
-{
-	struct hv_write_protect *wp = arg;
-
-	if (hv_tdp_present(*ptep) && hv_tdp_large(*ptep)) {
-		wp->lost_write |= !!(*ptep & hv_ops->tdp_writable_mask);
-		if (wp->pool && wp->pool->nr)
-			hv_tdp_split_large(vm, ptep, wp->pool->pages[--wp->pool->nr]);
-		else
-			hv_tdp_zap_leaf(vm, ptep, &wp->zapped);
-		return;
-	}
-	wp->lost_write |= hv_tdp_set_writable(ptep, false);
-}
-
-/*
- * Logging turns on for [gpa, gpa + size): every leaf loses its write
- * permission, so that the next write to each page faults and is logged.
- * The gpa caches need nothing for that (they only read, and no page goes
- * away, also when a 2 MiB leaf is split), only for 2 MiB leaves zapped.
- * @pool: tables to split 2 MiB leaves with (hv_mmu_split_pool_alloc()),
- * or NULL to zap them.
- */
-bool hv_mmu_write_protect(struct hv_vm *vm, u64 gpa, u64 size, struct hv_tdp_split_pool *pool)
-{
-	struct hv_write_protect wp = { .pool = pool };
-
-	lockdep_assert_held(&vm->mmu_lock);
-	hv_tdp_walk_leaves(vm, vm->tdp.root, HV_TDP_LEVELS, 0, gpa, gpa + size,
-			   hv_tdp_write_protect_leaf, &wp);
-	if (wp.zapped)
-		hv_mmu_invalidate_gpa_caches(vm);
-	return wp.lost_write;
-}
-
-/*
- * A bitmap for a logging slot of @size bytes: the live log and the
- * snapshot half (struct hv_memslot).  No warning for a size a VMM asked
- * for that kvmalloc refuses outright (more than INT_MAX bytes).
- */
-unsigned long *hv_mmu_dirty_bitmap_alloc(u64 size)
-{
-	return kvcalloc(2 * hv_memslot_dirty_words(size), sizeof(unsigned long),
-			GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
-}
-
-/*
- * HV_GET_DIRTY_LOG's get-and-clear, under mmu_lock.  Each word of the live
- * log is taken with xchg(), so a bit hv_write_gpa() sets meanwhile is either
- * taken now or stays for the next call; the leaves of the pages taken are
- * write-protected, so the next guest write to one of them faults and sets
- * its bit again.  A guest write through a translation cached before the
- * caller's flush lands in a page this snapshot reports, and the VMM reads
- * the page only after the call returns: no write is lost.  The write faults
- * that set bits hold mmu_lock, so none can make a leaf writable between the
- * xchg() and the write protection here.
- */
-bool hv_mmu_dirty_harvest(struct hv_vm *vm, const struct hv_memslot *slot)
-{
-	unsigned long words = hv_memslot_dirty_words(slot->size);
-	unsigned long *live = slot->dirty_bitmap, *snap = live + words;
-	bool flush = false;
-	unsigned long i;
-
-	lockdep_assert_held(&vm->slots_lock);	/* the snapshot half */
-	lockdep_assert_held(&vm->mmu_lock);
-	for (i = 0; i < words; i++) {
-		unsigned long w = READ_ONCE(live[i]) ? xchg(&live[i], 0) : 0;
-		unsigned int bit;
-
-		snap[i] = w;
-		for_each_set_bit(bit, &w, BITS_PER_LONG) {
-			u64 gpa = slot->gpa + (((u64)i * BITS_PER_LONG + bit) << PAGE_SHIFT);
-			u64 *ptep = hv_tdp_leaf_ptr(vm, gpa);
-
-			if (ptep)
-				flush |= hv_tdp_set_writable(ptep, false);
-		}
-	}
-	return flush;
-}
-
-/*
- * The copy of the snapshot to userspace failed: its bits go back to the
- * live log, where the next call finds them (their pages stay
- * write-protected, which costs at most a fault).
- */
-void hv_mmu_dirty_put_back(const struct hv_memslot *slot)
-{
-	unsigned long words = hv_memslot_dirty_words(slot->size);
-	unsigned long *live = slot->dirty_bitmap, *snap = live + words;
-	unsigned long i;
-
-	for (i = 0; i < words; i++)
-		if (snap[i])
-			atomic_long_or(snap[i], (atomic_long_t *)&live[i]);
-}
-
 static void hv_tdp_free_tables(struct hv_vm *vm, u64 *table, int level)
 {
 	unsigned int i;
 
 	if (level > 1) {
 		for (i = 0; i < HV_TDP_ENTRIES; i++)
-			if (hv_tdp_present(table[i]) && !hv_tdp_large(table[i]))
+			if (hv_tdp_is_table(table[i]))
 				hv_tdp_free_tables(vm, hv_tdp_table_of(table[i]), level - 1);
 	}
 	free_page((unsigned long)table);
@@ -753,7 +661,8 @@ void hv_mmu_destroy(struct hv_vm *vm)
 	hv_tdp_free_tables(vm, vm->tdp.root, HV_TDP_LEVELS);
 	vm->tdp.root = NULL;
 	vm->tdp.nr_leaves = 0;
-	vm->tdp.nr_large = 0;
+	vm->tdp.nr_2m = 0;
+	vm->tdp.nr_1g = 0;
 	WARN_ON_ONCE(vm->tdp.nr_tables);
 }
 
@@ -833,11 +742,11 @@ int hv_write_gpa(struct hv_vm *vm, u64 gpa, const void *buf, unsigned int len)
 
 /*
  * The kernel address of the page the nested table maps at @gpa, or NULL if
- * no present leaf maps it.  Lockless: tables are only added (under
- * mmu_lock) and freed with the VM, entries are written with WRITE_ONCE().
- * The caller has announced its read (struct hv_gpa_cache's @reading), which
- * keeps a page found here from going before it is done
- * (hv_mmu_invalidate_gpa_caches()).
+ * no present leaf maps it.  Lockless: entries are written with
+ * WRITE_ONCE(), and a table is filled before it is linked.  The caller has
+ * announced its read (struct hv_gpa_cache's @reading), which keeps a page
+ * found here, and a table on the way, from going before it is done
+ * (hv_mmu_invalidate_gpa_caches(), hv_tdp_free_unlinked()).
  */
 static void *hv_tdp_lookup_kva(struct hv_vm *vm, u64 gpa)
 {
@@ -850,7 +759,8 @@ static void *hv_tdp_lookup_kva(struct hv_vm *vm, u64 gpa)
 		if (!hv_tdp_present(pte))
 			return NULL;
 		if (hv_tdp_large(pte))
-			return __va((pte & HV_TDP_ADDR_MASK) + (gpa & (HV_TDP_2M - 1) & PAGE_MASK));
+			return __va((pte & HV_TDP_ADDR_MASK) +
+				    (gpa & (hv_tdp_level_size(level) - 1) & PAGE_MASK));
 		table = hv_tdp_table_of(pte);
 	}
 	pte = READ_ONCE(table[hv_tdp_index(gpa, 1)]);

@@ -96,7 +96,9 @@ void hv_vm_flush_tlbs(struct hv_vm *vm)
  * (NULL), keeping its mappings: on, every leaf is write-protected (and the
  * vCPUs flushed) after the set with the bitmap is published, so no write
  * after this returns goes unlogged; off, the leaves stay read-only until
- * the guest's next write to each page makes it writable again.
+ * the guest's next write to each page makes it writable again, but for
+ * the ranges the VMM backs with huge pages: they lose their 4 KiB leaves,
+ * to be mapped large again on the next access (hv_mmu_collapse_range()).
  */
 static void hv_vm_toggle_log(struct hv_vm *vm, struct hv_memslots *new, u32 id,
 			     const struct hv_memory_region *mr, unsigned long *bitmap,
@@ -107,7 +109,9 @@ static void hv_vm_toggle_log(struct hv_vm *vm, struct hv_memslots *new, u32 id,
 	slot->flags = mr->flags;
 	slot->dirty_bitmap = bitmap;
 	hv_mmu_publish_slots(vm, new);
-	if (bitmap && hv_mmu_write_protect(vm, slot->gpa, slot->size, pool))
+	if (!bitmap)
+		hv_mmu_collapse_range(vm, slot);
+	else if (hv_mmu_write_protect(vm, slot->gpa, slot->size, pool))
 		hv_vm_flush_tlbs(vm);
 }
 
@@ -141,7 +145,7 @@ int hv_vm_set_memory_region(struct hv_vm *vm, const struct hv_memory_region *mr)
 		if (!bitmap)
 			return -ENOMEM;
 		/*
-		 * Tables to split the 2 MiB leaves of an installed slot whose
+		 * Tables to split the large leaves of an installed slot whose
 		 * logging turns on (a new slot has no leaves yet).  A slot
 		 * change racing with this look only leaves the pool short or
 		 * unused: a leaf without a table is zapped.

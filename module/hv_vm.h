@@ -96,14 +96,17 @@ struct hv_tdp_cache {
  * zaps the leaf, and makes every vCPU drop its translations, before the
  * host can free, move or share the page.  Written under mmu_lock; entries
  * with WRITE_ONCE(), because hv_read_gpa_cached() walks the table without
- * the lock (tables are never freed before the VM).
+ * the lock (a table taken out is freed only after such walkers and the
+ * vCPUs' TLBs let go of it, hv_tdp_free_unlinked()).  The counters are
+ * mmu_lock's too; debugfs reads them without it.
  */
 struct hv_tdp {
 	u64 *root;			/* 4-level table, one page */
 	phys_addr_t root_pa;
 	unsigned long nr_tables;	/* table pages, root included */
 	unsigned long nr_leaves;	/* present 4 KiB leaves */
-	unsigned long nr_large;		/* present 2 MiB leaves */
+	unsigned long nr_2m;		/* present 2 MiB leaves */
+	unsigned long nr_1g;		/* present 1 GiB leaves */
 };
 
 /*
@@ -223,6 +226,8 @@ void hv_tdp_cache_free(struct hv_tdp_cache *tc);
  * translations (hv_vm_flush_tlbs()) before the pages may go.
  */
 bool hv_mmu_zap_range(struct hv_vm *vm, u64 gpa, u64 size);
+/* Logging of @slot turned off: its ranges may take large leaves again (mmu_lock). */
+void hv_mmu_collapse_range(struct hv_vm *vm, const struct hv_memslot *slot);
 /* hv_mmu_notifier.c */
 int hv_mmu_notifier_register(struct hv_vm *vm, struct mm_struct *mm);
 void hv_mmu_notifier_unregister(struct hv_vm *vm);
@@ -231,10 +236,10 @@ void hv_mmu_inval_slots_changed(struct hv_vm *vm);
 unsigned long hv_mmu_inval_seq(struct hv_vm *vm);
 bool hv_mmu_inval_retry(struct hv_vm *vm, unsigned long seq, unsigned long hva);
 /*
- * Dirty logging, under mmu_lock.  Both return true if a leaf lost its write
+ * Dirty logging (hv_mmu_dirty.c), under mmu_lock.  Both return true if a leaf lost its write
  * permission: the caller must then hv_vm_flush_tlbs() before it returns to
  * userspace.  write_protect: every leaf of [gpa, gpa + size) (logging turns
- * on; 2 MiB leaves are split with tables of @pool, allocated before
+ * on; large leaves are split with tables of @pool, allocated before
  * mmu_lock, or zapped).  harvest: move the slot's live log to its snapshot half and
  * write-protect the pages it names; put_back: the snapshot returns to the
  * live log (the copy to userspace failed).

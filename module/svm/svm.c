@@ -791,10 +791,14 @@ static u64 svm_tdp_leaf(phys_addr_t pa, bool writable)
 	       (writable ? _PAGE_RW : 0);
 }
 
-/* Long-mode page tables, and so NPT, always have 2 MiB pages. */
-static bool svm_tdp_has_large(void)
+/*
+ * NPT entries have the host's long-mode format: 2 MiB pages always, 1 GiB
+ * pages where the CPU has them for its own tables (CPUID Page1GB, which
+ * KVM checks for its nested tables too).
+ */
+static int svm_tdp_max_leaf_level(void)
 {
-	return true;
+	return boot_cpu_has(X86_FEATURE_GBPAGES) ? 3 : 2;
 }
 
 static u64 svm_tdp_table(phys_addr_t pa)
@@ -864,5 +868,5 @@ const struct hv_arch_ops svm_ops = {
 	.tdp_present_mask	= _PAGE_PRESENT,
 	.tdp_writable_mask	= _PAGE_RW,
 	.tdp_large_mask		= _PAGE_PSE,
-	.tdp_has_large		= svm_tdp_has_large,
+	.tdp_max_leaf_level	= svm_tdp_max_leaf_level,
 };

@@ -16,6 +16,7 @@
  * test thread, which must not exit while it uses a borrowed mm.
  */
 #include "../hv_mmu.c"
+#include "../hv_mmu_dirty.c"
 #include "../hv_mmu_notifier.c"
 
 #include <kunit/test.h>
@@ -45,9 +46,10 @@ static u64 fake_root(phys_addr_t pa)
 	return pa;
 }
 
-static bool fake_has_large(void)
+/* 2 MiB and 1 GiB leaves, whatever the CPU running the suite has. */
+static int fake_max_leaf_level(void)
 {
-	return true;
+	return 3;
 }
 
 static const struct hv_arch_ops fake_ops = {
@@ -58,7 +60,7 @@ static const struct hv_arch_ops fake_ops = {
 	.tdp_present_mask = FAKE_P,
 	.tdp_writable_mask = FAKE_W,
 	.tdp_large_mask = FAKE_LARGE,
-	.tdp_has_large = fake_has_large,
+	.tdp_max_leaf_level = fake_max_leaf_level,
 };
 
 /* hv_mmu.c reaches the vendor through hv_ops, which hv_main.c sets in hv.ko. */
@@ -950,8 +952,9 @@ static void mmu_fast_write_after_log(struct kunit *test)
 }
 
 /*
- * The slot's part of the 2 MiB rule: the whole aligned range in the slot,
- * at the same offset in a 2 MiB frame of the VMM's addresses, no logging.
+ * The slot's part of the large-leaf rule: the whole aligned range in the
+ * slot, at the same offset in a frame of that size of the VMM's addresses,
+ * no logging.
  */
 static void mmu_large_eligibility(struct kunit *test)
 {
@@ -960,48 +963,74 @@ static void mmu_large_eligibility(struct kunit *test)
 		.gpa = 0x200000, .size = 0x600000, .hva = 0x7f0000400000ULL,
 	};
 
-	KUNIT_EXPECT_TRUE(test, hv_memslot_allows_large(&s, 0x200000));
-	KUNIT_EXPECT_TRUE(test, hv_memslot_allows_large(&s, 0x3ff000));
-	KUNIT_EXPECT_TRUE(test, hv_memslot_allows_large(&s, 0x7fffff));	/* the last 2 MiB */
-	KUNIT_EXPECT_FALSE(test, hv_memslot_allows_large(&s, 0x800000));	/* past the end */
-	KUNIT_EXPECT_FALSE(test, hv_memslot_allows_large(&s, 0x1ff000));	/* before */
+	KUNIT_EXPECT_TRUE(test, hv_memslot_allows_large(&s, 0x200000, 2));
+	KUNIT_EXPECT_TRUE(test, hv_memslot_allows_large(&s, 0x3ff000, 2));
+	KUNIT_EXPECT_TRUE(test, hv_memslot_allows_large(&s, 0x7fffff, 2));	/* the last 2 MiB */
+	KUNIT_EXPECT_FALSE(test, hv_memslot_allows_large(&s, 0x800000, 2));	/* past the end */
+	KUNIT_EXPECT_FALSE(test, hv_memslot_allows_large(&s, 0x1ff000, 2));	/* before */
+	/* 6 MiB hold no 1 GiB. */
+	KUNIT_EXPECT_FALSE(test, hv_memslot_allows_large(&s, 0x200000, 3));
 	/* A slot starting in the middle of a 2 MiB range: not that range, the next yes. */
 	s.gpa = 0x201000;
 	s.size = 0x5ff000;
 	s.hva = 0x7f0000401000ULL;
-	KUNIT_EXPECT_FALSE(test, hv_memslot_allows_large(&s, 0x201000));
-	KUNIT_EXPECT_TRUE(test, hv_memslot_allows_large(&s, 0x400000));
+	KUNIT_EXPECT_FALSE(test, hv_memslot_allows_large(&s, 0x201000, 2));
+	KUNIT_EXPECT_TRUE(test, hv_memslot_allows_large(&s, 0x400000, 2));
 	/* Ending in the middle: the last partial range is not. */
 	s.gpa = 0x200000;
 	s.size = 0x5ff000;
 	s.hva = 0x7f0000400000ULL;
-	KUNIT_EXPECT_TRUE(test, hv_memslot_allows_large(&s, 0x600000 - 1));
-	KUNIT_EXPECT_FALSE(test, hv_memslot_allows_large(&s, 0x600000));
+	KUNIT_EXPECT_TRUE(test, hv_memslot_allows_large(&s, 0x600000 - 1, 2));
+	KUNIT_EXPECT_FALSE(test, hv_memslot_allows_large(&s, 0x600000, 2));
 	/* Guest and VMM offsets in their 2 MiB frames differ: never. */
 	s.size = 0x600000;
 	s.hva = 0x7f0000401000ULL;
-	KUNIT_EXPECT_FALSE(test, hv_memslot_allows_large(&s, 0x400000));
+	KUNIT_EXPECT_FALSE(test, hv_memslot_allows_large(&s, 0x400000, 2));
 	/* Logging: never. */
 	s.hva = 0x7f0000400000ULL;
 	s.dirty_bitmap = &bitmap;
-	KUNIT_EXPECT_FALSE(test, hv_memslot_allows_large(&s, 0x400000));
+	KUNIT_EXPECT_FALSE(test, hv_memslot_allows_large(&s, 0x400000, 2));
+
+	/* 1 GiB: [1 GiB, 3 GiB) at a 1 GiB-aligned VMM address holds two. */
+	s.dirty_bitmap = NULL;
+	s.gpa = 1ull << 30;
+	s.size = 2ull << 30;
+	s.hva = 0x7f0040000000ULL;
+	KUNIT_EXPECT_TRUE(test, hv_memslot_allows_large(&s, (1ull << 30) + 0x12345000, 3));
+	KUNIT_EXPECT_TRUE(test, hv_memslot_allows_large(&s, (3ull << 30) - 1, 3));
+	KUNIT_EXPECT_FALSE(test, hv_memslot_allows_large(&s, 3ull << 30, 3));
+	/* Only 2 MiB-aligned in the VMM's addresses: 2 MiB leaves, no 1 GiB one. */
+	s.hva = 0x7f0040200000ULL;
+	KUNIT_EXPECT_FALSE(test, hv_memslot_allows_large(&s, 1ull << 30, 3));
+	KUNIT_EXPECT_TRUE(test, hv_memslot_allows_large(&s, 1ull << 30, 2));
+	/* Starting 2 MiB into a 1 GiB range: the next 1 GiB range only. */
+	s.hva = 0x7f0040200000ULL;
+	s.gpa = (1ull << 30) + 0x200000;
+	KUNIT_EXPECT_FALSE(test, hv_memslot_allows_large(&s, 1ull << 30, 3));
+	KUNIT_EXPECT_TRUE(test, hv_memslot_allows_large(&s, 2ull << 30, 3));
 }
 
-/* A 2 MiB leaf of fake address @pa at @gpa, as a fault on a huge host page makes one. */
-static u64 *put_large(struct hv_vm *vm, u64 gpa, phys_addr_t pa, bool writable)
+/*
+ * A large leaf at @level (2 or 3) of fake address @pa at @gpa, as a fault
+ * on a huge host page makes one; NULL if a table is in the way.
+ */
+static u64 *put_large(struct hv_vm *vm, u64 gpa, int level, phys_addr_t pa, bool writable)
 {
-	u64 *pde;
+	int at = level;
+	u64 *ptep;
 
 	if (hv_tdp_cache_topup(&mmu_tc))
 		return NULL;
 	mutex_lock(&vm->mmu_lock);
-	pde = hv_tdp_walk_alloc(vm, &mmu_tc, gpa, 2);
-	if (pde) {
-		WRITE_ONCE(*pde, hv_tdp_make_leaf(pa, writable, true, writable));
-		vm->tdp.nr_large++;
+	ptep = hv_tdp_walk_alloc(vm, &mmu_tc, gpa, &at);
+	if (ptep && at == level && !*ptep) {
+		WRITE_ONCE(*ptep, hv_tdp_make_leaf(pa, writable, true, writable));
+		(*hv_tdp_leaf_count(vm, level))++;
+	} else {
+		ptep = NULL;
 	}
 	mutex_unlock(&vm->mmu_lock);
-	return pde;
+	return ptep;
 }
 
 /*
@@ -1022,12 +1051,12 @@ static void mmu_split_on_log(struct kunit *test)
 	int i;
 
 	add_slot(vm, 0, 0x200000, 1024, 0, 0);	/* two 2 MiB ranges; no fault touches them */
-	pde = put_large(vm, 0x200000, pa, true);
-	put_large(vm, 0x400000, pa + 0x200000, false);
+	pde = put_large(vm, 0x200000, 2, pa, true);
+	put_large(vm, 0x400000, 2, pa + 0x200000, false);
 	KUNIT_EXPECT_NOT_NULL(test, pde);
 	if (!pde)
 		return;
-	KUNIT_EXPECT_EQ(test, vm->tdp.nr_large, 2ul);
+	KUNIT_EXPECT_EQ(test, vm->tdp.nr_2m, 2ul);
 	KUNIT_EXPECT_PTR_EQ(test, hv_tdp_lookup_kva(vm, 0x205000), __va(pa + 0x5000));
 	/* One table for two leaves: the first split, the second zapped. */
 	KUNIT_EXPECT_EQ(test, hv_mmu_split_pool_alloc(vm, 0x400000, &pool), 0);
@@ -1040,7 +1069,7 @@ static void mmu_split_on_log(struct kunit *test)
 	mutex_unlock(&vm->mmu_lock);
 	KUNIT_EXPECT_TRUE(test, flush);
 	KUNIT_EXPECT_EQ(test, pool.nr, 0ul);
-	KUNIT_EXPECT_EQ(test, vm->tdp.nr_large, 0ul);
+	KUNIT_EXPECT_EQ(test, vm->tdp.nr_2m, 0ul);
 	KUNIT_EXPECT_EQ(test, vm->tdp.nr_leaves, 512ul);
 	KUNIT_EXPECT_EQ(test, *pde & FAKE_KINDS, FAKE_TABLE);
 	for (i = 0; i < 512; i++) {
@@ -1056,6 +1085,132 @@ static void mmu_split_on_log(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, vm->mem_gen, gen + 1);
 	hv_mmu_split_pool_free(&pool);
 	KUNIT_EXPECT_EQ(test, vm->tdp.nr_tables, 4ul);	/* root, PDPT, PD, the split table */
+}
+
+/*
+ * A 1 GiB leaf: found by the lock-free lookup at any offset, zapped whole
+ * by an invalidation of one page of it, and split by logging into 512
+ * tables of 4 KiB leaves (513 pages from the pool, fewer zaps it), every
+ * leaf the same page as before, read-only, keeping HV_TDP_HOST_WRITABLE.
+ */
+static void mmu_1g_leaf(struct kunit *test)
+{
+	const phys_addr_t pa = 0x80000000;	/* never read: only entries are checked */
+	const u64 gpa = 1ull << 30;
+	struct hv_tdp_split_pool pool = {};
+	struct hv_vm *vm = test->priv;
+	u64 *pdpte, off, leaf;
+	unsigned long i;
+	bool flush;
+
+	/* A 1 GiB slot over the suite's few pages: nothing but the entries is touched. */
+	add_slot(vm, 0, gpa, (1u << 30) / PAGE_SIZE, 0, 0);
+	pdpte = put_large(vm, gpa, 3, pa, true);
+	KUNIT_EXPECT_NOT_NULL(test, pdpte);
+	if (!pdpte)
+		return;
+	KUNIT_EXPECT_EQ(test, vm->tdp.nr_1g, 1ul);
+	KUNIT_EXPECT_EQ(test, vm->tdp.nr_tables, 2ul);	/* root, PDPT */
+	KUNIT_EXPECT_PTR_EQ(test, hv_tdp_lookup_kva(vm, gpa + 0x3ff5a123), __va(pa + 0x3ff5a000));
+	/* A 2 MiB leaf cannot go under it. */
+	KUNIT_EXPECT_NULL(test, put_large(vm, gpa + 0x200000, 2, pa, true));
+
+	/* One page of it invalidated: the whole leaf goes. */
+	mutex_lock(&vm->mmu_lock);
+	KUNIT_EXPECT_TRUE(test, hv_mmu_zap_range(vm, gpa + 0x12345000, PAGE_SIZE));
+	mutex_unlock(&vm->mmu_lock);
+	KUNIT_EXPECT_EQ(test, *pdpte, 0ull);
+	KUNIT_EXPECT_EQ(test, vm->tdp.nr_1g, 0ul);
+	KUNIT_EXPECT_NULL(test, hv_tdp_lookup_kva(vm, gpa));
+
+	/* Logging: one table short of a split, it is zapped. */
+	KUNIT_EXPECT_PTR_EQ(test, put_large(vm, gpa, 3, pa, true), pdpte);
+	KUNIT_EXPECT_EQ(test, hv_mmu_split_pool_alloc(vm, 1ull << 30, &pool), 0);
+	KUNIT_EXPECT_EQ(test, pool.nr, 513ul);
+	if (pool.nr)
+		free_page((unsigned long)pool.pages[--pool.nr]);
+	mutex_lock(&vm->mmu_lock);
+	KUNIT_EXPECT_TRUE(test, hv_mmu_write_protect(vm, gpa, 1ull << 30, &pool));
+	mutex_unlock(&vm->mmu_lock);
+	KUNIT_EXPECT_EQ(test, *pdpte, 0ull);
+	KUNIT_EXPECT_EQ(test, pool.nr, 512ul);
+	hv_mmu_split_pool_free(&pool);
+
+	/* With 513: split down to 4 KiB leaves. */
+	KUNIT_EXPECT_PTR_EQ(test, put_large(vm, gpa, 3, pa, true), pdpte);
+	KUNIT_EXPECT_EQ(test, hv_mmu_split_pool_alloc(vm, 1ull << 30, &pool), 0);
+	mutex_lock(&vm->mmu_lock);
+	flush = hv_mmu_write_protect(vm, gpa, 1ull << 30, &pool);
+	mutex_unlock(&vm->mmu_lock);
+	KUNIT_EXPECT_TRUE(test, flush);
+	KUNIT_EXPECT_EQ(test, pool.nr, 0ul);
+	KUNIT_EXPECT_EQ(test, vm->tdp.nr_1g, 0ul);
+	KUNIT_EXPECT_EQ(test, vm->tdp.nr_2m, 0ul);
+	KUNIT_EXPECT_EQ(test, vm->tdp.nr_leaves, 512ul * 512);
+	KUNIT_EXPECT_EQ(test, vm->tdp.nr_tables, 2ul + 513);
+	for (i = 0; i < 512 * 512; i += 4099) {
+		off = i * PAGE_SIZE;
+		leaf = leaf_of(vm, gpa + off);
+		if (leaf != (fake_leaf(pa + off, false) | HV_TDP_HOST_WRITABLE)) {
+			KUNIT_FAIL(test, "page %lu of the split 1 GiB leaf: %#llx", i, leaf);
+			break;
+		}
+	}
+	KUNIT_EXPECT_PTR_EQ(test, hv_tdp_lookup_kva(vm, gpa + 0x3ff5a123), __va(pa + 0x3ff5a000));
+	hv_mmu_split_pool_free(&pool);
+}
+
+/*
+ * Tables go only once nothing can reach them: a table emptied by zaps is
+ * taken out where a large leaf may go (the khugepaged case), with a flush
+ * and a new gpa cache generation before its page is freed; a table that
+ * still maps something stays.  Taking out a table that still holds
+ * leaves (logging turned off) counts them out.
+ */
+static void mmu_collapse_tables(struct kunit *test)
+{
+	struct hv_vm *vm = test->priv;
+	unsigned long tables;
+	LIST_HEAD(unlinked);
+	u64 *pde, gen;
+
+	add_slot(vm, 0, 0x200000, BACKING_PAGES, 0, 0);
+	KUNIT_EXPECT_EQ(test, fault(vm, 0x200000, false), 1);
+	KUNIT_EXPECT_EQ(test, fault(vm, 0x201000, false), 1);
+	tables = vm->tdp.nr_tables;
+	pde = &hv_tdp_table_of(hv_tdp_table_of(vm->tdp.root[0])[0])[1];
+	KUNIT_EXPECT_EQ(test, *pde & FAKE_KINDS, FAKE_TABLE);
+
+	mutex_lock(&vm->mmu_lock);
+	/* Still two leaves in it: it stays. */
+	hv_tdp_collapse_empty(vm, 0x200000, 2);
+	KUNIT_EXPECT_EQ(test, vm->tdp.nr_tables, tables);
+	hv_mmu_zap_range(vm, 0x200000, 2 * PAGE_SIZE);
+	mmu_flushes = 0;
+	gen = vm->mem_gen;
+	/* Empty now: it goes, after a flush and a new generation. */
+	hv_tdp_collapse_empty(vm, 0x200000, 2);
+	KUNIT_EXPECT_EQ(test, *pde, 0ull);
+	KUNIT_EXPECT_EQ(test, vm->tdp.nr_tables, tables - 1);
+	KUNIT_EXPECT_EQ(test, mmu_flushes, 1u);
+	KUNIT_EXPECT_EQ(test, vm->mem_gen, gen + 1);
+	mutex_unlock(&vm->mmu_lock);
+
+	/* Leaves in it: unlinked whole, leaves counted out. */
+	KUNIT_EXPECT_EQ(test, fault(vm, 0x203000, true), 1);
+	KUNIT_EXPECT_EQ(test, vm->tdp.nr_leaves, 1ul);
+	mutex_lock(&vm->mmu_lock);
+	hv_tdp_unlink(vm, pde, 2, &unlinked);
+	KUNIT_EXPECT_EQ(test, vm->tdp.nr_leaves, 0ul);
+	KUNIT_EXPECT_EQ(test, list_count_nodes(&unlinked), 1ul);
+	hv_tdp_free_unlinked(vm, &unlinked);
+	mutex_unlock(&vm->mmu_lock);
+	KUNIT_EXPECT_TRUE(test, list_empty(&unlinked));
+	KUNIT_EXPECT_EQ(test, vm->tdp.nr_tables, tables - 1);
+	KUNIT_EXPECT_EQ(test, leaf_of(vm, 0x203000), 0ull);
+	/* The fault maps it again through a fresh table. */
+	KUNIT_EXPECT_EQ(test, fault(vm, 0x203000, false), 1);
+	KUNIT_EXPECT_EQ(test, vm->tdp.nr_tables, tables);
 }
 
 static struct kunit_case hv_mmu_test_cases[] = {
@@ -1078,6 +1233,8 @@ static struct kunit_case hv_mmu_test_cases[] = {
 	KUNIT_CASE(mmu_fast_write_after_log),
 	KUNIT_CASE(mmu_large_eligibility),
 	KUNIT_CASE(mmu_split_on_log),
+	KUNIT_CASE(mmu_1g_leaf),
+	KUNIT_CASE(mmu_collapse_tables),
 	{}
 };
 

@@ -46,6 +46,7 @@ int vmx_ept_check_caps(void)
 	}
 	vmx_caps.ept_ad = cap & HV_EPT_CAP_AD;
 	vmx_caps.ept_2m = cap & HV_EPT_CAP_2M;
+	vmx_caps.ept_1g = cap & HV_EPT_CAP_1G;
 	/* Without INVVPID hv could not drop a reused VPID's mappings: run without VPIDs. */
 	if (vmx_caps.vpid && (!(cap & HV_VPID_CAP_INVVPID) ||
 			      !(cap & (HV_VPID_CAP_INVVPID_SINGLE | HV_VPID_CAP_INVVPID_ALL))))
@@ -79,9 +80,9 @@ u64 vmx_tdp_table(phys_addr_t pa)
 	return pa | HV_EPT_R | HV_EPT_W | HV_EPT_X;
 }
 
-bool vmx_tdp_has_large(void)
+int vmx_tdp_max_leaf_level(void)
 {
-	return vmx_caps.ept_2m;
+	return vmx_caps.ept_1g ? 3 : vmx_caps.ept_2m ? 2 : 1;
 }
 
 u64 vmx_tdp_root(phys_addr_t pa)

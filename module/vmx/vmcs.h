@@ -31,6 +31,7 @@
 #define HV_EPT_CAP_WALK4		BIT_ULL(6)
 #define HV_EPT_CAP_WB			BIT_ULL(14)
 #define HV_EPT_CAP_2M			BIT_ULL(16)
+#define HV_EPT_CAP_1G			BIT_ULL(17)
 #define HV_EPT_CAP_INVEPT		BIT_ULL(20)
 #define HV_EPT_CAP_AD			BIT_ULL(21)
 #define HV_EPT_CAP_INVEPT_SINGLE	BIT_ULL(25)
@@ -90,6 +91,7 @@ struct vmx_caps {
 	bool vpid;				/* VPIDs in use */
 	bool ept_ad;				/* EPT accessed/dirty flags in use */
 	bool ept_2m;				/* EPT PDEs may map 2 MiB */
+	bool ept_1g;				/* EPT PDPTEs may map 1 GiB */
 	bool preemption_timer;			/* usable, see vmx_enter() */
 	bool virtual_nmis;			/* virtual NMIs and NMI-window exiting */
 	bool tpr_shadow;			/* usable: vmx_tpr_shadow_usable() */
@@ -287,7 +289,7 @@ int vmx_ept_check_caps(void);
 u64 vmx_tdp_leaf(phys_addr_t pa, bool writable);
 u64 vmx_tdp_table(phys_addr_t pa);
 u64 vmx_tdp_root(phys_addr_t pa);
-bool vmx_tdp_has_large(void);
+int vmx_tdp_max_leaf_level(void);
 void vmx_flush_ept(u64 eptp);
 void vmx_flush_vpid(u16 vpid);
 int vmx_vpid_alloc(void);

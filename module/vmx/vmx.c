@@ -708,5 +708,5 @@ const struct hv_arch_ops vmx_ops = {
 	.tdp_present_mask	= HV_EPT_R | HV_EPT_W | HV_EPT_X,
 	.tdp_writable_mask	= HV_EPT_W,
 	.tdp_large_mask		= HV_EPT_LARGE,
-	.tdp_has_large		= vmx_tdp_has_large,
+	.tdp_max_leaf_level	= vmx_tdp_max_leaf_level,
 };

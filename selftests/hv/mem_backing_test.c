@@ -54,16 +54,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <dirent.h>
 #include <sys/mman.h>
 #include <sys/swap.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "host_probe.h"
 #include "hv_ioctl.h"
-#include "hv_util.h"
-#include "processor.h"
-#include "ucall.h"
+#include "mem_guest.h"
 
 KTAP_DEFINE_STATE;
 
@@ -72,98 +70,16 @@ KTAP_DEFINE_STATE;
 #define MEM_SIZE	(4 * SZ_1M)
 #define MEM_GVA		0x20000000ULL
 #define NPAGES		(MEM_SIZE / PAGE_SIZE)
-#define QWORDS_PER_PAGE	(PAGE_SIZE / 8)
-
-/* ---- guest side: a command loop the host drives -------------------------------------- */
-
-enum {
-	OP_FILL = 1,	/* qword 0 of every page = g_tag ^ page (g_tag alone with g_same) */
-	OP_COPY,	/* qword 1 of every page = qword 0 (what the guest read, for the host) */
-	OP_WRITE_ONE,	/* qword 2 of page g_page = g_tag */
-	OP_SUM,		/* report the sum of qword 0 of every page */
-	OP_END,
-};
-
-static volatile uint32_t g_op, g_page, g_same;
-static volatile uint64_t g_tag;
-
-static void guest_cmds(uint64_t base, uint64_t npages)
-{
-	for (;;) {
-		volatile uint64_t *p;
-		uint64_t i, sum = 0;
-
-		GUEST_SYNC(0);
-		switch (g_op) {
-		case OP_FILL:
-			for (i = 0; i < npages; i++)
-				*(volatile uint64_t *)(base + i * PAGE_SIZE) = g_same ? g_tag : g_tag ^ i;
-			break;
-		case OP_COPY:
-			for (i = 0; i < npages; i++) {
-				p = (volatile uint64_t *)(base + i * PAGE_SIZE);
-				p[1] = p[0];
-			}
-			break;
-		case OP_WRITE_ONE:
-			((volatile uint64_t *)(base + g_page * PAGE_SIZE))[2] = g_tag;
-			break;
-		case OP_SUM:
-			for (i = 0; i < npages; i++)
-				sum += *(volatile uint64_t *)(base + i * PAGE_SIZE);
-			GUEST_SYNC_ARGS(1, sum, 0, 0);
-			break;
-		default:
-			GUEST_DONE();
-		}
-	}
-}
-
-/* ---- host side ------------------------------------------------------------------------ */
-
-/* The guest runs one command; it is waiting in GUEST_SYNC(0) before and after. */
-static void guest_op(struct vcpu *vcpu, uint32_t op)
-{
-	struct ucall uc;
-
-	*guest_global_ptr(vcpu->vm, g_op) = op;
-	if (op == OP_SUM)
-		TEST_ASSERT(vcpu_run_ucall(vcpu, &uc) == UCALL_SYNC && uc.args[0] == 1,
-			    "no report of the sum");
-	vcpu_expect_sync(vcpu, 0);
-}
-
-static void guest_fill(struct vcpu *vcpu, uint64_t tag, bool same)
-{
-	*guest_global_ptr(vcpu->vm, g_tag) = tag;
-	*guest_global_ptr(vcpu->vm, g_same) = same;
-	guest_op(vcpu, OP_FILL);
-}
-
-static void guest_end(struct vcpu *vcpu)
-{
-	*guest_global_ptr(vcpu->vm, g_op) = OP_END;
-	vcpu_expect_done(vcpu);
-}
 
 /* A VM whose vCPU 0 runs guest_cmds() over the slot, waiting for its first command. */
 static struct vcpu *cmd_vm(uint64_t **h)
 {
-	struct vcpu *vcpu;
 	struct vm *vm;
 
 	vm = vm_create(0);
-	vcpu = vm_vcpu_add(vm, 0, guest_cmds);
 	*h = vm_add_slot(vm, MEM_SLOT, 0, MEM_GPA, MEM_SIZE);
 	virt_map(vm, MEM_GVA, MEM_GPA, MEM_SIZE);
-	vcpu_args_set(vcpu, MEM_GVA, NPAGES);
-	vcpu_expect_sync(vcpu, 0);
-	return vcpu;
-}
-
-static uint64_t *qw(uint64_t *h, unsigned int page, unsigned int q)
-{
-	return &h[page * QWORDS_PER_PAGE + q];
+	return mem_guest_start(vm, MEM_GVA, NPAGES);
 }
 
 static void test_dontneed(void)
@@ -260,32 +176,6 @@ static void test_mprotect(void)
 	vm_destroy(vcpu->vm);
 }
 
-static long read_long(const char *path)
-{
-	char buf[64] = "";
-	long v = -1;
-	FILE *f = fopen(path, "r");
-
-	if (f) {
-		if (fgets(buf, sizeof(buf), f))
-			v = strtol(buf, NULL, 10);
-		fclose(f);
-	}
-	return v;
-}
-
-static bool write_str(const char *path, const char *v)
-{
-	int fd = open(path, O_WRONLY);
-	bool ok;
-
-	if (fd < 0)
-		return false;
-	ok = write(fd, v, strlen(v)) == (ssize_t)strlen(v);
-	close(fd);
-	return ok;
-}
-
 /* This process's pages KSM has merged, from /proc/self/ksm_merging_pages (5.19+). */
 static long ksm_merging_pages(void)
 {
@@ -363,35 +253,6 @@ static long anon_huge_kb(const void *p)
 	return kb;
 }
 
-/* The "N 2 MiB leaves" of this process's VM in hv's debugfs summary (-1: none found). */
-static long debugfs_large_leaves(void)
-{
-	char path[300], line[256], prefix[32];
-	long tables, small, large = -1;
-	struct dirent *d;
-	DIR *dir = opendir("/sys/kernel/debug/hv");
-
-	if (!dir)
-		return -1;
-	snprintf(prefix, sizeof(prefix), "%d-", (int)getpid());
-	while ((d = readdir(dir))) {
-		FILE *f;
-
-		if (strncmp(d->d_name, prefix, strlen(prefix)))
-			continue;
-		snprintf(path, sizeof(path), "/sys/kernel/debug/hv/%s/stats", d->d_name);
-		f = fopen(path, "r");
-		if (!f)
-			continue;
-		while (fgets(line, sizeof(line), f))
-			sscanf(line, "nested page table: %ld table pages, %ld 4 KiB leaves, %ld 2 MiB leaves",
-			       &tables, &small, &large);
-		fclose(f);
-	}
-	closedir(dir);
-	return large;
-}
-
 /*
  * A VM as cmd_vm()'s, its slot backed by transparent huge pages the VMM
  * has filled (qword 0 of every page = tag ^ page): 2 MiB-aligned, madvised,
@@ -400,7 +261,6 @@ static long debugfs_large_leaves(void)
 static struct vcpu *thp_vm(uint64_t **h, uint64_t tag)
 {
 	const char *thp = "/sys/kernel/mm/transparent_hugepage/enabled";
-	struct vcpu *vcpu;
 	unsigned int page;
 	struct vm *vm;
 	uint8_t *raw;
@@ -430,20 +290,9 @@ static struct vcpu *thp_vm(uint64_t **h, uint64_t tag)
 		    kb, (long)(MEM_SIZE / 1024));
 
 	vm = vm_create(0);
-	vcpu = vm_vcpu_add(vm, 0, guest_cmds);
 	vm_set_memory_region(vm, MEM_SLOT, 0, MEM_GPA, MEM_SIZE, *h);
 	virt_map(vm, MEM_GVA, MEM_GPA, MEM_SIZE);
-	vcpu_args_set(vcpu, MEM_GVA, NPAGES);
-	vcpu_expect_sync(vcpu, 0);
-	return vcpu;
-}
-
-static uint64_t npf_count(struct vcpu *vcpu)
-{
-	struct hv_stats st;
-
-	vcpu_get_stats(vcpu, &st);
-	return st.exits[HV_STAT_NPF];
+	return mem_guest_start(vm, MEM_GVA, NPAGES);
 }
 
 static void test_thp(void)
@@ -452,7 +301,7 @@ static void test_thp(void)
 	uint64_t *h, before, faults;
 	struct vcpu *vcpu = thp_vm(&h, 0x8888000000000000ULL);
 	/* The VM's other memory may have 2 MiB leaves too (THP "always"). */
-	long base = debugfs_large_leaves(), large;
+	long base = tdp_leaves(2), large;
 	unsigned int page;
 
 	TEST_ASSERT(base >= 0, "no summary of this VM in /sys/kernel/debug/hv");
@@ -466,7 +315,7 @@ static void test_thp(void)
 	 */
 	TEST_ASSERT(faults <= 16, "%llu nested faults for 1024 pages on 2 MiB host pages "
 		    "(two 2 MiB leaves would take 2)", (unsigned long long)faults);
-	large = debugfs_large_leaves();
+	large = tdp_leaves(2);
 	TEST_ASSERT(large == base + 2, "hv's debugfs summary: %ld 2 MiB leaves, expected %ld",
 		    large, base + 2);
 	for (page = 0; page < NPAGES; page++)
@@ -485,7 +334,7 @@ static void test_thp(void)
 		TEST_ASSERT(*qw(h, page, 1) == want, "page %u: the guest read %#llx, expected %#llx",
 			    page, (unsigned long long)*qw(h, page, 1), (unsigned long long)want);
 	}
-	large = debugfs_large_leaves();
+	large = tdp_leaves(2);
 	TEST_ASSERT(large == base + 1, "after the split: %ld 2 MiB leaves, expected %ld", large,
 		    base + 1);
 	guest_end(vcpu);
@@ -498,17 +347,17 @@ static void test_thp_dirty_log(void)
 	uint64_t *h, bitmap[NPAGES / 64], before, faults;
 	struct vcpu *vcpu = thp_vm(&h, 0x9999);
 	struct hv_dirty_log log = { .slot = MEM_SLOT };
-	long base = debugfs_large_leaves(), large;
+	long base = tdp_leaves(2), large;
 	unsigned int i, page;
 
 	if (!hv_check_cap(HV_CAP_DIRTY_LOG))
 		TEST_SKIP("HV_CAP_DIRTY_LOG is 0");
 	guest_op(vcpu, OP_COPY);		/* mapped with 2 MiB leaves, written */
-	large = debugfs_large_leaves();
+	large = tdp_leaves(2);
 	TEST_ASSERT(large == base + 2, "%ld 2 MiB leaves before logging, expected %ld", large,
 		    base + 2);
 	vm_set_memory_region(vcpu->vm, MEM_SLOT, HV_MEM_LOG_DIRTY, MEM_GPA, MEM_SIZE, h);
-	large = debugfs_large_leaves();
+	large = tdp_leaves(2);
 	TEST_ASSERT(large == base, "%ld 2 MiB leaves while logging, expected %ld", large, base);
 	/* Split, not zapped: reading every page again maps nothing new. */
 	before = npf_count(vcpu);
@@ -604,40 +453,11 @@ static void pagemap_count(const void *p, unsigned int n, unsigned int *swapped,
 	}
 }
 
-/* A counter of /proc/vmstat (-1: none). */
-static long long vmstat(const char *key)
+/* Swap in use, in KiB. */
+static long long swap_used_kb(void)
 {
-	char line[128];
-	size_t klen = strlen(key);
-	long long v = -1;
-	FILE *f = fopen("/proc/vmstat", "r");
-
-	while (f && fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, klen) && line[klen] == ' ') {
-			v = atoll(line + klen + 1);
-			break;
-		}
-	if (f)
-		fclose(f);
-	return v;
-}
-
-/* A field "KEY: N kB" of /proc/meminfo (-1: none). */
-static long long meminfo_kb(const char *key)
-{
-	char line[128];
-	size_t klen = strlen(key);
-	long long v = -1;
-	FILE *f = fopen("/proc/meminfo", "r");
-
-	while (f && fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, klen) && line[klen] == ':') {
-			v = atoll(line + klen + 1);
-			break;
-		}
-	if (f)
-		fclose(f);
-	return v;
+	return proc_field("/proc/meminfo", "SwapTotal", ':') -
+	       proc_field("/proc/meminfo", "SwapFree", ':');
 }
 
 /*
@@ -647,7 +467,8 @@ static long long meminfo_kb(const char *key)
  */
 static long long swapped_out_total(void)
 {
-	long long p = vmstat("pswpout"), z = vmstat("zswpout");
+	long long p = proc_field("/proc/vmstat", "pswpout", ' ');
+	long long z = proc_field("/proc/vmstat", "zswpout", ' ');
 
 	return p < 0 ? -1 : p + (z > 0 ? z : 0);
 }
@@ -675,7 +496,7 @@ static void test_pageout(void)
 	 * have faulted it in there): a few tries.
 	 */
 	out0 = swapped_out_total();
-	used0 = meminfo_kb("SwapTotal") - meminfo_kb("SwapFree");
+	used0 = swap_used_kb();
 	for (i = 0; i < 5 && swapped < NPAGES; i++) {
 		if (madvise(h, MEM_SIZE, MADV_PAGEOUT)) {
 			if (errno == EINVAL)
@@ -687,7 +508,7 @@ static void test_pageout(void)
 			usleep(100 * 1000);
 	}
 	out = out0 < 0 ? -1 : swapped_out_total() - out0;
-	used = meminfo_kb("SwapTotal") - meminfo_kb("SwapFree") - used0;
+	used = swap_used_kb() - used0;
 	ktap_print_msg("MADV_PAGEOUT: %u of %lu pages swapped out (%u present), swap-outs %lld, swap used +%lld kB, %u tries\n",
 		       swapped, (unsigned long)NPAGES, present, out, used, i);
 	TEST_ASSERT(swapped >= NPAGES - 64,

@@ -13,7 +13,16 @@
 #                     /init prints a heartbeat every HVTB_HEARTBEAT guest seconds (check.sh sets
 #                     20), so only a test host that stopped scheduling, or a hung QEMU, is silent
 #                     that long. Each vCPU's RIP is read through QEMU's monitor first.
-#   HV_QEMU_MEM       guest memory in MiB (default 2048)
+#   HV_QEMU_MEM       guest memory in MiB (default 2048; with 1 GiB pages, below, 1024 more a
+#                     page and 2048 of headroom)
+#   HV_QEMU_1G_PAGES  1 GiB huge pages the test host reserves at boot (hugepagesz=1G hugepages=N,
+#                     default 1: mem_hugetlb_test's 1 GiB points; a 1 GiB page of a host that has
+#                     run a while is rarely to be had, and Debian's kernels have no CMA for one).
+#                     The boot-time reservation needs a whole free 1 GiB-aligned range, and on
+#                     2 GiB + 1 GiB there is none for sure: QEMU puts the initrd just below 2 GiB,
+#                     the kernel's early allocations (page tables, KASAN's shadow) go top-down from
+#                     the end of RAM, and KASLR may put the kernel anywhere. 2 GiB of headroom
+#                     leaves two candidate ranges, of which the kernel image can block one.
 #   HV_QEMU_CPU       -cpu model (default EPYC)
 #   HV_QEMU_APPEND    extra kernel command line words (e.g. hvtb_timeout=300)
 #   HV_QEMU_ACCEL     -accel value (default tcg). Multi-threaded TCG (QEMU 7.2 and 10.0) falls out
@@ -50,10 +59,15 @@ mon=$log.mon
 rm -f "$mon.in" "$mon.out"
 mkfifo "$mon.in" "$mon.out"
 exec 7<>"$mon.out" 8<>"$mon.in"
-args=(-accel "${HV_QEMU_ACCEL:-tcg}" -cpu "${HV_QEMU_CPU:-EPYC}" -smp "$smp" -m "${HV_QEMU_MEM:-2048}"
+gig=${HV_QEMU_1G_PAGES:-1}
+[[ "$gig" =~ ^[0-9]+$ ]] || hv_die "HV_QEMU_1G_PAGES must be a number of pages"
+huge=""
+[ "$gig" = 0 ] || huge="hugepagesz=1G hugepages=$gig"
+args=(-accel "${HV_QEMU_ACCEL:-tcg}" -cpu "${HV_QEMU_CPU:-EPYC}" -smp "$smp"
+	-m "${HV_QEMU_MEM:-$((2048 + (gig > 0 ? 1024 * gig + 2048 : 0)))}"
 	-nodefaults -nographic -no-reboot -action shutdown=pause -serial stdio -monitor "pipe:$mon"
 	-kernel "$vmlinuz" -initrd "$initrd"
-	-append "console=ttyS0 quiet panic=-1 sysrq_always_enabled ${HV_QEMU_APPEND:-}")
+	-append "console=ttyS0 quiet panic=-1 sysrq_always_enabled $huge ${HV_QEMU_APPEND:-}")
 
 # A monitor command's output: what came back until it was quiet for half a second.
 monitor() { # COMMAND

@@ -33,6 +33,7 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include "../hv/lib/host_probe.h"
 #include "vmm_test.h"
 
 #define HUGETLBFS_DIR	"/dev/hugepages"	/* selftests/testbed/init.sh mounts it */
@@ -43,31 +44,6 @@
 #define LINUX_HUGE_MEM	"128M"
 #define LINUX_HUGE_PAGES	64	/* 128 MiB of 2 MiB pages */
 #define INIT_MARKER	"hv-guest: init started"	/* as vmm_linux.c's */
-
-static long read_long(const char *path)
-{
-	char buf[64] = "";
-	long v = -1;
-	FILE *f = fopen(path, "r");
-
-	if (f) {
-		if (fgets(buf, sizeof(buf), f))
-			v = strtol(buf, NULL, 10);
-		fclose(f);
-	}
-	return v;
-}
-
-static bool write_long(const char *path, long v)
-{
-	FILE *f = fopen(path, "w");
-	bool ok;
-
-	if (!f)
-		return false;
-	ok = fprintf(f, "%ld", v) > 0;
-	return fclose(f) == 0 && ok;
-}
 
 /* Exactly one line on stderr naming @mention, nothing on stdout (as vmm_test.c's usage cases). */
 static bool one_line_naming(const struct run *r, const char *mention)

@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../hv/lib/host_probe.h"
 #include "vmm_test.h"
 
 #define BALLOON_FILE		"/tmp/hv-balloon-target"
@@ -29,27 +30,17 @@
 /* A field "KEY: N kB" of /proc/PID/status (pid 0: /proc/meminfo's @key), or -1. */
 static long long proc_kb(int pid, const char *key)
 {
-	char path[64], line[256];
-	size_t klen = strlen(key);
-	long long v = -1;
-	FILE *f;
+	char path[64];
 
 	if (pid)
 		snprintf(path, sizeof(path), "/proc/%d/status", pid);
 	else
 		snprintf(path, sizeof(path), "/proc/meminfo");
-	f = fopen(path, "r");
-	while (f && fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, klen) && line[klen] == ':') {
-			v = atoll(line + klen + 1);
-			break;
-		}
-	if (f)
-		fclose(f);
-	return v;
+	return proc_field(path, key, ':');
 }
 
-static bool write_str(const char *path, const char *s)
+/* Writes (creating) a control file of hv-run's or a sysfs/cgroup file. */
+static bool write_file(const char *path, const char *s)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	bool ok = fd >= 0 && write(fd, s, strlen(s)) == (ssize_t)strlen(s);
@@ -95,7 +86,7 @@ static double now_s(void)
 
 static void set_target(int pid, const char *size)
 {
-	if (!write_str(BALLOON_FILE, size))
+	if (!write_file(BALLOON_FILE, size))
 		ktap_print_msg("writing %s: %s\n", BALLOON_FILE, strerror(errno));
 	kill(pid, SIGUSR2);
 }
@@ -487,8 +478,8 @@ enum verdict ksm_two_guests(const struct env *e, const void *unused, const char 
 		*skip_why = "no KSM in this host kernel (" KSM_DIR ")";
 		return ktap_in_testbed() ? FAIL : SKIP;
 	}
-	if (!write_str(KSM_DIR "pages_to_scan", "4000") || !write_str(KSM_DIR "sleep_millisecs", "10") ||
-	    !write_str(KSM_DIR "run", "1")) {
+	if (!write_file(KSM_DIR "pages_to_scan", "4000") || !write_file(KSM_DIR "sleep_millisecs", "10") ||
+	    !write_file(KSM_DIR "run", "1")) {
 		ktap_print_msg("cannot start ksmd: %s\n", strerror(errno));
 		r = NULL;
 		v = FAIL;
@@ -533,12 +524,12 @@ enum verdict ksm_two_guests(const struct env *e, const void *unused, const char 
 		v = FAIL;
 	}
 out:
-	write_str(KSM_DIR "run", run0 == 1 ? "1" : "2");	/* 2: unmerge what was merged */
+	write_file(KSM_DIR "run", run0 == 1 ? "1" : "2");	/* 2: unmerge what was merged */
 	/* ksmd's pace as it was (other tests, and the host's own use of KSM). */
 	snprintf(old, sizeof(old), "%lld", scan0);
-	write_str(KSM_DIR "pages_to_scan", old);
+	write_file(KSM_DIR "pages_to_scan", old);
 	snprintf(old, sizeof(old), "%lld", sleep0);
-	write_str(KSM_DIR "sleep_millisecs", old);
+	write_file(KSM_DIR "sleep_millisecs", old);
 	unlink(KSM_B_LOG);
 	free(r);
 	return v;
@@ -611,7 +602,7 @@ static void oc_watch(struct run *r, int pid, int in_fd)
 
 	if (st->step == 0 && whole_line(r, "hv-guest: overcommit filled ")) {
 		/* Both guests are children by now: vmm_test itself leaves the cgroup. */
-		write_str(OC_CG_ROOT "/cgroup.procs", "0");
+		write_file(OC_CG_ROOT "/cgroup.procs", "0");
 		t0 = now_s();
 		while (!file_has(OC_B_LOG, "hv-guest: overcommit filled ") && now_s() - t0 < 300)
 			sleep_s(0.5);
@@ -634,7 +625,7 @@ static void oc_watch(struct run *r, int pid, int in_fd)
 		st->rss_freed = proc_kb(pid, "VmRSS");
 		/* The balloon takes memory back: half of both targets must leave the cgroup. */
 		snprintf(target, sizeof(target), "%dM", OC_TARGET_MIB);
-		write_str(BALLOON_FILE, target);
+		write_file(BALLOON_FILE, target);
 		kill(pid, SIGUSR2);
 		kill(st->b_pid, SIGUSR2);
 		want = st->fp_freed - OC_TARGET_MIB * 1024ll;
@@ -699,7 +690,7 @@ enum verdict overcommit_swap_and_balloon(const struct env *e, const void *unused
 		}
 		swap_on = true;
 	}
-	write_str(OC_CG_ROOT "/cgroup.subtree_control", "+memory");
+	write_file(OC_CG_ROOT "/cgroup.subtree_control", "+memory");
 	rmdir(OC_CG);
 	if (mkdir(OC_CG, 0755)) {
 		ktap_print_msg("mkdir %s: %s\n", OC_CG, strerror(errno));
@@ -708,13 +699,13 @@ enum verdict overcommit_swap_and_balloon(const struct env *e, const void *unused
 	}
 	cg_made = true;
 	snprintf(buf, sizeof(buf), "%d", OC_MAX_MIB << 20);
-	if (!write_str(OC_CG "/memory.max", buf)) {
+	if (!write_file(OC_CG "/memory.max", buf)) {
 		ktap_print_msg("writing %s/memory.max: %s\n", OC_CG, strerror(errno));
 		v = FAIL;
 		goto out;
 	}
 	/* vmm_test joins the cgroup until both guests are started (its children inherit it). */
-	if (!write_str(OC_CG "/cgroup.procs", "0")) {
+	if (!write_file(OC_CG "/cgroup.procs", "0")) {
 		ktap_print_msg("joining %s: %s\n", OC_CG, strerror(errno));
 		v = FAIL;
 		goto out;
@@ -729,7 +720,7 @@ enum verdict overcommit_swap_and_balloon(const struct env *e, const void *unused
 	st.t0 = now_s();
 	st.b_pid = start_guest_b_log(r, &st.b_in, OC_B_LOG);
 	if (st.b_pid < 0) {
-		write_str(OC_CG_ROOT "/cgroup.procs", "0");
+		write_file(OC_CG_ROOT "/cgroup.procs", "0");
 		ktap_print_msg("starting the second guest: %s\n", strerror(errno));
 		v = FAIL;
 		goto out;
@@ -738,7 +729,7 @@ enum verdict overcommit_swap_and_balloon(const struct env *e, const void *unused
 	r->watch_arg = &st;
 	if (!run_expect(r, 0))
 		v = FAIL;
-	write_str(OC_CG_ROOT "/cgroup.procs", "0");	/* if A never said "filled" */
+	write_file(OC_CG_ROOT "/cgroup.procs", "0");	/* if A never said "filled" */
 	for (t0 = now_s(); now_s() - t0 < 60; sleep_s(0.5))
 		if (waitpid(st.b_pid, &ws, WNOHANG) == st.b_pid)
 			break;
