@@ -1117,8 +1117,9 @@ static void mmu_1g_leaf(struct kunit *test)
 
 	/* One page of it invalidated: the whole leaf goes. */
 	mutex_lock(&vm->mmu_lock);
-	KUNIT_EXPECT_TRUE(test, hv_mmu_zap_range(vm, gpa + 0x12345000, PAGE_SIZE));
+	flush = hv_mmu_zap_range(vm, gpa + 0x12345000, PAGE_SIZE);
 	mutex_unlock(&vm->mmu_lock);
+	KUNIT_EXPECT_TRUE(test, flush);
 	KUNIT_EXPECT_EQ(test, *pdpte, 0ull);
 	KUNIT_EXPECT_EQ(test, vm->tdp.nr_1g, 0ul);
 	KUNIT_EXPECT_NULL(test, hv_tdp_lookup_kva(vm, gpa));
@@ -1130,8 +1131,9 @@ static void mmu_1g_leaf(struct kunit *test)
 	if (pool.nr)
 		free_page((unsigned long)pool.pages[--pool.nr]);
 	mutex_lock(&vm->mmu_lock);
-	KUNIT_EXPECT_TRUE(test, hv_mmu_write_protect(vm, gpa, 1ull << 30, &pool));
+	flush = hv_mmu_write_protect(vm, gpa, 1ull << 30, &pool);
 	mutex_unlock(&vm->mmu_lock);
+	KUNIT_EXPECT_TRUE(test, flush);
 	KUNIT_EXPECT_EQ(test, *pdpte, 0ull);
 	KUNIT_EXPECT_EQ(test, pool.nr, 512ul);
 	hv_mmu_split_pool_free(&pool);
@@ -1170,9 +1172,10 @@ static void mmu_1g_leaf(struct kunit *test)
 static void mmu_collapse_tables(struct kunit *test)
 {
 	struct hv_vm *vm = test->priv;
-	unsigned long tables;
+	unsigned long tables, kept, leaves;
 	LIST_HEAD(unlinked);
 	u64 *pde, gen;
+	size_t nodes;
 
 	add_slot(vm, 0, 0x200000, BACKING_PAGES, 0, 0);
 	KUNIT_EXPECT_EQ(test, fault(vm, 0x200000, false), 1);
@@ -1181,30 +1184,34 @@ static void mmu_collapse_tables(struct kunit *test)
 	pde = &hv_tdp_table_of(hv_tdp_table_of(vm->tdp.root[0])[0])[1];
 	KUNIT_EXPECT_EQ(test, *pde & FAKE_KINDS, FAKE_TABLE);
 
+	/* Expectations after the unlock: a failed one allocates, which reclaim forbids under it. */
 	mutex_lock(&vm->mmu_lock);
 	/* Still two leaves in it: it stays. */
 	hv_tdp_collapse_empty(vm, 0x200000, 2);
-	KUNIT_EXPECT_EQ(test, vm->tdp.nr_tables, tables);
+	kept = vm->tdp.nr_tables;
 	hv_mmu_zap_range(vm, 0x200000, 2 * PAGE_SIZE);
 	mmu_flushes = 0;
 	gen = vm->mem_gen;
 	/* Empty now: it goes, after a flush and a new generation. */
 	hv_tdp_collapse_empty(vm, 0x200000, 2);
+	mutex_unlock(&vm->mmu_lock);
+	KUNIT_EXPECT_EQ(test, kept, tables);
 	KUNIT_EXPECT_EQ(test, *pde, 0ull);
 	KUNIT_EXPECT_EQ(test, vm->tdp.nr_tables, tables - 1);
 	KUNIT_EXPECT_EQ(test, mmu_flushes, 1u);
 	KUNIT_EXPECT_EQ(test, vm->mem_gen, gen + 1);
-	mutex_unlock(&vm->mmu_lock);
 
 	/* Leaves in it: unlinked whole, leaves counted out. */
 	KUNIT_EXPECT_EQ(test, fault(vm, 0x203000, true), 1);
 	KUNIT_EXPECT_EQ(test, vm->tdp.nr_leaves, 1ul);
 	mutex_lock(&vm->mmu_lock);
 	hv_tdp_unlink(vm, pde, 2, &unlinked);
-	KUNIT_EXPECT_EQ(test, vm->tdp.nr_leaves, 0ul);
-	KUNIT_EXPECT_EQ(test, list_count_nodes(&unlinked), 1ul);
+	leaves = vm->tdp.nr_leaves;
+	nodes = list_count_nodes(&unlinked);
 	hv_tdp_free_unlinked(vm, &unlinked);
 	mutex_unlock(&vm->mmu_lock);
+	KUNIT_EXPECT_EQ(test, leaves, 0ul);
+	KUNIT_EXPECT_EQ(test, nodes, (size_t)1);
 	KUNIT_EXPECT_TRUE(test, list_empty(&unlinked));
 	KUNIT_EXPECT_EQ(test, vm->tdp.nr_tables, tables - 1);
 	KUNIT_EXPECT_EQ(test, leaf_of(vm, 0x203000), 0ull);

@@ -84,12 +84,30 @@ KTAP_DEFINE_STATE;
 #ifndef MFD_HUGETLB
 #define MFD_HUGETLB	0x0004U
 #endif
-#ifndef MFD_HUGE_2MB
-#define MFD_HUGE_2MB	(21U << 26)
-#endif
-#ifndef MFD_HUGE_1GB
-#define MFD_HUGE_1GB	(30U << 26)
-#endif
+/* MFD_HUGE_2MB, MFD_HUGE_1GB: the page size's log2 << MFD_HUGE_SHIFT (26), hugetlb_map(). */
+
+/*
+ * @size bytes of a memfd (*@fd) of @page_size hugetlb pages, mapped
+ * MAP_SHARED, which reserves the pages now: a later fault cannot fail for
+ * want of them.
+ */
+static uint64_t *hugetlb_map(int *fd, uint64_t size, uint64_t page_size)
+{
+	unsigned int shift = __builtin_ctzll(page_size);
+	void *p;
+
+	*fd = memfd_create("hv-hugetlb", MFD_HUGETLB | (shift << 26) | MFD_CLOEXEC);
+	TEST_ASSERT(*fd >= 0, "memfd_create(MFD_HUGETLB, %llu KiB pages): %s",
+		    (unsigned long long)page_size >> 10, strerror(errno));
+	TEST_ASSERT(ftruncate(*fd, size) == 0, "ftruncate: %s", strerror(errno));
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, *fd, 0);
+	TEST_ASSERT(p != MAP_FAILED, "mmap of the hugetlb memfd (free %llu KiB pages: %ld): %s",
+		    (unsigned long long)page_size >> 10,
+		    read_long(page_size == SZ_2M ? POOL_FREE : POOL_1G_FREE), strerror(errno));
+	TEST_ASSERT(!((uintptr_t)p & (page_size - 1)), "hugetlb mapping at %p, not aligned to "
+		    "its %llu KiB pages", p, (unsigned long long)page_size >> 10);
+	return p;
+}
 
 /*
  * A VM whose vCPU 0 runs guest_cmds() over a slot on two 2 MiB hugetlb
@@ -99,17 +117,8 @@ static struct vcpu *hugetlb_vm(uint64_t **h, int *fd, uint64_t tag)
 {
 	unsigned int page;
 	struct vm *vm;
-	void *p;
 
-	*fd = memfd_create("hv-hugetlb", MFD_HUGETLB | MFD_HUGE_2MB | MFD_CLOEXEC);
-	TEST_ASSERT(*fd >= 0, "memfd_create(MFD_HUGETLB): %s", strerror(errno));
-	TEST_ASSERT(ftruncate(*fd, MEM_SIZE) == 0, "ftruncate: %s", strerror(errno));
-	/* MAP_SHARED reserves the two pages now: a later fault cannot fail for want of them. */
-	p = mmap(NULL, MEM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, *fd, 0);
-	TEST_ASSERT(p != MAP_FAILED, "mmap of the hugetlb memfd (free 2 MiB pages: %ld): %s",
-		    read_long(POOL_FREE), strerror(errno));
-	TEST_ASSERT(!((uintptr_t)p & (SZ_2M - 1)), "hugetlb mapping at %p, not 2 MiB-aligned", p);
-	*h = p;
+	*h = hugetlb_map(fd, MEM_SIZE, SZ_2M);
 	for (page = 0; page < NPAGES; page++)
 		*qw(*h, page, 0) = tag ^ page;
 
@@ -269,18 +278,10 @@ static struct vcpu *gig_vm(uint64_t **h, int *fd, uint64_t tag)
 	struct tdp_summary sum;
 	unsigned int i;
 	struct vm *vm;
-	void *p;
 
 	if (gig_unavailable)
 		TEST_SKIP("%s", gig_unavailable);
-	*fd = memfd_create("hv-hugetlb-1g", MFD_HUGETLB | MFD_HUGE_1GB | MFD_CLOEXEC);
-	TEST_ASSERT(*fd >= 0, "memfd_create(MFD_HUGE_1GB): %s", strerror(errno));
-	TEST_ASSERT(ftruncate(*fd, GIG_SIZE) == 0, "ftruncate: %s", strerror(errno));
-	p = mmap(NULL, GIG_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, *fd, 0);
-	TEST_ASSERT(p != MAP_FAILED, "mmap of the 1 GiB memfd (free 1 GiB pages: %ld): %s",
-		    read_long(POOL_1G_FREE), strerror(errno));
-	TEST_ASSERT(!((uintptr_t)p & (GIG_SIZE - 1)), "1 GiB hugetlb mapping at %p, not aligned", p);
-	*h = p;
+	*h = hugetlb_map(fd, GIG_SIZE, GIG_SIZE);
 	for (i = 0; i < GIG_NPAGES; i++)
 		*gig_qw(*h, i, 0) = tag ^ i;
 
