@@ -33,6 +33,10 @@
  *                                given back splits the host's huge page: the
  *                                guest reads zeros there and its data, and
  *                                the VMM's new writes, elsewhere
+ *   thp_collapse_maps_2m_again   after that split, MADV_COLLAPSE makes the
+ *                                range one huge page again: the guest's next
+ *                                pass over it takes a fault or so and maps
+ *                                it with a 2 MiB leaf again, its data kept
  *   thp_dirty_log_4k             dirty logging turned on over 2 MiB leaves
  *                                splits them (reading every page again takes
  *                                no nested fault), and the log names exactly
@@ -295,19 +299,28 @@ static struct vcpu *thp_vm(uint64_t **h, uint64_t tag)
 	return mem_guest_start(vm, MEM_GVA, NPAGES);
 }
 
-static void test_thp(void)
+/*
+ * A thp_vm() mapped with two 2 MiB leaves by the guest's first pass, then
+ * page @given_back given back (the host splits that huge page, hv drops
+ * that 2 MiB leaf) and page @rewritten written by the VMM: the guest's
+ * next pass reads zeros and that value there, and maps the first 2 MiB
+ * with 4 KiB leaves.  Returns the VM's 2 MiB leaves before (@base).
+ */
+static long thp_mapped_then_split(struct vcpu **vcpu, uint64_t **h, unsigned int given_back,
+				  unsigned int rewritten)
 {
-	const unsigned int given_back = 300, rewritten = 700;
-	uint64_t *h, before, faults;
-	struct vcpu *vcpu = thp_vm(&h, 0x8888000000000000ULL);
-	/* The VM's other memory may have 2 MiB leaves too (THP "always"). */
-	long base = tdp_leaves(2), large;
+	const uint64_t tag = 0x8888000000000000ULL;
+	uint64_t before, faults;
 	unsigned int page;
+	long base, large;
 
+	*vcpu = thp_vm(h, tag);
+	/* The VM's other memory may have 2 MiB leaves too (THP "always"). */
+	base = tdp_leaves(2);
 	TEST_ASSERT(base >= 0, "no summary of this VM in /sys/kernel/debug/hv");
-	before = npf_count(vcpu);
-	guest_op(vcpu, OP_COPY);
-	faults = npf_count(vcpu) - before;
+	before = npf_count(*vcpu);
+	guest_op(*vcpu, OP_COPY);
+	faults = npf_count(*vcpu) - before;
 	/*
 	 * Two for the two 2 MiB leaves; a few more where the guest's own code
 	 * and data for this command are touched for the first time (4 KiB
@@ -319,14 +332,69 @@ static void test_thp(void)
 	TEST_ASSERT(large == base + 2, "hv's debugfs summary: %ld 2 MiB leaves, expected %ld",
 		    large, base + 2);
 	for (page = 0; page < NPAGES; page++)
-		TEST_ASSERT(*qw(h, page, 1) == (0x8888000000000000ULL ^ page),
-			    "page %u: the guest read %#llx", page, (unsigned long long)*qw(h, page, 1));
+		TEST_ASSERT(*qw(*h, page, 1) == (tag ^ page), "page %u: the guest read %#llx", page,
+			    (unsigned long long)*qw(*h, page, 1));
 
-	/* One page given back: the host splits that huge page, hv drops that 2 MiB leaf. */
-	TEST_ASSERT(madvise(qw(h, given_back, 0), PAGE_SIZE, MADV_DONTNEED) == 0,
+	TEST_ASSERT(madvise(qw(*h, given_back, 0), PAGE_SIZE, MADV_DONTNEED) == 0,
 		    "madvise(MADV_DONTNEED): %s", strerror(errno));
-	*qw(h, rewritten, 0) = 0x4242;
+	*qw(*h, rewritten, 0) = 0x4242;
+	guest_op(*vcpu, OP_COPY);
+	for (page = 0; page < NPAGES; page++) {
+		uint64_t want = page == given_back ? 0 : page == rewritten ? 0x4242 : tag ^ page;
+
+		TEST_ASSERT(*qw(*h, page, 1) == want, "page %u: the guest read %#llx, expected %#llx",
+			    page, (unsigned long long)*qw(*h, page, 1), (unsigned long long)want);
+	}
+	large = tdp_leaves(2);
+	TEST_ASSERT(large == base + 1, "after the split: %ld 2 MiB leaves, expected %ld", large,
+		    base + 1);
+	return base;
+}
+
+static void test_thp(void)
+{
+	struct vcpu *vcpu;
+	uint64_t *h;
+
+	thp_mapped_then_split(&vcpu, &h, 300, 700);
+	guest_end(vcpu);
+	vm_destroy(vcpu->vm);
+}
+
+#ifndef MADV_COLLAPSE
+#define MADV_COLLAPSE	25
+#endif
+
+/*
+ * After the split above, MADV_COLLAPSE (what khugepaged does, done now)
+ * makes the first 2 MiB one huge page again: the host's invalidation zaps
+ * its 4 KiB leaves, and the guest's next pass, finding their table empty,
+ * maps the range with one 2 MiB leaf again, the data kept.
+ */
+static void test_thp_collapse(void)
+{
+	const unsigned int given_back = 300, rewritten = 100;
+	uint64_t *h, before, faults;
+	struct vcpu *vcpu;
+	unsigned int page;
+	long base, large;
+
+	base = thp_mapped_then_split(&vcpu, &h, given_back, rewritten);
+	if (madvise(h, SZ_2M, MADV_COLLAPSE)) {
+		TEST_ASSERT(errno == EINVAL, "madvise(MADV_COLLAPSE): %s", strerror(errno));
+		TEST_SKIP("the host kernel has no MADV_COLLAPSE (6.1 and later have it)");
+	}
+	TEST_ASSERT(anon_huge_kb(h) >= (long)(MEM_SIZE / 1024),
+		    "after MADV_COLLAPSE the backing is not all huge: AnonHugePages %ld kB",
+		    anon_huge_kb(h));
+	before = npf_count(vcpu);
 	guest_op(vcpu, OP_COPY);
+	faults = npf_count(vcpu) - before;
+	TEST_ASSERT(faults <= 4, "%llu nested faults after the collapse (one 2 MiB leaf would "
+		    "take 1; 4 KiB leaves 512)", (unsigned long long)faults);
+	large = tdp_leaves(2);
+	TEST_ASSERT(large == base + 2, "after the collapse: %ld 2 MiB leaves, expected %ld", large,
+		    base + 2);
 	for (page = 0; page < NPAGES; page++) {
 		uint64_t want = page == given_back ? 0 : page == rewritten ? 0x4242 :
 				0x8888000000000000ULL ^ page;
@@ -334,9 +402,6 @@ static void test_thp(void)
 		TEST_ASSERT(*qw(h, page, 1) == want, "page %u: the guest read %#llx, expected %#llx",
 			    page, (unsigned long long)*qw(h, page, 1), (unsigned long long)want);
 	}
-	large = tdp_leaves(2);
-	TEST_ASSERT(large == base + 1, "after the split: %ld 2 MiB leaves, expected %ld", large,
-		    base + 1);
 	guest_end(vcpu);
 	vm_destroy(vcpu->vm);
 }
@@ -555,6 +620,7 @@ static const struct hv_test tests[] = {
 	{ "ksm_merges_and_unshares", test_ksm, 180 },
 	{ "thp_maps_2m_then_splits", test_thp, 0 },
 	{ "thp_dirty_log_4k", test_thp_dirty_log, 0 },
+	{ "thp_collapse_maps_2m_again", test_thp_collapse, 0 },
 	{ "pageout_keeps_content", test_pageout, 0 },
 };
 
