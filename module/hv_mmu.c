@@ -362,9 +362,10 @@ static void hv_tdp_free_unlinked(struct hv_vm *vm, struct list_head *unlinked)
  * A fault may map @gpa with a leaf at @level > 1, but a table is in the
  * way: left by smaller leaves since zapped, as when khugepaged collapsed
  * the VMM's 4 KiB pages of the range into a huge page (the notifier zapped
- * the leaves).  If the table holds nothing any more, it goes, and the
- * large leaf takes its place.  A table that still holds entries stays (a
- * 1 GiB range with emptied 2 MiB tables in it is mapped 2 MiB at a time).
+ * the leaves).  The first table on the way, at @level or below, that holds
+ * nothing any more goes, and a large leaf takes its place.  A table that
+ * still holds entries stays: a 1 GiB range with a 2 MiB table emptied in it
+ * is mapped 2 MiB at a time there.
  */
 static void hv_tdp_collapse_empty(struct hv_vm *vm, u64 gpa, int level)
 {
@@ -372,18 +373,17 @@ static void hv_tdp_collapse_empty(struct hv_vm *vm, u64 gpa, int level)
 	LIST_HEAD(unlinked);
 	int l;
 
-	for (l = HV_TDP_LEVELS; l > level; l--) {
-		u64 pte = table[hv_tdp_index(gpa, l)];
-
-		if (!hv_tdp_is_table(pte))
+	for (l = HV_TDP_LEVELS; l > 1; l--) {
+		ptep = &table[hv_tdp_index(gpa, l)];
+		if (!hv_tdp_is_table(*ptep))
 			return;
-		table = hv_tdp_table_of(pte);
+		if (l <= level && !memchr_inv(hv_tdp_table_of(*ptep), 0, PAGE_SIZE)) {
+			hv_tdp_unlink(vm, ptep, l, &unlinked);
+			hv_tdp_free_unlinked(vm, &unlinked);
+			return;
+		}
+		table = hv_tdp_table_of(*ptep);
 	}
-	ptep = &table[hv_tdp_index(gpa, level)];
-	if (!hv_tdp_is_table(*ptep) || memchr_inv(hv_tdp_table_of(*ptep), 0, PAGE_SIZE))
-		return;
-	hv_tdp_unlink(vm, ptep, level, &unlinked);
-	hv_tdp_free_unlinked(vm, &unlinked);
 }
 
 static void hv_tdp_collapse(struct hv_vm *vm, const struct hv_memslot *slot, u64 *table,

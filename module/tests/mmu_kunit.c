@@ -1164,7 +1164,8 @@ static void mmu_1g_leaf(struct kunit *test)
 
 /*
  * Tables go only once nothing can reach them: a table emptied by zaps is
- * taken out where a large leaf may go (the khugepaged case), with a flush
+ * taken out where a large leaf may go (the khugepaged case; the first such
+ * table at or below the leaf's level), with a flush
  * and a new gpa cache generation before its page is freed; a table that
  * still maps something stays.  Taking out a table that still holds
  * leaves (logging turned off) counts them out.
@@ -1192,8 +1193,12 @@ static void mmu_collapse_tables(struct kunit *test)
 	hv_mmu_zap_range(vm, 0x200000, 2 * PAGE_SIZE);
 	mmu_flushes = 0;
 	gen = vm->mem_gen;
-	/* Empty now: it goes, after a flush and a new generation. */
-	hv_tdp_collapse_empty(vm, 0x200000, 2);
+	/*
+	 * Empty now: it goes, after a flush and a new generation.  Asked for
+	 * a 1 GiB leaf, the first empty table on the way goes: the 2 MiB
+	 * range's (the PD above it still holds it, and stays).
+	 */
+	hv_tdp_collapse_empty(vm, 0x200000, 3);
 	mutex_unlock(&vm->mmu_lock);
 	KUNIT_EXPECT_EQ(test, kept, tables);
 	KUNIT_EXPECT_EQ(test, *pde, 0ull);
