@@ -18,7 +18,7 @@
 #   HV_VBENCH_ARGS="ROUNDS SECS" (the virtio figures on SVM: rounds of one hv-run and one QEMU
 #   guest each, default 3, "0 0" for none; seconds per figure in the guest, default 3),
 #   HV_BENCH_ONLY="PART..." (the parts to run of "ops virtio boot": hv_bench's operations, the
-#   virtio figures, the Linux boot on 4 KiB and 2 MiB pages; default all; e.g. "virtio" while
+#   virtio figures, the Linux boot on 4 KiB, 2 MiB and 1 GiB pages; default all; e.g. "virtio" while
 #   working on a device's figures),
 #   HV_QEMU_TIMEOUT (default 1200), HV_QEMU_TEE=1 / HV_BOCHS_TEE=1 (the console live).
 set -euo pipefail
@@ -96,7 +96,7 @@ rm -f "$log" "$log.txt"
 t=$(date +%s)
 if [ "$vendor" = svm ]; then
 	step "QEMU TCG (EPYC, 1 CPU): hv and KVM in turn"
-	HV_QEMU_TIMEOUT=${HV_QEMU_TIMEOUT:-1200} "$tb/run-qemu.sh" "$kver" "$out/initrd.gz" "$log" 1 \
+	HV_QEMU_1G_PAGES=${HV_QEMU_1G_PAGES:-2} HV_QEMU_TIMEOUT=${HV_QEMU_TIMEOUT:-1200} "$tb/run-qemu.sh" "$kver" "$out/initrd.gz" "$log" 1 \
 		2>"$out/emulator.err" || { echo; cat "$out/emulator.err" >&2; }
 else
 	step "Bochs (corei7_skylake_x, 1 CPU): hv and KVM in turn"
@@ -113,18 +113,30 @@ grep -q '^# hv-test: DONE' "$log.txt" || { echo "bench: the testbed did not fini
 grep -q '^# hv-test: RESULT not ok' "$log.txt" && ok=0
 grep -q '^# hv-test: KERNEL ' "$log.txt" && ok=0
 echo
-"$out/bin/hv_bench" report "$out" "$log.txt" || ok=0
+# hv_bench's report of the operations and the virtio figures: not for the boot alone
+# (HV_BENCH_ONLY=boot), which it has no table of.
+if [ -z "$only" ] || [[ " $only " =~ \ (ops|virtio)\  ]]; then
+	"$out/bin/hv_bench" report "$out" "$log.txt" || ok=0
+fi
 # The Linux boot on 4 KiB and 2 MiB backing (bench-init.sh's VBOOT lines): medians over rounds.
 if grep -q '^VBOOT ' "$log.txt"; then
 	{
 		echo
 		echo "Linux boot under hv-run (256M, 1 vCPU), median of $(grep -c '^VBOOT 4k ' "$log.txt") rounds: 4 KiB pages against transparent huge pages (--hugepages)"
-		printf '%-8s %14s %14s %12s\n' backing "to /init (s)" "to exit (s)" "nested PF"
+		printf '%-8s %14s %14s %12s %18s\n' backing "to /init (s)" "to exit (s)" "nested PF" "leaves 4K/2M/1G"
+		med() { grep "^VBOOT $m " "$log.txt" | sed -n "s/.* $1=\([0-9.]*\).*/\1/p" | sort -n |
+			awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)]; else print "-" }'; }
+		# The leaves of the last round (they differ little between rounds).
+		last_leaves() { grep "^VBOOT $m " "$log.txt" | sed -n 's/.* leaves=\([^ ]*\).*/\1/p' | tail -n 1; }
 		for m in 4k 2m; do
-			med() { grep "^VBOOT $m " "$log.txt" | sed -n "s/.* $1=\([0-9.]*\).*/\1/p" | sort -n |
-				awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)]; else print "-" }'; }
-			printf '%-8s %14s %14s %12s\n' "$m" "$(med init_s)" "$(med exit_s)" "$(med npf)"
+			printf '%-8s %14s %14s %12s %18s\n' "$m" "$(med init_s)" "$(med exit_s)" "$(med npf)" "$(last_leaves)"
 		done
+		if grep -q '^VBOOT 1g-2g ' "$log.txt"; then
+			echo "The same with 2G: transparent huge pages against two 1 GiB hugetlbfs pages (--mem-path)"
+			for m in 2m-2g 1g-2g; do
+				printf '%-8s %14s %14s %12s %18s\n' "$m" "$(med init_s)" "$(med exit_s)" "$(med npf)" "$(last_leaves)"
+			done
+		fi
 	} | tee -a "$out/results.txt"
 fi
 echo
