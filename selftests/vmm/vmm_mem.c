@@ -804,6 +804,11 @@ enum verdict overcommit_swap_and_balloon(const struct env *e, const void *unused
 		ktap_print_msg("the cgroup OOM-killed %lld processes\n", oom);
 		v = FAIL;
 	}
+	/* Both transcripts for a failure the steps did not show them for (a guest that died). */
+	if (v == FAIL) {
+		show_lines("guest A", r->out, r->out_len);
+		show_lines("guest B", b_out, strlen(b_out));
+	}
 out:
 	if (cg_made && rmdir(OC_CG))
 		ktap_print_msg("rmdir %s: %s\n", OC_CG, strerror(errno));
