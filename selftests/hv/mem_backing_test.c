@@ -37,6 +37,10 @@
  *                                range one huge page again: the guest's next
  *                                pass over it takes a fault or so and maps
  *                                it with a 2 MiB leaf again, its data kept
+ *   thp_split_collapse_churn     another thread splits and collapses the
+ *                                backing's huge pages over and over while
+ *                                the guest and the VMM write every page in
+ *                                turn: each sees the other's last values
  *   thp_dirty_log_4k             dirty logging turned on over 2 MiB leaves
  *                                splits them (reading every page again takes
  *                                no nested fault), and the log names exactly
@@ -54,6 +58,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -406,6 +411,112 @@ static void test_thp_collapse(void)
 	vm_destroy(vcpu->vm);
 }
 
+/* Seconds of CLOCK_MONOTONIC (the test binaries build without floating point). */
+static long now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
+/* The host side of test_thp_churn(): splits and collapses until told to stop. */
+struct churn {
+	uint64_t *h;
+	volatile int stop;
+	unsigned long splits, collapses;
+	int err;		/* the first errno of a split or a collapse */
+};
+
+/*
+ * Split one 2 MiB half of the slot's backing and make it huge again, over
+ * and over, the data kept: MADV_NOHUGEPAGE on one 4 KiB page splits the
+ * VMA there and so the huge page's mapping (the host's invalidation of the
+ * whole 2 MiB), MADV_HUGEPAGE merges the VMAs again, and MADV_COLLAPSE
+ * copies the now 4 KiB-mapped pages into a new huge page (another
+ * invalidation; the old pages are freed).
+ */
+static void *churn_thread(void *arg)
+{
+	struct churn *c = arg;
+	unsigned int half = 0;
+
+	while (!c->stop) {
+		uint64_t *two = qw(c->h, half * 512, 0), *one = qw(c->h, half * 512 + 77, 0);
+
+		if (madvise(one, PAGE_SIZE, MADV_NOHUGEPAGE) ||
+		    madvise(one, PAGE_SIZE, MADV_HUGEPAGE)) {
+			c->err = c->err ?: errno;
+			break;
+		}
+		c->splits++;
+		if (madvise(two, SZ_2M, MADV_COLLAPSE)) {
+			/* EAGAIN: a transient failure to take the pages; ENOMEM: no huge page free. */
+			if (errno != EAGAIN && errno != ENOMEM) {
+				c->err = c->err ?: errno;
+				break;
+			}
+		} else {
+			c->collapses++;
+		}
+		half ^= 1;
+	}
+	return NULL;
+}
+
+/*
+ * While another thread of the VMM splits and collapses the backing's huge
+ * pages (churn_thread()), the guest writes every page and copies it, round
+ * after round, and the VMM writes some pages between rounds: every value
+ * must be where the other side looks.  Each collapse moves the data to a
+ * new page and frees the old: a nested leaf left on an old page (a missed
+ * zap, or a 2 MiB leaf mapped over a range whose table still had entries)
+ * would make the guest's writes vanish from the VMM's view or show it
+ * stale data; a table freed while a walk could still use it is what the
+ * debug kernel's KASAN would catch here.
+ */
+static void test_thp_churn(void)
+{
+	const uint64_t tag = 0xc4c4000000000000ULL;
+	struct churn c = { 0 };
+	struct vcpu *vcpu;
+	unsigned int round, page;
+	pthread_t t;
+	long t0;
+
+	vcpu = thp_vm(&c.h, tag);
+	TEST_ASSERT(!pthread_create(&t, NULL, churn_thread, &c), "pthread_create");
+	t0 = now_s();
+	for (round = 0; now_s() - t0 < 8 || round < 20; round++) {
+		uint64_t rt = tag ^ ((uint64_t)round << 32);
+
+		guest_fill(vcpu, rt, false);
+		for (page = round % 7; page < NPAGES; page += 61)
+			*qw(c.h, page, 0) = rt ^ page ^ 0x5a5a;
+		guest_op(vcpu, OP_COPY);
+		for (page = 0; page < NPAGES; page++) {
+			bool vmm_wrote = page >= round % 7 && (page - round % 7) % 61 == 0;
+			uint64_t want = rt ^ page ^ (vmm_wrote ? 0x5a5a : 0);
+
+			TEST_ASSERT(*qw(c.h, page, 0) == want && *qw(c.h, page, 1) == want,
+				    "round %u, page %u: the VMM reads %#llx, the guest read %#llx, expected %#llx (after %lu splits, %lu collapses)",
+				    round, page, (unsigned long long)*qw(c.h, page, 0),
+				    (unsigned long long)*qw(c.h, page, 1), (unsigned long long)want,
+				    c.splits, c.collapses);
+		}
+	}
+	c.stop = 1;
+	pthread_join(t, NULL);
+	TEST_ASSERT(!c.err, "the splitting thread: %s", strerror(c.err));
+	if (!c.collapses)
+		TEST_SKIP("MADV_COLLAPSE never succeeded (%lu splits): no collapse to race with",
+			  c.splits);
+	ktap_print_msg("%u rounds, %lu splits and %lu collapses of the backing meanwhile\n", round,
+		       c.splits, c.collapses);
+	guest_end(vcpu);
+	vm_destroy(vcpu->vm);
+}
+
 static void test_thp_dirty_log(void)
 {
 	static const unsigned int written[] = { 1, 2, 511, 512, 1000 };
@@ -621,6 +732,7 @@ static const struct hv_test tests[] = {
 	{ "thp_maps_2m_then_splits", test_thp, 0 },
 	{ "thp_dirty_log_4k", test_thp_dirty_log, 0 },
 	{ "thp_collapse_maps_2m_again", test_thp_collapse, 0 },
+	{ "thp_split_collapse_churn", test_thp_churn, 0 },
 	{ "pageout_keeps_content", test_pageout, 0 },
 };
 

@@ -289,14 +289,33 @@ meminfo() {
 memfree_kb() {
 	sed -n 's/^MemFree: *\([0-9]*\) kB/\1/p' /proc/meminfo
 }
+# MemFree once it holds still (within 512 kB over a second, for up to 30 s). Two things make
+# it read low for a while, the more so on a slow host: free page reporting takes free blocks
+# off the free lists while the host drops them (up to 64 MiB a batch: right after
+# virtio_balloon loaded, a fill sized from MemFree once came out at 13 MiB instead of 135),
+# and pages just freed wait on per-CPU lists, which MemFree does not count, until their
+# bound decays (6.12: 20 MB after freeing the fill, and the balloon's first pages came from
+# those lists, so MemFree fell by 46 MB for a 64 MiB balloon). The lists' bound decays by an
+# eighth a second: a step under 512 kB leaves less than 4 MB on them.
+settled_memfree_kb() {
+	prev=$(memfree_kb)
+	n=0
+	while [ $n -lt 30 ]; do
+		sleep 1
+		cur=$(memfree_kb)
+		[ $((cur - prev)) -le 512 ] && [ $((prev - cur)) -le 512 ] && break
+		prev=$cur
+		n=$((n + 1))
+	done
+	echo "$cur"
+}
 if grep -q 'hvguest=balloon' /proc/cmdline; then
 	load_modules
 	mib=$(sed -n 's/.*hvguest_balloon=\([0-9]*\).*/\1/p' /proc/cmdline)
-	fill=$(($(memfree_kb) / 1024 - 48))
+	fill=$(($(settled_memfree_kb) / 1024 - 48))
 	dd if=/dev/zero of=/tmp/fill bs=1M count=$fill 2>/dev/null
 	rm -f /tmp/fill
-	sleep 1
-	before=$(memfree_kb)
+	before=$(settled_memfree_kb)
 	echo "hv-guest: balloon ready $(meminfo) (filled and freed $fill MiB)"
 	i=0
 	while [ $(($(memfree_kb) + mib * 1024 * 9 / 10)) -gt "$before" ] && [ $i -lt 240 ]; do
@@ -317,7 +336,7 @@ fi
 # waits for the host's line again while its kernel reports the free blocks.
 if grep -q 'hvguest=report' /proc/cmdline; then
 	load_modules
-	fill=$(($(memfree_kb) / 1024 - 48))
+	fill=$(($(settled_memfree_kb) / 1024 - 48))
 	dd if=/dev/zero of=/tmp/fill bs=1M count=$fill 2>/dev/null
 	echo "hv-guest: report filled $fill MiB $(meminfo)"
 	# shellcheck disable=SC3045 # busybox ash has read -t

@@ -588,6 +588,32 @@ struct oc_state {
 	double t0;
 };
 
+/*
+ * Whether the second guest's hv-run still runs.  WNOWAIT leaves its status
+ * to the case's own waitpid().  A guest that died will never print the line
+ * a wait is for: waiting out the full time would only push the binary past
+ * its timeout (a dead guest B once cost this case 876 s).
+ */
+static bool guest_b_alive(int pid)
+{
+	siginfo_t si = { 0 };
+
+	return !waitid(P_PID, pid, &si, WEXITED | WNOHANG | WNOWAIT) && !si.si_pid;
+}
+
+/* Up to @secs for guest B's log to have @line; false if B died first or time ran out. */
+static bool oc_wait_b(const struct oc_state *st, const char *line, double secs)
+{
+	double t0 = now_s();
+
+	while (!file_has(OC_B_LOG, line)) {
+		if (!guest_b_alive(st->b_pid) || now_s() - t0 >= secs)
+			return false;
+		sleep_s(0.5);
+	}
+	return true;
+}
+
 /* Both guests' lines to the host: A's console and B's (stdin pipe). */
 static void oc_tell(const struct oc_state *st, int a_in, const char *line)
 {
@@ -603,9 +629,7 @@ static void oc_watch(struct run *r, int pid, int in_fd)
 	if (st->step == 0 && whole_line(r, "hv-guest: overcommit filled ")) {
 		/* Both guests are children by now: vmm_test itself leaves the cgroup. */
 		write_file(OC_CG_ROOT "/cgroup.procs", "0");
-		t0 = now_s();
-		while (!file_has(OC_B_LOG, "hv-guest: overcommit filled ") && now_s() - t0 < 300)
-			sleep_s(0.5);
+		oc_wait_b(st, "hv-guest: overcommit filled ", 300);
 		st->fill_secs = now_s() - st->t0;
 		oc_footprint_kb(&st->ram_filled, &st->swap_filled);
 		/* -1: no vm event counters (the debug kernel); memory.swap.current still counts. */
@@ -616,10 +640,9 @@ static void oc_watch(struct run *r, int pid, int in_fd)
 	} else if (st->step == 1 && find(r->out, r->out_len, "hv-guest: overcommit freed")) {
 		long long ram, swap, want;
 		char target[32];
+		bool b_freed;
 
-		t0 = now_s();
-		while (!file_has(OC_B_LOG, "hv-guest: overcommit freed") && now_s() - t0 < 300)
-			sleep_s(0.5);
+		b_freed = oc_wait_b(st, "hv-guest: overcommit freed", 300);
 		sleep_s(1);
 		st->fp_freed = oc_footprint_kb(&ram, &swap);
 		st->rss_freed = proc_kb(pid, "VmRSS");
@@ -629,9 +652,10 @@ static void oc_watch(struct run *r, int pid, int in_fd)
 		kill(pid, SIGUSR2);
 		kill(st->b_pid, SIGUSR2);
 		want = st->fp_freed - OC_TARGET_MIB * 1024ll;
+		/* Without guest B's balloon the target is out of reach: one reading. */
 		for (t0 = now_s(); now_s() - t0 < 240; sleep_s(0.5)) {
 			st->fp_ballooned = oc_footprint_kb(&ram, &swap);
-			if (st->fp_ballooned <= want)
+			if (st->fp_ballooned <= want || !b_freed || !guest_b_alive(st->b_pid))
 				break;
 		}
 		st->balloon_secs = now_s() - t0;
