@@ -277,6 +277,15 @@ if grep -q 'hvguest=vbench' /proc/cmdline; then
 	fi
 	echo "hv-guest: vbench done"
 fi
+# The memory cases (balloon, report, ksm, overcommit) run while the host swaps, merges and
+# splits the pages under this guest. Should a process of it die of a fault there, its
+# registers and the faulting address go to the console ("segfault at", print-fatal-signals'
+# register dump), which "quiet" would keep back: the evidence for telling a page that changed
+# under the guest from anything else. Boot's messages are over by now, so this costs nothing.
+if grep -qE 'hvguest=(balloon|report|ksm|overcommit)' /proc/cmdline; then
+	echo 7 >/proc/sys/kernel/printk
+	echo 1 >/proc/sys/kernel/print-fatal-signals
+fi
 # vmm_test's balloon case (hvguest=balloon hvguest_balloon=MIB; hv-run --balloon): the guest
 # first fills most of its free memory and frees it, so that the pages the balloon will take are
 # ones hv-run holds; "ready" with MemFree and MemTotal; the host then sets a target of MIB MiB

@@ -453,6 +453,17 @@ static int start_guest_b_log(const struct run *a, int *in_fd, const char *log)
 	return pid;
 }
 
+/* The second guest's console log (start_guest_b_log()) into @buf, NUL-terminated. */
+static void read_guest_b_log(const char *log, char *buf, size_t size)
+{
+	int fd = open(log, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, buf, size - 1) : -1;
+
+	buf[n > 0 ? n : 0] = 0;
+	if (fd >= 0)
+		close(fd);
+}
+
 /*
  * Two identical guests with --mem-merge, each writing the same 48 MiB
  * (busybox repeated) into its tmpfs: with ksmd scanning fast, pages_sharing
@@ -522,6 +533,13 @@ enum verdict ksm_two_guests(const struct env *e, const void *unused, const char 
 		ktap_print_msg("pages_sharing stayed below %d: the guests' identical pages were not merged\n",
 			       KSM_MIN_SHARING);
 		v = FAIL;
+	}
+	if (v == FAIL) {
+		static char b_out[OUT_MAX];
+
+		/* Guest A's transcript is printed with its run; B's is only in its log. */
+		read_guest_b_log(KSM_B_LOG, b_out, sizeof(b_out));
+		show_lines("guest B", b_out, strlen(b_out));
 	}
 out:
 	write_file(KSM_DIR "run", run0 == 1 ? "1" : "2");	/* 2: unmerge what was merged */
@@ -688,8 +706,7 @@ enum verdict overcommit_swap_and_balloon(const struct env *e, const void *unused
 	unsigned long long a_len = 0, a_crc = 0, b_len = 0, b_crc = 0, x_len, x_crc;
 	long long oom = -1;
 	enum verdict v = PASS;
-	int ws = 0, fd;
-	ssize_t n;
+	int ws = 0;
 	struct run *r = NULL;
 	double t0;
 
@@ -768,12 +785,7 @@ enum verdict overcommit_swap_and_balloon(const struct env *e, const void *unused
 	}
 	close(st.b_in);
 	oom = file_ll(OC_CG "/memory.events", "oom_kill");
-	b_out[0] = 0;
-	fd = open(OC_B_LOG, O_RDONLY | O_CLOEXEC);
-	n = fd >= 0 ? read(fd, b_out, sizeof(b_out) - 1) : -1;
-	b_out[n > 0 ? n : 0] = 0;
-	if (fd >= 0)
-		close(fd);
+	read_guest_b_log(OC_B_LOG, b_out, sizeof(b_out));
 
 	la = find(r->out, r->out_len, "hv-guest: overcommit filled ");
 	lb = strstr(b_out, "hv-guest: overcommit filled ");
