@@ -289,8 +289,8 @@ fi
 # vmm_test's balloon case (hvguest=balloon hvguest_balloon=MIB; hv-run --balloon): the guest
 # first fills most of its free memory and frees it, so that the pages the balloon will take are
 # ones hv-run holds; "ready" with MemFree and MemTotal; the host then sets a target of MIB MiB
-# and the guest waits for its MemFree to fall by 90% of it ("inflated"); the host sets 0 and the
-# guest waits for it to come back ("deflated").
+# and the guest waits for its MemTotal to fall by 90% of it ("inflated"); the host sets 0 and
+# the guest waits for it to come back ("deflated").
 meminfo() {
 	echo "MemFree $(sed -n 's/^MemFree: *\([0-9]*\) kB/\1/p' /proc/meminfo) kB" \
 		"MemTotal $(sed -n 's/^MemTotal: *\([0-9]*\) kB/\1/p' /proc/meminfo) kB"
@@ -298,14 +298,18 @@ meminfo() {
 memfree_kb() {
 	sed -n 's/^MemFree: *\([0-9]*\) kB/\1/p' /proc/meminfo
 }
+# MemTotal falls by exactly what the balloon holds (virtio_balloon takes its pages out of the
+# managed count), where MemFree also moves with the per-CPU lists (below).
+memtotal_kb() {
+	sed -n 's/^MemTotal: *\([0-9]*\) kB/\1/p' /proc/meminfo
+}
 # MemFree once it holds still (within 512 kB over a second, for up to 30 s). Two things make
 # it read low for a while, the more so on a slow host: free page reporting takes free blocks
 # off the free lists while the host drops them (up to 64 MiB a batch: right after
 # virtio_balloon loaded, a fill sized from MemFree once came out at 13 MiB instead of 135),
-# and pages just freed wait on per-CPU lists, which MemFree does not count, until their
-# bound decays (6.12: 20 MB after freeing the fill, and the balloon's first pages came from
-# those lists, so MemFree fell by 46 MB for a 64 MiB balloon). The lists' bound decays by an
-# eighth a second: a step under 512 kB leaves less than 4 MB on them.
+# and pages just freed wait on per-CPU lists, which MemFree does not count (6.12: 10-20 MB
+# after freeing the fill; the balloon's first pages then came from those lists, so MemFree fell
+# by 46-55 MB for a 64 MiB balloon: the balloon case waits on MemTotal instead).
 settled_memfree_kb() {
 	prev=$(memfree_kb)
 	n=0
@@ -324,17 +328,17 @@ if grep -q 'hvguest=balloon' /proc/cmdline; then
 	fill=$(($(settled_memfree_kb) / 1024 - 48))
 	dd if=/dev/zero of=/tmp/fill bs=1M count=$fill 2>/dev/null
 	rm -f /tmp/fill
-	before=$(settled_memfree_kb)
+	before=$(memtotal_kb)
 	echo "hv-guest: balloon ready $(meminfo) (filled and freed $fill MiB)"
 	i=0
-	while [ $(($(memfree_kb) + mib * 1024 * 9 / 10)) -gt "$before" ] && [ $i -lt 240 ]; do
+	while [ $(($(memtotal_kb) + mib * 1024 * 9 / 10)) -gt "$before" ] && [ $i -lt 240 ]; do
 		i=$((i + 1))
 		sleep 1
 	done
 	sleep 1
 	echo "hv-guest: balloon inflated $(meminfo) after $i s"
 	i=0
-	while [ $(($(memfree_kb) + mib * 1024 / 10)) -lt "$before" ] && [ $i -lt 240 ]; do
+	while [ $(($(memtotal_kb) + mib * 1024 / 10)) -lt "$before" ] && [ $i -lt 240 ]; do
 		i=$((i + 1))
 		sleep 1
 	done

@@ -109,11 +109,11 @@ static bool rip_in_hv_module(unsigned long long rip)
  * multi-threaded TCG does that, no x86 CPU does (docs/testing.md, "When the
  * test host dies", where the test host's own kernel shows the same).
  */
-static bool stale_int3(const struct run *r)
+static bool stale_int3(const char *out, size_t out_len)
 {
-	const char *end = r->out + r->out_len, *oops, *code, *nl, *lt;
+	const char *end = out + out_len, *oops, *code, *nl, *lt;
 
-	oops = find(r->out, r->out_len, "Oops: int3");
+	oops = find(out, out_len, "Oops: int3");
 	if (!oops)
 		return false;
 	code = find(oops, end - oops, "Code: ");
@@ -125,22 +125,24 @@ static bool stale_int3(const struct run *r)
 	       isxdigit((unsigned char)lt[-3]) && strncmp(lt - 3, "cc", 2) != 0;
 }
 
-static bool emulator_defect(const struct run *r)
+/*
+ * A guest's console (@out) and hv-run's stderr (@err; the same text for a
+ * guest whose output went to one file) show one of the emulator's faces.
+ */
+bool emulator_defect_text(const char *out, size_t out_len, const char *err, size_t err_len)
 {
 	unsigned long long cr2, cr3, idt, rip;
 	const char *at, *nl;
 	char line[1024];
 	size_t n;
 
-	if (r->timed_out)
-		return false;
-	if (stale_int3(r))
+	if (stale_int3(out, out_len))
 		return true;
-	at = find(r->err, r->err_len, "hv-run: vcpu ");
+	at = find(err, err_len, "hv-run: vcpu ");
 	if (!at)
 		return false;
-	nl = memchr(at, '\n', r->err + r->err_len - at);
-	n = (nl ? nl : r->err + r->err_len) - at;
+	nl = memchr(at, '\n', err + err_len - at);
+	n = (nl ? nl : err + err_len) - at;
 	if (n >= sizeof(line))
 		n = sizeof(line) - 1;
 	memcpy(line, at, n);
@@ -154,8 +156,10 @@ static bool emulator_defect(const struct run *r)
 	return false;
 }
 
-/* Fresh guests after a failure with the emulator's signature: it hit one virtio boot twice in a row. */
-#define LINUX_DEFECT_RETRIES	2
+bool emulator_defect(const struct run *r)
+{
+	return !r->timed_out && emulator_defect_text(r->out, r->out_len, r->err, r->err_len);
+}
 
 /*
  * Run the guest that @make builds (NULL: it could not), expecting status 0;
@@ -170,7 +174,7 @@ struct run *linux_run_expect(struct run *(*make)(const struct env *), const stru
 
 	*ok = r && run_expect(r, 0);
 	while (!*ok && r && emulator_defect(r) && tries++ < LINUX_DEFECT_RETRIES) {
-		ktap_print_msg("this failure has the signature of QEMU TCG's nested SVM defect, not of hv (docs/testing.md, \"stress_test\"): running the guest once more\n");
+		ktap_print_msg(EMULATOR_DEFECT_MSG ": running the guest once more\n");
 		free(r);
 		r = make(e);
 		*ok = r && run_expect(r, 0);
@@ -857,7 +861,7 @@ enum verdict linux_sigkill(const struct env *e, const void *unused, const char *
 		}
 		if (!run_expect(r, 128 + SIGKILL)) {
 			if (emulator_defect(r) && defects++ < LINUX_DEFECT_RETRIES) {
-				ktap_print_msg("this failure has the signature of QEMU TCG's nested SVM defect, not of hv (docs/testing.md, \"stress_test\"): this round once more\n");
+				ktap_print_msg(EMULATOR_DEFECT_MSG ": this round once more\n");
 				i--;
 			} else {
 				v = FAIL;

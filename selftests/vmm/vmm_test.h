@@ -101,6 +101,17 @@ bool virtio_guest_failed(const struct run *r);
  * (docs/testing.md); *ok: status 0.
  */
 struct run *linux_run_expect(struct run *(*make)(const struct env *), const struct env *e, bool *ok);
+/*
+ * A nested guest that died of QEMU TCG's nested-SVM defect, not of hv (a
+ * triple fault with CR2 on the IDT's #DF entry, an hv internal error with
+ * the host's CR3 or a RIP in hv itself, an Oops on an int3 no longer in
+ * memory; docs/testing.md, "stress_test"): its case may run it once more,
+ * up to LINUX_DEFECT_RETRIES times (it hit one virtio boot twice in a row).
+ */
+#define LINUX_DEFECT_RETRIES	2
+#define EMULATOR_DEFECT_MSG	"this failure has the signature of QEMU TCG's nested SVM defect, not of hv (docs/testing.md, \"stress_test\")"
+bool emulator_defect(const struct run *r);
+bool emulator_defect_text(const char *out, size_t out_len, const char *err, size_t err_len);
 
 /* The memory cases (vmm_mem.c): virtio-balloon, KSM. */
 enum verdict virtio_balloon_inflate_deflate(const struct env *e, const void *arg,
