@@ -90,6 +90,14 @@ struct hv_arch_ops {
 	u32 nr_exit_handlers;
 	/* Log the vendor state of the last exit (an unknown exit, a failed entry). */
 	void (*dump_exit)(struct hv_vcpu *vcpu, const char *why);
+	/*
+	 * Do the host's interrupts and NMIs exit this guest as its controls
+	 * stand now (SVM: INTR and NMI intercepts with V_INTR_MASKING; VMX:
+	 * external-interrupt and NMI exiting)?  hv sets them on every vCPU
+	 * and never clears them; asked only after a guest run that outlasted
+	 * the host's tick many times over (hv_note_long_run()).
+	 */
+	bool (*host_irqs_exit)(struct hv_vcpu *vcpu);
 	/* HV_CAP_NRIPS: the CPU reports the next RIP of every exiting instruction. */
 	bool (*has_next_rip)(void);
 	/* HV_CAP_HW_FEATURES: the HV_HW_* bits of this vendor that the backend found. */

@@ -152,7 +152,8 @@ static bool hv_arch_ops_valid(const struct hv_arch_ops *o)
 	       o->cpu_disable && o->emergency_disable && o->vm_size && o->vcpu_size &&
 	       o->vm_init && o->vm_destroy && o->vcpu_init && o->vcpu_free && o->enter &&
 	       o->exit_handlers &&
-	       o->nr_exit_handlers && o->dump_exit && o->has_next_rip && o->hw_features &&
+	       o->nr_exit_handlers && o->dump_exit && o->host_irqs_exit && o->has_next_rip &&
+	       o->hw_features &&
 	       o->get_sregs &&
 	       o->set_sregs && o->get_msr && o->set_msr && o->interrupt_allowed &&
 	       o->interrupt_shadow && o->clear_interrupt_shadow && o->inject_irq &&

@@ -223,12 +223,39 @@ static u64 hv_stats_clock(struct hv_vcpu *vcpu)
 }
 
 /*
+ * A guest run longer than this says that the host's interrupts did not
+ * reach the CPU: its tick (HZ >= 100) and every IPI sent to it exit the
+ * guest (host_irqs_exit()), so a run ends within milliseconds unless the
+ * CPU has none at all (nohz_full with nothing else to do) or does not
+ * deliver them (an emulator's or an L0 hypervisor's defect).
+ */
+#define HV_LONG_GUEST_RUN_MS	5000
+
+/*
+ * Say so in the log, with whether hv's controls had the host's interrupts
+ * exit the guest: a CPU that RCU or the watchdog then reports stalled sat
+ * in guest mode all along, and the line tells apart an emulator that
+ * withheld the interrupts and a hypervisor that left them unintercepted.  Timed
+ * in jiffies, which the other CPUs' ticks advance while this one is
+ * away: free to read on every entry, where ktime may read a slow
+ * clocksource.
+ */
+static void hv_note_long_run(struct hv_vcpu *vcpu, int cpu, unsigned long in_guest)
+{
+	pr_info_ratelimited("vcpu %u: one guest run lasted %u ms on CPU %d without an exit; host interrupts %s\n",
+			    vcpu->id, jiffies_to_msecs(in_guest), cpu,
+			    hv_ops->host_irqs_exit(vcpu) ? "set to exit it" :
+							   "NOT set to exit it");
+}
+
+/*
  * One guest entry and exit.  Returns >0 to go around again, 0 to return
  * to userspace, <0 for an error.
  */
 static int hv_vcpu_enter_guest(struct hv_vcpu *vcpu)
 {
 	struct hv_vm *vm = vcpu->vm;
+	unsigned long entered, in_guest;
 	u64 exit_rip;
 	u8 cr8;
 	int r;
@@ -273,12 +300,16 @@ static int hv_vcpu_enter_guest(struct hv_vcpu *vcpu)
 
 	hv_tsc_aux_load(vcpu);
 	hv_xsave_load_guest(vcpu);
+	entered = jiffies;
 	hv_call(enter)(vcpu);
+	in_guest = jiffies - entered;
 	hv_xsave_load_host(vcpu);
 
 	vcpu->last_exit_ns = hv_stats_clock(vcpu);
 	WRITE_ONCE(vcpu->mode, HV_OUTSIDE_GUEST);
 	local_irq_enable();
+	if (unlikely(in_guest > msecs_to_jiffies(HV_LONG_GUEST_RUN_MS)))
+		hv_note_long_run(vcpu, smp_processor_id(), in_guest);
 	preempt_enable();
 
 	if (vcpu->lapic)

@@ -592,6 +592,23 @@ static void svm_set_cr2(struct hv_vcpu *vcpu, u64 cr2)
 	svm_mark_dirty(to_svm(vcpu)->vmcb, SVM_CLEAN_CR2);
 }
 
+static bool svm_intercepted(const struct vmcb *vmcb, unsigned int bit)
+{
+	return vmcb->control.intercepts[bit / 32] & BIT(bit % 32);
+}
+
+/*
+ * With V_INTR_MASKING the guest's IF and V_TPR gate only its virtual
+ * interrupts; the host's are gated by the IF saved at VMRUN (1: vmrun.S).
+ */
+static bool svm_host_irqs_exit(struct hv_vcpu *vcpu)
+{
+	const struct vmcb *vmcb = to_svm(vcpu)->vmcb;
+
+	return svm_intercepted(vmcb, INTERCEPT_INTR) && svm_intercepted(vmcb, INTERCEPT_NMI) &&
+	       (vmcb->control.int_ctl & V_INTR_MASKING_MASK);
+}
+
 static bool svm_has_next_rip(void)
 {
 	return boot_cpu_has(X86_FEATURE_NRIPS);
@@ -837,6 +854,7 @@ const struct hv_arch_ops svm_ops = {
 	.exit_handlers		= svm_exit_handlers,
 	.nr_exit_handlers	= ARRAY_SIZE(svm_exit_handlers),
 	.dump_exit		= svm_dump_exit,
+	.host_irqs_exit		= svm_host_irqs_exit,
 	.has_next_rip		= svm_has_next_rip,
 	.hw_features		= svm_hw_features,
 	.get_sregs		= svm_get_sregs,

@@ -648,6 +648,14 @@ static void vmx_enter(struct hv_vcpu *vcpu)
 		asm volatile("int $2");
 }
 
+/* vmx->pin is what the VMCS holds (vmx_init_vmcs(), vmx_set_preemption_timer()). */
+static bool vmx_host_irqs_exit(struct hv_vcpu *vcpu)
+{
+	u32 both = PIN_BASED_EXT_INTR_MASK | PIN_BASED_NMI_EXITING;
+
+	return (to_vmx(vcpu)->pin & both) == both;
+}
+
 /* VMX reports the length of every instruction that exits. */
 static bool vmx_has_next_rip(void)
 {
@@ -676,6 +684,7 @@ const struct hv_arch_ops vmx_ops = {
 	.exit_handlers		= vmx_exit_handlers,
 	.nr_exit_handlers	= ARRAY_SIZE(vmx_exit_handlers),
 	.dump_exit		= vmx_dump_exit,
+	.host_irqs_exit		= vmx_host_irqs_exit,
 	.has_next_rip		= vmx_has_next_rip,
 	.hw_features		= vmx_hw_features,
 	.cpuid_mask		= vmx_cpuid_mask,

@@ -5,6 +5,8 @@
 #      in-kernel under debug/kunit.<suite>/ and are counted there, so they are not counted twice;
 #   1b. host/check-host_refuses_without_opt_in: make check-host, run here without its opt-in,
 #      refuses, non-zero, and loads nothing (scripts/check-host.sh; never run for real here);
+#   1c. the kernel-log classifier (logcheck.sh) on made-up serial logs, one point a case
+#      (host/logcheck/<case>: selftests/testbed/logcheck_test.sh);
 #   2. the host unit tests of hv-run's device models (make -C userspace-vmm unit), one point a case
 #      (vmm-unit/<case>);
 #   3. the SVM testbed (check.sh --svm) on SERIES, default Debian 6.1 and 6.12 and the debug kernel
@@ -73,6 +75,24 @@ check_host_refuses() {
 	fi
 }
 [ "$kunit_only" = 1 ] || check_host_refuses
+
+# 1c. The kernel-log classifier (logcheck.sh) on made-up logs: one point a case (host/logcheck/*).
+logcheck_cases() {
+	local line n=0
+	while IFS= read -r line; do
+		echo "$line"
+		n=$((n + 1))
+		case $line in
+		"ok "*) passed=$((passed + 1)) ;;
+		*) failed=$((failed + 1)) ;;
+		esac
+	done < <(bash selftests/testbed/logcheck_test.sh 2>&1)
+	if [ "$n" -eq 0 ]; then
+		echo "not ok host/logcheck # selftests/testbed/logcheck_test.sh printed nothing"
+		failed=$((failed + 1))
+	fi
+}
+[ "$kunit_only" = 1 ] || logcheck_cases
 
 # 2. hv-run's device models on the host: one KTAP document, results as vmm-unit/<case>.
 if [ "$kunit_only" != 1 ]; then
