@@ -351,7 +351,7 @@ static long long ksm_read(const char *name)
 }
 
 struct ksm_state {
-	int b_in;		/* guest B's stdin */
+	int b_pid, b_in;	/* guest B's hv-run and its stdin */
 	bool b_ready_seen, done;
 	long long sharing, shared, scans;
 	long long unshared, rss_a;	/* at the end: KSM's unshared pages, guest A's hv-run VmRSS */
@@ -373,6 +373,35 @@ static bool file_has(const char *path, const char *needle)
 		return false;
 	buf[n] = 0;
 	return strstr(buf, needle) != NULL;
+}
+
+/*
+ * Whether the second guest's hv-run still runs.  WNOWAIT leaves its status
+ * to the case's own waitpid().  A guest that died will never print the line
+ * a wait is for: waiting out the full time would only push the binary past
+ * its timeout (a dead guest B once cost this case 876 s).
+ */
+static bool guest_b_alive(int pid)
+{
+	siginfo_t si = { 0 };
+
+	return !waitid(P_PID, pid, &si, WEXITED | WNOHANG | WNOWAIT) && !si.si_pid;
+}
+
+/*
+ * Up to @secs for the log of guest B (hv-run @pid) to have @line; false if
+ * B died first or time ran out.
+ */
+static bool guest_b_wait_line(int pid, const char *log, const char *line, double secs)
+{
+	double t0 = now_s();
+
+	while (!file_has(log, line)) {
+		if (!guest_b_alive(pid) || now_s() - t0 >= secs)
+			return false;
+		sleep_s(0.5);
+	}
+	return true;
 }
 
 /* /proc/@pid/ksm_stat on one line ("ksm_rmap_items N ksm_merging_pages M ..."). */
@@ -407,9 +436,7 @@ static void ksm_watch(struct run *r, int pid, int in_fd)
 
 	if (st->done || !find(r->out, r->out_len, "hv-guest: ksm ready"))
 		return;
-	t0 = now_s();
-	while (!file_has(KSM_B_LOG, "hv-guest: ksm ready") && now_s() - t0 < 120)
-		sleep_s(0.5);
+	guest_b_wait_line(st->b_pid, KSM_B_LOG, "hv-guest: ksm ready", 120);
 	/*
 	 * ksmd starts only now, on guests that are up and have written their
 	 * files: the pages it merges are ones hv has mapped, which is the
@@ -488,13 +515,13 @@ static void read_guest_b_log(const char *log, char *buf, size_t size)
  */
 static enum verdict ksm_two_guests_once(const struct env *e, const char **skip_why, bool *defect)
 {
-	struct ksm_state st = { .b_in = -1 };
+	struct ksm_state st = { .b_pid = -1, .b_in = -1 };
 	long long run0 = ksm_read("run"), scan0 = ksm_read("pages_to_scan");
 	long long sleep0 = ksm_read("sleep_millisecs");
 	char old[32];
 	enum verdict v = PASS;
-	int b_pid, ws = 0;
 	struct run *r;
+	int ws = 0;
 	double t0;
 
 	if (!linux_guest_ready(e, skip_why, &v))
@@ -513,8 +540,8 @@ static enum verdict ksm_two_guests_once(const struct env *e, const char **skip_w
 	}
 	r = linux_run_mem(e, 400, LINUX_CMDLINE " hvguest=ksm", KSM_MEM);
 	arg(r, "--mem-merge");
-	b_pid = start_guest_b_log(r, &st.b_in, KSM_B_LOG);
-	if (b_pid < 0) {
+	st.b_pid = start_guest_b_log(r, &st.b_in, KSM_B_LOG);
+	if (st.b_pid < 0) {
 		ktap_print_msg("starting the second guest: %s\n", strerror(errno));
 		v = FAIL;
 		goto out;
@@ -525,11 +552,11 @@ static enum verdict ksm_two_guests_once(const struct env *e, const char **skip_w
 		v = FAIL;
 	/* B got its line with A's: up to 60 s more for it to power off. */
 	for (t0 = now_s(); now_s() - t0 < 60; sleep_s(0.5))
-		if (waitpid(b_pid, &ws, WNOHANG) == b_pid)
+		if (waitpid(st.b_pid, &ws, WNOHANG) == st.b_pid)
 			break;
 	if (now_s() - t0 >= 60) {
-		kill(-b_pid, SIGKILL);
-		waitpid(b_pid, &ws, 0);
+		kill(-st.b_pid, SIGKILL);
+		waitpid(st.b_pid, &ws, 0);
 		ktap_print_msg("the second guest did not power off\n");
 		v = FAIL;
 	} else if (!WIFEXITED(ws) || WEXITSTATUS(ws)) {
@@ -623,32 +650,6 @@ struct oc_state {
 	double t0;
 };
 
-/*
- * Whether the second guest's hv-run still runs.  WNOWAIT leaves its status
- * to the case's own waitpid().  A guest that died will never print the line
- * a wait is for: waiting out the full time would only push the binary past
- * its timeout (a dead guest B once cost this case 876 s).
- */
-static bool guest_b_alive(int pid)
-{
-	siginfo_t si = { 0 };
-
-	return !waitid(P_PID, pid, &si, WEXITED | WNOHANG | WNOWAIT) && !si.si_pid;
-}
-
-/* Up to @secs for guest B's log to have @line; false if B died first or time ran out. */
-static bool oc_wait_b(const struct oc_state *st, const char *line, double secs)
-{
-	double t0 = now_s();
-
-	while (!file_has(OC_B_LOG, line)) {
-		if (!guest_b_alive(st->b_pid) || now_s() - t0 >= secs)
-			return false;
-		sleep_s(0.5);
-	}
-	return true;
-}
-
 /* Both guests' lines to the host: A's console and B's (stdin pipe). */
 static void oc_tell(const struct oc_state *st, int a_in, const char *line)
 {
@@ -664,7 +665,7 @@ static void oc_watch(struct run *r, int pid, int in_fd)
 	if (st->step == 0 && whole_line(r, "hv-guest: overcommit filled ")) {
 		/* Both guests are children by now: vmm_test itself leaves the cgroup. */
 		write_file(OC_CG_ROOT "/cgroup.procs", "0");
-		oc_wait_b(st, "hv-guest: overcommit filled ", 300);
+		guest_b_wait_line(st->b_pid, OC_B_LOG, "hv-guest: overcommit filled ", 300);
 		st->fill_secs = now_s() - st->t0;
 		oc_footprint_kb(&st->ram_filled, &st->swap_filled);
 		/* -1: no vm event counters (the debug kernel); memory.swap.current still counts. */
@@ -677,7 +678,7 @@ static void oc_watch(struct run *r, int pid, int in_fd)
 		char target[32];
 		bool b_freed;
 
-		b_freed = oc_wait_b(st, "hv-guest: overcommit freed", 300);
+		b_freed = guest_b_wait_line(st->b_pid, OC_B_LOG, "hv-guest: overcommit freed", 300);
 		sleep_s(1);
 		st->fp_freed = oc_footprint_kb(&ram, &swap);
 		st->rss_freed = proc_kb(pid, "VmRSS");
@@ -873,50 +874,37 @@ out:
 }
 
 /*
- * Run a memory case again (up to LINUX_DEFECT_RETRIES times) when it failed
- * because a guest died with the emulator's signature (emulator_defect()),
- * saying so; any other failure stands.  Checked in the first guest's run
- * and in the second guest's log, where a case has one.
+ * A memory case: its one try says, through @defect, whether it failed
+ * because a guest died with the emulator's signature (emulator_defect(),
+ * checked in the first guest's run and in the second guest's log, where a
+ * case has one).
  */
-static enum verdict again_on_defect(enum verdict (*once)(const struct env *, const char **, bool *),
-				    const struct env *e, const char **skip_why)
+struct mem_case {
+	enum verdict (*once)(const struct env *e, const char **skip_why, bool *defect);
+};
+
+const struct mem_case mem_balloon_inflate_deflate = { balloon_inflate_deflate_once };
+const struct mem_case mem_balloon_free_page_reporting = { free_page_reporting_once };
+const struct mem_case mem_ksm_two_guests = { ksm_two_guests_once };
+const struct mem_case mem_overcommit = { overcommit_once };
+
+/*
+ * Run memory case @arg (a struct mem_case), and again (up to
+ * LINUX_DEFECT_RETRIES times) when it failed for the emulator's defect,
+ * saying so; any other failure stands.
+ */
+enum verdict memory_case(const struct env *e, const void *arg, const char **skip_why)
 {
+	const struct mem_case *c = arg;
 	enum verdict v;
 	int tries = 0;
 	bool defect;
 
 	for (;;) {
 		defect = false;
-		v = once(e, skip_why, &defect);
+		v = c->once(e, skip_why, &defect);
 		if (v != FAIL || !defect || tries++ >= LINUX_DEFECT_RETRIES)
 			return v;
 		ktap_print_msg(EMULATOR_DEFECT_MSG ": the case once more\n");
 	}
-}
-
-enum verdict virtio_balloon_inflate_deflate(const struct env *e, const void *unused,
-					    const char **skip_why)
-{
-	(void)unused;
-	return again_on_defect(balloon_inflate_deflate_once, e, skip_why);
-}
-
-enum verdict virtio_balloon_free_page_reporting(const struct env *e, const void *unused,
-						const char **skip_why)
-{
-	(void)unused;
-	return again_on_defect(free_page_reporting_once, e, skip_why);
-}
-
-enum verdict ksm_two_guests(const struct env *e, const void *unused, const char **skip_why)
-{
-	(void)unused;
-	return again_on_defect(ksm_two_guests_once, e, skip_why);
-}
-
-enum verdict overcommit_swap_and_balloon(const struct env *e, const void *unused,
-					 const char **skip_why)
-{
-	(void)unused;
-	return again_on_defect(overcommit_once, e, skip_why);
 }

@@ -911,12 +911,13 @@ static const struct vmm_case cases[] = {
 	{ "virtio_blk_ext4", virtio_blk_ext4, NULL, true },
 	{ "virtio_net_tap", virtio_net_tap, NULL, true },
 	{ "linux_sigkill_at_random_points", linux_sigkill, NULL, true },
-	{ "virtio_balloon_inflate_deflate", virtio_balloon_inflate_deflate, NULL, true },
-	{ "virtio_balloon_free_page_reporting", virtio_balloon_free_page_reporting, NULL, true },
-	{ "ksm_two_guests", ksm_two_guests, NULL, true },
+	{ "virtio_balloon_inflate_deflate", memory_case, &mem_balloon_inflate_deflate, true },
+	{ "virtio_balloon_free_page_reporting", memory_case, &mem_balloon_free_page_reporting,
+	  true },
+	{ "ksm_two_guests", memory_case, &mem_ksm_two_guests, true },
 	{ "mem_path_hugetlb_pool_short", mem_path_hugetlb_pool_short, NULL, true },
 	{ "linux_mem_path_hugetlbfs", linux_mem_path_hugetlbfs, NULL, true },
-	{ "overcommit_swap_and_balloon", overcommit_swap_and_balloon, NULL, true },
+	{ "overcommit_swap_and_balloon", memory_case, &mem_overcommit, true },
 };
 
 static const char *env_or(const char *name, const char *def)

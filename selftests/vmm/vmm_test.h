@@ -113,14 +113,14 @@ struct run *linux_run_expect(struct run *(*make)(const struct env *), const stru
 bool emulator_defect(const struct run *r);
 bool emulator_defect_text(const char *out, size_t out_len, const char *err, size_t err_len);
 
-/* The memory cases (vmm_mem.c): virtio-balloon, KSM. */
-enum verdict virtio_balloon_inflate_deflate(const struct env *e, const void *arg,
-					    const char **skip_why);
-enum verdict virtio_balloon_free_page_reporting(const struct env *e, const void *arg,
-						const char **skip_why);
-enum verdict ksm_two_guests(const struct env *e, const void *arg, const char **skip_why);
-enum verdict overcommit_swap_and_balloon(const struct env *e, const void *arg,
-					 const char **skip_why);
+/*
+ * The memory cases (vmm_mem.c): virtio-balloon, KSM, overcommit.  Each is
+ * memory_case() with its struct mem_case as the argument.
+ */
+struct mem_case;
+extern const struct mem_case mem_balloon_inflate_deflate, mem_balloon_free_page_reporting;
+extern const struct mem_case mem_ksm_two_guests, mem_overcommit;
+enum verdict memory_case(const struct env *e, const void *arg, const char **skip_why);
 /* hv-run booting the testbed's Linux guest (vmm_linux.c's linux_run_mem() with its default RAM). */
 struct run *linux_run_new(const struct env *e, unsigned int timeout_s, const char *cmdline);
 
