@@ -359,16 +359,23 @@ if grep -q 'hvguest=report' /proc/cmdline; then
 	# shellcheck disable=SC3045
 	read -t 120 -r line || echo "hv-guest: report no word from the host"
 fi
-# vmm_test's KSM case (hvguest=ksm; two such guests with hv-run --mem-merge): 48 MiB of busybox
-# repeated in tmpfs, the same in both guests; "ready", then the guest waits for a line on its
-# console (the host's "done") before powering off.
+# vmm_test's KSM case (hvguest=ksm hvguest_fill=MIB; two such guests with hv-run --mem-merge):
+# MIB MiB of busybox repeated, the same in both guests, in a tmpfs of its own (the root tmpfs,
+# half the RAM less this initramfs, took only part of 48 MiB, silently); "ready" with the file's
+# size, then the guest waits for a line on its console (the host's "done") before powering off.
 if grep -q 'hvguest=ksm' /proc/cmdline; then
+	mib=$(sed -n 's/.*hvguest_fill=\([0-9]*\).*/\1/p' /proc/cmdline)
+	mib=${mib:-32}
+	mkdir -p /ksm
+	mount -t tmpfs -o size=$((mib + 4))m tmpfs /ksm || echo "hv-guest: ksm mount failed"
+	head -c 1048576 /bin/busybox >/ksm/mib
 	i=0
-	while [ $i -lt 48 ]; do
-		head -c 1048576 /bin/busybox
+	while [ $i -lt "$mib" ]; do
+		cat /ksm/mib || echo "hv-guest: ksm fill failed" >&2
 		i=$((i + 1))
-	done >/tmp/ksm
-	echo "hv-guest: ksm ready $(meminfo)"
+	done >/ksm/fill
+	rm -f /ksm/mib
+	echo "hv-guest: ksm ready $(wc -c </ksm/fill) $(meminfo)"
 	# shellcheck disable=SC3045 # busybox ash has read -t
 	read -t 300 -r line || echo "hv-guest: ksm no word from the host"
 fi

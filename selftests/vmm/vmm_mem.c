@@ -330,7 +330,24 @@ out:
 #define KSM_MEM			"128M"	/* less boot time than 192M (6.1: 98 s with 192M) */
 #define KSM_B_LOG		"/tmp/hv-ksm-b.out"
 #define KSM_WAIT_S		60
-#define KSM_MIN_SHARING		4096	/* pages: 16 MiB of the 2 x 48 MiB the guests wrote alike */
+/*
+ * What each guest writes (hvguest_fill, guest-init.sh): all of it, in a
+ * tmpfs of its own, must fit beside the boot in KSM_MEM of a KASAN kernel
+ * (48 MiB did not: the debug guests panicked, deadlocked on memory).
+ */
+#define KSM_FILL_MIB		32
+#define KSM_MIN_SHARING		4096	/* pages: 16 MiB of the 2 x 32 MiB the guests wrote alike */
+
+/* The size of the file a KSM guest says it wrote ("ksm ready BYTES ..."), or -1. */
+static long long ksm_fill_bytes(const char *out, size_t len)
+{
+	const char *l = find(out, len, "hv-guest: ksm ready ");
+	long long bytes;
+
+	if (!l || sscanf(l, "hv-guest: ksm ready %lld", &bytes) != 1)
+		return -1;
+	return bytes;
+}
 
 static long long ksm_read(const char *name)
 {
@@ -507,15 +524,18 @@ static void read_guest_b_log(const char *log, char *buf, size_t size)
 }
 
 /*
- * Two identical guests with --mem-merge, each writing the same 48 MiB
- * (busybox repeated) into its tmpfs: with ksmd scanning fast, pages_sharing
- * must reach KSM_MIN_SHARING.  With hv's long-term pins KSM could merge no
+ * Two identical guests with --mem-merge, each writing the same 32 MiB
+ * (busybox repeated) into a tmpfs, all of it in both: with ksmd scanning
+ * fast, pages_sharing must reach KSM_MIN_SHARING.  With hv's long-term pins KSM could merge no
  * page hv had mapped (measured: pages_sharing 0); the MMU notifier lifted
  * that.
  */
 static enum verdict ksm_two_guests_once(const struct env *e, const char **skip_why, bool *defect)
 {
 	struct ksm_state st = { .b_pid = -1, .b_in = -1 };
+	static char b_out[OUT_MAX];
+	long long a_bytes, b_bytes;
+	char cmdline[256];
 	long long run0 = ksm_read("run"), scan0 = ksm_read("pages_to_scan");
 	long long sleep0 = ksm_read("sleep_millisecs");
 	char old[32];
@@ -538,7 +558,8 @@ static enum verdict ksm_two_guests_once(const struct env *e, const char **skip_w
 		v = FAIL;
 		goto out;
 	}
-	r = linux_run_mem(e, 400, LINUX_CMDLINE " hvguest=ksm", KSM_MEM);
+	snprintf(cmdline, sizeof(cmdline), LINUX_CMDLINE " hvguest=ksm hvguest_fill=%d", KSM_FILL_MIB);
+	r = linux_run_mem(e, 400, cmdline, KSM_MEM);
 	arg(r, "--mem-merge");
 	st.b_pid = start_guest_b_log(r, &st.b_in, KSM_B_LOG);
 	if (st.b_pid < 0) {
@@ -564,12 +585,19 @@ static enum verdict ksm_two_guests_once(const struct env *e, const char **skip_w
 		v = FAIL;
 	}
 	close(st.b_in);
-	ktap_print_msg("KSM: pages_sharing up to %lld (%lld MiB saved), pages_shared %lld, after %.0f s, %lld full scans\n",
-		       st.sharing, st.sharing / 256, st.shared, st.secs, st.scans);
+	/* Guest A's transcript is printed with its run on a failure; B's is only in its log. */
+	read_guest_b_log(KSM_B_LOG, b_out, sizeof(b_out));
+	a_bytes = ksm_fill_bytes(r->out, r->out_len);
+	b_bytes = ksm_fill_bytes(b_out, strlen(b_out));
+	ktap_print_msg("KSM: the guests wrote %lld and %lld bytes alike; pages_sharing up to %lld (%lld MiB saved), pages_shared %lld, after %.0f s, %lld full scans\n",
+		       a_bytes, b_bytes, st.sharing, st.sharing / 256, st.shared, st.secs, st.scans);
 	ktap_print_msg("KSM: pages_unshared %lld at the end; guest A's hv-run VmRSS %lld kB, ksm_stat: %s\n",
 		       st.unshared, st.rss_a, st.ksm_stat[0] ? st.ksm_stat : "(none)");
 	if (!st.done) {
 		ktap_print_msg("the guests never said \"ksm ready\"\n");
+		v = FAIL;
+	} else if (a_bytes != KSM_FILL_MIB << 20 || b_bytes != KSM_FILL_MIB << 20) {
+		ktap_print_msg("the guests did not both write their %d MiB\n", KSM_FILL_MIB);
 		v = FAIL;
 	} else if (st.sharing < KSM_MIN_SHARING) {
 		ktap_print_msg("pages_sharing stayed below %d: the guests' identical pages were not merged\n",
@@ -577,10 +605,6 @@ static enum verdict ksm_two_guests_once(const struct env *e, const char **skip_w
 		v = FAIL;
 	}
 	if (v == FAIL) {
-		static char b_out[OUT_MAX];
-
-		/* Guest A's transcript is printed with its run; B's is only in its log. */
-		read_guest_b_log(KSM_B_LOG, b_out, sizeof(b_out));
 		show_lines("guest B", b_out, strlen(b_out));
 		*defect = emulator_defect(r) ||
 			  emulator_defect_text(b_out, strlen(b_out), b_out, strlen(b_out));
